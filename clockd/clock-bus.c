@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.picamsync.Clock1: argument checks, the caller check, and the calls into clock-ops. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clockd/clock-ops.h"
+#include "clockd/clockd.h"
+#include "clockd/timezone.h"
+#include "daemons/log.h"
+#include "daemons/macro.h"
+#include "daemons/zone-util.h"
+
+#define SOURCES_HINT "use one of client-ap, client-lan, manual, camera, ntp"
+
+static void log_refusal(const char *what, int error, const char *reason, uid_t uid)
+{
+        char uid_field[48], what_field[96];
+        const char *fields[] = {"MESSAGE_ID=" MESSAGE_ID_REFUSED, uid_field, what_field, NULL};
+
+        snprintf(uid_field, sizeof(uid_field), "PICAMSYNC_CALLER_UID=%u", (unsigned)uid);
+        snprintf(what_field, sizeof(what_field), "PICAMSYNC_ACTION=%s", what);
+        log_fields(LOG_WARNING, error, fields, "Refused %s: %s", what, reason);
+}
+
+/* On top of the bus policy: only root and picamsync-web may change the clock. The uid must come
+ * from the bus itself; a uid that sd-bus had to read from /proc could belong to another process
+ * by the time it was read. */
+static int check_caller(Context *c, sd_bus_message *m, const char *what, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t uid;
+        int r;
+
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
+        if (r < 0) {
+                log_refusal(what, r, "the caller's credentials could not be read", (uid_t)-1);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Could not tell who is asking to %s; refusing.", what);
+        }
+        if (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID) {
+                log_refusal(what, 0, "the caller's uid came from /proc, not from the bus",
+                            (uid_t)-1);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "The bus did not vouch for the caller's identity; "
+                                         "refusing to %s.",
+                                         what);
+        }
+        r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0) {
+                log_refusal(what, r, "the caller has no uid", (uid_t)-1);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Could not tell who is asking to %s; refusing.", what);
+        }
+        if (uid == 0 || (c->web_uid_known && uid == c->web_uid))
+                return 0;
+
+        log_refusal(what, 0, "the caller is neither root nor picamsync-web", uid);
+        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                 "Only root and picamsync-web may %s; uid %u may not.", what,
+                                 (unsigned)uid);
+}
+
+static int check_source(const char *source, sd_bus_error *error)
+{
+        if (!sync_source_is_valid(source))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Unknown sync source \"%s\"; " SOURCES_HINT ".", source);
+        return 0;
+}
+
+static int check_range(int64_t target_usec, const char *what, sd_bus_error *error)
+{
+        char when[ISO8601_MAX] = "an unrepresentable time";
+
+        if (target_usec >= CLOCK_MIN_USEC && target_usec <= CLOCK_MAX_USEC)
+                return 0;
+        (void)iso8601_format(target_usec, when, sizeof(when));
+        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                 "%s would set the clock to %s, outside 2024-01-01 to 2099-12-31; "
+                                 "the clock was not changed. Check the reference clock.",
+                                 what, when);
+}
+
+/* A kernel refusal in words: the reason and what to do about it. */
+static int kernel_refused(const char *what, int r, sd_bus_error *error)
+{
+        log_refusal(what, r, "the kernel refused", (uid_t)-1);
+        if (r == -EPERM || r == -EACCES)
+                return sd_bus_error_setf(error, ERROR_CLOCK_PERMISSION,
+                                         "The kernel refused to %s (%s): clockd runs without "
+                                         "CAP_SYS_TIME. Start it through "
+                                         "picamsync-clockd.service, which grants that "
+                                         "capability; the clock was not changed.",
+                                         what, strerror(-r));
+        return sd_bus_error_setf(error, ERROR_CLOCK_FAILED,
+                                 "The kernel could not %s (%s); the clock was not changed.", what,
+                                 strerror(-r));
+}
+
+static void log_sync(const char *message_id, const char *source, int64_t offset_usec,
+                     const char *format, ...) __attribute__((format(printf, 4, 5)));
+
+static void log_sync(const char *message_id, const char *source, int64_t offset_usec,
+                     const char *format, ...)
+{
+        char id[64], src[64], off[64];
+        const char *fields[] = {id, src, off, NULL};
+        va_list ap;
+
+        snprintf(id, sizeof(id), "MESSAGE_ID=%s", message_id);
+        snprintf(src, sizeof(src), "PICAMSYNC_SOURCE=%s", source);
+        snprintf(off, sizeof(off), "PICAMSYNC_OFFSET_USEC=%" PRId64, offset_usec);
+        va_start(ap, format);
+        log_fieldsv(LOG_NOTICE, 0, fields, format, ap);
+        va_end(ap);
+}
+
+static int method_step_time(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+        const char *source;
+        int64_t offset;
+        ClockPair now;
+        int r;
+
+        r = sd_bus_message_read(m, "xs", &offset, &source);
+        if (r < 0)
+                return r;
+        r = check_caller(c, m, "step the clock", error);
+        if (r < 0)
+                return r;
+        r = check_source(source, error);
+        if (r < 0)
+                return r;
+
+        clock_pair_read(&now);
+        context_check_jump(c, &now);
+        if ((offset > 0 && now.realtime_usec > INT64_MAX - offset) ||
+            (offset < 0 && now.realtime_usec < INT64_MIN - offset))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "A step of %" PRId64 " µs is out of any range; "
+                                         "the clock was not changed.",
+                                         offset);
+        r = check_range(now.realtime_usec + offset, "This step", error);
+        if (r < 0)
+                return r;
+
+        r = clock_step_realtime(offset);
+        if (r < 0)
+                return kernel_refused("step the clock", r, error);
+
+        clock_pair_read(&now);
+        context_record_sync(c, source, offset, true, &now);
+        log_sync(MESSAGE_ID_STEP, source, offset, "Stepped the clock by %+.6f s (source %s).",
+                 (double)offset / 1e6, source);
+        (void)sd_bus_emit_signal(c->bus, CLOCK1_PATH, CLOCK1_INTERFACE, "TimeStepped", "xs", offset,
+                                 source);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_set_time(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        /* Taken first: the time spent below is added to the requested time, as timedated does. */
+        usec_t start = clock_boottime_usec();
+        Context *c = userdata;
+        const char *source;
+        int64_t usec, target, offset;
+        ClockPair now;
+        int r;
+
+        r = sd_bus_message_read(m, "xs", &usec, &source);
+        if (r < 0)
+                return r;
+        r = check_caller(c, m, "set the clock", error);
+        if (r < 0)
+                return r;
+        r = check_source(source, error);
+        if (r < 0)
+                return r;
+        r = check_range(usec, "This time", error);
+        if (r < 0)
+                return r;
+
+        clock_pair_read(&now);
+        context_check_jump(c, &now);
+        target = usec + (int64_t)(now.boottime_usec - start);
+        offset = target - now.realtime_usec;
+        r = clock_set_realtime(target);
+        if (r < 0)
+                return kernel_refused("set the clock", r, error);
+
+        clock_pair_read(&now);
+        context_record_sync(c, source, offset, true, &now);
+        log_sync(MESSAGE_ID_SET, source, offset, "Set the clock (a change of %+.6f s, source %s).",
+                 (double)offset / 1e6, source);
+        (void)sd_bus_emit_signal(c->bus, CLOCK1_PATH, CLOCK1_INTERFACE, "TimeStepped", "xs", offset,
+                                 source);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_confirm(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+        const char *source;
+        int64_t offset;
+        ClockPair now;
+        int r;
+
+        r = sd_bus_message_read(m, "xs", &offset, &source);
+        if (r < 0)
+                return r;
+        r = check_caller(c, m, "confirm the clock", error);
+        if (r < 0)
+                return r;
+        r = check_source(source, error);
+        if (r < 0)
+                return r;
+        if (offset > CONFIRM_MAX_USEC || offset < -CONFIRM_MAX_USEC)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "An offset of %+.3f s is not within tolerance; call "
+                                         "StepTime to correct the clock instead of Confirm.",
+                                         (double)offset / 1e6);
+
+        clock_pair_read(&now);
+        context_check_jump(c, &now);
+        context_record_sync(c, source, offset, false, &now);
+        log_sync(MESSAGE_ID_CONFIRM, source, offset,
+                 "Confirmed the clock against %s (off by %+.6f s, within tolerance).", source,
+                 (double)offset / 1e6);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_set_timezone(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+        _cleanup_free_ char *old = NULL;
+        char id[64], zf[320];
+        const char *zone;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &zone);
+        if (r < 0)
+                return r;
+        r = check_caller(c, m, "change the time zone", error);
+        if (r < 0)
+                return r;
+        if (zone_name_check(zone) < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "\"%s\" is not a time-zone name; use an IANA name such "
+                                         "as Europe/Berlin. The zone was not changed.",
+                                         zone);
+        if (zone_exists(c->zoneinfo_dir, zone) < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "There is no time zone \"%s\" in %s; use an IANA name "
+                                         "such as Europe/Berlin. The zone was not changed.",
+                                         zone, c->zoneinfo_dir);
+
+        /* Nothing to do only if the link exists and already names this zone. */
+        if (zone_from_localtime_link(c->localtime_path, &old) >= 0 && strcmp(old, zone) == 0)
+                return sd_bus_reply_method_return(m, NULL);
+
+        r = timezone_write(c->localtime_path, c->zoneinfo_dir, zone);
+        if (r < 0) {
+                log_refusal("change the time zone", r, "the link could not be replaced", (uid_t)-1);
+                return sd_bus_error_setf(error, ERROR_TIMEZONE_FAILED,
+                                         "Could not point %s at %s (%s); the zone was not "
+                                         "changed.",
+                                         c->localtime_path, zone, strerror(-r));
+        }
+
+        snprintf(id, sizeof(id), "MESSAGE_ID=%s", MESSAGE_ID_TIMEZONE);
+        snprintf(zf, sizeof(zf), "PICAMSYNC_ZONE=%s", zone);
+        log_fields(LOG_NOTICE, 0, (const char *const[]){id, zf, NULL},
+                   "Changed the time zone from %s to %s.", old ? old : "(unknown)", zone);
+        context_schedule_flush(c);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_get_time(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+        ClockPair now;
+
+        clock_pair_read(&now);
+        context_check_jump(c, &now);
+        return sd_bus_reply_method_return(m, "tt", (uint64_t)now.realtime_usec,
+                                          (uint64_t)now.boottime_usec);
+}
+
+static int property_get_time(sd_bus *bus, const char *path, const char *interface,
+                             const char *property, sd_bus_message *reply, void *userdata,
+                             sd_bus_error *error)
+{
+        Context *c = userdata;
+        ClockPair now;
+
+        clock_pair_read(&now);
+        context_check_jump(c, &now);
+        return sd_bus_message_append(reply, "t", (uint64_t)now.realtime_usec);
+}
+
+static int property_get_timezone(sd_bus *bus, const char *path, const char *interface,
+                                 const char *property, sd_bus_message *reply, void *userdata,
+                                 sd_bus_error *error)
+{
+        Context *c = userdata;
+        _cleanup_free_ char *zone = NULL;
+        int r;
+
+        r = timezone_read(c->localtime_path, &zone);
+        if (r < 0)
+                return sd_bus_error_setf(error, ERROR_TIMEZONE_FAILED,
+                                         "Could not read the time zone from %s (%s).",
+                                         c->localtime_path, strerror(-r));
+        return sd_bus_message_append(reply, "s", zone);
+}
+
+static int property_get_ntp(sd_bus *bus, const char *path, const char *interface,
+                            const char *property, sd_bus_message *reply, void *userdata,
+                            sd_bus_error *error)
+{
+        Context *c = userdata;
+
+        context_refresh_ntp(c);
+        return sd_bus_message_append(reply, "b", c->ntp_synchronized);
+}
+
+static int property_get_reliability(sd_bus *bus, const char *path, const char *interface,
+                                    const char *property, sd_bus_message *reply, void *userdata,
+                                    sd_bus_error *error)
+{
+        Context *c = userdata;
+        Reliability r;
+
+        context_refresh_ntp(c);
+        r = context_reliability(c);
+        if (strcmp(property, "Reliable") == 0)
+                return sd_bus_message_append(reply, "b", reliability_is_reliable(r));
+        return sd_bus_message_append(reply, "s", reliability_to_string(r));
+}
+
+static int property_get_reliable_until(sd_bus *bus, const char *path, const char *interface,
+                                       const char *property, sd_bus_message *reply, void *userdata,
+                                       sd_bus_error *error)
+{
+        Context *c = userdata;
+
+        context_refresh_ntp(c);
+        return sd_bus_message_append(reply, "t", (uint64_t)context_reliable_until(c));
+}
+
+static int property_get_last_sync_source(sd_bus *bus, const char *path, const char *interface,
+                                         const char *property, sd_bus_message *reply,
+                                         void *userdata, sd_bus_error *error)
+{
+        Context *c = userdata;
+        return sd_bus_message_append(reply, "s", c->last_sync_source);
+}
+
+static int property_get_int64_as_t(sd_bus *bus, const char *path, const char *interface,
+                                   const char *property, sd_bus_message *reply, void *userdata,
+                                   sd_bus_error *error)
+{
+        /* Wall times are kept signed internally; the bus type is unsigned (0 = never). */
+        int64_t v = *(int64_t *)userdata;
+        return sd_bus_message_append(reply, "t", (uint64_t)(v > 0 ? v : 0));
+}
+
+#define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+
+const sd_bus_vtable clock1_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("TimeUSec", "t", property_get_time, 0, 0),
+        SD_BUS_PROPERTY("Timezone", "s", property_get_timezone, 0, EMITS),
+        SD_BUS_PROPERTY("NTPSynchronized", "b", property_get_ntp, 0, EMITS),
+        SD_BUS_PROPERTY("Reliable", "b", property_get_reliability, 0, EMITS),
+        SD_BUS_PROPERTY("Reliability", "s", property_get_reliability, 0, EMITS),
+        SD_BUS_PROPERTY("ReliableUntilUSec", "t", property_get_reliable_until, 0, EMITS),
+        SD_BUS_PROPERTY("LastSyncUSec", "t", property_get_int64_as_t,
+                        offsetof(Context, last_sync_usec), EMITS),
+        SD_BUS_PROPERTY("LastSyncSource", "s", property_get_last_sync_source, 0, EMITS),
+        SD_BUS_PROPERTY("LastSyncOffsetUSec", "x", NULL, offsetof(Context, last_sync_offset_usec),
+                        EMITS),
+        SD_BUS_PROPERTY("ReliableWindowUSec", "t", NULL, offsetof(Context, window),
+                        SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("StepCount", "u", NULL, offsetof(Context, step_count), EMITS),
+        SD_BUS_METHOD_WITH_NAMES("StepTime", "xs", SD_BUS_PARAM(offset_usec) SD_BUS_PARAM(source),
+                                 "", , method_step_time, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetTime", "xs", SD_BUS_PARAM(usec_utc) SD_BUS_PARAM(source), "", ,
+                                 method_set_time, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Confirm", "xs",
+                                 SD_BUS_PARAM(measured_offset_usec) SD_BUS_PARAM(source), "", ,
+                                 method_confirm, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetTimezone", "s", SD_BUS_PARAM(zone), "", , method_set_timezone,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetTime", "", , "tt",
+                                 SD_BUS_PARAM(realtime_usec) SD_BUS_PARAM(boottime_usec),
+                                 method_get_time, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_NAMES("TimeStepped", "xs",
+                                 SD_BUS_PARAM(offset_usec) SD_BUS_PARAM(source), 0),
+        SD_BUS_VTABLE_END,
+};

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "clockd/reliability.h"
+#include "daemons/time-util.h"
+
+#define CLOCK1_PATH      "/org/picamsync/Clock1"
+#define CLOCK1_INTERFACE "org.picamsync.Clock1"
+#define CLOCK1_NAME      "org.picamsync.Clock1"
+
+#define ERROR_CLOCK_PERMISSION "org.picamsync.Error.ClockPermission"
+#define ERROR_CLOCK_FAILED     "org.picamsync.Error.ClockFailed"
+#define ERROR_TIMEZONE_FAILED  "org.picamsync.Error.TimezoneFailed"
+
+/* Journal MESSAGE_IDs of clockd's events (stable: people filter on them). */
+#define MESSAGE_ID_STEP        "a43b40f8b2fa4e389602a373b5f8c588"
+#define MESSAGE_ID_SET         "7b1e6cf0043f4577ad9bb8df2f0b8567"
+#define MESSAGE_ID_CONFIRM     "2ef82a800fb7412fb90aa2e8a708ab50"
+#define MESSAGE_ID_TIMEZONE    "aa80f54da5b84e7997074ec2e29c6cbd"
+#define MESSAGE_ID_REFUSED     "e8bcc4071edb408c8815a0190f3c5b9f"
+#define MESSAGE_ID_EXTERNAL    "45c7461c2a76436eaeaedd1c843d5d28"
+#define MESSAGE_ID_RELIABILITY "e7eb9c6bb0244a3db174aec84caead8b"
+#define MESSAGE_ID_NTP         "c0ea3d57f4d840729f75a6c8af77cd83"
+
+/* The range a step or a set may leave the clock in (dbus-api.md). */
+#define CLOCK_MIN_USEC ((int64_t)1704067200 * 1000000)     /* 2024-01-01T00:00:00Z */
+#define CLOCK_MAX_USEC ((int64_t)4102444800 * 1000000 - 1) /* 2099-12-31T23:59:59.999999Z */
+/* Confirm says "within tolerance": a bigger offset is a step the caller should have made. */
+#define CONFIRM_MAX_USEC ((int64_t)60 * 1000000)
+
+typedef struct ClockSnapshot {
+        bool ntp_synchronized;
+        Reliability reliability;
+        int64_t reliable_until_usec;
+        int64_t last_sync_usec;
+        const char *last_sync_source;
+        int64_t last_sync_offset_usec;
+        uint32_t step_count;
+} ClockSnapshot;
+
+typedef struct Context {
+        sd_event *event;
+        sd_bus *bus;
+        sd_event_source *reliability_timer;
+        sd_event_source *ntp_timer;
+        sd_event_source *cancel_on_set;
+        sd_event_source *flush;
+        int cancel_on_set_fd;
+
+        /* configuration */
+        usec_t window;
+        usec_t high_limit;
+        usec_t ntp_check_interval;
+        const char *zoneinfo_dir;
+        const char *localtime_path;
+        uid_t web_uid;
+        bool web_uid_known;
+
+        /* state */
+        bool ntp_synchronized;
+        bool synced;
+        bool trusted;
+        usec_t last_trusted_boot;
+        int64_t reliable_end_usec; /* wall time the trusted window ends; moves with each step */
+        int64_t last_sync_usec;
+        const char *last_sync_source; /* static string */
+        int64_t last_sync_offset_usec;
+        uint32_t step_count;
+
+        /* realtime − boottime at the last clock read, to notice steps made by others */
+        int64_t ref_delta_usec;
+        usec_t ref_boot_usec;
+
+        /* what the bus was last told */
+        ClockSnapshot emitted;
+        char *emitted_timezone;
+} Context;
+
+/* clock-bus.c */
+extern const sd_bus_vtable clock1_vtable[];
+
+/* clockd.c: state changes, each followed by an emission of what changed */
+int context_setup_bus(Context *c);
+ReliabilityInput context_reliability_input(const Context *c);
+Reliability context_reliability(Context *c);
+int64_t context_reliable_until(Context *c);
+void context_refresh_ntp(Context *c);
+void context_check_jump(Context *c, const ClockPair *now);
+void context_record_sync(Context *c, const char *source, int64_t offset_usec, bool stepped,
+                         const ClockPair *after);
+void context_schedule_flush(Context *c);

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemons/ccapi-date.h"
+#include "daemons/time-util.h"
+#include "daemons/zone-util.h"
+
+#define CCAPI_OFFSET_MAX_MINUTES (14 * 60)
+#define CCAPI_YEAR_MIN           1970
+#define CCAPI_YEAR_MAX           9999
+
+/* Built from tables rather than strftime() so that the names stay English whatever the locale. */
+static const char weekday_names[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+static const char month_names[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* Broken-down local time of t in the zone described by the TZ value `tz`. localtime_r() does
+ * not re-read TZ by itself, hence the tzset() calls; TZ is restored before returning. */
+static int localtime_in_zone(const char *tz, time_t t, struct tm *ret)
+{
+        const char *old = getenv("TZ");
+        char *saved = NULL;
+        struct tm *tm;
+        int r = 0;
+
+        if (old) {
+                saved = strdup(old);
+                if (!saved)
+                        return -ENOMEM;
+        }
+        if (setenv("TZ", tz, 1) < 0) {
+                free(saved);
+                return -errno;
+        }
+        tzset();
+        tm = localtime_r(&t, ret);
+
+        if (saved ? setenv("TZ", saved, 1) < 0 : unsetenv("TZ") < 0)
+                r = -errno;
+        tzset();
+        free(saved);
+        if (r < 0)
+                return r;
+        return tm ? 0 : -ERANGE;
+}
+
+static const char *zoneinfo_dir_default(void)
+{
+        const char *dir = getenv("TZDIR");
+        return dir && dir[0] ? dir : ZONEINFO_DIR_DEFAULT;
+}
+
+int ccapi_date_format(int64_t usec_utc, const char *zone, const char *zoneinfo_dir, CcapiDate *ret)
+{
+        char tz[PATH_MAX + 2];
+        struct timespec ts = usec_to_timespec(usec_utc);
+        struct tm tm;
+        int offset, r;
+        long year;
+
+        if (!zoneinfo_dir)
+                zoneinfo_dir = zoneinfo_dir_default();
+        /* glibc looks a relative ":file" up under TZDIR, not the working directory. */
+        if (zoneinfo_dir[0] != '/')
+                return -EINVAL;
+        r = zone_exists(zoneinfo_dir, zone);
+        if (r < 0)
+                return r;
+
+        if (ts.tv_sec < 0 || ts.tv_sec >= days_from_civil(CCAPI_YEAR_MAX + 1, 1, 1) * 86400)
+                return -ERANGE;
+
+        if ((size_t)snprintf(tz, sizeof(tz), ":%s/%s", zoneinfo_dir, zone) >= sizeof(tz))
+                return -EINVAL;
+        r = localtime_in_zone(tz, ts.tv_sec, &tm);
+        if (r < 0)
+                return r;
+
+        year = (long)tm.tm_year + 1900;
+        if (year < CCAPI_YEAR_MIN || year > CCAPI_YEAR_MAX)
+                return -ERANGE;
+        if (tm.tm_gmtoff % 60 != 0)
+                return -ERANGE;
+        /* ccapi.md: the offset is the current one minus the hour that "dst" adds back. */
+        offset = (int)(tm.tm_gmtoff / 60) - (tm.tm_isdst > 0 ? 60 : 0);
+        if (offset < -CCAPI_OFFSET_MAX_MINUTES || offset > CCAPI_OFFSET_MAX_MINUTES)
+                return -ERANGE;
+        if (tm.tm_wday < 0 || tm.tm_wday > 6 || tm.tm_mon < 0 || tm.tm_mon > 11)
+                return -ERANGE;
+
+        snprintf(ret->text, sizeof(ret->text), "%s, %02d %s %04ld %02d:%02d:%02d %c%02d%02d",
+                 weekday_names[tm.tm_wday], tm.tm_mday, month_names[tm.tm_mon], year, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec, offset < 0 ? '-' : '+', abs(offset) / 60, abs(offset) % 60);
+        ret->dst = tm.tm_isdst > 0;
+        ret->utc_offset_minutes = offset;
+        return 0;
+}
+
+/* Exactly n ASCII digits (no sign, no spaces, unlike strtol). */
+static bool parse_digits(const char **p, unsigned n, unsigned *ret)
+{
+        unsigned v = 0;
+
+        for (unsigned i = 0; i < n; i++) {
+                char c = (*p)[i];
+                if (c < '0' || c > '9')
+                        return false;
+                v = v * 10 + (unsigned)(c - '0');
+        }
+        *p += n;
+        *ret = v;
+        return true;
+}
+
+static bool parse_literal(const char **p, const char *lit)
+{
+        size_t n = strlen(lit);
+
+        if (strncmp(*p, lit, n) != 0)
+                return false;
+        *p += n;
+        return true;
+}
+
+/* Index of the three-letter name at *p in table, or -1. Case-sensitive: the C locale's names. */
+static int parse_name(const char **p, const char (*table)[4], int n)
+{
+        for (int i = 0; i < n; i++)
+                if (parse_literal(p, table[i]))
+                        return i;
+        return -1;
+}
+
+int ccapi_date_parse(const char *text, bool dst, int64_t *ret_usec_utc, int *ret_utc_offset_minutes)
+{
+        unsigned day, year, hour, minute, second, off_h, off_m;
+        const char *p = text;
+        int wday, month, sign, offset;
+        int64_t days, sec;
+
+        if (!text)
+                return -EINVAL;
+
+        wday = parse_name(&p, weekday_names, 7);
+        if (wday < 0 || !parse_literal(&p, ", ") || !parse_digits(&p, 2, &day) ||
+            !parse_literal(&p, " "))
+                return -EINVAL;
+        month = parse_name(&p, month_names, 12);
+        if (month < 0 || !parse_literal(&p, " ") || !parse_digits(&p, 4, &year) ||
+            !parse_literal(&p, " ") || !parse_digits(&p, 2, &hour) || !parse_literal(&p, ":") ||
+            !parse_digits(&p, 2, &minute) || !parse_literal(&p, ":") ||
+            !parse_digits(&p, 2, &second) || !parse_literal(&p, " "))
+                return -EINVAL;
+        if (parse_literal(&p, "+"))
+                sign = 1;
+        else if (parse_literal(&p, "-"))
+                sign = -1;
+        else
+                return -EINVAL;
+        if (!parse_digits(&p, 2, &off_h) || !parse_digits(&p, 2, &off_m) || *p != '\0')
+                return -EINVAL;
+
+        if (year < 1 || day < 1 || day > days_in_month(year, (unsigned)month + 1) || hour >= 24 ||
+            minute >= 60 || second >= 60 || off_m >= 60)
+                return -EINVAL;
+        offset = sign * (int)(off_h * 60 + off_m);
+        if (offset < -CCAPI_OFFSET_MAX_MINUTES || offset > CCAPI_OFFSET_MAX_MINUTES)
+                return -EINVAL;
+
+        days = days_from_civil(year, (unsigned)month + 1, day);
+        if (weekday_from_days(days) != (unsigned)wday)
+                return -EINVAL;
+
+        /* ccapi.md: UTC = wall - offset - (dst ? 1 h : 0). */
+        sec = days * 86400 + hour * 3600 + minute * 60 + second - (int64_t)offset * 60 -
+              (dst ? 3600 : 0);
+        if (ret_usec_utc)
+                *ret_usec_utc = sec * (int64_t)USEC_PER_SEC;
+        if (ret_utc_offset_minutes)
+                *ret_utc_offset_minutes = offset;
+        return 0;
+}

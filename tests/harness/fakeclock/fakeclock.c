@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* fakeclock: create, read and change a fake Pi clock's state file (see fakeclock-state.h). */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fakeclock-state.h"
+
+#define EXIT_USAGE 2
+
+static const char usage[] =
+        "Usage:\n"
+        "  fakeclock init STATE [--offset-ms N] [--ppm P] [--ntp-synced 0|1]\n"
+        "  fakeclock get  STATE\n"
+        "  fakeclock set  STATE [--offset-ms N] [--ppm P] [--ntp-synced 0|1]\n"
+        "  fakeclock show STATE\n"
+        "  fakeclock --help\n"
+        "\n"
+        "The fake Pi clock (libfakeclock.so, FAKECLOCK_STATE=STATE) reads host time + offset.\n"
+        "  init  create or reset STATE (defaults: offset 0, rate 0 ppm, NTP not synchronized)\n"
+        "  get   print the current offset (Pi - host) in nanoseconds\n"
+        "  set   change any of the values; the offset keeps running from where it is\n"
+        "  show  print offset, rate, NTP flag and the Pi's time (ISO 8601, UTC)\n"
+        "Options:\n"
+        "  --offset-ms N     Pi - host in milliseconds, an integer, may be negative\n"
+        "  --ppm P           rate at which the offset grows, in ppm (e.g. -12.5), |P| <= 1000000\n"
+        "  --ntp-synced 0|1  what adjtimex() reports as NTP synchronization\n";
+
+/* Host time straight from the kernel, in case this tool itself runs under LD_PRELOAD. */
+static int64_t host_now(void)
+{
+        struct timespec ts;
+
+        syscall(SYS_clock_gettime, CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * FAKECLOCK_NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* One line on stderr naming the problem; returns the usage exit code. */
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+        char msg[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "fakeclock: %s; see 'fakeclock --help'\n", msg);
+        return EXIT_USAGE;
+}
+
+static bool parse_offset_ms(const char *s, int64_t *ns)
+{
+        long long v;
+        char *end;
+
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        if (errno || end == s || *end || v > INT64_MAX / 1000000 || v < INT64_MIN / 1000000)
+                return false;
+        *ns = (int64_t)v * 1000000;
+        return true;
+}
+
+static bool parse_ppm(const char *s, int64_t *ppt)
+{
+        double v;
+        char *end;
+
+        errno = 0;
+        v = strtod(s, &end);
+        if (errno || end == s || *end || !isfinite(v) || fabs(v) > 1e6)
+                return false;
+        *ppt = llround(v * (double)FAKECLOCK_PPT_PER_PPM);
+        return true;
+}
+
+/* Parses the options of init/set into a change. Returns 0 or an exit code. */
+static int parse_options(int argc, char **argv, struct fakeclock_change *c)
+{
+        for (int i = 0; i < argc; i++) {
+                const char *arg = argv[i], *val, *eq = strchr(arg, '=');
+                char name[32];
+                size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+
+                if (strncmp(arg, "--", 2) != 0 || len >= sizeof(name))
+                        return usage_error("unexpected argument '%s'", arg);
+                memcpy(name, arg, len);
+                name[len] = 0;
+                if (strcmp(name, "--offset-ms") && strcmp(name, "--ppm") &&
+                    strcmp(name, "--ntp-synced"))
+                        return usage_error("unknown option '%s'", name);
+                if (eq)
+                        val = eq + 1;
+                else if (i + 1 < argc)
+                        val = argv[++i];
+                else
+                        return usage_error("option '%s' needs a value", name);
+
+                if (!strcmp(name, "--offset-ms")) {
+                        if (!parse_offset_ms(val, &c->offset_ns))
+                                return usage_error("--offset-ms: '%s' is not a whole number of "
+                                                   "milliseconds",
+                                                   val);
+                        c->what |= FAKECLOCK_CHANGE_SET_OFFSET;
+                } else if (!strcmp(name, "--ppm")) {
+                        if (!parse_ppm(val, &c->rate_ppt))
+                                return usage_error("--ppm: '%s' is not a number between -1000000 "
+                                                   "and 1000000",
+                                                   val);
+                        c->what |= FAKECLOCK_CHANGE_SET_RATE;
+                } else {
+                        if (strcmp(val, "0") && strcmp(val, "1"))
+                                return usage_error("--ntp-synced: '%s' is not 0 or 1", val);
+                        c->synced = val[0] == '1';
+                        c->what |= FAKECLOCK_CHANGE_SET_SYNCED;
+                }
+        }
+        return 0;
+}
+
+static struct fakeclock_state *open_state(const char *path)
+{
+        char err[512];
+        struct fakeclock_state *s = fakeclock_state_map(path, err, sizeof(err));
+
+        if (!s)
+                fprintf(stderr, "fakeclock: %s: %s\n", path, err);
+        return s;
+}
+
+static int64_t current_offset(const struct fakeclock_state *s, int64_t host_ns)
+{
+        struct fakeclock_snapshot snap;
+
+        fakeclock_state_read(s, &snap);
+        return fakeclock_offset_at(&snap, host_ns);
+}
+
+static void format_time(int64_t ns, char *buf, size_t size)
+{
+        int64_t sec = ns / FAKECLOCK_NSEC_PER_SEC, nsec = ns % FAKECLOCK_NSEC_PER_SEC;
+        time_t t;
+        struct tm tm;
+        size_t n;
+
+        if (nsec < 0) {
+                nsec += FAKECLOCK_NSEC_PER_SEC;
+                sec--;
+        }
+        t = (time_t)sec;
+        if (!gmtime_r(&t, &tm) || (n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm)) == 0) {
+                snprintf(buf, size, "(out of range)");
+                return;
+        }
+        snprintf(buf + n, size - n, ".%06" PRId64 "Z", nsec / 1000);
+}
+
+static int cmd_show(const struct fakeclock_state *s)
+{
+        struct fakeclock_snapshot snap;
+        int64_t host = host_now(), offset;
+        char pi[64], hostbuf[64];
+
+        fakeclock_state_read(s, &snap);
+        offset = fakeclock_offset_at(&snap, host);
+        format_time(host + offset, pi, sizeof(pi));
+        format_time(host, hostbuf, sizeof(hostbuf));
+        printf("offset:     %" PRId64 " ns (%.3f ms)\n", offset, (double)offset / 1e6);
+        printf("rate:       %.6f ppm\n", (double)snap.rate_ppt / (double)FAKECLOCK_PPT_PER_PPM);
+        printf("ntp-synced: %s\n", (snap.flags & FAKECLOCK_FLAG_NTP_SYNCED) ? "yes" : "no");
+        printf("pi time:    %s\n", pi);
+        printf("host time:  %s\n", hostbuf);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        struct fakeclock_change change = {0};
+        struct fakeclock_state *s;
+        const char *cmd, *path;
+        char err[512];
+        int r;
+
+        if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+                fputs(usage, stdout);
+                return 0;
+        }
+        if (argc < 2)
+                return usage_error("missing command (init, get, set or show)");
+        cmd = argv[1];
+        if (strcmp(cmd, "init") && strcmp(cmd, "get") && strcmp(cmd, "set") && strcmp(cmd, "show"))
+                return usage_error("unknown command '%s'", cmd);
+        if (argc < 3 || argv[2][0] == '\0')
+                return usage_error("%s: missing the STATE file argument", cmd);
+        path = argv[2];
+
+        if (!strcmp(cmd, "get") || !strcmp(cmd, "show")) {
+                if (argc > 3)
+                        return usage_error("%s: unexpected argument '%s'", cmd, argv[3]);
+                s = open_state(path);
+                if (!s)
+                        return EXIT_FAILURE;
+                if (!strcmp(cmd, "show"))
+                        return cmd_show(s);
+                printf("%" PRId64 "\n", current_offset(s, host_now()));
+                return 0;
+        }
+
+        /* Parse everything before touching the file, so bad input changes nothing. */
+        r = parse_options(argc - 3, argv + 3, &change);
+        if (r != 0)
+                return r;
+
+        if (!strcmp(cmd, "init")) {
+                change.what |= FAKECLOCK_CHANGE_SET_OFFSET | FAKECLOCK_CHANGE_SET_RATE |
+                               FAKECLOCK_CHANGE_SET_SYNCED;
+                r = fakeclock_state_create(path, &change, host_now, err, sizeof(err));
+                if (r < 0) {
+                        fprintf(stderr, "fakeclock: %s: %s\n", path, err);
+                        return EXIT_FAILURE;
+                }
+                return 0;
+        }
+
+        if (change.what == 0)
+                return usage_error("set: nothing to set; give --offset-ms, --ppm or "
+                                   "--ntp-synced");
+        s = open_state(path);
+        if (!s)
+                return EXIT_FAILURE;
+        r = fakeclock_state_apply(s, &change, host_now);
+        if (r < 0) {
+                fprintf(stderr, "fakeclock: %s: cannot take the writer lock: %s\n", path,
+                        strerror(-r));
+                return EXIT_FAILURE;
+        }
+        return 0;
+}

@@ -1,0 +1,319 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The simulated Pi: a private system bus with the project's own policy files, the fake Pi
+clock, and the daemons started from the build directory without CAP_SYS_TIME.
+
+Used by tools/testbed, tools/demo, tools/bench and the pytest fixtures. Two rules hold for
+everything started here (shared/design/testing.md): the host clock is never set (daemons run
+under libfakeclock and without CAP_SYS_TIME in their bounding set), and nothing listens or
+sends beyond loopback or namespaces made here.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+SRCDIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+# Every daemon a test starts runs like this, so a call the fake clock missed fails with EPERM
+# instead of moving this machine's clock.
+NO_SYS_TIME = ["setpriv", "--bounding-set=-sys_time", "--inh-caps=-sys_time", "--"]
+
+# dbus-daemon words that mean our policy files are wrong (unknown user, parse error, ...).
+POLICY_PROBLEM = re.compile(
+    r"Unknown (username|group|user)|Failed to|[Ee]rror|[Ww]arning|not allowed|Encountered"
+)
+# ... except this one: a bus started as root without CAP_SYS_RESOURCE (this container) cannot
+# raise its fd limit. It is about the machine, not the policy.
+MACHINE_NOISE = re.compile(r"Failed to set fd limit")
+
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<!-- A private system bus for one simulated Pi: the defaults of Debian's system.conf, then the
+     project's own policy files, exactly as they are installed. -->
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus" />
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Properties"/>
+    <deny send_destination="org.freedesktop.DBus"
+          send_interface="org.freedesktop.DBus"
+          send_member="UpdateActivationEnvironment"/>
+    <deny send_destination="org.freedesktop.DBus"
+          send_interface="org.freedesktop.DBus.Debug.Stats"/>
+    <deny send_destination="org.freedesktop.DBus"
+          send_interface="org.freedesktop.systemd1.Activator"/>
+  </policy>
+  <policy user="root">
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Monitoring"/>
+  </policy>
+  <includedir>{policy_dir}</includedir>
+</busconfig>
+"""
+
+
+class HarnessError(RuntimeError):
+    pass
+
+
+def default_builddir():
+    return os.environ.get("PICAMSYNC_BUILDDIR") or os.path.join(SRCDIR, "build")
+
+
+def wait_until(predicate, timeout, what, interval=0.02):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise HarnessError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def create_system_users():
+    """The policy files name picamsync-web and picamsync-camera: create them as the package
+    would (systemd-sysusers with the project's own sysusers.d entry)."""
+    conf = os.path.join(SRCDIR, "units", "sysusers.d", "picamsync.conf")
+    subprocess.run(["systemd-sysusers", conf], check=True, capture_output=True)
+
+
+class FakeClock:
+    """The shared Pi clock (libfakeclock state file) and its command-line tool."""
+
+    def __init__(self, builddir, path, offset_ms=0, ppm=0.0, ntp_synced=False):
+        self.tool = os.path.join(builddir, "tests", "harness", "fakeclock", "fakeclock")
+        self.library = os.path.join(builddir, "tests", "harness", "fakeclock", "libfakeclock.so")
+        self.path = path
+        for f in (self.tool, self.library):
+            if not os.path.exists(f):
+                raise HarnessError(f"{f} is missing; build the project first (meson compile)")
+        self._run("init", "--offset-ms", str(int(offset_ms)), "--ppm", str(ppm),
+                  "--ntp-synced", "1" if ntp_synced else "0")
+
+    def _run(self, *args):
+        cmd = [self.tool, args[0], self.path, *args[1:]]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        return out.stdout
+
+    def offset_ns(self):
+        return int(self._run("get").strip())
+
+    def set(self, offset_ms=None, ppm=None, ntp_synced=None):
+        args = []
+        if offset_ms is not None:
+            args += ["--offset-ms", str(int(offset_ms))]
+        if ppm is not None:
+            args += ["--ppm", str(ppm)]
+        if ntp_synced is not None:
+            args += ["--ntp-synced", "1" if ntp_synced else "0"]
+        self._run("set", *args)
+
+
+class PrivateBus:
+    """dbus-daemon with the project's real policy files; fails on any policy complaint."""
+
+    def __init__(self, workdir, policy_dir=None):
+        self.policy_dir = policy_dir or os.path.join(SRCDIR, "dbus-policy")
+        self.socket = os.path.join(workdir, "system_bus_socket")
+        self.config = os.path.join(workdir, "bus.conf")
+        self.log_path = os.path.join(workdir, "dbus-daemon.log")
+        with open(self.config, "w") as f:
+            f.write(BUS_CONFIG.format(socket=self.socket, policy_dir=self.policy_dir))
+        self.address = f"unix:path={self.socket}"
+        self._log = open(self.log_path, "w+")
+        self.proc = subprocess.Popen(
+            ["dbus-daemon", f"--config-file={self.config}", "--nofork", "--nopidfile",
+             "--nosyslog"],
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait_until(lambda: os.path.exists(self.socket) or self.proc.poll() is not None,
+                       10, "the private bus")
+            if self.proc.poll() is not None:
+                raise HarnessError(f"dbus-daemon did not start: {self.log()}")
+            self.check_policy()
+        except Exception:
+            self.stop()
+            raise
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def check_policy(self):
+        problems = [line for line in self.log().splitlines()
+                    if POLICY_PROBLEM.search(line) and not MACHINE_NOISE.search(line)]
+        if problems:
+            raise HarnessError("the bus policy files are not clean: " + "; ".join(problems))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+class Daemon:
+    """One daemon of the suite, started the way the testing rules demand."""
+
+    def __init__(self, name, argv, env, log_path):
+        self.name = name
+        self.log_path = log_path
+        self._log = open(log_path, "w+")
+        self.proc = subprocess.Popen(NO_SYS_TIME + argv, env=env, stdout=self._log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, timeout=10):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        return self.proc.returncode
+
+
+def bus_name_has_owner(address, name):
+    out = subprocess.run(
+        ["busctl", f"--address={address}", "call", "org.freedesktop.DBus",
+         "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner", "s", name],
+        capture_output=True, text=True)
+    return out.returncode == 0 and out.stdout.strip() == "b true"
+
+
+class Testbed:
+    """One complete simulated installation. Today: bus + fake clock + clockd."""
+
+    def __init__(self, builddir=None, pi_offset_ms=0, ppm=0.0, ntp_synced=False, env=None,
+                 zone="UTC", fake_clock=True, workdir=None, policy_dir=None):
+        self.builddir = os.path.abspath(builddir or default_builddir())
+        self.own_workdir = workdir is None
+        self.workdir = workdir or tempfile.mkdtemp(prefix="picamsync-testbed-")
+        # Clients run as other users (policy tests) must reach the bus socket inside.
+        os.chmod(self.workdir, 0o755)
+        self.final_logs = {}
+        self.extra_env = dict(env or {})
+        self.daemons = {}
+        self.bus = None
+        self.fakeclock = None
+        try:
+            create_system_users()
+            if fake_clock:
+                self.fakeclock = FakeClock(self.builddir, os.path.join(self.workdir, "clock"),
+                                           pi_offset_ms, ppm, ntp_synced)
+            self.localtime = os.path.join(self.workdir, "etc", "localtime")
+            os.makedirs(os.path.dirname(self.localtime))
+            os.symlink(os.path.join(self.zoneinfo_dir(), zone), self.localtime)
+            self.bus = PrivateBus(self.workdir, policy_dir)
+        except Exception:
+            self.stop()
+            raise
+
+    def zoneinfo_dir(self):
+        return self.extra_env.get("PICAMSYNC_ZONEINFO_DIR", "/usr/share/zoneinfo")
+
+    def daemon_env(self, extra=None):
+        env = {
+            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+            "DBUS_SYSTEM_BUS_ADDRESS": self.bus.address,
+            "PICAMSYNC_LOG_TARGET": "stderr",
+            "PICAMSYNC_LOCALTIME": self.localtime,
+            "PICAMSYNC_ZONEINFO_DIR": self.zoneinfo_dir(),
+            # Sanitized builds: libfakeclock is preloaded ahead of the ASan runtime.
+            "ASAN_OPTIONS": "verify_asan_link_order=0:detect_leaks=1:abort_on_error=1",
+            "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
+            "LANG": "C.UTF-8",
+        }
+        if self.fakeclock:
+            env["LD_PRELOAD"] = self.fakeclock.library
+            env["FAKECLOCK_STATE"] = self.fakeclock.path
+        env.update(self.extra_env)
+        env.update(extra or {})
+        return env
+
+    def start_clockd(self, env=None, wait=True):
+        exe = os.path.join(self.builddir, "clockd", "picamsync-clockd")
+        if not os.path.exists(exe):
+            raise HarnessError(f"{exe} is missing; build the project first")
+        d = Daemon("clockd", [exe], self.daemon_env(env),
+                   os.path.join(self.workdir, "clockd.log"))
+        self.daemons["clockd"] = d
+        if wait:
+            wait_until(lambda: not d.alive() or bus_name_has_owner(self.bus.address,
+                                                                   "org.picamsync.Clock1"),
+                       15, "clockd to take org.picamsync.Clock1")
+            if not d.alive():
+                raise HarnessError(f"clockd exited at start: {d.log()}")
+        return d
+
+    def start(self):
+        self.start_clockd()
+        return self
+
+    def describe(self):
+        return {
+            "bus": self.bus.address,
+            "http": None,
+            "ws": None,
+            "fakeclock": self.fakeclock.path if self.fakeclock else None,
+            "camera": None,
+            "sim": None,
+            "netns": None,
+            "workdir": self.workdir,
+            "localtime": self.localtime,
+            "logs": {name: d.log_path for name, d in self.daemons.items()},
+        }
+
+    def json_line(self):
+        return json.dumps(self.describe())
+
+    def stop(self):
+        codes = {}
+        for name, d in list(self.daemons.items()):
+            codes[name] = d.stop()
+            self.final_logs[name] = d.log()
+        if self.bus:
+            self.bus.stop()
+        if self.own_workdir and not os.environ.get("PICAMSYNC_KEEP_TESTBED"):
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        return codes
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <glib.h>
+
+#include "clockd/reliability.h"
+
+#define MINUTE (60 * USEC_PER_SEC)
+
+static ReliabilityInput synced_at(usec_t boot)
+{
+        return (ReliabilityInput){
+                .synced = true,
+                .trusted = true,
+                .last_trusted_boot = boot,
+                .high_limit = 5 * MINUTE,
+                .window = 30 * MINUTE,
+        };
+}
+
+static void test_never_synced(void)
+{
+        ReliabilityInput in = {.high_limit = 5 * MINUTE, .window = 30 * MINUTE};
+        usec_t next = 0;
+
+        g_assert_cmpint(reliability_compute(&in, 1000, &next), ==, RELIABILITY_NONE);
+        g_assert_cmpuint(next, ==, USEC_INFINITY);
+        g_assert_cmpuint(reliability_remaining(&in, 1000), ==, 0);
+        g_assert_false(reliability_is_reliable(RELIABILITY_NONE));
+}
+
+static void test_levels_and_boundaries(void)
+{
+        ReliabilityInput in = synced_at(10 * MINUTE);
+        usec_t next = 0;
+
+        g_assert_cmpint(reliability_compute(&in, 10 * MINUTE, &next), ==, RELIABILITY_HIGH);
+        g_assert_cmpuint(next, ==, 15 * MINUTE);
+        g_assert_cmpint(reliability_compute(&in, 15 * MINUTE - 1, &next), ==, RELIABILITY_HIGH);
+        g_assert_cmpint(reliability_compute(&in, 15 * MINUTE, &next), ==, RELIABILITY_MEDIUM);
+        g_assert_cmpuint(next, ==, 40 * MINUTE);
+        g_assert_cmpint(reliability_compute(&in, 40 * MINUTE - 1, &next), ==, RELIABILITY_MEDIUM);
+        g_assert_cmpuint(reliability_remaining(&in, 40 * MINUTE - 1), ==, 1);
+        g_assert_cmpint(reliability_compute(&in, 40 * MINUTE, &next), ==, RELIABILITY_LOW);
+        g_assert_cmpuint(next, ==, USEC_INFINITY);
+        g_assert_cmpuint(reliability_remaining(&in, 40 * MINUTE), ==, 0);
+        g_assert_true(reliability_is_reliable(RELIABILITY_HIGH));
+        g_assert_true(reliability_is_reliable(RELIABILITY_MEDIUM));
+        g_assert_false(reliability_is_reliable(RELIABILITY_LOW));
+}
+
+static void test_ntp_wins(void)
+{
+        ReliabilityInput in = {
+                .ntp_synchronized = true, .high_limit = 5 * MINUTE, .window = MINUTE};
+        usec_t next = 0;
+
+        g_assert_cmpint(reliability_compute(&in, 999 * MINUTE, &next), ==, RELIABILITY_HIGH);
+        g_assert_cmpuint(next, ==, USEC_INFINITY);
+        /* Under NTP there is no window to run out. */
+        g_assert_cmpuint(reliability_remaining(&in, 999 * MINUTE), ==, 0);
+}
+
+static void test_untrusted(void)
+{
+        ReliabilityInput in = synced_at(10 * MINUTE);
+
+        in.trusted = false;
+        g_assert_cmpint(reliability_compute(&in, 10 * MINUTE, NULL), ==, RELIABILITY_LOW);
+        g_assert_cmpuint(reliability_remaining(&in, 10 * MINUTE), ==, 0);
+}
+
+static void test_high_limit_above_window(void)
+{
+        ReliabilityInput in = synced_at(0);
+        usec_t next = 0;
+
+        in.high_limit = 10 * MINUTE;
+        in.window = 2 * MINUTE;
+        g_assert_cmpint(reliability_compute(&in, MINUTE, &next), ==, RELIABILITY_HIGH);
+        g_assert_cmpuint(next, ==, 2 * MINUTE);
+        g_assert_cmpint(reliability_compute(&in, 2 * MINUTE, &next), ==, RELIABILITY_LOW);
+}
+
+static void test_names_and_sources(void)
+{
+        g_assert_cmpstr(reliability_to_string(RELIABILITY_HIGH), ==, "high");
+        g_assert_cmpstr(reliability_to_string(RELIABILITY_MEDIUM), ==, "medium");
+        g_assert_cmpstr(reliability_to_string(RELIABILITY_LOW), ==, "low");
+        g_assert_cmpstr(reliability_to_string(RELIABILITY_NONE), ==, "none");
+
+        g_assert_true(sync_source_is_valid("client-ap"));
+        g_assert_true(sync_source_is_valid("client-lan"));
+        g_assert_true(sync_source_is_valid("manual"));
+        g_assert_true(sync_source_is_valid("camera"));
+        g_assert_true(sync_source_is_valid("ntp"));
+        g_assert_false(sync_source_is_valid("external"));
+        g_assert_false(sync_source_is_valid(""));
+        g_assert_false(sync_source_is_valid(NULL));
+        g_assert_false(sync_source_is_valid("client-ap "));
+        g_assert_true(sync_source_is_trusted("client-ap"));
+        g_assert_false(sync_source_is_trusted("camera"));
+        g_assert_false(sync_source_is_trusted("external"));
+}
+
+int main(int argc, char *argv[])
+{
+        g_test_init(&argc, &argv, NULL);
+        g_test_add_func("/reliability/never-synced", test_never_synced);
+        g_test_add_func("/reliability/levels-and-boundaries", test_levels_and_boundaries);
+        g_test_add_func("/reliability/ntp-wins", test_ntp_wins);
+        g_test_add_func("/reliability/untrusted", test_untrusted);
+        g_test_add_func("/reliability/high-limit-above-window", test_high_limit_above_window);
+        g_test_add_func("/reliability/names-and-sources", test_names_and_sources);
+        return g_test_run();
+}
