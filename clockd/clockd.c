@@ -81,7 +81,7 @@ void context_record_sync(Context *c, const char *source, int64_t offset_usec, bo
         if (stepped)
                 c->step_count++;
         c->last_sync_usec = after->realtime_usec;
-        c->last_sync_source = source;
+        c->last_sync_source = sync_source_intern(source); /* source dies with its message */
         c->last_sync_offset_usec = offset_usec;
         context_remember_clock(c, after);
         context_schedule_flush(c);
@@ -383,7 +383,8 @@ int main(int argc, char *argv[])
         ClockPair now;
         int r;
 
-        log_open("clockd");
+        if (log_open("clockd") < 0)
+                return EXIT_FAILURE;
         if (argc > 1) {
                 fprintf(stderr, "picamsync-clockd takes no arguments; it is configured from its "
                                 "environment (see docs/org.picamsync.Clock1.md).\n");

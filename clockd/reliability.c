@@ -74,6 +74,16 @@ bool sync_source_is_valid(const char *source)
         return false;
 }
 
+const char *sync_source_intern(const char *source)
+{
+        for (size_t i = 0; source && i < sizeof(sources) / sizeof(sources[0]); i++)
+                if (strcmp(source, sources[i]) == 0)
+                        return sources[i];
+        if (source && strcmp(source, "external") == 0)
+                return "external";
+        return NULL;
+}
+
 bool sync_source_is_trusted(const char *source)
 {
         return sync_source_is_valid(source) && strcmp(source, "camera") != 0;

@@ -36,5 +36,8 @@ bool reliability_is_reliable(Reliability r);
 
 /* Sources of dbus-api.md. Returns false for anything not in the list. */
 bool sync_source_is_valid(const char *source);
+/* The library's own copy of a valid source name (or "external"), for keeping beyond the
+ * message it came in; NULL for anything else. */
+const char *sync_source_intern(const char *source);
 /* Whether a sync from this source can make the clock reliable ("camera" cannot). */
 bool sync_source_is_trusted(const char *source);

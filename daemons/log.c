@@ -43,10 +43,11 @@ static int level_from_string(const char *s)
         return -1;
 }
 
-void log_open(const char *ident)
+int log_open(const char *ident)
 {
         const char *target = getenv("PICAMSYNC_LOG_TARGET");
         const char *level = getenv("PICAMSYNC_LOG_LEVEL");
+        int r = 0;
 
         if (ident)
                 log_ident = ident;
@@ -54,11 +55,29 @@ void log_open(const char *ident)
                 log_journal = 1;
         else if (target && strcmp(target, "stderr") == 0)
                 log_journal = 0;
-        else
+        else {
                 log_journal = stderr_is_journal_stream();
+                if (target && target[0] != '\0' && strcmp(target, "auto") != 0) {
+                        fprintf(stderr,
+                                "%s: PICAMSYNC_LOG_TARGET=%s is not a log target; use journal, "
+                                "stderr or auto.\n",
+                                log_ident, target);
+                        r = -EINVAL;
+                }
+        }
 
-        if (level && level_from_string(level) >= 0)
-                log_max_level = level_from_string(level);
+        if (level && level[0] != '\0') {
+                if (level_from_string(level) >= 0)
+                        log_max_level = level_from_string(level);
+                else {
+                        fprintf(stderr,
+                                "%s: PICAMSYNC_LOG_LEVEL=%s is not a log level; use debug, info, "
+                                "notice, warning or err.\n",
+                                log_ident, level);
+                        r = -EINVAL;
+                }
+        }
+        return r;
 }
 
 void log_set_max_level(int level)

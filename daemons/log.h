@@ -11,7 +11,9 @@
  * Structured fields are "KEY=value" strings in a NULL-terminated array; on stderr they follow
  * the message in brackets so that tests and people see the same facts as the journal. */
 
-void log_open(const char *ident);
+/* Returns -EINVAL (after saying so on stderr, naming the variable) when PICAMSYNC_LOG_TARGET or
+ * PICAMSYNC_LOG_LEVEL holds something it does not know; the daemon should then stop. */
+int log_open(const char *ident);
 void log_set_max_level(int level);
 int log_get_max_level(void);
 /* True when entries go to the journal. */

@@ -99,6 +99,13 @@ static void test_names_and_sources(void)
         g_assert_true(sync_source_is_trusted("client-ap"));
         g_assert_false(sync_source_is_trusted("camera"));
         g_assert_false(sync_source_is_trusted("external"));
+
+        char buf[] = "client-ap";
+        g_assert_true(sync_source_intern(buf) != buf);
+        g_assert_cmpstr(sync_source_intern(buf), ==, "client-ap");
+        g_assert_cmpstr(sync_source_intern("external"), ==, "external");
+        g_assert_null(sync_source_intern("bogus"));
+        g_assert_null(sync_source_intern(NULL));
 }
 
 int main(int argc, char *argv[])
