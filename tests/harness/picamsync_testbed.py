@@ -178,6 +178,18 @@ class PrivateBus:
         self._log.close()
 
 
+CAP_SYS_TIME = 25
+
+
+def check_no_sys_time(pid):
+    """Rule 1 of testing.md, checked rather than assumed: the process cannot get CAP_SYS_TIME."""
+    with open(f"/proc/{pid}/status") as f:
+        caps = dict(line.split(":", 1) for line in f if line.startswith("Cap"))
+    for name in ("CapBnd", "CapEff", "CapPrm"):
+        if int(caps[name], 16) & (1 << CAP_SYS_TIME):
+            raise HarnessError(f"process {pid} has CAP_SYS_TIME in {name}; refusing to go on")
+
+
 class Daemon:
     """One daemon of the suite, started the way the testing rules demand."""
 
@@ -278,6 +290,7 @@ class Testbed:
                        15, "clockd to take org.picamsync.Clock1")
             if not d.alive():
                 raise HarnessError(f"clockd exited at start: {d.log()}")
+            check_no_sys_time(d.proc.pid)
         return d
 
     def start(self):
