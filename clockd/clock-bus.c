@@ -70,6 +70,22 @@ static int check_source(const char *source, sd_bus_error *error)
         return 0;
 }
 
+/* The (x, s) arguments of StepTime, SetTime and Confirm, read and checked in the same order:
+ * who asks first, then what they ask. */
+static int read_sync_call(Context *c, sd_bus_message *m, const char *what, int64_t *ret_value,
+                          const char **ret_source, sd_bus_error *error)
+{
+        int r;
+
+        r = sd_bus_message_read(m, "xs", ret_value, ret_source);
+        if (r < 0)
+                return r;
+        r = check_caller(c, m, what, error);
+        if (r < 0)
+                return r;
+        return check_source(*ret_source, error);
+}
+
 static int check_range(int64_t target_usec, const char *what, sd_bus_error *error)
 {
         char when[ISO8601_MAX] = "an unrepresentable time";
@@ -125,13 +141,7 @@ static int method_step_time(sd_bus_message *m, void *userdata, sd_bus_error *err
         ClockPair now;
         int r;
 
-        r = sd_bus_message_read(m, "xs", &offset, &source);
-        if (r < 0)
-                return r;
-        r = check_caller(c, m, "step the clock", error);
-        if (r < 0)
-                return r;
-        r = check_source(source, error);
+        r = read_sync_call(c, m, "step the clock", &offset, &source, error);
         if (r < 0)
                 return r;
 
@@ -155,8 +165,6 @@ static int method_step_time(sd_bus_message *m, void *userdata, sd_bus_error *err
         context_record_sync(c, source, offset, true, &now);
         log_sync(MESSAGE_ID_STEP, source, offset, "Stepped the clock by %+.6f s (source %s).",
                  (double)offset / 1e6, source);
-        (void)sd_bus_emit_signal(c->bus, CLOCK1_PATH, CLOCK1_INTERFACE, "TimeStepped", "xs", offset,
-                                 source);
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -170,13 +178,7 @@ static int method_set_time(sd_bus_message *m, void *userdata, sd_bus_error *erro
         ClockPair now;
         int r;
 
-        r = sd_bus_message_read(m, "xs", &usec, &source);
-        if (r < 0)
-                return r;
-        r = check_caller(c, m, "set the clock", error);
-        if (r < 0)
-                return r;
-        r = check_source(source, error);
+        r = read_sync_call(c, m, "set the clock", &usec, &source, error);
         if (r < 0)
                 return r;
         r = check_range(usec, "This time", error);
@@ -195,8 +197,6 @@ static int method_set_time(sd_bus_message *m, void *userdata, sd_bus_error *erro
         context_record_sync(c, source, offset, true, &now);
         log_sync(MESSAGE_ID_SET, source, offset, "Set the clock (a change of %+.6f s, source %s).",
                  (double)offset / 1e6, source);
-        (void)sd_bus_emit_signal(c->bus, CLOCK1_PATH, CLOCK1_INTERFACE, "TimeStepped", "xs", offset,
-                                 source);
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -208,13 +208,7 @@ static int method_confirm(sd_bus_message *m, void *userdata, sd_bus_error *error
         ClockPair now;
         int r;
 
-        r = sd_bus_message_read(m, "xs", &offset, &source);
-        if (r < 0)
-                return r;
-        r = check_caller(c, m, "confirm the clock", error);
-        if (r < 0)
-                return r;
-        r = check_source(source, error);
+        r = read_sync_call(c, m, "confirm the clock", &offset, &source, error);
         if (r < 0)
                 return r;
         if (offset > CONFIRM_MAX_USEC || offset < -CONFIRM_MAX_USEC)

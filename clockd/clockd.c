@@ -85,6 +85,9 @@ void context_record_sync(Context *c, const char *source, int64_t offset_usec, bo
         c->last_sync_offset_usec = offset_usec;
         context_remember_clock(c, after);
         context_schedule_flush(c);
+        if (stepped)
+                (void)sd_bus_emit_signal(c->bus, CLOCK1_PATH, CLOCK1_INTERFACE, "TimeStepped", "xs",
+                                         offset_usec, c->last_sync_source);
 }
 
 /* A step made by someone else (date -s, an NTP daemon, a fake clock in tests): realtime −
@@ -107,8 +110,6 @@ void context_check_jump(Context *c, const ClockPair *now)
                    (const char *const[]){id, off, "PICAMSYNC_SOURCE=external", NULL},
                    "The clock was stepped by %+.6f s by someone else.", (double)jump / 1e6);
         context_record_sync(c, "external", jump, true, now);
-        (void)sd_bus_emit_signal(c->bus, CLOCK1_PATH, CLOCK1_INTERFACE, "TimeStepped", "xs", jump,
-                                 "external");
 }
 
 static void context_snapshot(Context *c, ClockSnapshot *s)

@@ -92,6 +92,7 @@ Reliability context_reliability(Context *c);
 int64_t context_reliable_until(Context *c);
 void context_refresh_ntp(Context *c);
 void context_check_jump(Context *c, const ClockPair *now);
+/* Records a sync or step (stepped: the clock moved by offset_usec, and TimeStepped is sent). */
 void context_record_sync(Context *c, const char *source, int64_t offset_usec, bool stepped,
                          const ClockPair *after);
 void context_schedule_flush(Context *c);

@@ -101,22 +101,6 @@ int ccapi_date_format(int64_t usec_utc, const char *zone, const char *zoneinfo_d
         return 0;
 }
 
-/* Exactly n ASCII digits (no sign, no spaces, unlike strtol). */
-static bool parse_digits(const char **p, unsigned n, unsigned *ret)
-{
-        unsigned v = 0;
-
-        for (unsigned i = 0; i < n; i++) {
-                char c = (*p)[i];
-                if (c < '0' || c > '9')
-                        return false;
-                v = v * 10 + (unsigned)(c - '0');
-        }
-        *p += n;
-        *ret = v;
-        return true;
-}
-
 static bool parse_literal(const char **p, const char *lit)
 {
         size_t n = strlen(lit);

@@ -172,8 +172,7 @@ int iso8601_format(int64_t usec, char *buf, size_t size)
         return 0;
 }
 
-/* Exactly n ASCII digits (no sign, no spaces, unlike strtol). */
-static bool parse_digits(const char **p, unsigned n, unsigned *ret)
+bool parse_digits(const char **p, unsigned n, unsigned *ret)
 {
         unsigned v = 0;
 

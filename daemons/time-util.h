@@ -4,6 +4,7 @@
 /* Clock reading, µs conversions, proleptic Gregorian calendar arithmetic and strict ISO 8601
  * (UTC, "Z") formatting/parsing. Pure libc: used by clockd, which must stay GLib-free. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -53,3 +54,7 @@ int iso8601_format(int64_t usec, char *buf, size_t size);
  * years), hour < 24, minute < 60, second < 60. Anything else (spaces, lower-case t/z, offsets
  * like +01:00, missing fields, trailing garbage, NULL) -> -EINVAL, *ret_usec untouched. */
 int iso8601_parse(const char *s, int64_t *ret_usec);
+
+/* Reads exactly n ASCII digits at *p (no sign, no blanks, unlike strtol) and advances *p;
+ * false, with *p unchanged, if any of them is not a digit. Shared by the strict parsers. */
+bool parse_digits(const char **p, unsigned n, unsigned *ret);
