@@ -55,3 +55,24 @@ def test_fake_clock_is_shared_and_the_host_clock_untouched(make_testbed):
                          env={"LD_PRELOAD": bed.fakeclock.library,
                               "FAKECLOCK_STATE": bed.fakeclock.path}).stdout
     assert abs(int(out) - time.time()) < 5
+
+
+def test_unprivileged_processes_read_the_fake_clock_but_cannot_set_it(make_testbed):
+    """camerad and webd run as their own users: they see the Pi's time, and a clock-setting
+    call fails with EPERM as it would without CAP_SYS_TIME."""
+    import pwd
+    import time
+    bed = make_testbed(pi_offset_ms=-10_800_000)
+    pw = pwd.getpwnam("nobody")
+    env = {"LD_PRELOAD": bed.fakeclock.library, "FAKECLOCK_STATE": bed.fakeclock.path}
+    as_nobody = ["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--clear-groups",
+                 "--bounding-set=-sys_time", "--"]
+    out = subprocess.run(as_nobody + ["date", "+%s"], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "fake clock is off" not in out.stderr
+    assert abs(int(out.stdout) - (time.time() - 10_800)) < 5
+    before = bed.fakeclock.offset_ns()
+    out = subprocess.run(as_nobody + ["date", "-s", "@2000000000"], capture_output=True,
+                         text=True, env=env)
+    assert out.returncode != 0 and "not permitted" in out.stderr, out.stderr
+    assert abs(bed.fakeclock.offset_ns() - before) < 10**6

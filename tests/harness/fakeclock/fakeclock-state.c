@@ -36,10 +36,10 @@ static bool state_valid(const struct fakeclock_state *s, char *err, size_t errsz
         return true;
 }
 
-static struct fakeclock_state *map_fd(int fd, char *err, size_t errsz)
+static struct fakeclock_state *map_fd(int fd, bool writable, char *err, size_t errsz)
 {
-        void *p = mmap(NULL, sizeof(struct fakeclock_state), PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-                       0);
+        void *p = mmap(NULL, sizeof(struct fakeclock_state),
+                       writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
 
         if (p == MAP_FAILED) {
                 set_err(err, errsz, "cannot map", errno);
@@ -50,11 +50,24 @@ static struct fakeclock_state *map_fd(int fd, char *err, size_t errsz)
 
 struct fakeclock_state *fakeclock_state_map(const char *path, char *err, size_t errsz)
 {
+        return fakeclock_state_map_mode(path, NULL, err, errsz);
+}
+
+struct fakeclock_state *fakeclock_state_map_mode(const char *path, bool *ret_writable, char *err,
+                                                 size_t errsz)
+{
         struct fakeclock_state *s;
+        bool writable = true;
         struct stat st;
         int fd;
 
         fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+        /* A process that may not write the state (an unprivileged daemon of the simulated Pi)
+         * still reads the Pi's time, as it would read the kernel's. */
+        if (fd < 0 && ret_writable && (errno == EACCES || errno == EPERM || errno == EROFS)) {
+                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                writable = false;
+        }
         if (fd < 0) {
                 set_err(err, errsz, "cannot open", errno);
                 return NULL;
@@ -77,10 +90,12 @@ struct fakeclock_state *fakeclock_state_map(const char *path, char *err, size_t 
                 close(fd);
                 return NULL;
         }
-        s = map_fd(fd, err, errsz);
+        s = map_fd(fd, writable, err, errsz);
         close(fd);
         if (!s)
                 return NULL;
+        if (ret_writable)
+                *ret_writable = writable;
         if (!state_valid(s, err, errsz)) {
                 munmap(s, sizeof(*s));
                 return NULL;
@@ -227,7 +242,7 @@ int fakeclock_state_create(const char *path, const struct fakeclock_change *init
                 close(fd);
                 return r;
         }
-        s = map_fd(fd, err, errsz);
+        s = map_fd(fd, true, err, errsz);
         close(fd);
         if (!s)
                 return -ENOMEM;

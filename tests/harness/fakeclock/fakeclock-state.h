@@ -125,6 +125,10 @@ typedef int64_t (*fakeclock_host_clock_t)(void);
 /* Maps an existing state file read-write. Returns the mapping, or NULL with a reason (without
  * a trailing newline) in err. Never calls an intercepted clock function. */
 struct fakeclock_state *fakeclock_state_map(const char *path, char *err, size_t errsz);
+/* The same, but a file this process may not write is mapped read-only (*ret_writable false):
+ * the process reads the fake time and its clock-setting calls fail with EPERM. */
+struct fakeclock_state *fakeclock_state_map_mode(const char *path, bool *ret_writable, char *err,
+                                                 size_t errsz);
 
 /* Creates the file if needed, sizes it and (re)initialises it. An existing valid state is updated
  * under its lock, so processes that have it mapped keep working. Returns 0 or −errno. */

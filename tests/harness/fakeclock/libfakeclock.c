@@ -49,6 +49,7 @@ static struct {
 } real;
 
 static struct fakeclock_state *state; /* NULL: transparent */
+static bool state_writable;           /* false: mapped read-only, writes fail with EPERM */
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 /* Raw-syscall fallbacks, used only if dlsym(RTLD_NEXT) finds nothing. */
@@ -157,7 +158,7 @@ static void init(void)
 
         path = getenv("FAKECLOCK_STATE");
         if (path && path[0]) {
-                state = fakeclock_state_map(path, err, sizeof(err));
+                state = fakeclock_state_map_mode(path, &state_writable, err, sizeof(err));
                 if (!state)
                         report_off(path, err);
         }
@@ -293,7 +294,14 @@ EXPORT int timespec_get(struct timespec *ts, int base)
 
 static int apply(struct fakeclock_state *s, const struct fakeclock_change *c)
 {
-        int r = fakeclock_state_apply(s, c, host_now);
+        int r;
+
+        /* Like the kernel for a process without CAP_SYS_TIME. */
+        if (!state_writable) {
+                errno = EPERM;
+                return -1;
+        }
+        r = fakeclock_state_apply(s, c, host_now);
 
         if (r < 0) {
                 errno = -r;
