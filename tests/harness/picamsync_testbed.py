@@ -10,6 +10,7 @@ sends beyond loopback or namespaces made here.
 
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -193,11 +194,12 @@ def check_no_sys_time(pid):
 class Daemon:
     """One daemon of the suite, started the way the testing rules demand."""
 
-    def __init__(self, name, argv, env, log_path):
+    def __init__(self, name, argv, env, log_path, netns=None):
         self.name = name
         self.log_path = log_path
         self._log = open(log_path, "w+")
-        self.proc = subprocess.Popen(NO_SYS_TIME + argv, env=env, stdout=self._log,
+        prefix = ["ip", "netns", "exec", netns] if netns else []
+        self.proc = subprocess.Popen(prefix + NO_SYS_TIME + argv, env=env, stdout=self._log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
 
     def log(self):
@@ -227,23 +229,88 @@ def bus_name_has_owner(address, name):
     return out.returncode == 0 and out.stdout.strip() == "b true"
 
 
+def ip(*args):
+    r = subprocess.run(["ip", *args], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise HarnessError(f"ip {' '.join(args)}: {r.stderr.strip()}")
+
+
+class Network:
+    """The Pi's networks as namespaces with no uplink (testing.md rule 2): namespace pi with a
+    bridge ap0 (the access point) and an interface wlan0 (the LAN); phone and camera on ap0,
+    laptop on wlan0. Names carry a random prefix so that test runs do not collide."""
+
+    AP_NET, LAN_NET = "192.168.4", "10.77.0"
+
+    def __init__(self):
+        tag = os.urandom(3).hex()
+        self.ns = {role: f"psync-{tag}-{role}" for role in ("pi", "phone", "laptop", "camera")}
+        self.addresses = {"pi": {"ap0": f"{self.AP_NET}.1", "wlan0": f"{self.LAN_NET}.1"},
+                          "phone": f"{self.AP_NET}.20", "camera": f"{self.AP_NET}.7",
+                          "laptop": f"{self.LAN_NET}.20"}
+        self.created = []
+        try:
+            self._build()
+        except Exception:
+            self.stop()
+            raise
+
+    def _build(self):
+        pi = self.ns["pi"]
+        for name in self.ns.values():
+            ip("netns", "add", name)
+            self.created.append(name)
+            ip("-n", name, "link", "set", "lo", "up")
+        ip("-n", pi, "link", "add", "ap0", "type", "bridge")
+        ip("-n", pi, "addr", "add", f"{self.addresses['pi']['ap0']}/24", "dev", "ap0")
+        ip("-n", pi, "link", "set", "ap0", "up")
+        for role, veth in (("phone", "vphone"), ("camera", "vcamera")):
+            ip("-n", pi, "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns",
+               self.ns[role])
+            ip("-n", pi, "link", "set", veth, "master", "ap0", "up")
+            ip("-n", self.ns[role], "addr", "add", f"{self.addresses[role]}/24", "dev", "eth0")
+            ip("-n", self.ns[role], "link", "set", "eth0", "up")
+            ip("-n", self.ns[role], "route", "add", "224.0.0.0/4", "dev", "eth0")
+        ip("-n", pi, "link", "add", "wlan0", "type", "veth", "peer", "name", "eth0", "netns",
+           self.ns["laptop"])
+        ip("-n", pi, "addr", "add", f"{self.addresses['pi']['wlan0']}/24", "dev", "wlan0")
+        ip("-n", pi, "link", "set", "wlan0", "up")
+        ip("-n", self.ns["laptop"], "addr", "add", f"{self.addresses['laptop']}/24", "dev",
+           "eth0")
+        ip("-n", self.ns["laptop"], "link", "set", "eth0", "up")
+        # SSDP's multicast leaves the Pi through the access point only.
+        ip("-n", pi, "route", "add", "224.0.0.0/4", "dev", "ap0")
+
+    def describe(self):
+        return {"namespaces": dict(self.ns), "addresses": self.addresses}
+
+    def stop(self):
+        for name in self.created:
+            subprocess.run(["ip", "netns", "del", name], capture_output=True)
+        self.created = []
+
+
 class Testbed:
     """One complete simulated installation. Today: bus + fake clock + clockd."""
 
     def __init__(self, builddir=None, pi_offset_ms=0, ppm=0.0, ntp_synced=False, env=None,
-                 zone="UTC", fake_clock=True, workdir=None, policy_dir=None):
+                 zone="UTC", fake_clock=True, workdir=None, policy_dir=None, netns=False):
         self.builddir = os.path.abspath(builddir or default_builddir())
         self.own_workdir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="picamsync-testbed-")
         # Clients run as other users (policy tests) must reach the bus socket inside.
         os.chmod(self.workdir, 0o755)
         self.final_logs = {}
+        self.sims = []
         self.extra_env = dict(env or {})
         self.daemons = {}
         self.bus = None
         self.fakeclock = None
+        self.network = None
         try:
             create_system_users()
+            if netns:
+                self.network = Network()
             if fake_clock:
                 self.fakeclock = FakeClock(self.builddir, os.path.join(self.workdir, "clock"),
                                            pi_offset_ms, ppm, ntp_synced)
@@ -266,7 +333,8 @@ class Testbed:
             "PICAMSYNC_LOCALTIME": self.localtime,
             "PICAMSYNC_ZONEINFO_DIR": self.zoneinfo_dir(),
             # Sanitized builds: libfakeclock is preloaded ahead of the ASan runtime.
-            "ASAN_OPTIONS": "verify_asan_link_order=0:detect_leaks=1:abort_on_error=1",
+            "ASAN_OPTIONS": "verify_asan_link_order=0:detect_leaks=1:abort_on_error=1:"
+                            "fast_unwind_on_malloc=0",
             "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
             "LANG": "C.UTF-8",
         }
@@ -282,7 +350,7 @@ class Testbed:
         if not os.path.exists(exe):
             raise HarnessError(f"{exe} is missing; build the project first")
         d = Daemon("clockd", [exe], self.daemon_env(env),
-                   os.path.join(self.workdir, "clockd.log"))
+                   os.path.join(self.workdir, "clockd.log"), self.netns("pi"))
         self.daemons["clockd"] = d
         if wait:
             wait_until(lambda: not d.alive() or bus_name_has_owner(self.bus.address,
@@ -293,8 +361,78 @@ class Testbed:
             check_no_sys_time(d.proc.pid)
         return d
 
-    def start(self):
+    def netns(self, role):
+        return self.network.ns[role] if self.network else None
+
+    def run_as(self, user):
+        """setpriv prefix for a daemon that runs as its own system user (camerad, webd)."""
+        pw = pwd.getpwnam(user)
+        return ["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--init-groups"]
+
+    def start_sim(self, offset_ms=0, latency_ms=0, jitter_ms=0, args=()):
+        """A camera simulator on loopback; returns its description (camera/sim URLs)."""
+        exe = os.path.join(self.builddir, "tools", "ccapi-sim", "ccapi-sim")
+        if not os.path.exists(exe):
+            raise HarnessError(f"{exe} is missing; build the project first")
+        n = len(self.sims)
+        log_path = os.path.join(self.workdir, f"ccapi-sim-{n}.log")
+        log = open(log_path, "w+")
+        if self.network:
+            # The camera in its own namespace on the access point, announced by SSDP.
+            where = ["ip", "netns", "exec", self.netns("camera"), exe, "--bind",
+                     self.network.addresses["camera"], "--port", "8080", "--desc-port", "49152",
+                     "--ssdp-interface", "eth0"]
+        else:
+            where = [exe, "--bind", "127.0.0.1", "--port", "0", "--desc-port", "0", "--no-ssdp"]
+        proc = subprocess.Popen(
+            where + ["--print-json", "--offset-ms", str(offset_ms), "--latency-ms",
+                     str(latency_ms), "--jitter-ms", str(jitter_ms), "--serial", f"SIM{n:08d}",
+                     *args],
+            stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True)
+        line = proc.stdout.readline()
+        if not line:
+            proc.wait(5)
+            raise HarnessError(f"ccapi-sim did not start: {open(log_path).read()}")
+        info = json.loads(line)
+        info.update(proc=proc, log=log, log_path=log_path)
+        self.sims.append(info)
+        return info
+
+    def start_camerad(self, env=None, wait=True):
+        exe = os.path.join(self.builddir, "camerad", "picamsync-camerad")
+        if not os.path.exists(exe):
+            raise HarnessError(f"{exe} is missing; build the project first")
+        state = os.path.join(self.workdir, "camerad-state")
+        os.makedirs(state, exist_ok=True)
+        pw = pwd.getpwnam("picamsync-camera")
+        os.chown(state, pw.pw_uid, pw.pw_gid)
+        base = {"PICAMSYNC_STATE_DIR": state}
+        if not self.network:
+            base["PICAMSYNC_DISCOVERY"] = "0"  # no multicast on the host's own interfaces
+        base.update(env or {})
+        if self.network:
+            base.setdefault("PICAMSYNC_DISCOVERY", "1")
+            base.setdefault("PICAMSYNC_DISCOVERY_INTERFACES", "ap0")
+        d = Daemon("camerad", self.run_as("picamsync-camera") + [exe], self.daemon_env(base),
+                   os.path.join(self.workdir, "camerad.log"), self.netns("pi"))
+        self.daemons["camerad"] = d
+        if wait:
+            wait_until(lambda: not d.alive() or bus_name_has_owner(self.bus.address,
+                                                                   "org.picamsync.Camera1"),
+                       15, "camerad to take org.picamsync.Camera1")
+            if not d.alive():
+                raise HarnessError(f"camerad exited at start: {d.log()}")
+            check_no_sys_time(d.proc.pid)
+        return d
+
+    def start(self, camera=True, camera_offset_ms=4000, camera_latency_ms=0):
         self.start_clockd()
+        env = {}
+        if camera:
+            sim = self.start_sim(offset_ms=camera_offset_ms, latency_ms=camera_latency_ms)
+            if not self.network:
+                env["PICAMSYNC_CAMERA_URLS"] = sim["camera"]
+        self.start_camerad(env)
         return self
 
     def describe(self):
@@ -303,9 +441,9 @@ class Testbed:
             "http": None,
             "ws": None,
             "fakeclock": self.fakeclock.path if self.fakeclock else None,
-            "camera": None,
-            "sim": None,
-            "netns": None,
+            "camera": self.sims[0]["camera"] if self.sims else None,
+            "sim": self.sims[0]["sim"] if self.sims else None,
+            "netns": self.network.describe() if self.network else None,
             "workdir": self.workdir,
             "localtime": self.localtime,
             "logs": {name: d.log_path for name, d in self.daemons.items()},
@@ -319,8 +457,20 @@ class Testbed:
         for name, d in list(self.daemons.items()):
             codes[name] = d.stop()
             self.final_logs[name] = d.log()
+        for sim in self.sims:
+            if sim["proc"].poll() is None:
+                sim["proc"].terminate()
+                try:
+                    sim["proc"].wait(5)
+                except subprocess.TimeoutExpired:
+                    sim["proc"].kill()
+                    sim["proc"].wait()
+            sim["proc"].stdout.close()
+            sim["log"].close()
         if self.bus:
             self.bus.stop()
+        if self.network:
+            self.network.stop()
         if self.own_workdir and not os.environ.get("PICAMSYNC_KEEP_TESTBED"):
             shutil.rmtree(self.workdir, ignore_errors=True)
         return codes

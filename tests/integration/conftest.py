@@ -60,10 +60,13 @@ def make_testbed(builddir):
     beds = []
 
     def make(start=True, **kwargs):
+        """start=True: clockd only; "camera": clockd, a camera simulator and camerad."""
         bed = harness.Testbed(builddir, **kwargs)
         beds.append(bed)
-        if start:
-            bed.start()
+        if start == "camera":
+            bed.start(camera=True)
+        elif start:
+            bed.start_clockd()
         return bed
 
     yield make

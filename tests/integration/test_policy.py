@@ -135,3 +135,60 @@ def test_clockd_checks_the_caller_itself(make_testbed):
         assert ClockProxy(client).prop("StepCount") == 1
         client.close()
         assert "MESSAGE_ID=e8bcc4071edb408c8815a0190f3c5b9f" in bed.daemons["clockd"].log()
+
+
+CAMERA1 = ["org.picamsync.Camera1", "/org/picamsync/Camera1"]
+CAMERA1_MANAGER = "org.picamsync.Camera1.Manager"
+
+
+@pytest.fixture
+def camerabed(make_testbed):
+    bed = make_testbed()
+    sim = bed.start_sim()
+    bed.start_camerad()
+    ok, error, path = call_as("root", bed.bus.address, *CAMERA1, CAMERA1_MANAGER, "AddCamera",
+                              "s", [sim["camera"]])
+    assert ok, f"{error}: {path}"
+    return bed, sim, path[0]
+
+
+@pytest.mark.parametrize("user", ["root", "picamsync-web", "picamsync-camera", "nobody"])
+def test_camera_methods_only_for_root_and_web(camerabed, user):
+    bed, sim, path = camerabed
+    calls = [(CAMERA1[1], CAMERA1_MANAGER, "Discover", None, []),
+             (CAMERA1[1], CAMERA1_MANAGER, "AddCamera", "s", [sim["camera"]]),
+             (path, "org.picamsync.Camera1.Camera", "GetDriftHistory", None, []),
+             (path, "org.picamsync.Camera1.Camera", "SetTime", "s", ["Not/AZone"])]
+    for obj, iface, method, sig, args in calls:
+        ok, error, message = call_as(user, bed.bus.address, CAMERA1[0], obj, iface, method, sig,
+                                     args)
+        if user in ("root", "picamsync-web"):
+            # Allowed through: any answer but AccessDenied (Discover is off on this bed,
+            # SetTime refuses the zone).
+            assert error != ACCESS_DENIED, f"{method}: {message}"
+        else:
+            assert not ok and error == ACCESS_DENIED, f"{method}: {error}: {message}"
+    # RemoveCamera last: it changes the bed.
+    ok, error, message = call_as(user, bed.bus.address, *CAMERA1, CAMERA1_MANAGER,
+                                 "RemoveCamera", "o", [path])
+    assert ok == (user in ("root", "picamsync-web")), f"{error}: {message}"
+
+
+@pytest.mark.parametrize("user", ["root", "picamsync-web", "picamsync-camera", "nobody"])
+def test_everyone_may_read_cameras(camerabed, user):
+    bed, sim, path = camerabed
+    ok, error, reply = call_as(user, bed.bus.address, CAMERA1[0], path,
+                               "org.freedesktop.DBus.Properties", "GetAll", "s",
+                               ["org.picamsync.Camera1.Camera"])
+    assert ok, f"{error}: {reply}"
+    ok, error, reply = call_as(user, bed.bus.address, *CAMERA1,
+                               "org.freedesktop.DBus.ObjectManager", "GetManagedObjects")
+    assert ok and path in reply[0], f"{error}: {reply}"
+
+
+@pytest.mark.parametrize("user", ["root", "picamsync-web", "nobody"])
+def test_only_picamsync_camera_may_own_camera1(testbed, user):
+    ok, error, message = call_as(user, testbed.bus.address, "org.freedesktop.DBus",
+                                 "/org/freedesktop/DBus", "org.freedesktop.DBus", "RequestName",
+                                 "su", ["org.picamsync.Camera1", 0])
+    assert not ok and error == ACCESS_DENIED, f"{error}: {message}"

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+/* What went wrong with a camera, in the terms of the org.picamsync.Error.* names. */
+#define CAMERA_ERROR camera_error_quark()
+GQuark camera_error_quark(void);
+
+typedef enum {
+        CAMERA_ERROR_UNREACHABLE, /* no answer, refused, timed out */
+        CAMERA_ERROR_BUSY,        /* 503: shooting, writing, preparing */
+        CAMERA_ERROR_PROTOCOL,    /* an answer that makes no sense, or a 4xx */
+        CAMERA_ERROR_AUTH,        /* 401/403: the camera wants credentials */
+        CAMERA_ERROR_NO_CAMERA,   /* no such camera */
+        CAMERA_ERROR_INVALID,     /* bad argument from the caller */
+        CAMERA_ERROR_CLOCK,       /* the camera's clock did not hold still while measured */
+} CameraError;
+
+/* The D-Bus error name for a GError of this domain (others: org.picamsync.Error.Failed). */
+const char *camera_error_to_dbus_name(const GError *error);

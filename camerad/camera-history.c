@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "camerad/camera-history.h"
+#include "camerad/drift-fit.h"
+#include "daemons/time-util.h"
+
+struct CameraHistory {
+        char *path; /* NULL: memory only */
+        uint64_t min_span_usec;
+        GArray *entries; /* DriftEntry, in order */
+        guint n_samples;
+        double drift_ppm;
+        int64_t last_set_usec;
+        int last_sample; /* index in entries, -1 if none */
+        CameraSample last;
+};
+
+static const char *kind_name(DriftEntryType kind)
+{
+        switch (kind) {
+        case DRIFT_ENTRY_MEASUREMENT:
+                return "measurement";
+        case DRIFT_ENTRY_CAMERA_SET:
+                return "set";
+        case DRIFT_ENTRY_PI_STEP:
+                return "pi-step";
+        }
+        return "?";
+}
+
+static gboolean kind_from_name(const char *name, DriftEntryType *ret)
+{
+        static const DriftEntryType all[] = {DRIFT_ENTRY_MEASUREMENT, DRIFT_ENTRY_PI_STEP,
+                                             DRIFT_ENTRY_CAMERA_SET};
+
+        for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
+                if (g_strcmp0(name, kind_name(all[i])) == 0) {
+                        *ret = all[i];
+                        return TRUE;
+                }
+        return FALSE;
+}
+
+static void history_refit(CameraHistory *h)
+{
+        DriftFit fit;
+
+        h->drift_ppm = drift_fit((const DriftEntry *)(void *)h->entries->data, h->entries->len,
+                                 (int64_t)h->min_span_usec, &fit) < 0
+                               ? NAN
+                               : fit.ppm;
+}
+
+static void history_note(CameraHistory *h, const DriftEntry *e)
+{
+        g_array_append_val(h->entries, *e);
+        if (e->type == DRIFT_ENTRY_MEASUREMENT) {
+                h->n_samples++;
+                h->last = (CameraSample){e->at_usec, e->offset_usec, e->uncertainty_usec};
+                h->last_sample = (int)h->entries->len - 1;
+        } else if (e->type == DRIFT_ENTRY_CAMERA_SET)
+                h->last_set_usec = e->at_usec;
+}
+
+static char *entry_to_line(const DriftEntry *e)
+{
+        if (e->type == DRIFT_ENTRY_MEASUREMENT)
+                return g_strdup_printf("{\"kind\":\"measurement\",\"at\":%" G_GINT64_FORMAT
+                                       ",\"offset\":%" G_GINT64_FORMAT
+                                       ",\"uncertainty\":%" G_GUINT64_FORMAT "}\n",
+                                       e->at_usec, e->offset_usec, e->uncertainty_usec);
+        return g_strdup_printf("{\"kind\":\"%s\",\"at\":%" G_GINT64_FORMAT
+                               ",\"offset\":%" G_GINT64_FORMAT "}\n",
+                               kind_name(e->type), e->at_usec, e->offset_usec);
+}
+
+static gboolean line_to_entry(const char *line, DriftEntry *ret)
+{
+        g_autoptr(JsonParser) parser = json_parser_new();
+        JsonObject *o;
+        DriftEntry e = {};
+
+        if (!json_parser_load_from_data(parser, line, -1, NULL) ||
+            !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+                return FALSE;
+        o = json_node_get_object(json_parser_get_root(parser));
+        if (!json_object_has_member(o, "kind") || !json_object_has_member(o, "at") ||
+            !json_object_has_member(o, "offset") ||
+            !kind_from_name(json_object_get_string_member(o, "kind"), &e.type) ||
+            json_node_get_value_type(json_object_get_member(o, "at")) != G_TYPE_INT64 ||
+            json_node_get_value_type(json_object_get_member(o, "offset")) != G_TYPE_INT64)
+                return FALSE;
+        e.at_usec = json_object_get_int_member(o, "at");
+        e.offset_usec = json_object_get_int_member(o, "offset");
+        if (e.type == DRIFT_ENTRY_MEASUREMENT) {
+                if (!json_object_has_member(o, "uncertainty") ||
+                    json_node_get_value_type(json_object_get_member(o, "uncertainty")) !=
+                            G_TYPE_INT64 ||
+                    json_object_get_int_member(o, "uncertainty") < 0)
+                        return FALSE;
+                e.uncertainty_usec = (uint64_t)json_object_get_int_member(o, "uncertainty");
+        }
+        *ret = e;
+        return TRUE;
+}
+
+/* Rewrites the file with what is in memory, atomically. */
+static gboolean history_rewrite(CameraHistory *h, GError **error)
+{
+        g_autoptr(GString) text = g_string_new(NULL);
+
+        for (guint i = 0; i < h->entries->len; i++) {
+                g_autofree char *line = entry_to_line(&g_array_index(h->entries, DriftEntry, i));
+                g_string_append(text, line);
+        }
+        return g_file_set_contents_full(h->path, text->str, (gssize)text->len,
+                                        G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
+/* Drops the oldest measurements (and what came before them) beyond the limit. */
+static void history_trim(CameraHistory *h)
+{
+        guint drop = 0, seen = 0;
+
+        if (h->n_samples <= CAMERA_HISTORY_MAX_SAMPLES)
+                return;
+        for (; drop < h->entries->len && seen < h->n_samples - CAMERA_HISTORY_MAX_SAMPLES; drop++)
+                if (g_array_index(h->entries, DriftEntry, drop).type == DRIFT_ENTRY_MEASUREMENT)
+                        seen++;
+        g_array_remove_range(h->entries, 0, drop);
+        h->n_samples -= seen;
+        h->last_sample = h->last_sample >= (int)drop ? h->last_sample - (int)drop : -1;
+}
+
+static gboolean history_append(CameraHistory *h, const DriftEntry *e, GError **error)
+{
+        g_autofree char *line = entry_to_line(e);
+        FILE *f;
+        gboolean ok;
+
+        history_note(h, e);
+        if (h->n_samples > CAMERA_HISTORY_MAX_SAMPLES) {
+                history_trim(h);
+                history_refit(h);
+                return h->path ? history_rewrite(h, error) : TRUE;
+        }
+        history_refit(h);
+        if (!h->path)
+                return TRUE;
+        f = g_fopen(h->path, "ae");
+        if (!f) {
+                int saved = errno;
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved),
+                            "Could not keep the drift history in %s: %s", h->path,
+                            g_strerror(saved));
+                return FALSE;
+        }
+        ok = fputs(line, f) >= 0;
+        ok = (fclose(f) == 0) && ok;
+        if (!ok)
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                            "Could not write the drift history to %s.", h->path);
+        return ok;
+}
+
+CameraHistory *camera_history_open(const char *dir, const char *id, uint64_t min_span_usec)
+{
+        CameraHistory *h = g_new0(CameraHistory, 1);
+        g_autofree char *text = NULL;
+        g_auto(GStrv) lines = NULL;
+        guint bad = 0;
+
+        h->entries = g_array_new(FALSE, FALSE, sizeof(DriftEntry));
+        h->min_span_usec = min_span_usec;
+        h->drift_ppm = NAN;
+        h->last_sample = -1;
+        if (!dir)
+                return h;
+
+        h->path = g_strdup_printf("%s/%s.history", dir, id);
+        if (g_file_get_contents(h->path, &text, NULL, NULL)) {
+                lines = g_strsplit(text, "\n", -1);
+                for (char **l = lines; *l; l++) {
+                        DriftEntry e;
+                        if (!**l)
+                                continue;
+                        if (line_to_entry(*l, &e))
+                                history_note(h, &e);
+                        else
+                                bad++;
+                }
+                if (bad)
+                        g_warning("Skipped %u unreadable lines of %s.", bad, h->path);
+                history_trim(h);
+                history_refit(h);
+        }
+        return h;
+}
+
+void camera_history_free(CameraHistory *h)
+{
+        if (!h)
+                return;
+        g_array_unref(h->entries);
+        g_free(h->path);
+        g_free(h);
+}
+
+gboolean camera_history_add_sample(CameraHistory *h, const CameraSample *s, GError **error)
+{
+        DriftEntry e = {.type = DRIFT_ENTRY_MEASUREMENT,
+                        .at_usec = s->at_usec,
+                        .offset_usec = s->offset_usec,
+                        .uncertainty_usec = s->uncertainty_usec};
+        return history_append(h, &e, error);
+}
+
+gboolean camera_history_add_set(CameraHistory *h, int64_t at_usec, GError **error)
+{
+        DriftEntry e = {.type = DRIFT_ENTRY_CAMERA_SET, .at_usec = at_usec};
+        return history_append(h, &e, error);
+}
+
+gboolean camera_history_add_pi_step(CameraHistory *h, int64_t offset_usec, GError **error)
+{
+        DriftEntry e = {.type = DRIFT_ENTRY_PI_STEP,
+                        .at_usec = clock_realtime_usec(),
+                        .offset_usec = offset_usec};
+        return history_append(h, &e, error);
+}
+
+const CameraSample *camera_history_last_sample(CameraHistory *h)
+{
+        return h->last_sample >= 0 ? &h->last : NULL;
+}
+
+int64_t camera_history_last_set(CameraHistory *h)
+{
+        return h->last_set_usec;
+}
+
+double camera_history_drift_ppm(CameraHistory *h)
+{
+        return h->drift_ppm;
+}
+
+GArray *camera_history_samples(CameraHistory *h)
+{
+        GArray *out = g_array_new(FALSE, FALSE, sizeof(CameraSample));
+
+        for (guint i = 0; i < h->entries->len; i++) {
+                const DriftEntry *e = &g_array_index(h->entries, DriftEntry, i);
+                if (e->type == DRIFT_ENTRY_MEASUREMENT) {
+                        CameraSample s = {e->at_usec, e->offset_usec, e->uncertainty_usec};
+                        g_array_append_val(out, s);
+                }
+        }
+        return out;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "camerad/camera.h"
+
+/* A camera's clock history: measurements, camera sets and Pi steps, in the order they
+ * happened, kept in <state dir>/<camera id>.history (one JSON object a line) so that it
+ * survives restarts. The drift fit uses the measurements since the last set, corrected for Pi
+ * steps. At most CAMERA_HISTORY_MAX_SAMPLES measurements are kept. */
+
+#define CAMERA_HISTORY_MAX_SAMPLES 2000
+
+typedef struct CameraHistory CameraHistory;
+
+/* dir NULL: kept in memory only. Lines that cannot be read are skipped with a warning. */
+CameraHistory *camera_history_open(const char *dir, const char *id, uint64_t min_span_usec);
+void camera_history_free(CameraHistory *h);
+
+gboolean camera_history_add_sample(CameraHistory *h, const CameraSample *s, GError **error);
+gboolean camera_history_add_set(CameraHistory *h, int64_t at_usec, GError **error);
+gboolean camera_history_add_pi_step(CameraHistory *h, int64_t offset_usec, GError **error);
+
+const CameraSample *camera_history_last_sample(CameraHistory *h);
+int64_t camera_history_last_set(CameraHistory *h);
+double camera_history_drift_ppm(CameraHistory *h);
+GArray *camera_history_samples(CameraHistory *h); /* of CameraSample, oldest first */

@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <math.h>
+#include <string.h>
+
+#include "camerad/camera-error.h"
+#include "camerad/camera-manager.h"
+
+#define _cleanup_creds_ __attribute__((cleanup(sd_bus_creds_unrefp)))
+
+struct CameraManager {
+        sd_bus *bus;
+        CameraConfig config;
+        GPtrArray *cameras;    /* Camera, each with a known identity and a bus object */
+        GHashTable *adding;    /* url → GPtrArray of GTask waiting for that camera */
+        GPtrArray *configured; /* URLs from PICAMSYNC_CAMERA_URLS */
+        gboolean discovering;
+        void (*discover_func)(gpointer);
+        gpointer discover_data;
+        sd_bus_slot *slots[6];
+};
+
+char *camera_manager_object_path(Camera *camera)
+{
+        return g_strdup_printf(CAMERA1_CAMERA_PREFIX "/%s", camera_get_id(camera));
+}
+
+static Camera *manager_find_by_path(CameraManager *m, const char *path)
+{
+        for (guint i = 0; i < m->cameras->len; i++) {
+                Camera *c = g_ptr_array_index(m->cameras, i);
+                g_autofree char *p = camera_manager_object_path(c);
+                if (g_strcmp0(p, path) == 0)
+                        return c;
+        }
+        return NULL;
+}
+
+static Camera *manager_find(CameraManager *m, const char *url, const char *id)
+{
+        for (guint i = 0; i < m->cameras->len; i++) {
+                Camera *c = g_ptr_array_index(m->cameras, i);
+                if ((url && g_strcmp0(camera_get_url(c), url) == 0) ||
+                    (id && g_strcmp0(camera_get_id(c), id) == 0))
+                        return c;
+        }
+        return NULL;
+}
+
+static void reply_error(sd_bus_message *m, const GError *error)
+{
+        (void)sd_bus_reply_method_errorf(m, camera_error_to_dbus_name(error), "%s", error->message);
+}
+
+static void on_camera_changed(Camera *camera, const char *const *props, gpointer data)
+{
+        CameraManager *m = data;
+        g_autofree char *path = NULL;
+
+        if (!g_ptr_array_find(m->cameras, camera, NULL))
+                return; /* not on the bus yet */
+        path = camera_manager_object_path(camera);
+        (void)sd_bus_emit_properties_changed_strv(m->bus, path, CAMERA1_CAMERA_IFACE,
+                                                  (char **)props);
+}
+
+/* ---- adding ---- */
+
+static gboolean url_is_acceptable(const char *url, GError **error)
+{
+        g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+        const char *scheme = uri ? g_uri_get_scheme(uri) : NULL;
+
+        if (!uri || !scheme ||
+            (g_ascii_strcasecmp(scheme, "http") != 0 && g_ascii_strcasecmp(scheme, "https") != 0) ||
+            !g_uri_get_host(uri) || !*g_uri_get_host(uri)) {
+                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_INVALID,
+                            "\"%s\" is not a camera address; use the CCAPI base URL, such as "
+                            "http://192.168.4.7:8080/ccapi or https://192.168.4.7/ccapi.",
+                            url);
+                return FALSE;
+        }
+        return TRUE;
+}
+
+static void manager_publish(CameraManager *m, Camera *camera)
+{
+        g_autofree char *path = camera_manager_object_path(camera);
+
+        g_ptr_array_add(m->cameras, g_object_ref(camera));
+        (void)sd_bus_emit_object_added(m->bus, path);
+        (void)sd_bus_emit_properties_changed(m->bus, CAMERA1_PATH, CAMERA1_MANAGER_IFACE, "Cameras",
+                                             NULL);
+        camera_start_monitoring(camera);
+        g_message("Camera %s %s (%s) is %s.", camera_get_manufacturer(camera),
+                  camera_get_model(camera), camera_get_url(camera), path);
+}
+
+static void on_connected(GObject *source, GAsyncResult *result, gpointer data)
+{
+        CameraManager *m = data;
+        Camera *camera = PICAMSYNC_CAMERA(source);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GPtrArray) waiting = NULL;
+        Camera *known = NULL;
+        gboolean ok = camera_connect_finish(camera, result, &error);
+        g_autofree char *url = NULL;
+
+        g_hash_table_steal_extended(m->adding, camera_get_url(camera), (gpointer *)&url,
+                                    (gpointer *)&waiting);
+        if (ok) {
+                /* The same body reached through another address stays one camera. */
+                known = manager_find(m, NULL, camera_get_id(camera));
+                if (!known) {
+                        manager_publish(m, camera);
+                        known = camera;
+                }
+        }
+        for (guint i = 0; waiting && i < waiting->len; i++) {
+                GTask *task = g_ptr_array_index(waiting, i);
+                if (ok)
+                        g_task_return_pointer(task, g_object_ref(known), g_object_unref);
+                else
+                        g_task_return_error(task, g_error_copy(error));
+        }
+        g_object_unref(camera);
+}
+
+void camera_manager_add_async(CameraManager *m, const char *url, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+        g_autoptr(GTask) task = g_task_new(NULL, NULL, callback, user_data);
+        g_autoptr(GError) error = NULL;
+        GPtrArray *waiting;
+        Camera *camera;
+
+        if (!url_is_acceptable(url, &error)) {
+                g_task_return_error(task, g_steal_pointer(&error));
+                return;
+        }
+        camera = manager_find(m, url, NULL);
+        if (camera) {
+                g_task_return_pointer(task, g_object_ref(camera), g_object_unref);
+                return;
+        }
+        waiting = g_hash_table_lookup(m->adding, url);
+        if (waiting) {
+                g_ptr_array_add(waiting, g_steal_pointer(&task));
+                return;
+        }
+        waiting = g_ptr_array_new_with_free_func(g_object_unref);
+        g_ptr_array_add(waiting, g_steal_pointer(&task));
+        camera = camera_new(url, &m->config);
+        camera_set_changed_func(camera, on_camera_changed, m);
+        g_hash_table_insert(m->adding, g_strdup(camera_get_url(camera)), waiting);
+        camera_connect_async(camera, NULL, on_connected, m);
+}
+
+Camera *camera_manager_add_finish(CameraManager *m, GAsyncResult *result, GError **error)
+{
+        return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+static void on_configured_added(GObject *source, GAsyncResult *result, gpointer data)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(Camera) camera = camera_manager_add_finish(data, result, &error);
+
+        if (!camera)
+                g_message("%s (will try again at the next scan)", error->message);
+}
+
+void camera_manager_add_configured(CameraManager *m, const char *url)
+{
+        g_ptr_array_add(m->configured, g_strdup(url));
+        camera_manager_add_async(m, url, on_configured_added, m);
+}
+
+void camera_manager_retry_configured(CameraManager *m)
+{
+        for (guint i = 0; i < m->configured->len; i++) {
+                const char *url = g_ptr_array_index(m->configured, i);
+                if (!manager_find(m, url, NULL) && !g_hash_table_contains(m->adding, url))
+                        camera_manager_add_async(m, url, on_configured_added, m);
+        }
+}
+
+void camera_manager_set_discovering(CameraManager *m, gboolean discovering)
+{
+        if (m->discovering == discovering)
+                return;
+        m->discovering = discovering;
+        (void)sd_bus_emit_properties_changed(m->bus, CAMERA1_PATH, CAMERA1_MANAGER_IFACE,
+                                             "Discovering", NULL);
+}
+
+void camera_manager_set_discover_func(CameraManager *m, void (*func)(gpointer), gpointer data)
+{
+        m->discover_func = func;
+        m->discover_data = data;
+}
+
+/* ---- the Manager interface ---- */
+
+static int property_get_cameras(sd_bus *bus, const char *path, const char *interface,
+                                const char *property, sd_bus_message *reply, void *userdata,
+                                sd_bus_error *error)
+{
+        CameraManager *m = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "o");
+
+        for (guint i = 0; r >= 0 && i < m->cameras->len; i++) {
+                g_autofree char *p = camera_manager_object_path(g_ptr_array_index(m->cameras, i));
+                r = sd_bus_message_append(reply, "o", p);
+        }
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+static int property_get_discovering(sd_bus *bus, const char *path, const char *interface,
+                                    const char *property, sd_bus_message *reply, void *userdata,
+                                    sd_bus_error *error)
+{
+        CameraManager *m = userdata;
+        return sd_bus_message_append(reply, "b", m->discovering);
+}
+
+static int method_discover(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        CameraManager *m = userdata;
+
+        if (!m->discover_func)
+                return sd_bus_error_set(error, "org.picamsync.Error.DiscoveryOff",
+                                        "Discovery is switched off (PICAMSYNC_DISCOVERY=0); add "
+                                        "cameras by URL with AddCamera.");
+        m->discover_func(m->discover_data);
+        camera_manager_retry_configured(m);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static void on_add_camera_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+        sd_bus_message *msg = data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(Camera) camera = g_task_propagate_pointer(G_TASK(result), &error);
+
+        if (camera) {
+                g_autofree char *path = camera_manager_object_path(camera);
+                (void)sd_bus_reply_method_return(msg, "o", path);
+        } else
+                reply_error(msg, error);
+        sd_bus_message_unref(msg);
+}
+
+static int method_add_camera(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        CameraManager *m = userdata;
+        const char *url;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &url);
+        if (r < 0)
+                return r;
+        camera_manager_add_async(m, url, on_add_camera_done, sd_bus_message_ref(msg));
+        return 1;
+}
+
+static int method_remove_camera(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        CameraManager *m = userdata;
+        const char *path;
+        Camera *camera;
+        int r;
+
+        r = sd_bus_message_read(msg, "o", &path);
+        if (r < 0)
+                return r;
+        camera = manager_find_by_path(m, path);
+        if (!camera)
+                return sd_bus_error_setf(error, "org.picamsync.Error.NoCamera",
+                                         "There is no camera %s; see the Cameras property.", path);
+        g_message("Forgetting camera %s (%s).", camera_get_model(camera), camera_get_url(camera));
+        for (guint i = m->configured->len; i > 0; i--)
+                if (g_str_equal(g_ptr_array_index(m->configured, i - 1), camera_get_url(camera)))
+                        g_ptr_array_remove_index(m->configured, i - 1);
+        (void)sd_bus_emit_object_removed(m->bus, path);
+        g_ptr_array_remove(m->cameras, camera);
+        (void)sd_bus_emit_properties_changed(m->bus, CAMERA1_PATH, CAMERA1_MANAGER_IFACE, "Cameras",
+                                             NULL);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Cameras", "ao", property_get_cameras, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Discovering", "b", property_get_discovering, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD("Discover", "", "", method_discover, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("AddCamera", "s", SD_BUS_PARAM(url), "o", SD_BUS_PARAM(camera),
+                                 method_add_camera, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("RemoveCamera", "o", SD_BUS_PARAM(camera), "", ,
+                                 method_remove_camera, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
+
+/* ---- the Camera interface ---- */
+
+#define CAMERA_STRING_GETTER(fn, getter)                                                           \
+        static int fn(sd_bus *bus, const char *path, const char *interface, const char *property,  \
+                      sd_bus_message *reply, void *userdata, sd_bus_error *error)                  \
+        {                                                                                          \
+                return sd_bus_message_append(reply, "s", getter(userdata));                        \
+        }
+
+CAMERA_STRING_GETTER(get_url, camera_get_url)
+CAMERA_STRING_GETTER(get_manufacturer, camera_get_manufacturer)
+CAMERA_STRING_GETTER(get_model, camera_get_model)
+CAMERA_STRING_GETTER(get_serial, camera_get_serial)
+CAMERA_STRING_GETTER(get_nickname, camera_get_nickname)
+CAMERA_STRING_GETTER(get_last_error, camera_get_last_error)
+
+static int get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
+                     sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        Camera *c = userdata;
+
+        if (g_str_equal(property, "Connected"))
+                return sd_bus_message_append(reply, "b", camera_get_connected(c));
+        if (g_str_equal(property, "OffsetUSec"))
+                return sd_bus_message_append(reply, "x", camera_get_offset(c));
+        if (g_str_equal(property, "OffsetUncertaintyUSec"))
+                return sd_bus_message_append(reply, "t", camera_get_uncertainty(c));
+        if (g_str_equal(property, "LastMeasuredUSec"))
+                return sd_bus_message_append(reply, "t",
+                                             (uint64_t)MAX(camera_get_last_measured(c), 0));
+        if (g_str_equal(property, "UtcOffsetMinutes"))
+                return sd_bus_message_append(reply, "i", camera_get_utc_offset_minutes(c));
+        if (g_str_equal(property, "Dst"))
+                return sd_bus_message_append(reply, "b", camera_get_dst(c));
+        if (g_str_equal(property, "DriftPPM"))
+                return sd_bus_message_append(reply, "d", camera_get_drift_ppm(c));
+        if (g_str_equal(property, "LastSyncUSec"))
+                return sd_bus_message_append(reply, "t", (uint64_t)MAX(camera_get_last_sync(c), 0));
+        return -EINVAL;
+}
+
+static void on_measured(GObject *source, GAsyncResult *result, gpointer data)
+{
+        sd_bus_message *msg = data;
+        g_autoptr(GError) error = NULL;
+        int64_t offset;
+        uint64_t unc;
+
+        if (camera_measure_finish(PICAMSYNC_CAMERA(source), result, &offset, &unc, &error))
+                (void)sd_bus_reply_method_return(msg, "xt", offset, unc);
+        else
+                reply_error(msg, error);
+        sd_bus_message_unref(msg);
+}
+
+static int method_measure_offset(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        camera_measure_async(userdata, NULL, on_measured, sd_bus_message_ref(msg));
+        return 1;
+}
+
+static void on_set(GObject *source, GAsyncResult *result, gpointer data)
+{
+        sd_bus_message *msg = data;
+        g_autoptr(GError) error = NULL;
+        int64_t before, after;
+
+        if (camera_set_time_finish(PICAMSYNC_CAMERA(source), result, &before, &after, &error))
+                (void)sd_bus_reply_method_return(msg, "xx", before, after);
+        else
+                reply_error(msg, error);
+        sd_bus_message_unref(msg);
+}
+
+static int method_set_time(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        const char *zone;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &zone);
+        if (r < 0)
+                return r;
+        camera_set_time_async(userdata, zone, NULL, on_set, sd_bus_message_ref(msg));
+        return 1;
+}
+
+static int method_get_drift_history(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        g_autoptr(GArray) samples = camera_get_drift_history(userdata);
+        sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(txt)");
+        for (guint i = 0; r >= 0 && i < samples->len; i++) {
+                CameraSample *s = &g_array_index(samples, CameraSample, i);
+                r = sd_bus_message_append(reply, "(txt)", (uint64_t)MAX(s->at_usec, 0),
+                                          s->offset_usec, s->uncertainty_usec);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        sd_bus_message_unref(reply);
+        return r < 0 ? r : 1;
+}
+
+#define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+#define CONST SD_BUS_VTABLE_PROPERTY_CONST
+
+static const sd_bus_vtable camera_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Url", "s", get_url, 0, CONST),
+        SD_BUS_PROPERTY("Manufacturer", "s", get_manufacturer, 0, CONST),
+        SD_BUS_PROPERTY("Model", "s", get_model, 0, CONST),
+        SD_BUS_PROPERTY("Serial", "s", get_serial, 0, CONST),
+        SD_BUS_PROPERTY("Nickname", "s", get_nickname, 0, CONST),
+        SD_BUS_PROPERTY("Connected", "b", get_state, 0, EMITS),
+        SD_BUS_PROPERTY("OffsetUSec", "x", get_state, 0, EMITS),
+        SD_BUS_PROPERTY("OffsetUncertaintyUSec", "t", get_state, 0, EMITS),
+        SD_BUS_PROPERTY("LastMeasuredUSec", "t", get_state, 0, EMITS),
+        SD_BUS_PROPERTY("UtcOffsetMinutes", "i", get_state, 0, EMITS),
+        SD_BUS_PROPERTY("Dst", "b", get_state, 0, EMITS),
+        SD_BUS_PROPERTY("DriftPPM", "d", get_state, 0, EMITS),
+        SD_BUS_PROPERTY("LastSyncUSec", "t", get_state, 0, EMITS),
+        SD_BUS_PROPERTY("LastError", "s", get_last_error, 0, EMITS),
+        SD_BUS_METHOD_WITH_NAMES("MeasureOffset", "", , "xt",
+                                 SD_BUS_PARAM(offset_usec) SD_BUS_PARAM(uncertainty_usec),
+                                 method_measure_offset, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetTime", "s", SD_BUS_PARAM(zone), "xx",
+                                 SD_BUS_PARAM(offset_before_usec) SD_BUS_PARAM(offset_after_usec),
+                                 method_set_time, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetDriftHistory", "", , "a(txt)", SD_BUS_PARAM(samples),
+                                 method_get_drift_history, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
+
+static int find_camera(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                       void **ret_found, sd_bus_error *error)
+{
+        Camera *c = manager_find_by_path(userdata, path);
+
+        if (!c)
+                return 0;
+        *ret_found = c;
+        return 1;
+}
+
+static int enumerate_cameras(sd_bus *bus, const char *path, void *userdata, char ***ret_nodes,
+                             sd_bus_error *error)
+{
+        CameraManager *m = userdata;
+        char **nodes = g_new0(char *, m->cameras->len + 1);
+
+        /* sd-bus frees the list with free(): allocate with malloc-compatible g_new (GLib uses
+         * the system allocator). */
+        for (guint i = 0; i < m->cameras->len; i++)
+                nodes[i] = camera_manager_object_path(g_ptr_array_index(m->cameras, i));
+        *ret_nodes = nodes;
+        return 0;
+}
+
+static int on_time_stepped(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        CameraManager *m = userdata;
+        int64_t offset;
+        const char *source;
+
+        _cleanup_creds_ sd_bus_creds *creds = NULL;
+        const char *owner = NULL;
+
+        /* The match cannot name clockd's well-known name (sd-bus compares senders by their
+         * unique names), so check here that clockd sent it. */
+        if (sd_bus_get_name_creds(m->bus, "org.picamsync.Clock1", SD_BUS_CREDS_UNIQUE_NAME,
+                                  &creds) < 0 ||
+            sd_bus_creds_get_unique_name(creds, &owner) < 0 ||
+            g_strcmp0(owner, sd_bus_message_get_sender(msg)) != 0)
+                return 0;
+        if (sd_bus_message_read(msg, "xs", &offset, &source) < 0)
+                return 0;
+        g_debug("The Pi clock was stepped by %+.6f s (%s).", offset / 1e6, source);
+        for (guint i = 0; i < m->cameras->len; i++)
+                camera_note_pi_step(g_ptr_array_index(m->cameras, i), offset);
+        return 0;
+}
+
+CameraManager *camera_manager_new(sd_bus *bus, const CameraConfig *config, GError **error)
+{
+        g_autoptr(CameraManager) m = g_new0(CameraManager, 1);
+        int r;
+
+        m->bus = sd_bus_ref(bus);
+        m->config = *config;
+        m->cameras = g_ptr_array_new_with_free_func(g_object_unref);
+        m->configured = g_ptr_array_new_with_free_func(g_free);
+        m->adding = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify)g_ptr_array_unref);
+
+        r = sd_bus_add_object_vtable(bus, &m->slots[0], CAMERA1_PATH, CAMERA1_MANAGER_IFACE,
+                                     manager_vtable, m);
+        if (r >= 0)
+                r = sd_bus_add_object_manager(bus, &m->slots[1], CAMERA1_PATH);
+        if (r >= 0)
+                r = sd_bus_add_fallback_vtable(bus, &m->slots[2], CAMERA1_CAMERA_PREFIX,
+                                               CAMERA1_CAMERA_IFACE, camera_vtable, find_camera, m);
+        if (r >= 0)
+                r = sd_bus_add_node_enumerator(bus, &m->slots[3], CAMERA1_CAMERA_PREFIX,
+                                               enumerate_cameras, m);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(bus, &m->slots[4], NULL, "/org/picamsync/Clock1",
+                                              "org.picamsync.Clock1", "TimeStepped",
+                                              on_time_stepped, NULL, m);
+        if (r < 0) {
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r),
+                            "Could not publish org.picamsync.Camera1 on the bus: %s",
+                            g_strerror(-r));
+                return NULL;
+        }
+        return g_steal_pointer(&m);
+}
+
+void camera_manager_free(CameraManager *m)
+{
+        if (!m)
+                return;
+        for (size_t i = 0; i < G_N_ELEMENTS(m->slots); i++)
+                sd_bus_slot_unref(m->slots[i]);
+        g_clear_pointer(&m->cameras, g_ptr_array_unref);
+        g_clear_pointer(&m->configured, g_ptr_array_unref);
+        g_clear_pointer(&m->adding, g_hash_table_unref);
+        sd_bus_unref(m->bus);
+        g_free(m);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <systemd/sd-bus.h>
+
+#include "camerad/camera.h"
+
+/* org.picamsync.Camera1: the manager object, one object per camera, the ObjectManager, and
+ * clockd's TimeStepped signal fed to every camera. */
+
+#define CAMERA1_NAME          "org.picamsync.Camera1"
+#define CAMERA1_PATH          "/org/picamsync/Camera1"
+#define CAMERA1_MANAGER_IFACE "org.picamsync.Camera1.Manager"
+#define CAMERA1_CAMERA_IFACE  "org.picamsync.Camera1.Camera"
+#define CAMERA1_CAMERA_PREFIX "/org/picamsync/Camera1/camera"
+
+typedef struct CameraManager CameraManager;
+
+CameraManager *camera_manager_new(sd_bus *bus, const CameraConfig *config, GError **error);
+void camera_manager_free(CameraManager *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CameraManager, camera_manager_free)
+
+/* Adds a camera by its CCAPI base URL and connects to it; callback gets the camera or an error.
+ * A URL that is already known gives the known camera. */
+void camera_manager_add_async(CameraManager *m, const char *url, GAsyncReadyCallback callback,
+                              gpointer user_data);
+Camera *camera_manager_add_finish(CameraManager *m, GAsyncResult *result, GError **error);
+
+/* Remembers URLs to (re)try at every rescan until they answer (PICAMSYNC_CAMERA_URLS). */
+void camera_manager_add_configured(CameraManager *m, const char *url);
+
+/* Discovery is started by camerad.c when enabled; these let it report. */
+void camera_manager_set_discovering(CameraManager *m, gboolean discovering);
+void camera_manager_set_discover_func(CameraManager *m, void (*func)(gpointer), gpointer data);
+/* Retries the configured URLs that are not connected yet. */
+void camera_manager_retry_configured(CameraManager *m);
+
+char *camera_manager_object_path(Camera *camera);

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <stdint.h>
+
+/* One camera body: its identity, its CCAPI connection, and its clock as measured against the
+ * Pi. Operations (connect, measure, set) run one at a time, in the order they were asked. */
+
+#define PICAMSYNC_TYPE_CAMERA (camera_get_type())
+G_DECLARE_FINAL_TYPE(Camera, camera, PICAMSYNC, CAMERA, GObject)
+
+typedef struct CameraConfig {
+        uint64_t probe_interval_usec;  /* presence check while idle */
+        uint64_t check_interval_usec;  /* drift measurement while idle */
+        uint64_t prepare_timeout_usec; /* how long "Taken in preparation" is waited out */
+        uint64_t drift_min_span_usec;  /* DriftPPM stays NaN until samples span this long */
+        const char *state_dir;         /* history files; NULL: kept in memory only */
+} CameraConfig;
+
+/* Which properties changed, for the bus layer (names as on the bus). */
+typedef void (*CameraChangedFunc)(Camera *camera, const char *const *properties,
+                                  gpointer user_data);
+
+Camera *camera_new(const char *base_url, const CameraConfig *config);
+void camera_set_changed_func(Camera *self, CameraChangedFunc func, gpointer user_data);
+
+/* Reads the API list and the device information (waiting out "Taken in preparation"). On
+ * success the identity is known and Connected is true. */
+void camera_connect_async(Camera *self, GCancellable *cancellable, GAsyncReadyCallback callback,
+                          gpointer user_data);
+gboolean camera_connect_finish(Camera *self, GAsyncResult *result, GError **error);
+
+/* Measures camera − Pi by bracketing the camera's second boundary. */
+void camera_measure_async(Camera *self, GCancellable *cancellable, GAsyncReadyCallback callback,
+                          gpointer user_data);
+gboolean camera_measure_finish(Camera *self, GAsyncResult *result, int64_t *ret_offset_usec,
+                               uint64_t *ret_uncertainty_usec, GError **error);
+
+/* Sets the camera to the Pi clock in `zone`, timed to land on a second boundary, then measures
+ * again. */
+void camera_set_time_async(Camera *self, const char *zone, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data);
+gboolean camera_set_time_finish(Camera *self, GAsyncResult *result, int64_t *ret_before_usec,
+                                int64_t *ret_after_usec, GError **error);
+
+/* The Pi clock was stepped (clockd's TimeStepped): keeps the drift fit honest. */
+void camera_note_pi_step(Camera *self, int64_t offset_usec);
+
+/* Starts the idle timers (presence probe, drift checks). */
+void camera_start_monitoring(Camera *self);
+
+/* The (measured at, offset, uncertainty) samples since the history began, oldest first. */
+GArray *camera_get_drift_history(Camera *self); /* of CameraSample */
+
+typedef struct CameraSample {
+        int64_t at_usec;
+        int64_t offset_usec;
+        uint64_t uncertainty_usec;
+} CameraSample;
+
+const char *camera_get_id(Camera *self);
+const char *camera_get_url(Camera *self);
+const char *camera_get_manufacturer(Camera *self);
+const char *camera_get_model(Camera *self);
+const char *camera_get_serial(Camera *self);
+const char *camera_get_nickname(Camera *self);
+gboolean camera_get_connected(Camera *self);
+int64_t camera_get_offset(Camera *self);
+uint64_t camera_get_uncertainty(Camera *self);
+int64_t camera_get_last_measured(Camera *self);
+int camera_get_utc_offset_minutes(Camera *self);
+gboolean camera_get_dst(Camera *self);
+double camera_get_drift_ppm(Camera *self);
+int64_t camera_get_last_sync(Camera *self);
+const char *camera_get_last_error(Camera *self);
+guint64 camera_get_request_count(Camera *self);
+
+/* A bus-safe id from a serial number or UDN: [A-Za-z0-9_], never empty. */
+char *camera_id_from_identity(const char *serial, const char *udn, const char *url);

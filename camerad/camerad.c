@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* camerad: talks to Canon cameras over CCAPI, measures and tracks their clocks. Unprivileged;
+ * never touches the Pi clock. GLib main loop with sd-bus on an sd-event loop glued into it. */
+#include <glib-unix.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <systemd/sd-daemon.h>
+
+#include "camerad/camera-manager.h"
+#include "camerad/discovery.h"
+#include "daemons/config.h"
+#include "daemons/event-glue.h"
+#include "daemons/log.h"
+
+typedef struct {
+        CameraConfig camera;
+        bool discovery;
+        const char *discovery_interfaces;
+        uint64_t discovery_interval_usec;
+        const char *camera_urls;
+} CameradConfig;
+
+static int read_config(CameradConfig *c)
+{
+        ConfigError err;
+        const char *state = getenv("STATE_DIRECTORY");
+
+        c->camera_urls = getenv("PICAMSYNC_CAMERA_URLS");
+        c->discovery_interfaces = getenv("PICAMSYNC_DISCOVERY_INTERFACES");
+        if (config_env_bool("PICAMSYNC_DISCOVERY", true, &c->discovery, &err) < 0 ||
+            config_env_ms("PICAMSYNC_CAMERA_CHECK_INTERVAL", 600000, 1000, 24 * 3600 * 1000ULL,
+                          &c->camera.check_interval_usec, &err) < 0 ||
+            config_env_ms("PICAMSYNC_CAMERA_PROBE_INTERVAL", 10000, 100, 3600 * 1000ULL,
+                          &c->camera.probe_interval_usec, &err) < 0 ||
+            config_env_ms("PICAMSYNC_CAMERA_PREPARE_TIMEOUT", 30000, 0, 600000,
+                          &c->camera.prepare_timeout_usec, &err) < 0 ||
+            config_env_ms("PICAMSYNC_DRIFT_MIN_SPAN", 600000, 0, 30 * 24 * 3600 * 1000ULL,
+                          &c->camera.drift_min_span_usec, &err) < 0 ||
+            config_env_ms("PICAMSYNC_DISCOVERY_INTERVAL", 60000, 1000, 24 * 3600 * 1000ULL,
+                          &c->discovery_interval_usec, &err) < 0 ||
+            config_env_path("PICAMSYNC_STATE_DIR", state && *state ? state : NULL,
+                            &c->camera.state_dir, &err) < 0) {
+                log_error("Bad configuration: %s", err.message);
+                return -1;
+        }
+        if (!c->camera.state_dir)
+                log_warning("No state directory (PICAMSYNC_STATE_DIR or STATE_DIRECTORY): drift "
+                            "history is kept in memory only.");
+        return 0;
+}
+
+/* GLib's own messages go through the project's logging, so they reach the journal too. */
+static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
+                                   gpointer user_data)
+{
+        const char *message = NULL;
+        int prio = LOG_INFO;
+
+        for (gsize i = 0; i < n; i++)
+                if (g_str_equal(fields[i].key, "MESSAGE"))
+                        message = fields[i].value;
+        if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+                prio = LOG_ERR;
+        else if (level & G_LOG_LEVEL_WARNING)
+                prio = LOG_WARNING;
+        else if (level & G_LOG_LEVEL_MESSAGE)
+                prio = LOG_NOTICE;
+        else if (level & G_LOG_LEVEL_DEBUG)
+                prio = LOG_DEBUG;
+        log_fields(prio, 0, NULL, "%s", message ? message : "");
+        return G_LOG_WRITER_HANDLED;
+}
+
+static gboolean on_signal(gpointer loop)
+{
+        g_main_loop_quit(loop);
+        return G_SOURCE_REMOVE;
+}
+
+int main(int argc, char *argv[])
+{
+        g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(CameraManager) manager = NULL;
+        g_autoptr(Discovery) discovery = NULL;
+        GSource *glue = NULL;
+        CameradConfig config = {};
+        sd_event *event = NULL;
+        sd_bus *bus = NULL;
+        int r, status = EXIT_FAILURE;
+
+        if (log_open("camerad") < 0)
+                return EXIT_FAILURE;
+        g_log_set_writer_func(log_writer, NULL, NULL);
+        if (argc > 1) {
+                fprintf(stderr, "picamsync-camerad takes no arguments; it is configured from its "
+                                "environment (see docs/org.picamsync.Camera1.md).\n");
+                return EXIT_FAILURE;
+        }
+        if (read_config(&config) < 0)
+                return EXIT_FAILURE;
+
+        r = sd_event_default(&event);
+        if (r >= 0)
+                r = sd_event_set_watchdog(event, true);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up the event loop: %m");
+                goto out;
+        }
+        glue = event_glue_attach(event, NULL, loop, &error);
+        if (!glue) {
+                log_error("Failed to attach the event loop: %s", error->message);
+                goto out;
+        }
+        r = sd_bus_open_system(&bus);
+        if (r >= 0)
+                r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                log_error_errno(r, "Failed to connect to the system bus: %m");
+                goto out;
+        }
+        manager = camera_manager_new(bus, &config.camera, &error);
+        if (!manager) {
+                log_error("%s", error->message);
+                goto out;
+        }
+        r = sd_bus_request_name(bus, CAMERA1_NAME, 0);
+        if (r < 0) {
+                log_error_errno(r, "Failed to take the bus name " CAMERA1_NAME
+                                   " (is another camerad running, or does the bus policy not "
+                                   "allow this user to own it?): %m");
+                goto out;
+        }
+
+        if (config.camera_urls) {
+                g_auto(GStrv) urls = g_strsplit_set(config.camera_urls, " ,", -1);
+                for (char **u = urls; *u; u++)
+                        if (**u)
+                                camera_manager_add_configured(manager, *u);
+        }
+        if (config.discovery) {
+                discovery = discovery_new(manager, config.discovery_interfaces,
+                                          config.discovery_interval_usec, &error);
+                if (!discovery) {
+                        log_error("Camera discovery could not start: %s", error->message);
+                        goto out;
+                }
+        }
+
+        g_unix_signal_add(SIGTERM, on_signal, loop);
+        g_unix_signal_add(SIGINT, on_signal, loop);
+        log_info("Ready: discovery %s, %s.", config.discovery ? "on" : "off",
+                 config.camera.state_dir ? config.camera.state_dir : "no state directory");
+        (void)sd_notify(0, "READY=1\nSTATUS=Serving org.picamsync.Camera1");
+        g_main_loop_run(loop);
+        (void)sd_notify(0, "STOPPING=1");
+        status = EXIT_SUCCESS;
+out:
+        g_clear_pointer(&discovery, discovery_free);
+        g_clear_pointer(&manager, camera_manager_free);
+        event_glue_detach(glue);
+        if (bus)
+                sd_bus_flush_close_unref(bus);
+        sd_event_unref(event);
+        return status;
+}

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "camerad/camera-error.h"
+#include "camerad/ccapi-client.h"
+#include "daemons/time-util.h"
+
+struct _CcapiClient {
+        GObject parent_instance;
+        SoupSession *session;
+        char *label;
+        GQueue pending; /* GTask, oldest first */
+        gboolean in_flight;
+        guint64 requests;
+};
+
+G_DEFINE_TYPE(CcapiClient, ccapi_client, G_TYPE_OBJECT)
+
+typedef struct {
+        char *method;
+        char *url;
+        GBytes *body;
+        SoupMessage *msg;
+        int64_t send_usec;
+} Request;
+
+static void request_free(Request *req)
+{
+        g_free(req->method);
+        g_free(req->url);
+        g_clear_pointer(&req->body, g_bytes_unref);
+        g_clear_object(&req->msg);
+        g_free(req);
+}
+
+void ccapi_response_free(CcapiResponse *r)
+{
+        if (!r)
+                return;
+        g_clear_pointer(&r->body, json_node_unref);
+        g_free(r);
+}
+
+const char *ccapi_body_message(JsonNode *body)
+{
+        JsonObject *o;
+
+        if (!body || !JSON_NODE_HOLDS_OBJECT(body))
+                return NULL;
+        o = json_node_get_object(body);
+        if (!json_object_has_member(o, "message"))
+                return NULL;
+        return json_node_get_value_type(json_object_get_member(o, "message")) == G_TYPE_STRING
+                       ? json_object_get_string_member(o, "message")
+                       : NULL;
+}
+
+static void ccapi_client_send_next(CcapiClient *self);
+
+static gboolean accept_any_certificate(SoupMessage *msg, GTlsCertificate *cert,
+                                       GTlsCertificateFlags errors, gpointer user_data)
+{
+        /* Cameras serve self-signed certificates; there is nobody to vouch for them. */
+        return TRUE;
+}
+
+static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+        g_autoptr(GTask) task = user_data;
+        CcapiClient *self = g_task_get_source_object(task);
+        Request *req = g_task_get_task_data(task);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GBytes) bytes = NULL;
+        g_autoptr(CcapiResponse) resp = g_new0(CcapiResponse, 1);
+        int64_t recv_usec = clock_realtime_usec();
+        const char *message;
+        gsize len = 0;
+        const char *data;
+
+        bytes = soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error);
+        self->in_flight = FALSE;
+        if (!bytes) {
+                if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+                        g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE,
+                                                "Camera %s did not answer within %d s; is it "
+                                                "switched on and on this network?",
+                                                self->label, CCAPI_TIMEOUT_SEC);
+                else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                        g_task_return_error(task, g_steal_pointer(&error));
+                else
+                        g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE,
+                                                "Camera %s could not be reached (%s); is it "
+                                                "switched on and on this network?",
+                                                self->label, error->message);
+                ccapi_client_send_next(self);
+                return;
+        }
+
+        resp->status = soup_message_get_status(req->msg);
+        resp->send_usec = req->send_usec;
+        resp->recv_usec = recv_usec;
+        data = g_bytes_get_data(bytes, &len);
+        if (len > 0) {
+                g_autoptr(JsonParser) parser = json_parser_new();
+                if (len > 1024 * 1024 ||
+                    !json_parser_load_from_data(parser, data, (gssize)len, NULL)) {
+                        if (resp->status >= 200 && resp->status < 300) {
+                                g_task_return_new_error(
+                                        task, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
+                                        "Camera %s answered %s %s with something that is not "
+                                        "JSON; is it really a Canon camera with CCAPI?",
+                                        self->label, req->method, req->url);
+                                ccapi_client_send_next(self);
+                                return;
+                        }
+                } else
+                        resp->body = json_node_ref(json_parser_get_root(parser));
+        }
+
+        message = ccapi_body_message(resp->body);
+        if (resp->status >= 200 && resp->status < 300)
+                g_task_return_pointer(task, g_steal_pointer(&resp),
+                                      (GDestroyNotify)ccapi_response_free);
+        else if (resp->status == 503)
+                g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_BUSY,
+                                        "Camera %s is busy (%s); try again when it is idle.",
+                                        self->label, message ? message : "503");
+        else if (resp->status == 401 || resp->status == 403)
+                g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_AUTH,
+                                        "Camera %s wants a user name and password (HTTP %u); "
+                                        "switch off authentication in the camera's network "
+                                        "settings.",
+                                        self->label, resp->status);
+        else
+                g_task_return_new_error(
+                        task, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
+                        "Camera %s refused %s %s: %s (HTTP %u).", self->label, req->method,
+                        req->url, message ? message : soup_message_get_reason_phrase(req->msg),
+                        resp->status);
+        ccapi_client_send_next(self);
+}
+
+static void ccapi_client_send_next(CcapiClient *self)
+{
+        GTask *task;
+        Request *req;
+
+        if (self->in_flight)
+                return;
+        task = g_queue_pop_head(&self->pending);
+        if (!task)
+                return;
+        req = g_task_get_task_data(task);
+        if (g_task_return_error_if_cancelled(task)) {
+                g_object_unref(task);
+                ccapi_client_send_next(self);
+                return;
+        }
+
+        req->msg = soup_message_new(req->method, req->url);
+        if (!req->msg) {
+                g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_INVALID,
+                                        "\"%s\" is not a camera address; use a URL such as "
+                                        "http://192.168.4.7:8080/ccapi.",
+                                        req->url);
+                g_object_unref(task);
+                ccapi_client_send_next(self);
+                return;
+        }
+        g_signal_connect(req->msg, "accept-certificate", G_CALLBACK(accept_any_certificate), NULL);
+        if (req->body)
+                soup_message_set_request_body_from_bytes(req->msg, "application/json", req->body);
+        self->in_flight = TRUE;
+        self->requests++;
+        req->send_usec = clock_realtime_usec();
+        soup_session_send_and_read_async(self->session, req->msg, G_PRIORITY_HIGH,
+                                         g_task_get_cancellable(task), on_sent, task);
+}
+
+void ccapi_client_request_async(CcapiClient *self, const char *method, const char *url,
+                                JsonNode *body, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data)
+{
+        GTask *task = g_task_new(self, cancellable, callback, user_data);
+        Request *req = g_new0(Request, 1);
+
+        req->method = g_strdup(method);
+        req->url = g_strdup(url);
+        if (body) {
+                char *text = json_to_string(body, FALSE);
+                req->body = g_bytes_new_take(text, strlen(text));
+        }
+        g_task_set_task_data(task, req, (GDestroyNotify)request_free);
+        g_queue_push_tail(&self->pending, task);
+        ccapi_client_send_next(self);
+}
+
+CcapiResponse *ccapi_client_request_finish(CcapiClient *self, GAsyncResult *result, GError **error)
+{
+        g_return_val_if_fail(g_task_is_valid(result, self), NULL);
+        return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+void ccapi_client_set_label(CcapiClient *self, const char *label)
+{
+        g_free(self->label);
+        self->label = g_strdup(label);
+}
+
+const char *ccapi_client_get_label(CcapiClient *self)
+{
+        return self->label;
+}
+
+guint64 ccapi_client_get_request_count(CcapiClient *self)
+{
+        return self->requests;
+}
+
+static void ccapi_client_finalize(GObject *object)
+{
+        CcapiClient *self = PICAMSYNC_CCAPI_CLIENT(object);
+        GTask *task;
+
+        while ((task = g_queue_pop_head(&self->pending))) {
+                g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                        "The camera was removed.");
+                g_object_unref(task);
+        }
+        g_clear_object(&self->session);
+        g_free(self->label);
+        G_OBJECT_CLASS(ccapi_client_parent_class)->finalize(object);
+}
+
+static void ccapi_client_class_init(CcapiClientClass *klass)
+{
+        G_OBJECT_CLASS(klass)->finalize = ccapi_client_finalize;
+}
+
+static void ccapi_client_init(CcapiClient *self)
+{
+        g_queue_init(&self->pending);
+        self->session = soup_session_new_with_options(
+                "timeout", CCAPI_TIMEOUT_SEC, "idle-timeout", 60, "max-conns-per-host", 1,
+                "user-agent", "picamsync-camerad",
+                /* cameras are on the LAN: never via a proxy */
+                "proxy-resolver", NULL, NULL);
+}
+
+CcapiClient *ccapi_client_new(const char *label)
+{
+        CcapiClient *self = g_object_new(PICAMSYNC_TYPE_CCAPI_CLIENT, NULL);
+        self->label = g_strdup(label);
+        return self;
+}

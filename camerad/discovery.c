@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <libgssdp/gssdp.h>
+#include <libsoup/soup.h>
+
+#include "camerad/discovery.h"
+#include "camerad/upnp-description.h"
+
+#define SEARCH_WINDOW_MS 3000 /* three tries a second apart, then the answers are in */
+
+struct Discovery {
+        CameraManager *manager;
+        GPtrArray *clients;  /* GSSDPClient */
+        GPtrArray *browsers; /* GSSDPResourceBrowser */
+        SoupSession *session;
+        GHashTable *fetching; /* location URLs being fetched */
+        guint rescan_source;
+        guint window_source;
+};
+
+static void on_description(GObject *source, GAsyncResult *result, gpointer data)
+{
+        Discovery *d = data;
+        SoupMessage *msg = soup_session_get_async_result_message(SOUP_SESSION(source), result);
+        g_autofree char *location = g_strdup(g_uri_to_string(soup_message_get_uri(msg)));
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GBytes) bytes =
+                soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error);
+        g_autoptr(UpnpDescription) desc = NULL;
+        gsize len = 0;
+        const char *data_ptr;
+
+        g_hash_table_remove(d->fetching, location);
+        if (!bytes) {
+                g_message("A camera announced %s, but the description could not be read: %s",
+                          location, error->message);
+                return;
+        }
+        if (soup_message_get_status(msg) != SOUP_STATUS_OK) {
+                g_message("A camera announced %s, but it answered HTTP %u.", location,
+                          soup_message_get_status(msg));
+                return;
+        }
+        data_ptr = g_bytes_get_data(bytes, &len);
+        desc = upnp_description_parse(data_ptr, len, &error);
+        if (!desc) {
+                g_message("Ignoring the device at %s: %s", location, error->message);
+                return;
+        }
+        g_debug("Discovered %s at %s", desc->model_name, desc->access_url);
+        camera_manager_add_async(d->manager, desc->access_url, NULL, NULL);
+}
+
+static void fetch_description(Discovery *d, const char *location)
+{
+        g_autoptr(SoupMessage) msg = NULL;
+
+        if (g_hash_table_contains(d->fetching, location))
+                return;
+        msg = soup_message_new("GET", location);
+        if (!msg || (g_strcmp0(g_uri_get_scheme(soup_message_get_uri(msg)), "http") != 0 &&
+                     g_strcmp0(g_uri_get_scheme(soup_message_get_uri(msg)), "https") != 0)) {
+                g_message("Ignoring an SSDP answer with location \"%s\": not an HTTP URL.",
+                          location);
+                return;
+        }
+        g_hash_table_add(d->fetching, g_strdup(location));
+        soup_session_send_and_read_async(d->session, msg, G_PRIORITY_DEFAULT, NULL, on_description,
+                                         d);
+}
+
+static void on_resource_available(GSSDPResourceBrowser *browser, const char *usn, GList *locations,
+                                  gpointer data)
+{
+        if (locations)
+                fetch_description(data, locations->data);
+}
+
+static gboolean on_window_end(gpointer data)
+{
+        Discovery *d = data;
+
+        d->window_source = 0;
+        camera_manager_set_discovering(d->manager, FALSE);
+        return G_SOURCE_REMOVE;
+}
+
+void discovery_rescan(Discovery *d)
+{
+        for (guint i = 0; i < d->browsers->len; i++)
+                gssdp_resource_browser_rescan(g_ptr_array_index(d->browsers, i));
+        camera_manager_set_discovering(d->manager, TRUE);
+        if (d->window_source)
+                g_source_remove(d->window_source);
+        d->window_source = g_timeout_add(SEARCH_WINDOW_MS, on_window_end, d);
+}
+
+static gboolean on_rescan_timer(gpointer data)
+{
+        Discovery *d = data;
+
+        discovery_rescan(d);
+        camera_manager_retry_configured(d->manager);
+        return G_SOURCE_CONTINUE;
+}
+
+static void on_discover_method(gpointer data)
+{
+        discovery_rescan(data);
+}
+
+static gboolean discovery_add_interface(Discovery *d, const char *iface, GError **error)
+{
+        g_autoptr(GSSDPClient) client = NULL;
+        GSSDPResourceBrowser *browser;
+
+        client = gssdp_client_new_full(iface, NULL, 0, GSSDP_UDA_VERSION_1_0, error);
+        if (!client)
+                return FALSE;
+        browser = gssdp_resource_browser_new(client, CCAPI_SSDP_TARGET);
+        gssdp_resource_browser_set_mx(browser, 1);
+        g_signal_connect(browser, "resource-available", G_CALLBACK(on_resource_available), d);
+        gssdp_resource_browser_set_active(browser, TRUE);
+        g_ptr_array_add(d->clients, g_steal_pointer(&client));
+        g_ptr_array_add(d->browsers, browser);
+        return TRUE;
+}
+
+Discovery *discovery_new(CameraManager *manager, const char *interfaces, uint64_t interval_usec,
+                         GError **error)
+{
+        g_autoptr(Discovery) d = g_new0(Discovery, 1);
+        g_auto(GStrv) names = NULL;
+
+        d->manager = manager;
+        d->clients = g_ptr_array_new_with_free_func(g_object_unref);
+        d->browsers = g_ptr_array_new_with_free_func(g_object_unref);
+        d->fetching = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        d->session = soup_session_new_with_options("timeout", 5, "proxy-resolver", NULL,
+                                                   "user-agent", "picamsync-camerad", NULL);
+
+        names = g_strsplit(interfaces && *interfaces ? interfaces : "", ",", -1);
+        if (!names[0]) {
+                if (!discovery_add_interface(d, NULL, error))
+                        return NULL;
+        }
+        for (char **n = names; *n; n++) {
+                g_strstrip(*n);
+                if (**n && !discovery_add_interface(d, *n, error)) {
+                        g_prefix_error(error, "on interface %s: ", *n);
+                        return NULL;
+                }
+        }
+        camera_manager_set_discover_func(manager, on_discover_method, d);
+        camera_manager_set_discovering(manager, TRUE);
+        d->window_source = g_timeout_add(SEARCH_WINDOW_MS, on_window_end, d);
+        d->rescan_source = g_timeout_add(interval_usec / 1000, on_rescan_timer, d);
+        return g_steal_pointer(&d);
+}
+
+void discovery_free(Discovery *d)
+{
+        if (!d)
+                return;
+        camera_manager_set_discover_func(d->manager, NULL, NULL);
+        if (d->rescan_source)
+                g_source_remove(d->rescan_source);
+        if (d->window_source)
+                g_source_remove(d->window_source);
+        g_clear_pointer(&d->browsers, g_ptr_array_unref);
+        g_clear_pointer(&d->clients, g_ptr_array_unref);
+        g_clear_pointer(&d->fetching, g_hash_table_unref);
+        g_clear_object(&d->session);
+        g_free(d);
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+
+#include "camerad/drift-fit.h"
+#include "daemons/time-util.h"
+
+typedef struct Point {
+        int64_t x, y; /* in the frame of the first measurement, µs */
+        double w;     /* 1 / uncertainty², 1/µs² */
+} Point;
+
+typedef struct Walk {
+        const DriftEntry *entries;
+        size_t n, i;
+        int64_t steps; /* Pi steps since the first measurement */
+        bool started;
+} Walk;
+
+/* The next measurement of the walk, moved into the common frame. */
+static bool walk_next(Walk *w, Point *ret)
+{
+        while (w->i < w->n) {
+                const DriftEntry *e = &w->entries[w->i++];
+
+                if (e->type == DRIFT_ENTRY_PI_STEP) {
+                        /* Steps before the first measurement do not matter: the frame starts
+                         * there. */
+                        if (w->started)
+                                w->steps += e->offset_usec;
+                } else if (e->type == DRIFT_ENTRY_MEASUREMENT) {
+                        uint64_t u = e->uncertainty_usec > DRIFT_UNCERTAINTY_FLOOR_USEC
+                                             ? e->uncertainty_usec
+                                             : DRIFT_UNCERTAINTY_FLOOR_USEC;
+
+                        w->started = true;
+                        ret->x = e->at_usec - w->steps;
+                        ret->y = e->offset_usec + w->steps;
+                        ret->w = 1.0 / ((double)u * (double)u);
+                        return true;
+                }
+        }
+        return false;
+}
+
+int drift_fit(const DriftEntry *entries, size_t n, int64_t min_span_usec, DriftFit *ret)
+{
+        double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, chi2 = 0, mx, my, slope, scale;
+        int64_t x0 = 0, y0 = 0, xmin = INT64_MAX, xmax = INT64_MIN;
+        unsigned count = 0;
+        size_t start = 0;
+        Walk w;
+        Point p;
+
+        *ret = (DriftFit){.ppm = NAN, .ppm_sigma = NAN};
+        if (!entries && n > 0)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++) {
+                if (entries[i].type == DRIFT_ENTRY_CAMERA_SET)
+                        start = i + 1;
+                else if (entries[i].type != DRIFT_ENTRY_MEASUREMENT &&
+                         entries[i].type != DRIFT_ENTRY_PI_STEP)
+                        return -EINVAL;
+        }
+
+        /* Relative to the first point, in seconds and µs, so that doubles keep every µs. */
+        w = (Walk){entries, n, start};
+        while (walk_next(&w, &p)) {
+                if (count++ == 0) {
+                        x0 = p.x;
+                        y0 = p.y;
+                }
+                xmin = p.x < xmin ? p.x : xmin;
+                xmax = p.x > xmax ? p.x : xmax;
+                sw += p.w;
+                sx += p.w * (double)(p.x - x0) / USEC_PER_SEC;
+                sy += p.w * (double)(p.y - y0);
+        }
+        ret->n_measurements = count;
+        ret->span_usec = count > 0 ? xmax - xmin : 0;
+        if (count < DRIFT_MIN_MEASUREMENTS || ret->span_usec < min_span_usec || ret->span_usec <= 0)
+                return 0;
+        mx = sx / sw;
+        my = sy / sw;
+
+        w = (Walk){entries, n, start};
+        while (walk_next(&w, &p)) {
+                double dx = (double)(p.x - x0) / USEC_PER_SEC - mx, dy = (double)(p.y - y0) - my;
+
+                sxx += p.w * dx * dx;
+                sxy += p.w * dx * dy;
+        }
+        if (!(sxx > 0))
+                return 0;
+        /* µs of offset per s of Pi time: parts per million. */
+        slope = sxy / sxx;
+
+        w = (Walk){entries, n, start};
+        while (walk_next(&w, &p)) {
+                double dx = (double)(p.x - x0) / USEC_PER_SEC - mx, dy = (double)(p.y - y0) - my;
+                double r = dy - slope * dx;
+
+                chi2 += p.w * r * r;
+        }
+        /* Honest when the measurements scatter more than their stated uncertainties. */
+        scale = count > 2 ? sqrt(chi2 / (count - 2)) : 1;
+        ret->ppm = slope;
+        ret->ppm_sigma = sqrt(1 / sxx) * (scale > 1 ? scale : 1);
+        return 0;
+}

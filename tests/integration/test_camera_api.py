@@ -1,0 +1,253 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""org.picamsync.Camera1: camerad against the camera simulator over real HTTP, on the private
+bus, with the fake Pi clock."""
+
+import calendar
+import json
+import math
+import time
+import urllib.request
+
+import pytest
+
+from busclient import BusCallError, BusClient
+
+NAME = "org.picamsync.Camera1"
+MANAGER = ("/org/picamsync/Camera1", "org.picamsync.Camera1.Manager")
+CAMERA_IFACE = "org.picamsync.Camera1.Camera"
+MS = 1000
+
+
+def sim_state(sim):
+    with urllib.request.urlopen(sim["sim"], timeout=5) as r:
+        return json.load(r)
+
+
+def sim_set(sim, **values):
+    req = urllib.request.Request(sim["sim"], data=json.dumps(values).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        return json.load(r)
+
+
+class Cameras:
+    def __init__(self, bed):
+        self.bed = bed
+        self.client = BusClient(bed.bus.address)
+
+    def manager(self, method, signature=None, *args, timeout_ms=60000):
+        return self.client.call(NAME, MANAGER[0], MANAGER[1], method, signature, args,
+                                timeout_ms=timeout_ms)
+
+    def add(self, url):
+        return self.manager("AddCamera", "s", url)[0]
+
+    def call(self, path, method, signature=None, *args):
+        return self.client.call(NAME, path, CAMERA_IFACE, method, signature, args,
+                                timeout_ms=60000)
+
+    def prop(self, path, name):
+        return self.client.get(NAME, path, CAMERA_IFACE, name)
+
+    def truth_usec(self, sim):
+        """camera − Pi as the simulator and the fake clock know it."""
+        return round(sim_state(sim)["offsetMs"] * 1000 - self.bed.fakeclock.offset_ns() / 1000)
+
+
+def camera_bed(make_testbed, pi_offset_ms=0, env=None, **sim_args):
+    bed = make_testbed(pi_offset_ms=pi_offset_ms)
+    sim = bed.start_sim(**sim_args)
+    bed.start_camerad(env)
+    return bed, sim, Cameras(bed)
+
+
+def test_add_camera_connects_with_identity(make_testbed):
+    bed, sim, cams = camera_bed(make_testbed)
+    path = cams.add(sim["camera"])
+    assert path.startswith("/org/picamsync/Camera1/camera/")
+    assert cams.prop(path, "Connected") is True
+    assert cams.prop(path, "Manufacturer") == "Canon"
+    assert cams.prop(path, "Model") == "EOS R50"
+    assert cams.prop(path, "Serial") == "SIM00000000"
+    assert cams.prop(path, "Url") == sim["camera"]
+    assert cams.prop(path, "LastError") == ""
+    assert math.isnan(cams.prop(path, "DriftPPM"))
+    assert cams.client.get(NAME, *MANAGER, "Cameras") == [path]
+    # The same URL again is the same camera.
+    assert cams.add(sim["camera"]) == path
+    managed = cams.client.call(NAME, MANAGER[0], "org.freedesktop.DBus.ObjectManager",
+                               "GetManagedObjects")[0]
+    assert CAMERA_IFACE in managed[path]
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/ccapi", "not a url", "", "http:///ccapi"])
+def test_add_camera_refuses_bad_urls(make_testbed, url):
+    bed, sim, cams = camera_bed(make_testbed)
+    with pytest.raises(BusCallError) as e:
+        cams.add(url)
+    assert e.value.name == "org.freedesktop.DBus.Error.InvalidArgs"
+    assert "CCAPI base URL" in e.value.message
+    assert cams.client.get(NAME, *MANAGER, "Cameras") == []
+
+
+def test_add_camera_that_does_not_answer(make_testbed):
+    bed, sim, cams = camera_bed(make_testbed)
+    with pytest.raises(BusCallError) as e:
+        cams.add("http://127.0.0.1:9/ccapi")
+    assert e.value.name == "org.picamsync.Error.CameraUnreachable"
+    assert "127.0.0.1:9" in e.value.message and "switched on" in e.value.message
+
+
+@pytest.mark.parametrize("offset_ms", [300, 2700, -4 * 3600 * 1000])
+def test_measure_offset_within_its_bound(make_testbed, offset_ms):
+    bed, sim, cams = camera_bed(make_testbed, offset_ms=offset_ms, latency_ms=5, jitter_ms=3)
+    path = cams.add(sim["camera"])
+    offset, bound = cams.call(path, "MeasureOffset")
+    truth = cams.truth_usec(sim)
+    assert abs(offset - truth) <= bound, (offset, truth, bound)
+    assert bound <= 20 * MS, bound
+    assert cams.prop(path, "OffsetUSec") == offset
+    assert cams.prop(path, "OffsetUncertaintyUSec") == bound
+    assert abs(cams.prop(path, "LastMeasuredUSec") - (time.time_ns() // 1000)) < 10**7
+
+
+def mid_2025_month_offset_ms(month):
+    """Pi offset that puts the fake Pi clock in the middle of the given 2025 month."""
+    target = calendar.timegm((2025, month, 15, 12, 0, 0))
+    return int((target - time.time()) * 1000)
+
+
+@pytest.mark.parametrize("zone,month,minutes,dst", [
+    ("America/Los_Angeles", 7, -480, True),
+    ("Europe/Berlin", 1, 60, False),
+    ("Australia/Sydney", 1, 600, True),
+    ("Asia/Kolkata", 7, 330, False),
+])
+def test_set_time_writes_zone_and_dst(make_testbed, zone, month, minutes, dst):
+    pi_offset_ms = mid_2025_month_offset_ms(month)
+    bed, sim, cams = camera_bed(make_testbed, pi_offset_ms=pi_offset_ms, offset_ms=-7000,
+                                latency_ms=5, jitter_ms=3)
+    path = cams.add(sim["camera"])
+    before, after = cams.call(path, "SetTime", "s", zone)
+    truth = cams.truth_usec(sim)
+    bound = cams.prop(path, "OffsetUncertaintyUSec")
+    assert abs(before - (-7000 - pi_offset_ms) * MS) < 50 * MS, before
+    assert abs(after - truth) <= bound, (after, truth, bound)
+    assert abs(truth) <= 20 * MS, truth
+    state = sim_state(sim)
+    assert state["utcOffsetMinutes"] == minutes
+    assert state["dst"] is dst
+    assert cams.prop(path, "UtcOffsetMinutes") == minutes
+    assert cams.prop(path, "Dst") is dst
+    assert cams.prop(path, "LastSyncUSec") > 0
+
+
+def test_set_time_refuses_bad_zone(make_testbed):
+    bed, sim, cams = camera_bed(make_testbed)
+    path = cams.add(sim["camera"])
+    puts = sim_state(sim)["puts"]
+    with pytest.raises(BusCallError) as e:
+        cams.call(path, "SetTime", "s", "Not/AZone")
+    assert e.value.name == "org.freedesktop.DBus.Error.InvalidArgs"
+    assert sim_state(sim)["puts"] == puts
+
+
+@pytest.mark.parametrize("fault,error,words", [
+    ("busy", "org.picamsync.Error.CameraBusy", "busy"),
+    ("bad-request", "org.picamsync.Error.CameraProtocol", "refused"),
+    ("garbage", "org.picamsync.Error.CameraProtocol", "not JSON"),
+    ("hang", "org.picamsync.Error.CameraUnreachable", "did not answer within 5 s"),
+    ("gone", "org.picamsync.Error.CameraUnreachable", "could not be reached"),
+])
+def test_faults_give_clear_errors(make_testbed, fault, error, words):
+    bed, sim, cams = camera_bed(make_testbed)
+    path = cams.add(sim["camera"])
+    sim_set(sim, fault=fault)
+    with pytest.raises(BusCallError) as e:
+        cams.call(path, "MeasureOffset")
+    assert e.value.name == error, e.value
+    assert words in e.value.message
+    assert "EOS R50 (127.0.0.1)" in e.value.message
+    assert cams.prop(path, "LastError") == e.value.message
+    with pytest.raises(BusCallError):
+        cams.call(path, "SetTime", "s", "Europe/Berlin")
+    assert sim_state(sim)["puts"] == 0  # never half-set
+    # And back: the camera answers again, the error clears.
+    sim_set(sim, fault="none")
+    offset, bound = cams.call(path, "MeasureOffset")
+    assert abs(offset - cams.truth_usec(sim)) <= bound
+    assert cams.prop(path, "LastError") == ""
+    assert cams.prop(path, "Connected") is True
+
+
+def test_camera_gone_and_back_flips_connected(make_testbed):
+    bed, sim, cams = camera_bed(make_testbed, env={"PICAMSYNC_CAMERA_PROBE_INTERVAL": "300"})
+    path = cams.add(sim["camera"])
+    cams.client.subscribe(sender=NAME, path=path)
+    sim_set(sim, fault="gone")
+
+    def changed_to(value):
+        def match(s):
+            return (s[1] == "PropertiesChanged" and s[3][0] == CAMERA_IFACE
+                    and s[3][1].get("Connected") is value)
+        return match
+
+    assert cams.client.wait_signal(changed_to(False), timeout=15)
+    assert "could not be reached" in cams.prop(path, "LastError")
+    sim_set(sim, fault="none")
+    assert cams.client.wait_signal(changed_to(True), timeout=15)
+
+
+def test_drift_is_fitted_and_history_survives_restart(make_testbed):
+    env = {"PICAMSYNC_CAMERA_CHECK_INTERVAL": "1000", "PICAMSYNC_DRIFT_MIN_SPAN": "5000"}
+    bed, sim, cams = camera_bed(make_testbed, env=env)
+    path = cams.add(sim["camera"])
+    sim_set(sim, driftPpm=2000)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        history = cams.call(path, "GetDriftHistory")[0]
+        drift = cams.prop(path, "DriftPPM")
+        if len(history) >= 10 and not math.isnan(drift):
+            break
+        time.sleep(1)
+    assert len(history) >= 10
+    assert abs(drift - 2000) < 200, drift
+    for at, offset, unc in history:
+        assert at > 0 and unc > 0
+
+    bed.daemons.pop("camerad").stop()
+    bed.start_camerad(dict(env, PICAMSYNC_CAMERA_URLS=sim["camera"]))
+    cams2 = Cameras(bed)
+    again = cams2.add(sim["camera"])
+    assert again == path
+    kept = cams2.call(path, "GetDriftHistory")[0]
+    assert kept[:len(history)] == history
+    assert abs(cams2.prop(path, "DriftPPM") - 2000) < 200
+
+
+def test_pi_step_is_not_camera_drift(make_testbed):
+    env = {"PICAMSYNC_CAMERA_CHECK_INTERVAL": "1000", "PICAMSYNC_DRIFT_MIN_SPAN": "3000"}
+    bed, sim, cams = camera_bed(make_testbed, env=env)
+    path = cams.add(sim["camera"])
+    for _ in range(3):
+        cams.call(path, "MeasureOffset")
+    # Step the Pi through clockd, as webd would.
+    cams.client.call("org.picamsync.Clock1", "/org/picamsync/Clock1", "org.picamsync.Clock1",
+                     "StepTime", "xs", (3 * 3600 * 1000 * MS, "manual"))
+    time.sleep(0.2)
+    for _ in range(3):
+        time.sleep(1)
+        cams.call(path, "MeasureOffset")
+    drift = cams.prop(path, "DriftPPM")
+    assert not math.isnan(drift)
+    assert abs(drift) < 100, drift  # a 3 h step would look like ~10^9 ppm
+
+
+def test_remove_camera(make_testbed):
+    bed, sim, cams = camera_bed(make_testbed)
+    path = cams.add(sim["camera"])
+    cams.manager("RemoveCamera", "o", path)
+    assert cams.client.get(NAME, *MANAGER, "Cameras") == []
+    with pytest.raises(BusCallError) as e:
+        cams.manager("RemoveCamera", "o", path)
+    assert e.value.name == "org.picamsync.Error.NoCamera"

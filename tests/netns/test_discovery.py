@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Across real interfaces: the Pi's access point as a bridge in a network namespace, the
+camera simulator in its own namespace on it, SSDP multicast between them."""
+
+import time
+
+from busclient import BusClient
+
+NAME = "org.picamsync.Camera1"
+MANAGER = ("/org/picamsync/Camera1", "org.picamsync.Camera1.Manager")
+CAMERA = "org.picamsync.Camera1.Camera"
+
+
+def wait_for_cameras(client, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        cameras = client.get(NAME, *MANAGER, "Cameras")
+        if cameras:
+            return cameras
+        time.sleep(0.2)
+    return []
+
+
+def test_discovery_finds_the_camera_on_ap0(make_testbed):
+    bed = make_testbed(start=False, netns=True)
+    bed.start_clockd()
+    sim = bed.start_sim(offset_ms=2500)
+    assert sim["camera"] == "http://192.168.4.7:8080/ccapi"
+    bed.start_camerad({"PICAMSYNC_CAMERA_CHECK_INTERVAL": "600000"})
+    client = BusClient(bed.bus.address)
+    cameras = wait_for_cameras(client)
+    assert len(cameras) == 1, bed.daemons["camerad"].log()
+    path = cameras[0]
+    assert client.get(NAME, path, CAMERA, "Url") == "http://192.168.4.7:8080/ccapi"
+    assert client.get(NAME, path, CAMERA, "Connected") is True
+    offset, bound = client.call(NAME, path, CAMERA, "MeasureOffset", timeout_ms=60000)
+    assert abs(offset - 2_500_000) <= bound + 5_000
+    # Discover() runs a search now; the same camera stays one camera.
+    client.call(NAME, *MANAGER, "Discover")
+    time.sleep(1.5)
+    assert client.get(NAME, *MANAGER, "Cameras") == cameras
+    client.close()
+
+
+def test_camera_typed_by_url_across_ap0(make_testbed):
+    bed = make_testbed(start=False, netns=True)
+    bed.start_clockd()
+    sim = bed.start_sim(offset_ms=-1500, args=["--fault", "ssdp-silent"])
+    bed.start_camerad({"PICAMSYNC_DISCOVERY": "0"})
+    client = BusClient(bed.bus.address)
+    path = client.call(NAME, *MANAGER, "AddCamera", "s", (sim["camera"],), timeout_ms=60000)[0]
+    assert client.get(NAME, path, CAMERA, "Connected") is True
+    offset, bound = client.call(NAME, path, CAMERA, "MeasureOffset", timeout_ms=60000)
+    assert abs(offset + 1_500_000) <= bound + 5_000
+    client.close()
+
+
+def test_silent_camera_is_not_discovered(make_testbed):
+    bed = make_testbed(start=False, netns=True)
+    bed.start_clockd()
+    bed.start_sim(args=["--fault", "ssdp-silent"])
+    bed.start_camerad()
+    client = BusClient(bed.bus.address)
+    assert wait_for_cameras(client, timeout=4) == []
+    client.close()

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The simulated camera, as pure state: its clock (host time + an offset that runs at a drift rate
+ * in ppm), the zone it displays, its busy windows and counters. Every function takes the host's
+ * CLOCK_REALTIME in µs as `now`, so the model is tested without waiting. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemons/ccapi-date.h"
+
+#define SIM_ZONE_MAX         64
+#define SIM_AUTOPOWEROFF_MAX 16
+/* Sanity limits for values written through the control API or the options. */
+#define SIM_DRIFT_PPM_MAX    100000.0
+#define SIM_OFFSET_MS_MAX    (100.0 * 366 * 86400 * 1000)
+#define SIM_ZONE_MINUTES_MAX (14 * 60)
+
+typedef struct SimCamera {
+        /* camera − host at host time base_usec, in µs; grows by drift_ppm µs per host second. */
+        int64_t base_usec;
+        double base_offset_usec;
+        double drift_ppm;
+        /* The camera shows the IANA zone `zone` (following its summer time) until a PUT or the
+         * control API writes a fixed offset; then zone is "" and the two fields below rule. */
+        char zone[SIM_ZONE_MAX];
+        int utc_offset_minutes; /* STANDARD offset, as written in the CCAPI date */
+        bool dst;
+        int64_t write_usec;    /* how long a shot keeps the card busy */
+        int64_t writing_until; /* host µs: shot being written (503 for commands) */
+        int64_t busy_until;    /* host µs: busy window set by the control API (503 for all) */
+        int64_t last_put_usec; /* host µs of the last accepted PUT, INT64_MIN if none */
+        char autopoweroff[SIM_AUTOPOWEROFF_MAX];
+        unsigned shots, puts, gets;
+} SimCamera;
+
+/* zone must exist in the zoneinfo database (-EINVAL/-ENOENT otherwise). */
+int sim_camera_init(SimCamera *c, const char *zone, double offset_ms, double drift_ppm,
+                    int64_t write_usec, int64_t now);
+
+/* camera − host in µs at host time now, drift included. */
+double sim_camera_offset_usec(const SimCamera *c, int64_t now);
+/* The camera's UTC instant in µs at host time now (it only ever shows the whole seconds). */
+int64_t sim_camera_time_usec(const SimCamera *c, int64_t now);
+/* Camera sub-second position (ms, [0, 1000)) at the moment the host's clock is on a whole second:
+ * the camera's seconds tick when the host's sub-second equals 1000 − phase. */
+double sim_camera_phase_ms(const SimCamera *c, int64_t now);
+
+void sim_camera_set_offset(SimCamera *c, double offset_usec, int64_t now);
+void sim_camera_set_drift(SimCamera *c, double drift_ppm, int64_t now);
+/* Follow an IANA zone again (-EINVAL/-ENOENT for a bad or unknown zone, state unchanged). */
+int sim_camera_set_zone(SimCamera *c, const char *zone);
+/* Fixed standard offset + dst flag, as a PUT leaves the camera. -ERANGE beyond ±14 h. */
+int sim_camera_set_fixed_zone(SimCamera *c, int utc_offset_minutes, bool dst);
+/* The displayed zone now: standard offset and dst flag. */
+int sim_camera_zone_now(const SimCamera *c, int64_t now, int *ret_utc_offset_minutes,
+                        bool *ret_dst);
+
+/* GET datetime: the camera's clock in whole seconds in its zone. Counts a get on success. */
+int sim_camera_get_datetime(SimCamera *c, int64_t now, CcapiDate *ret);
+/* Formats without counting (for the control API). */
+int sim_camera_format(const SimCamera *c, int64_t now, CcapiDate *ret);
+/* PUT datetime: the clock reads exactly that second at host time now (the sub-second phase
+ * restarts), and the written offset + dst become the displayed zone. -EINVAL for a malformed
+ * date or one the camera cannot show; state unchanged then. */
+int sim_camera_put_datetime(SimCamera *c, const char *text, bool dst, int64_t now);
+
+/* Shutter: -EBUSY while the previous shot is still being written, else counts a shot and starts
+ * the write window. */
+int sim_camera_shoot(SimCamera *c, int64_t now);
+bool sim_camera_writing(const SimCamera *c, int64_t now);
+void sim_camera_set_busy_for(SimCamera *c, int64_t usec, int64_t now);
+bool sim_camera_busy(const SimCamera *c, int64_t now);
+/* Remaining µs of the control API's busy window (0 if none). */
+int64_t sim_camera_busy_remaining(const SimCamera *c, int64_t now);
+
+/* "disable", "1min", "2min", "4min", "8min", "15min", "30min"; -EINVAL otherwise. */
+int sim_camera_set_autopoweroff(SimCamera *c, const char *value);

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <math.h>
+
+#include "daemons/time-util.h"
+#include "daemons/zone-util.h"
+#include "tools/ccapi-sim/sim-control.h"
+#include "tools/ccapi-sim/sim-http.h"
+
+#define DELAY_MS_MAX 600000.0 /* ten minutes: anything longer is a hang */
+
+/* Everything a POST may change, checked before anything is applied. */
+typedef struct Change {
+        bool has_offset, has_drift, has_zone, has_utc_offset, has_dst, has_latency, has_jitter,
+                has_fault, has_busy, has_preparing, has_write, has_shots, has_puts, has_gets,
+                has_autopoweroff;
+        double offset_ms, drift_ppm, latency_ms, jitter_ms, busy_ms, preparing_ms, write_ms;
+        const char *zone, *autopoweroff;
+        int utc_offset_minutes;
+        bool dst;
+        SimFault fault;
+        gint64 shots, puts, gets;
+} Change;
+
+static void add_iso(JsonBuilder *b, const char *name, int64_t usec)
+{
+        char buf[ISO8601_MAX];
+
+        json_builder_set_member_name(b, name);
+        if (usec == INT64_MIN || iso8601_format(usec, buf, sizeof(buf)) < 0)
+                json_builder_add_null_value(b);
+        else
+                json_builder_add_string_value(b, buf);
+}
+
+static void add_double(JsonBuilder *b, const char *name, double v)
+{
+        json_builder_set_member_name(b, name);
+        json_builder_add_double_value(b, v);
+}
+
+static void add_int(JsonBuilder *b, const char *name, gint64 v)
+{
+        json_builder_set_member_name(b, name);
+        json_builder_add_int_value(b, v);
+}
+
+static double remaining_ms(int64_t until, int64_t now)
+{
+        return now < until ? (double)(until - now) / 1000.0 : 0.0;
+}
+
+static void reply_state(Sim *sim, SoupServerMessage *msg)
+{
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        const SimCamera *c = &sim->camera;
+        int64_t now = sim_now();
+        int utc_offset = 0;
+        bool dst = false;
+        CcapiDate d = {};
+
+        (void)sim_camera_zone_now(c, now, &utc_offset, &dst);
+        (void)sim_camera_format(c, now, &d);
+
+        json_builder_begin_object(b);
+        add_double(b, "offsetMs", sim_camera_offset_usec(c, now) / 1000.0);
+        add_double(b, "driftPpm", c->drift_ppm);
+        json_builder_set_member_name(b, "zone");
+        if (c->zone[0])
+                json_builder_add_string_value(b, c->zone);
+        else
+                json_builder_add_null_value(b);
+        add_int(b, "utcOffsetMinutes", utc_offset);
+        json_builder_set_member_name(b, "dst");
+        json_builder_add_boolean_value(b, dst);
+        add_double(b, "phaseMs", sim_camera_phase_ms(c, now));
+        json_builder_set_member_name(b, "datetime");
+        json_builder_add_string_value(b, d.text);
+        add_iso(b, "cameraTime", sim_camera_time_usec(c, now));
+        add_iso(b, "hostTime", now);
+        add_int(b, "shots", c->shots);
+        add_int(b, "puts", c->puts);
+        add_int(b, "gets", c->gets);
+        add_int(b, "requests", sim->requests);
+        add_iso(b, "lastPutAt", c->last_put_usec);
+        add_double(b, "latencyMs", sim->latency_ms);
+        add_double(b, "jitterMs", sim->jitter_ms);
+        json_builder_set_member_name(b, "fault");
+        json_builder_add_string_value(b, sim_fault_to_string(sim->fault));
+        add_double(b, "busyForMs", remaining_ms(c->busy_until, now));
+        add_double(b, "writingForMs", remaining_ms(c->writing_until, now));
+        add_double(b, "preparingForMs", remaining_ms(sim->preparing_until, now));
+        add_double(b, "writeMs", (double)c->write_usec / 1000.0);
+        json_builder_set_member_name(b, "autoPowerOff");
+        json_builder_add_string_value(b, c->autopoweroff);
+        add_int(b, "authFailures", sim->auth_failures);
+        json_builder_set_member_name(b, "serial");
+        json_builder_add_string_value(b, sim->serial);
+        json_builder_end_object(b);
+        sim_reply_builder(msg, SOUP_STATUS_OK, b);
+}
+
+static bool is_number(JsonNode *n)
+{
+        GType t = JSON_NODE_HOLDS_VALUE(n) ? json_node_get_value_type(n) : G_TYPE_INVALID;
+
+        return t == G_TYPE_INT64 || t == G_TYPE_DOUBLE;
+}
+
+static bool is_type(JsonNode *n, GType type)
+{
+        return JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == type;
+}
+
+/* A number within [lo, hi] into *ret, else a sentence in *error. */
+static bool take_number(const char *key, JsonNode *n, double lo, double hi, double *ret,
+                        char **error)
+{
+        double v;
+
+        if (!is_number(n)) {
+                *error = g_strdup_printf("\"%s\" must be a number.", key);
+                return false;
+        }
+        v = json_node_get_double(n);
+        if (!isfinite(v) || v < lo || v > hi) {
+                *error = g_strdup_printf("\"%s\" must be between %g and %g.", key, lo, hi);
+                return false;
+        }
+        *ret = v;
+        return true;
+}
+
+static bool take_count(const char *key, JsonNode *n, gint64 *ret, char **error)
+{
+        if (!is_type(n, G_TYPE_INT64) || json_node_get_int(n) < 0 ||
+            json_node_get_int(n) > G_MAXUINT) {
+                *error = g_strdup_printf("\"%s\" must be a whole number >= 0.", key);
+                return false;
+        }
+        *ret = json_node_get_int(n);
+        return true;
+}
+
+static bool parse_member(Change *ch, const char *key, JsonNode *n, char **error)
+{
+        double v;
+
+        if (g_str_equal(key, "offsetMs"))
+                return (ch->has_offset = take_number(key, n, -SIM_OFFSET_MS_MAX, SIM_OFFSET_MS_MAX,
+                                                     &ch->offset_ms, error));
+        if (g_str_equal(key, "driftPpm"))
+                return (ch->has_drift = take_number(key, n, -SIM_DRIFT_PPM_MAX, SIM_DRIFT_PPM_MAX,
+                                                    &ch->drift_ppm, error));
+        if (g_str_equal(key, "latencyMs"))
+                return (ch->has_latency =
+                                take_number(key, n, 0, DELAY_MS_MAX, &ch->latency_ms, error));
+        if (g_str_equal(key, "jitterMs"))
+                return (ch->has_jitter =
+                                take_number(key, n, 0, DELAY_MS_MAX, &ch->jitter_ms, error));
+        if (g_str_equal(key, "busyForMs"))
+                return (ch->has_busy = take_number(key, n, 0, 86400000.0, &ch->busy_ms, error));
+        if (g_str_equal(key, "preparingForMs"))
+                return (ch->has_preparing =
+                                take_number(key, n, 0, 86400000.0, &ch->preparing_ms, error));
+        if (g_str_equal(key, "writeMs"))
+                return (ch->has_write = take_number(key, n, 0, DELAY_MS_MAX, &ch->write_ms, error));
+        if (g_str_equal(key, "shots"))
+                return (ch->has_shots = take_count(key, n, &ch->shots, error));
+        if (g_str_equal(key, "puts"))
+                return (ch->has_puts = take_count(key, n, &ch->puts, error));
+        if (g_str_equal(key, "gets"))
+                return (ch->has_gets = take_count(key, n, &ch->gets, error));
+        if (g_str_equal(key, "utcOffsetMinutes")) {
+                if (!is_type(n, G_TYPE_INT64) ||
+                    !take_number(key, n, -SIM_ZONE_MINUTES_MAX, SIM_ZONE_MINUTES_MAX, &v, error)) {
+                        g_free(*error);
+                        *error = g_strdup_printf("\"%s\" must be a whole number of minutes "
+                                                 "between -%d and %d.",
+                                                 key, SIM_ZONE_MINUTES_MAX, SIM_ZONE_MINUTES_MAX);
+                        return false;
+                }
+                ch->utc_offset_minutes = (int)v;
+                return (ch->has_utc_offset = true);
+        }
+        if (g_str_equal(key, "dst")) {
+                if (!is_type(n, G_TYPE_BOOLEAN)) {
+                        *error = g_strdup("\"dst\" must be true or false.");
+                        return false;
+                }
+                ch->dst = json_node_get_boolean(n);
+                return (ch->has_dst = true);
+        }
+        if (g_str_equal(key, "zone")) {
+                if (!is_type(n, G_TYPE_STRING) || zone_exists(NULL, json_node_get_string(n)) < 0 ||
+                    strlen(json_node_get_string(n)) >= SIM_ZONE_MAX) {
+                        *error = g_strdup("\"zone\" must name a time zone of the zoneinfo "
+                                          "database, e.g. \"Europe/Berlin\".");
+                        return false;
+                }
+                ch->zone = json_node_get_string(n);
+                return (ch->has_zone = true);
+        }
+        if (g_str_equal(key, "autoPowerOff")) {
+                SimCamera probe = {};
+                if (!is_type(n, G_TYPE_STRING) ||
+                    sim_camera_set_autopoweroff(&probe, json_node_get_string(n)) < 0) {
+                        *error = g_strdup("\"autoPowerOff\" must be \"disable\" or one of "
+                                          "\"1min\", \"2min\", \"4min\", \"8min\", \"15min\", "
+                                          "\"30min\".");
+                        return false;
+                }
+                ch->autopoweroff = json_node_get_string(n);
+                return (ch->has_autopoweroff = true);
+        }
+        if (g_str_equal(key, "fault")) {
+                int f = is_type(n, G_TYPE_STRING) ? sim_fault_from_string(json_node_get_string(n))
+                                                  : -1;
+                if (f < 0) {
+                        *error = g_strdup("\"fault\" must be one of \"none\", \"busy\", "
+                                          "\"bad-request\", \"garbage\", \"hang\", \"auth\", "
+                                          "\"ssdp-silent\", \"gone\".");
+                        return false;
+                }
+                ch->fault = (SimFault)f;
+                return (ch->has_fault = true);
+        }
+        *error = g_strdup_printf("Unknown key \"%s\"; the keys are offsetMs, driftPpm, zone, "
+                                 "utcOffsetMinutes, dst, latencyMs, jitterMs, fault, busyForMs, "
+                                 "preparingForMs, writeMs, autoPowerOff, shots, puts, gets.",
+                                 key);
+        return false;
+}
+
+/* The camera's part of a change, on c (a copy first: see post_state()). */
+static void apply_camera(SimCamera *c, const Change *ch, int64_t now)
+{
+        if (ch->has_zone)
+                (void)sim_camera_set_zone(c, ch->zone);
+        if (ch->has_utc_offset || ch->has_dst) {
+                int utc_offset = 0;
+                bool dst = false;
+
+                /* A missing half keeps what the camera shows now. */
+                (void)sim_camera_zone_now(c, now, &utc_offset, &dst);
+                (void)sim_camera_set_fixed_zone(
+                        c, ch->has_utc_offset ? ch->utc_offset_minutes : utc_offset,
+                        ch->has_dst ? ch->dst : dst);
+        }
+        /* Drift first: it rebases, and an offset given alongside is then exact. */
+        if (ch->has_drift)
+                sim_camera_set_drift(c, ch->drift_ppm, now);
+        if (ch->has_offset)
+                sim_camera_set_offset(c, ch->offset_ms * 1000.0, now);
+        if (ch->has_busy)
+                sim_camera_set_busy_for(c, (int64_t)llround(ch->busy_ms * 1000.0), now);
+        if (ch->has_write)
+                c->write_usec = (int64_t)llround(ch->write_ms * 1000.0);
+        if (ch->has_autopoweroff)
+                (void)sim_camera_set_autopoweroff(c, ch->autopoweroff);
+        if (ch->has_shots)
+                c->shots = (unsigned)ch->shots;
+        if (ch->has_puts)
+                c->puts = (unsigned)ch->puts;
+        if (ch->has_gets)
+                c->gets = (unsigned)ch->gets;
+}
+
+static void apply_sim(Sim *sim, const Change *ch, int64_t now)
+{
+        if (ch->has_latency)
+                sim->latency_ms = ch->latency_ms;
+        if (ch->has_jitter)
+                sim->jitter_ms = ch->jitter_ms;
+        if (ch->has_fault)
+                sim_set_fault(sim, ch->fault);
+        if (ch->has_preparing)
+                sim->preparing_until = now + (int64_t)llround(ch->preparing_ms * 1000.0);
+}
+
+static void post_state(Sim *sim, SoupServerMessage *msg)
+{
+        g_autoptr(JsonParser) parser = json_parser_new();
+        JsonObject *o = sim_request_object(msg, parser);
+        g_autoptr(GList) members = NULL;
+        g_autofree char *error = NULL;
+        Change ch = {};
+        SimCamera camera;
+        CcapiDate check;
+        int64_t now;
+
+        if (!o) {
+                sim_reply_message(msg, SOUP_STATUS_BAD_REQUEST,
+                                  "The body must be a JSON object, e.g. {\"offsetMs\": 4000}.");
+                return;
+        }
+        members = json_object_get_members(o);
+        for (GList *l = members; l; l = l->next)
+                if (!parse_member(&ch, l->data, json_object_get_member(o, l->data), &error)) {
+                        sim_reply_message(msg, SOUP_STATUS_BAD_REQUEST, error);
+                        return;
+                }
+        if (ch.has_zone && (ch.has_utc_offset || ch.has_dst)) {
+                sim_reply_message(
+                        msg, SOUP_STATUS_BAD_REQUEST,
+                        "Give either \"zone\" or \"utcOffsetMinutes\"/\"dst\", not both.");
+                return;
+        }
+        now = sim_now();
+        camera = sim->camera;
+        apply_camera(&camera, &ch, now);
+        if (sim_camera_format(&camera, now, &check) < 0) {
+                sim_reply_message(msg, SOUP_STATUS_BAD_REQUEST,
+                                  "That would put the camera's clock outside the years "
+                                  "1970..9999 it can show.");
+                return;
+        }
+        sim->camera = camera;
+        apply_sim(sim, &ch, now);
+        reply_state(sim, msg);
+}
+
+void sim_control_handle(Sim *sim, SoupServerMessage *msg)
+{
+        const char *method = soup_server_message_get_method(msg);
+
+        if (g_str_equal(method, SOUP_METHOD_GET))
+                reply_state(sim, msg);
+        else if (g_str_equal(method, SOUP_METHOD_POST))
+                post_state(sim, msg);
+        else
+                sim_reply_message(msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
+                                  "Use GET or POST on " SIM_CONTROL_PATH ".");
+}
