@@ -71,6 +71,7 @@ typedef struct {
         int64_t set_second_usec;
         /* connecting */
         int64_t prepare_deadline_mono;
+        gboolean listing_fallback; /* asked topurlfordev already */
 } Op;
 
 static void op_free(Op *op)
@@ -304,6 +305,7 @@ static void on_listing(GObject *source, GAsyncResult *result, gpointer data)
         g_autoptr(CcapiListing) listing = NULL;
         g_autofree char *text = NULL, *info_url = NULL;
         gboolean no_list = FALSE;
+        Op *op = g_task_get_task_data(task);
 
         resp = ccapi_client_request_finish(self->client, result, &error);
         if (!resp) {
@@ -314,8 +316,16 @@ static void on_listing(GObject *source, GAsyncResult *result, gpointer data)
         }
         text = resp->body ? json_to_string(resp->body, FALSE) : g_strdup("");
         listing = ccapi_listing_parse(text, strlen(text), self->url, &no_list, &error);
+        if (no_list && op->listing_fallback) {
+                op_return_error(task, g_error_new(CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
+                                                  "The camera at %s gives no list of its API, "
+                                                  "not even at ver100/topurlfordev.",
+                                                  self->url));
+                return;
+        }
         if (no_list) {
                 /* Some bodies only give the list at topurlfordev. */
+                op->listing_fallback = TRUE;
                 g_autofree char *url = g_strdup_printf("%s/ver100/topurlfordev", self->url);
                 ccapi_client_request_async(self->client, "GET", url, NULL,
                                            g_task_get_cancellable(task), on_listing, task);

@@ -71,6 +71,12 @@ static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields
         return G_LOG_WRITER_HANDLED;
 }
 
+static gboolean on_retry_configured(gpointer manager)
+{
+        camera_manager_retry_configured(manager);
+        return G_SOURCE_CONTINUE;
+}
+
 static gboolean on_signal(gpointer loop)
 {
         g_main_loop_quit(loop);
@@ -138,6 +144,9 @@ int main(int argc, char *argv[])
                         if (**u)
                                 camera_manager_add_configured(manager, *u);
         }
+        /* Without discovery, nothing else would try a configured camera that was off at start. */
+        if (!config.discovery && config.camera_urls)
+                g_timeout_add(config.discovery_interval_usec / 1000, on_retry_configured, manager);
         if (config.discovery) {
                 discovery = discovery_new(manager, config.discovery_interfaces,
                                           config.discovery_interval_usec, &error);

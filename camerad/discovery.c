@@ -21,7 +21,7 @@ static void on_description(GObject *source, GAsyncResult *result, gpointer data)
 {
         Discovery *d = data;
         SoupMessage *msg = soup_session_get_async_result_message(SOUP_SESSION(source), result);
-        g_autofree char *location = g_strdup(g_uri_to_string(soup_message_get_uri(msg)));
+        g_autofree char *location = g_uri_to_string(soup_message_get_uri(msg));
         g_autoptr(GError) error = NULL;
         g_autoptr(GBytes) bytes =
                 soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error);

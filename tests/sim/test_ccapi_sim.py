@@ -300,16 +300,20 @@ def test_drift():
         assert s.stop() == 0
 
 
-def test_latency_is_applied_before_the_clock_is_read(sim):
-    sim.set(offsetMs=0, latencyMs=400)
-    # Send when the camera's second is 700..800 ms old: read after the delay, the answer is
-    # already the next second.
-    assert wait_until(lambda: 700 <= (time.time() * 1000) % 1000 <= 800, timeout=3)
+def test_latency_is_a_round_trip_split_in_half(sim):
+    sim.set(offsetMs=0, latencyMs=800)
+    # Send when the camera's second is 300..350 ms old: the clock is read 400 ms later, in the
+    # same second; the answer arrives another 400 ms later, in the next one.
+    assert wait_until(lambda: 300 <= (time.time() * 1000) % 1000 <= 350, timeout=3)
     t0, t1, utc, _, _ = get_datetime(sim.camera)
-    assert t1 - t0 >= 0.4
-    # Not the second the request was sent in: the clock was read after the delay.
-    assert int(t0) + 1 <= utc <= int(t1)
-    assert wait_until(lambda: "latency=400.0ms" in sim.stderr())
+    assert t1 - t0 >= 0.8
+    assert utc == int(t0), (t0, t1, utc)
+    assert int(t1) == int(t0) + 1
+    # Send when it is 700..750 ms old: read 400 ms later, already the next second.
+    assert wait_until(lambda: 700 <= (time.time() * 1000) % 1000 <= 750, timeout=3)
+    t0, t1, utc, _, _ = get_datetime(sim.camera)
+    assert utc == int(t0) + 1, (t0, t1, utc)
+    assert wait_until(lambda: "latency=800.0ms" in sim.stderr())
 
 
 def test_jitter(sim):

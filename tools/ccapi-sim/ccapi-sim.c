@@ -36,8 +36,9 @@ static const char description[] =
         "  GET  /ccapi/ver110/devicestatus/storage\n"
         "  GET  /upnp/CameraDevDesc.xml                 UPnP description (X_accessURL, ...)\n"
         "The date is whole seconds, wall time including summer time with the STANDARD offset\n"
-        "and \"dst\" (ccapi.md). Latency and jitter are applied before the clock is read: an\n"
-        "answer shows the camera's time when it handles the request, not when it arrived.\n"
+        "and \"dst\" (ccapi.md). The latency is a round trip, as on a network: half of it\n"
+        "(each half with its own jitter) passes before the camera reads its clock, half\n"
+        "before the answer leaves.\n"
         "\n"
         "Faults (--fault or the control API): none, busy (503 Device busy), bad-request (400\n"
         "Invalid parameter), garbage (200, body not JSON), hang (never answers, connection\n"
@@ -116,7 +117,7 @@ static const GOptionEntry entries[] = {
         {"zone", 0, 0, G_OPTION_ARG_STRING, &opt.zone,
          "The camera's time zone, IANA name (default UTC)", "ZONE"},
         {"latency-ms", 0, 0, G_OPTION_ARG_DOUBLE, &opt.latency_ms,
-         "Delay before each CCAPI request is handled (default 0)", "MS"},
+         "Round trip added to each CCAPI request, half each way (default 0)", "MS"},
         {"jitter-ms", 0, 0, G_OPTION_ARG_DOUBLE, &opt.jitter_ms,
          "Uniform +/- jitter added to the latency (default 0)", "MS"},
         {"preparing-ms", 0, 0, G_OPTION_ARG_DOUBLE, &opt.preparing_ms,

@@ -19,6 +19,7 @@ typedef enum Outcome {
 typedef struct Delayed {
         Sim *sim;
         SoupServerMessage *msg;
+        int64_t back_us; /* the answer's way back, after the camera has handled it */
 } Delayed;
 
 void sim_reply_json(SoupServerMessage *msg, guint status, JsonNode *node)
@@ -156,17 +157,38 @@ static Outcome ccapi_process(Sim *sim, SoupServerMessage *msg)
         return OUTCOME_ANSWERED;
 }
 
+static void delayed_free(Delayed *d)
+{
+        g_signal_handlers_disconnect_by_func(d->msg, message_disconnected, NULL);
+        g_object_unref(d->msg);
+        g_free(d);
+}
+
+static gboolean delayed_answer(gpointer user_data)
+{
+        Delayed *d = user_data;
+
+        if (!g_object_get_data(G_OBJECT(d->msg), DATA_GONE))
+                soup_server_message_unpause(d->msg);
+        delayed_free(d);
+        return G_SOURCE_REMOVE;
+}
+
 static gboolean delayed_process(gpointer user_data)
 {
         Delayed *d = user_data;
 
-        g_signal_handlers_disconnect_by_func(d->msg, message_disconnected, NULL);
-        if (!g_object_get_data(G_OBJECT(d->msg), DATA_GONE) &&
-            ccapi_process(d->sim, d->msg) == OUTCOME_ANSWERED)
-                soup_server_message_unpause(d->msg);
-        g_object_unref(d->msg);
-        g_free(d);
-        return G_SOURCE_REMOVE;
+        if (g_object_get_data(G_OBJECT(d->msg), DATA_GONE) ||
+            ccapi_process(d->sim, d->msg) != OUTCOME_ANSWERED) {
+                delayed_free(d);
+                return G_SOURCE_REMOVE;
+        }
+        if (d->back_us > 0) {
+                g_timeout_add_full(G_PRIORITY_DEFAULT, (guint)((d->back_us + 999) / 1000),
+                                   delayed_answer, d, NULL);
+                return G_SOURCE_REMOVE;
+        }
+        return delayed_answer(d);
 }
 
 static void serve_description(Sim *sim, SoupServerMessage *msg)
@@ -187,7 +209,7 @@ static void handle(SoupServer *server, SoupServerMessage *msg, const char *path,
                    gpointer user_data)
 {
         Sim *sim = user_data;
-        int64_t latency;
+        int64_t latency, there, back;
 
         if (g_str_equal(path, SIM_CONTROL_PATH)) {
                 sim_control_handle(sim, msg);
@@ -202,7 +224,11 @@ static void handle(SoupServer *server, SoupServerMessage *msg, const char *path,
                 return;
         }
 
-        latency = draw_latency_us(sim);
+        /* The latency is a round trip, as a network has: half (with its own jitter) on the
+         * way to the camera before it reads its clock, half on the way back. */
+        there = draw_latency_us(sim) / 2;
+        back = draw_latency_us(sim) / 2;
+        latency = there + back;
         g_object_set_data(G_OBJECT(msg), DATA_LATENCY,
                           GUINT_TO_POINTER((guint)MIN(latency, (int64_t)G_MAXUINT)));
         if (latency > 0) {
@@ -210,9 +236,10 @@ static void handle(SoupServer *server, SoupServerMessage *msg, const char *path,
 
                 d->sim = sim;
                 d->msg = g_object_ref(msg);
+                d->back_us = back;
                 g_signal_connect(msg, "disconnected", G_CALLBACK(message_disconnected), NULL);
                 soup_server_message_pause(msg);
-                g_timeout_add_full(G_PRIORITY_DEFAULT, (guint)((latency + 999) / 1000),
+                g_timeout_add_full(G_PRIORITY_DEFAULT, (guint)((there + 999) / 1000),
                                    delayed_process, d, NULL);
                 return;
         }
