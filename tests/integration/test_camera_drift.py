@@ -8,7 +8,7 @@ import time
 
 from test_camera_api import camera_bed, sim_set
 
-SPAN_S = 480
+SPAN_S = 600
 
 
 def test_drift_of_20_ppm_is_reported_within_2_ppm(make_testbed):
