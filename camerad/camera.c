@@ -16,7 +16,12 @@
  * long, whichever comes first. */
 #define MEASURE_TARGET_USEC  (2 * USEC_PER_MSEC)
 #define MEASURE_MAX_REQUESTS 40
-#define MEASURE_MAX_USEC     (5 * USEC_PER_SEC)
+/* Checked after each answer, so a measurement ends by about 5 s. */
+#define MEASURE_MAX_USEC (4500 * USEC_PER_MSEC)
+/* The idle drift checks have no one waiting: they take longer for a tighter bound, because a
+ * ppm-level drift shows only through sub-millisecond measurements over minutes. */
+#define CHECK_TARGET_USEC (300)
+#define CHECK_MAX_USEC    (12 * USEC_PER_SEC)
 /* The aimed PUT is sent for a second at least this far ahead. */
 #define SET_MARGIN_USEC    (300 * USEC_PER_MSEC)
 #define PREPARE_RETRY_USEC (2 * USEC_PER_SEC)
@@ -72,6 +77,8 @@ typedef struct {
         /* connecting */
         int64_t prepare_deadline_mono;
         gboolean listing_fallback; /* asked topurlfordev already */
+        /* measuring for the drift history: tighter bound, more time */
+        gboolean precise;
 } Op;
 
 static void op_free(Op *op)
@@ -481,8 +488,10 @@ static void on_datetime(GObject *source, GAsyncResult *result, gpointer data)
                 (void)offset_estimator_add(&op->est, &sample);
         }
 
-        if (offset_estimator_done(&op->est, MEASURE_TARGET_USEC, MEASURE_MAX_REQUESTS) ||
-            g_get_monotonic_time() - op->started_mono_usec > (int64_t)MEASURE_MAX_USEC) {
+        if (offset_estimator_done(&op->est, op->precise ? CHECK_TARGET_USEC : MEASURE_TARGET_USEC,
+                                  MEASURE_MAX_REQUESTS) ||
+            g_get_monotonic_time() - op->started_mono_usec >
+                    (int64_t)(op->precise ? CHECK_MAX_USEC : MEASURE_MAX_USEC)) {
                 measure_done(task);
                 return;
         }
@@ -533,6 +542,15 @@ void camera_measure_async(Camera *self, GCancellable *cancellable, GAsyncReadyCa
 {
         camera_queue_op(self, g_task_new(self, cancellable, callback, user_data), measure_start,
                         NULL);
+}
+
+static void camera_measure_precise_async(Camera *self, GAsyncReadyCallback callback,
+                                         gpointer user_data)
+{
+        Op *op = g_new0(Op, 1);
+
+        op->precise = TRUE;
+        camera_queue_op(self, g_task_new(self, NULL, callback, user_data), measure_start, op);
 }
 
 gboolean camera_measure_finish(Camera *self, GAsyncResult *result, int64_t *ret_offset_usec,
@@ -723,7 +741,7 @@ static gboolean on_check_timer(gpointer data)
         Camera *self = data;
 
         if (self->connected && !self->op_running && g_queue_is_empty(&self->ops))
-                camera_measure_async(self, NULL, on_check_measured, NULL);
+                camera_measure_precise_async(self, on_check_measured, NULL);
         return G_SOURCE_CONTINUE;
 }
 

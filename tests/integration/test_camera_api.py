@@ -105,8 +105,9 @@ def test_measure_offset_within_its_bound(make_testbed, offset_ms):
     offset, bound = cams.call(path, "MeasureOffset")
     truth = cams.truth_usec(sim)
     assert abs(offset - truth) <= bound, (offset, truth, bound)
-    # How tight the bound gets is measured by tools/bench; here only that it is a real one.
-    assert bound <= 100 * MS, bound
+    # How tight the bound gets is measured by tools/bench; here only that it is a real one,
+    # far below the second that CCAPI shows.
+    assert bound <= 500 * MS, bound
     assert cams.prop(path, "OffsetUSec") == offset
     assert cams.prop(path, "OffsetUncertaintyUSec") == bound
     assert abs(cams.prop(path, "LastMeasuredUSec") - (time.time_ns() // 1000)) < 10**7
