@@ -14,6 +14,7 @@ import pwd
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -431,7 +432,55 @@ class Testbed:
             check_no_sys_time(d.proc.pid)
         return d
 
-    def start(self, camera=True, camera_offset_ms=4000, camera_latency_ms=0):
+    def start_webd(self, env=None, wait=True, port=None):
+        """webd as systemd starts it: through systemd-socket-activate with a socket named "http"
+        on loopback (a free port unless given), as picamsync-web, under the fake clock, with
+        PICAMSYNC_AP_INTERFACES=lo so that a local client is an access-point client. Sets
+        self.http_url and self.ws_url."""
+        exe = os.path.join(self.builddir, "webd", "picamsync-webd")
+        if not os.path.exists(exe):
+            raise HarnessError(f"{exe} is missing; build the project first")
+        if port is None:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+        state = os.path.join(self.workdir, "webd-state")
+        os.makedirs(state, exist_ok=True)
+        pw = pwd.getpwnam("picamsync-web")
+        os.chown(state, pw.pw_uid, pw.pw_gid)
+        base = {"PICAMSYNC_STATE_DIR": state, "PICAMSYNC_AP_INTERFACES": "lo"}
+        base.update(env or {})
+        denv = self.daemon_env(base)
+        # systemd-socket-activate hands the child only what -E names.
+        setenv = [f"--setenv={k}={v}" for k, v in denv.items()]
+        argv = self.run_as("picamsync-web") + [
+            "systemd-socket-activate", "-l", f"127.0.0.1:{port}", "--fdname=http", *setenv,
+            exe]
+        d = Daemon("webd", argv, denv, os.path.join(self.workdir, "webd.log"), self.netns("pi"))
+        self.daemons["webd"] = d
+        self.http_url = f"http://127.0.0.1:{port}"
+        self.ws_url = f"ws://127.0.0.1:{port}/ws"
+        if wait:
+            def listening():
+                if not d.alive():
+                    return True
+                try:
+                    # systemd-socket-activate starts webd on the first connection.
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        return True
+                except OSError:
+                    return False
+            wait_until(listening, 15, "webd's socket")
+            wait_until(lambda: not d.alive() or bus_name_has_owner(self.bus.address,
+                                                                   "org.picamsync.Sync1"),
+                       15, "webd to take org.picamsync.Sync1")
+            if not d.alive():
+                raise HarnessError(f"webd exited at start: {d.log()}")
+            check_no_sys_time(d.proc.pid)
+        return d
+
+    def start(self, camera=True, camera_offset_ms=4000, camera_latency_ms=0, web=True,
+              port=None):
         self.start_clockd()
         env = {}
         if camera:
@@ -439,13 +488,15 @@ class Testbed:
             if not self.network:
                 env["PICAMSYNC_CAMERA_URLS"] = sim["camera"]
         self.start_camerad(env)
+        if web and not self.network:  # webd across namespaces: with issue 4
+            self.start_webd(port=port)
         return self
 
     def describe(self):
         return {
             "bus": self.bus.address,
-            "http": None,
-            "ws": None,
+            "http": getattr(self, "http_url", None),
+            "ws": getattr(self, "ws_url", None),
             "fakeclock": self.fakeclock.path if self.fakeclock else None,
             "camera": self.sims[0]["camera"] if self.sims else None,
             "sim": self.sims[0]["sim"] if self.sims else None,

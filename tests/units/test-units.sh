@@ -8,8 +8,9 @@
 #
 # --exe names a built daemon; a unit whose Exec*= command has the same file name is
 # verified against that binary instead of its (not yet installed) libexecdir path.
-# Every unit's ExecStart= must have a matching --exe that exists: a unit whose
-# daemon is not built (or not passed) fails, it is never skipped.
+# Every service's ExecStart= must have a matching --exe that exists: a unit whose
+# daemon is not built (or not passed) fails, it is never skipped. Socket units have
+# no ExecStart=; they are verified together with the service they activate.
 # Must run as root: it creates the suite's system users with systemd-sysusers, as
 # tools/check does, because dbus-daemon rejects policies naming unknown users.
 
@@ -56,6 +57,7 @@ shopt -u nullglob
 declare -A max_exposure=(
         [picamsync-clockd.service]=20   # root with CAP_SYS_TIME, no network
         [picamsync-camerad.service]=15  # unprivileged, private-range network only
+        [picamsync-webd.service]=15     # unprivileged, sockets passed in, private ranges only
 )
 
 n=0
@@ -97,6 +99,10 @@ for unit in "${services[@]}"; do
 done
 
 # --- copies of the units with ExecStart= pointing at the built binaries ----------
+# All units of the build go into one directory, sockets included: verify loads the
+# units a unit depends on from the directory of the unit it is given, so a socket
+# finds its Service= (and a service its Sockets=/Requires=) there, and a socket
+# whose service is missing fails ("service ... not loaded, socket cannot be started").
 if [ ${#units[@]} -gt 0 ]; then
         ok "${#units[@]} unit(s) found in $builddir/units"
 else

@@ -1,0 +1,653 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The sync policy (webd/policy.h) driven through one scenario per rule of sync-policy.md, with
+ * an injected monotonic clock; every test asserts the exact sequence of actions. */
+#include <glib.h>
+
+#include "webd/policy.h"
+
+#define SEC    ((int64_t)USEC_PER_SEC)
+#define MSEC   ((int64_t)USEC_PER_MSEC)
+#define MINUTE (60 * USEC_PER_SEC)
+#define HOUR   (60 * MINUTE)
+
+#define PHONE  3 /* an AP client */
+#define LAPTOP 4 /* a LAN client */
+#define TABLET 5 /* another AP client */
+
+static Policy *policy_default(void)
+{
+        PolicyConfig cfg;
+
+        policy_config_init_default(&cfg);
+        return policy_new(&cfg, 0);
+}
+
+/* Every queued action, one line each. */
+static char *drain(Policy *p)
+{
+        g_autoptr(GString) s = g_string_new(NULL);
+        PolicyAction *a;
+
+        while ((a = policy_pop_action(p))) {
+                g_autofree char *line = policy_action_to_string(a);
+
+                if (s->len)
+                        g_string_append_c(s, '\n');
+                g_string_append(s, line);
+                policy_action_free(a);
+        }
+        return g_strdup(s->str);
+}
+
+#define assert_actions(p, ...)                                                                     \
+        do {                                                                                       \
+                const char *want_[] = {__VA_ARGS__, NULL};                                         \
+                g_autofree char *want = g_strjoinv("\n", (char **)want_);                          \
+                g_autofree char *got = drain(p);                                                   \
+                g_assert_cmpstr(got, ==, want);                                                    \
+        } while (0)
+
+#define assert_no_actions(p) assert_actions(p, "")
+
+static void clock_state(Policy *p, usec_t now, bool reliable, const char *reliability, bool ntp,
+                        const char *zone)
+{
+        PolicyClockState s = {
+                .present = true,
+                .reliable = reliable,
+                .reliability = reliability,
+                .ntp_synchronized = ntp,
+                .ever_synced = !g_str_equal(reliability, "none"),
+                .zone = zone,
+                .last_sync_usec = 1779364800 * SEC, /* 2026-05-21T12:00:00Z */
+        };
+
+        policy_clock_state(p, now, &s);
+}
+
+static void check_ok(Policy *p, usec_t now, uint64_t client, int64_t offset, const char *zone)
+{
+        PolicyCheckResult r = {
+                .ok = true, .offset_usec = offset, .uncertainty_usec = 2 * MSEC, .zone = zone};
+
+        policy_check_finished(p, now, client, &r);
+}
+
+static void camera(Policy *p, usec_t now, bool connected, bool timelapse)
+{
+        PolicyCameraState s = {.present = true,
+                               .connected = connected,
+                               .timelapse_running = timelapse,
+                               .model = "EOS R50"};
+
+        policy_camera_state(p, now, &s);
+}
+
+/* Camera zone +60 min without dst, as the Pi's Europe/Berlin in winter, unless wrong_zone. */
+static void measured(Policy *p, usec_t now, int64_t offset, bool wrong_zone)
+{
+        PolicyCameraMeasurement m = {.ok = true,
+                                     .offset_usec = offset,
+                                     .uncertainty_usec = 4 * MSEC,
+                                     .utc_offset_minutes = wrong_zone ? 0 : 60,
+                                     .pi_utc_offset_minutes = 60};
+
+        policy_camera_measured(p, now, &m);
+}
+
+static void set_camera_ok(Policy *p, usec_t now, int64_t before, int64_t after)
+{
+        PolicyCameraSetResult r = {.ok = true,
+                                   .offset_before_usec = before,
+                                   .offset_after_usec = after,
+                                   .pi_realtime_usec = 1779364800 * SEC};
+
+        policy_camera_set_finished(p, now, &r);
+}
+
+/* An AP phone in Berlin, checked and confirmed at `now`: the Pi is reliable from it. With a
+ * camera connected, the job then waits for the measurement (MEASURE_CAMERA already drained). */
+static void phone_confirmed(Policy *p, usec_t now)
+{
+        clock_state(p, now, false, "none", false, "Europe/Berlin");
+        policy_client_connected(p, now, PHONE, POLICY_IFACE_AP, "Europe/Berlin", "phone");
+        check_ok(p, now, PHONE, 12 * MSEC, NULL);
+        policy_clock_finished(p, now, POLICY_ACTION_CONFIRM_PI, true, NULL);
+        g_free(drain(p));
+}
+
+#define PI_SYNC_STEP_AP                                                                            \
+        "SEND_EVENT pi-sync to=0 synchronized=1 source=client-ap offset=7200004000 "               \
+        "uncertainty=2000 stepped=1 reliability=high"
+
+/* Rule 1: an AP client is checked at once and the Pi stepped from it; LAN never automatically;
+ * nothing with auto sync off. */
+static void test_rule1_connect(void)
+{
+        g_autoptr(Policy) p = policy_default();
+        PolicyConfig cfg;
+
+        clock_state(p, 0, false, "none", false, "Europe/Berlin");
+        policy_client_connected(p, 10, LAPTOP, POLICY_IFACE_LAN, "Europe/Berlin", "laptop");
+        assert_no_actions(p);
+
+        policy_client_connected(p, 20, PHONE, POLICY_IFACE_AP, "Europe/Berlin", "phone");
+        assert_actions(p, "START_CHECK client=3");
+        check_ok(p, 30, PHONE, 7200004 * MSEC, "Europe/Berlin");
+        assert_actions(p, "STEP_PI offset=7200004000 source=client-ap");
+        g_assert_cmpuint(policy_next_deadline(p), ==, 30 + 30 * MINUTE);
+        policy_clock_finished(p, 40, POLICY_ACTION_STEP_PI, true, NULL);
+        assert_actions(p,
+                       "LOG sync/success success=1 \"Pi clock set from phone (ap, client 3): it "
+                       "was 7200.004 s behind.\" source=client-ap client=3 offset=7200004000 "
+                       "uncertainty=2000",
+                       PI_SYNC_STEP_AP);
+
+        policy_config_init_default(&cfg);
+        cfg.auto_sync = false;
+        g_autoptr(Policy) off = policy_new(&cfg, 0);
+        policy_client_connected(off, 20, PHONE, POLICY_IFACE_AP, NULL, "phone");
+        assert_no_actions(off);
+        g_assert_cmpuint(policy_next_deadline(off), ==, USEC_INFINITY); /* nothing polls */
+        policy_set_auto_sync(off, 30, true);
+        assert_actions(off, "START_CHECK client=3");
+}
+
+/* Rule 2: reliable from another source, a new AP client off by 2 h does not step the Pi; its
+ * page is warned; a manual sync from it still steps. */
+static void test_rule2_disagreeing_client(void)
+{
+        g_autoptr(Policy) p = policy_default();
+
+        phone_confirmed(p, 0);
+        policy_client_connected(p, 10, TABLET, POLICY_IFACE_AP, "Europe/Berlin", "tablet");
+        assert_actions(p, "START_CHECK client=5");
+        check_ok(p, 20, TABLET, -2 * (int64_t)HOUR, NULL);
+        assert_actions(p,
+                       "LOG sync/warning success=0 \"tablet (ap, client 5) is 7200.000 s behind "
+                       "the Pi clock; the Pi clock was not changed because it is already "
+                       "reliable from another source. Use \"Sync now\" on that device to set "
+                       "the Pi from it anyway.\" source=client-ap client=5 offset=-7200000000 "
+                       "uncertainty=2000",
+                       "WARN to=5 \"This device's clock is 7200.000 s behind the Pi clock; the "
+                       "Pi clock was not changed because it is already reliable from another "
+                       "source. Use \"Sync now\" to set it from this device anyway.\"");
+
+        policy_manual_sync_burst(p, 30, TABLET, 77, NULL);
+        assert_actions(p, "START_CHECK client=5 manual");
+        check_ok(p, 40, TABLET, -2 * (int64_t)HOUR, NULL);
+        assert_actions(p, "STEP_PI offset=-7200000000 source=manual");
+        policy_clock_finished(p, 50, POLICY_ACTION_STEP_PI, true, NULL);
+        assert_actions(p,
+                       "LOG manual/success success=1 \"Pi clock set by hand from tablet (ap, "
+                       "client 5): it was 7200.000 s ahead.\" source=manual client=5 "
+                       "offset=-7200000000 uncertainty=2000",
+                       "SEND_EVENT pi-sync to=0 synchronized=1 source=manual offset=-7200000000 "
+                       "uncertainty=2000 stepped=1 reliability=high",
+                       "MANUAL_RESULT to=5 request=77 success=1 offset=-7200000000 stepped=1");
+
+        /* Now reliable from the tablet: its own re-check above the threshold steps again. */
+        policy_intervalometer_opened(p, 60, TABLET);
+        assert_actions(p, "START_CHECK client=5");
+        check_ok(p, 70, TABLET, 3 * SEC, NULL);
+        assert_actions(p, "STEP_PI offset=3000000 source=client-ap");
+}
+
+/* Rule 3: a client's zone is applied whatever the offset, also when rule 2 keeps the clock;
+ * manual syncs carry the zone too. */
+static void test_rule3_zone(void)
+{
+        g_autoptr(Policy) p = policy_default();
+
+        clock_state(p, 0, false, "none", false, "UTC");
+        policy_client_connected(p, 0, PHONE, POLICY_IFACE_AP, "Europe/Berlin", "phone");
+        assert_actions(p, "START_CHECK client=3");
+        check_ok(p, 10, PHONE, 12 * MSEC, NULL); /* zone from the connection */
+        assert_actions(p, "CONFIRM_PI offset=12000 source=client-ap",
+                       "SET_ZONE zone=Europe/Berlin");
+        policy_clock_finished(p, 20, POLICY_ACTION_CONFIRM_PI, true, NULL);
+        assert_actions(p,
+                       "LOG sync/success success=1 \"Pi clock checked against phone (ap, client "
+                       "3): 12 ms off, within 1.000 s, so it was left as it is.\" "
+                       "source=client-ap client=3 offset=12000 uncertainty=2000",
+                       "SEND_EVENT pi-sync to=0 synchronized=1 source=client-ap offset=12000 "
+                       "uncertainty=2000 stepped=0 reliability=high");
+        policy_clock_finished(p, 30, POLICY_ACTION_SET_ZONE, true, NULL);
+        assert_actions(p, "LOG sync/success success=1 \"Pi time zone set to Europe/Berlin (from "
+                          "phone (ap, client 3)).\" source=client-ap client=3");
+
+        /* Same zone again: nothing. A disagreeing client in another zone: the zone moves. */
+        policy_intervalometer_opened(p, 40, PHONE);
+        check_ok(p, 50, PHONE, 5 * MSEC, "Europe/Berlin");
+        assert_actions(p, "START_CHECK client=3", "CONFIRM_PI offset=5000 source=client-ap");
+        policy_clock_finished(p, 60, POLICY_ACTION_CONFIRM_PI, true, NULL);
+        g_free(drain(p));
+        policy_client_connected(p, 70, TABLET, POLICY_IFACE_AP, NULL, NULL);
+        check_ok(p, 80, TABLET, 5 * SEC, "America/New_York");
+        assert_actions(p, "START_CHECK client=5",
+                       "LOG sync/warning success=0 \"client 5 (ap) is 5.000 s ahead of the Pi "
+                       "clock; the Pi clock was not changed because it is already reliable from "
+                       "another source. Use \"Sync now\" on that device to set the Pi from it "
+                       "anyway.\" source=client-ap client=5 offset=5000000 uncertainty=2000",
+                       "WARN to=5 \"This device's clock is 5.000 s ahead of the Pi clock; the Pi "
+                       "clock was not changed because it is already reliable from another "
+                       "source. Use \"Sync now\" to set it from this device anyway.\"",
+                       "SET_ZONE zone=America/New_York");
+        policy_clock_finished(p, 90, POLICY_ACTION_SET_ZONE, true, NULL);
+        g_free(drain(p));
+
+        /* REST manual sync with a zone. */
+        policy_manual_sync_offset(p, 100, 0, 9, -1500 * MSEC, 1 * MSEC, "Asia/Tokyo");
+        assert_actions(p, "STEP_PI offset=-1500000 source=manual", "SET_ZONE zone=Asia/Tokyo");
+        policy_clock_finished(p, 110, POLICY_ACTION_STEP_PI, true, NULL);
+        policy_clock_finished(p, 120, POLICY_ACTION_SET_ZONE, true, NULL);
+        assert_actions(p,
+                       "LOG manual/success success=1 \"Pi clock set by hand from the REST API: "
+                       "it was 1.500 s ahead.\" source=manual offset=-1500000 uncertainty=1000",
+                       "SEND_EVENT pi-sync to=0 synchronized=1 source=manual offset=-1500000 "
+                       "uncertainty=1000 stepped=1 reliability=high",
+                       "MANUAL_RESULT to=0 request=9 success=1 offset=-1500000 stepped=1",
+                       "LOG manual/success success=1 \"Pi time zone set to Asia/Tokyo (from the "
+                       "REST API).\" source=manual");
+}
+
+/* Rule 4: re-check every interval while an AP client stays; no polling without one; one notice
+ * after the notice time, and how long it was away when one returns. */
+static void test_rule4_periodic(void)
+{
+        g_autoptr(Policy) p = policy_default();
+        usec_t t;
+
+        g_assert_cmpuint(policy_next_deadline(p), ==, HOUR);
+        phone_confirmed(p, 10 * MINUTE);
+        t = 10 * MINUTE + 30 * MINUTE;
+        g_assert_cmpuint(policy_next_deadline(p), ==, t);
+        policy_timer_fired(p, t - 1); /* early: nothing */
+        assert_no_actions(p);
+        policy_timer_fired(p, t);
+        assert_actions(p, "START_CHECK client=3");
+        check_ok(p, t + SEC, PHONE, 40 * MSEC, NULL);
+        assert_actions(p, "CONFIRM_PI offset=40000 source=client-ap");
+        g_assert_cmpuint(policy_next_deadline(p), ==, t + SEC + 30 * MINUTE);
+
+        /* The phone leaves: no more checks, the notice after one hour, once. */
+        policy_clock_finished(p, t + 2 * SEC, POLICY_ACTION_CONFIRM_PI, true, NULL);
+        g_free(drain(p));
+        policy_client_disconnected(p, t + 3 * SEC, PHONE);
+        assert_no_actions(p);
+        g_assert_cmpuint(policy_next_deadline(p), ==, t + 3 * SEC + HOUR);
+        policy_timer_fired(p, t + 3 * SEC + HOUR);
+        assert_actions(p, "LOG info/info success=1 \"No device has been connected to the Pi's "
+                          "access point for 1 h; the Pi clock is not being checked.\"");
+        g_assert_cmpuint(policy_next_deadline(p), ==, USEC_INFINITY);
+        policy_timer_fired(p, t + 3 * SEC + 2 * HOUR);
+        assert_no_actions(p);
+
+        policy_client_connected(p, t + 3 * SEC + HOUR + 90 * MINUTE, PHONE, POLICY_IFACE_AP, NULL,
+                                "phone");
+        assert_actions(p,
+                       "LOG info/info success=1 \"A device is connected to the Pi's access "
+                       "point again, after 2 h 30 min without one.\"",
+                       "START_CHECK client=3");
+
+        /* A short absence is not worth a log line. */
+        check_ok(p, t + 3 * HOUR, PHONE, 40 * MSEC, NULL);
+        policy_clock_finished(p, t + 3 * HOUR, POLICY_ACTION_CONFIRM_PI, true, NULL);
+        g_free(drain(p));
+        policy_client_disconnected(p, t + 3 * HOUR, PHONE);
+        policy_client_connected(p, t + 3 * HOUR + MINUTE, PHONE, POLICY_IFACE_AP, NULL, "phone");
+        assert_actions(p, "START_CHECK client=3");
+}
+
+#define MEASURED_NOTHING                                                                           \
+        "LOG camera/info success=1 \"Camera EOS R50 checked: 3 ms off; nothing to change.\" "      \
+        "offset=3000 uncertainty=4000"
+
+/* Rule 5: the camera after a check, set when the Pi is reliable and it is off or on the wrong
+ * zone; deferred during a timelapse. */
+static void test_rule5_camera_set(void)
+{
+        g_autoptr(Policy) p = policy_default();
+
+        camera(p, 0, true, false); /* a camera that connects is measured at once */
+        assert_actions(p, "MEASURE_CAMERA");
+        measured(p, 1, 3 * MSEC, false);
+        assert_actions(p, "LOG camera/info success=1 \"Camera EOS R50 checked: 3 ms off.\" "
+                          "offset=3000 uncertainty=4000");
+
+        phone_confirmed(p, 10); /* drains the MEASURE_CAMERA that follows the check */
+        measured(p, 40, 2500 * MSEC, false);
+        assert_actions(p, "SET_CAMERA zone=Europe/Berlin");
+        set_camera_ok(p, 50, 2500 * MSEC, 3 * MSEC);
+        assert_actions(p,
+                       "SEND_EVENT camera-sync to=0 success=1 previous=1779364802500000 "
+                       "new=1779364800003000 offset=2500000 residual=3000",
+                       "LOG camera/success success=1 \"Camera EOS R50 set to Europe/Berlin; now "
+                       "3 ms off.\" offset=2500000");
+
+        /* Within the threshold (exactly 1 s is not above it) but on the wrong zone: set. */
+        policy_intervalometer_opened(p, 60, PHONE);
+        check_ok(p, 70, PHONE, 5 * MSEC, NULL);
+        policy_clock_finished(p, 80, POLICY_ACTION_CONFIRM_PI, true, NULL);
+        g_free(drain(p));
+        measured(p, 90, 1000 * MSEC, true);
+        assert_actions(p, "SET_CAMERA zone=Europe/Berlin");
+        set_camera_ok(p, 100, 1000 * MSEC, 2 * MSEC);
+        assert_actions(p,
+                       "SEND_EVENT camera-sync to=0 success=1 previous=1779364801000000 "
+                       "new=1779364800002000 offset=1000000 residual=2000",
+                       "LOG camera/success success=1 \"Camera EOS R50 set to Europe/Berlin; now "
+                       "2 ms off.\" offset=1000000",
+                       "REQUEST_LOCATION client=3");
+
+        /* During a timelapse: deferred, logged, done when it ends. */
+        camera(p, 110, true, true);
+        policy_intervalometer_opened(p, 120, PHONE);
+        check_ok(p, 130, PHONE, 5 * MSEC, NULL);
+        policy_clock_finished(p, 140, POLICY_ACTION_CONFIRM_PI, true, NULL);
+        g_free(drain(p));
+        measured(p, 150, -4 * SEC, false);
+        assert_actions(p,
+                       "LOG camera/info success=1 \"Camera EOS R50 is 4.000 s behind the Pi; it "
+                       "will be set when the timelapse ends.\" offset=-4000000 uncertainty=4000",
+                       "REQUEST_LOCATION client=3");
+        g_assert_true(policy_camera_sync_deferred(p));
+        camera(p, 160, true, false);
+        assert_actions(p,
+                       "LOG camera/info success=1 \"The timelapse has ended; camera EOS R50 is "
+                       "set now.\"",
+                       "MEASURE_CAMERA");
+        measured(p, 170, -4 * SEC, false);
+        assert_actions(p, "SET_CAMERA zone=Europe/Berlin");
+        set_camera_ok(p, 180, -4 * SEC, 1 * MSEC);
+        g_free(drain(p));
+        g_assert_false(policy_camera_sync_deferred(p));
+}
+
+/* Rule 5: with the Pi not reliable the camera is never set; never synced since boot, the Pi is
+ * stepped from the camera, which does not make it reliable. */
+static void test_rule5_camera_unreliable(void)
+{
+        g_autoptr(Policy) p = policy_default();
+
+        clock_state(p, 0, false, "none", false, "Europe/Berlin");
+        camera(p, 10, true, false);
+        assert_actions(p, "MEASURE_CAMERA");
+        measured(p, 20, 3 * (int64_t)HOUR, true);
+        assert_actions(p, "STEP_PI offset=10800000000 source=camera");
+        policy_clock_finished(p, 30, POLICY_ACTION_STEP_PI, true, NULL);
+        assert_actions(p,
+                       "LOG sync/success success=1 \"Pi clock set from camera EOS R50: it was "
+                       "10800.000 s behind. The camera is only a fallback: the Pi clock stays "
+                       "unreliable until a phone or NTP syncs it.\" source=camera "
+                       "offset=10800000000 uncertainty=4000",
+                       "SEND_EVENT pi-sync to=0 synchronized=1 source=camera offset=10800000000 "
+                       "uncertainty=4000 stepped=1 reliability=low");
+
+        /* Synced since boot (from the camera), still not reliable: no step, no set. */
+        clock_state(p, 40, false, "low", false, "Europe/Berlin");
+        camera(p, 50, false, false);
+        camera(p, 60, true, false);
+        measured(p, 70, 2 * SEC, false);
+        assert_actions(p, "MEASURE_CAMERA",
+                       "LOG camera/warning success=0 \"Camera EOS R50 is 2.000 s ahead of the "
+                       "Pi, but the Pi clock is not reliable, so the camera was not set. Sync "
+                       "the Pi from a phone first.\" offset=2000000 uncertainty=4000");
+}
+
+/* Rule 6: the intervalometer page checks an AP client even if just checked, then the camera,
+ * then asks for the location; a LAN client gets the camera and the location request only. */
+static void test_rule6_intervalometer(void)
+{
+        g_autoptr(Policy) p = policy_default();
+
+        camera(p, 0, true, false);
+        measured(p, 0, 3 * MSEC, false);
+        phone_confirmed(p, 10);
+        measured(p, 20, 3 * MSEC, false);
+        g_free(drain(p));
+
+        policy_intervalometer_opened(p, 30, PHONE);
+        assert_actions(p, "START_CHECK client=3");
+        check_ok(p, 40, PHONE, 7 * MSEC, NULL);
+        policy_clock_finished(p, 50, POLICY_ACTION_CONFIRM_PI, true, NULL);
+        g_free(drain(p));
+        measured(p, 60, 3 * MSEC, false);
+        assert_actions(p, MEASURED_NOTHING, "REQUEST_LOCATION client=3");
+
+        policy_client_connected(p, 70, LAPTOP, POLICY_IFACE_LAN, NULL, "laptop");
+        policy_intervalometer_opened(p, 80, LAPTOP);
+        assert_actions(p, "MEASURE_CAMERA");
+        measured(p, 90, 3 * MSEC, false);
+        assert_actions(p, MEASURED_NOTHING, "REQUEST_LOCATION client=4");
+        policy_location_received(p, 100, LAPTOP, true, NULL);
+        assert_actions(p, "LOG info/info success=1 \"Location received from laptop (lan, client "
+                          "4); it goes into the next timelapse's report.\"");
+        policy_location_received(p, 110, LAPTOP, false, "permission denied");
+        assert_actions(p, "LOG info/warning success=0 \"laptop (lan, client 4) did not give its "
+                          "location (permission denied); you can type it in on the "
+                          "intervalometer page.\"");
+
+        /* No camera: the location request follows the check directly. */
+        camera(p, 120, false, false);
+        policy_intervalometer_opened(p, 130, PHONE);
+        check_ok(p, 140, PHONE, 7 * MSEC, NULL);
+        policy_clock_finished(p, 150, POLICY_ACTION_CONFIRM_PI, true, NULL);
+        assert_actions(p, "START_CHECK client=3", "CONFIRM_PI offset=7000 source=client-ap",
+                       "LOG sync/success success=1 \"Pi clock checked against phone (ap, client "
+                       "3): 7 ms off, within 1.000 s, so it was left as it is.\" "
+                       "source=client-ap client=3 offset=7000 uncertainty=2000",
+                       "SEND_EVENT pi-sync to=0 synchronized=1 source=client-ap offset=7000 "
+                       "uncertainty=2000 stepped=0 reliability=high",
+                       "REQUEST_LOCATION client=3");
+}
+
+/* Rule 7: a manual sync from a LAN client sets the Pi from it (confirm within the threshold),
+ * makes it reliable, answers the request, then the camera. */
+static void test_rule7_manual(void)
+{
+        g_autoptr(Policy) p = policy_default();
+
+        clock_state(p, 0, false, "none", false, "Europe/Berlin");
+        camera(p, 0, true, false);
+        measured(p, 0, 3 * MSEC, false);
+        g_free(drain(p));
+        policy_client_connected(p, 10, LAPTOP, POLICY_IFACE_LAN, "Europe/Berlin", "laptop");
+        policy_manual_sync_burst(p, 20, LAPTOP, 41, "Europe/Berlin");
+        assert_actions(p, "START_CHECK client=4 manual");
+        check_ok(p, 30, LAPTOP, 200 * MSEC, NULL);
+        assert_actions(p, "CONFIRM_PI offset=200000 source=manual");
+        policy_clock_finished(p, 40, POLICY_ACTION_CONFIRM_PI, true, NULL);
+        assert_actions(p,
+                       "LOG manual/success success=1 \"Pi clock checked by hand against laptop "
+                       "(lan, client 4): 200 ms off, within 1.000 s, so it was left as it is.\" "
+                       "source=manual client=4 offset=200000 uncertainty=2000",
+                       "SEND_EVENT pi-sync to=0 synchronized=1 source=manual offset=200000 "
+                       "uncertainty=2000 stepped=0 reliability=high",
+                       "MANUAL_RESULT to=4 request=41 success=1 offset=200000 stepped=0",
+                       "MEASURE_CAMERA");
+        /* Reliable now: the camera is set. */
+        measured(p, 50, 2 * SEC, false);
+        assert_actions(p, "SET_CAMERA zone=Europe/Berlin");
+}
+
+/* Rule 8: under NTP the Pi is never stepped, not even by hand; checks still run and a
+ * disagreement is a warning. */
+static void test_rule8_ntp(void)
+{
+        g_autoptr(Policy) p = policy_default();
+
+        clock_state(p, 0, true, "high", true, "Europe/Berlin");
+        policy_client_connected(p, 10, PHONE, POLICY_IFACE_AP, "Europe/Berlin", "phone");
+        check_ok(p, 20, PHONE, 5 * SEC, NULL);
+        assert_actions(p, "START_CHECK client=3",
+                       "LOG sync/warning success=0 \"phone (ap, client 3) is 5.000 s ahead of "
+                       "the Pi clock, which NTP keeps synchronized; the Pi clock was not "
+                       "changed. Check the time of that device.\" source=client-ap client=3 "
+                       "offset=5000000 uncertainty=2000",
+                       "WARN to=3 \"This device's clock is 5.000 s ahead of the Pi clock, which "
+                       "NTP keeps synchronized; the Pi clock was not changed.\"");
+
+        policy_manual_sync_burst(p, 30, PHONE, 5, NULL);
+        check_ok(p, 40, PHONE, 5 * SEC, NULL);
+        assert_actions(p, "START_CHECK client=3 manual",
+                       "LOG manual/warning success=0 \"phone (ap, client 3) is 5.000 s ahead of "
+                       "the Pi clock, which NTP keeps synchronized; the Pi clock was not "
+                       "changed. Check the time of that device.\" source=manual client=3 "
+                       "offset=5000000 uncertainty=2000",
+                       "WARN to=3 \"This device's clock is 5.000 s ahead of the Pi clock, which "
+                       "NTP keeps synchronized; the Pi clock was not changed.\"",
+                       "MANUAL_RESULT to=3 request=5 success=0 offset=0 stepped=0 error=\"The Pi "
+                       "clock is synchronized by NTP; it was not changed.\"");
+
+        policy_intervalometer_opened(p, 50, PHONE);
+        check_ok(p, 60, PHONE, 300 * MSEC, NULL);
+        assert_actions(p, "START_CHECK client=3",
+                       "LOG sync/info success=1 \"Pi clock checked against phone (ap, client 3): "
+                       "300 ms off; NTP keeps it synchronized, so it was left as it is.\" "
+                       "source=client-ap client=3 offset=300000 uncertainty=2000",
+                       "REQUEST_LOCATION client=3");
+}
+
+/* Rule 9: reliable → unreliable gives one reliability-lost event and a warning. */
+static void test_rule9_reliability_lost(void)
+{
+        g_autoptr(Policy) p = policy_default();
+
+        clock_state(p, 0, true, "medium", false, "Europe/Berlin");
+        assert_no_actions(p);
+        clock_state(p, 10, false, "low", false, "Europe/Berlin");
+        assert_actions(p,
+                       "SEND_EVENT reliability-lost to=0 lastSync=1779364800000000 "
+                       "reliability=low",
+                       "LOG sync/warning success=0 \"The Pi clock is no longer reliable: it was "
+                       "last synced at 2026-05-21T12:00:00.000Z. Open this page on a device "
+                       "connected to the Pi's access point, or use \"Sync now\".\"");
+        clock_state(p, 20, false, "low", false, "Europe/Berlin");
+        assert_no_actions(p);
+}
+
+#define FAILURE(target, reason, message)                                                           \
+        "LOG error/error success=0 \"" message "\" error=\"" reason "\"",                          \
+                "WARN to=0 \"" message "\"",                                                       \
+                "SEND_EVENT sync-failed to=0 target=" target " reason=\"" reason "\""
+
+/* Rule 10: failures are logged, broadcast, sent as sync-failed; nothing retries early. */
+static void test_rule10_failures(void)
+{
+        g_autoptr(Policy) p = policy_default();
+        usec_t guard = 20 + (POLICY_CHECK_ROUNDS + 1) * 5 * USEC_PER_SEC;
+
+        clock_state(p, 0, false, "none", false, "Europe/Berlin");
+        policy_client_connected(p, 20, PHONE, POLICY_IFACE_AP, NULL, "phone");
+        assert_actions(p, "START_CHECK client=3");
+        g_assert_cmpuint(policy_next_deadline(p), ==, guard);
+        policy_check_finished(p, 30, PHONE, &(PolicyCheckResult){.timeout = true});
+        assert_actions(p, FAILURE("pi", "no answer within 5 s",
+                                  "phone (ap, client 3) did not answer the time check within 5 "
+                                  "s; the Pi clock was not changed. Is the page still open on "
+                                  "that device?"));
+        g_assert_cmpstr(policy_last_failure(p, "pi"), ==, "no answer within 5 s");
+        /* No retry loop: the next try is the periodic one. */
+        g_assert_cmpuint(policy_next_deadline(p), ==, 30 + 30 * MINUTE);
+
+        /* The guard, should the I/O layer never report. */
+        policy_timer_fired(p, 30 + 30 * MINUTE);
+        assert_actions(p, "START_CHECK client=3");
+        policy_timer_fired(p, 30 + 30 * MINUTE + guard);
+        g_autofree char *timed_out = drain(p);
+        g_assert_true(g_str_has_prefix(timed_out, "LOG error/error"));
+
+        /* clockd refuses. */
+        policy_manual_sync_offset(p, 40 * MINUTE, 0, 1, 5 * SEC, 0, NULL);
+        policy_clock_finished(p, 40 * MINUTE, POLICY_ACTION_STEP_PI, false,
+                              "the kernel refused to set the clock");
+        assert_actions(p, "STEP_PI offset=5000000 source=manual",
+                       FAILURE("pi", "the kernel refused to set the clock",
+                               "The Pi clock could not be set from the REST API: the kernel "
+                               "refused to set the clock."),
+                       "MANUAL_RESULT to=0 request=1 success=0 offset=0 stepped=0 error=\"the "
+                       "kernel refused to set the clock\"");
+
+        /* clockd absent: nothing is asked of it. */
+        policy_clock_state(p, 41 * MINUTE, &(PolicyClockState){.present = false});
+        policy_manual_sync_offset(p, 41 * MINUTE, 0, 2, 5 * SEC, 0, NULL);
+        assert_actions(p,
+                       FAILURE("pi", "clockd is not running",
+                               "The Pi clock could not be set from the REST API: the clock "
+                               "service (picamsync-clockd) is not running. Check it with "
+                               "'systemctl status picamsync-clockd'."),
+                       "MANUAL_RESULT to=0 request=2 success=0 offset=0 stepped=0 error=\"The "
+                       "clock service is not running.\"");
+
+        /* The camera does not answer. */
+        camera(p, 42 * MINUTE, true, false);
+        policy_camera_measured(p, 42 * MINUTE,
+                               &(PolicyCameraMeasurement){.error = "no answer within 5 s"});
+        assert_actions(p, "MEASURE_CAMERA",
+                       FAILURE("camera", "no answer within 5 s",
+                               "Camera EOS R50 could not be measured: no answer within 5 s. Is "
+                               "it switched on and connected?"));
+        g_assert_cmpstr(policy_last_failure(p, "camera"), ==, "no answer within 5 s");
+        g_assert_cmpstr(policy_last_failure(p, "pi"), ==, "clockd is not running");
+}
+
+/* One check at a time: requests meanwhile wait or merge; answers nobody asked for are ignored. */
+static void test_one_check_at_a_time(void)
+{
+        g_autoptr(Policy) p = policy_default();
+
+        clock_state(p, 0, false, "none", false, "Europe/Berlin");
+        policy_client_connected(p, 10, PHONE, POLICY_IFACE_AP, NULL, "phone");
+        policy_client_connected(p, 20, TABLET, POLICY_IFACE_AP, NULL, "tablet");
+        assert_actions(p, "START_CHECK client=3");
+
+        /* Merged: the running burst of the phone, the queued one of the tablet (twice). */
+        policy_manual_sync_burst(p, 30, PHONE, 1, NULL);
+        policy_intervalometer_opened(p, 40, TABLET);
+        policy_manual_sync_burst(p, 50, TABLET, 2, NULL);
+        policy_manual_sync_burst(p, 60, TABLET, 3, NULL);
+        check_ok(p, 70, TABLET, 9 * SEC, NULL); /* not asked: ignored */
+        assert_no_actions(p);
+
+        check_ok(p, 80, PHONE, 2 * SEC, NULL);
+        assert_actions(p, "STEP_PI offset=2000000 source=manual");
+        policy_manual_sync_burst(p, 85, PHONE, 4, NULL); /* the Pi is being set: a new burst */
+        policy_clock_finished(p, 90, POLICY_ACTION_STEP_PI, true, NULL);
+        assert_actions(p,
+                       "LOG manual/success success=1 \"Pi clock set by hand from phone (ap, "
+                       "client 3): it was 2.000 s behind.\" source=manual client=3 "
+                       "offset=2000000 uncertainty=2000",
+                       "SEND_EVENT pi-sync to=0 synchronized=1 source=manual offset=2000000 "
+                       "uncertainty=2000 stepped=1 reliability=high",
+                       "MANUAL_RESULT to=3 request=1 success=1 offset=2000000 stepped=1",
+                       "START_CHECK client=5 manual");
+
+        /* The tablet leaves mid-check: its answer is dropped, the phone's burst follows. */
+        policy_client_disconnected(p, 100, TABLET);
+        assert_actions(p,
+                       "LOG info/info success=0 \"tablet (ap, client 5) left before the time "
+                       "check finished; the Pi clock was not changed.\"",
+                       "START_CHECK client=3 manual");
+        check_ok(p, 110, TABLET, 9 * SEC, NULL);
+        policy_clock_finished(p, 110, POLICY_ACTION_STEP_PI, true, NULL);
+        assert_no_actions(p);
+}
+
+int main(int argc, char **argv)
+{
+        g_test_init(&argc, &argv, NULL);
+        g_test_add_func("/policy/rule1-connect", test_rule1_connect);
+        g_test_add_func("/policy/rule2-disagreeing-client", test_rule2_disagreeing_client);
+        g_test_add_func("/policy/rule3-zone", test_rule3_zone);
+        g_test_add_func("/policy/rule4-periodic", test_rule4_periodic);
+        g_test_add_func("/policy/rule5-camera-set", test_rule5_camera_set);
+        g_test_add_func("/policy/rule5-camera-unreliable", test_rule5_camera_unreliable);
+        g_test_add_func("/policy/rule6-intervalometer", test_rule6_intervalometer);
+        g_test_add_func("/policy/rule7-manual", test_rule7_manual);
+        g_test_add_func("/policy/rule8-ntp", test_rule8_ntp);
+        g_test_add_func("/policy/rule9-reliability-lost", test_rule9_reliability_lost);
+        g_test_add_func("/policy/rule10-failures", test_rule10_failures);
+        g_test_add_func("/policy/one-check-at-a-time", test_one_check_at_a_time);
+        return g_test_run();
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Rule 5 of sync-policy.md: the camera part of every job, and the camera's own triggers. */
+#include "webd/policy-private.h"
+
+static bool camera_usable(const Policy *p)
+{
+        return p->camera_present && p->camera_connected;
+}
+
+/* "Camera EOS R50", or "The camera" when the model is not known; lower case inside a sentence. */
+static char *camera_name(const Policy *p, bool sentence_start)
+{
+        if (p->camera_model && *p->camera_model)
+                return g_strdup_printf("%s %s", sentence_start ? "Camera" : "camera",
+                                       p->camera_model);
+        return g_strdup(sentence_start ? "The camera" : "the camera");
+}
+
+static const char *pi_zone(const Policy *p)
+{
+        return p->pi_zone ? p->pi_zone : "UTC";
+}
+
+void policy_camera_stage_start(Policy *p, usec_t now)
+{
+        if (!camera_usable(p)) {
+                policy_job_finish(p, now);
+                return;
+        }
+        policy_push(p, POLICY_ACTION_MEASURE_CAMERA);
+        p->stage = STAGE_CAMERA_MEASURE;
+}
+
+void policy_camera_state(Policy *p, usec_t now, const PolicyCameraState *s)
+{
+        bool was_usable = camera_usable(p), was_running = p->timelapse;
+
+        p->camera_present = s->present;
+        p->camera_connected = s->connected;
+        p->timelapse = s->timelapse_running;
+        if (s->model) {
+                g_free(p->camera_model);
+                p->camera_model = g_strdup(s->model);
+        }
+        if (!s->present)
+                p->camera_deferred = false; /* a camera that comes back is measured anew */
+
+        if (!camera_usable(p))
+                return;
+        if (!was_usable)
+                policy_request_camera(p, now, 0);
+        if (was_running && !p->timelapse && p->camera_deferred) {
+                g_autofree char *cam = camera_name(p, false);
+
+                policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_INFO, true,
+                                "The timelapse has ended; %s is set now.", cam);
+                policy_request_camera(p, now, 0);
+        }
+}
+
+static void measure_details(PolicyAction *a, const PolicyCameraMeasurement *m)
+{
+        a->offset_usec = m->offset_usec;
+        a->uncertainty_usec = m->uncertainty_usec;
+        a->details = POLICY_DETAIL_OFFSET | POLICY_DETAIL_UNCERTAINTY;
+}
+
+void policy_camera_measured(Policy *p, usec_t now, const PolicyCameraMeasurement *m)
+{
+        g_autofree char *cam = camera_name(p, true);
+        g_autofree char *off = NULL, *what = NULL;
+        bool big, zone_wrong;
+        PolicyAction *a;
+
+        if (!p->job || p->stage != STAGE_CAMERA_MEASURE)
+                return;
+
+        if (!m->ok) {
+                const char *reason = m->error && *m->error ? m->error : "no reason given";
+
+                policy_push_failure(p, "camera", reason,
+                                    "%s could not be measured: %s. Is it switched on and "
+                                    "connected?",
+                                    cam, reason);
+                policy_job_finish(p, now);
+                return;
+        }
+
+        p->job->offset_usec = m->offset_usec;
+        p->job->uncertainty_usec = m->uncertainty_usec;
+        big = policy_abs_usec(m->offset_usec) > p->cfg.threshold_usec;
+        zone_wrong = m->utc_offset_minutes != m->pi_utc_offset_minutes || m->dst != m->pi_dst;
+        off = policy_format_offset(m->offset_usec);
+        /* offset = camera − Pi */
+        if (big)
+                what = g_strdup_printf("%s %s the Pi%s", off,
+                                       m->offset_usec > 0 ? "ahead of" : "behind",
+                                       zone_wrong ? " and on the wrong time zone" : "");
+        else
+                what = g_strdup_printf("%s off%s", off,
+                                       zone_wrong ? " but on the wrong time zone" : "");
+
+        if (p->reliable) {
+                if (!big && !zone_wrong) {
+                        a = policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_INFO, true,
+                                            "%s checked: %s; nothing to change.", cam, what);
+                        measure_details(a, m);
+                        p->camera_deferred = false;
+                        g_clear_pointer(&p->camera_failure, g_free);
+                        policy_job_finish(p, now);
+                } else if (p->timelapse) {
+                        /* Its file times must not jump in the middle of a timelapse. */
+                        a = policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_INFO, true,
+                                            "%s is %s; it will be set when the timelapse ends.",
+                                            cam, what);
+                        measure_details(a, m);
+                        p->camera_deferred = true;
+                        policy_job_finish(p, now);
+                } else {
+                        policy_push(p, POLICY_ACTION_SET_CAMERA)->zone = g_strdup(pi_zone(p));
+                        p->stage = STAGE_CAMERA_SET;
+                }
+                return;
+        }
+
+        if (!p->ever_synced && big && p->clock_present && !p->ntp) {
+                /* Better than a Pi clock hours off after a power cycle; it stays unreliable. */
+                a = policy_push(p, POLICY_ACTION_STEP_PI);
+                a->offset_usec = m->offset_usec;
+                a->source = "camera";
+                p->stage = STAGE_CAMERA_STEP;
+                return;
+        }
+
+        if (big || zone_wrong)
+                a = policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_WARNING, false,
+                                    "%s is %s, but the Pi clock is not reliable, so the camera "
+                                    "was not set. Sync the Pi from a phone first.",
+                                    cam, what);
+        else
+                a = policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_INFO, true,
+                                    "%s checked: %s.", cam, what);
+        measure_details(a, m);
+        policy_job_finish(p, now);
+}
+
+void policy_camera_set_finished(Policy *p, usec_t now, const PolicyCameraSetResult *r)
+{
+        g_autofree char *cam = camera_name(p, true);
+        PolicyAction *a;
+
+        if (!p->job || p->stage != STAGE_CAMERA_SET)
+                return;
+
+        a = policy_push(p, POLICY_ACTION_SEND_EVENT);
+        a->event = POLICY_EVENT_CAMERA_SYNC;
+        a->success = r->ok;
+        a->offset_usec = r->ok ? r->offset_before_usec : p->job->offset_usec;
+        if (r->ok) {
+                g_autofree char *after = policy_format_offset(r->offset_after_usec);
+
+                a->previous_time_usec = r->pi_realtime_usec + r->offset_before_usec;
+                a->new_time_usec = r->pi_realtime_usec + r->offset_after_usec;
+                a->residual_usec = r->offset_after_usec;
+
+                a = policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_SUCCESS, true,
+                                    "%s set to %s; now %s off.", cam, pi_zone(p), after);
+                a->offset_usec = r->offset_before_usec;
+                a->details = POLICY_DETAIL_OFFSET;
+                p->camera_deferred = false;
+                g_clear_pointer(&p->camera_failure, g_free);
+        } else {
+                const char *reason = r->error && *r->error ? r->error : "no reason given";
+
+                a->error = g_strdup(reason);
+                policy_push_failure(p, "camera", reason, "%s could not be set: %s.", cam, reason);
+        }
+        policy_job_finish(p, now);
+}
+
+void policy_camera_step_finished(Policy *p, usec_t now, bool ok, const char *error)
+{
+        g_autofree char *cam = camera_name(p, false);
+        Job *j = p->job;
+        PolicyAction *a;
+
+        if (ok) {
+                g_autofree char *off = policy_format_offset(j->offset_usec);
+
+                a = policy_push_log(p, POLICY_LOG_SYNC, POLICY_LEVEL_SUCCESS, true,
+                                    "Pi clock set from %s: it was %s %s. The camera is only a "
+                                    "fallback: the Pi clock stays unreliable until a phone or "
+                                    "NTP syncs it.",
+                                    cam, off, j->offset_usec > 0 ? "behind" : "ahead");
+                a->source = "camera";
+                a->offset_usec = j->offset_usec;
+                a->uncertainty_usec = j->uncertainty_usec;
+                a->details =
+                        POLICY_DETAIL_SOURCE | POLICY_DETAIL_OFFSET | POLICY_DETAIL_UNCERTAINTY;
+
+                a = policy_push(p, POLICY_ACTION_SEND_EVENT);
+                a->event = POLICY_EVENT_PI_SYNC;
+                a->synchronized = true;
+                a->source = "camera";
+                a->offset_usec = j->offset_usec;
+                a->uncertainty_usec = j->uncertainty_usec;
+                a->stepped = true;
+                a->reliability = "low"; /* a camera step never makes the Pi reliable */
+
+                p->ever_synced = true;
+                g_free(p->reliability);
+                p->reliability = g_strdup("low");
+                g_clear_pointer(&p->pi_failure, g_free);
+        } else {
+                const char *reason = error && *error ? error : "clockd gave no reason";
+
+                policy_push_failure(p, "pi", reason, "The Pi clock could not be set from %s: %s.",
+                                    cam, reason);
+        }
+        policy_job_finish(p, now);
+}

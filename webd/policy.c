@@ -1,0 +1,729 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+
+#include "webd/policy-private.h"
+
+void policy_config_init_default(PolicyConfig *cfg)
+{
+        *cfg = (PolicyConfig){
+                .threshold_usec = 1000 * USEC_PER_MSEC,
+                .interval_usec = 1800000 * USEC_PER_MSEC,
+                .retry_delay_usec = 5000 * USEC_PER_MSEC,
+                .no_client_notice_usec = 3600 * USEC_PER_SEC,
+                .auto_sync = true,
+        };
+}
+
+static void client_free(gpointer data)
+{
+        PolicyClient *c = data;
+
+        g_free(c->zone);
+        g_free(c->label);
+        g_free(c);
+}
+
+static void job_free(Job *j)
+{
+        if (!j)
+                return;
+        g_free(j->zone);
+        g_free(j->who);
+        g_free(j);
+}
+
+static void action_free_cb(gpointer data)
+{
+        policy_action_free(data);
+}
+
+static void job_free_cb(gpointer data)
+{
+        job_free(data);
+}
+
+Policy *policy_new(const PolicyConfig *cfg, usec_t now_mono_usec)
+{
+        Policy *p = g_new0(Policy, 1);
+
+        p->cfg = *cfg;
+        g_queue_init(&p->actions);
+        g_queue_init(&p->jobs);
+        p->clients = g_ptr_array_new_with_free_func(client_free);
+        p->check_deadline = USEC_INFINITY;
+        /* Until clockd reports: assume it can be called (it is D-Bus activated) and never synced.
+         */
+        p->clock_present = true;
+        p->reliability = g_strdup("none");
+        p->no_ap_since = now_mono_usec;
+        return p;
+}
+
+void policy_free(Policy *p)
+{
+        if (!p)
+                return;
+        g_queue_clear_full(&p->actions, action_free_cb);
+        g_queue_clear_full(&p->jobs, job_free_cb);
+        job_free(p->job);
+        g_ptr_array_unref(p->clients);
+        g_free(p->reliability);
+        g_free(p->pi_zone);
+        g_free(p->camera_model);
+        g_free(p->pi_failure);
+        g_free(p->camera_failure);
+        g_free(p);
+}
+
+PolicyClient *policy_find_client(const Policy *p, uint64_t id)
+{
+        for (guint i = 0; i < p->clients->len; i++) {
+                PolicyClient *c = g_ptr_array_index(p->clients, i);
+                if (c->id == id)
+                        return c;
+        }
+        return NULL;
+}
+
+/* "phone (ap, client 3)": how the log names a device. */
+static char *client_who(const Policy *p, uint64_t id)
+{
+        PolicyClient *c = id ? policy_find_client(p, id) : NULL;
+        const char *iface;
+
+        if (id == 0)
+                return g_strdup("the REST API");
+        if (!c)
+                return g_strdup_printf("client %" PRIu64, id);
+        iface = c->iface == POLICY_IFACE_AP ? "ap" : "lan";
+        if (c->label && *c->label)
+                return g_strdup_printf("%s (%s, client %" PRIu64 ")", c->label, iface, id);
+        return g_strdup_printf("client %" PRIu64 " (%s)", id, iface);
+}
+
+static bool client_is_ap(const Policy *p, uint64_t id)
+{
+        PolicyClient *c = policy_find_client(p, id);
+
+        return c && c->iface == POLICY_IFACE_AP;
+}
+
+static void apply_reference(Policy *p, usec_t now);
+
+static usec_t usec_add(usec_t a, usec_t b)
+{
+        return a > USEC_INFINITY - b ? USEC_INFINITY : a + b;
+}
+
+static void job_start(Policy *p, usec_t now)
+{
+        Job *j = p->job;
+
+        j->who = client_who(p, j->client);
+        switch (j->kind) {
+        case JOB_CHECK: {
+                PolicyAction *a = policy_push(p, POLICY_ACTION_START_CHECK);
+
+                a->client = j->client;
+                a->manual = j->manual;
+                p->stage = STAGE_CHECK;
+                /* The I/O layer reports each round's timeout; this only guards against a lost
+                 * report, which would otherwise block every later check. */
+                p->check_deadline =
+                        usec_add(now, (POLICY_CHECK_ROUNDS + 1) * p->cfg.retry_delay_usec);
+                break;
+        }
+        case JOB_MANUAL:
+                apply_reference(p, now);
+                break;
+        case JOB_CAMERA:
+                policy_camera_stage_start(p, now);
+                break;
+        }
+}
+
+static void policy_run(Policy *p, usec_t now)
+{
+        while (!p->job && !g_queue_is_empty(&p->jobs)) {
+                p->job = g_queue_pop_head(&p->jobs);
+                job_start(p, now);
+        }
+}
+
+void policy_job_finish(Policy *p, usec_t now)
+{
+        Job *j = p->job;
+
+        if (!j)
+                return;
+        if (j->location_client && policy_find_client(p, j->location_client))
+                policy_push(p, POLICY_ACTION_REQUEST_LOCATION)->client = j->location_client;
+        job_free(j);
+        p->job = NULL;
+        p->stage = STAGE_IDLE;
+        p->check_deadline = USEC_INFINITY;
+        policy_run(p, now);
+}
+
+static void job_merge(Job *j, bool manual, uint64_t request_id, uint64_t location_client)
+{
+        if (manual) {
+                /* The burst is the same; what the result does depends on the flag. A second
+                 * manual request of the same client takes over the answer. */
+                j->manual = true;
+                j->reply = true;
+                j->request_id = request_id;
+        }
+        if (location_client)
+                j->location_client = location_client;
+}
+
+static void request_check(Policy *p, usec_t now, uint64_t client, bool manual, uint64_t request_id,
+                          uint64_t location_client)
+{
+        PolicyClient *c = policy_find_client(p, client);
+        Job *j = NULL;
+
+        if (!c)
+                return;
+        c->next_check = USEC_INFINITY; /* set again when this check ends */
+
+        /* Merge with a burst with the same client that has not answered yet, or a queued one. */
+        if (p->job && p->job->kind == JOB_CHECK && p->job->client == client &&
+            p->stage == STAGE_CHECK)
+                j = p->job;
+        for (GList *l = p->jobs.head; !j && l; l = l->next) {
+                Job *q = l->data;
+                if (q->kind == JOB_CHECK && q->client == client)
+                        j = q;
+        }
+        if (j) {
+                job_merge(j, manual, request_id, location_client);
+                return;
+        }
+
+        j = g_new0(Job, 1);
+        j->kind = JOB_CHECK;
+        j->client = client;
+        job_merge(j, manual, request_id, location_client);
+        g_queue_push_tail(&p->jobs, j);
+        policy_run(p, now);
+}
+
+void policy_request_camera(Policy *p, usec_t now, uint64_t location_client)
+{
+        Job *j = g_queue_peek_tail(&p->jobs);
+
+        /* Every job ends with the camera: one that is queued, or one that has not reached its
+         * camera part yet, covers this request. */
+        if (!j && p->job && (p->stage == STAGE_CHECK || p->stage == STAGE_CLOCK))
+                j = p->job;
+        if (j &&
+            (!location_client || !j->location_client || j->location_client == location_client)) {
+                if (location_client)
+                        j->location_client = location_client;
+                return;
+        }
+
+        j = g_new0(Job, 1);
+        j->kind = JOB_CAMERA;
+        j->location_client = location_client;
+        g_queue_push_tail(&p->jobs, j);
+        policy_run(p, now);
+}
+
+static void reply_manual(Policy *p, bool success, bool stepped, const char *error)
+{
+        Job *j = p->job;
+        PolicyAction *a;
+
+        if (!j->reply)
+                return;
+        j->reply = false;
+        a = policy_push(p, POLICY_ACTION_MANUAL_RESULT);
+        a->client = j->client;
+        a->request_id = j->request_id;
+        a->success = success;
+        a->offset_usec = success ? j->offset_usec : 0;
+        a->stepped = stepped;
+        a->error = g_strdup(error);
+}
+
+static void log_details(PolicyAction *a, const Job *j)
+{
+        a->source = j->source;
+        a->client = j->client;
+        a->offset_usec = j->offset_usec;
+        a->uncertainty_usec = j->uncertainty_usec;
+        a->details = POLICY_DETAIL_SOURCE | POLICY_DETAIL_OFFSET | POLICY_DETAIL_UNCERTAINTY |
+                     (j->client ? POLICY_DETAIL_CLIENT : 0);
+}
+
+/* Rules 2, 3, 7 and 8: what a reference (a check's result or a manual sync) does to the Pi. */
+static void apply_reference(Policy *p, usec_t now)
+{
+        Job *j = p->job;
+        bool big = policy_abs_usec(j->offset_usec) > p->cfg.threshold_usec;
+        PolicyLogType type = j->manual ? POLICY_LOG_MANUAL : POLICY_LOG_SYNC;
+        g_autofree char *off = policy_format_offset(j->offset_usec);
+        /* offset = reference − Pi: positive means the reference is ahead of the Pi. */
+        const char *ref_dir = j->offset_usec > 0 ? "ahead of" : "behind";
+        PolicyAction *a;
+
+        j->source = j->manual ? "manual" : client_is_ap(p, j->client) ? "client-ap" : "client-lan";
+        p->stage = STAGE_CLOCK;
+        p->check_deadline = USEC_INFINITY;
+
+        if (!p->clock_present) {
+                policy_push_failure(p, "pi", "clockd is not running",
+                                    "The Pi clock could not be set from %s: the clock service "
+                                    "(picamsync-clockd) is not running. Check it with "
+                                    "'systemctl status picamsync-clockd'.",
+                                    j->who);
+                reply_manual(p, false, false, "The clock service is not running.");
+                policy_camera_stage_start(p, now);
+                return;
+        }
+
+        if (p->ntp) {
+                /* Rule 8: an NTP daemon owns the clock; never step, not even by hand. */
+                if (big) {
+                        a = policy_push_log(p, type, POLICY_LEVEL_WARNING, false,
+                                            "%s is %s %s the Pi clock, which NTP keeps "
+                                            "synchronized; the Pi clock was not changed. Check "
+                                            "the time of that device.",
+                                            j->who, off, ref_dir);
+                        log_details(a, j);
+                        if (j->client)
+                                policy_push_warn(p, j->client,
+                                                 "This device's clock is %s %s the Pi clock, "
+                                                 "which NTP keeps synchronized; the Pi clock "
+                                                 "was not changed.",
+                                                 off, ref_dir);
+                        reply_manual(p, false, false,
+                                     "The Pi clock is synchronized by NTP; it was not changed.");
+                } else {
+                        a = policy_push_log(p, type, POLICY_LEVEL_INFO, true,
+                                            "Pi clock checked against %s: %s off; NTP keeps it "
+                                            "synchronized, so it was left as it is.",
+                                            j->who, off);
+                        log_details(a, j);
+                        reply_manual(p, true, false, NULL);
+                }
+        } else if (!j->manual && p->reliable && p->trusted_by != j->client && big) {
+                /* Rule 2: the Pi is reliable from someone else; this client does not win. */
+                a = policy_push_log(p, type, POLICY_LEVEL_WARNING, false,
+                                    "%s is %s %s the Pi clock; the Pi clock was not changed "
+                                    "because it is already reliable from another source. Use "
+                                    "\"Sync now\" on that device to set the Pi from it anyway.",
+                                    j->who, off, ref_dir);
+                log_details(a, j);
+                policy_push_warn(p, j->client,
+                                 "This device's clock is %s %s the Pi clock; the Pi clock was "
+                                 "not changed because it is already reliable from another "
+                                 "source. Use \"Sync now\" to set it from this device anyway.",
+                                 off, ref_dir);
+        } else {
+                a = policy_push(p, big ? POLICY_ACTION_STEP_PI : POLICY_ACTION_CONFIRM_PI);
+                a->offset_usec = j->offset_usec;
+                a->source = j->source;
+                j->pending_clock++;
+        }
+
+        /* Rule 3: the zone follows the client whatever the offset. */
+        if (j->zone && g_strcmp0(j->zone, p->pi_zone) != 0) {
+                policy_push(p, POLICY_ACTION_SET_ZONE)->zone = g_strdup(j->zone);
+                j->pending_clock++;
+        }
+
+        if (j->pending_clock == 0)
+                policy_camera_stage_start(p, now);
+}
+
+static void pi_sync_done(Policy *p, bool stepped)
+{
+        Job *j = p->job;
+        PolicyLogType type = j->manual ? POLICY_LOG_MANUAL : POLICY_LOG_SYNC;
+        g_autofree char *off = policy_format_offset(j->offset_usec);
+        g_autofree char *thr = policy_format_offset((int64_t)p->cfg.threshold_usec);
+        PolicyAction *a;
+
+        if (stepped)
+                a = policy_push_log(p, type, POLICY_LEVEL_SUCCESS, true,
+                                    "Pi clock set %sfrom %s: it was %s %s.",
+                                    j->manual ? "by hand " : "", j->who, off,
+                                    j->offset_usec > 0 ? "behind" : "ahead");
+        else
+                a = policy_push_log(p, type, POLICY_LEVEL_SUCCESS, true,
+                                    "Pi clock checked %sagainst %s: %s off, within %s, so it was "
+                                    "left as it is.",
+                                    j->manual ? "by hand " : "", j->who, off, thr);
+        log_details(a, j);
+
+        a = policy_push(p, POLICY_ACTION_SEND_EVENT);
+        a->event = POLICY_EVENT_PI_SYNC;
+        a->synchronized = true;
+        a->source = j->source;
+        a->offset_usec = j->offset_usec;
+        a->uncertainty_usec = j->uncertainty_usec;
+        a->stepped = stepped;
+        a->reliability = "high"; /* clockd: a trusted sync just now */
+
+        /* clockd will report the same; until then the camera decision must already see it. */
+        p->reliable = true;
+        p->ever_synced = true;
+        g_free(p->reliability);
+        p->reliability = g_strdup("high");
+        p->trusted_by = j->client;
+        g_clear_pointer(&p->pi_failure, g_free);
+        reply_manual(p, true, stepped, NULL);
+}
+
+void policy_clock_finished(Policy *p, usec_t now, PolicyActionType call, bool ok, const char *error)
+{
+        Job *j = p->job;
+        const char *reason = error && *error ? error : "clockd gave no reason";
+
+        if (j && p->stage == STAGE_CAMERA_STEP && call == POLICY_ACTION_STEP_PI) {
+                policy_camera_step_finished(p, now, ok, error);
+                return;
+        }
+        if (!j || p->stage != STAGE_CLOCK || j->pending_clock == 0)
+                return;
+        j->pending_clock--;
+
+        switch (call) {
+        case POLICY_ACTION_STEP_PI:
+        case POLICY_ACTION_CONFIRM_PI:
+                if (ok) {
+                        pi_sync_done(p, call == POLICY_ACTION_STEP_PI);
+                } else {
+                        policy_push_failure(p, "pi", reason,
+                                            "The Pi clock could not be set from %s: %s.", j->who,
+                                            reason);
+                        reply_manual(p, false, false, reason);
+                }
+                break;
+        case POLICY_ACTION_SET_ZONE:
+                if (ok) {
+                        PolicyAction *a = policy_push_log(
+                                p, j->manual ? POLICY_LOG_MANUAL : POLICY_LOG_SYNC,
+                                POLICY_LEVEL_SUCCESS, true, "Pi time zone set to %s (from %s).",
+                                j->zone, j->who);
+                        a->source = j->source;
+                        a->client = j->client;
+                        a->details = POLICY_DETAIL_SOURCE | (j->client ? POLICY_DETAIL_CLIENT : 0);
+                        g_free(p->pi_zone);
+                        p->pi_zone = g_strdup(j->zone);
+                } else {
+                        policy_push_failure(p, "pi", reason,
+                                            "The Pi time zone could not be set to %s: %s.", j->zone,
+                                            reason);
+                }
+                break;
+        default:
+                return;
+        }
+
+        if (j->pending_clock == 0)
+                policy_camera_stage_start(p, now);
+}
+
+void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyCheckResult *r)
+{
+        Job *j = p->job;
+        PolicyClient *c = policy_find_client(p, client);
+
+        if (!j || j->kind != JOB_CHECK || p->stage != STAGE_CHECK || j->client != client)
+                return; /* not asked for (or too late): ignored */
+
+        if (c && c->iface == POLICY_IFACE_AP)
+                c->next_check = usec_add(now, p->cfg.interval_usec);
+
+        if (r->ok) {
+                j->offset_usec = r->offset_usec;
+                j->uncertainty_usec = r->uncertainty_usec;
+                if (r->zone && *r->zone && c) {
+                        g_free(c->zone);
+                        c->zone = g_strdup(r->zone);
+                }
+                g_free(j->zone);
+                j->zone = g_strdup(r->zone && *r->zone ? r->zone : c ? c->zone : NULL);
+                apply_reference(p, now);
+                return;
+        }
+
+        if (r->timeout) {
+                g_autofree char *wait = policy_format_span(p->cfg.retry_delay_usec);
+                g_autofree char *reason = g_strdup_printf("no answer within %s", wait);
+
+                policy_push_failure(p, "pi", reason,
+                                    "%s did not answer the time check within %s; the Pi clock "
+                                    "was not changed. Is the page still open on that device?",
+                                    j->who, wait);
+                reply_manual(p, false, false, "The device did not answer the time check.");
+        } else {
+                const char *reason = r->error && *r->error ? r->error : "unknown error";
+
+                policy_push_failure(p, "pi", reason,
+                                    "The time check with %s failed: %s. The Pi clock was not "
+                                    "changed.",
+                                    j->who, reason);
+                reply_manual(p, false, false, reason);
+        }
+        /* Rule 5: the camera after every check, also a failed one (the Pi may be reliable). */
+        p->stage = STAGE_CLOCK;
+        p->check_deadline = USEC_INFINITY;
+        policy_camera_stage_start(p, now);
+}
+
+void policy_client_connected(Policy *p, usec_t now, uint64_t client, PolicyIface iface,
+                             const char *zone, const char *label)
+{
+        PolicyClient *c;
+
+        if (client == 0 || policy_find_client(p, client))
+                return;
+        c = g_new0(PolicyClient, 1);
+        c->id = client;
+        c->iface = iface;
+        c->zone = zone && *zone ? g_strdup(zone) : NULL;
+        c->label = g_strdup(label);
+        c->next_check = USEC_INFINITY;
+        g_ptr_array_add(p->clients, c);
+
+        if (iface != POLICY_IFACE_AP)
+                return; /* rule 1: LAN clients only sync by hand */
+
+        if (p->n_ap++ == 0 && p->no_ap_logged) {
+                g_autofree char *away = policy_format_span(now - p->no_ap_since);
+
+                policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_INFO, true,
+                                "A device is connected to the Pi's access point again, after "
+                                "%s without one.",
+                                away);
+                p->no_ap_logged = false;
+        }
+        if (p->cfg.auto_sync)
+                request_check(p, now, client, false, 0, 0);
+}
+
+void policy_client_disconnected(Policy *p, usec_t now, uint64_t client)
+{
+        PolicyClient *c = policy_find_client(p, client);
+        Job *j = p->job;
+
+        if (!c)
+                return;
+
+        for (GList *l = p->jobs.head, *next; l; l = next) {
+                Job *q = l->data;
+
+                next = l->next;
+                if (q->location_client == client)
+                        q->location_client = 0;
+                if ((q->kind == JOB_CHECK || q->kind == JOB_MANUAL) && q->client == client) {
+                        g_queue_delete_link(&p->jobs, l);
+                        job_free(q);
+                }
+        }
+        if (j && j->location_client == client)
+                j->location_client = 0;
+        if (j) /* no one left to answer */
+                j->reply = j->reply && j->client != client;
+
+        if (c->iface == POLICY_IFACE_AP && --p->n_ap == 0) {
+                p->no_ap_since = now;
+                p->no_ap_logged = false;
+        }
+
+        if (j && j->kind == JOB_CHECK && j->client == client && p->stage == STAGE_CHECK) {
+                policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_INFO, false,
+                                "%s left before the time check finished; the Pi clock was not "
+                                "changed.",
+                                j->who);
+                p->stage = STAGE_CLOCK;
+                p->check_deadline = USEC_INFINITY;
+                g_ptr_array_remove(p->clients, c);
+                policy_camera_stage_start(p, now);
+                return;
+        }
+        g_ptr_array_remove(p->clients, c);
+}
+
+void policy_manual_sync_burst(Policy *p, usec_t now, uint64_t client, uint64_t request_id,
+                              const char *zone)
+{
+        PolicyClient *c = policy_find_client(p, client);
+
+        if (!c)
+                return;
+        if (zone && *zone) {
+                g_free(c->zone);
+                c->zone = g_strdup(zone);
+        }
+        request_check(p, now, client, true, request_id, 0);
+}
+
+void policy_manual_sync_offset(Policy *p, usec_t now, uint64_t client, uint64_t request_id,
+                               int64_t offset_usec, usec_t uncertainty_usec, const char *zone)
+{
+        Job *j = g_new0(Job, 1);
+
+        j->kind = JOB_MANUAL;
+        j->client = client;
+        j->manual = true;
+        j->reply = true;
+        j->request_id = request_id;
+        j->offset_usec = offset_usec;
+        j->uncertainty_usec = uncertainty_usec;
+        j->zone = zone && *zone ? g_strdup(zone) : NULL;
+        g_queue_push_tail(&p->jobs, j);
+        policy_run(p, now);
+}
+
+void policy_clock_state(Policy *p, usec_t now, const PolicyClockState *s)
+{
+        bool was_reliable = p->reliable;
+
+        p->clock_present = s->present;
+        if (!s->present)
+                return; /* nothing known; a call will fail and say so (rule 10) */
+        p->reliable = s->reliable;
+        p->ntp = s->ntp_synchronized;
+        p->ever_synced = s->ever_synced;
+        g_free(p->reliability);
+        p->reliability = g_strdup(s->reliability ? s->reliability : "none");
+        if (s->zone && *s->zone) {
+                g_free(p->pi_zone);
+                p->pi_zone = g_strdup(s->zone);
+        }
+        p->last_sync_usec = s->last_sync_usec;
+        if (!s->reliable)
+                p->trusted_by = 0;
+
+        if (was_reliable && !s->reliable) {
+                /* Rule 9. */
+                PolicyAction *a = policy_push(p, POLICY_ACTION_SEND_EVENT);
+                char when[ISO8601_MAX];
+
+                a->event = POLICY_EVENT_RELIABILITY_LOST;
+                a->last_sync_time_usec = s->last_sync_usec;
+                a->reliability =
+                        s->reliability && g_str_equal(s->reliability, "none") ? "none" : "low";
+                if (s->last_sync_usec <= 0 ||
+                    iso8601_format(s->last_sync_usec, when, sizeof(when)) < 0)
+                        g_strlcpy(when, "an unknown time", sizeof(when));
+                policy_push_log(p, POLICY_LOG_SYNC, POLICY_LEVEL_WARNING, false,
+                                "The Pi clock is no longer reliable: it was last synced at %s. "
+                                "Open this page on a device connected to the Pi's access point, "
+                                "or use \"Sync now\".",
+                                when);
+        }
+}
+
+void policy_intervalometer_opened(Policy *p, usec_t now, uint64_t client)
+{
+        PolicyClient *c = policy_find_client(p, client);
+
+        if (!c)
+                return;
+        /* Rule 6: an AP client is checked even if it was just checked; the camera and then the
+         * location request follow at the end of that job. */
+        if (c->iface == POLICY_IFACE_AP && p->cfg.auto_sync)
+                request_check(p, now, client, false, 0, client);
+        else
+                policy_request_camera(p, now, client);
+}
+
+void policy_location_received(Policy *p, usec_t now, uint64_t client, bool ok, const char *error)
+{
+        g_autofree char *who = client_who(p, client);
+
+        if (ok)
+                policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_INFO, true,
+                                "Location received from %s; it goes into the next timelapse's "
+                                "report.",
+                                who);
+        else
+                policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_WARNING, false,
+                                "%s did not give its location (%s); you can type it in on the "
+                                "intervalometer page.",
+                                who, error && *error ? error : "no reason given");
+}
+
+void policy_set_auto_sync(Policy *p, usec_t now, bool auto_sync)
+{
+        bool was = p->cfg.auto_sync;
+
+        p->cfg.auto_sync = auto_sync;
+        if (was || !auto_sync)
+                return;
+        for (guint i = 0; i < p->clients->len; i++) {
+                PolicyClient *c = g_ptr_array_index(p->clients, i);
+                if (c->iface == POLICY_IFACE_AP)
+                        request_check(p, now, c->id, false, 0, 0);
+        }
+}
+
+void policy_timer_fired(Policy *p, usec_t now)
+{
+        if (p->job && p->stage == STAGE_CHECK && now >= p->check_deadline)
+                policy_check_finished(p, now, p->job->client,
+                                      &(PolicyCheckResult){.timeout = true});
+
+        if (p->n_ap == 0 && !p->no_ap_logged &&
+            now >= usec_add(p->no_ap_since, p->cfg.no_client_notice_usec)) {
+                g_autofree char *span = policy_format_span(now - p->no_ap_since);
+
+                policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_INFO, true,
+                                "No device has been connected to the Pi's access point for %s; "
+                                "the Pi clock is not being checked.",
+                                span);
+                p->no_ap_logged = true;
+        }
+
+        /* Rule 4. Copy the due ids first: request_check() may run jobs that change the list. */
+        if (p->cfg.auto_sync) {
+                g_autoptr(GArray) due = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+
+                for (guint i = 0; i < p->clients->len; i++) {
+                        PolicyClient *c = g_ptr_array_index(p->clients, i);
+                        if (c->iface == POLICY_IFACE_AP && now >= c->next_check)
+                                g_array_append_val(due, c->id);
+                }
+                for (guint i = 0; i < due->len; i++)
+                        request_check(p, now, g_array_index(due, uint64_t, i), false, 0, 0);
+        }
+}
+
+PolicyAction *policy_pop_action(Policy *p)
+{
+        return g_queue_pop_head(&p->actions);
+}
+
+usec_t policy_next_deadline(const Policy *p)
+{
+        usec_t next = USEC_INFINITY;
+
+        if (p->job && p->stage == STAGE_CHECK)
+                next = MIN(next, p->check_deadline);
+        if (p->n_ap == 0 && !p->no_ap_logged)
+                next = MIN(next, usec_add(p->no_ap_since, p->cfg.no_client_notice_usec));
+        for (guint i = 0; p->cfg.auto_sync && i < p->clients->len; i++) {
+                PolicyClient *c = g_ptr_array_index(p->clients, i);
+                if (c->iface == POLICY_IFACE_AP)
+                        next = MIN(next, c->next_check);
+        }
+        return next;
+}
+
+bool policy_camera_sync_deferred(const Policy *p)
+{
+        return p->camera_deferred;
+}
+
+const char *policy_last_failure(const Policy *p, const char *target)
+{
+        return g_strcmp0(target, "camera") == 0 ? p->camera_failure : p->pi_failure;
+}

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The sync policy of sync-policy.md as a pure state machine: no I/O, no clock reads. The I/O
+ * layer feeds it inputs (each with the CLOCK_BOOTTIME/monotonic time `now`), executes the actions
+ * it queues, in order, reports their results back as inputs, and arms one timer at
+ * policy_next_deadline(). Offsets are signed µs, reference minus Pi (client − Pi, camera − Pi),
+ * which is also what StepTime takes. Only values that are shown (camera-sync times,
+ * reliability-lost's lastSyncTime) are Pi CLOCK_REALTIME µs, and those come in with the inputs. */
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemons/time-util.h"
+
+/* A check is a burst of at most this many rounds, each waiting at most retry_delay_usec. */
+#define POLICY_CHECK_ROUNDS 8
+
+typedef struct Policy Policy;
+
+typedef struct PolicyConfig {
+        usec_t threshold_usec;   /* TIME_SYNC_THRESHOLD: step when |offset| is strictly above */
+        usec_t interval_usec;    /* TIME_SYNC_INTERVAL: periodic re-check of an AP client */
+        usec_t retry_delay_usec; /* TIME_SYNC_RETRY_DELAY: client response timeout per round */
+        usec_t no_client_notice_usec; /* log once after this long without an AP client */
+        bool auto_sync;               /* PICAMSYNC_AUTO_SYNC */
+} PolicyConfig;
+
+/* 1 s, 30 min, 5 s, 1 h, auto sync on. */
+void policy_config_init_default(PolicyConfig *cfg);
+
+typedef enum PolicyIface {
+        POLICY_IFACE_AP,
+        POLICY_IFACE_LAN,
+} PolicyIface;
+
+typedef enum PolicyActionType {
+        POLICY_ACTION_START_CHECK,      /* client; manual: the burst of a manual sync */
+        POLICY_ACTION_STEP_PI,          /* clockd StepTime(offset_usec, source) */
+        POLICY_ACTION_CONFIRM_PI,       /* clockd Confirm(offset_usec, source) */
+        POLICY_ACTION_SET_ZONE,         /* clockd SetTimezone(zone) */
+        POLICY_ACTION_MEASURE_CAMERA,   /* camerad MeasureOffset */
+        POLICY_ACTION_SET_CAMERA,       /* camerad SetTime(zone) */
+        POLICY_ACTION_REQUEST_LOCATION, /* location-request to client */
+        POLICY_ACTION_SEND_EVENT,       /* event of kind `event` to client (0: every client) */
+        POLICY_ACTION_WARN,          /* show `message` as a warning on client (0: every client) */
+        POLICY_ACTION_LOG,           /* activity-log entry */
+        POLICY_ACTION_MANUAL_RESULT, /* answer a manual sync (request_id; client 0 = REST) */
+} PolicyActionType;
+
+typedef enum PolicyEvent {
+        POLICY_EVENT_PI_SYNC,
+        POLICY_EVENT_CAMERA_SYNC,
+        POLICY_EVENT_RELIABILITY_LOST,
+        POLICY_EVENT_SYNC_FAILED,
+} PolicyEvent;
+
+typedef enum PolicyLogType {
+        POLICY_LOG_SYNC,
+        POLICY_LOG_MANUAL,
+        POLICY_LOG_CAMERA,
+        POLICY_LOG_ERROR,
+        POLICY_LOG_INFO,
+} PolicyLogType;
+
+typedef enum PolicyLogLevel {
+        POLICY_LEVEL_INFO,
+        POLICY_LEVEL_SUCCESS,
+        POLICY_LEVEL_WARNING,
+        POLICY_LEVEL_ERROR,
+} PolicyLogLevel;
+
+/* Which optional fields of a LOG entry's details are set. */
+typedef enum PolicyDetail {
+        POLICY_DETAIL_SOURCE = 1 << 0,
+        POLICY_DETAIL_CLIENT = 1 << 1,
+        POLICY_DETAIL_OFFSET = 1 << 2,
+        POLICY_DETAIL_UNCERTAINTY = 1 << 3,
+        POLICY_DETAIL_ERROR = 1 << 4,
+} PolicyDetail;
+
+/* One flat record; which fields mean something depends on `type` (see the comments). Strings
+ * are owned by the action (const char * ones are static). */
+typedef struct PolicyAction {
+        PolicyActionType type;
+        uint64_t client;   /* START_CHECK, REQUEST_LOCATION; target of SEND_EVENT, WARN,
+                              MANUAL_RESULT (0 = broadcast / REST); LOG: details.client */
+        bool manual;       /* START_CHECK: the burst of a manual sync */
+        char *zone;        /* SET_ZONE, SET_CAMERA */
+        PolicyEvent event; /* SEND_EVENT */
+
+        /* Payloads: STEP_PI/CONFIRM_PI, pi-sync, camera-sync (offset = before), MANUAL_RESULT,
+         * LOG details. */
+        int64_t offset_usec;
+        usec_t uncertainty_usec;     /* pi-sync, LOG details */
+        const char *source;          /* STEP_PI/CONFIRM_PI, pi-sync, LOG details */
+        bool success;                /* camera-sync, MANUAL_RESULT, LOG */
+        bool synchronized;           /* pi-sync */
+        bool stepped;                /* pi-sync, MANUAL_RESULT */
+        const char *reliability;     /* pi-sync, reliability-lost */
+        int64_t previous_time_usec;  /* camera-sync: camera time before (Pi realtime scale) */
+        int64_t new_time_usec;       /* camera-sync: camera time after */
+        int64_t residual_usec;       /* camera-sync: camera − Pi after the set */
+        int64_t last_sync_time_usec; /* reliability-lost: Pi realtime of the last sync, 0 never */
+        const char *target;          /* sync-failed: "pi" or "camera" */
+        char *error;                 /* sync-failed reason, camera-sync/MANUAL_RESULT error,
+                                        LOG details.error */
+        uint64_t request_id;         /* MANUAL_RESULT: as given with the request */
+
+        PolicyLogType log_type; /* LOG */
+        PolicyLogLevel level;   /* LOG */
+        unsigned details;       /* LOG: PolicyDetail flags */
+        char *message;          /* LOG, WARN */
+} PolicyAction;
+
+void policy_action_free(PolicyAction *a);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PolicyAction, policy_action_free)
+
+const char *policy_action_type_to_string(PolicyActionType t); /* "START_CHECK", … */
+const char *policy_event_to_string(PolicyEvent e);            /* "pi-sync", … */
+const char *policy_log_type_to_string(PolicyLogType t);       /* "sync", … */
+const char *policy_log_level_to_string(PolicyLogLevel l);     /* "info", … */
+/* One line describing the action (for debug logging and the unit tests). */
+char *policy_action_to_string(const PolicyAction *a);
+
+/* Inputs. Strings are copied. */
+
+typedef struct PolicyCheckResult {
+        bool ok;
+        int64_t offset_usec;     /* client − Pi */
+        usec_t uncertainty_usec; /* error bound */
+        const char *zone;        /* the client's IANA zone, NULL if it did not say */
+        bool timeout;            /* !ok: the client did not answer in time */
+        const char *error;       /* !ok and !timeout: what went wrong */
+} PolicyCheckResult;
+
+typedef struct PolicyClockState {
+        bool present; /* clockd is on the bus */
+        bool reliable;
+        const char *reliability; /* "high", "medium", "low", "none" */
+        bool ntp_synchronized;
+        bool ever_synced;       /* synced (from any source) since boot */
+        const char *zone;       /* the Pi's IANA zone */
+        int64_t last_sync_usec; /* Pi realtime of the last sync, 0 = never */
+} PolicyClockState;
+
+typedef struct PolicyCameraState {
+        bool present;   /* camerad knows a camera */
+        bool connected; /* it answers */
+        bool timelapse_running;
+        const char *model; /* for the log: "EOS R50" */
+} PolicyCameraState;
+
+typedef struct PolicyCameraMeasurement {
+        bool ok;
+        int64_t offset_usec; /* camera − Pi */
+        usec_t uncertainty_usec;
+        int utc_offset_minutes; /* the camera's standard offset and summer-time flag */
+        bool dst;
+        /* What the camera should show for the Pi's zone now (ccapi_date_format() of the zone). */
+        int pi_utc_offset_minutes;
+        bool pi_dst;
+        const char *error; /* !ok: unreachable, busy, nonsense… in words */
+} PolicyCameraMeasurement;
+
+typedef struct PolicyCameraSetResult {
+        bool ok;
+        int64_t offset_before_usec; /* camera − Pi before the set */
+        int64_t offset_after_usec;  /* and after (camerad measures again itself) */
+        int64_t pi_realtime_usec;   /* Pi realtime when the result came, for the event's times */
+        const char *error;
+} PolicyCameraSetResult;
+
+/* now_mono_usec: the time the policy starts counting "no AP client" from. */
+Policy *policy_new(const PolicyConfig *cfg, usec_t now_mono_usec);
+void policy_free(Policy *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Policy, policy_free)
+
+void policy_set_auto_sync(Policy *p, usec_t now, bool auto_sync);
+
+/* label: what the user calls the device ("phone", "iPad"), NULL if unknown; zone: IANA or NULL. */
+void policy_client_connected(Policy *p, usec_t now, uint64_t client, PolicyIface iface,
+                             const char *zone, const char *label);
+void policy_client_disconnected(Policy *p, usec_t now, uint64_t client);
+/* The result of the START_CHECK for `client`; anything not asked for is ignored. */
+void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyCheckResult *r);
+/* A manual sync over the WebSocket: a burst with that client, then step or confirm. */
+void policy_manual_sync_burst(Policy *p, usec_t now, uint64_t client, uint64_t request_id,
+                              const char *zone);
+/* A manual sync with a known reference (REST, client 0): offset = reference − Pi. */
+void policy_manual_sync_offset(Policy *p, usec_t now, uint64_t client, uint64_t request_id,
+                               int64_t offset_usec, usec_t uncertainty_usec, const char *zone);
+void policy_clock_state(Policy *p, usec_t now, const PolicyClockState *s);
+/* The result of a STEP_PI, CONFIRM_PI or SET_ZONE (call is that action's type). */
+void policy_clock_finished(Policy *p, usec_t now, PolicyActionType call, bool ok,
+                           const char *error);
+void policy_camera_state(Policy *p, usec_t now, const PolicyCameraState *s);
+void policy_camera_measured(Policy *p, usec_t now, const PolicyCameraMeasurement *m);
+void policy_camera_set_finished(Policy *p, usec_t now, const PolicyCameraSetResult *r);
+void policy_intervalometer_opened(Policy *p, usec_t now, uint64_t client);
+/* ok: a location came (it is the I/O layer's to keep for the next report); else error. */
+void policy_location_received(Policy *p, usec_t now, uint64_t client, bool ok, const char *error);
+void policy_timer_fired(Policy *p, usec_t now);
+
+/* Outputs. */
+
+/* The next queued action (to execute in order) or NULL; free it with policy_action_free(). */
+PolicyAction *policy_pop_action(Policy *p);
+/* Monotonic time to arm the single timer at, USEC_INFINITY for none. */
+usec_t policy_next_deadline(const Policy *p);
+
+/* For the status object. */
+bool policy_camera_sync_deferred(const Policy *p);
+/* The reason of the last failure of target "pi" or "camera", NULL after a success. */
+const char *policy_last_failure(const Policy *p, const char *target);

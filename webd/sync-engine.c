@@ -1,0 +1,1096 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The glue between the pure Policy and the world (see sync-engine.h). */
+#include "webd/sync-engine.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "daemons/ccapi-date.h"
+#include "daemons/log.h"
+#include "daemons/time-util.h"
+#include "webd/sync1-bus.h"
+#include "webd/ws-client.h"
+#include "webd/ws-protocol.h"
+
+#define CLOCK1_NAME    "org.picamsync.Clock1"
+#define CLOCK1_PATH    "/org/picamsync/Clock1"
+#define CLOCK1_IFACE   "org.picamsync.Clock1"
+#define CAMERA1_NAME   "org.picamsync.Camera1"
+#define CAMERA1_PATH   "/org/picamsync/Camera1"
+#define CAMERA1_MGR    "org.picamsync.Camera1.Manager"
+#define CAMERA1_CAMERA "org.picamsync.Camera1.Camera"
+
+typedef struct ClockInfo {
+        gboolean present;
+        gboolean reliable;
+        gboolean ntp;
+        char *reliability;
+        char *zone;
+        char *last_source;
+        uint64_t last_sync_usec;
+        int64_t last_offset_usec;
+        uint64_t reliable_until_usec;
+} ClockInfo;
+
+typedef struct CameraInfo {
+        char *path; /* NULL: no camera */
+        gboolean connected;
+        char *model;
+        char *url;
+        int64_t offset_usec;
+        uint64_t uncertainty_usec;
+        uint64_t last_measured_usec;
+        uint64_t last_sync_usec;
+        int utc_offset_minutes;
+        gboolean dst;
+        double drift_ppm;
+} CameraInfo;
+
+typedef struct PendingManual {
+        uint64_t request_id;
+        SyncEngineManualDone done;
+        gpointer user_data;
+} PendingManual;
+
+struct SyncEngine {
+        sd_bus *bus;
+        Policy *policy;
+        PolicyConfig cfg;
+        ActivityLog *log;
+        Sync1Bus *sync1;
+        GHashTable *clients; /* id → WsClient* (not owned) */
+        uint64_t next_client_id;
+        uint64_t next_request_id;
+        GSList *manual; /* PendingManual* */
+        guint timer;
+        usec_t timer_deadline;
+        gboolean running;
+        ClockInfo clock;
+        CameraInfo camera;
+        uint64_t last_client_sync_usec;
+        uint64_t last_camera_sync_usec;
+        sd_bus_slot *slot_clock_props, *slot_clock_owner, *slot_cam_props, *slot_cam_owner;
+};
+
+static void engine_run(SyncEngine *e);
+static void clock_refresh(SyncEngine *e);
+static void camera_refresh(SyncEngine *e);
+
+static usec_t now_mono(void)
+{
+        return clock_monotonic_usec();
+}
+
+static const char *bus_error_text(sd_bus_message *m)
+{
+        const sd_bus_error *err = sd_bus_message_get_error(m);
+
+        if (err && err->message)
+                return err->message;
+        if (err && err->name)
+                return err->name;
+        return "unknown error";
+}
+
+/* ---- clockd ---- */
+
+static void push_clock_state(SyncEngine *e)
+{
+        PolicyClockState s = {
+                .present = e->clock.present,
+                .reliable = e->clock.reliable,
+                .reliability = e->clock.reliability ? e->clock.reliability : "none",
+                .ntp_synchronized = e->clock.ntp,
+                .ever_synced = e->clock.last_sync_usec != 0,
+                .zone = e->clock.zone,
+                .last_sync_usec = (int64_t)e->clock.last_sync_usec,
+        };
+
+        policy_clock_state(e->policy, now_mono(), &s);
+        engine_run(e);
+}
+
+static void set_str(char **p, const char *v)
+{
+        g_free(*p);
+        *p = g_strdup(v);
+}
+
+/* Reads a{sv} and calls f for each entry with m at the variant's contents. */
+typedef int (*PropFunc)(void *userdata, const char *name, sd_bus_message *m);
+
+static int read_props(sd_bus_message *m, PropFunc f, void *userdata)
+{
+        int r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *name, *contents;
+                char type;
+
+                r = sd_bus_message_read(m, "s", &name);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_peek_type(m, &type, &contents);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_enter_container(m, 'v', contents);
+                if (r < 0)
+                        return r;
+                r = f(userdata, name, m);
+                if (r < 0)
+                        return r;
+                if (r == 0) {
+                        r = sd_bus_message_skip(m, contents);
+                        if (r < 0)
+                                return r;
+                }
+                r = sd_bus_message_exit_container(m);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static int read_string_prop(sd_bus_message *m, char **p)
+{
+        const char *s;
+        int r = sd_bus_message_read(m, "s", &s);
+        if (r < 0)
+                return r;
+        set_str(p, s);
+        return 1;
+}
+
+static int read_bool_prop(sd_bus_message *m, gboolean *p)
+{
+        int b, r = sd_bus_message_read(m, "b", &b);
+        if (r < 0)
+                return r;
+        *p = !!b;
+        return 1;
+}
+
+static int clock_prop(void *userdata, const char *name, sd_bus_message *m)
+{
+        ClockInfo *c = userdata;
+
+        if (g_str_equal(name, "Timezone"))
+                return read_string_prop(m, &c->zone);
+        if (g_str_equal(name, "Reliability"))
+                return read_string_prop(m, &c->reliability);
+        if (g_str_equal(name, "LastSyncSource"))
+                return read_string_prop(m, &c->last_source);
+        if (g_str_equal(name, "Reliable"))
+                return read_bool_prop(m, &c->reliable);
+        if (g_str_equal(name, "NTPSynchronized"))
+                return read_bool_prop(m, &c->ntp);
+        if (g_str_equal(name, "LastSyncUSec"))
+                return sd_bus_message_read(m, "t", &c->last_sync_usec) < 0 ? -EBADMSG : 1;
+        if (g_str_equal(name, "ReliableUntilUSec"))
+                return sd_bus_message_read(m, "t", &c->reliable_until_usec) < 0 ? -EBADMSG : 1;
+        if (g_str_equal(name, "LastSyncOffsetUSec"))
+                return sd_bus_message_read(m, "x", &c->last_offset_usec) < 0 ? -EBADMSG : 1;
+        return 0;
+}
+
+static void status_changed(SyncEngine *e)
+{
+        g_autoptr(JsonNode) status = sync_engine_status(e);
+        g_autofree char *text = ws_build_time_sync_status(status);
+
+        sync_engine_broadcast(e, text);
+}
+
+static int on_clock_getall(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        SyncEngine *e = userdata;
+        int r;
+
+        if (sd_bus_message_is_method_error(m, NULL)) {
+                if (e->clock.present)
+                        log_warning("clockd is not available: %s", bus_error_text(m));
+                e->clock.present = FALSE;
+        } else {
+                r = read_props(m, clock_prop, &e->clock);
+                if (r < 0)
+                        log_warning_errno(r, "Bad properties from clockd: %m");
+                e->clock.present = TRUE;
+        }
+        push_clock_state(e);
+        status_changed(e);
+        return 0;
+}
+
+static void clock_refresh(SyncEngine *e)
+{
+        int r = sd_bus_call_method_async(e->bus, NULL, CLOCK1_NAME, CLOCK1_PATH,
+                                         "org.freedesktop.DBus.Properties", "GetAll",
+                                         on_clock_getall, e, "s", CLOCK1_IFACE);
+        if (r < 0)
+                log_warning_errno(r, "Failed to ask clockd for its state: %m");
+}
+
+static int on_clock_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        SyncEngine *e = userdata;
+        const char *iface;
+
+        if (sd_bus_message_read(m, "s", &iface) < 0 || !g_str_equal(iface, CLOCK1_IFACE))
+                return 0;
+        if (read_props(m, clock_prop, &e->clock) < 0) {
+                clock_refresh(e);
+                return 0;
+        }
+        push_clock_state(e);
+        status_changed(e);
+        return 0;
+}
+
+static int on_clock_owner(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        SyncEngine *e = userdata;
+        const char *name, *old_owner, *new_owner;
+
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0)
+                return 0;
+        if (*new_owner) {
+                log_info("clockd appeared on the bus.");
+                clock_refresh(e);
+        } else {
+                log_warning("clockd left the bus.");
+                e->clock.present = FALSE;
+                push_clock_state(e);
+                status_changed(e);
+        }
+        return 0;
+}
+
+static int on_clock_call_done(sd_bus_message *m, SyncEngine *e, PolicyActionType type)
+{
+        gboolean ok = !sd_bus_message_is_method_error(m, NULL);
+
+        if (!ok)
+                log_warning("clockd refused %s: %s", policy_action_type_to_string(type),
+                            bus_error_text(m));
+        policy_clock_finished(e->policy, now_mono(), type, ok, ok ? NULL : bus_error_text(m));
+        engine_run(e);
+        return 0;
+}
+
+static int on_step_done(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        return on_clock_call_done(m, userdata, POLICY_ACTION_STEP_PI);
+}
+
+static int on_confirm_done(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        return on_clock_call_done(m, userdata, POLICY_ACTION_CONFIRM_PI);
+}
+
+static int on_zone_done(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        return on_clock_call_done(m, userdata, POLICY_ACTION_SET_ZONE);
+}
+
+/* ---- camerad ---- */
+
+static void camera_info_clear(CameraInfo *c)
+{
+        g_clear_pointer(&c->path, g_free);
+        g_clear_pointer(&c->model, g_free);
+        g_clear_pointer(&c->url, g_free);
+        c->connected = FALSE;
+}
+
+static void push_camera_state(SyncEngine *e)
+{
+        PolicyCameraState s = {
+                .present = e->camera.path != NULL,
+                .connected = e->camera.connected,
+                .model = e->camera.model,
+        };
+
+        policy_camera_state(e->policy, now_mono(), &s);
+        engine_run(e);
+}
+
+static int camera_prop(void *userdata, const char *name, sd_bus_message *m)
+{
+        CameraInfo *c = userdata;
+
+        if (g_str_equal(name, "Connected"))
+                return read_bool_prop(m, &c->connected);
+        if (g_str_equal(name, "Dst"))
+                return read_bool_prop(m, &c->dst);
+        if (g_str_equal(name, "Model"))
+                return read_string_prop(m, &c->model);
+        if (g_str_equal(name, "Url"))
+                return read_string_prop(m, &c->url);
+        if (g_str_equal(name, "OffsetUSec"))
+                return sd_bus_message_read(m, "x", &c->offset_usec) < 0 ? -EBADMSG : 1;
+        if (g_str_equal(name, "OffsetUncertaintyUSec"))
+                return sd_bus_message_read(m, "t", &c->uncertainty_usec) < 0 ? -EBADMSG : 1;
+        if (g_str_equal(name, "LastMeasuredUSec"))
+                return sd_bus_message_read(m, "t", &c->last_measured_usec) < 0 ? -EBADMSG : 1;
+        if (g_str_equal(name, "LastSyncUSec"))
+                return sd_bus_message_read(m, "t", &c->last_sync_usec) < 0 ? -EBADMSG : 1;
+        if (g_str_equal(name, "UtcOffsetMinutes"))
+                return sd_bus_message_read(m, "i", &c->utc_offset_minutes) < 0 ? -EBADMSG : 1;
+        if (g_str_equal(name, "DriftPPM"))
+                return sd_bus_message_read(m, "d", &c->drift_ppm) < 0 ? -EBADMSG : 1;
+        return 0;
+}
+
+static int on_camera_getall(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        SyncEngine *e = userdata;
+
+        if (!sd_bus_message_is_method_error(m, NULL) && e->camera.path)
+                (void)read_props(m, camera_prop, &e->camera);
+        push_camera_state(e);
+        status_changed(e);
+        return 0;
+}
+
+static int on_cameras(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        SyncEngine *e = userdata;
+        const char *path = NULL;
+        int r;
+
+        if (sd_bus_message_is_method_error(m, NULL)) {
+                camera_info_clear(&e->camera);
+                push_camera_state(e);
+                return 0;
+        }
+        r = sd_bus_message_enter_container(m, 'v', "ao");
+        if (r >= 0)
+                r = sd_bus_message_enter_container(m, 'a', "o");
+        if (r >= 0)
+                r = sd_bus_message_read(m, "o", &path);
+        if (r <= 0)
+                path = NULL;
+        if (g_strcmp0(path, e->camera.path) != 0) {
+                camera_info_clear(&e->camera);
+                e->camera.path = g_strdup(path);
+        }
+        if (!path) {
+                push_camera_state(e);
+                return 0;
+        }
+        r = sd_bus_call_method_async(e->bus, NULL, CAMERA1_NAME, path,
+                                     "org.freedesktop.DBus.Properties", "GetAll", on_camera_getall,
+                                     e, "s", CAMERA1_CAMERA);
+        if (r < 0)
+                log_warning_errno(r, "Failed to ask camerad for the camera: %m");
+        return 0;
+}
+
+static void camera_refresh(SyncEngine *e)
+{
+        int r = sd_bus_call_method_async(e->bus, NULL, CAMERA1_NAME, CAMERA1_PATH,
+                                         "org.freedesktop.DBus.Properties", "Get", on_cameras, e,
+                                         "ss", CAMERA1_MGR, "Cameras");
+        if (r < 0)
+                log_warning_errno(r, "Failed to ask camerad for its cameras: %m");
+}
+
+static int on_camera_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        camera_refresh(userdata);
+        return 0;
+}
+
+static void pi_camera_format(SyncEngine *e, int *ret_minutes, bool *ret_dst)
+{
+        CcapiDate d;
+
+        *ret_minutes = 0;
+        *ret_dst = false;
+        if (ccapi_date_format(clock_realtime_usec(), sync_engine_pi_zone(e),
+                              getenv("PICAMSYNC_ZONEINFO_DIR"), &d) >= 0) {
+                *ret_minutes = d.utc_offset_minutes;
+                *ret_dst = d.dst;
+        }
+}
+
+static int on_measure_done(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        SyncEngine *e = userdata;
+        PolicyCameraMeasurement r = {};
+        int64_t off = 0;
+        uint64_t unc = 0;
+
+        if (sd_bus_message_is_method_error(m, NULL) ||
+            sd_bus_message_read(m, "xt", &off, &unc) < 0) {
+                r.ok = false;
+                r.error = sd_bus_message_is_method_error(m, NULL) ? bus_error_text(m)
+                                                                  : "bad reply from camerad";
+        } else {
+                r.ok = true;
+                r.offset_usec = off;
+                r.uncertainty_usec = unc;
+                r.utc_offset_minutes = e->camera.utc_offset_minutes;
+                r.dst = e->camera.dst;
+                pi_camera_format(e, &r.pi_utc_offset_minutes, &r.pi_dst);
+                e->camera.offset_usec = off;
+                e->camera.uncertainty_usec = unc;
+                e->last_camera_sync_usec = (uint64_t)clock_realtime_usec();
+                if (e->sync1)
+                        sync1_bus_properties_changed(e->sync1, "LastCameraSyncUSec", NULL);
+        }
+        policy_camera_measured(e->policy, now_mono(), &r);
+        engine_run(e);
+        return 0;
+}
+
+static int on_camera_set_done(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        SyncEngine *e = userdata;
+        PolicyCameraSetResult r = {.pi_realtime_usec = clock_realtime_usec()};
+        int64_t before = 0, after = 0;
+
+        if (sd_bus_message_is_method_error(m, NULL) ||
+            sd_bus_message_read(m, "xx", &before, &after) < 0) {
+                r.error = sd_bus_message_is_method_error(m, NULL) ? bus_error_text(m)
+                                                                  : "bad reply from camerad";
+        } else {
+                r.ok = true;
+                r.offset_before_usec = before;
+                r.offset_after_usec = after;
+                e->last_camera_sync_usec = (uint64_t)r.pi_realtime_usec;
+                if (e->sync1)
+                        sync1_bus_properties_changed(e->sync1, "LastCameraSyncUSec", NULL);
+        }
+        policy_camera_set_finished(e->policy, now_mono(), &r);
+        engine_run(e);
+        return 0;
+}
+
+/* ---- actions ---- */
+
+static JsonNode *event_data(SyncEngine *e, const PolicyAction *a)
+{
+        g_autoptr(JsonBuilder) b = json_builder_new();
+
+        json_builder_begin_object(b);
+        switch (a->event) {
+        case POLICY_EVENT_PI_SYNC:
+                json_builder_set_member_name(b, "synchronized");
+                json_builder_add_boolean_value(b, a->synchronized);
+                json_builder_set_member_name(b, "source");
+                json_builder_add_string_value(b, a->source);
+                json_builder_set_member_name(b, "offset");
+                ws_builder_add_ms(b, a->offset_usec);
+                json_builder_set_member_name(b, "uncertainty");
+                ws_builder_add_ms(b, (int64_t)a->uncertainty_usec);
+                json_builder_set_member_name(b, "stepped");
+                json_builder_add_boolean_value(b, a->stepped);
+                json_builder_set_member_name(b, "reliability");
+                json_builder_add_string_value(b, a->reliability);
+                break;
+        case POLICY_EVENT_CAMERA_SYNC:
+                json_builder_set_member_name(b, "success");
+                json_builder_add_boolean_value(b, a->success);
+                json_builder_set_member_name(b, "previousTime");
+                ws_builder_add_iso8601(b, a->previous_time_usec);
+                json_builder_set_member_name(b, "newTime");
+                ws_builder_add_iso8601(b, a->new_time_usec);
+                json_builder_set_member_name(b, "offset");
+                ws_builder_add_ms(b, a->offset_usec);
+                json_builder_set_member_name(b, "residual");
+                ws_builder_add_ms(b, a->residual_usec);
+                if (a->error) {
+                        json_builder_set_member_name(b, "error");
+                        json_builder_add_string_value(b, a->error);
+                }
+                break;
+        case POLICY_EVENT_RELIABILITY_LOST:
+                json_builder_set_member_name(b, "lastSyncTime");
+                if (a->last_sync_time_usec > 0)
+                        ws_builder_add_iso8601(b, a->last_sync_time_usec);
+                else
+                        json_builder_add_null_value(b);
+                json_builder_set_member_name(b, "reliability");
+                json_builder_add_string_value(b, a->reliability);
+                break;
+        case POLICY_EVENT_SYNC_FAILED:
+                json_builder_set_member_name(b, "target");
+                json_builder_add_string_value(b, a->target);
+                json_builder_set_member_name(b, "reason");
+                json_builder_add_string_value(b, a->error);
+                break;
+        }
+        json_builder_end_object(b);
+        return json_builder_get_root(b);
+}
+
+static void send_to(SyncEngine *e, uint64_t client, const char *text)
+{
+        if (client == 0) {
+                sync_engine_broadcast(e, text);
+                return;
+        }
+        WsClient *c = g_hash_table_lookup(e->clients, &client);
+        if (c)
+                ws_client_send(c, text);
+}
+
+static void do_log(SyncEngine *e, const PolicyAction *a)
+{
+        g_autofree char *client = a->client ? g_strdup_printf("%" PRIu64, a->client) : NULL;
+        ActivityDetails d = {
+                .source = (a->details & POLICY_DETAIL_SOURCE) ? a->source : NULL,
+                .client = (a->details & POLICY_DETAIL_CLIENT) ? client : NULL,
+                .has_offset = (a->details & POLICY_DETAIL_OFFSET) != 0,
+                .offset_usec = a->offset_usec,
+                .has_uncertainty = (a->details & POLICY_DETAIL_UNCERTAINTY) != 0,
+                .uncertainty_usec = a->uncertainty_usec,
+                .error = (a->details & POLICY_DETAIL_ERROR) ? a->error : NULL,
+        };
+        const ActivityEntry *entry =
+                activity_log_add(e->log, clock_realtime_usec(), (ActivityType)a->log_type,
+                                 (ActivityLevel)a->level, a->success, &d, a->message);
+        static const int prio[] = {LOG_INFO, LOG_NOTICE, LOG_WARNING, LOG_ERR};
+        g_autofree char *type_field =
+                g_strdup_printf("PICAMSYNC_ACTIVITY_TYPE=%s", activity_type_to_string(entry->type));
+        g_autofree char *level_field = g_strdup_printf("PICAMSYNC_ACTIVITY_LEVEL=%s",
+                                                       activity_level_to_string(entry->level));
+        const char *fields[] = {type_field, level_field, NULL};
+        g_autoptr(JsonNode) arr = json_node_new(JSON_NODE_ARRAY);
+        g_autofree char *text = NULL;
+
+        log_fields(prio[entry->level], 0, fields, "%s", entry->message);
+        json_node_take_array(arr, json_array_new());
+        json_array_add_element(json_node_get_array(arr), activity_entry_to_json(entry));
+        text = ws_build_activity_log(arr, clock_realtime_usec());
+        sync_engine_broadcast(e, text);
+        if (e->sync1)
+                sync1_bus_emit_activity(e->sync1, entry);
+}
+
+static void do_manual_result(SyncEngine *e, const PolicyAction *a)
+{
+        if (a->client == 0) {
+                for (GSList *l = e->manual; l; l = l->next) {
+                        PendingManual *pm = l->data;
+                        if (pm->request_id != a->request_id)
+                                continue;
+                        e->manual = g_slist_delete_link(e->manual, l);
+                        pm->done(a->success, a->offset_usec, a->stepped, a->error, pm->user_data);
+                        g_free(pm);
+                        return;
+                }
+                return;
+        }
+        g_autofree char *text = ws_build_manual_time_sync_result(a->success, TRUE, a->offset_usec,
+                                                                 a->stepped, a->error);
+        send_to(e, a->client, text);
+}
+
+static void execute(SyncEngine *e, const PolicyAction *a)
+{
+        g_autofree char *desc = policy_action_to_string(a);
+        int r = 0;
+
+        log_debug("Policy action: %s", desc);
+        switch (a->type) {
+        case POLICY_ACTION_START_CHECK: {
+                WsClient *c = g_hash_table_lookup(e->clients, &a->client);
+                if (c)
+                        ws_client_start_check(c, a->manual);
+                else {
+                        PolicyCheckResult res = {.ok = false, .error = "the client went away"};
+                        policy_check_finished(e->policy, now_mono(), a->client, &res);
+                }
+                break;
+        }
+        case POLICY_ACTION_STEP_PI:
+                r = sd_bus_call_method_async(e->bus, NULL, CLOCK1_NAME, CLOCK1_PATH, CLOCK1_IFACE,
+                                             "StepTime", on_step_done, e, "xs", a->offset_usec,
+                                             a->source);
+                break;
+        case POLICY_ACTION_CONFIRM_PI:
+                r = sd_bus_call_method_async(e->bus, NULL, CLOCK1_NAME, CLOCK1_PATH, CLOCK1_IFACE,
+                                             "Confirm", on_confirm_done, e, "xs", a->offset_usec,
+                                             a->source);
+                break;
+        case POLICY_ACTION_SET_ZONE:
+                r = sd_bus_call_method_async(e->bus, NULL, CLOCK1_NAME, CLOCK1_PATH, CLOCK1_IFACE,
+                                             "SetTimezone", on_zone_done, e, "s", a->zone);
+                break;
+        case POLICY_ACTION_MEASURE_CAMERA:
+                if (!e->camera.path) {
+                        PolicyCameraMeasurement m = {.ok = false, .error = "no camera"};
+                        policy_camera_measured(e->policy, now_mono(), &m);
+                        break;
+                }
+                r = sd_bus_call_method_async(e->bus, NULL, CAMERA1_NAME, e->camera.path,
+                                             CAMERA1_CAMERA, "MeasureOffset", on_measure_done, e,
+                                             NULL);
+                break;
+        case POLICY_ACTION_SET_CAMERA:
+                if (!e->camera.path) {
+                        PolicyCameraSetResult s = {.ok = false, .error = "no camera"};
+                        policy_camera_set_finished(e->policy, now_mono(), &s);
+                        break;
+                }
+                r = sd_bus_call_method_async(e->bus, NULL, CAMERA1_NAME, e->camera.path,
+                                             CAMERA1_CAMERA, "SetTime", on_camera_set_done, e, "s",
+                                             a->zone ? a->zone : sync_engine_pi_zone(e));
+                break;
+        case POLICY_ACTION_REQUEST_LOCATION: {
+                g_autofree char *id = g_strdup_printf("loc-%" PRIu64, ++e->next_request_id);
+                g_autofree char *text = ws_build_location_request(id);
+                send_to(e, a->client, text);
+                break;
+        }
+        case POLICY_ACTION_SEND_EVENT: {
+                g_autoptr(JsonNode) data = event_data(e, a);
+                g_autofree char *text = ws_build_event(policy_event_to_string(a->event), data,
+                                                       clock_realtime_usec());
+                if (a->event == POLICY_EVENT_PI_SYNC && a->synchronized && a->source &&
+                    g_str_has_prefix(a->source, "client")) {
+                        e->last_client_sync_usec = (uint64_t)clock_realtime_usec();
+                        if (e->sync1)
+                                sync1_bus_properties_changed(e->sync1, "LastClientSyncUSec", NULL);
+                }
+                send_to(e, a->client, text);
+                break;
+        }
+        case POLICY_ACTION_WARN: {
+                /* Shown by the page as a warning line. */
+                g_autoptr(JsonBuilder) b = json_builder_new();
+                g_autoptr(JsonGenerator) gen = json_generator_new();
+                g_autoptr(JsonNode) root = NULL;
+                g_autofree char *text = NULL;
+
+                json_builder_begin_object(b);
+                json_builder_set_member_name(b, "type");
+                json_builder_add_string_value(b, "warning");
+                json_builder_set_member_name(b, "data");
+                json_builder_begin_object(b);
+                json_builder_set_member_name(b, "message");
+                json_builder_add_string_value(b, a->message ? a->message : "");
+                json_builder_end_object(b);
+                json_builder_end_object(b);
+                root = json_builder_get_root(b);
+                json_generator_set_root(gen, root);
+                text = json_generator_to_data(gen, NULL);
+                send_to(e, a->client, text);
+                break;
+        }
+        case POLICY_ACTION_LOG:
+                do_log(e, a);
+                break;
+        case POLICY_ACTION_MANUAL_RESULT:
+                do_manual_result(e, a);
+                break;
+        }
+        if (r < 0) {
+                /* The call could not even be queued: the bus is gone. */
+                log_warning_errno(r, "Failed to call %s: %m", desc);
+                if (a->type == POLICY_ACTION_STEP_PI || a->type == POLICY_ACTION_CONFIRM_PI ||
+                    a->type == POLICY_ACTION_SET_ZONE)
+                        policy_clock_finished(e->policy, now_mono(), a->type, false,
+                                              "the system bus is not available");
+                else if (a->type == POLICY_ACTION_MEASURE_CAMERA) {
+                        PolicyCameraMeasurement m = {.ok = false, .error = "bus unavailable"};
+                        policy_camera_measured(e->policy, now_mono(), &m);
+                } else if (a->type == POLICY_ACTION_SET_CAMERA) {
+                        PolicyCameraSetResult s = {.ok = false, .error = "bus unavailable"};
+                        policy_camera_set_finished(e->policy, now_mono(), &s);
+                }
+        }
+}
+
+static gboolean on_timer(gpointer userdata)
+{
+        SyncEngine *e = userdata;
+
+        e->timer = 0;
+        e->timer_deadline = USEC_INFINITY;
+        policy_timer_fired(e->policy, now_mono());
+        engine_run(e);
+        return G_SOURCE_REMOVE;
+}
+
+static void arm_timer(SyncEngine *e)
+{
+        usec_t deadline = policy_next_deadline(e->policy), now = now_mono();
+
+        if (deadline == e->timer_deadline && e->timer)
+                return;
+        if (e->timer)
+                g_source_remove(e->timer);
+        e->timer = 0;
+        e->timer_deadline = deadline;
+        if (deadline == USEC_INFINITY)
+                return;
+        e->timer = g_timeout_add(
+                deadline > now ? (guint)MIN((deadline - now + 999) / 1000, (usec_t)G_MAXUINT) : 0,
+                on_timer, e);
+}
+
+static void engine_run(SyncEngine *e)
+{
+        PolicyAction *a;
+
+        if (e->running)
+                return; /* the outer loop pops what this input queued */
+        e->running = TRUE;
+        while ((a = policy_pop_action(e->policy))) {
+                execute(e, a);
+                policy_action_free(a);
+        }
+        e->running = FALSE;
+        arm_timer(e);
+}
+
+/* ---- public ---- */
+
+static guint guint64_hash_fn(gconstpointer v)
+{
+        return g_int64_hash(v);
+}
+
+SyncEngine *sync_engine_new(sd_bus *bus, const PolicyConfig *cfg)
+{
+        SyncEngine *e = g_new0(SyncEngine, 1);
+        int r;
+
+        e->bus = sd_bus_ref(bus);
+        e->cfg = *cfg;
+        e->policy = policy_new(cfg, now_mono());
+        e->log = activity_log_new();
+        e->clients = g_hash_table_new_full(guint64_hash_fn, g_int64_equal, g_free, NULL);
+        e->timer_deadline = USEC_INFINITY;
+        e->camera.drift_ppm = NAN;
+        e->clock.present = TRUE; /* until it says otherwise */
+
+        r = sd_bus_match_signal_async(bus, &e->slot_clock_props, CLOCK1_NAME, CLOCK1_PATH,
+                                      "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                      on_clock_changed, NULL, e);
+        if (r >= 0)
+                r = sd_bus_add_match_async(bus, &e->slot_clock_owner,
+                                           "type='signal',sender='org.freedesktop.DBus',"
+                                           "member='NameOwnerChanged',arg0='" CLOCK1_NAME "'",
+                                           on_clock_owner, NULL, e);
+        if (r >= 0)
+                r = sd_bus_add_match_async(bus, &e->slot_cam_owner,
+                                           "type='signal',sender='org.freedesktop.DBus',"
+                                           "member='NameOwnerChanged',arg0='" CAMERA1_NAME "'",
+                                           on_camera_signal, NULL, e);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(bus, &e->slot_cam_props, CAMERA1_NAME, NULL,
+                                              "org.freedesktop.DBus.Properties",
+                                              "PropertiesChanged", on_camera_signal, NULL, e);
+        if (r < 0)
+                log_warning_errno(r, "Failed to watch clockd and camerad: %m");
+        clock_refresh(e);
+        camera_refresh(e);
+        return e;
+}
+
+void sync_engine_free(SyncEngine *e)
+{
+        if (!e)
+                return;
+        if (e->timer)
+                g_source_remove(e->timer);
+        for (GSList *l = e->manual; l; l = l->next) {
+                PendingManual *pm = l->data;
+                pm->done(FALSE, 0, FALSE, "webd is stopping", pm->user_data);
+                g_free(pm);
+        }
+        g_slist_free(e->manual);
+        sd_bus_slot_unref(e->slot_clock_props);
+        sd_bus_slot_unref(e->slot_clock_owner);
+        sd_bus_slot_unref(e->slot_cam_props);
+        sd_bus_slot_unref(e->slot_cam_owner);
+        {
+                GHashTableIter it;
+                gpointer value;
+
+                g_hash_table_iter_init(&it, e->clients);
+                while (g_hash_table_iter_next(&it, NULL, &value)) {
+                        g_hash_table_iter_remove(&it);
+                        ws_client_free(value);
+                }
+        }
+        g_hash_table_destroy(e->clients);
+        policy_free(e->policy);
+        activity_log_free(e->log);
+        g_free(e->clock.reliability);
+        g_free(e->clock.zone);
+        g_free(e->clock.last_source);
+        camera_info_clear(&e->camera);
+        sd_bus_unref(e->bus);
+        g_free(e);
+}
+
+void sync_engine_set_sync1(SyncEngine *e, Sync1Bus *sync1)
+{
+        e->sync1 = sync1;
+}
+
+const PolicyConfig *sync_engine_get_config(SyncEngine *e)
+{
+        return &e->cfg;
+}
+
+uint64_t sync_engine_client_add(SyncEngine *e, WsClient *c, ClientClass cls)
+{
+        uint64_t id = ++e->next_client_id;
+
+        g_hash_table_insert(e->clients, g_memdup2(&id, sizeof(id)), c);
+        if (e->sync1)
+                sync1_bus_properties_changed(e->sync1,
+                                             cls == CLIENT_AP ? "ClientsAp" : "ClientsLan", NULL);
+        return id;
+}
+
+/* Called by the client once welcome and the log were sent, so a check starts after them. */
+void sync_engine_client_zone(SyncEngine *e, WsClient *c, const char *zone)
+{
+        uint64_t id = ws_client_get_id(c);
+
+        policy_client_connected(e->policy, now_mono(), id,
+                                ws_client_get_class(c) == CLIENT_AP ? POLICY_IFACE_AP
+                                                                    : POLICY_IFACE_LAN,
+                                zone, NULL);
+        engine_run(e);
+}
+
+void sync_engine_client_remove(SyncEngine *e, WsClient *c)
+{
+        uint64_t id = ws_client_get_id(c);
+
+        if (!g_hash_table_remove(e->clients, &id))
+                return;
+        if (e->sync1)
+                sync1_bus_properties_changed(
+                        e->sync1, ws_client_get_class(c) == CLIENT_AP ? "ClientsAp" : "ClientsLan",
+                        NULL);
+        policy_client_disconnected(e->policy, now_mono(), id);
+        engine_run(e);
+}
+
+unsigned sync_engine_count_clients(SyncEngine *e, ClientClass cls)
+{
+        GHashTableIter it;
+        gpointer value;
+        unsigned n = 0;
+
+        g_hash_table_iter_init(&it, e->clients);
+        while (g_hash_table_iter_next(&it, NULL, &value))
+                if (ws_client_get_class(value) == cls)
+                        n++;
+        return n;
+}
+
+void sync_engine_check_finished(SyncEngine *e, uint64_t client, const PolicyCheckResult *r)
+{
+        policy_check_finished(e->policy, now_mono(), client, r);
+        engine_run(e);
+}
+
+void sync_engine_manual_burst(SyncEngine *e, uint64_t client, const char *zone)
+{
+        policy_manual_sync_burst(e->policy, now_mono(), client, ++e->next_request_id, zone);
+        engine_run(e);
+}
+
+void sync_engine_intervalometer_opened(SyncEngine *e, uint64_t client)
+{
+        policy_intervalometer_opened(e->policy, now_mono(), client);
+        engine_run(e);
+}
+
+void sync_engine_location(SyncEngine *e, uint64_t client, gboolean ok, const char *error)
+{
+        policy_location_received(e->policy, now_mono(), client, ok, error);
+        engine_run(e);
+}
+
+void sync_engine_manual_offset(SyncEngine *e, int64_t offset_usec, const char *zone,
+                               SyncEngineManualDone done, gpointer user_data)
+{
+        PendingManual *pm = g_new0(PendingManual, 1);
+
+        pm->request_id = ++e->next_request_id;
+        pm->done = done;
+        pm->user_data = user_data;
+        e->manual = g_slist_append(e->manual, pm);
+        /* A reference typed or sent over HTTP: about a millisecond of uncertainty. */
+        policy_manual_sync_offset(e->policy, now_mono(), 0, pm->request_id, offset_usec,
+                                  USEC_PER_MSEC, zone);
+        engine_run(e);
+}
+
+gboolean sync_engine_sync_now(SyncEngine *e)
+{
+        GHashTableIter it;
+        gpointer key, value;
+        uint64_t best = 0;
+
+        g_hash_table_iter_init(&it, e->clients);
+        while (g_hash_table_iter_next(&it, &key, &value)) {
+                uint64_t id = *(uint64_t *)key;
+                if (ws_client_get_class(value) == CLIENT_AP && (best == 0 || id > best))
+                        best = id;
+        }
+        if (best == 0) {
+                g_hash_table_iter_init(&it, e->clients);
+                while (g_hash_table_iter_next(&it, &key, &value))
+                        best = MAX(best, *(uint64_t *)key);
+        }
+        if (best == 0)
+                return FALSE;
+        sync_engine_manual_burst(e, best, NULL);
+        return TRUE;
+}
+
+static void add_time_or_null(JsonBuilder *b, const char *name, uint64_t usec)
+{
+        json_builder_set_member_name(b, name);
+        if (usec == 0)
+                json_builder_add_null_value(b);
+        else
+                ws_builder_add_iso8601(b, (int64_t)usec);
+}
+
+JsonNode *sync_engine_status(SyncEngine *e)
+{
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        const ClockInfo *c = &e->clock;
+        const CameraInfo *cam = &e->camera;
+
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "pi");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "time");
+        ws_builder_add_iso8601(b, clock_realtime_usec());
+        json_builder_set_member_name(b, "timezone");
+        json_builder_add_string_value(b, sync_engine_pi_zone(e));
+        json_builder_set_member_name(b, "reliable");
+        json_builder_add_boolean_value(b, c->present && c->reliable);
+        json_builder_set_member_name(b, "reliability");
+        json_builder_add_string_value(b, c->present && c->reliability ? c->reliability : "none");
+        json_builder_set_member_name(b, "source");
+        if (c->last_source && !g_str_equal(c->last_source, "none"))
+                json_builder_add_string_value(b, c->last_source);
+        else
+                json_builder_add_null_value(b);
+        add_time_or_null(b, "lastSyncTime", c->last_sync_usec);
+        json_builder_set_member_name(b, "lastOffsetMs");
+        if (c->last_sync_usec)
+                ws_builder_add_ms(b, c->last_offset_usec);
+        else
+                json_builder_add_null_value(b);
+        json_builder_set_member_name(b, "uncertaintyMs");
+        json_builder_add_null_value(b);
+        json_builder_set_member_name(b, "ntpSynchronized");
+        json_builder_add_boolean_value(b, c->ntp);
+        add_time_or_null(b, "reliableUntil", c->reliable_until_usec);
+        json_builder_end_object(b);
+
+        json_builder_set_member_name(b, "camera");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "connected");
+        json_builder_add_boolean_value(b, cam->path && cam->connected);
+        if (cam->path) {
+                json_builder_set_member_name(b, "model");
+                json_builder_add_string_value(b, cam->model);
+                json_builder_set_member_name(b, "url");
+                json_builder_add_string_value(b, cam->url);
+                json_builder_set_member_name(b, "offsetMs");
+                if (cam->last_measured_usec)
+                        ws_builder_add_ms(b, cam->offset_usec);
+                else
+                        json_builder_add_null_value(b);
+                json_builder_set_member_name(b, "uncertaintyMs");
+                if (cam->last_measured_usec)
+                        ws_builder_add_ms(b, (int64_t)cam->uncertainty_usec);
+                else
+                        json_builder_add_null_value(b);
+                add_time_or_null(b, "lastMeasured", cam->last_measured_usec);
+                add_time_or_null(b, "lastSyncTime", cam->last_sync_usec);
+                json_builder_set_member_name(b, "driftPpm");
+                if (isnan(cam->drift_ppm))
+                        json_builder_add_null_value(b);
+                else
+                        json_builder_add_double_value(b, cam->drift_ppm);
+                json_builder_set_member_name(b, "utcOffsetMinutes");
+                json_builder_add_int_value(b, cam->utc_offset_minutes);
+                json_builder_set_member_name(b, "dst");
+                json_builder_add_boolean_value(b, cam->dst);
+                json_builder_set_member_name(b, "syncDeferred");
+                json_builder_add_boolean_value(b, policy_camera_sync_deferred(e->policy));
+        }
+        json_builder_end_object(b);
+
+        json_builder_set_member_name(b, "clients");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "ap");
+        json_builder_add_int_value(b, sync_engine_count_clients(e, CLIENT_AP));
+        json_builder_set_member_name(b, "lan");
+        json_builder_add_int_value(b, sync_engine_count_clients(e, CLIENT_LAN));
+        json_builder_end_object(b);
+        json_builder_set_member_name(b, "autoSync");
+        json_builder_add_boolean_value(b, e->cfg.auto_sync);
+        json_builder_end_object(b);
+        return json_builder_get_root(b);
+}
+
+ActivityLog *sync_engine_get_log(SyncEngine *e)
+{
+        return e->log;
+}
+
+gboolean sync_engine_auto_sync(SyncEngine *e)
+{
+        return e->cfg.auto_sync;
+}
+
+uint64_t sync_engine_last_client_sync(SyncEngine *e)
+{
+        return e->last_client_sync_usec;
+}
+
+uint64_t sync_engine_last_camera_sync(SyncEngine *e)
+{
+        return e->last_camera_sync_usec;
+}
+
+const char *sync_engine_pi_zone(SyncEngine *e)
+{
+        return e->clock.zone && *e->clock.zone ? e->clock.zone : "UTC";
+}
+
+gboolean sync_engine_clock_present(SyncEngine *e)
+{
+        return e->clock.present;
+}
+
+gboolean sync_engine_clock_reliable(SyncEngine *e)
+{
+        return e->clock.present && e->clock.reliable;
+}
+
+void sync_engine_broadcast(SyncEngine *e, const char *text)
+{
+        GHashTableIter it;
+        gpointer value;
+
+        g_hash_table_iter_init(&it, e->clients);
+        while (g_hash_table_iter_next(&it, NULL, &value))
+                ws_client_send(value, text);
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "webd/activity-log.h"
+#include "webd/sync-engine.h"
+
+/* org.picamsync.Sync1 at /org/picamsync/Sync1 (dbus-api.md). */
+
+#define SYNC1_NAME  "org.picamsync.Sync1"
+#define SYNC1_PATH  "/org/picamsync/Sync1"
+#define SYNC1_IFACE "org.picamsync.Sync1"
+
+Sync1Bus *sync1_bus_new(sd_bus *bus, SyncEngine *engine, int *ret_error);
+void sync1_bus_free(Sync1Bus *s);
+/* NULL-terminated property names that changed. */
+void sync1_bus_properties_changed(Sync1Bus *s, const char *name, ...) G_GNUC_NULL_TERMINATED;
+void sync1_bus_emit_activity(Sync1Bus *s, const ActivityEntry *entry);

@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The libsoup server (see web-server.h). */
+#include "webd/web-server.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "daemons/log.h"
+#include "daemons/time-util.h"
+#include "daemons/zone-util.h"
+#include "webd/time-exchange.h"
+#include "webd/ws-client.h"
+#include "webd/ws-protocol.h"
+
+#define POST_MAX_SIZE ((gsize)64 * 1024)
+
+struct WebServer {
+        SyncEngine *engine;
+        SoupServer *server;
+        GStrv ap_interfaces;
+        GBytes *page;
+};
+
+/* ---- helpers ---- */
+
+static void send_json(SoupServerMessage *msg, guint status, JsonNode *root)
+{
+        g_autoptr(JsonGenerator) gen = json_generator_new();
+        gsize len;
+        char *text;
+
+        json_generator_set_root(gen, root);
+        text = json_generator_to_data(gen, &len);
+        soup_server_message_set_status(msg, status, NULL);
+        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
+                                     "no-store");
+        soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE, text, len);
+}
+
+static void send_error(SoupServerMessage *msg, guint status, const char *code, const char *message)
+{
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) root = NULL;
+
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "error");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "code");
+        json_builder_add_string_value(b, code);
+        json_builder_set_member_name(b, "message");
+        json_builder_add_string_value(b, message);
+        json_builder_end_object(b);
+        json_builder_end_object(b);
+        root = json_builder_get_root(b);
+        send_json(msg, status, root);
+}
+
+/* True when the request carries an Origin that names another host than the one it was sent to. */
+static gboolean is_cross_origin(SoupServerMessage *msg)
+{
+        SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
+        const char *origin = soup_message_headers_get_one(h, "Origin");
+        const char *host = soup_message_headers_get_one(h, "Host");
+        g_autoptr(GUri) uri = NULL;
+        g_autofree char *hostport = NULL;
+        const char *scheme, *ohost;
+        int port;
+
+        if (!origin)
+                return FALSE; /* not a browser's cross-site request */
+        if (!host)
+                return TRUE;
+        uri = g_uri_parse(origin, G_URI_FLAGS_NONE, NULL);
+        if (!uri || !g_uri_get_host(uri))
+                return TRUE; /* "null" and garbage */
+        scheme = g_uri_get_scheme(uri);
+        ohost = g_uri_get_host(uri);
+        port = g_uri_get_port(uri);
+        if (port < 0)
+                port = g_ascii_strcasecmp(scheme, "https") == 0 ? 443 : 80;
+        hostport = g_strdup_printf(strchr(ohost, ':') ? "[%s]:%d" : "%s:%d", ohost, port);
+        if (g_ascii_strcasecmp(hostport, host) == 0)
+                return FALSE;
+        /* Host without a port: the default one. */
+        if (!strrchr(host, ':') || (host[0] == '[' && g_str_has_suffix(host, "]"))) {
+                g_autofree char *with_port = g_strdup_printf("%s:%d", host, port);
+                if ((port == 80 || port == 443) && g_ascii_strcasecmp(hostport, with_port) == 0)
+                        return FALSE;
+        }
+        return TRUE;
+}
+
+static gboolean refuse_cross_origin(SoupServerMessage *msg)
+{
+        if (!is_cross_origin(msg))
+                return FALSE;
+        log_notice("Refused a %s of %s from another site (Origin %s).",
+                   soup_server_message_get_method(msg),
+                   g_uri_get_path(soup_server_message_get_uri(msg)),
+                   soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+                                                "Origin"));
+        send_error(msg, SOUP_STATUS_FORBIDDEN, "cross-origin",
+                   "This request came from a page of another site and was refused.");
+        return TRUE;
+}
+
+/* The JSON object of a POST body; FALSE after answering 413/415. */
+static gboolean read_json_body(SoupServerMessage *msg, JsonObject **ret, JsonParser **ret_parser)
+{
+        SoupMessageBody *body = soup_server_message_get_request_body(msg);
+        const char *ctype = soup_message_headers_get_content_type(
+                soup_server_message_get_request_headers(msg), NULL);
+        g_autoptr(JsonParser) parser = json_parser_new();
+        JsonNode *root;
+
+        if (body->length > (goffset)POST_MAX_SIZE) {
+                send_error(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large",
+                           "The request body is larger than 64 KiB.");
+                return FALSE;
+        }
+        if ((ctype && g_ascii_strcasecmp(ctype, "application/json") != 0) ||
+            !json_parser_load_from_data(parser, body->data ? body->data : "", body->length, NULL) ||
+            !(root = json_parser_get_root(parser)) || !JSON_NODE_HOLDS_OBJECT(root)) {
+                send_error(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "not-json",
+                           "The request body must be a JSON object (application/json).");
+                return FALSE;
+        }
+        *ret = json_node_get_object(root);
+        *ret_parser = g_steal_pointer(&parser);
+        return TRUE;
+}
+
+static int utc_offset_minutes(const char *zone, int64_t usec)
+{
+        g_autoptr(GTimeZone) tz = g_time_zone_new_identifier(zone);
+        g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(usec / (int64_t)USEC_PER_SEC);
+        g_autoptr(GDateTime) local = NULL;
+
+        if (!tz || !utc)
+                return 0;
+        local = g_date_time_to_timezone(utc, tz);
+        return local ? (int)(g_date_time_get_utc_offset(local) / G_TIME_SPAN_MINUTE) : 0;
+}
+
+/* ---- handlers ---- */
+
+static void handle_page(SoupServer *server, SoupServerMessage *msg, const char *path,
+                        GHashTable *query, gpointer userdata)
+{
+        WebServer *s = userdata;
+        gsize len;
+        const char *data;
+
+        if (!g_str_equal(path, "/") && !g_str_equal(path, "/index.html")) {
+                send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "There is no such page.");
+                return;
+        }
+        if (soup_server_message_get_method(msg) != SOUP_METHOD_GET &&
+            soup_server_message_get_method(msg) != SOUP_METHOD_HEAD) {
+                send_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
+                           "Only GET is allowed here.");
+                return;
+        }
+        data = g_bytes_get_data(s->page, &len);
+        soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
+                                     "no-cache");
+        soup_server_message_set_response(msg, "text/html; charset=utf-8", SOUP_MEMORY_STATIC, data,
+                                         len);
+}
+
+static void answer_system_time(WebServer *s, SoupServerMessage *msg)
+{
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) root = NULL;
+        int64_t now = clock_realtime_usec();
+        const char *zone = sync_engine_pi_zone(s->engine);
+
+        if (!sync_engine_clock_present(s->engine)) {
+                send_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "clock-unavailable",
+                           "The clock service (picamsync-clockd) is not running.");
+                return;
+        }
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "timestamp");
+        ws_builder_add_iso8601(b, now);
+        json_builder_set_member_name(b, "epochMs");
+        ws_builder_add_ms(b, now);
+        json_builder_set_member_name(b, "timezone");
+        json_builder_add_string_value(b, zone);
+        json_builder_set_member_name(b, "utcOffsetMinutes");
+        json_builder_add_int_value(b, utc_offset_minutes(zone, now));
+        json_builder_set_member_name(b, "reliable");
+        json_builder_add_boolean_value(b, sync_engine_clock_reliable(s->engine));
+        json_builder_end_object(b);
+        root = json_builder_get_root(b);
+        send_json(msg, SOUP_STATUS_OK, root);
+}
+
+typedef struct ManualRequest {
+        SoupServerMessage *msg;
+        int64_t previous_usec;
+        char *zone;
+} ManualRequest;
+
+static void on_manual_done(gboolean success, int64_t offset_usec, gboolean stepped,
+                           const char *error, gpointer userdata)
+{
+        ManualRequest *m = userdata;
+
+        if (success) {
+                g_autoptr(JsonBuilder) b = json_builder_new();
+                g_autoptr(JsonNode) root = NULL;
+
+                json_builder_begin_object(b);
+                json_builder_set_member_name(b, "success");
+                json_builder_add_boolean_value(b, TRUE);
+                json_builder_set_member_name(b, "previousTime");
+                ws_builder_add_iso8601(b, m->previous_usec);
+                json_builder_set_member_name(b, "newTime");
+                ws_builder_add_iso8601(b, m->previous_usec + (stepped ? offset_usec : 0));
+                json_builder_set_member_name(b, "offsetMs");
+                ws_builder_add_ms(b, offset_usec);
+                json_builder_set_member_name(b, "timezone");
+                json_builder_add_string_value(b, m->zone);
+                json_builder_end_object(b);
+                root = json_builder_get_root(b);
+                send_json(m->msg, SOUP_STATUS_OK, root);
+        } else
+                send_error(m->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "clock-refused",
+                           error ? error : "The clock service refused the time.");
+        soup_server_message_unpause(m->msg);
+        g_object_unref(m->msg);
+        g_free(m->zone);
+        g_free(m);
+}
+
+static void post_system_time(WebServer *s, SoupServerMessage *msg)
+{
+        g_autoptr(JsonParser) parser = NULL;
+        JsonObject *obj;
+        JsonNode *ts, *tz;
+        int64_t ref_usec = 0, now;
+        const char *zone = NULL;
+        ManualRequest *m;
+
+        if (!read_json_body(msg, &obj, &parser))
+                return;
+        ts = json_object_get_member(obj, "timestamp");
+        if (!ts || JSON_NODE_HOLDS_NULL(ts)) {
+                send_error(msg, SOUP_STATUS_BAD_REQUEST, "missing-timestamp",
+                           "Send the time as \"timestamp\" (ISO 8601 UTC or epoch ms).");
+                return;
+        }
+        if (JSON_NODE_HOLDS_VALUE(ts) && json_node_get_value_type(ts) == G_TYPE_STRING) {
+                if (iso8601_parse(json_node_get_string(ts), &ref_usec) < 0) {
+                        send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timestamp",
+                                   "\"timestamp\" must look like 2026-11-21T14:00:00.000Z.");
+                        return;
+                }
+        } else if (JSON_NODE_HOLDS_VALUE(ts) && (json_node_get_value_type(ts) == G_TYPE_INT64 ||
+                                                 json_node_get_value_type(ts) == G_TYPE_DOUBLE)) {
+                if (time_exchange_ms_to_usec(json_node_get_double(ts), &ref_usec) < 0) {
+                        send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timestamp",
+                                   "\"timestamp\" is out of range.");
+                        return;
+                }
+        } else {
+                send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timestamp",
+                           "\"timestamp\" must be an ISO 8601 string or epoch milliseconds.");
+                return;
+        }
+        tz = json_object_get_member(obj, "timezone");
+        if (tz && !JSON_NODE_HOLDS_NULL(tz)) {
+                if (!JSON_NODE_HOLDS_VALUE(tz) || json_node_get_value_type(tz) != G_TYPE_STRING ||
+                    zone_exists(getenv("PICAMSYNC_ZONEINFO_DIR"), json_node_get_string(tz)) < 0) {
+                        send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timezone",
+                                   "\"timezone\" must name an IANA time zone such as "
+                                   "Europe/Berlin.");
+                        return;
+                }
+                zone = json_node_get_string(tz);
+        }
+        if (!sync_engine_clock_present(s->engine)) {
+                send_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "clock-unavailable",
+                           "The clock service (picamsync-clockd) is not running.");
+                return;
+        }
+        now = clock_realtime_usec();
+        m = g_new0(ManualRequest, 1);
+        m->msg = g_object_ref(msg);
+        m->previous_usec = now;
+        m->zone = g_strdup(zone ? zone : sync_engine_pi_zone(s->engine));
+        soup_server_message_pause(msg);
+        sync_engine_manual_offset(s->engine, ref_usec - now, zone, on_manual_done, m);
+}
+
+static void handle_api(SoupServer *server, SoupServerMessage *msg, const char *path,
+                       GHashTable *query, gpointer userdata)
+{
+        WebServer *s = userdata;
+        const char *method = soup_server_message_get_method(msg);
+        gboolean get = method == SOUP_METHOD_GET || method == SOUP_METHOD_HEAD;
+
+        if (!get && refuse_cross_origin(msg))
+                return;
+        if (g_str_equal(path, "/api/system/time")) {
+                if (get)
+                        answer_system_time(s, msg);
+                else if (method == SOUP_METHOD_POST)
+                        post_system_time(s, msg);
+                else
+                        send_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
+                                   "Use GET or POST.");
+                return;
+        }
+        if (g_str_equal(path, "/api/timesync/status") && get) {
+                g_autoptr(JsonBuilder) b = json_builder_new();
+                g_autoptr(JsonNode) root = NULL;
+
+                json_builder_begin_object(b);
+                json_builder_set_member_name(b, "status");
+                json_builder_add_value(b, sync_engine_status(s->engine));
+                json_builder_set_member_name(b, "activityLog");
+                json_builder_add_value(
+                        b, activity_log_to_json(sync_engine_get_log(s->engine), ACTIVITY_LOG_MAX));
+                json_builder_end_object(b);
+                root = json_builder_get_root(b);
+                send_json(msg, SOUP_STATUS_OK, root);
+                return;
+        }
+        if (g_str_equal(path, "/api/timesync/log") && get) {
+                const char *limit = query ? g_hash_table_lookup(query, "limit") : NULL;
+                guint64 n = ACTIVITY_LOG_MAX;
+                g_autoptr(JsonBuilder) b = json_builder_new();
+                g_autoptr(JsonNode) root = NULL;
+
+                if (limit &&
+                    (!g_ascii_string_to_unsigned(limit, 10, 1, ACTIVITY_LOG_MAX, &n, NULL))) {
+                        send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-limit",
+                                   "limit must be a whole number from 1 to 100.");
+                        return;
+                }
+                json_builder_begin_object(b);
+                json_builder_set_member_name(b, "entries");
+                json_builder_add_value(b, activity_log_to_json(sync_engine_get_log(s->engine), n));
+                json_builder_end_object(b);
+                root = json_builder_get_root(b);
+                send_json(msg, SOUP_STATUS_OK, root);
+                return;
+        }
+        send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "There is no such API.");
+}
+
+/* The WebSocket upgrade changes state too: refuse other sites before the handshake. */
+static void early_ws(SoupServer *server, SoupServerMessage *msg, const char *path,
+                     GHashTable *query, gpointer userdata)
+{
+        refuse_cross_origin(msg);
+}
+
+static void handle_ws(SoupServer *server, SoupServerMessage *msg, const char *path,
+                      SoupWebsocketConnection *conn, gpointer userdata)
+{
+        WebServer *s = userdata;
+        GSocketAddress *local = soup_server_message_get_local_address(msg);
+        g_autoptr(GArray) ifaddrs = client_ifaddrs_new();
+        g_autoptr(GError) error = NULL;
+        ClientClass cls = CLIENT_LAN;
+
+        if (!client_class_read_interfaces(ifaddrs, &error))
+                log_warning("Cannot read the network interfaces: %s", error->message);
+        if (local && G_IS_INET_SOCKET_ADDRESS(local)) {
+                GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS(local);
+                GInetAddress *addr = g_inet_socket_address_get_address(inet);
+                guint32 scope = g_inet_address_get_family(addr) == G_SOCKET_FAMILY_IPV6
+                                        ? g_inet_socket_address_get_scope_id(inet)
+                                        : 0;
+                cls = client_class_classify_inet(addr, scope, (const char *const *)s->ap_interfaces,
+                                                 NULL, ifaddrs);
+        }
+        (void)ws_client_new(s->engine, conn, cls);
+}
+
+WebServer *web_server_new(SyncEngine *engine, const char *const *ap_interfaces, GError **error)
+{
+        WebServer *s = g_new0(WebServer, 1);
+
+        s->engine = engine;
+        s->ap_interfaces = g_strdupv((char **)ap_interfaces);
+        s->page = g_resources_lookup_data("/org/picamsync/webd/index.html",
+                                          G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+        if (!s->page) {
+                web_server_free(s);
+                return NULL;
+        }
+        s->server = soup_server_new("server-header", "picamsync-webd ", NULL);
+        soup_server_add_handler(s->server, "/", handle_page, s, NULL);
+        soup_server_add_handler(s->server, "/api", handle_api, s, NULL);
+        soup_server_add_early_handler(s->server, "/ws", early_ws, s, NULL);
+        soup_server_add_websocket_handler(s->server, "/ws", NULL, NULL, handle_ws, s, NULL);
+        return s;
+}
+
+void web_server_free(WebServer *s)
+{
+        if (!s)
+                return;
+        if (s->server) {
+                soup_server_disconnect(s->server);
+                g_object_unref(s->server);
+        }
+        if (s->page)
+                g_bytes_unref(s->page);
+        g_strfreev(s->ap_interfaces);
+        g_free(s);
+}
+
+gboolean web_server_listen_fd(WebServer *s, int fd, GError **error)
+{
+        g_autoptr(GSocket) sock = g_socket_new_from_fd(fd, error);
+
+        if (!sock)
+                return FALSE;
+        return soup_server_listen_socket(s->server, sock, 0, error);
+}
+
+gboolean web_server_listen_address(WebServer *s, const char *address, GError **error)
+{
+        g_autoptr(GSocketConnectable) conn = g_network_address_parse(address, 0, error);
+        g_autoptr(GSocketAddressEnumerator) en = NULL;
+        g_autoptr(GSocketAddress) addr = NULL;
+
+        if (!conn)
+                return FALSE;
+        if (g_network_address_get_port(G_NETWORK_ADDRESS(conn)) == 0) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                            "--listen needs ADDRESS:PORT, not \"%s\"", address);
+                return FALSE;
+        }
+        en = g_socket_connectable_enumerate(conn);
+        addr = g_socket_address_enumerator_next(en, NULL, error);
+        if (!addr)
+                return FALSE;
+        return soup_server_listen(s->server, addr, 0, error);
+}

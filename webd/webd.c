@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* webd: the web UI, the WebSocket time exchange, the REST API and the sync policy. Unprivileged;
+ * asks clockd and camerad over the bus. GLib main loop (libsoup) with sd-bus on an sd-event loop
+ * glued into it. */
+#include <glib-unix.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "daemons/config.h"
+#include "daemons/event-glue.h"
+#include "daemons/log.h"
+#include "webd/client-class.h"
+#include "webd/policy.h"
+#include "webd/sync-engine.h"
+#include "webd/sync1-bus.h"
+#include "webd/web-server.h"
+
+#define DAY_MS (24ULL * 3600 * 1000)
+
+typedef struct {
+        PolicyConfig policy;
+        GStrv ap_interfaces;
+        const char *state_dir;
+} WebdConfig;
+
+static int read_config(WebdConfig *c)
+{
+        ConfigError err;
+        const char *state = getenv("STATE_DIRECTORY");
+        g_autoptr(GError) error = NULL;
+
+        policy_config_init_default(&c->policy);
+        if (config_env_ms("TIME_SYNC_THRESHOLD", 1000, 1, DAY_MS, &c->policy.threshold_usec, &err) <
+                    0 ||
+            config_env_ms("TIME_SYNC_INTERVAL", 1800000, 1000, 7 * DAY_MS, &c->policy.interval_usec,
+                          &err) < 0 ||
+            config_env_ms("TIME_SYNC_RETRY_DELAY", 5000, 10, 600000, &c->policy.retry_delay_usec,
+                          &err) < 0 ||
+            config_env_bool("PICAMSYNC_AUTO_SYNC", true, &c->policy.auto_sync, &err) < 0 ||
+            config_env_path("PICAMSYNC_STATE_DIR", state && *state ? state : NULL, &c->state_dir,
+                            &err) < 0) {
+                log_error("Bad configuration: %s", err.message);
+                return -1;
+        }
+        c->ap_interfaces =
+                client_class_parse_ap_interfaces(getenv("PICAMSYNC_AP_INTERFACES"), &error);
+        if (!c->ap_interfaces) {
+                log_error("Bad configuration: %s", error->message);
+                return -1;
+        }
+        return 0;
+}
+
+static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
+                                   gpointer user_data)
+{
+        const char *message = NULL;
+        int prio = LOG_INFO;
+
+        for (gsize i = 0; i < n; i++)
+                if (g_str_equal(fields[i].key, "MESSAGE"))
+                        message = fields[i].value;
+        if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+                prio = LOG_ERR;
+        else if (level & G_LOG_LEVEL_WARNING)
+                prio = LOG_WARNING;
+        else if (level & G_LOG_LEVEL_MESSAGE)
+                prio = LOG_NOTICE;
+        else if (level & G_LOG_LEVEL_DEBUG)
+                prio = LOG_DEBUG;
+        log_fields(prio, 0, NULL, "%s", message ? message : "");
+        return G_LOG_WRITER_HANDLED;
+}
+
+static gboolean on_signal(gpointer loop)
+{
+        g_main_loop_quit(loop);
+        return G_SOURCE_REMOVE;
+}
+
+static void usage(FILE *f)
+{
+        fprintf(f, "Usage: picamsync-webd [--listen ADDRESS:PORT]\n"
+                   "Serves on the sockets passed by systemd (named \"http\" and \"https\"), or on\n"
+                   "ADDRESS:PORT for a run by hand. Configured from the environment.\n");
+}
+
+/* 0 on success: the passed sockets, else --listen. */
+static int setup_listen(WebServer *server, const char *listen)
+{
+        g_autoptr(GError) error = NULL;
+        char **names = NULL;
+        int n, served = 0;
+
+        n = sd_listen_fds_with_names(1, &names);
+        if (n < 0) {
+                log_error_errno(n, "Failed to read the sockets passed by systemd: %m");
+                return -1;
+        }
+        for (int i = 0; i < n; i++) {
+                int fd = SD_LISTEN_FDS_START + i;
+                const char *name = names && names[i] ? names[i] : "unknown";
+
+                if (g_str_equal(name, "http")) {
+                        if (!web_server_listen_fd(server, fd, &error)) {
+                                log_error("Cannot serve on the passed http socket: %s",
+                                          error->message);
+                                g_strfreev(names);
+                                return -1;
+                        }
+                        served++;
+                } else if (g_str_equal(name, "https")) {
+                        log_warning("HTTPS is not served yet; the https socket is left idle.");
+                } else {
+                        log_warning("Ignoring a passed socket named \"%s\".", name);
+                        close(fd);
+                }
+        }
+        g_strfreev(names);
+        if (listen) {
+                if (!web_server_listen_address(server, listen, &error)) {
+                        log_error("Cannot listen on %s: %s", listen, error->message);
+                        return -1;
+                }
+                served++;
+        }
+        if (served == 0) {
+                log_error("No socket to serve on: start webd through its socket units, or pass "
+                          "--listen ADDRESS:PORT.");
+                return -1;
+        }
+        return 0;
+}
+
+int main(int argc, char *argv[])
+{
+        g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+        g_autoptr(GError) error = NULL;
+        SyncEngine *engine = NULL;
+        Sync1Bus *sync1 = NULL;
+        WebServer *server = NULL;
+        GSource *glue = NULL;
+        WebdConfig config = {};
+        const char *listen = NULL;
+        sd_event *event = NULL;
+        sd_bus *bus = NULL;
+        int r, status = EXIT_FAILURE;
+
+        if (log_open("webd") < 0)
+                return EXIT_FAILURE;
+        g_log_set_writer_func(log_writer, NULL, NULL);
+        for (int i = 1; i < argc; i++) {
+                if (g_str_equal(argv[i], "--listen") && i + 1 < argc)
+                        listen = argv[++i];
+                else if (g_str_has_prefix(argv[i], "--listen="))
+                        listen = argv[i] + strlen("--listen=");
+                else if (g_str_equal(argv[i], "--help")) {
+                        usage(stdout);
+                        return EXIT_SUCCESS;
+                } else {
+                        usage(stderr);
+                        return EXIT_FAILURE;
+                }
+        }
+        if (read_config(&config) < 0)
+                goto out;
+
+        r = sd_event_default(&event);
+        if (r >= 0)
+                r = sd_event_set_watchdog(event, true);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up the event loop: %m");
+                goto out;
+        }
+        glue = event_glue_attach(event, NULL, loop, &error);
+        if (!glue) {
+                log_error("Failed to attach the event loop: %s", error->message);
+                goto out;
+        }
+        r = sd_bus_open_system(&bus);
+        if (r >= 0)
+                r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                log_error_errno(r, "Failed to connect to the system bus: %m");
+                goto out;
+        }
+        engine = sync_engine_new(bus, &config.policy);
+        sync1 = sync1_bus_new(bus, engine, &r);
+        if (!sync1) {
+                log_error_errno(r, "Failed to publish " SYNC1_PATH ": %m");
+                goto out;
+        }
+        sync_engine_set_sync1(engine, sync1);
+        server = web_server_new(engine, (const char *const *)config.ap_interfaces, &error);
+        if (!server) {
+                log_error("Failed to set up the web server: %s", error->message);
+                goto out;
+        }
+        if (setup_listen(server, listen) < 0)
+                goto out;
+        r = sd_bus_request_name(bus, SYNC1_NAME, 0);
+        if (r < 0) {
+                log_error_errno(r, "Failed to take the bus name " SYNC1_NAME
+                                   " (is another webd running, or does the bus policy not allow "
+                                   "this user to own it?): %m");
+                goto out;
+        }
+
+        g_unix_signal_add(SIGTERM, on_signal, loop);
+        g_unix_signal_add(SIGINT, on_signal, loop);
+        {
+                g_autofree char *ifaces = g_strjoinv(",", config.ap_interfaces);
+                log_info("Ready: auto sync %s, access-point interfaces: %s.",
+                         config.policy.auto_sync ? "on" : "off", *ifaces ? ifaces : "none");
+        }
+        (void)sd_notify(0, "READY=1\nSTATUS=Serving the picamsync web UI");
+        g_main_loop_run(loop);
+        (void)sd_notify(0, "STOPPING=1");
+        status = event_glue_get_error(glue) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+out:
+        /* The engine first: it answers REST requests still waiting, and drops the WebSockets. */
+        if (engine)
+                sync_engine_set_sync1(engine, NULL);
+        sync_engine_free(engine);
+        sync1_bus_free(sync1);
+        web_server_free(server);
+        event_glue_detach(glue);
+        if (bus)
+                sd_bus_flush_close_unref(bus);
+        sd_event_unref(event);
+        g_strfreev(config.ap_interfaces);
+        return status;
+}

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One WebSocket connection (see ws-client.h). */
+#include "webd/ws-client.h"
+
+#include <inttypes.h>
+
+#include "daemons/log.h"
+#include "daemons/time-util.h"
+#include "webd/time-exchange.h"
+#include "webd/ws-protocol.h"
+
+/* A burst ends after TIME_EXCHANGE_MAX_ROUNDS rounds or once this long has passed. */
+#define BURST_MAX_USEC (1500 * USEC_PER_MSEC)
+/* libsoup drops the connection beyond this; between WS_MESSAGE_MAX_SIZE and this the client
+ * gets a too-large error and stays connected. */
+#define WS_HARD_MAX_SIZE ((guint64)1024 * 1024)
+
+struct WsClient {
+        SyncEngine *engine;
+        SoupWebsocketConnection *conn;
+        ClientClass cls;
+        uint64_t id;
+        gulong message_handler, closed_handler;
+
+        /* The running burst. */
+        gboolean checking;
+        gboolean manual;
+        unsigned check_seq;
+        unsigned round;
+        char *request_id;
+        int64_t t1_usec;
+        usec_t burst_start;
+        TimeExchange exchange;
+        char *zone;
+        guint timeout;
+};
+
+uint64_t ws_client_get_id(WsClient *c)
+{
+        return c->id;
+}
+
+ClientClass ws_client_get_class(WsClient *c)
+{
+        return c->cls;
+}
+
+void ws_client_send(WsClient *c, const char *text)
+{
+        if (soup_websocket_connection_get_state(c->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+                soup_websocket_connection_send_text(c->conn, text);
+}
+
+static void send_error(WsClient *c, const GError *error)
+{
+        g_autofree char *text = ws_build_error_from_gerror(error);
+
+        log_debug("Client %" PRIu64 ": %s", c->id, error->message);
+        ws_client_send(c, text);
+}
+
+static void burst_clear(WsClient *c)
+{
+        c->checking = FALSE;
+        g_clear_pointer(&c->request_id, g_free);
+        g_clear_pointer(&c->zone, g_free);
+        if (c->timeout) {
+                g_source_remove(c->timeout);
+                c->timeout = 0;
+        }
+}
+
+static void burst_finish(WsClient *c, gboolean timed_out)
+{
+        TimeExchangeResult res;
+        PolicyCheckResult r = {};
+        g_autofree char *zone = g_strdup(c->zone);
+        g_autofree char *err = NULL;
+
+        if (time_exchange_result(&c->exchange, &res) >= 0) {
+                r.ok = true;
+                r.offset_usec = res.offset_usec;
+                r.uncertainty_usec = res.uncertainty_usec;
+                r.zone = zone;
+                log_info("Client %" PRIu64 ": offset %+" PRIi64 " µs ± %" PRIu64
+                         " µs from %u rounds (naive %+" PRIi64 " µs).",
+                         c->id, res.offset_usec, res.uncertainty_usec, res.n_rounds,
+                         res.naive_offset_usec);
+        } else if (timed_out && c->exchange.n_rejected == 0) {
+                r.timeout = true;
+        } else {
+                err = g_strdup_printf("the device answered with times that cannot be right (%u "
+                                      "rounds rejected)",
+                                      c->exchange.n_rejected);
+                r.error = err;
+        }
+        burst_clear(c);
+        sync_engine_check_finished(c->engine, c->id, &r);
+}
+
+static gboolean on_round_timeout(gpointer userdata)
+{
+        WsClient *c = userdata;
+
+        c->timeout = 0;
+        log_debug("Client %" PRIu64 ": no answer to round %u in time.", c->id, c->round);
+        burst_finish(c, TRUE);
+        return G_SOURCE_REMOVE;
+}
+
+static void send_round(WsClient *c)
+{
+        const PolicyConfig *cfg = sync_engine_get_config(c->engine);
+        g_autofree char *text = NULL;
+
+        g_free(c->request_id);
+        c->request_id = g_strdup_printf("%" PRIu64 "-%u-%u", c->id, c->check_seq, ++c->round);
+        text = ws_build_time_sync_request(c->request_id, clock_realtime_usec());
+        if (c->timeout)
+                g_source_remove(c->timeout);
+        c->timeout = g_timeout_add(MAX(cfg->retry_delay_usec / 1000, 1), on_round_timeout, c);
+        /* t1 next to the write: libsoup writes the frame from within this call when the socket
+         * takes it. */
+        c->t1_usec = clock_realtime_usec();
+        soup_websocket_connection_send_text(c->conn, text);
+}
+
+void ws_client_start_check(WsClient *c, gboolean manual)
+{
+        if (soup_websocket_connection_get_state(c->conn) != SOUP_WEBSOCKET_STATE_OPEN) {
+                PolicyCheckResult r = {.ok = false, .error = "the connection is closing"};
+                sync_engine_check_finished(c->engine, c->id, &r);
+                return;
+        }
+        burst_clear(c);
+        c->checking = TRUE;
+        c->manual = manual;
+        c->check_seq++;
+        c->round = 0;
+        c->burst_start = clock_monotonic_usec();
+        time_exchange_init(&c->exchange);
+        send_round(c);
+}
+
+static void on_time_sync_response(WsClient *c, const WsTimeSyncResponse *resp, int64_t t4)
+{
+        TimeExchangeSample s;
+        int r;
+
+        if (!c->checking || !c->request_id || g_strcmp0(resp->request_id, c->request_id) != 0) {
+                log_debug("Client %" PRIu64 ": ignoring a time-sync-response for request %s.",
+                          c->id, resp->request_id ? resp->request_id : "(none)");
+                return;
+        }
+        s = (TimeExchangeSample){
+                .t1_usec = c->t1_usec,
+                .has_t2 = resp->has_client_receive_time,
+                .t2_ms = resp->client_receive_time_ms,
+                .t3_ms = resp->client_time_ms,
+                .t4_usec = t4,
+        };
+        r = time_exchange_add(&c->exchange, &s);
+        if (r < 0 && r != -ENOSPC)
+                log_debug("Client %" PRIu64 ": round %u rejected: %s", c->id, c->round,
+                          g_strerror(-r));
+        if (resp->timezone) {
+                g_free(c->zone);
+                c->zone = g_strdup(resp->timezone);
+        }
+        g_clear_pointer(&c->request_id, g_free);
+        if (time_exchange_full(&c->exchange) || c->round >= TIME_EXCHANGE_MAX_ROUNDS ||
+            clock_monotonic_usec() - c->burst_start > BURST_MAX_USEC)
+                burst_finish(c, FALSE);
+        else
+                send_round(c);
+}
+
+static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *message, gpointer userdata)
+{
+        /* t4 first: the arrival of the response, before any parsing. */
+        int64_t t4 = clock_realtime_usec();
+        WsClient *c = userdata;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(WsClientMessage) msg = NULL;
+        gsize size;
+        const char *data = g_bytes_get_data(message, &size);
+
+        if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+                g_set_error_literal(&error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_BAD_JSON,
+                                    "Binary messages are not accepted; send JSON text.");
+                send_error(c, error);
+                return;
+        }
+        if (!ws_message_check_size(size, &error)) {
+                send_error(c, error);
+                return;
+        }
+        msg = ws_client_message_parse(data, size, &error);
+        if (!msg) {
+                send_error(c, error);
+                return;
+        }
+        switch (msg->type) {
+        case WS_CLIENT_TIME_SYNC_RESPONSE:
+                on_time_sync_response(c, &msg->time_sync_response, t4);
+                break;
+        case WS_CLIENT_MANUAL_TIME_SYNC:
+                /* Rule 7: a burst with this client, then step or confirm. */
+                sync_engine_manual_burst(c->engine, c->id, msg->manual_time_sync.timezone);
+                break;
+        case WS_CLIENT_GET_TIME_SYNC_STATUS: {
+                g_autoptr(JsonNode) status = sync_engine_status(c->engine);
+                g_autofree char *text = ws_build_time_sync_status(status);
+                ws_client_send(c, text);
+                break;
+        }
+        case WS_CLIENT_LOCATION_RESPONSE:
+                sync_engine_location(c->engine, c->id, msg->location_response.error == NULL,
+                                     msg->location_response.error);
+                break;
+        case WS_CLIENT_INTERVALOMETER_OPENED:
+                sync_engine_intervalometer_opened(c->engine, c->id);
+                break;
+        }
+}
+
+void ws_client_free(WsClient *c)
+{
+        burst_clear(c);
+        g_signal_handler_disconnect(c->conn, c->message_handler);
+        g_signal_handler_disconnect(c->conn, c->closed_handler);
+        g_object_unref(c->conn);
+        g_free(c);
+}
+
+static void on_closed(SoupWebsocketConnection *conn, gpointer userdata)
+{
+        WsClient *c = userdata;
+
+        log_debug("Client %" PRIu64 " disconnected.", c->id);
+        if (c->checking) {
+                burst_clear(c);
+                /* The policy forgets the client's check with the client. */
+        }
+        sync_engine_client_remove(c->engine, c);
+        ws_client_free(c);
+}
+
+WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, ClientClass cls)
+{
+        WsClient *c = g_new0(WsClient, 1);
+        g_autoptr(JsonNode) status = NULL;
+        g_autoptr(JsonNode) entries = NULL;
+        g_autofree char *welcome = NULL, *log_text = NULL, *client_id = NULL;
+
+        c->engine = engine;
+        c->conn = g_object_ref(conn);
+        c->cls = cls;
+        soup_websocket_connection_set_max_incoming_payload_size(conn, WS_HARD_MAX_SIZE);
+        /* Pings keep NAT and phones' Wi-Fi from dropping an idle page. */
+        soup_websocket_connection_set_keepalive_interval(conn, 30);
+        c->id = sync_engine_client_add(engine, c, cls);
+        c->message_handler = g_signal_connect(conn, "message", G_CALLBACK(on_message), c);
+        c->closed_handler = g_signal_connect(conn, "closed", G_CALLBACK(on_closed), c);
+
+        client_id = g_strdup_printf("%" PRIu64, c->id);
+        status = sync_engine_status(engine);
+        welcome = ws_build_welcome(client_id, cls, sync_engine_auto_sync(engine), status);
+        ws_client_send(c, welcome);
+        entries = activity_log_to_json(sync_engine_get_log(engine), ACTIVITY_LOG_MAX);
+        log_text = ws_build_activity_log(entries, clock_realtime_usec());
+        ws_client_send(c, log_text);
+        log_info("Client %" PRIu64 " connected (%s).", c->id, client_class_to_string(cls));
+        /* Now the policy may check it (rule 1). */
+        sync_engine_client_zone(engine, c, NULL);
+        return c;
+}

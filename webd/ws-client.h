@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "webd/client-class.h"
+#include "webd/sync-engine.h"
+
+/* One WebSocket connection: welcome, the check bursts (t1/t4 taken next to the socket calls),
+ * requestId matching, the size limit, the client messages of web-api.md. The object frees itself
+ * when the connection closes. */
+
+WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, ClientClass cls);
+uint64_t ws_client_get_id(WsClient *c);
+ClientClass ws_client_get_class(WsClient *c);
+void ws_client_send(WsClient *c, const char *text);
+/* Starts a burst; the result goes to sync_engine_check_finished(). */
+void ws_client_start_check(WsClient *c, gboolean manual);
+/* Drops the connection at once without telling the engine (at shutdown). */
+void ws_client_free(WsClient *c);
