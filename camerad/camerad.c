@@ -10,6 +10,7 @@
 #include "camerad/discovery.h"
 #include "daemons/config.h"
 #include "daemons/event-glue.h"
+#include "daemons/log-glib.h"
 #include "daemons/log.h"
 
 typedef struct {
@@ -49,28 +50,6 @@ static int read_config(CameradConfig *c)
         return 0;
 }
 
-/* GLib's own messages go through the project's logging, so they reach the journal too. */
-static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
-                                   gpointer user_data)
-{
-        const char *message = NULL;
-        int prio = LOG_INFO;
-
-        for (gsize i = 0; i < n; i++)
-                if (g_str_equal(fields[i].key, "MESSAGE"))
-                        message = fields[i].value;
-        if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
-                prio = LOG_ERR;
-        else if (level & G_LOG_LEVEL_WARNING)
-                prio = LOG_WARNING;
-        else if (level & G_LOG_LEVEL_MESSAGE)
-                prio = LOG_NOTICE;
-        else if (level & G_LOG_LEVEL_DEBUG)
-                prio = LOG_DEBUG;
-        log_fields(prio, 0, NULL, "%s", message ? message : "");
-        return G_LOG_WRITER_HANDLED;
-}
-
 static gboolean on_retry_configured(gpointer manager)
 {
         camera_manager_retry_configured(manager);
@@ -97,7 +76,7 @@ int main(int argc, char *argv[])
 
         if (log_open("camerad") < 0)
                 return EXIT_FAILURE;
-        g_log_set_writer_func(log_writer, NULL, NULL);
+        log_glib_install();
         if (argc > 1) {
                 fprintf(stderr, "picamsync-camerad takes no arguments; it is configured from its "
                                 "environment (see docs/org.picamsync.Camera1.md).\n");

@@ -11,6 +11,7 @@
 
 #include "daemons/config.h"
 #include "daemons/event-glue.h"
+#include "daemons/log-glib.h"
 #include "daemons/log.h"
 #include "webd/client-class.h"
 #include "webd/policy.h"
@@ -52,27 +53,6 @@ static int read_config(WebdConfig *c)
                 return -1;
         }
         return 0;
-}
-
-static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
-                                   gpointer user_data)
-{
-        const char *message = NULL;
-        int prio = LOG_INFO;
-
-        for (gsize i = 0; i < n; i++)
-                if (g_str_equal(fields[i].key, "MESSAGE"))
-                        message = fields[i].value;
-        if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
-                prio = LOG_ERR;
-        else if (level & G_LOG_LEVEL_WARNING)
-                prio = LOG_WARNING;
-        else if (level & G_LOG_LEVEL_MESSAGE)
-                prio = LOG_NOTICE;
-        else if (level & G_LOG_LEVEL_DEBUG)
-                prio = LOG_DEBUG;
-        log_fields(prio, 0, NULL, "%s", message ? message : "");
-        return G_LOG_WRITER_HANDLED;
 }
 
 static gboolean on_signal(gpointer loop)
@@ -151,7 +131,7 @@ int main(int argc, char *argv[])
 
         if (log_open("webd") < 0)
                 return EXIT_FAILURE;
-        g_log_set_writer_func(log_writer, NULL, NULL);
+        log_glib_install();
         for (int i = 1; i < argc; i++) {
                 if (g_str_equal(argv[i], "--listen") && i + 1 < argc)
                         listen = argv[++i];
