@@ -243,7 +243,9 @@ def test_pi_step_is_not_camera_drift(make_testbed):
         cams.call(path, "MeasureOffset")
     drift = cams.prop(path, "DriftPPM")
     assert not math.isnan(drift)
-    assert abs(drift) < 100, drift  # a 3 h step would look like ~10^9 ppm
+    # Seconds of millisecond-level samples give a noisy slope, but a 3 h step left in would
+    # look like ~10^9 ppm.
+    assert abs(drift) < 5000, drift
 
 
 def test_remove_camera(make_testbed):
