@@ -509,11 +509,17 @@ static gboolean measure_send(gpointer data)
         return G_SOURCE_REMOVE;
 }
 
+/* The smallest round trip seen: the best guess of what the next request costs. */
+static int64_t camera_expected_rtt(Camera *self)
+{
+        return self->min_rtt_usec > 0 ? self->min_rtt_usec : 50 * (int64_t)USEC_PER_MSEC;
+}
+
 static void measure_next(GTask *task)
 {
         Camera *self = g_task_get_source_object(task);
         Op *op = g_task_get_task_data(task);
-        int64_t rtt = self->min_rtt_usec > 0 ? self->min_rtt_usec : 50 * (int64_t)USEC_PER_MSEC;
+        int64_t rtt = camera_expected_rtt(self);
 
         if (op->est.n_samples == 0) {
                 measure_send(task);
@@ -651,7 +657,7 @@ static void set_after_measure(GTask *task)
         op->setting = FALSE;
         /* The camera takes the PUT's second the moment it processes it: aim for just after the
          * second begins on the Pi, half a round trip ahead. */
-        one_way = (self->min_rtt_usec > 0 ? self->min_rtt_usec : 50 * (int64_t)USEC_PER_MSEC) / 2;
+        one_way = camera_expected_rtt(self) / 2;
         send_at = ccapi_set_plan(clock_realtime_usec(), one_way, SET_MARGIN_USEC,
                                  &op->set_second_usec);
         run_at_realtime(send_at, set_send, task);

@@ -164,3 +164,42 @@ void event_glue_detach(GSource *source)
         g_source_destroy(source);
         g_source_unref(source);
 }
+
+int event_glue_open_system_bus(GMainLoop *loop, sd_event **ret_event, GSource **ret_glue,
+                               sd_bus **ret_bus)
+{
+        g_autoptr(GError) error = NULL;
+        sd_event *event = NULL;
+        GSource *glue = NULL;
+        sd_bus *bus = NULL;
+        int r;
+
+        r = sd_event_default(&event);
+        if (r >= 0)
+                r = sd_event_set_watchdog(event, 1);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up the event loop: %m");
+                goto fail;
+        }
+        glue = event_glue_attach(event, NULL, loop, &error);
+        if (!glue) {
+                r = log_error_errno(EINVAL, "Failed to attach the event loop: %s", error->message);
+                goto fail;
+        }
+        r = sd_bus_open_system(&bus);
+        if (r >= 0)
+                r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                log_error_errno(r, "Failed to connect to the system bus: %m");
+                goto fail;
+        }
+        *ret_event = event;
+        *ret_glue = glue;
+        *ret_bus = bus;
+        return 0;
+fail:
+        sd_bus_unref(bus);
+        event_glue_detach(glue);
+        sd_event_unref(event);
+        return r;
+}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 /* Runs an sd-event loop (and so every sd-bus connection attached to it) inside a GLib main
@@ -34,3 +35,9 @@ void event_glue_detach(GSource *source);
  * g_autoptr(GSource) only drops the reference and leaves the source attached. */
 typedef GSource EventGlueSource;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EventGlueSource, event_glue_detach)
+
+/* The start of every GLib daemon of the suite: the default sd-event loop with its watchdog,
+ * glued into the default GLib context (quitting loop when it exits), and the system bus on it.
+ * Logs what failed and returns -errno; on success the caller owns all three. */
+int event_glue_open_system_bus(GMainLoop *loop, sd_event **ret_event, GSource **ret_glue,
+                               sd_bus **ret_bus);

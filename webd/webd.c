@@ -148,25 +148,8 @@ int main(int argc, char *argv[])
         if (read_config(&config) < 0)
                 goto out;
 
-        r = sd_event_default(&event);
-        if (r >= 0)
-                r = sd_event_set_watchdog(event, true);
-        if (r < 0) {
-                log_error_errno(r, "Failed to set up the event loop: %m");
+        if (event_glue_open_system_bus(loop, &event, &glue, &bus) < 0)
                 goto out;
-        }
-        glue = event_glue_attach(event, NULL, loop, &error);
-        if (!glue) {
-                log_error("Failed to attach the event loop: %s", error->message);
-                goto out;
-        }
-        r = sd_bus_open_system(&bus);
-        if (r >= 0)
-                r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
-        if (r < 0) {
-                log_error_errno(r, "Failed to connect to the system bus: %m");
-                goto out;
-        }
         engine = sync_engine_new(bus, &config.policy);
         sync1 = sync1_bus_new(bus, engine, &r);
         if (!sync1) {
