@@ -274,9 +274,13 @@ static int method_remove_camera(sd_bus_message *msg, void *userdata, sd_bus_erro
         if (r < 0)
                 return r;
         camera = manager_find_by_path(m, path);
-        if (!camera)
-                return sd_bus_error_setf(error, "org.picamsync.Error.NoCamera",
-                                         "There is no camera %s; see the Cameras property.", path);
+        if (!camera) {
+                g_autoptr(GError) e = g_error_new(CAMERA_ERROR, CAMERA_ERROR_NO_CAMERA,
+                                                  "There is no camera %s; see the Cameras "
+                                                  "property.",
+                                                  path);
+                return sd_bus_error_set(error, camera_error_to_dbus_name(e), e->message);
+        }
         g_message("Forgetting camera %s (%s).", camera_get_model(camera), camera_get_url(camera));
         for (guint i = m->configured->len; i > 0; i--)
                 if (g_str_equal(g_ptr_array_index(m->configured, i - 1), camera_get_url(camera)))
