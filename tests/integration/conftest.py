@@ -60,12 +60,10 @@ def make_testbed(builddir):
     beds = []
 
     def make(start=True, **kwargs):
-        """start=True: clockd only; "camera": clockd, a camera simulator and camerad."""
+        """start=True starts clockd; the rest (simulators, camerad, webd) the test starts."""
         bed = harness.Testbed(builddir, **kwargs)
         beds.append(bed)
-        if start == "camera":
-            bed.start(camera=True)
-        elif start:
+        if start:
             bed.start_clockd()
         return bed
 
