@@ -17,8 +17,9 @@
 
 static const char description[] =
         "A Canon CCAPI camera simulator (HTTP/HTTPS + JSON, SSDP discovery) with its own clock:\n"
-        "camera time = host CLOCK_REALTIME + offset, the offset running at --drift-ppm. It never\n"
-        "sets the host's clock.\n"
+        "camera time = host time + offset, the offset running at --drift-ppm. Host time is the\n"
+        "wall clock at start carried on by CLOCK_BOOTTIME, so a step of the host clock does not\n"
+        "move the camera. It never sets the host's clock.\n"
         "\n"
         "Endpoints (base /ccapi):\n"
         "  GET  /ccapi                                  API listing (--listing)\n"

@@ -48,9 +48,19 @@ int sim_listing_from_string(const char *s)
         return -1;
 }
 
+/* The host's wall clock as it was at the first call, carried on by CLOCK_BOOTTIME: a step of the
+ * host clock (a virtual machine resumed and corrected, say) moves neither the simulated camera nor
+ * the fake Pi clock of the test bed, which counts from the same base. */
 int64_t sim_now(void)
 {
-        return clock_realtime_usec();
+        static int64_t anchor;
+        static gsize anchored;
+
+        if (g_once_init_enter(&anchored)) {
+                anchor = clock_realtime_usec() - (int64_t)clock_boottime_usec();
+                g_once_init_leave(&anchored, 1);
+        }
+        return (int64_t)clock_boottime_usec() + anchor;
 }
 
 void sim_identity_init(Sim *sim)

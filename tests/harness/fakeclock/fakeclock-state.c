@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fakeclock-state.h"
@@ -16,6 +18,15 @@ static void set_err(char *err, size_t errsz, const char *what, int errnum)
         char buf[128];
 
         snprintf(err, errsz, "%s: %s", what, strerror_r(errnum, buf, sizeof(buf)));
+}
+
+/* The kernel's clock, past any preloaded library. */
+static int64_t raw_ns(clockid_t clk)
+{
+        struct timespec ts;
+
+        syscall(SYS_clock_gettime, clk, &ts);
+        return (int64_t)ts.tv_sec * FAKECLOCK_NSEC_PER_SEC + ts.tv_nsec;
 }
 
 static bool state_valid(const struct fakeclock_state *s, char *err, size_t errsz)
@@ -143,6 +154,7 @@ static void state_write(struct fakeclock_state *s, const struct fakeclock_change
                 .offset_at_base_ns = s->offset_at_base_ns,
                 .host_base_ns = s->host_base_ns,
                 .rate_ppt = s->rate_ppt,
+                .wall_anchor_ns = s->wall_anchor_ns,
                 .flags = s->flags,
         };
         int64_t offset = fakeclock_offset_at(&cur, host_ns);
@@ -151,7 +163,7 @@ static void state_write(struct fakeclock_state *s, const struct fakeclock_change
         uint32_t seq = s->seq;
 
         if (c->what & FAKECLOCK_CHANGE_SET_OFFSET)
-                offset = c->offset_ns;
+                offset = c->offset_ns + cur.wall_anchor_ns;
         if (c->what & FAKECLOCK_CHANGE_SET_TIME)
                 offset = c->time_ns - host_ns;
         if (c->what & FAKECLOCK_CHANGE_ADD_OFFSET)
@@ -209,6 +221,7 @@ static int state_init_fresh(struct fakeclock_state *s, const struct fakeclock_ch
                 set_err(err, errsz, "cannot initialise the writer lock", r);
                 return -r;
         }
+        s->wall_anchor_ns = raw_ns(CLOCK_REALTIME) - raw_ns(CLOCK_BOOTTIME);
         state_write(s, initial, host_now());
         /* Publish the magic last: a state with a valid magic is always complete. */
         __atomic_store_n(&s->magic, FAKECLOCK_MAGIC, __ATOMIC_RELEASE);

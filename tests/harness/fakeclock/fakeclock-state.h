@@ -3,8 +3,14 @@
  * The fake Pi clock's shared state: one small file per simulated Pi, mapped MAP_SHARED by
  * libfakeclock.so in every process of that Pi and by the fakeclock tool.
  *
- *   Pi time = host CLOCK_REALTIME + offset(host)
+ *   Pi time = host + offset(host)
  *   offset(host) = offset_at_base_ns + (host - host_base_ns) * rate_ppt / 1e12
+ *
+ * where host is the host's CLOCK_BOOTTIME, never its CLOCK_REALTIME: when the host's own wall
+ * clock is stepped (a virtual machine resumed and corrected, say), the simulated Pi must not
+ * move with it, or the Pi's daemons would see a step nobody made. The camera simulator counts
+ * from the same base. Offsets that users give and read are Pi − host wall clock, taken as
+ * CLOCK_BOOTTIME + wall_anchor_ns (the two clocks' difference when the state was made).
  *
  * Readers use the seqlock (lock-free, no syscalls, safe in signal handlers); writers take the
  * process-shared robust mutex, so concurrent steps from several processes all count and a writer
@@ -19,7 +25,7 @@
 #include <stdint.h>
 
 #define FAKECLOCK_MAGIC      UINT64_C(0x4b434f4c43454b46) /* "FKECLOCK" in little-endian bytes */
-#define FAKECLOCK_VERSION    1u
+#define FAKECLOCK_VERSION    2u /* 1 counted from CLOCK_REALTIME */
 #define FAKECLOCK_STATE_SIZE 256
 
 #define FAKECLOCK_NSEC_PER_SEC INT64_C(1000000000)
@@ -31,7 +37,8 @@
 
 /* Layout (all little-endian on the machines we run on, offsets in bytes):
  *   0 magic, 8 version, 12 size, 16 seq, 20 flags, 24 offset_at_base_ns, 32 host_base_ns,
- *   40 rate_ppt, 48 writes, 64 writer mutex (64 bytes reserved), 128..255 reserved (zero). */
+ *   40 rate_ppt, 48 writes, 56 wall_anchor_ns, 64 writer mutex (64 bytes reserved),
+ *   128..255 reserved (zero). */
 struct fakeclock_state {
         uint64_t magic;
         uint32_t version;
@@ -39,10 +46,10 @@ struct fakeclock_state {
         uint32_t seq;   /* seqlock sequence: odd while a writer updates the fields below */
         uint32_t flags; /* FAKECLOCK_FLAG_* */
         int64_t offset_at_base_ns; /* Pi − host at host_base_ns */
-        int64_t host_base_ns;      /* host CLOCK_REALTIME of the last re-base */
+        int64_t host_base_ns;      /* host CLOCK_BOOTTIME of the last re-base */
         int64_t rate_ppt;          /* speed of the offset, parts per 1e12 (ppm × 1e6) */
         uint64_t writes;           /* completed updates, for debugging */
-        uint8_t reserved0[8];
+        int64_t wall_anchor_ns;    /* host CLOCK_REALTIME − CLOCK_BOOTTIME at creation */
         union {
                 pthread_mutex_t mutex; /* PTHREAD_PROCESS_SHARED, PTHREAD_MUTEX_ROBUST */
                 uint8_t pad[64];
@@ -52,6 +59,7 @@ struct fakeclock_state {
 
 _Static_assert(sizeof(struct fakeclock_state) == FAKECLOCK_STATE_SIZE, "state layout changed");
 _Static_assert(offsetof(struct fakeclock_state, seq) == 16, "state layout changed");
+_Static_assert(offsetof(struct fakeclock_state, wall_anchor_ns) == 56, "state layout changed");
 _Static_assert(offsetof(struct fakeclock_state, writer) == 64, "state layout changed");
 
 /* A consistent copy of the fields a reader needs. */
@@ -59,6 +67,7 @@ struct fakeclock_snapshot {
         int64_t offset_at_base_ns;
         int64_t host_base_ns;
         int64_t rate_ppt;
+        int64_t wall_anchor_ns;
         uint32_t flags;
 };
 
@@ -86,6 +95,7 @@ static inline void fakeclock_state_read(const struct fakeclock_state *s,
                 out->offset_at_base_ns = __atomic_load_n(&s->offset_at_base_ns, __ATOMIC_RELAXED);
                 out->host_base_ns = __atomic_load_n(&s->host_base_ns, __ATOMIC_RELAXED);
                 out->rate_ppt = __atomic_load_n(&s->rate_ppt, __ATOMIC_RELAXED);
+                out->wall_anchor_ns = __atomic_load_n(&s->wall_anchor_ns, __ATOMIC_RELAXED);
                 out->flags = __atomic_load_n(&s->flags, __ATOMIC_RELAXED);
                 __atomic_thread_fence(__ATOMIC_ACQUIRE);
                 seq2 = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
@@ -94,7 +104,8 @@ static inline void fakeclock_state_read(const struct fakeclock_state *s,
         }
 }
 
-/* The offset formula; the one definition used by the library, the tool and the test. */
+/* The offset formula, Pi − host CLOCK_BOOTTIME; the one definition used by the library, the tool
+ * and the test. */
 static inline int64_t fakeclock_offset_at(const struct fakeclock_snapshot *snap, int64_t host_ns)
 {
         __int128 drift = (__int128)(host_ns - snap->host_base_ns) * snap->rate_ppt;
@@ -102,9 +113,16 @@ static inline int64_t fakeclock_offset_at(const struct fakeclock_snapshot *snap,
         return snap->offset_at_base_ns + (int64_t)(drift / (FAKECLOCK_PPT_PER_PPM * 1000000));
 }
 
+/* The same as users see it: Pi − host wall clock (as it was when the state was made). */
+static inline int64_t fakeclock_wall_offset_at(const struct fakeclock_snapshot *snap,
+                                               int64_t host_ns)
+{
+        return fakeclock_offset_at(snap, host_ns) - snap->wall_anchor_ns;
+}
+
 /* What one update changes; every update re-bases at the host time read under the lock. */
 enum {
-        FAKECLOCK_CHANGE_SET_OFFSET = 1 << 0, /* offset := offset_ns */
+        FAKECLOCK_CHANGE_SET_OFFSET = 1 << 0, /* wall offset := offset_ns */
         FAKECLOCK_CHANGE_ADD_OFFSET = 1 << 1, /* offset += delta_ns (atomic step) */
         FAKECLOCK_CHANGE_SET_TIME = 1 << 2,   /* offset := time_ns − host now */
         FAKECLOCK_CHANGE_SET_RATE = 1 << 3,   /* rate := rate_ppt */

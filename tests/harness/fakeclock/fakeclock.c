@@ -25,6 +25,8 @@ static const char usage[] =
         "  fakeclock --help\n"
         "\n"
         "The fake Pi clock (libfakeclock.so, FAKECLOCK_STATE=STATE) reads host time + offset.\n"
+        "It counts from the host's CLOCK_BOOTTIME, so a step of the host's wall clock after\n"
+        "init does not move it.\n"
         "  init  create or reset STATE (defaults: offset 0, rate 0 ppm, NTP not synchronized)\n"
         "  get   print the current offset (Pi - host) in nanoseconds\n"
         "  set   change any of the values; the offset keeps running from where it is\n"
@@ -34,13 +36,19 @@ static const char usage[] =
         "  --ppm P           rate at which the offset grows, in ppm (e.g. -12.5), |P| <= 1000000\n"
         "  --ntp-synced 0|1  what adjtimex() reports as NTP synchronization\n";
 
-/* Host time straight from the kernel, in case this tool itself runs under LD_PRELOAD. */
-static int64_t host_now(void)
+/* The kernel's clocks, straight from the kernel in case this tool itself runs under LD_PRELOAD. */
+static int64_t raw_now(clockid_t clk)
 {
         struct timespec ts;
 
-        syscall(SYS_clock_gettime, CLOCK_REALTIME, &ts);
+        syscall(SYS_clock_gettime, clk, &ts);
         return (int64_t)ts.tv_sec * FAKECLOCK_NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* The host time the fake clock counts from (see fakeclock-state.h). */
+static int64_t host_now(void)
+{
+        return raw_now(CLOCK_BOOTTIME);
 }
 
 /* One line on stderr naming the problem; returns the usage exit code. */
@@ -141,7 +149,7 @@ static int64_t current_offset(const struct fakeclock_state *s, int64_t host_ns)
         struct fakeclock_snapshot snap;
 
         fakeclock_state_read(s, &snap);
-        return fakeclock_offset_at(&snap, host_ns);
+        return fakeclock_wall_offset_at(&snap, host_ns);
 }
 
 static void format_time(int64_t ns, char *buf, size_t size)
@@ -166,13 +174,13 @@ static void format_time(int64_t ns, char *buf, size_t size)
 static int cmd_show(const struct fakeclock_state *s)
 {
         struct fakeclock_snapshot snap;
-        int64_t host = host_now(), offset;
+        int64_t host = host_now(), wall = raw_now(CLOCK_REALTIME), offset;
         char pi[64], hostbuf[64];
 
         fakeclock_state_read(s, &snap);
-        offset = fakeclock_offset_at(&snap, host);
-        format_time(host + offset, pi, sizeof(pi));
-        format_time(host, hostbuf, sizeof(hostbuf));
+        offset = fakeclock_wall_offset_at(&snap, host);
+        format_time(host + fakeclock_offset_at(&snap, host), pi, sizeof(pi));
+        format_time(wall, hostbuf, sizeof(hostbuf));
         printf("offset:     %" PRId64 " ns (%.3f ms)\n", offset, (double)offset / 1e6);
         printf("rate:       %.6f ppm\n", (double)snap.rate_ppt / (double)FAKECLOCK_PPT_PER_PPM);
         printf("ntp-synced: %s\n", (snap.flags & FAKECLOCK_FLAG_NTP_SYNCED) ? "yes" : "no");

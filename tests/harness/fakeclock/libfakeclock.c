@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libfakeclock.so: the fake Pi clock, loaded with LD_PRELOAD. CLOCK_REALTIME and its family read
- * host time + the offset kept in the state file named by FAKECLOCK_STATE; setting that clock
+ * the host's CLOCK_BOOTTIME + the offset kept in the state file named by FAKECLOCK_STATE (so a
+ * step of the host's wall clock does not move the Pi); setting that clock
  * (clock_settime, settimeofday, ADJ_SETOFFSET, ADJ_FREQUENCY) changes the shared offset instead of
  * the host clock. Everything else goes to the real functions, so a call this library does not
  * emulate fails with EPERM in a process without CAP_SYS_TIME.
@@ -201,11 +202,12 @@ static struct timespec ns_to_ts(int64_t ns)
         return (struct timespec){.tv_sec = (time_t)sec, .tv_nsec = (long)nsec};
 }
 
+/* The host time the fake clock counts from (see fakeclock-state.h). */
 static int64_t host_now(void)
 {
         struct timespec ts;
 
-        real.clock_gettime(CLOCK_REALTIME, &ts);
+        real.clock_gettime(CLOCK_BOOTTIME, &ts);
         return ts_to_ns(&ts);
 }
 
@@ -215,26 +217,32 @@ static bool is_realtime_family(clockid_t clk)
                clk == CLOCK_REALTIME_ALARM || clk == CLOCK_TAI;
 }
 
+/* How far a realtime-family clock reads from CLOCK_REALTIME at this moment: 0 for CLOCK_REALTIME
+ * itself, TAI − UTC for CLOCK_TAI, up to a tick for a coarse clock. Returns 0 or −1 with errno from
+ * the real call, so the fake clock fails where the kernel's does (CLOCK_REALTIME_ALARM without an
+ * RTC, say). */
+static int clock_minus_realtime(clockid_t clk, int64_t *ret)
+{
+        struct timespec t, rt;
+
+        *ret = 0;
+        if (clk == CLOCK_REALTIME)
+                return 0;
+        if (real.clock_gettime(clk, &t) < 0 || real.clock_gettime(CLOCK_REALTIME, &rt) < 0)
+                return -1;
+        *ret = ts_to_ns(&t) - ts_to_ns(&rt);
+        return 0;
+}
+
 /* Fake time of a realtime-family clock; returns 0 or −1 with errno from the real call. */
 static int fake_gettime(struct fakeclock_state *s, clockid_t clk, struct timespec *ts)
 {
         struct fakeclock_snapshot snap;
-        struct timespec host, rt;
-        int64_t host_ns, extra = 0;
+        int64_t host_ns, extra;
 
-        if (real.clock_gettime(clk, &host) < 0)
+        if (clock_minus_realtime(clk, &extra) < 0)
                 return -1;
-        host_ns = ts_to_ns(&host);
-        if (clk == CLOCK_TAI) {
-                /* TAI = fake UTC + the real TAI − UTC, a whole number of seconds; the offset is
-                 * a function of host UTC, not of host TAI. */
-                if (real.clock_gettime(CLOCK_REALTIME, &rt) < 0)
-                        return -1;
-                extra = host_ns - ts_to_ns(&rt);
-                extra = (extra + (extra >= 0 ? 1 : -1) * FAKECLOCK_NSEC_PER_SEC / 2) /
-                        FAKECLOCK_NSEC_PER_SEC * FAKECLOCK_NSEC_PER_SEC;
-                host_ns = ts_to_ns(&rt);
-        }
+        host_ns = host_now();
         fakeclock_state_read(s, &snap);
         *ts = ns_to_ts(host_ns + fakeclock_offset_at(&snap, host_ns) + extra);
         return 0;
@@ -354,9 +362,7 @@ static int fake_adjtime_read(struct fakeclock_state *s, struct timex *tx)
 
         if (sys_adjtimex(&rtx) < 0)
                 return -1;
-        if (real.clock_gettime(CLOCK_REALTIME, &now) < 0)
-                return -1;
-        host_ns = ts_to_ns(&now);
+        host_ns = host_now();
         fakeclock_state_read(s, &snap);
         now = ns_to_ts(host_ns + fakeclock_offset_at(&snap, host_ns));
 
@@ -458,21 +464,26 @@ EXPORT int ntp_adjtime(struct timex *tx)
         return r == -2 ? real.ntp_adjtime(tx) : r;
 }
 
-/* An absolute sleep on a realtime-family clock has a fake deadline: move it to host time with the
- * offset at the start of the sleep (a rate or step during the sleep is not followed). */
+/* An absolute sleep on a realtime-family clock has a fake deadline: move it to the host's
+ * CLOCK_BOOTTIME with the offset at the start of the sleep (a rate or step during the sleep is not
+ * followed). */
 EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
                            struct timespec *rem)
 {
         struct fakeclock_state *s = get_state();
         struct fakeclock_snapshot snap;
         struct timespec host_req;
+        int64_t host_ns, extra;
 
         if (!s || !(flags & TIMER_ABSTIME) || !is_realtime_family(clk) || !req ||
             req->tv_nsec < 0 || req->tv_nsec >= FAKECLOCK_NSEC_PER_SEC)
                 return real.clock_nanosleep(clk, flags, req, rem);
+        if (clock_minus_realtime(clk, &extra) < 0)
+                return errno;
+        host_ns = host_now();
         fakeclock_state_read(s, &snap);
-        host_req = ns_to_ts(ts_to_ns(req) - fakeclock_offset_at(&snap, host_now()));
+        host_req = ns_to_ts(ts_to_ns(req) - extra - fakeclock_offset_at(&snap, host_ns));
         if (host_req.tv_sec < 0)
                 host_req = (struct timespec){0};
-        return real.clock_nanosleep(clk, flags, &host_req, rem);
+        return real.clock_nanosleep(CLOCK_BOOTTIME, flags, &host_req, rem);
 }
