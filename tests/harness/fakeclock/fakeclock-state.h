@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define FAKECLOCK_MAGIC      UINT64_C(0x4b434f4c43454b46) /* "FKECLOCK" in little-endian bytes */
-#define FAKECLOCK_VERSION    2u /* 1 counted from CLOCK_REALTIME */
+#define FAKECLOCK_VERSION    2u                           /* 1 counted from CLOCK_REALTIME */
 #define FAKECLOCK_STATE_SIZE 256
 
 #define FAKECLOCK_NSEC_PER_SEC INT64_C(1000000000)
