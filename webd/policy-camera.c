@@ -78,6 +78,11 @@ void policy_camera_measured(Policy *p, usec_t now, const PolicyCameraMeasurement
         if (!m->ok) {
                 const char *reason = m->error && *m->error ? m->error : "no reason given";
 
+                /* The pages show the camera line from camera-sync: say it failed there too. */
+                a = policy_push(p, POLICY_ACTION_SEND_EVENT);
+                a->event = POLICY_EVENT_CAMERA_SYNC;
+                a->success = false;
+                a->error = g_strdup(reason);
                 policy_push_failure(p, "camera", reason,
                                     "%s could not be measured: %s. Is it switched on and "
                                     "connected?",
@@ -156,6 +161,7 @@ void policy_camera_set_finished(Policy *p, usec_t now, const PolicyCameraSetResu
         a->event = POLICY_EVENT_CAMERA_SYNC;
         a->success = r->ok;
         a->offset_usec = r->ok ? r->offset_before_usec : p->job->offset_usec;
+        a->details = POLICY_DETAIL_OFFSET; /* measured before the set */
         if (r->ok) {
                 g_autofree char *after = policy_format_offset(r->offset_after_usec);
 

@@ -23,7 +23,8 @@ typedef struct PolicyConfig {
         usec_t threshold_usec;   /* TIME_SYNC_THRESHOLD: step when |offset| is strictly above */
         usec_t interval_usec;    /* TIME_SYNC_INTERVAL: periodic re-check of an AP client */
         usec_t retry_delay_usec; /* TIME_SYNC_RETRY_DELAY: client response timeout per round */
-        usec_t no_client_notice_usec; /* log once after this long without an AP client */
+        usec_t no_client_notice_usec; /* TIME_SYNC_NO_CLIENT_NOTICE: log once after this long
+                                         without an AP client */
         bool auto_sync;               /* PICAMSYNC_AUTO_SYNC */
 } PolicyConfig;
 
@@ -110,7 +111,7 @@ typedef struct PolicyAction {
 
         PolicyLogType log_type; /* LOG */
         PolicyLogLevel level;   /* LOG */
-        unsigned details;       /* LOG: PolicyDetail flags */
+        unsigned details;       /* LOG: PolicyDetail flags; camera-sync: OFFSET when known */
         char *message;          /* LOG, WARN */
 } PolicyAction;
 

@@ -72,6 +72,8 @@ struct SyncEngine {
         uint64_t last_client_sync_usec;
         uint64_t last_camera_sync_usec;
         sd_bus_slot *slot_clock_props, *slot_clock_owner, *slot_cam_props, *slot_cam_owner;
+        GSList *camera_requests; /* CameraRequest*: REST calls to camerad still running */
+        char *uncovered_warning; /* a warning log entry not yet shown as a warning */
 };
 
 static void engine_run(SyncEngine *e);
@@ -442,6 +444,7 @@ static int on_measure_done(sd_bus_message *m, void *userdata, sd_bus_error *ret_
                 pi_camera_format(e, &r.pi_utc_offset_minutes, &r.pi_dst);
                 e->camera.offset_usec = off;
                 e->camera.uncertainty_usec = unc;
+                e->camera.last_measured_usec = (uint64_t)clock_realtime_usec();
                 e->last_camera_sync_usec = (uint64_t)clock_realtime_usec();
                 if (e->sync1)
                         sync1_bus_properties_changed(e->sync1, "LastCameraSyncUSec", NULL);
@@ -449,6 +452,19 @@ static int on_measure_done(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         policy_camera_measured(e->policy, now_mono(), &r);
         engine_run(e);
         return 0;
+}
+
+/* camerad measured again after the set: show that offset now, not when its PropertiesChanged has
+ * gone round (the camera-sync event and the REST answer go out before that). */
+static void camera_was_set(SyncEngine *e, int64_t offset_after_usec, int64_t pi_realtime_usec)
+{
+        e->camera.offset_usec = offset_after_usec;
+        e->camera.last_measured_usec = (uint64_t)pi_realtime_usec;
+        e->camera.last_sync_usec = (uint64_t)pi_realtime_usec;
+        e->last_camera_sync_usec = (uint64_t)pi_realtime_usec;
+        if (e->sync1)
+                sync1_bus_properties_changed(e->sync1, "LastCameraSyncUSec", NULL);
+        status_changed(e);
 }
 
 static int on_camera_set_done(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -465,9 +481,7 @@ static int on_camera_set_done(sd_bus_message *m, void *userdata, sd_bus_error *r
                 r.ok = true;
                 r.offset_before_usec = before;
                 r.offset_after_usec = after;
-                e->last_camera_sync_usec = (uint64_t)r.pi_realtime_usec;
-                if (e->sync1)
-                        sync1_bus_properties_changed(e->sync1, "LastCameraSyncUSec", NULL);
+                camera_was_set(e, after, r.pi_realtime_usec);
         }
         policy_camera_set_finished(e->policy, now_mono(), &r);
         engine_run(e);
@@ -499,14 +513,27 @@ static JsonNode *event_data(SyncEngine *e, const PolicyAction *a)
         case POLICY_EVENT_CAMERA_SYNC:
                 json_builder_set_member_name(b, "success");
                 json_builder_add_boolean_value(b, a->success);
+                /* A failed sync has no times, and no offset unless it was measured. */
                 json_builder_set_member_name(b, "previousTime");
-                ws_builder_add_iso8601(b, a->previous_time_usec);
+                if (a->success)
+                        ws_builder_add_iso8601(b, a->previous_time_usec);
+                else
+                        json_builder_add_null_value(b);
                 json_builder_set_member_name(b, "newTime");
-                ws_builder_add_iso8601(b, a->new_time_usec);
+                if (a->success)
+                        ws_builder_add_iso8601(b, a->new_time_usec);
+                else
+                        json_builder_add_null_value(b);
                 json_builder_set_member_name(b, "offset");
-                ws_builder_add_ms(b, a->offset_usec);
+                if (a->success || (a->details & POLICY_DETAIL_OFFSET))
+                        ws_builder_add_ms(b, a->offset_usec);
+                else
+                        json_builder_add_null_value(b);
                 json_builder_set_member_name(b, "residual");
-                ws_builder_add_ms(b, a->residual_usec);
+                if (a->success)
+                        ws_builder_add_ms(b, a->residual_usec);
+                else
+                        json_builder_add_null_value(b);
                 if (a->error) {
                         json_builder_set_member_name(b, "error");
                         json_builder_add_string_value(b, a->error);
@@ -595,12 +622,30 @@ static void do_manual_result(SyncEngine *e, const PolicyAction *a)
         send_to(e, a->client, text);
 }
 
+/* Every warning reaches the pages as a `warning` message and the activity log. The policy pairs a
+ * warning it words for the pages itself (WARN) with the log entry right before it; any other
+ * entry of level warning or error is shown on every page as it stands. */
+static void flush_warning(SyncEngine *e)
+{
+        g_autofree char *message = g_steal_pointer(&e->uncovered_warning);
+        g_autofree char *text = NULL;
+
+        if (!message)
+                return;
+        text = ws_build_warning(message);
+        sync_engine_broadcast(e, text);
+}
+
 static void execute(SyncEngine *e, const PolicyAction *a)
 {
         g_autofree char *desc = policy_action_to_string(a);
         int r = 0;
 
         log_debug("Policy action: %s", desc);
+        if (a->type == POLICY_ACTION_WARN)
+                g_clear_pointer(&e->uncovered_warning, g_free);
+        else
+                flush_warning(e);
         switch (a->type) {
         case POLICY_ACTION_START_CHECK: {
                 WsClient *c = g_hash_table_lookup(e->clients, &a->client);
@@ -667,28 +712,14 @@ static void execute(SyncEngine *e, const PolicyAction *a)
         }
         case POLICY_ACTION_WARN: {
                 /* Shown by the page as a warning line. */
-                g_autoptr(JsonBuilder) b = json_builder_new();
-                g_autoptr(JsonGenerator) gen = json_generator_new();
-                g_autoptr(JsonNode) root = NULL;
-                g_autofree char *text = NULL;
-
-                json_builder_begin_object(b);
-                json_builder_set_member_name(b, "type");
-                json_builder_add_string_value(b, "warning");
-                json_builder_set_member_name(b, "data");
-                json_builder_begin_object(b);
-                json_builder_set_member_name(b, "message");
-                json_builder_add_string_value(b, a->message ? a->message : "");
-                json_builder_end_object(b);
-                json_builder_end_object(b);
-                root = json_builder_get_root(b);
-                json_generator_set_root(gen, root);
-                text = json_generator_to_data(gen, NULL);
+                g_autofree char *text = ws_build_warning(a->message);
                 send_to(e, a->client, text);
                 break;
         }
         case POLICY_ACTION_LOG:
                 do_log(e, a);
+                if (a->level == POLICY_LEVEL_WARNING || a->level == POLICY_LEVEL_ERROR)
+                        e->uncovered_warning = g_strdup(a->message);
                 break;
         case POLICY_ACTION_MANUAL_RESULT:
                 do_manual_result(e, a);
@@ -750,8 +781,220 @@ static void engine_run(SyncEngine *e)
                 execute(e, a);
                 policy_action_free(a);
         }
+        flush_warning(e);
         e->running = FALSE;
         arm_timer(e);
+}
+
+/* ---- the camera by hand (REST) ---- */
+
+GQuark sync_engine_error_quark(void)
+{
+        return g_quark_from_static_string("picamsync-sync-engine-error-quark");
+}
+
+/* SetTime measures twice around a PUT timed to a second boundary (about 15 s with a slow
+ * camera); camerad gives up on a silent camera by itself well before this. */
+#define CAMERA_CALL_TIMEOUT_USEC (120 * USEC_PER_SEC)
+
+typedef struct CameraRequest {
+        SyncEngine *e;
+        sd_bus_slot *slot;
+        SyncEngineCameraSetDone set_done;
+        SyncEngineCameraDriftDone drift_done;
+        gpointer user_data;
+} CameraRequest;
+
+/* "Camera EOS R50", or "The camera" when the model is not known. */
+static char *camera_label(SyncEngine *e)
+{
+        if (e->camera.model && *e->camera.model)
+                return g_strdup_printf("Camera %s", e->camera.model);
+        return g_strdup("The camera");
+}
+
+static gboolean camera_known(SyncEngine *e, GError **error)
+{
+        if (e->camera.path)
+                return TRUE;
+        g_set_error_literal(error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_NO_CAMERA,
+                            "No camera is connected. Switch on the camera's Wi-Fi (CCAPI) and "
+                            "join it to the Pi's access point.");
+        return FALSE;
+}
+
+static void camera_request_end(CameraRequest *req)
+{
+        req->e->camera_requests = g_slist_remove(req->e->camera_requests, req);
+        sd_bus_slot_unref(req->slot); /* cancels the call if it is still running */
+        g_free(req);
+}
+
+/* A call to the camera; arg: the zone of SetTime, NULL for none. */
+static CameraRequest *camera_call(SyncEngine *e, const char *method, const char *arg,
+                                  sd_bus_message_handler_t callback, gpointer user_data,
+                                  GError **error)
+{
+        CameraRequest *req = g_new0(CameraRequest, 1);
+        sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(e->bus, &m, CAMERA1_NAME, e->camera.path, CAMERA1_CAMERA,
+                                           method);
+        if (r >= 0 && arg)
+                r = sd_bus_message_append(m, "s", arg);
+        if (r >= 0)
+                r = sd_bus_call_async(e->bus, &req->slot, m, callback, req,
+                                      CAMERA_CALL_TIMEOUT_USEC);
+        sd_bus_message_unref(m);
+        if (r < 0) {
+                g_free(req);
+                g_set_error(error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_CAMERA,
+                            "The camera service could not be asked (%s).", g_strerror(-r));
+                return NULL;
+        }
+        req->e = e;
+        req->user_data = user_data;
+        e->camera_requests = g_slist_prepend(e->camera_requests, req);
+        return req;
+}
+
+static int on_rest_camera_set(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        CameraRequest *req = userdata;
+        SyncEngine *e = req->e;
+        SyncEngineCameraSetResult res = {.pi_realtime_usec = clock_realtime_usec()};
+        g_autoptr(GError) error = NULL;
+        g_autofree char *cam = camera_label(e), *message = NULL;
+        PolicyAction event = {.type = POLICY_ACTION_SEND_EVENT, .event = POLICY_EVENT_CAMERA_SYNC};
+        PolicyAction failed = {.type = POLICY_ACTION_SEND_EVENT,
+                               .event = POLICY_EVENT_SYNC_FAILED,
+                               .target = "camera"};
+        PolicyAction entry = {.type = POLICY_ACTION_LOG};
+
+        if (sd_bus_message_is_method_error(m, NULL) ||
+            sd_bus_message_read(m, "xx", &res.offset_before_usec, &res.offset_after_usec) < 0) {
+                const char *reason = sd_bus_message_is_method_error(m, NULL)
+                                             ? bus_error_text(m)
+                                             : "camerad gave an answer that cannot be read";
+
+                g_set_error_literal(&error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_CAMERA, reason);
+                message = g_strdup_printf("%s could not be set by hand: %s", cam, reason);
+                event.error = error->message;
+                failed.error = error->message;
+                entry.log_type = POLICY_LOG_ERROR;
+                entry.level = POLICY_LEVEL_ERROR;
+                entry.details = POLICY_DETAIL_ERROR;
+                entry.error = error->message;
+        } else {
+                int64_t before = res.offset_before_usec, after = res.offset_after_usec;
+
+                camera_was_set(e, after, res.pi_realtime_usec);
+                event.success = true;
+                event.details = POLICY_DETAIL_OFFSET;
+                event.offset_usec = before;
+                event.previous_time_usec = res.pi_realtime_usec + before;
+                event.new_time_usec = res.pi_realtime_usec + after;
+                event.residual_usec = after;
+                message = g_strdup_printf("%s set by hand to %s: it was %.3f s %s the Pi, now "
+                                          "%.1f ms off.",
+                                          cam, sync_engine_pi_zone(e), fabs((double)before) / 1e6,
+                                          before > 0 ? "ahead of" : "behind",
+                                          fabs((double)after) / 1e3);
+                entry.log_type = POLICY_LOG_CAMERA;
+                entry.level = POLICY_LEVEL_SUCCESS;
+                entry.success = true;
+                entry.details = POLICY_DETAIL_OFFSET;
+                entry.offset_usec = before;
+        }
+        entry.message = message;
+        execute(e, &event);
+        execute(e, &entry);
+        if (error)
+                execute(e, &failed);
+        req->set_done(error ? NULL : &res, error, req->user_data);
+        camera_request_end(req);
+        engine_run(e); /* shows the warning of a failure, and runs what the policy queued */
+        return 0;
+}
+
+gboolean sync_engine_camera_set(SyncEngine *e, gboolean force, SyncEngineCameraSetDone done,
+                                gpointer user_data, GError **error)
+{
+        gboolean reliable = sync_engine_clock_reliable(e);
+        CameraRequest *req;
+
+        if (!camera_known(e, error))
+                return FALSE;
+        if (!force && !reliable) {
+                g_set_error_literal(error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_UNRELIABLE,
+                                    "The Pi clock is not reliable, so the camera was not set. "
+                                    "Sync the Pi from a phone first, or ask again with "
+                                    "\"force\": true.");
+                return FALSE;
+        }
+        req = camera_call(e, "SetTime", sync_engine_pi_zone(e), on_rest_camera_set, user_data,
+                          error);
+        if (!req)
+                return FALSE;
+        req->set_done = done;
+        log_info("Setting the camera by hand%s.",
+                 reliable ? "" : ", although the Pi clock is not reliable");
+        return TRUE;
+}
+
+static int on_rest_drift(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        CameraRequest *req = userdata;
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) samples = NULL;
+        g_autoptr(GError) error = NULL;
+        uint64_t at, unc;
+        int64_t off;
+        int r;
+
+        if (sd_bus_message_is_method_error(m, NULL)) {
+                g_set_error_literal(&error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_CAMERA,
+                                    bus_error_text(m));
+        } else {
+                json_builder_begin_array(b);
+                r = sd_bus_message_enter_container(m, 'a', "(txt)");
+                while (r >= 0 && (r = sd_bus_message_read(m, "(txt)", &at, &off, &unc)) > 0) {
+                        json_builder_begin_object(b);
+                        json_builder_set_member_name(b, "time");
+                        ws_builder_add_iso8601(b, (int64_t)at);
+                        json_builder_set_member_name(b, "offsetMs");
+                        ws_builder_add_ms(b, off);
+                        json_builder_set_member_name(b, "uncertaintyMs");
+                        ws_builder_add_ms(b, (int64_t)unc);
+                        json_builder_end_object(b);
+                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                json_builder_end_array(b);
+                if (r < 0)
+                        g_set_error_literal(&error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_CAMERA,
+                                            "camerad sent a drift history that cannot be read.");
+                else
+                        samples = json_builder_get_root(b);
+        }
+        req->drift_done(samples, req->e->camera.drift_ppm, error, req->user_data);
+        camera_request_end(req);
+        return 0;
+}
+
+gboolean sync_engine_camera_drift(SyncEngine *e, SyncEngineCameraDriftDone done, gpointer user_data,
+                                  GError **error)
+{
+        CameraRequest *req;
+
+        if (!camera_known(e, error))
+                return FALSE;
+        req = camera_call(e, "GetDriftHistory", NULL, on_rest_drift, user_data, error);
+        if (!req)
+                return FALSE;
+        req->drift_done = done;
+        return TRUE;
 }
 
 /* ---- public ---- */
@@ -811,6 +1054,18 @@ void sync_engine_free(SyncEngine *e)
                 g_free(pm);
         }
         g_slist_free(e->manual);
+        while (e->camera_requests) {
+                CameraRequest *req = e->camera_requests->data;
+                g_autoptr(GError) error = g_error_new_literal(
+                        SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_STOPPING, "webd is stopping.");
+
+                if (req->set_done)
+                        req->set_done(NULL, error, req->user_data);
+                else
+                        req->drift_done(NULL, NAN, error, req->user_data);
+                camera_request_end(req);
+        }
+        g_free(e->uncovered_warning);
         sd_bus_slot_unref(e->slot_clock_props);
         sd_bus_slot_unref(e->slot_clock_owner);
         sd_bus_slot_unref(e->slot_cam_props);

@@ -46,6 +46,38 @@ void sync_engine_manual_offset(SyncEngine *e, int64_t offset_usec, const char *z
 /* Sync1.SyncNow: FALSE when no client is connected. */
 gboolean sync_engine_sync_now(SyncEngine *e);
 
+/* The camera by hand (REST), through camerad. */
+#define SYNC_ENGINE_ERROR sync_engine_error_quark()
+GQuark sync_engine_error_quark(void);
+typedef enum {
+        SYNC_ENGINE_ERROR_NO_CAMERA,  /* camerad knows no camera (or is not running) */
+        SYNC_ENGINE_ERROR_UNRELIABLE, /* the Pi clock is not reliable, and no force */
+        SYNC_ENGINE_ERROR_CAMERA,     /* camerad or the camera failed; the message is theirs */
+        SYNC_ENGINE_ERROR_STOPPING,   /* webd stopped before the answer came */
+} SyncEngineError;
+
+typedef struct SyncEngineCameraSetResult {
+        int64_t pi_realtime_usec;   /* when camerad answered */
+        int64_t offset_before_usec; /* camera − Pi before the set */
+        int64_t offset_after_usec;  /* and after it (camerad measures again) */
+} SyncEngineCameraSetResult;
+
+/* result is NULL when error is set. */
+typedef void (*SyncEngineCameraSetDone)(const SyncEngineCameraSetResult *result,
+                                        const GError *error, gpointer user_data);
+/* samples: a JSON array of {time, offsetMs, uncertaintyMs}, oldest first, NULL on error;
+ * drift_ppm: NaN until known. */
+typedef void (*SyncEngineCameraDriftDone)(JsonNode *samples, double drift_ppm, const GError *error,
+                                          gpointer user_data);
+/* Sets the camera to the Pi clock in the Pi's zone, logged and announced as the policy's sets
+ * are; force: even when the Pi clock is not reliable. FALSE and an error at once when there is
+ * no camera or the Pi is not reliable; else done is called exactly once, later. */
+gboolean sync_engine_camera_set(SyncEngine *e, gboolean force, SyncEngineCameraSetDone done,
+                                gpointer user_data, GError **error);
+/* The camera's drift history and fitted drift; FALSE and an error at once without a camera. */
+gboolean sync_engine_camera_drift(SyncEngine *e, SyncEngineCameraDriftDone done, gpointer user_data,
+                                  GError **error);
+
 /* State for the pages and the bus. */
 JsonNode *sync_engine_status(SyncEngine *e);
 ActivityLog *sync_engine_get_log(SyncEngine *e);

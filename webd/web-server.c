@@ -3,6 +3,7 @@
 #include "webd/web-server.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "daemons/log.h"
@@ -18,6 +19,7 @@ struct WebServer {
         SyncEngine *engine;
         SoupServer *server;
         GStrv ap_interfaces;
+        ApNm *ap_nm; /* not owned */
         GBytes *page;
 };
 
@@ -295,61 +297,200 @@ static void post_system_time(WebServer *s, SoupServerMessage *msg)
         sync_engine_manual_offset(s->engine, ref_usec - now, zone, on_manual_done, m);
 }
 
+static void answer_status(WebServer *s, SoupServerMessage *msg)
+{
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) root = NULL;
+
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "status");
+        json_builder_add_value(b, sync_engine_status(s->engine));
+        json_builder_set_member_name(b, "activityLog");
+        json_builder_add_value(
+                b, activity_log_to_json(sync_engine_get_log(s->engine), ACTIVITY_LOG_MAX));
+        json_builder_end_object(b);
+        root = json_builder_get_root(b);
+        send_json(msg, SOUP_STATUS_OK, root);
+}
+
+static void answer_log(WebServer *s, SoupServerMessage *msg, GHashTable *query)
+{
+        const char *limit = query ? g_hash_table_lookup(query, "limit") : NULL;
+        guint64 n = ACTIVITY_LOG_MAX;
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) root = NULL;
+
+        if (limit && (!g_ascii_string_to_unsigned(limit, 10, 1, ACTIVITY_LOG_MAX, &n, NULL))) {
+                send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-limit",
+                           "limit must be a whole number from 1 to 100.");
+                return;
+        }
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "entries");
+        json_builder_add_value(b, activity_log_to_json(sync_engine_get_log(s->engine), n));
+        json_builder_end_object(b);
+        root = json_builder_get_root(b);
+        send_json(msg, SOUP_STATUS_OK, root);
+}
+
+/* The camera endpoints' errors: no camera 404, Pi not reliable 409, camera failed 502. */
+static void send_camera_error(SoupServerMessage *msg, const GError *error)
+{
+        if (g_error_matches(error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_NO_CAMERA))
+                send_error(msg, SOUP_STATUS_NOT_FOUND, "no-camera", error->message);
+        else if (g_error_matches(error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_UNRELIABLE))
+                send_error(msg, SOUP_STATUS_CONFLICT, "pi-unreliable", error->message);
+        else if (g_error_matches(error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_STOPPING))
+                send_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "stopping", error->message);
+        else
+                send_error(msg, SOUP_STATUS_BAD_GATEWAY, "camera-error", error->message);
+}
+
+/* The answer of a request that waited for camerad. */
+static void finish_camera(SoupServerMessage *msg, JsonNode *root, const GError *error)
+{
+        if (error)
+                send_camera_error(msg, error);
+        else
+                send_json(msg, SOUP_STATUS_OK, root);
+        soup_server_message_unpause(msg);
+        g_object_unref(msg);
+}
+
+static void on_camera_set(const SyncEngineCameraSetResult *r, const GError *error,
+                          gpointer userdata)
+{
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) root = NULL;
+
+        if (r) {
+                json_builder_begin_object(b);
+                json_builder_set_member_name(b, "success");
+                json_builder_add_boolean_value(b, TRUE);
+                json_builder_set_member_name(b, "previousTime");
+                ws_builder_add_iso8601(b, r->pi_realtime_usec + r->offset_before_usec);
+                json_builder_set_member_name(b, "newTime");
+                ws_builder_add_iso8601(b, r->pi_realtime_usec + r->offset_after_usec);
+                json_builder_set_member_name(b, "offsetMs");
+                ws_builder_add_ms(b, r->offset_before_usec);
+                json_builder_set_member_name(b, "residualMs");
+                ws_builder_add_ms(b, r->offset_after_usec);
+                json_builder_end_object(b);
+                root = json_builder_get_root(b);
+        }
+        finish_camera(userdata, root, error);
+}
+
+static void post_camera_sync(WebServer *s, SoupServerMessage *msg)
+{
+        SoupMessageBody *body = soup_server_message_get_request_body(msg);
+        g_autoptr(JsonParser) parser = NULL;
+        g_autoptr(GError) error = NULL;
+        gboolean force = FALSE;
+
+        /* No body at all: no options. */
+        if (body->length > 0) {
+                JsonObject *obj;
+                JsonNode *n;
+
+                if (!read_json_body(msg, &obj, &parser))
+                        return;
+                n = json_object_get_member(obj, "force");
+                if (n && !JSON_NODE_HOLDS_NULL(n)) {
+                        if (!JSON_NODE_HOLDS_VALUE(n) ||
+                            json_node_get_value_type(n) != G_TYPE_BOOLEAN) {
+                                send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-force",
+                                           "\"force\" must be true or false.");
+                                return;
+                        }
+                        force = json_node_get_boolean(n);
+                }
+        }
+        if (!sync_engine_camera_set(s->engine, force, on_camera_set, msg, &error)) {
+                send_camera_error(msg, error);
+                return;
+        }
+        g_object_ref(msg);
+        soup_server_message_pause(msg);
+}
+
+static void on_camera_drift(JsonNode *samples, double drift_ppm, const GError *error,
+                            gpointer userdata)
+{
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) root = NULL;
+
+        if (samples) {
+                json_builder_begin_object(b);
+                json_builder_set_member_name(b, "samples");
+                json_builder_add_value(b, json_node_copy(samples));
+                json_builder_set_member_name(b, "driftPpm");
+                if (isnan(drift_ppm))
+                        json_builder_add_null_value(b);
+                else
+                        json_builder_add_double_value(b, drift_ppm);
+                json_builder_end_object(b);
+                root = json_builder_get_root(b);
+        }
+        finish_camera(userdata, root, error);
+}
+
+static void get_camera_drift(WebServer *s, SoupServerMessage *msg)
+{
+        g_autoptr(GError) error = NULL;
+
+        if (!sync_engine_camera_drift(s->engine, on_camera_drift, msg, &error)) {
+                send_camera_error(msg, error);
+                return;
+        }
+        g_object_ref(msg);
+        soup_server_message_pause(msg);
+}
+
 static void handle_api(SoupServer *server, SoupServerMessage *msg, const char *path,
                        GHashTable *query, gpointer userdata)
 {
         WebServer *s = userdata;
         const char *method = soup_server_message_get_method(msg);
         gboolean get = method == SOUP_METHOD_GET || method == SOUP_METHOD_HEAD;
+        gboolean post = method == SOUP_METHOD_POST;
 
         if (!get && refuse_cross_origin(msg))
                 return;
         if (g_str_equal(path, "/api/system/time")) {
                 if (get)
                         answer_system_time(s, msg);
-                else if (method == SOUP_METHOD_POST)
+                else if (post)
                         post_system_time(s, msg);
                 else
                         send_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
                                    "Use GET or POST.");
-                return;
-        }
-        if (g_str_equal(path, "/api/timesync/status") && get) {
-                g_autoptr(JsonBuilder) b = json_builder_new();
-                g_autoptr(JsonNode) root = NULL;
-
-                json_builder_begin_object(b);
-                json_builder_set_member_name(b, "status");
-                json_builder_add_value(b, sync_engine_status(s->engine));
-                json_builder_set_member_name(b, "activityLog");
-                json_builder_add_value(
-                        b, activity_log_to_json(sync_engine_get_log(s->engine), ACTIVITY_LOG_MAX));
-                json_builder_end_object(b);
-                root = json_builder_get_root(b);
-                send_json(msg, SOUP_STATUS_OK, root);
-                return;
-        }
-        if (g_str_equal(path, "/api/timesync/log") && get) {
-                const char *limit = query ? g_hash_table_lookup(query, "limit") : NULL;
-                guint64 n = ACTIVITY_LOG_MAX;
-                g_autoptr(JsonBuilder) b = json_builder_new();
-                g_autoptr(JsonNode) root = NULL;
-
-                if (limit &&
-                    (!g_ascii_string_to_unsigned(limit, 10, 1, ACTIVITY_LOG_MAX, &n, NULL))) {
-                        send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-limit",
-                                   "limit must be a whole number from 1 to 100.");
-                        return;
-                }
-                json_builder_begin_object(b);
-                json_builder_set_member_name(b, "entries");
-                json_builder_add_value(b, activity_log_to_json(sync_engine_get_log(s->engine), n));
-                json_builder_end_object(b);
-                root = json_builder_get_root(b);
-                send_json(msg, SOUP_STATUS_OK, root);
-                return;
-        }
-        send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "There is no such API.");
+        } else if (g_str_equal(path, "/api/timesync/status")) {
+                if (get)
+                        answer_status(s, msg);
+                else
+                        send_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
+                                   "Use GET.");
+        } else if (g_str_equal(path, "/api/timesync/log")) {
+                if (get)
+                        answer_log(s, msg, query);
+                else
+                        send_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
+                                   "Use GET.");
+        } else if (g_str_equal(path, "/api/timesync/camera")) {
+                if (post)
+                        post_camera_sync(s, msg);
+                else
+                        send_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
+                                   "Use POST.");
+        } else if (g_str_equal(path, "/api/camera/drift")) {
+                if (get)
+                        get_camera_drift(s, msg);
+                else
+                        send_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
+                                   "Use GET.");
+        } else
+                send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "There is no such API.");
 }
 
 /* The WebSocket upgrade changes state too: refuse other sites before the handshake. */
@@ -377,7 +518,7 @@ static void handle_ws(SoupServer *server, SoupServerMessage *msg, const char *pa
                                         ? g_inet_socket_address_get_scope_id(inet)
                                         : 0;
                 cls = client_class_classify_inet(addr, scope, (const char *const *)s->ap_interfaces,
-                                                 NULL, ifaddrs);
+                                                 ap_nm_get_interfaces(s->ap_nm), ifaddrs);
         }
         (void)ws_client_new(s->engine, conn, cls);
 }
@@ -416,16 +557,37 @@ void web_server_free(WebServer *s)
         g_free(s);
 }
 
-gboolean web_server_listen_fd(WebServer *s, int fd, GError **error)
+void web_server_set_ap_nm(WebServer *s, ApNm *nm)
+{
+        s->ap_nm = nm;
+}
+
+static gboolean listen_fd(WebServer *s, int fd, SoupServerListenOptions options, GError **error)
 {
         g_autoptr(GSocket) sock = g_socket_new_from_fd(fd, error);
 
         if (!sock)
                 return FALSE;
-        return soup_server_listen_socket(s->server, sock, 0, error);
+        return soup_server_listen_socket(s->server, sock, options, error);
 }
 
-gboolean web_server_listen_address(WebServer *s, const char *address, GError **error)
+gboolean web_server_listen_fd(WebServer *s, int fd, GError **error)
+{
+        return listen_fd(s, fd, 0, error);
+}
+
+gboolean web_server_listen_fd_https(WebServer *s, int fd, GError **error)
+{
+        return listen_fd(s, fd, SOUP_SERVER_LISTEN_HTTPS, error);
+}
+
+void web_server_set_tls_certificate(WebServer *s, GTlsCertificate *cert)
+{
+        soup_server_set_tls_certificate(s->server, cert);
+}
+
+static gboolean listen_address(WebServer *s, const char *address, SoupServerListenOptions options,
+                               GError **error)
 {
         g_autoptr(GSocketConnectable) conn = g_network_address_parse(address, 0, error);
         g_autoptr(GSocketAddressEnumerator) en = NULL;
@@ -435,12 +597,24 @@ gboolean web_server_listen_address(WebServer *s, const char *address, GError **e
                 return FALSE;
         if (g_network_address_get_port(G_NETWORK_ADDRESS(conn)) == 0) {
                 g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                            "--listen needs ADDRESS:PORT, not \"%s\"", address);
+                            "%s needs ADDRESS:PORT, not \"%s\"",
+                            options & SOUP_SERVER_LISTEN_HTTPS ? "--listen-https" : "--listen",
+                            address);
                 return FALSE;
         }
         en = g_socket_connectable_enumerate(conn);
         addr = g_socket_address_enumerator_next(en, NULL, error);
         if (!addr)
                 return FALSE;
-        return soup_server_listen(s->server, addr, 0, error);
+        return soup_server_listen(s->server, addr, options, error);
+}
+
+gboolean web_server_listen_address(WebServer *s, const char *address, GError **error)
+{
+        return listen_address(s, address, 0, error);
+}
+
+gboolean web_server_listen_address_https(WebServer *s, const char *address, GError **error)
+{
+        return listen_address(s, address, SOUP_SERVER_LISTEN_HTTPS, error);
 }

@@ -13,10 +13,13 @@
 #include "daemons/event-glue.h"
 #include "daemons/log-glib.h"
 #include "daemons/log.h"
+#include "daemons/time-util.h"
+#include "webd/ap-nm.h"
 #include "webd/client-class.h"
 #include "webd/policy.h"
 #include "webd/sync-engine.h"
 #include "webd/sync1-bus.h"
+#include "webd/tls-cert.h"
 #include "webd/web-server.h"
 
 #define DAY_MS (24ULL * 3600 * 1000)
@@ -40,6 +43,8 @@ static int read_config(WebdConfig *c)
                           &err) < 0 ||
             config_env_ms("TIME_SYNC_RETRY_DELAY", 5000, 10, 600000, &c->policy.retry_delay_usec,
                           &err) < 0 ||
+            config_env_ms("TIME_SYNC_NO_CLIENT_NOTICE", 3600000, 1000, 7 * DAY_MS,
+                          &c->policy.no_client_notice_usec, &err) < 0 ||
             config_env_bool("PICAMSYNC_AUTO_SYNC", true, &c->policy.auto_sync, &err) < 0 ||
             config_env_path("PICAMSYNC_STATE_DIR", state && *state ? state : NULL, &c->state_dir,
                             &err) < 0) {
@@ -63,17 +68,72 @@ static gboolean on_signal(gpointer loop)
 
 static void usage(FILE *f)
 {
-        fprintf(f, "Usage: picamsync-webd [--listen ADDRESS:PORT]\n"
+        fprintf(f, "Usage: picamsync-webd [--listen ADDRESS:PORT] [--listen-https ADDRESS:PORT]\n"
                    "Serves on the sockets passed by systemd (named \"http\" and \"https\"), or on\n"
                    "ADDRESS:PORT for a run by hand. Configured from the environment.\n");
 }
 
-/* 0 on success: the passed sockets, else --listen. */
-static int setup_listen(WebServer *server, const char *listen)
+/* HTTPS on the passed "https" sockets and on --listen-https. Without a certificate (state
+ * directory not writable, no TLS backend) those stay idle with a warning and HTTP goes on.
+ * Returns how many sockets it serves, -1 on a socket that cannot be served. */
+static int setup_https(WebServer *server, const WebdConfig *c, GArray *fds, const char *listen)
+{
+        g_autoptr(GTlsCertificate) cert = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GDateTime) until = NULL;
+        g_autofree char *until_s = NULL, *how = NULL;
+        TlsCertInfo info;
+        int served = 0;
+
+        if (fds->len == 0 && !listen)
+                return 0;
+        cert = tls_cert_load_or_create(c->state_dir, (const char *const *)c->ap_interfaces,
+                                       clock_realtime_usec(), &info, &error);
+        if (!cert) {
+                log_warning("HTTPS is off: %s. The web UI is served over HTTP only.",
+                            error->message);
+                tls_cert_info_clear(&info);
+                return 0;
+        }
+        until = g_date_time_new_from_unix_utc(info.not_after_usec / (int64_t)USEC_PER_SEC);
+        until_s = until ? g_date_time_format(until, "%Y-%m-%d") : g_strdup("?");
+        if (!info.created)
+                how = g_strdup_printf("kept in %s/" TLS_CERT_DIR, c->state_dir);
+        else if (info.persistent)
+                how = g_strdup_printf("made in %.0f ms and kept in %s/" TLS_CERT_DIR,
+                                      info.create_ms, c->state_dir);
+        else
+                how = g_strdup_printf("made in %.0f ms for this run only (no state directory)",
+                                      info.create_ms);
+        log_info("HTTPS certificate %s, valid until %s, SHA-256 fingerprint %s.", how, until_s,
+                 info.fingerprint);
+        tls_cert_info_clear(&info);
+        web_server_set_tls_certificate(server, cert);
+        for (guint i = 0; i < fds->len; i++) {
+                if (!web_server_listen_fd_https(server, g_array_index(fds, int, i), &error)) {
+                        log_error("Cannot serve on the passed https socket: %s", error->message);
+                        return -1;
+                }
+                served++;
+        }
+        if (listen) {
+                if (!web_server_listen_address_https(server, listen, &error)) {
+                        log_error("Cannot listen on %s for HTTPS: %s", listen, error->message);
+                        return -1;
+                }
+                served++;
+        }
+        return served;
+}
+
+/* 0 on success: the passed sockets, else --listen and --listen-https. */
+static int setup_listen(WebServer *server, const WebdConfig *c, const char *listen,
+                        const char *listen_https)
 {
         g_autoptr(GError) error = NULL;
+        g_autoptr(GArray) https_fds = g_array_new(FALSE, FALSE, sizeof(int));
         char **names = NULL;
-        int n, served = 0;
+        int n, r, served = 0;
 
         n = sd_listen_fds_with_names(1, &names);
         if (n < 0) {
@@ -93,7 +153,7 @@ static int setup_listen(WebServer *server, const char *listen)
                         }
                         served++;
                 } else if (g_str_equal(name, "https")) {
-                        log_warning("HTTPS is not served yet; the https socket is left idle.");
+                        g_array_append_val(https_fds, fd);
                 } else {
                         log_warning("Ignoring a passed socket named \"%s\".", name);
                         close(fd);
@@ -107,6 +167,10 @@ static int setup_listen(WebServer *server, const char *listen)
                 }
                 served++;
         }
+        r = setup_https(server, c, https_fds, listen_https);
+        if (r < 0)
+                return -1;
+        served += r;
         if (served == 0) {
                 log_error("No socket to serve on: start webd through its socket units, or pass "
                           "--listen ADDRESS:PORT.");
@@ -122,9 +186,10 @@ int main(int argc, char *argv[])
         SyncEngine *engine = NULL;
         Sync1Bus *sync1 = NULL;
         WebServer *server = NULL;
+        ApNm *ap_nm = NULL;
         GSource *glue = NULL;
         WebdConfig config = {};
-        const char *listen = NULL;
+        const char *listen = NULL, *listen_https = NULL;
         sd_event *event = NULL;
         sd_bus *bus = NULL;
         int r, status = EXIT_FAILURE;
@@ -137,6 +202,10 @@ int main(int argc, char *argv[])
                         listen = argv[++i];
                 else if (g_str_has_prefix(argv[i], "--listen="))
                         listen = argv[i] + strlen("--listen=");
+                else if (g_str_equal(argv[i], "--listen-https") && i + 1 < argc)
+                        listen_https = argv[++i];
+                else if (g_str_has_prefix(argv[i], "--listen-https="))
+                        listen_https = argv[i] + strlen("--listen-https=");
                 else if (g_str_equal(argv[i], "--help")) {
                         usage(stdout);
                         return EXIT_SUCCESS;
@@ -162,7 +231,9 @@ int main(int argc, char *argv[])
                 log_error("Failed to set up the web server: %s", error->message);
                 goto out;
         }
-        if (setup_listen(server, listen) < 0)
+        ap_nm = ap_nm_new();
+        web_server_set_ap_nm(server, ap_nm);
+        if (setup_listen(server, &config, listen, listen_https) < 0)
                 goto out;
         r = sd_bus_request_name(bus, SYNC1_NAME, 0);
         if (r < 0) {
@@ -184,6 +255,9 @@ int main(int argc, char *argv[])
         (void)sd_notify(0, "STOPPING=1");
         status = event_glue_get_error(glue) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 out:
+        if (server)
+                web_server_set_ap_nm(server, NULL);
+        ap_nm_free(ap_nm);
         /* The engine first: it answers REST requests still waiting, and drops the WebSockets. */
         if (engine)
                 sync_engine_set_sync1(engine, NULL);
@@ -195,5 +269,8 @@ out:
                 sd_bus_flush_close_unref(bus);
         sd_event_unref(event);
         g_strfreev(config.ap_interfaces);
+        /* TLS handshakes run on GLib's worker threads: let idle ones end before exit. */
+        g_thread_pool_set_max_unused_threads(0);
+        g_thread_pool_stop_unused_threads();
         return status;
 }

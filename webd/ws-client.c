@@ -3,24 +3,29 @@
 #include "webd/ws-client.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 
 #include "daemons/log.h"
 #include "daemons/time-util.h"
+#include "daemons/zone-util.h"
 #include "webd/time-exchange.h"
 #include "webd/ws-protocol.h"
 
 /* A burst ends after TIME_EXCHANGE_MAX_ROUNDS rounds or once this long has passed. */
 #define BURST_MAX_USEC (1500 * USEC_PER_MSEC)
-/* libsoup drops the connection beyond this; between WS_MESSAGE_MAX_SIZE and this the client
- * gets a too-large error and stays connected. */
-#define WS_HARD_MAX_SIZE ((guint64)1024 * 1024)
+/* libsoup's own limit per frame (its default is 1 MiB). A message above WS_MESSAGE_MAX_SIZE and up
+ * to this is read whole, answered with a too-large error without being parsed, and the connection
+ * stays. A larger frame makes libsoup (3.2) drop the connection while it arrives: its "error"
+ * signal carries 1009 (message too big), but it sends no close frame, so a browser sees 1006.
+ * libsoup does not add up the fragments of one message against this limit. */
+#define WS_HARD_MAX_SIZE ((guint64)16 * 1024 * 1024)
 
 struct WsClient {
         SyncEngine *engine;
         SoupWebsocketConnection *conn;
         ClientClass cls;
         uint64_t id;
-        gulong message_handler, closed_handler;
+        gulong message_handler, closed_handler, error_handler;
 
         /* The running burst. */
         gboolean checking;
@@ -175,6 +180,25 @@ static void on_time_sync_response(WsClient *c, const WsTimeSyncResponse *resp, i
                 send_round(c);
 }
 
+/* The parser checks a zone's spelling only; one the Pi does not have is refused like REST does,
+ * before it reaches the policy. */
+static gboolean zone_known(const WsClientMessage *msg, GError **error)
+{
+        const char *zone = NULL;
+
+        if (msg->type == WS_CLIENT_TIME_SYNC_RESPONSE)
+                zone = msg->time_sync_response.timezone;
+        else if (msg->type == WS_CLIENT_MANUAL_TIME_SYNC)
+                zone = msg->manual_time_sync.timezone;
+        if (!zone || zone_exists(getenv("PICAMSYNC_ZONEINFO_DIR"), zone) >= 0)
+                return TRUE;
+        g_set_error(error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_FIELD,
+                    "Field “data.timezone” must be a time zone the Pi knows, like "
+                    "Europe/Berlin; there is no “%s”",
+                    zone);
+        return FALSE;
+}
+
 static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *message, gpointer userdata)
 {
         /* t4 first: the arrival of the response, before any parsing. */
@@ -185,18 +209,22 @@ static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *message
         gsize size;
         const char *data = g_bytes_get_data(message, &size);
 
+        if (!ws_message_check_size(size, &error)) {
+                send_error(c, error);
+                return;
+        }
         if (type != SOUP_WEBSOCKET_DATA_TEXT) {
                 g_set_error_literal(&error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_BAD_JSON,
                                     "Binary messages are not accepted; send JSON text.");
                 send_error(c, error);
                 return;
         }
-        if (!ws_message_check_size(size, &error)) {
+        msg = ws_client_message_parse(data, size, &error);
+        if (!msg) {
                 send_error(c, error);
                 return;
         }
-        msg = ws_client_message_parse(data, size, &error);
-        if (!msg) {
+        if (!zone_known(msg, &error)) {
                 send_error(c, error);
                 return;
         }
@@ -229,8 +257,17 @@ void ws_client_free(WsClient *c)
         burst_clear(c);
         g_signal_handler_disconnect(c->conn, c->message_handler);
         g_signal_handler_disconnect(c->conn, c->closed_handler);
+        g_signal_handler_disconnect(c->conn, c->error_handler);
         g_object_unref(c->conn);
         g_free(c);
+}
+
+/* Protocol violations and oversized frames: libsoup closes the connection itself. */
+static void on_error(SoupWebsocketConnection *conn, GError *error, gpointer userdata)
+{
+        WsClient *c = userdata;
+
+        log_notice("Client %" PRIu64 ": %s; the connection is closed.", c->id, error->message);
 }
 
 static void on_closed(SoupWebsocketConnection *conn, gpointer userdata)
@@ -262,6 +299,7 @@ WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, Clien
         c->id = sync_engine_client_add(engine, c, cls);
         c->message_handler = g_signal_connect(conn, "message", G_CALLBACK(on_message), c);
         c->closed_handler = g_signal_connect(conn, "closed", G_CALLBACK(on_closed), c);
+        c->error_handler = g_signal_connect(conn, "error", G_CALLBACK(on_error), c);
 
         client_id = g_strdup_printf("%" PRIu64, c->id);
         status = sync_engine_status(engine);

@@ -547,6 +547,18 @@ char *ws_build_error(const char *code, const char *message)
         return end_message(b);
 }
 
+char *ws_build_warning(const char *message)
+{
+        g_autoptr(JsonBuilder) b = begin_message("warning");
+
+        json_builder_set_member_name(b, "data");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "message");
+        json_builder_add_string_value(b, message ? message : "");
+        json_builder_end_object(b);
+        return end_message(b);
+}
+
 char *ws_build_error_from_gerror(const GError *error)
 {
         return ws_build_error(ws_protocol_error_to_code(error), error ? error->message : "");

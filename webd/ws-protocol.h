@@ -108,6 +108,8 @@ char *ws_build_location_request(const char *request_id);
 char *ws_build_manual_time_sync_result(gboolean success, gboolean has_offset, int64_t offset_usec,
                                        gboolean stepped, const char *error);
 char *ws_build_error(const char *code, const char *message);
+/* {"type":"warning","data":{"message":…}} (*new* in web-api.md): a policy warning for the page. */
+char *ws_build_warning(const char *message);
 /* code from ws_protocol_error_to_code(), message from error->message. */
 char *ws_build_error_from_gerror(const GError *error);
 

@@ -8,6 +8,7 @@ under libfakeclock and without CAP_SYS_TIME in their bounding set), and nothing 
 sends beyond loopback or namespaces made here.
 """
 
+import ctypes
 import json
 import os
 import pwd
@@ -17,6 +18,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 SRCDIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -242,6 +244,7 @@ class Network:
     laptop on wlan0. Names carry a random prefix so that test runs do not collide."""
 
     AP_NET, LAN_NET = "192.168.4", "10.77.0"
+    CLONE_NEWNET = 0x40000000
 
     def __init__(self):
         tag = os.urandom(3).hex()
@@ -250,6 +253,7 @@ class Network:
                           "phone": f"{self.AP_NET}.20", "camera": f"{self.AP_NET}.7",
                           "laptop": f"{self.LAN_NET}.20"}
         self.created = []
+        self.webd_urls = None
         try:
             self._build()
         except Exception:
@@ -281,9 +285,45 @@ class Network:
         ip("-n", self.ns["laptop"], "link", "set", "eth0", "up")
         # SSDP's multicast leaves the Pi through the access point only.
         ip("-n", pi, "route", "add", "224.0.0.0/4", "dev", "ap0")
+        # webd's sockets are bound by systemd-socket-activate as picamsync-web (systemd binds
+        # them as root): let anyone bind ports 80 and 443 in this namespace alone.
+        subprocess.run(["ip", "netns", "exec", pi, "sh", "-c",
+                        "echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start"], check=True)
+
+    def call_in(self, role, fn, *args, **kwargs):
+        """fn(*args, **kwargs) run in a thread that joined role's network namespace: sockets it
+        makes (a client's connection) live in that namespace and keep working from any thread.
+        Returns what fn returns, raises what it raises."""
+        out = {}
+
+        def run():
+            try:
+                libc = ctypes.CDLL(None, use_errno=True)
+                fd = os.open(os.path.join("/run/netns", self.ns[role]), os.O_RDONLY)
+                try:
+                    if libc.setns(fd, self.CLONE_NEWNET) != 0:
+                        err = ctypes.get_errno()
+                        raise OSError(err, f"setns into {self.ns[role]}: {os.strerror(err)}")
+                finally:
+                    os.close(fd)
+                out["value"] = fn(*args, **kwargs)
+            except BaseException as e:  # handed to the caller
+                out["error"] = e
+
+        t = threading.Thread(target=run, name=f"netns-{role}")
+        t.start()
+        t.join()
+        if "error" in out:
+            raise out["error"]
+        return out.get("value")
+
+    def connect(self, role, host, port, timeout=10):
+        """A TCP connection from role's namespace."""
+        return self.call_in(role, socket.create_connection, (host, port), timeout)
 
     def describe(self):
-        return {"namespaces": dict(self.ns), "addresses": self.addresses}
+        return {"namespaces": dict(self.ns), "addresses": self.addresses,
+                "webd": self.webd_urls}
 
     def stop(self):
         for name in self.created:
@@ -432,41 +472,56 @@ class Testbed:
             check_no_sys_time(d.proc.pid)
         return d
 
-    def start_webd(self, env=None, wait=True, port=None):
-        """webd as systemd starts it: through systemd-socket-activate with a socket named "http"
-        on loopback (a free port unless given), as picamsync-web, under the fake clock, with
-        PICAMSYNC_AP_INTERFACES=lo so that a local client is an access-point client. Sets
-        self.http_url and self.ws_url."""
+    def start_webd(self, env=None, wait=True, port=None, https_port=None):
+        """webd as systemd starts it: through systemd-socket-activate with sockets named "http"
+        and "https" on loopback (free ports unless given), as picamsync-web, under the fake
+        clock, with PICAMSYNC_AP_INTERFACES=lo so that a local client is an access-point client.
+        Sets self.http_url, self.ws_url, self.https_port, self.https_url and self.wss_url."""
         exe = os.path.join(self.builddir, "webd", "picamsync-webd")
         if not os.path.exists(exe):
             raise HarnessError(f"{exe} is missing; build the project first")
+        # Under --netns: in the Pi's namespace, on every address (ap0 and wlan0), on the real
+        # ports, with ap0 as the access point.
+        bind = "0.0.0.0" if self.network else "127.0.0.1"
+        if self.network:
+            port, https_port = port or 80, https_port or 443
         if port is None:
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
                 s.bind(("127.0.0.1", 0))
                 port = s.getsockname()[1]
+        while https_port is None or https_port == port:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.bind(("127.0.0.1", 0))
+                https_port = s.getsockname()[1]
         state = os.path.join(self.workdir, "webd-state")
         os.makedirs(state, exist_ok=True)
         pw = pwd.getpwnam("picamsync-web")
         os.chown(state, pw.pw_uid, pw.pw_gid)
-        base = {"PICAMSYNC_STATE_DIR": state, "PICAMSYNC_AP_INTERFACES": "lo"}
+        base = {"PICAMSYNC_STATE_DIR": state,
+                "PICAMSYNC_AP_INTERFACES": "ap0" if self.network else "lo"}
         base.update(env or {})
         denv = self.daemon_env(base)
         # systemd-socket-activate hands the child only what -E names.
         setenv = [f"--setenv={k}={v}" for k, v in denv.items()]
         argv = self.run_as("picamsync-web") + [
-            "systemd-socket-activate", "-l", f"127.0.0.1:{port}", "--fdname=http", *setenv,
-            exe]
+            "systemd-socket-activate", "-l", f"{bind}:{port}", "-l",
+            f"{bind}:{https_port}", "--fdname=http:https", *setenv, exe]
         d = Daemon("webd", argv, denv, os.path.join(self.workdir, "webd.log"), self.netns("pi"))
         self.daemons["webd"] = d
         self.http_url = f"http://127.0.0.1:{port}"
         self.ws_url = f"ws://127.0.0.1:{port}/ws"
+        self.https_port = https_port
+        self.https_url = f"https://127.0.0.1:{https_port}"
+        self.wss_url = f"wss://127.0.0.1:{https_port}/ws"
+        if self.network:
+            self._netns_webd_urls(port, https_port)
         if wait:
             def listening():
                 if not d.alive():
                     return True
                 try:
                     # systemd-socket-activate starts webd on the first connection.
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    with self._connect_webd(port):
                         return True
                 except OSError:
                     return False
@@ -479,6 +534,22 @@ class Testbed:
             check_no_sys_time(d.proc.pid)
         return d
 
+    def _netns_webd_urls(self, port, https_port):
+        """URLs per network (the phone's view on ap0 is the default one)."""
+        urls = {}
+        for net, iface in (("ap", "ap0"), ("lan", "wlan0")):
+            a = self.network.addresses["pi"][iface]
+            urls[net] = {"http": f"http://{a}:{port}", "ws": f"ws://{a}:{port}/ws",
+                         "https": f"https://{a}:{https_port}", "wss": f"wss://{a}:{https_port}/ws"}
+        self.network.webd_urls = urls
+        self.http_url, self.ws_url = urls["ap"]["http"], urls["ap"]["ws"]
+        self.https_url, self.wss_url = urls["ap"]["https"], urls["ap"]["wss"]
+
+    def _connect_webd(self, port):
+        if self.network:
+            return self.network.connect("pi", self.network.addresses["pi"]["ap0"], port, 1)
+        return socket.create_connection(("127.0.0.1", port), timeout=1)
+
     def start(self, camera=True, camera_offset_ms=4000, camera_latency_ms=0, web=True,
               port=None):
         self.start_clockd()
@@ -488,7 +559,7 @@ class Testbed:
             if not self.network:
                 env["PICAMSYNC_CAMERA_URLS"] = sim["camera"]
         self.start_camerad(env)
-        if web and not self.network:  # webd across namespaces: with issue 4
+        if web:
             self.start_webd(port=port)
         return self
 
@@ -497,6 +568,7 @@ class Testbed:
             "bus": self.bus.address,
             "http": getattr(self, "http_url", None),
             "ws": getattr(self, "ws_url", None),
+            "https": getattr(self, "https_url", None),
             "fakeclock": self.fakeclock.path if self.fakeclock else None,
             "camera": self.sims[0]["camera"] if self.sims else None,
             "sim": self.sims[0]["sim"] if self.sims else None,

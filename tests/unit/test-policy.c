@@ -585,6 +585,8 @@ static void test_rule10_failures(void)
         policy_camera_measured(p, 42 * MINUTE,
                                &(PolicyCameraMeasurement){.error = "no answer within 5 s"});
         assert_actions(p, "MEASURE_CAMERA",
+                       "SEND_EVENT camera-sync to=0 success=0 previous=0 new=0 offset=0 "
+                       "residual=0 error=\"no answer within 5 s\"",
                        FAILURE("camera", "no answer within 5 s",
                                "Camera EOS R50 could not be measured: no answer within 5 s. Is "
                                "it switched on and connected?"));

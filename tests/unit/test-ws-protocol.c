@@ -466,6 +466,12 @@ static void test_builders(void)
                         "\"Message \\\"x\\\" too long\"}}");
         g_free(s);
 
+        s = ws_build_warning("Camera EOS R50 could not be set: busy.");
+        g_assert_cmpstr(s, ==,
+                        "{\"type\":\"warning\",\"data\":{\"message\":\"Camera EOS R50 could "
+                        "not be set: busy.\"}}");
+        g_free(s);
+
         /* The status is copied, not taken. */
         g_assert_true(JSON_NODE_HOLDS_OBJECT(status));
 }

@@ -1,0 +1,430 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The rules of sync-policy.md end to end through webd: real clockd, camerad and camera
+simulator on the testbed, pages as WebSocket clients, periods shortened through the
+environment. One scenario per test, each on a fresh testbed."""
+
+import json
+import os
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from busclient import BusClient
+from test_webd import CLOCK, SYNC1, TWO_HOURS_MS, Client, http, is_event, pi_minus_host_ms
+
+CAMERA_MGR = ("org.picamsync.Camera1", "/org/picamsync/Camera1", "org.picamsync.Camera1.Manager")
+CAMERA_IFACE = "org.picamsync.Camera1.Camera"
+LAN_ONLY = {"PICAMSYNC_AP_INTERFACES": "none"}  # loopback pages are LAN clients: never checked
+
+
+def is_warning(m):
+    return m["type"] == "warning"
+
+
+def seen_or_wait(c, predicate, timeout=30, answer=True):
+    """The first message already received that matches, else the next one that does."""
+    for m in c.messages:
+        if predicate(m):
+            return m
+    return c.wait_for(predicate, timeout=timeout, answer=answer)
+
+
+def log_entries(messages):
+    """Every activity-log entry a page was sent."""
+    return [e for m in messages if m["type"] == "activity_log" for e in m["data"]["entries"]]
+
+
+def rest_log(bed):
+    status, body, _ = http(bed, "GET", "/api/timesync/log?limit=100")
+    assert status == 200, body
+    return json.loads(body)["entries"]
+
+
+def wait_log(bed, predicate, timeout=20, what="an activity-log entry"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [e for e in rest_log(bed) if predicate(e)]
+        if found:
+            return found
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}; log: {[e['message'] for e in rest_log(bed)]}")
+
+
+def clock_get(bed, prop):
+    bus = BusClient(bed.bus.address)
+    try:
+        return bus.get(*CLOCK, prop)
+    finally:
+        bus.close()
+
+
+def sim_state(sim):
+    with urllib.request.urlopen(sim["sim"], timeout=5) as r:
+        return json.load(r)
+
+
+def sim_set(sim, **values):
+    req = urllib.request.Request(sim["sim"], data=json.dumps(values).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        return r.status
+
+
+def wait_camera_connected(bed, timeout=30):
+    bus = BusClient(bed.bus.address)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            cams = bus.get(*CAMERA_MGR, "Cameras")
+            if cams and bus.get(CAMERA_MGR[0], cams[0], CAMERA_IFACE, "Connected"):
+                return cams[0]
+            time.sleep(0.1)
+    finally:
+        bus.close()
+    pytest.fail("camerad did not connect the simulated camera")
+
+
+def camera_bed(make_testbed, pi_offset_ms=0, camera_offset_ms=0, webd_env=None,
+               clockd_env=None, before_camera=None):
+    """clockd, a simulator, camerad with it configured, then webd."""
+    bed = make_testbed(start=False, pi_offset_ms=pi_offset_ms)
+    bed.start_clockd(clockd_env)
+    if before_camera:
+        before_camera(bed)
+    sim = bed.start_sim(offset_ms=camera_offset_ms)
+    bed.start_camerad({"PICAMSYNC_CAMERA_URLS": sim["camera"]})
+    wait_camera_connected(bed)
+    bed.start_webd(webd_env)
+    return bed, sim
+
+
+# Rule 2 and rule 7: a second client that disagrees does not win, unless by hand.
+def test_disagreeing_second_client_is_warned_and_can_sync_by_hand(make_testbed):
+    bed = make_testbed(pi_offset_ms=-TWO_HOURS_MS)
+    bed.start_webd()
+    first = Client(bed)
+    second = None
+    try:
+        assert first.wait_for(is_event("pi-sync"))["data"]["stepped"] is True
+        assert abs(pi_minus_host_ms(bed)) < 5
+        assert clock_get(bed, "Reliable") is True
+        steps = clock_get(bed, "StepCount")
+
+        second = Client(bed, skew_ms=10000)
+        warning = second.wait_for(is_warning)
+        assert "10." in warning["data"]["message"] and "not changed" in warning["data"]["message"]
+        entry = seen_or_wait(second, lambda m: m["type"] == "activity_log" and any(
+            e["level"] == "warning" for e in m["data"]["entries"]))
+        logged = [e for e in entry["data"]["entries"] if e["level"] == "warning"][-1]
+        assert logged["type"] == "sync" and logged["success"] is False
+        assert "client" in logged["message"] and "already reliable" in logged["message"]
+        assert 9000 < logged["details"]["offsetMs"] < 11000
+        # Not stepped; the first page was not warned.
+        assert clock_get(bed, "StepCount") == steps
+        assert abs(pi_minus_host_ms(bed)) < 5
+        first.ws.send_json({"type": "get-time-sync-status", "data": {}})
+        first.wait_for(lambda m: m["type"] == "time-sync-status")
+        assert not any(is_warning(m) for m in first.messages)
+
+        # A manual sync from the second page overrides.
+        second.ws.send_json({"type": "manual-time-sync",
+                             "data": {"clientTime": second.now_ms(), "timezone": "UTC"}})
+        result = second.wait_for(lambda m: m["type"] == "manual-time-sync-result")
+        assert result["data"]["success"] is True and result["data"]["stepped"] is True
+        assert 9000 < result["data"]["offsetMs"] < 11000
+        assert abs(pi_minus_host_ms(bed) - 10000) < 5
+        assert clock_get(bed, "LastSyncSource") == "manual"
+        assert clock_get(bed, "StepCount") == steps + 1
+    finally:
+        first.close()
+        if second:
+            second.close()
+
+
+# Rule 3: the zone follows an AP client whatever the offset.
+def test_client_zone_is_set_although_offset_is_small(make_testbed):
+    bed = make_testbed(pi_offset_ms=-200)
+    bed.start_webd()
+    assert clock_get(bed, "Timezone") == "UTC"
+    c = Client(bed, zone="Asia/Tokyo")
+    try:
+        ev = c.wait_for(is_event("pi-sync"))
+        assert ev["data"]["stepped"] is False and 100 < ev["data"]["offset"] < 300
+        seen_or_wait(c, lambda m: any("Asia/Tokyo" in e["message"] for e in log_entries([m])))
+        assert clock_get(bed, "Timezone") == "Asia/Tokyo"
+        assert clock_get(bed, "StepCount") == 0
+        assert abs(pi_minus_host_ms(bed) + 200) < 1
+        assert os.readlink(bed.localtime).endswith("Asia/Tokyo")
+    finally:
+        c.close()
+
+
+# Rule 5, Pi reliable: the camera is set to the Pi clock.
+def test_camera_set_when_pi_reliable(make_testbed):
+    def confirm(bed):  # the Pi is 300 ms behind: within the threshold, and now reliable
+        bus = BusClient(bed.bus.address)
+        try:
+            bus.call(*CLOCK, "Confirm", "xs", (300000, "manual"))
+            assert bus.get(*CLOCK, "Reliable") is True
+        finally:
+            bus.close()
+
+    bed, sim = camera_bed(make_testbed, pi_offset_ms=-300, camera_offset_ms=5000,
+                          before_camera=confirm)
+    c = Client(bed)
+    try:
+        cam = seen_or_wait(c, is_event("camera-sync"), timeout=60)["data"]
+        assert cam["success"] is True, cam
+        assert 5000 < cam["offset"] < 5600  # camera − Pi before: 5 s + 0.3 s
+        state = sim_state(sim)
+        assert state["puts"] == 1
+        # The camera now runs on the Pi clock (300 ms behind the host), within the residual
+        # camerad measured, give or take a round trip on loopback.
+        pi = pi_minus_host_ms(bed)
+        assert abs(pi + 300) < 1
+        assert abs(state["offsetMs"] - pi) < 50, (state, pi)
+        assert abs(cam["residual"]) < 50
+        assert abs((state["offsetMs"] - pi) - cam["residual"]) < 50
+        # The page's own check confirmed the Pi (before or after the camera was set).
+        ev = seen_or_wait(c, is_event("pi-sync"))
+        assert ev["data"]["stepped"] is False and ev["data"]["source"] == "client-ap"
+        # A sync by hand measures the camera again and leaves it as it is now.
+        c.ws.send_json({"type": "manual-time-sync",
+                        "data": {"clientTime": c.now_ms() - 300, "timezone": "UTC"}})
+        assert c.wait_for(lambda m: m["type"] == "manual-time-sync-result")["data"]["success"]
+        c.wait_for(lambda m: any(e["type"] == "camera" and "nothing to change" in e["message"]
+                                 for e in log_entries([m])), timeout=60)
+        assert sim_state(sim)["puts"] == 1
+        assert clock_get(bed, "StepCount") == 0
+    finally:
+        c.close()
+
+
+# Rule 5, Pi synced before but no longer reliable: the camera is left alone.
+def test_camera_not_set_when_pi_unreliable(make_testbed):
+    def confirm_then_expire(bed):
+        bus = BusClient(bed.bus.address)
+        try:
+            bus.call(*CLOCK, "Confirm", "xs", (0, "manual"))
+            deadline = time.monotonic() + 10
+            while bus.get(*CLOCK, "Reliable") and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert bus.get(*CLOCK, "Reliability") == "low"
+        finally:
+            bus.close()
+
+    bed, sim = camera_bed(make_testbed, camera_offset_ms=5000, webd_env=LAN_ONLY,
+                          clockd_env={"TIME_SYNC_RELIABLE_WINDOW": "1000"},
+                          before_camera=confirm_then_expire)
+    # webd measures the camera it finds connected.
+    entry = wait_log(bed, lambda e: e["type"] == "camera" and "not reliable" in e["message"],
+                     what="the camera warning")[-1]
+    assert entry["level"] == "warning" and entry["success"] is False
+    assert 4500 < entry["details"]["offsetMs"] < 5500
+    assert sim_state(sim)["puts"] == 0
+    assert abs(pi_minus_host_ms(bed)) < 1
+    assert clock_get(bed, "StepCount") == 0
+
+
+# Rule 5, Pi never synced: stepped from the camera, and still not reliable.
+def test_pi_never_synced_is_stepped_from_camera(make_testbed):
+    bed, sim = camera_bed(make_testbed, camera_offset_ms=3000, webd_env=LAN_ONLY)
+    observer = Client(bed)
+    try:
+        ev = observer.wait_for(is_event("pi-sync"), timeout=60)["data"]
+        assert ev["source"] == "camera" and ev["stepped"] is True
+        assert ev["reliability"] == "low"
+        assert 2900 < ev["offset"] < 3100
+        assert abs(pi_minus_host_ms(bed) - 3000) < 50
+        assert clock_get(bed, "LastSyncSource") == "camera"
+        assert clock_get(bed, "Reliable") is False
+        assert clock_get(bed, "Reliability") == "low"
+        assert sim_state(sim)["puts"] == 0
+        entry = wait_log(bed, lambda e: e["details"].get("source") == "camera")[-1]
+        assert "stays unreliable" in entry["message"]
+    finally:
+        observer.close()
+
+
+# Rules 5 and 10: a camera that fails is reported on every page.
+@pytest.mark.parametrize("fault", ["busy", "garbage", "bad-request"])
+def test_camera_fault_warns_every_client(make_testbed, fault):
+    bed, sim = camera_bed(make_testbed, pi_offset_ms=-TWO_HOURS_MS,
+                          camera_offset_ms=-TWO_HOURS_MS, webd_env=LAN_ONLY)
+    # webd measures the camera it finds: in agreement with the Pi, nothing to do yet.
+    wait_log(bed, lambda e: e["type"] == "camera" and "checked" in e["message"])
+    a, b = Client(bed), Client(bed)
+    try:
+        for c in (a, b):
+            c.wait_for(lambda m: m["type"] == "welcome", answer=False)
+        sim_set(sim, fault=fault)
+        # A sync by hand sets the Pi (two hours) and then would set the camera.
+        a.ws.send_json({"type": "manual-time-sync",
+                        "data": {"clientTime": a.now_ms(), "timezone": "UTC"}})
+        assert a.wait_for(lambda m: m["type"] == "manual-time-sync-result")["data"]["success"]
+        for c in (a, b):
+            cam = seen_or_wait(c, is_event("camera-sync"), timeout=60)["data"]
+            assert cam["success"] is False and cam["error"], cam
+            assert cam["previousTime"] is None and cam["newTime"] is None
+            warning = seen_or_wait(c, is_warning)
+            assert "camera" in warning["data"]["message"].lower()
+            failed = seen_or_wait(c, is_event("sync-failed"))
+            assert failed["data"]["target"] == "camera"
+        assert sim_state(sim)["puts"] == 0
+        errors = [e for e in rest_log(bed) if e["type"] == "error"]
+        assert errors and errors[-1]["details"]["error"]
+        # The Pi itself was set.
+        assert abs(pi_minus_host_ms(bed)) < 5
+    finally:
+        a.close()
+        b.close()
+
+
+# Rule 4: an AP client that stays is checked again without reconnecting.
+def test_periodic_recheck(make_testbed):
+    bed = make_testbed(pi_offset_ms=-TWO_HOURS_MS)
+    bed.start_webd({"TIME_SYNC_INTERVAL": "1500"})
+    c = Client(bed)
+    try:
+        first = c.wait_for(is_event("pi-sync"))
+        assert first["data"]["stepped"] is True
+        t0 = time.monotonic()
+        second = c.wait_for(is_event("pi-sync"), timeout=20)
+        elapsed = time.monotonic() - t0
+        assert second["data"]["stepped"] is False and abs(second["data"]["offset"]) < 50
+        assert elapsed > 1.0, elapsed  # not at once: after the interval
+        ids = [m["requestId"] for m in c.messages if m["type"] == "time-sync-request"]
+        bursts = {i.split("-")[1] for i in ids}
+        assert len(bursts) >= 2
+        assert [m["type"] for m in c.messages].count("welcome") == 1
+        c.wait_for(is_event("pi-sync"), timeout=20)  # and again
+        assert clock_get(bed, "StepCount") == 1
+    finally:
+        c.close()
+
+
+# Rule 9: the window ends with no AP client checking.
+def test_reliability_lost_event(make_testbed):
+    bed = make_testbed(pi_offset_ms=-TWO_HOURS_MS, env={"TIME_SYNC_RELIABLE_WINDOW": "2000"})
+    bed.start_webd(LAN_ONLY)
+    c = Client(bed)
+    try:
+        c.wait_for(lambda m: m["type"] == "welcome", answer=False)
+        c.ws.send_json({"type": "manual-time-sync",
+                        "data": {"clientTime": c.now_ms(), "timezone": "UTC"}})
+        assert c.wait_for(lambda m: m["type"] == "manual-time-sync-result")["data"]["stepped"]
+        t0 = time.monotonic()
+        assert clock_get(bed, "Reliable") is True
+        lost = c.wait_for(is_event("reliability-lost"), timeout=20)
+        assert time.monotonic() - t0 > 1.0
+        assert lost["data"]["reliability"] == "low"
+        assert lost["data"]["lastSyncTime"] and lost["data"]["lastSyncTime"].endswith("Z")
+        assert clock_get(bed, "Reliable") is False
+        entry = wait_log(bed, lambda e: "no longer reliable" in e["message"])[-1]
+        assert entry["level"] == "warning"
+        assert sum(1 for e in rest_log(bed) if "no longer reliable" in e["message"]) == 1
+    finally:
+        c.close()
+
+
+# Rule 4: the "no AP client" notice once, and "back after" when one returns.
+def test_no_ap_client_notice_and_return(make_testbed):
+    bed = make_testbed()
+    bed.start_webd({"TIME_SYNC_NO_CLIENT_NOTICE": "1500"})
+    t0 = time.monotonic()
+
+    def notice(e):
+        return "No device has been connected" in e["message"]
+
+    wait_log(bed, notice, what="the no-client notice")
+    assert time.monotonic() - t0 > 1.0
+    bus = BusClient(bed.bus.address)
+    try:  # also on Sync1, for picamsyncctl
+        log = bus.call(*SYNC1, "GetActivityLog", "u", (100,))[0]
+        assert any(entry[1] == "info" and "No device" in entry[2] for entry in log)
+    finally:
+        bus.close()
+    time.sleep(2)
+    assert sum(1 for e in rest_log(bed) if notice(e)) == 1  # once, not every period
+    c = Client(bed)
+    try:
+        entry = seen_or_wait(c, lambda m: any("again, after" in e["message"]
+                                              for e in log_entries([m])))
+        back = [e for e in entry["data"]["entries"] if "again, after" in e["message"]][-1]
+        assert back["type"] == "info"
+        assert " s without one" in back["message"]
+        c.wait_for(is_event("pi-sync"))
+    finally:
+        c.close()
+    # Gone again: the notice comes again, once.
+    deadline = time.monotonic() + 20
+    while sum(1 for e in rest_log(bed) if notice(e)) < 2:
+        assert time.monotonic() < deadline, "no second notice"
+        time.sleep(0.1)
+
+
+def test_bad_no_client_notice_stops_webd(builddir):
+    exe = os.path.join(builddir, "webd", "picamsync-webd")
+    env = {"PATH": "/usr/bin:/bin", "PICAMSYNC_LOG_TARGET": "stderr",
+           "DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent",
+           "TIME_SYNC_NO_CLIENT_NOTICE": "10"}
+    r = subprocess.run([exe, "--listen", "127.0.0.1:0"], env=env, capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode != 0 and "TIME_SYNC_NO_CLIENT_NOTICE" in r.stderr
+
+
+# Rule 10: clockd gone, then back.
+def test_clockd_stopped_warns_and_recovers(make_testbed):
+    bed = make_testbed(pi_offset_ms=-TWO_HOURS_MS)
+    bed.start_webd({"TIME_SYNC_INTERVAL": "2000"})
+    assert bed.daemons["clockd"].stop() == 0
+    c = Client(bed)
+    try:
+        failed = c.wait_for(is_event("sync-failed"))
+        assert failed["data"]["target"] == "pi" and "clockd" in failed["data"]["reason"]
+        warning = seen_or_wait(c, is_warning)
+        assert "picamsync-clockd" in warning["data"]["message"]
+        assert abs(pi_minus_host_ms(bed) + TWO_HOURS_MS) < 1
+        c.ws.send_json({"type": "get-time-sync-status", "data": {}})
+        status = c.wait_for(lambda m: m["type"] == "time-sync-status")["data"]
+        assert status["pi"]["reliable"] is False
+
+        # Back: the next periodic check steps the Pi, with no tight retry meanwhile.
+        before = len([m for m in c.messages if m["type"] == "time-sync-request"])
+        bed.start_clockd()
+        ev = c.wait_for(lambda m: is_event("pi-sync")(m) and m["data"]["stepped"], timeout=30)
+        assert ev["data"]["source"] == "client-ap"
+        assert abs(pi_minus_host_ms(bed)) < 5
+        rounds = len([m for m in c.messages if m["type"] == "time-sync-request"]) - before
+        assert rounds <= 2 * 8
+    finally:
+        c.close()
+
+
+# Rule 10: a page that never answers.
+def test_unanswering_client_times_out_with_warning(make_testbed):
+    bed = make_testbed(pi_offset_ms=-TWO_HOURS_MS)
+    bed.start_webd({"TIME_SYNC_RETRY_DELAY": "1500"})
+    c = Client(bed)
+    try:
+        c.wait_for(lambda m: m["type"] == "time-sync-request", answer=False)
+        t0 = time.monotonic()
+        warning = c.wait_for(is_warning, answer=False)
+        elapsed = time.monotonic() - t0
+        assert 1.3 < elapsed < 10, elapsed
+        assert "did not answer" in warning["data"]["message"]
+        failed = seen_or_wait(c, is_event("sync-failed"), answer=False)
+        assert failed["data"]["target"] == "pi" and "no answer" in failed["data"]["reason"]
+        entry = wait_log(bed, lambda e: e["type"] == "error")[-1]
+        assert "did not answer" in entry["message"] and entry["details"]["error"]
+        # Nothing changed, and no new burst in a tight loop.
+        assert abs(pi_minus_host_ms(bed) + TWO_HOURS_MS) < 1
+        assert clock_get(bed, "StepCount") == 0
+        n = len([m for m in c.messages if m["type"] == "time-sync-request"])
+        with pytest.raises((OSError, AssertionError)):
+            c.wait_for(lambda m: m["type"] == "time-sync-request", timeout=2, answer=False)
+        assert n == 1
+    finally:
+        c.close()
