@@ -201,20 +201,37 @@ def test_camera_gone_and_back_flips_connected(make_testbed):
     assert cams.client.wait_signal(changed_to(True), timeout=15)
 
 
+def weighted_slope_ppm(history):
+    """The least-squares slope of (time, offset) weighted by 1/uncertainty², in µs per s."""
+    w = [1 / max(unc, 1000) ** 2 for _, _, unc in history]  # camerad floors it at 1 ms
+    x = [(at - history[0][0]) / 1e6 for at, _, _ in history]
+    y = [off for _, off, _ in history]
+    sw = sum(w)
+    mx = sum(wi * xi for wi, xi in zip(w, x)) / sw
+    my = sum(wi * yi for wi, yi in zip(w, y)) / sw
+    sxx = sum(wi * (xi - mx) ** 2 for wi, xi in zip(w, x))
+    sxy = sum(wi * (xi - mx) * (yi - my) for wi, xi, yi in zip(w, x, y))
+    return sxy / sxx
+
+
 def test_drift_is_fitted_and_history_survives_restart(make_testbed):
     env = {"PICAMSYNC_CAMERA_CHECK_INTERVAL": "1000", "PICAMSYNC_DRIFT_MIN_SPAN": "5000"}
     bed, sim, cams = camera_bed(make_testbed, env=env)
     path = cams.add(sim["camera"])
     sim_set(sim, driftPpm=2000)
-    deadline = time.monotonic() + 180
+    # 2000 ppm moves the offset by up to 24 ms during one 12 s check, so single samples scatter
+    # by a few ms; this test checks the fit and its persistence, test_camera_drift its accuracy.
+    deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
-        history = cams.call(path, "GetDriftHistory")[0]
         drift = cams.prop(path, "DriftPPM")
-        if len(history) >= 10 and not math.isnan(drift):
+        history = cams.call(path, "GetDriftHistory")[0]
+        if (len(history) >= 10 and not math.isnan(drift)
+                and cams.prop(path, "DriftPPM") == drift):
             break
         time.sleep(1)
-    assert len(history) >= 10
-    assert abs(drift - 2000) < 200, drift
+    assert len(history) >= 10, history
+    assert abs(drift - weighted_slope_ppm(history)) < 1, (drift, history)
+    assert abs(drift - 2000) < 400, (drift, history)
     for at, offset, unc in history:
         assert at > 0 and unc > 0
 
@@ -225,7 +242,7 @@ def test_drift_is_fitted_and_history_survives_restart(make_testbed):
     assert again == path
     kept = cams2.call(path, "GetDriftHistory")[0]
     assert kept[:len(history)] == history
-    assert abs(cams2.prop(path, "DriftPPM") - 2000) < 200
+    assert abs(cams2.prop(path, "DriftPPM") - 2000) < 400
 
 
 def test_pi_step_is_not_camera_drift(make_testbed):
