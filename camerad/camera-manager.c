@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "camerad/camera-error.h"
 #include "camerad/camera-manager.h"
+#include "camerad/timelapse.h"
+#include "daemons/time-util.h"
+#include "daemons/zone-util.h"
 
 #define _cleanup_creds_ __attribute__((cleanup(sd_bus_creds_unrefp)))
 
@@ -87,6 +91,7 @@ static void manager_publish(CameraManager *m, Camera *camera)
         g_autofree char *path = camera_manager_object_path(camera);
 
         g_ptr_array_add(m->cameras, g_object_ref(camera));
+        g_object_set_data(G_OBJECT(camera), "camera-manager", m);
         (void)sd_bus_emit_object_added(m->bus, path);
         (void)sd_bus_emit_properties_changed(m->bus, CAMERA1_PATH, CAMERA1_MANAGER_IFACE, "Cameras",
                                              NULL);
@@ -292,6 +297,587 @@ static int method_remove_camera(sd_bus_message *msg, void *userdata, sd_bus_erro
         return sd_bus_reply_method_return(msg, NULL);
 }
 
+/* ---- timelapses ---- */
+
+static char *manager_reports_dir(CameraManager *m)
+{
+        return m->config.state_dir ? g_build_filename(m->config.state_dir, "reports", NULL) : NULL;
+}
+
+static int invalid_args(sd_bus_error *error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static int invalid_args(sd_bus_error *error, const char *fmt, ...)
+{
+        va_list ap;
+        g_autofree char *text = NULL;
+
+        va_start(ap, fmt);
+        text = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, text);
+}
+
+typedef union {
+        double d;
+        uint64_t t;
+        int64_t x;
+        uint32_t u;
+        int b;
+        const char *s;
+} OptValue;
+
+/* Reads the variant of an a{sv} entry, which must hold one of the types in `types` (one
+ * letter each); *ret_type says which. */
+static int read_opt(sd_bus_message *msg, const char *key, const char *types, char *ret_type,
+                    OptValue *v, sd_bus_error *error)
+{
+        const char *contents;
+        char type;
+        int r;
+
+        r = sd_bus_message_peek_type(msg, &type, &contents);
+        if (r < 0)
+                return r;
+        if (strlen(contents) != 1 || !strchr(types, contents[0]))
+                return invalid_args(error,
+                                    "Option \"%s\" has type \"%s\"; it must be %s \"%s\". Nothing "
+                                    "was started.",
+                                    key, contents, strlen(types) > 1 ? "one of" : "", types);
+        r = sd_bus_message_enter_container(msg, 'v', contents);
+        if (r < 0)
+                return r;
+        *ret_type = contents[0];
+        switch (contents[0]) {
+        case 'd':
+                r = sd_bus_message_read(msg, "d", &v->d);
+                break;
+        case 't':
+                r = sd_bus_message_read(msg, "t", &v->t);
+                break;
+        case 'x':
+                r = sd_bus_message_read(msg, "x", &v->x);
+                break;
+        case 'u':
+                r = sd_bus_message_read(msg, "u", &v->u);
+                break;
+        case 'b':
+                r = sd_bus_message_read(msg, "b", &v->b);
+                break;
+        case 's':
+                r = sd_bus_message_read(msg, "s", &v->s);
+                break;
+        default:
+                r = -EINVAL;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(msg);
+}
+
+static int parse_location(sd_bus_message *msg, TimelapseReport *rep, sd_bus_error *error)
+{
+        gboolean have_lat = FALSE, have_lon = FALSE;
+        int r;
+
+        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
+                const char *key;
+                OptValue v;
+                char t;
+
+                r = sd_bus_message_read(msg, "s", &key);
+                if (r < 0)
+                        return r;
+                if (g_str_equal(key, "latitude") || g_str_equal(key, "longitude") ||
+                    g_str_equal(key, "accuracy") || g_str_equal(key, "altitude")) {
+                        r = read_opt(msg, key, "d", &t, &v, error);
+                        if (r < 0)
+                                return r;
+                        if (!isfinite(v.d))
+                                return invalid_args(error, "location.%s is not a number.", key);
+                        if (g_str_equal(key, "latitude")) {
+                                if (v.d < -90 || v.d > 90)
+                                        return invalid_args(error,
+                                                            "location.latitude %g is outside "
+                                                            "-90..90 degrees.",
+                                                            v.d);
+                                rep->latitude = v.d;
+                                have_lat = TRUE;
+                        } else if (g_str_equal(key, "longitude")) {
+                                if (v.d < -180 || v.d > 180)
+                                        return invalid_args(error,
+                                                            "location.longitude %g is outside "
+                                                            "-180..180 degrees.",
+                                                            v.d);
+                                rep->longitude = v.d;
+                                have_lon = TRUE;
+                        } else if (g_str_equal(key, "accuracy")) {
+                                if (v.d < 0)
+                                        return invalid_args(error, "location.accuracy must not be "
+                                                                   "negative (metres).");
+                                rep->accuracy = v.d;
+                        } else
+                                rep->altitude = v.d;
+                } else if (g_str_equal(key, "source")) {
+                        r = read_opt(msg, key, "s", &t, &v, error);
+                        if (r < 0)
+                                return r;
+                        if (!g_str_equal(v.s, "browser") && !g_str_equal(v.s, "manual"))
+                                return invalid_args(error,
+                                                    "location.source \"%s\" is unknown; use "
+                                                    "\"browser\" or \"manual\".",
+                                                    v.s);
+                        g_free(rep->location_source);
+                        rep->location_source = g_strdup(v.s);
+                } else if (g_str_equal(key, "obtained_usec")) {
+                        r = read_opt(msg, key, "t", &t, &v, error);
+                        if (r < 0)
+                                return r;
+                        rep->location_obtained_usec = (int64_t)MIN(v.t, (uint64_t)INT64_MAX);
+                } else
+                        return invalid_args(error,
+                                            "Unknown location field \"%s\"; use latitude, "
+                                            "longitude, accuracy, altitude, source, "
+                                            "obtained_usec.",
+                                            key);
+                r = sd_bus_message_exit_container(msg);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        if (!have_lat || !have_lon || !rep->location_source)
+                return invalid_args(error, "A location needs latitude, longitude and source; "
+                                           "leave it out if there is none. Nothing was started.");
+        rep->has_location = TRUE;
+        return sd_bus_message_exit_container(msg);
+}
+
+static int parse_time_sync(sd_bus_message *msg, TimelapseReport *rep, gboolean *camera_given,
+                           sd_bus_error *error)
+{
+        int r;
+
+        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
+                const char *key;
+                OptValue v;
+                char t;
+
+                r = sd_bus_message_read(msg, "s", &key);
+                if (r < 0)
+                        return r;
+                if (g_str_equal(key, "pi_reliability") || g_str_equal(key, "pi_source") ||
+                    g_str_equal(key, "zone")) {
+                        char **dst = g_str_equal(key, "pi_reliability") ? &rep->pi_reliability
+                                     : g_str_equal(key, "pi_source")    ? &rep->pi_source
+                                                                        : &rep->zone;
+                        r = read_opt(msg, key, "s", &t, &v, error);
+                        if (r < 0)
+                                return r;
+                        if (g_str_equal(key, "zone") && *v.s && zone_name_check(v.s) < 0)
+                                return invalid_args(error,
+                                                    "time_sync.zone \"%s\" is not a time-zone "
+                                                    "name; use an IANA name such as "
+                                                    "Europe/Berlin.",
+                                                    v.s);
+                        g_free(*dst);
+                        *dst = g_strdup(v.s);
+                } else if (g_str_equal(key, "pi_last_sync_usec") ||
+                           g_str_equal(key, "camera_offset_bound_usec") ||
+                           g_str_equal(key, "camera_measured_usec")) {
+                        r = read_opt(msg, key, "t", &t, &v, error);
+                        if (r < 0)
+                                return r;
+                        if (g_str_equal(key, "pi_last_sync_usec"))
+                                rep->pi_last_sync_usec = (int64_t)MIN(v.t, (uint64_t)INT64_MAX);
+                        else if (g_str_equal(key, "camera_offset_bound_usec"))
+                                rep->camera_uncertainty_usec = v.t;
+                        else
+                                rep->camera_measured_usec = (int64_t)MIN(v.t, (uint64_t)INT64_MAX);
+                        *camera_given |= g_str_has_prefix(key, "camera_");
+                } else if (g_str_equal(key, "camera_offset_usec")) {
+                        r = read_opt(msg, key, "x", &t, &v, error);
+                        if (r < 0)
+                                return r;
+                        rep->camera_offset_usec = v.x;
+                        *camera_given = TRUE;
+                } else if (g_str_equal(key, "camera_drift_ppm")) {
+                        r = read_opt(msg, key, "d", &t, &v, error);
+                        if (r < 0)
+                                return r;
+                        rep->camera_drift_ppm = v.d;
+                        *camera_given = TRUE;
+                } else if (g_str_equal(key, "camera_set_deferred")) {
+                        r = read_opt(msg, key, "b", &t, &v, error);
+                        if (r < 0)
+                                return r;
+                        rep->camera_set_deferred = v.b;
+                } else
+                        return invalid_args(error,
+                                            "Unknown time_sync field \"%s\"; use pi_reliability, "
+                                            "pi_source, pi_last_sync_usec, zone, "
+                                            "camera_offset_usec, camera_offset_bound_usec, "
+                                            "camera_measured_usec, camera_drift_ppm, "
+                                            "camera_set_deferred.",
+                                            key);
+                r = sd_bus_message_exit_container(msg);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        /* A camera offset without the time it was measured would read as "never measured". */
+        if (*camera_given && rep->camera_measured_usec == 0)
+                rep->camera_measured_usec = clock_realtime_usec();
+        return sd_bus_message_exit_container(msg);
+}
+
+typedef struct {
+        CameraManager *m;
+        char *id;
+} PiSyncQuery;
+
+static Camera *manager_find_timelapse(CameraManager *m, const char *id)
+{
+        for (guint i = 0; i < m->cameras->len; i++) {
+                Camera *c = g_ptr_array_index(m->cameras, i);
+                Timelapse *tl = camera_get_timelapse(c);
+                if (tl && g_strcmp0(timelapse_get_id(tl), id) == 0)
+                        return c;
+        }
+        return NULL;
+}
+
+static int on_pi_sync(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+        PiSyncQuery *q = userdata;
+        Camera *camera = manager_find_timelapse(q->m, q->id);
+        const char *reliability = NULL, *source = NULL, *zone = NULL;
+        uint64_t last_sync = 0;
+        int r;
+
+        if (!camera || sd_bus_message_is_method_error(reply, NULL)) {
+                if (camera)
+                        g_message("Timelapse %s: clockd did not answer (%s); the report has no "
+                                  "Pi time-sync state.",
+                                  q->id, sd_bus_message_get_error(reply)->message);
+                return 0;
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        while (r > 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *key, *contents;
+                char type;
+
+                if (sd_bus_message_read(reply, "s", &key) < 0 ||
+                    sd_bus_message_peek_type(reply, &type, &contents) < 0)
+                        return 0;
+                if (g_str_equal(key, "Reliability") && g_str_equal(contents, "s"))
+                        r = sd_bus_message_read(reply, "v", "s", &reliability);
+                else if (g_str_equal(key, "LastSyncSource") && g_str_equal(contents, "s"))
+                        r = sd_bus_message_read(reply, "v", "s", &source);
+                else if (g_str_equal(key, "Timezone") && g_str_equal(contents, "s"))
+                        r = sd_bus_message_read(reply, "v", "s", &zone);
+                else if (g_str_equal(key, "LastSyncUSec") && g_str_equal(contents, "t"))
+                        r = sd_bus_message_read(reply, "v", "t", &last_sync);
+                else
+                        r = sd_bus_message_skip(reply, "v");
+                if (r < 0 || sd_bus_message_exit_container(reply) < 0)
+                        return 0;
+                r = 1;
+        }
+        timelapse_set_pi_sync(camera_get_timelapse(camera), reliability, source,
+                              (int64_t)MIN(last_sync, (uint64_t)INT64_MAX), zone);
+        return 0;
+}
+
+static void pi_sync_query_free(void *userdata)
+{
+        PiSyncQuery *q = userdata;
+        g_free(q->id);
+        g_free(q);
+}
+
+static void on_timelapse_changed(Timelapse *tl, Camera *camera, const char *const *props,
+                                 gpointer data)
+{
+        on_camera_changed(camera, props, data);
+}
+
+static void on_timelapse_shot(Timelapse *tl, Camera *camera, unsigned index, int64_t at_usec,
+                              gboolean success, const char *error, gpointer data)
+{
+        CameraManager *m = data;
+        g_autofree char *path = NULL;
+
+        if (!g_ptr_array_find(m->cameras, camera, NULL))
+                return;
+        path = camera_manager_object_path(camera);
+        (void)sd_bus_emit_signal(m->bus, path, CAMERA1_CAMERA_IFACE, "ShotTaken", "sutbs",
+                                 timelapse_get_id(tl), index, (uint64_t)MAX(at_usec, 0), success,
+                                 error);
+}
+
+static int method_start_timelapse(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Camera *camera = userdata;
+        CameraManager *m = g_object_get_data(G_OBJECT(camera), "camera-manager");
+        g_autoptr(TimelapseReport) rep = timelapse_report_new();
+        g_autoptr(GError) gerror = NULL;
+        g_autofree char *reports_dir = NULL;
+        uint64_t interval_usec = 0, end_usec = 0;
+        uint32_t shots = 0;
+        gboolean have_interval = FALSE, camera_given = FALSE;
+        TimelapseCallbacks cb = {on_timelapse_changed, on_timelapse_shot, m};
+        Timelapse *tl;
+        PiSyncQuery *q;
+        int r;
+
+        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
+                const char *key;
+                OptValue v;
+                char t;
+
+                r = sd_bus_message_read(msg, "s", &key);
+                if (r < 0)
+                        return r;
+                if (g_str_equal(key, "interval_ms")) {
+                        r = read_opt(msg, key, "ut", &t, &v, error);
+                        if (r < 0)
+                                return r;
+                        interval_usec = (t == 'u' ? v.u : MIN(v.t, UINT64_MAX / 1000)) * 1000;
+                        have_interval = TRUE;
+                } else if (g_str_equal(key, "shots")) {
+                        r = read_opt(msg, key, "u", &t, &v, error);
+                        if (r < 0)
+                                return r;
+                        shots = v.u;
+                } else if (g_str_equal(key, "end_usec")) {
+                        r = read_opt(msg, key, "t", &t, &v, error);
+                        if (r < 0)
+                                return r;
+                        end_usec = v.t;
+                } else if (g_str_equal(key, "title")) {
+                        r = read_opt(msg, key, "s", &t, &v, error);
+                        if (r < 0)
+                                return r;
+                        if (strlen(v.s) > 200)
+                                return invalid_args(error, "The title is longer than 200 "
+                                                           "bytes; shorten it.");
+                        g_free(rep->title);
+                        rep->title = g_strdup(v.s);
+                } else if (g_str_equal(key, "location")) {
+                        const char *contents;
+                        r = sd_bus_message_peek_type(msg, NULL, &contents);
+                        if (r < 0)
+                                return r;
+                        if (!g_str_equal(contents, "a{sv}"))
+                                return invalid_args(error, "Option \"location\" must be a{sv}.");
+                        r = sd_bus_message_enter_container(msg, 'v', "a{sv}");
+                        if (r < 0)
+                                return r;
+                        r = parse_location(msg, rep, error);
+                        if (r < 0)
+                                return r;
+                        r = sd_bus_message_exit_container(msg);
+                } else if (g_str_equal(key, "time_sync")) {
+                        const char *contents;
+                        r = sd_bus_message_peek_type(msg, NULL, &contents);
+                        if (r < 0)
+                                return r;
+                        if (!g_str_equal(contents, "a{sv}"))
+                                return invalid_args(error, "Option \"time_sync\" must be a{sv}.");
+                        r = sd_bus_message_enter_container(msg, 'v', "a{sv}");
+                        if (r < 0)
+                                return r;
+                        r = parse_time_sync(msg, rep, &camera_given, error);
+                        if (r < 0)
+                                return r;
+                        r = sd_bus_message_exit_container(msg);
+                } else
+                        return invalid_args(error,
+                                            "Unknown option \"%s\"; use interval_ms, shots, "
+                                            "end_usec, title, location, time_sync. Nothing was "
+                                            "started.",
+                                            key);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(msg);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(msg);
+        if (r < 0)
+                return r;
+        if (!have_interval)
+                return invalid_args(error, "The option interval_ms (time between shots, in ms) "
+                                           "is missing. Nothing was started.");
+
+        reports_dir = manager_reports_dir(m);
+        tl = timelapse_start(camera, g_steal_pointer(&rep), camera_given, interval_usec, shots,
+                             end_usec, reports_dir, &cb, &gerror);
+        if (!tl) {
+                if (g_error_matches(gerror, CAMERA_ERROR, CAMERA_ERROR_INVALID))
+                        return invalid_args(error, "%s Nothing was started.", gerror->message);
+                return sd_bus_error_set(error, camera_error_to_dbus_name(gerror), gerror->message);
+        }
+        q = g_new0(PiSyncQuery, 1);
+        q->m = m;
+        q->id = g_strdup(timelapse_get_id(tl));
+        {
+                sd_bus_slot *slot = NULL;
+                r = sd_bus_call_method_async(m->bus, &slot, "org.picamsync.Clock1",
+                                             "/org/picamsync/Clock1",
+                                             "org.freedesktop.DBus.Properties", "GetAll",
+                                             on_pi_sync, q, "s", "org.picamsync.Clock1");
+                if (r < 0)
+                        pi_sync_query_free(q);
+                else {
+                        sd_bus_slot_set_destroy_callback(slot, pi_sync_query_free);
+                        sd_bus_slot_set_floating(slot, 1);
+                        sd_bus_slot_unref(slot);
+                }
+        }
+        return sd_bus_reply_method_return(msg, "s", timelapse_get_id(tl));
+}
+
+static int method_stop_timelapse(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        g_autoptr(GError) gerror = NULL;
+
+        if (!timelapse_stop(camera_get_timelapse(userdata), &gerror))
+                return sd_bus_error_set(error, "org.picamsync.Error.NoTimelapse", gerror->message);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int get_timelapse(sd_bus *bus, const char *path, const char *interface, const char *property,
+                         sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        Timelapse *tl = camera_get_timelapse(userdata);
+
+        if (g_str_equal(property, "TimelapseState"))
+                return sd_bus_message_append(reply, "s", timelapse_get_state(tl));
+        if (g_str_equal(property, "TimelapseId"))
+                return sd_bus_message_append(reply, "s", timelapse_get_id(tl));
+        if (g_str_equal(property, "ShotsTaken"))
+                return sd_bus_message_append(reply, "u", timelapse_get_taken(tl));
+        if (g_str_equal(property, "ShotsFailed"))
+                return sd_bus_message_append(reply, "u", timelapse_get_failed(tl));
+        if (g_str_equal(property, "NextShotUSec"))
+                return sd_bus_message_append(reply, "t", timelapse_get_next_shot(tl));
+        return -EINVAL;
+}
+
+/* ---- reports (on the manager: they outlive cameras) ---- */
+
+static char *read_report_text(CameraManager *m, const char *id, GError **error)
+{
+        g_autofree char *dir = manager_reports_dir(m);
+        g_autofree char *path = NULL;
+        char *text = NULL;
+        Camera *camera = manager_find_timelapse(m, id);
+
+        if (camera && !dir)
+                return timelapse_report_to_json(timelapse_get_report(camera_get_timelapse(camera)));
+        if (!dir) {
+                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_NO_CAMERA,
+                            "There is no report \"%s\"; camerad has no state directory to keep "
+                            "reports in.",
+                            id);
+                return NULL;
+        }
+        path = g_strdup_printf("%s/%s.json", dir, id);
+        if (!g_file_get_contents(path, &text, NULL, NULL)) {
+                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_NO_CAMERA,
+                            "There is no report \"%s\"; see ListReports.", id);
+                return NULL;
+        }
+        return text;
+}
+
+static int method_get_report(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        g_autoptr(GError) gerror = NULL;
+        g_autofree char *text = NULL;
+        const char *id;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &id);
+        if (r < 0)
+                return r;
+        if (!timelapse_report_id_valid(id))
+                return invalid_args(error,
+                                    "\"%s\" is not a report id; ids are letters, digits, _ and "
+                                    "-, as ListReports returns them.",
+                                    id);
+        text = read_report_text(userdata, id, &gerror);
+        if (!text)
+                return sd_bus_error_set(error, "org.picamsync.Error.NoReport", gerror->message);
+        return sd_bus_reply_method_return(msg, "s", text);
+}
+
+static gint compare_reports(gconstpointer a, gconstpointer b)
+{
+        const TimelapseReport *x = *(TimelapseReport *const *)a;
+        const TimelapseReport *y = *(TimelapseReport *const *)b;
+        return x->start_usec < y->start_usec ? -1 : x->start_usec > y->start_usec;
+}
+
+static int method_list_reports(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        CameraManager *m = userdata;
+        g_autofree char *dir = manager_reports_dir(m);
+        g_autoptr(GPtrArray) reports =
+                g_ptr_array_new_with_free_func((GDestroyNotify)timelapse_report_free);
+        g_autoptr(GDir) d = dir ? g_dir_open(dir, 0, NULL) : NULL;
+        sd_bus_message *reply = NULL;
+        const char *name;
+        int r;
+
+        while (d && (name = g_dir_read_name(d))) {
+                g_autofree char *path = NULL;
+                g_autofree char *text = NULL;
+                g_autoptr(GError) e = NULL;
+                TimelapseReport *rep;
+
+                if (!g_str_has_suffix(name, ".json"))
+                        continue;
+                path = g_build_filename(dir, name, NULL);
+                if (!g_file_get_contents(path, &text, NULL, NULL))
+                        continue;
+                rep = timelapse_report_from_json(text, &e);
+                if (rep)
+                        g_ptr_array_add(reports, rep);
+                else
+                        g_debug("Skipping report %s: %s", path, e->message);
+        }
+        g_ptr_array_sort(reports, compare_reports);
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ssttuu)");
+        for (guint i = 0; r >= 0 && i < reports->len; i++) {
+                TimelapseReport *rep = g_ptr_array_index(reports, i);
+                r = sd_bus_message_append(reply, "(ssttuu)", rep->id, rep->title ? rep->title : "",
+                                          (uint64_t)MAX(rep->start_usec, 0),
+                                          (uint64_t)MAX(rep->end_usec, 0), rep->taken, rep->failed);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        sd_bus_message_unref(reply);
+        return r < 0 ? r : 1;
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Cameras", "ao", property_get_cameras, 0,
@@ -303,6 +889,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                  method_add_camera, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("RemoveCamera", "o", SD_BUS_PARAM(camera), "", ,
                                  method_remove_camera, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListReports", "", , "a(ssttuu)", SD_BUS_PARAM(reports),
+                                 method_list_reports, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetReport", "s", SD_BUS_PARAM(id), "s", SD_BUS_PARAM(json),
+                                 method_get_report, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 
@@ -441,6 +1031,19 @@ static const sd_bus_vtable camera_vtable[] = {
                                  method_set_time, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetDriftHistory", "", , "a(txt)", SD_BUS_PARAM(samples),
                                  method_get_drift_history, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_PROPERTY("TimelapseState", "s", get_timelapse, 0, EMITS),
+        SD_BUS_PROPERTY("TimelapseId", "s", get_timelapse, 0, EMITS),
+        SD_BUS_PROPERTY("ShotsTaken", "u", get_timelapse, 0, EMITS),
+        SD_BUS_PROPERTY("ShotsFailed", "u", get_timelapse, 0, EMITS),
+        SD_BUS_PROPERTY("NextShotUSec", "t", get_timelapse, 0, EMITS),
+        SD_BUS_METHOD_WITH_NAMES("StartTimelapse", "a{sv}", SD_BUS_PARAM(options), "s",
+                                 SD_BUS_PARAM(id), method_start_timelapse,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("StopTimelapse", "", "", method_stop_timelapse, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_NAMES("ShotTaken", "sutbs",
+                                 SD_BUS_PARAM(id) SD_BUS_PARAM(index) SD_BUS_PARAM(at_usec)
+                                         SD_BUS_PARAM(success) SD_BUS_PARAM(error),
+                                 0),
         SD_BUS_VTABLE_END,
 };
 

@@ -55,6 +55,10 @@ struct _Camera {
 
         CameraChangedFunc changed_func;
         gpointer changed_data;
+
+        gpointer timelapse; /* owned through timelapse_destroy */
+        GDestroyNotify timelapse_destroy;
+        gboolean shooting; /* a timelapse runs: no drift checks in between its shots */
 };
 
 G_DEFINE_TYPE(Camera, camera, G_TYPE_OBJECT)
@@ -746,7 +750,7 @@ static gboolean on_check_timer(gpointer data)
 {
         Camera *self = data;
 
-        if (self->connected && !self->op_running && g_queue_is_empty(&self->ops))
+        if (self->connected && !self->shooting && !self->op_running && g_queue_is_empty(&self->ops))
                 camera_measure_precise_async(self, on_check_measured, NULL);
         return G_SOURCE_CONTINUE;
 }
@@ -861,6 +865,45 @@ guint64 camera_get_request_count(Camera *self)
         return ccapi_client_get_request_count(self->client);
 }
 
+CcapiClient *camera_get_client(Camera *self)
+{
+        return self->client;
+}
+
+char *camera_get_endpoint(Camera *self, const char *tail)
+{
+        return camera_endpoint(self, tail);
+}
+
+void camera_set_shooting(Camera *self, gboolean shooting)
+{
+        self->shooting = shooting;
+}
+
+gpointer camera_get_timelapse(Camera *self)
+{
+        return self->timelapse;
+}
+
+void camera_set_timelapse(Camera *self, gpointer timelapse, GDestroyNotify destroy)
+{
+        gpointer old = self->timelapse;
+        GDestroyNotify old_destroy = self->timelapse_destroy;
+
+        self->timelapse = timelapse;
+        self->timelapse_destroy = destroy;
+        if (old && old_destroy)
+                old_destroy(old);
+}
+
+static void camera_dispose(GObject *object)
+{
+        Camera *self = PICAMSYNC_CAMERA(object);
+
+        camera_set_timelapse(self, NULL, NULL);
+        G_OBJECT_CLASS(camera_parent_class)->dispose(object);
+}
+
 static void camera_finalize(GObject *object)
 {
         Camera *self = PICAMSYNC_CAMERA(object);
@@ -885,6 +928,7 @@ static void camera_finalize(GObject *object)
 
 static void camera_class_init(CameraClass *klass)
 {
+        G_OBJECT_CLASS(klass)->dispose = camera_dispose;
         G_OBJECT_CLASS(klass)->finalize = camera_finalize;
 }
 

@@ -171,8 +171,24 @@ int sim_camera_shoot(SimCamera *c, int64_t now)
         if (sim_camera_writing(c, now))
                 return -EBUSY;
         c->shots++;
+        if (c->shot_log_len < SIM_SHOT_LOG_MAX)
+                c->shot_log[c->shot_log_len++] = now;
         c->writing_until = now + c->write_usec;
         return 0;
+}
+
+void sim_camera_log_shutter(SimCamera *c, int64_t at, unsigned status)
+{
+        if (c->shutter_log_len >= SIM_SHOT_LOG_MAX)
+                return;
+        c->shutter_log[c->shutter_log_len] = at;
+        c->shutter_status[c->shutter_log_len++] = status;
+}
+
+void sim_camera_clear_logs(SimCamera *c)
+{
+        c->shot_log_len = 0;
+        c->shutter_log_len = 0;
 }
 
 void sim_camera_set_busy_for(SimCamera *c, int64_t usec, int64_t now)

@@ -17,6 +17,8 @@
 #define SIM_OFFSET_MS_MAX    (100.0 * 366 * 86400 * 1000)
 #define SIM_ZONE_MINUTES_MAX (14 * 60)
 
+#define SIM_SHOT_LOG_MAX 1000
+
 typedef struct SimCamera {
         /* camera − host at host time base_usec, in µs; grows by drift_ppm µs per host second. */
         int64_t base_usec;
@@ -33,7 +35,17 @@ typedef struct SimCamera {
         int64_t last_put_usec; /* host µs of the last accepted PUT, INT64_MIN if none */
         char autopoweroff[SIM_AUTOPOWEROFF_MAX];
         unsigned shots, puts, gets;
+        /* Host µs of every shutter POST (with the status answered) and of every shot taken,
+         * the first SIM_SHOT_LOG_MAX of each, for tests that check a timelapse's spacing. */
+        int64_t shot_log[SIM_SHOT_LOG_MAX];
+        unsigned shot_log_len;
+        int64_t shutter_log[SIM_SHOT_LOG_MAX];
+        unsigned shutter_status[SIM_SHOT_LOG_MAX];
+        unsigned shutter_log_len;
 } SimCamera;
+
+void sim_camera_log_shutter(SimCamera *c, int64_t at, unsigned status);
+void sim_camera_clear_logs(SimCamera *c);
 
 /* zone must exist in the zoneinfo database (-EINVAL/-ENOENT otherwise). */
 int sim_camera_init(SimCamera *c, const char *zone, double offset_ms, double drift_ppm,

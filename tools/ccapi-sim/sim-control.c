@@ -78,6 +78,20 @@ static void reply_state(Sim *sim, SoupServerMessage *msg)
         add_iso(b, "cameraTime", sim_camera_time_usec(c, now));
         add_iso(b, "hostTime", now);
         add_int(b, "shots", c->shots);
+        json_builder_set_member_name(b, "shotLog");
+        json_builder_begin_array(b);
+        for (unsigned i = 0; i < c->shot_log_len; i++)
+                json_builder_add_int_value(b, c->shot_log[i]);
+        json_builder_end_array(b);
+        json_builder_set_member_name(b, "shutterLog");
+        json_builder_begin_array(b);
+        for (unsigned i = 0; i < c->shutter_log_len; i++) {
+                json_builder_begin_object(b);
+                add_int(b, "at", c->shutter_log[i]);
+                add_int(b, "status", c->shutter_status[i]);
+                json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
         add_int(b, "puts", c->puts);
         add_int(b, "gets", c->gets);
         add_int(b, "requests", sim->requests);
@@ -257,8 +271,10 @@ static void apply_camera(SimCamera *c, const Change *ch, int64_t now)
                 c->write_usec = (int64_t)llround(ch->write_ms * 1000.0);
         if (ch->has_autopoweroff)
                 (void)sim_camera_set_autopoweroff(c, ch->autopoweroff);
-        if (ch->has_shots)
+        if (ch->has_shots) {
                 c->shots = (unsigned)ch->shots;
+                sim_camera_clear_logs(c);
+        }
         if (ch->has_puts)
                 c->puts = (unsigned)ch->puts;
         if (ch->has_gets)

@@ -154,6 +154,9 @@ static Outcome ccapi_process(Sim *sim, SoupServerMessage *msg)
                                                  garbage, sizeof(garbage) - 1);
         } else
                 sim_ccapi_handle(sim, msg, path, now);
+        if (g_str_has_suffix(path, "/shooting/control/shutterbutton") &&
+            g_str_equal(soup_server_message_get_method(msg), "POST"))
+                sim_camera_log_shutter(&sim->camera, now, soup_server_message_get_status(msg));
         return OUTCOME_ANSWERED;
 }
 

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "camerad/camera-error.h"
+#include "camerad/timelapse-report.h"
+#include "daemons/time-util.h"
+
+TimelapseReport *timelapse_report_new(void)
+{
+        TimelapseReport *r = g_new0(TimelapseReport, 1);
+
+        r->errors = g_array_new(FALSE, TRUE, sizeof(TimelapseShotError));
+        r->accuracy = NAN;
+        r->altitude = NAN;
+        r->camera_drift_ppm = NAN;
+        return r;
+}
+
+void timelapse_report_free(TimelapseReport *r)
+{
+        if (!r)
+                return;
+        for (guint i = 0; i < r->errors->len; i++)
+                g_free(g_array_index(r->errors, TimelapseShotError, i).error);
+        g_array_unref(r->errors);
+        g_free(r->id);
+        g_free(r->title);
+        g_free(r->state);
+        g_free(r->zone);
+        g_free(r->camera_id);
+        g_free(r->manufacturer);
+        g_free(r->model);
+        g_free(r->serial);
+        g_free(r->url);
+        g_free(r->location_source);
+        g_free(r->pi_reliability);
+        g_free(r->pi_source);
+        g_free(r);
+}
+
+void timelapse_report_add_error(TimelapseReport *r, unsigned index, int64_t at_usec,
+                                const char *error)
+{
+        TimelapseShotError e = {index, at_usec, g_strdup(error ? error : "")};
+
+        if (r->errors->len >= TIMELAPSE_REPORT_MAX_ERRORS) {
+                r->errors_omitted++;
+                g_free(e.error);
+                return;
+        }
+        g_array_append_val(r->errors, e);
+}
+
+bool timelapse_report_id_valid(const char *id)
+{
+        size_t n = id ? strlen(id) : 0;
+
+        if (n == 0 || n > 100)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!g_ascii_isalnum(id[i]) && id[i] != '_' && id[i] != '-')
+                        return false;
+        return true;
+}
+
+/* ---- writing ---- */
+
+static void add_string(JsonBuilder *b, const char *name, const char *value)
+{
+        json_builder_set_member_name(b, name);
+        if (value)
+                json_builder_add_string_value(b, value);
+        else
+                json_builder_add_null_value(b);
+}
+
+static void add_int(JsonBuilder *b, const char *name, int64_t value)
+{
+        json_builder_set_member_name(b, name);
+        json_builder_add_int_value(b, value);
+}
+
+static void add_double(JsonBuilder *b, const char *name, double value)
+{
+        json_builder_set_member_name(b, name);
+        if (isfinite(value))
+                json_builder_add_double_value(b, value);
+        else
+                json_builder_add_null_value(b);
+}
+
+static void add_bool(JsonBuilder *b, const char *name, bool value)
+{
+        json_builder_set_member_name(b, name);
+        json_builder_add_boolean_value(b, value);
+}
+
+/* {"usec", "utc", "local"}, or null for 0. */
+static void add_time(JsonBuilder *b, const char *name, int64_t usec, GTimeZone *tz)
+{
+        char utc[64];
+        g_autoptr(GDateTime) utc_dt = NULL;
+        g_autoptr(GDateTime) local = NULL;
+        g_autofree char *local_text = NULL;
+
+        json_builder_set_member_name(b, name);
+        if (usec == 0 || iso8601_format(usec, utc, sizeof(utc)) < 0) {
+                json_builder_add_null_value(b);
+                return;
+        }
+        utc_dt = g_date_time_new_from_unix_utc(usec / G_USEC_PER_SEC);
+        local = utc_dt ? g_date_time_to_timezone(utc_dt, tz) : NULL;
+        local_text = local ? g_date_time_format(local, "%Y-%m-%dT%H:%M:%S%:z") : NULL;
+        json_builder_begin_object(b);
+        add_int(b, "usec", usec);
+        add_string(b, "utc", utc);
+        add_string(b, "local", local_text);
+        json_builder_end_object(b);
+}
+
+char *timelapse_report_to_json(const TimelapseReport *r)
+{
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonGenerator) gen = json_generator_new();
+        g_autoptr(JsonNode) root = NULL;
+        g_autoptr(GTimeZone) tz = NULL;
+        const char *zone = r->zone && *r->zone ? r->zone : "UTC";
+
+        tz = g_time_zone_new_identifier(zone);
+        if (!tz)
+                tz = g_time_zone_new_utc();
+
+        json_builder_begin_object(b);
+        add_int(b, "version", TIMELAPSE_REPORT_VERSION);
+        add_string(b, "id", r->id);
+        add_string(b, "title", r->title ? r->title : "");
+        add_string(b, "state", r->state);
+        add_string(b, "zone", zone);
+        add_time(b, "start", r->start_usec, tz);
+        add_time(b, "end", r->end_usec, tz);
+        add_int(b, "intervalMs", (int64_t)(r->interval_usec / 1000));
+        add_int(b, "intervalUSec", (int64_t)r->interval_usec);
+        add_time(b, "plannedEnd", r->planned_end_usec, tz);
+
+        json_builder_set_member_name(b, "shots");
+        json_builder_begin_object(b);
+        add_int(b, "planned", r->planned);
+        add_int(b, "taken", r->taken);
+        add_int(b, "failed", r->failed);
+        json_builder_set_member_name(b, "errors");
+        json_builder_begin_array(b);
+        for (guint i = 0; i < r->errors->len; i++) {
+                const TimelapseShotError *e = &g_array_index(r->errors, TimelapseShotError, i);
+                json_builder_begin_object(b);
+                add_int(b, "index", e->index);
+                add_time(b, "at", e->at_usec, tz);
+                add_string(b, "error", e->error);
+                json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+        add_int(b, "errorsOmitted", r->errors_omitted);
+        json_builder_end_object(b);
+
+        json_builder_set_member_name(b, "camera");
+        json_builder_begin_object(b);
+        add_string(b, "id", r->camera_id);
+        add_string(b, "manufacturer", r->manufacturer);
+        add_string(b, "model", r->model);
+        add_string(b, "serial", r->serial);
+        add_string(b, "url", r->url);
+        json_builder_end_object(b);
+
+        json_builder_set_member_name(b, "location");
+        if (r->has_location) {
+                json_builder_begin_object(b);
+                add_double(b, "latitude", r->latitude);
+                add_double(b, "longitude", r->longitude);
+                add_double(b, "accuracy", r->accuracy);
+                add_double(b, "altitude", r->altitude);
+                add_string(b, "source", r->location_source);
+                add_time(b, "obtainedAt", r->location_obtained_usec, tz);
+                json_builder_end_object(b);
+        } else
+                json_builder_add_null_value(b);
+
+        json_builder_set_member_name(b, "timeSync");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "pi");
+        json_builder_begin_object(b);
+        add_string(b, "reliability", r->pi_reliability);
+        add_string(b, "source", r->pi_source);
+        add_time(b, "lastSync", r->pi_last_sync_usec, tz);
+        add_string(b, "zone", zone);
+        json_builder_end_object(b);
+        json_builder_set_member_name(b, "camera");
+        json_builder_begin_object(b);
+        if (r->camera_measured_usec != 0) {
+                add_int(b, "offsetUSec", r->camera_offset_usec);
+                add_int(b, "offsetBoundUSec", (int64_t)r->camera_uncertainty_usec);
+        } else {
+                add_string(b, "offsetUSec", NULL);
+                add_string(b, "offsetBoundUSec", NULL);
+        }
+        add_time(b, "measuredAt", r->camera_measured_usec, tz);
+        add_double(b, "driftPpm", r->camera_drift_ppm);
+        json_builder_end_object(b);
+        add_bool(b, "cameraSetDeferred", r->camera_set_deferred);
+        json_builder_end_object(b);
+
+        json_builder_end_object(b);
+
+        root = json_builder_get_root(b);
+        json_generator_set_root(gen, root);
+        json_generator_set_pretty(gen, TRUE);
+        return json_generator_to_data(gen, NULL);
+}
+
+/* ---- reading ---- */
+
+static JsonObject *get_object(JsonObject *o, const char *name)
+{
+        JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+        return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
+static char *get_string(JsonObject *o, const char *name)
+{
+        JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+        return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+                       ? g_strdup(json_node_get_string(n))
+                       : NULL;
+}
+
+static int64_t get_int(JsonObject *o, const char *name)
+{
+        JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+        return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64
+                       ? json_node_get_int(n)
+                       : 0;
+}
+
+static double get_double(JsonObject *o, const char *name)
+{
+        JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+        GType t = n && JSON_NODE_HOLDS_VALUE(n) ? json_node_get_value_type(n) : G_TYPE_INVALID;
+
+        if (t == G_TYPE_DOUBLE)
+                return json_node_get_double(n);
+        if (t == G_TYPE_INT64)
+                return (double)json_node_get_int(n);
+        return NAN;
+}
+
+static int64_t get_time(JsonObject *o, const char *name)
+{
+        return get_int(get_object(o, name), "usec");
+}
+
+TimelapseReport *timelapse_report_from_json(const char *json, GError **error)
+{
+        g_autoptr(JsonParser) parser = json_parser_new();
+        g_autoptr(TimelapseReport) r = timelapse_report_new();
+        JsonNode *root;
+        JsonObject *o, *shots, *cam, *loc, *sync, *pi, *camsync;
+        JsonNode *errors;
+
+        if (!json_parser_load_from_data(parser, json, -1, error))
+                return NULL;
+        root = json_parser_get_root(parser);
+        o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+        if (!o || get_int(o, "version") != TIMELAPSE_REPORT_VERSION) {
+                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
+                            "This is not a version %d timelapse report.", TIMELAPSE_REPORT_VERSION);
+                return NULL;
+        }
+        r->id = get_string(o, "id");
+        if (!timelapse_report_id_valid(r->id)) {
+                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
+                            "The timelapse report has no valid id.");
+                return NULL;
+        }
+        r->title = get_string(o, "title");
+        r->state = get_string(o, "state");
+        r->zone = get_string(o, "zone");
+        r->start_usec = get_time(o, "start");
+        r->end_usec = get_time(o, "end");
+        r->interval_usec = (uint64_t)get_int(o, "intervalUSec");
+        r->planned_end_usec = get_time(o, "plannedEnd");
+
+        shots = get_object(o, "shots");
+        r->planned = (unsigned)get_int(shots, "planned");
+        r->taken = (unsigned)get_int(shots, "taken");
+        r->failed = (unsigned)get_int(shots, "failed");
+        r->errors_omitted = (unsigned)get_int(shots, "errorsOmitted");
+        errors = shots ? json_object_get_member(shots, "errors") : NULL;
+        if (errors && JSON_NODE_HOLDS_ARRAY(errors)) {
+                JsonArray *a = json_node_get_array(errors);
+                for (guint i = 0; i < json_array_get_length(a); i++) {
+                        JsonNode *n = json_array_get_element(a, i);
+                        JsonObject *e = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+                        g_autofree char *text = get_string(e, "error");
+                        if (e)
+                                timelapse_report_add_error(r, (unsigned)get_int(e, "index"),
+                                                           get_time(e, "at"), text);
+                }
+        }
+
+        cam = get_object(o, "camera");
+        r->camera_id = get_string(cam, "id");
+        r->manufacturer = get_string(cam, "manufacturer");
+        r->model = get_string(cam, "model");
+        r->serial = get_string(cam, "serial");
+        r->url = get_string(cam, "url");
+
+        loc = get_object(o, "location");
+        r->has_location = loc != NULL;
+        if (loc) {
+                r->latitude = get_double(loc, "latitude");
+                r->longitude = get_double(loc, "longitude");
+                r->accuracy = get_double(loc, "accuracy");
+                r->altitude = get_double(loc, "altitude");
+                r->location_source = get_string(loc, "source");
+                r->location_obtained_usec = get_time(loc, "obtainedAt");
+        }
+
+        sync = get_object(o, "timeSync");
+        pi = get_object(sync, "pi");
+        r->pi_reliability = get_string(pi, "reliability");
+        r->pi_source = get_string(pi, "source");
+        r->pi_last_sync_usec = get_time(pi, "lastSync");
+        camsync = get_object(sync, "camera");
+        r->camera_offset_usec = get_int(camsync, "offsetUSec");
+        r->camera_uncertainty_usec = (uint64_t)get_int(camsync, "offsetBoundUSec");
+        r->camera_measured_usec = get_time(camsync, "measuredAt");
+        r->camera_drift_ppm = get_double(camsync, "driftPpm");
+        if (sync) {
+                JsonNode *n = json_object_get_member(sync, "cameraSetDeferred");
+                r->camera_set_deferred = n && JSON_NODE_HOLDS_VALUE(n) &&
+                                         json_node_get_value_type(n) == G_TYPE_BOOLEAN &&
+                                         json_node_get_boolean(n);
+        }
+        return g_steal_pointer(&r);
+}

@@ -1,0 +1,570 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "camerad/camera-error.h"
+#include "camerad/ccapi-client.h"
+#include "camerad/timelapse.h"
+#include "daemons/time-util.h"
+
+#define SHUTTER_API      "shooting/control/shutterbutton"
+#define AUTOPOWEROFF_API "functions/autopoweroff"
+
+typedef enum { TL_RUNNING, TL_STOPPING, TL_IDLE } TlState;
+
+struct Timelapse {
+        int refs;
+        Camera *camera; /* borrowed; NULL once the camera let go of us */
+        CcapiClient *client;
+        char *shutter_url, *apo_url;
+        char *reports_dir;
+        TimelapseReport *report;
+        TimelapseSchedule sched;
+        TlState state;
+        GSource *timer;
+        char *apo_restore; /* auto power-off value to put back; NULL: nothing to restore */
+        gboolean apo_asked;
+        TimelapseCallbacks cb;
+};
+
+static Timelapse *tl_ref(Timelapse *tl)
+{
+        tl->refs++;
+        return tl;
+}
+
+static void tl_unref(Timelapse *tl)
+{
+        if (--tl->refs > 0)
+                return;
+        if (tl->timer) {
+                g_source_destroy(tl->timer);
+                g_source_unref(tl->timer);
+        }
+        g_clear_object(&tl->client);
+        g_free(tl->shutter_url);
+        g_free(tl->apo_url);
+        g_free(tl->reports_dir);
+        g_free(tl->apo_restore);
+        timelapse_report_free(tl->report);
+        g_free(tl);
+}
+
+static void tl_changed(Timelapse *tl, const char *const *props)
+{
+        if (tl->camera && tl->cb.changed)
+                tl->cb.changed(tl, tl->camera, props, tl->cb.data);
+}
+
+/* ---- the report file ---- */
+
+gboolean timelapse_write_file(const char *dir, const char *name, const char *text, GError **error)
+{
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        g_autofree char *tmp = g_strdup_printf("%s.tmp", path);
+        size_t len = strlen(text), done = 0;
+        int fd, dfd;
+
+        if (g_mkdir_with_parents(dir, 0755) < 0) {
+                int e = errno;
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                            "Could not create %s: %s", dir, g_strerror(e));
+                return FALSE;
+        }
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+                int e = errno;
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                            "Could not write %s: %s", tmp, g_strerror(e));
+                return FALSE;
+        }
+        while (done < len) {
+                ssize_t n = write(fd, text + done, len - done);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                done += (size_t)n;
+        }
+        if (done < len || fsync(fd) < 0) {
+                int e = errno ? errno : EIO;
+                (void)close(fd);
+                (void)unlink(tmp);
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                            "Could not write %s: %s", tmp, g_strerror(e));
+                return FALSE;
+        }
+        (void)close(fd);
+        if (rename(tmp, path) < 0) {
+                int e = errno;
+                (void)unlink(tmp);
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                            "Could not replace %s: %s", path, g_strerror(e));
+                return FALSE;
+        }
+        /* The rename is durable only once the directory is on disk too. */
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+                (void)fsync(dfd);
+                (void)close(dfd);
+        }
+        return TRUE;
+}
+
+typedef struct {
+        char *dir, *name, *text;
+} ReportWrite;
+
+static void report_write_run(gpointer data, gpointer user_data)
+{
+        ReportWrite *w = data;
+        g_autoptr(GError) error = NULL;
+
+        if (!timelapse_write_file(w->dir, w->name, w->text, &error))
+                g_warning("Timelapse report %s: %s", w->name, error->message);
+        g_free(w->dir);
+        g_free(w->name);
+        g_free(w->text);
+        g_free(w);
+}
+
+/* fsync can take long on an SD card: reports are written by one worker thread, in order,
+ * so that a slow disk never delays a shot. */
+static void tl_write_report(Timelapse *tl)
+{
+        static GThreadPool *pool;
+        ReportWrite *w;
+
+        if (!tl->reports_dir)
+                return;
+        if (!pool)
+                pool = g_thread_pool_new(report_write_run, NULL, 1, FALSE, NULL);
+        w = g_new0(ReportWrite, 1);
+        w->dir = g_strdup(tl->reports_dir);
+        w->name = g_strdup_printf("%s.json", tl->report->id);
+        w->text = timelapse_report_to_json(tl->report);
+        g_thread_pool_push(pool, w, NULL);
+}
+
+/* ---- ending ---- */
+
+static void tl_finished(Timelapse *tl)
+{
+        tl->state = TL_IDLE;
+        tl->report->end_usec = clock_realtime_usec();
+        g_free(tl->report->state);
+        tl->report->state = g_strdup(tl->sched.stopped ? "stopped" : "completed");
+        tl_write_report(tl);
+        if (tl->camera)
+                camera_set_shooting(tl->camera, FALSE);
+        g_message("Timelapse %s %s: %u taken, %u failed.", tl->report->id, tl->report->state,
+                  tl->sched.taken, tl->sched.failed);
+        tl_changed(tl, (const char *const[]){"TimelapseState", "NextShotUSec", NULL});
+}
+
+static void on_apo_restored(GObject *source, GAsyncResult *result, gpointer data)
+{
+        Timelapse *tl = data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(CcapiResponse) resp =
+                ccapi_client_request_finish(PICAMSYNC_CCAPI_CLIENT(source), result, &error);
+
+        if (!resp)
+                g_warning("Could not put auto power-off back to \"%s\": %s", tl->apo_restore,
+                          error->message);
+        tl_finished(tl);
+        tl_unref(tl);
+}
+
+static void tl_end(Timelapse *tl)
+{
+        g_autoptr(JsonBuilder) b = NULL;
+        g_autoptr(JsonNode) body = NULL;
+
+        if (tl->state != TL_RUNNING && tl->state != TL_STOPPING)
+                return;
+        tl->state = TL_STOPPING;
+        tl_changed(tl, (const char *const[]){"TimelapseState", "NextShotUSec", NULL});
+        if (!tl->apo_restore || g_str_equal(tl->apo_restore, "disable") || !tl->camera) {
+                tl_finished(tl);
+                return;
+        }
+        b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "value");
+        json_builder_add_string_value(b, tl->apo_restore);
+        json_builder_end_object(b);
+        body = json_builder_get_root(b);
+        ccapi_client_request_async(tl->client, "PUT", tl->apo_url, body, NULL, on_apo_restored,
+                                   tl_ref(tl));
+}
+
+/* ---- shooting ---- */
+
+static void tl_step(Timelapse *tl);
+
+static gboolean on_timer(gpointer data)
+{
+        Timelapse *tl = data;
+
+        g_clear_pointer(&tl->timer, g_source_unref);
+        tl_step(tl);
+        return G_SOURCE_REMOVE;
+}
+
+static void tl_arm(Timelapse *tl, uint64_t when_boot)
+{
+        uint64_t now = clock_boottime_usec();
+        int64_t delay = when_boot > now ? (int64_t)(when_boot - now) : 0;
+
+        if (tl->timer) {
+                g_source_destroy(tl->timer);
+                g_source_unref(tl->timer);
+        }
+        /* A ready time on the monotonic clock: a wall-clock step does not move it. */
+        tl->timer = g_timeout_source_new(0);
+        g_source_set_ready_time(tl->timer, g_get_monotonic_time() + delay);
+        g_source_set_priority(tl->timer, G_PRIORITY_HIGH);
+        g_source_set_callback(tl->timer, on_timer, tl, NULL);
+        g_source_attach(tl->timer, NULL);
+}
+
+static void tl_settled(Timelapse *tl, unsigned index, gboolean ok, const char *error)
+{
+        int64_t at = clock_realtime_usec();
+
+        tl->report->taken = tl->sched.taken;
+        tl->report->failed = tl->sched.failed;
+        if (!ok)
+                timelapse_report_add_error(tl->report, index, at, error);
+        tl_write_report(tl);
+        if (tl->camera && tl->cb.shot)
+                tl->cb.shot(tl, tl->camera, index, at, ok, error ? error : "", tl->cb.data);
+        tl_changed(tl,
+                   (const char *const[]){ok ? "ShotsTaken" : "ShotsFailed", "NextShotUSec", NULL});
+}
+
+static void on_shot(GObject *source, GAsyncResult *result, gpointer data)
+{
+        Timelapse *tl = data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(CcapiResponse) resp =
+                ccapi_client_request_finish(PICAMSYNC_CCAPI_CLIENT(source), result, &error);
+        unsigned index = tl->sched.frame;
+        TimelapseShotResult res = resp ? TIMELAPSE_SHOT_OK
+                                  : g_error_matches(error, CAMERA_ERROR, CAMERA_ERROR_BUSY)
+                                          ? TIMELAPSE_SHOT_BUSY
+                                          : TIMELAPSE_SHOT_ERROR;
+
+        if (tl->state == TL_IDLE || !tl->camera) {
+                tl_unref(tl);
+                return;
+        }
+        if (timelapse_schedule_shot_done(&tl->sched, clock_boottime_usec(), index, res)) {
+                g_autofree char *text = NULL;
+                if (res == TIMELAPSE_SHOT_BUSY)
+                        text = g_strdup_printf("The camera stayed busy until the next frame was "
+                                               "due (%s)",
+                                               error->message);
+                else if (error)
+                        text = g_strdup(error->message);
+                tl_settled(tl, index, res == TIMELAPSE_SHOT_OK, text);
+        } else
+                g_debug("Frame %u: %s; trying again", index, error->message);
+        tl_step(tl);
+        tl_unref(tl);
+}
+
+static void tl_shoot(Timelapse *tl)
+{
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) body = NULL;
+
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "af");
+        json_builder_add_boolean_value(b, FALSE);
+        json_builder_end_object(b);
+        body = json_builder_get_root(b);
+        ccapi_client_request_async(tl->client, "POST", tl->shutter_url, body, NULL, on_shot,
+                                   tl_ref(tl));
+}
+
+static void tl_step(Timelapse *tl)
+{
+        for (;;) {
+                uint64_t when;
+                unsigned index;
+                TimelapseAction a =
+                        timelapse_schedule_next(&tl->sched, clock_boottime_usec(), &when, &index);
+
+                switch (a) {
+                case TIMELAPSE_MISSED:
+                        tl_settled(tl, index, FALSE,
+                                   "Missed: the previous shot or camerad itself was still busy "
+                                   "when this frame's time had passed");
+                        continue;
+                case TIMELAPSE_SHOOT:
+                        tl_shoot(tl);
+                        return;
+                case TIMELAPSE_WAIT:
+                        if (when > 0)
+                                tl_arm(tl, when);
+                        return;
+                case TIMELAPSE_DONE:
+                        tl_end(tl);
+                        return;
+                }
+        }
+}
+
+/* ---- auto power-off ---- */
+
+static void on_apo_disabled(GObject *source, GAsyncResult *result, gpointer data)
+{
+        Timelapse *tl = data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(CcapiResponse) resp =
+                ccapi_client_request_finish(PICAMSYNC_CCAPI_CLIENT(source), result, &error);
+
+        if (!resp) {
+                g_warning("Could not disable auto power-off for the timelapse: %s", error->message);
+                g_clear_pointer(&tl->apo_restore, g_free);
+        }
+        tl_unref(tl);
+}
+
+static void on_apo_read(GObject *source, GAsyncResult *result, gpointer data)
+{
+        Timelapse *tl = data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(CcapiResponse) resp =
+                ccapi_client_request_finish(PICAMSYNC_CCAPI_CLIENT(source), result, &error);
+        JsonObject *o = resp && resp->body && JSON_NODE_HOLDS_OBJECT(resp->body)
+                                ? json_node_get_object(resp->body)
+                                : NULL;
+        const char *value = o && json_object_has_member(o, "value")
+                                    ? json_object_get_string_member_with_default(o, "value", NULL)
+                                    : NULL;
+        g_autoptr(JsonBuilder) b = NULL;
+        g_autoptr(JsonNode) body = NULL;
+
+        if (!value) {
+                g_warning("Could not read the camera's auto power-off setting; it stays as it "
+                          "is: %s",
+                          error ? error->message : "no value in the answer");
+                tl_unref(tl);
+                return;
+        }
+        if (tl->state == TL_IDLE || g_str_equal(value, "disable")) {
+                tl_unref(tl);
+                return;
+        }
+        tl->apo_restore = g_strdup(value);
+        b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "value");
+        json_builder_add_string_value(b, "disable");
+        json_builder_end_object(b);
+        body = json_builder_get_root(b);
+        ccapi_client_request_async(tl->client, "PUT", tl->apo_url, body, NULL, on_apo_disabled, tl);
+}
+
+/* ---- the object ---- */
+
+static void tl_detach(gpointer data)
+{
+        Timelapse *tl = data;
+
+        /* The camera goes away (or a new timelapse replaces this finished one). */
+        if (tl->state != TL_IDLE) {
+                timelapse_schedule_stop(&tl->sched);
+                tl->sched.in_flight = FALSE;
+                tl_finished(tl);
+        }
+        tl->camera = NULL;
+        tl_unref(tl);
+}
+
+static char *make_id(Camera *camera, int64_t now, const char *reports_dir)
+{
+        g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(now / G_USEC_PER_SEC);
+        g_autofree char *stamp = g_date_time_format(dt, "%Y%m%dT%H%M%SZ");
+
+        for (unsigned n = 0;; n++) {
+                g_autofree char *id =
+                        n == 0 ? g_strdup_printf("%s-%s", stamp, camera_get_id(camera))
+                               : g_strdup_printf("%s-%s-%u", stamp, camera_get_id(camera), n);
+                g_autofree char *path = NULL;
+                if (strlen(id) > 100)
+                        id[100] = '\0';
+                if (!reports_dir)
+                        return g_steal_pointer(&id);
+                path = g_strdup_printf("%s/%s.json", reports_dir, id);
+                if (!g_file_test(path, G_FILE_TEST_EXISTS))
+                        return g_steal_pointer(&id);
+        }
+}
+
+Timelapse *timelapse_start(Camera *camera, TimelapseReport *report, gboolean camera_sync_given,
+                           uint64_t interval_usec, unsigned shots, uint64_t end_wall_usec,
+                           const char *reports_dir, const TimelapseCallbacks *callbacks,
+                           GError **error)
+{
+        g_autoptr(TimelapseReport) r = report;
+        Timelapse *old = camera_get_timelapse(camera);
+        Timelapse *tl;
+        int64_t now_wall = clock_realtime_usec();
+        uint64_t now_boot = clock_boottime_usec();
+        g_autofree char *shutter = NULL;
+
+        if (old && old->state != TL_IDLE) {
+                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_BUSY,
+                            "Camera %s already runs timelapse %s; stop it first.",
+                            ccapi_client_get_label(camera_get_client(camera)), old->report->id);
+                return NULL;
+        }
+        if (!timelapse_options_check(interval_usec, shots, end_wall_usec, now_wall, error))
+                return NULL;
+        if (!camera_get_connected(camera)) {
+                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE,
+                            "Camera %s is not answering; switch it on and connect it first.",
+                            ccapi_client_get_label(camera_get_client(camera)));
+                return NULL;
+        }
+        shutter = camera_get_endpoint(camera, SHUTTER_API);
+        if (!shutter) {
+                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
+                            "Camera %s does not offer remote shooting (%s); enable it in the "
+                            "camera's CCAPI settings.",
+                            ccapi_client_get_label(camera_get_client(camera)), SHUTTER_API);
+                return NULL;
+        }
+
+        tl = g_new0(Timelapse, 1);
+        tl->refs = 1;
+        tl->camera = camera;
+        tl->client = g_object_ref(camera_get_client(camera));
+        tl->shutter_url = g_steal_pointer(&shutter);
+        tl->apo_url = camera_get_endpoint(camera, AUTOPOWEROFF_API);
+        tl->reports_dir = g_strdup(reports_dir);
+        tl->cb = *callbacks;
+        tl->state = TL_RUNNING;
+
+        g_free(r->id);
+        r->id = make_id(camera, now_wall, reports_dir);
+        g_free(r->state);
+        r->state = g_strdup("running");
+        r->start_usec = now_wall;
+        r->interval_usec = interval_usec;
+        r->planned = shots;
+        r->planned_end_usec = (int64_t)end_wall_usec;
+        r->camera_id = g_strdup(camera_get_id(camera));
+        r->manufacturer = g_strdup(camera_get_manufacturer(camera));
+        r->model = g_strdup(camera_get_model(camera));
+        r->serial = g_strdup(camera_get_serial(camera));
+        r->url = g_strdup(camera_get_url(camera));
+        if (!camera_sync_given) {
+                r->camera_measured_usec = MAX(camera_get_last_measured(camera), 0);
+                r->camera_offset_usec = camera_get_offset(camera);
+                r->camera_uncertainty_usec = camera_get_uncertainty(camera);
+                r->camera_drift_ppm = camera_get_drift_ppm(camera);
+        }
+        tl->report = g_steal_pointer(&r);
+
+        timelapse_schedule_init(&tl->sched, now_boot, interval_usec, shots,
+                                end_wall_usec > 0 ? now_boot + (end_wall_usec - (uint64_t)now_wall)
+                                                  : 0);
+        camera_set_timelapse(camera, tl, tl_detach);
+        camera_set_shooting(camera, TRUE);
+        tl_write_report(tl);
+        g_message("Timelapse %s on camera %s: every %.3f s, %u shots%s.", tl->report->id,
+                  ccapi_client_get_label(tl->client), interval_usec / 1e6, shots,
+                  shots == 0 ? " (until stopped)" : "");
+
+        /* The first shot goes out first: the power-off setting must not delay it. */
+        tl_step(tl);
+        if (tl->apo_url)
+                ccapi_client_request_async(tl->client, "GET", tl->apo_url, NULL, NULL, on_apo_read,
+                                           tl_ref(tl));
+        tl_changed(tl, (const char *const[]){"TimelapseState", "TimelapseId", "ShotsTaken",
+                                             "ShotsFailed", "NextShotUSec", NULL});
+        return tl;
+}
+
+gboolean timelapse_stop(Timelapse *tl, GError **error)
+{
+        if (!tl || tl->state != TL_RUNNING) {
+                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_INVALID,
+                            "No timelapse is running on this camera.");
+                return FALSE;
+        }
+        timelapse_schedule_stop(&tl->sched);
+        if (tl->timer) {
+                g_source_destroy(tl->timer);
+                g_clear_pointer(&tl->timer, g_source_unref);
+        }
+        if (tl->sched.in_flight) {
+                /* The shot in flight ends it (on_shot → tl_step → DONE). */
+                tl->state = TL_STOPPING;
+                tl_changed(tl, (const char *const[]){"TimelapseState", "NextShotUSec", NULL});
+        } else
+                tl_step(tl);
+        return TRUE;
+}
+
+void timelapse_set_pi_sync(Timelapse *tl, const char *reliability, const char *source,
+                           int64_t last_sync_usec, const char *zone)
+{
+        TimelapseReport *r = tl->report;
+
+        if (!r->pi_reliability && reliability)
+                r->pi_reliability = g_strdup(reliability);
+        if (!r->pi_source && source) {
+                r->pi_source = g_strdup(source);
+                r->pi_last_sync_usec = last_sync_usec;
+        }
+        if (!r->zone && zone)
+                r->zone = g_strdup(zone);
+        tl_write_report(tl);
+}
+
+const char *timelapse_get_state(Timelapse *tl)
+{
+        static const char *const names[] = {"running", "stopping", "idle"};
+        return tl ? names[tl->state] : "idle";
+}
+
+const char *timelapse_get_id(Timelapse *tl)
+{
+        return tl ? tl->report->id : "";
+}
+
+unsigned timelapse_get_taken(Timelapse *tl)
+{
+        return tl ? tl->sched.taken : 0;
+}
+
+unsigned timelapse_get_failed(Timelapse *tl)
+{
+        return tl ? tl->sched.failed : 0;
+}
+
+uint64_t timelapse_get_next_shot(Timelapse *tl)
+{
+        uint64_t now, due;
+
+        if (!tl || tl->state != TL_RUNNING || timelapse_schedule_finished(&tl->sched))
+                return 0;
+        now = clock_boottime_usec();
+        due = MAX(timelapse_schedule_due(&tl->sched, tl->sched.frame), tl->sched.retry_at_usec);
+        return (uint64_t)clock_realtime_usec() + (due > now ? due - now : 0);
+}
+
+const TimelapseReport *timelapse_get_report(Timelapse *tl)
+{
+        return tl->report;
+}

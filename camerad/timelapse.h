@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "camerad/camera.h"
+#include "camerad/timelapse-report.h"
+#include "camerad/timelapse-schedule.h"
+
+/* One camera's timelapse: shoots through the camera's CCAPI connection on the schedule of
+ * timelapse-schedule.h, keeps auto power-off disabled while it runs (and puts the old value
+ * back), and rewrites its report atomically in <state dir>/reports/<id>.json at the start,
+ * after every frame and at the end. */
+
+typedef struct Timelapse Timelapse;
+
+typedef struct TimelapseCallbacks {
+        /* Properties changed (names as on the bus). */
+        void (*changed)(Timelapse *tl, Camera *camera, const char *const *properties,
+                        gpointer data);
+        /* A frame was settled: taken, or failed with error. */
+        void (*shot)(Timelapse *tl, Camera *camera, unsigned index, int64_t at_usec,
+                     gboolean success, const char *error, gpointer data);
+        gpointer data;
+} TimelapseCallbacks;
+
+/* report: the caller's part of the report (title, location, time-sync fields it knows; its
+ * id, start, camera and counters are filled in here); taken over. camera_sync_given: the
+ * caller's camera time-sync fields win over camerad's own. reports_dir may be NULL (no files).
+ * Fails with CAMERA_ERROR_BUSY while a timelapse runs on this camera. On success the camera
+ * owns the timelapse (camera_get_timelapse). */
+Timelapse *timelapse_start(Camera *camera, TimelapseReport *report, gboolean camera_sync_given,
+                           uint64_t interval_usec, unsigned shots, uint64_t end_wall_usec,
+                           const char *reports_dir, const TimelapseCallbacks *callbacks,
+                           GError **error);
+/* Stops after the shot in flight, if any. FALSE with an error if it is not running. */
+gboolean timelapse_stop(Timelapse *tl, GError **error);
+/* The Pi's time-sync state from clockd, for fields the caller did not give. */
+void timelapse_set_pi_sync(Timelapse *tl, const char *reliability, const char *source,
+                           int64_t last_sync_usec, const char *zone);
+
+const char *timelapse_get_state(Timelapse *tl); /* "running", "stopping", "idle" */
+const char *timelapse_get_id(Timelapse *tl);
+unsigned timelapse_get_taken(Timelapse *tl);
+unsigned timelapse_get_failed(Timelapse *tl);
+uint64_t timelapse_get_next_shot(Timelapse *tl); /* wall µs; 0 if none */
+const TimelapseReport *timelapse_get_report(Timelapse *tl);
+
+/* Writes text to dir/name atomically: a temporary file, fsync, rename, fsync of dir. */
+gboolean timelapse_write_file(const char *dir, const char *name, const char *text, GError **error);

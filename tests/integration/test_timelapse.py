@@ -1,0 +1,225 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Timelapses in camerad (org.picamsync.Camera1): shots against the camera simulator, whose
+own receive times (/sim/state shotLog, shutterLog) measure the spacing; reports on disk."""
+
+import json
+import os
+import signal
+import time
+
+import pytest
+from gi.repository import GLib
+
+from busclient import BusCallError, BusClient
+from picamsync_testbed import wait_until
+from test_camera_api import sim_set, sim_state
+
+NAME = "org.picamsync.Camera1"
+MANAGER = ("/org/picamsync/Camera1", "org.picamsync.Camera1.Manager")
+CAMERA_IFACE = "org.picamsync.Camera1.Camera"
+INVALID = "org.freedesktop.DBus.Error.InvalidArgs"
+
+
+class Bed:
+    def __init__(self, make_testbed):
+        self.bed = make_testbed()  # with clockd
+        self.sim = self.bed.start_sim()
+        self.bed.start_camerad()
+        self.client = BusClient(self.bed.bus.address)
+        self.path = self.manager("AddCamera", "s", self.sim["camera"])[0]
+        self.reports = os.path.join(self.bed.workdir, "camerad-state", "reports")
+
+    def manager(self, method, signature=None, *args):
+        return self.client.call(NAME, MANAGER[0], MANAGER[1], method, signature, args,
+                                timeout_ms=60000)
+
+    def call(self, method, signature=None, *args):
+        return self.client.call(NAME, self.path, CAMERA_IFACE, method, signature, args,
+                                timeout_ms=60000)
+
+    def prop(self, name):
+        return self.client.get(NAME, self.path, CAMERA_IFACE, name)
+
+    def start(self, **options):
+        return self.call("StartTimelapse", "a{sv}", options)[0]
+
+    def wait_idle(self, timeout):
+        wait_until(lambda: self.prop("TimelapseState") == "idle", timeout, "the timelapse to end")
+
+    def report_file(self, tl_id):
+        with open(os.path.join(self.reports, tl_id + ".json")) as f:
+            return json.load(f)
+
+
+def v(sig, value):
+    return GLib.Variant(sig, value)
+
+
+def spacings(times_usec):
+    return [(b - a) / 1000.0 for a, b in zip(times_usec, times_usec[1:])]
+
+
+def test_ten_shots_one_second_apart(make_testbed):
+    t = Bed(make_testbed)
+    assert t.prop("TimelapseState") == "idle"
+    assert sim_state(t.sim)["autoPowerOff"] == "1min"
+    t.client.subscribe(sender=NAME, iface=CAMERA_IFACE, member="ShotTaken")
+    location = {"latitude": v("d", 47.5), "longitude": v("d", 8.25), "accuracy": v("d", 20.0),
+                "source": v("s", "manual")}
+    tl_id = t.start(interval_ms=v("u", 1000), shots=v("u", 10), title=v("s", 'Lake "dawn"'),
+                    location=v("a{sv}", location),
+                    time_sync=v("a{sv}", {"camera_set_deferred": v("b", True)}))
+    assert t.prop("TimelapseId") == tl_id
+    assert t.prop("TimelapseState") == "running"
+    # A second one on the same camera is refused while this one runs.
+    with pytest.raises(BusCallError) as e:
+        t.start(interval_ms=v("u", 1000))
+    assert e.value.name == "org.picamsync.Error.CameraBusy"
+    assert "already runs" in e.value.message
+    wait_until(lambda: sim_state(t.sim)["autoPowerOff"] == "disable", 5,
+               "auto power-off to be disabled")
+    wait_until(lambda: t.prop("NextShotUSec") > 0 or t.prop("TimelapseState") == "idle", 5,
+               "a next shot time")
+    t.wait_idle(20)
+
+    state = sim_state(t.sim)
+    log = state["shotLog"]
+    gaps = spacings(log)
+    print(f"shot spacing (ms, simulator receive times): {gaps}")
+    print(f"min {min(gaps):.2f} max {max(gaps):.2f} total {(log[-1] - log[0]) / 1000:.2f} ms")
+    assert len(log) == 10
+    assert len(state["shutterLog"]) == 10  # no retries were needed, no extra shots
+    for g in gaps:
+        assert 950 <= g <= 1050, gaps
+    # The whole run is anchored to its start: no drift of the schedule either.
+    assert abs((log[-1] - log[0]) / 1000 - 9000) <= 50
+    assert state["autoPowerOff"] == "1min"  # put back
+    assert t.prop("ShotsTaken") == 10
+    assert t.prop("ShotsFailed") == 0
+    assert t.prop("NextShotUSec") == 0
+
+    shots = []
+    while True:
+        s = t.client.wait_signal(lambda s: s[1] == "ShotTaken", timeout=1)
+        if not s:
+            break
+        shots.append(s[3])
+    assert [s[1] for s in shots] == list(range(10))
+    assert all(s[0] == tl_id and s[3] is True and s[4] == "" for s in shots)
+
+    rep = t.report_file(tl_id)
+    assert rep["id"] == tl_id
+    assert rep["title"] == 'Lake "dawn"'
+    assert rep["state"] == "completed"
+    assert rep["shots"] == {"planned": 10, "taken": 10, "failed": 0, "errors": [],
+                            "errorsOmitted": 0}
+    assert rep["intervalMs"] == 1000
+    assert rep["start"]["utc"].endswith("Z") and rep["end"]["usec"] > rep["start"]["usec"]
+    assert rep["camera"]["model"] == "EOS R50"
+    assert rep["camera"]["serial"] == "SIM00000000"
+    assert rep["camera"]["url"] == t.sim["camera"]
+    assert rep["location"]["latitude"] == 47.5
+    assert rep["location"]["source"] == "manual"
+    assert rep["location"]["altitude"] is None
+    assert rep["timeSync"]["cameraSetDeferred"] is True
+    assert rep["timeSync"]["pi"]["reliability"] in ("high", "medium", "low", "none")
+    assert json.loads(t.manager("GetReport", "s", tl_id)[0]) == rep
+    listed = t.manager("ListReports")[0]
+    assert [(r[0], r[1], r[4], r[5]) for r in listed] == [(tl_id, 'Lake "dawn"', 10, 0)]
+
+
+def test_kill_mid_run_leaves_valid_report(make_testbed):
+    t = Bed(make_testbed)
+    tl_id = t.start(interval_ms=v("u", 1000), shots=v("u", 30))
+    wait_until(lambda: t.prop("ShotsTaken") >= 3, 10, "three shots")
+    killed = t.bed.daemons.pop("camerad")  # its -9 exit is this test's doing
+    os.kill(killed.proc.pid, signal.SIGKILL)
+    killed.proc.wait(5)
+    rep = t.report_file(tl_id)  # valid JSON: json.load would raise otherwise
+    taken = len(sim_state(t.sim)["shotLog"])
+    assert rep["state"] == "running"
+    assert rep["shots"]["planned"] == 30
+    # Written after every shot: at most the shot in flight is missing.
+    assert taken - 1 <= rep["shots"]["taken"] <= taken
+    assert rep["shots"]["taken"] >= 3
+    # A new camerad lists it.
+    t.bed.start_camerad()
+    client = BusClient(t.bed.bus.address)
+    listed = client.call(NAME, MANAGER[0], MANAGER[1], "ListReports")[0]
+    assert [r[0] for r in listed] == [tl_id]
+
+
+@pytest.mark.parametrize("options,words", [
+    ({}, "interval_ms"),
+    ({"interval_ms": ("u", 10)}, "out of range"),
+    ({"interval_ms": ("s", "1000")}, "must be"),
+    ({"interval_ms": ("u", 1000), "shots": ("u", 5000000)}, "too many"),
+    ({"interval_ms": ("u", 1000), "end_usec": ("t", 1000)}, "not in the future"),
+    ({"interval_ms": ("u", 1000), "colour": ("s", "red")}, "Unknown option"),
+    ({"interval_ms": ("u", 1000),
+      "location": ("a{sv}", {"latitude": v("d", 91.0), "longitude": v("d", 0.0),
+                             "source": v("s", "manual")})}, "latitude"),
+    ({"interval_ms": ("u", 1000),
+      "location": ("a{sv}", {"latitude": v("d", 1.0), "longitude": v("d", 0.0)})}, "source"),
+    ({"interval_ms": ("u", 1000),
+      "location": ("a{sv}", {"latitude": v("d", 1.0), "longitude": v("d", 0.0),
+                             "source": v("s", "gps")})}, "browser"),
+    ({"interval_ms": ("u", 1000), "time_sync": ("a{sv}", {"zone": v("s", "../etc")})}, "zone"),
+])
+def test_bad_options_rejected(make_testbed, options, words):
+    t = Bed(make_testbed)
+    with pytest.raises(BusCallError) as e:
+        t.start(**{k: v(*val) for k, val in options.items()})
+    assert e.value.name == INVALID
+    assert words in e.value.message
+    assert t.prop("TimelapseState") == "idle"
+    assert t.prop("TimelapseId") == ""
+    assert t.manager("ListReports")[0] == []
+    assert sim_state(t.sim)["shots"] == 0
+    with pytest.raises(BusCallError) as e:
+        t.manager("GetReport", "s", "../../etc/passwd")
+    assert e.value.name == INVALID
+    with pytest.raises(BusCallError) as e:
+        t.call("StopTimelapse")
+    assert "No timelapse" in e.value.message
+
+
+def test_busy_camera_retried_then_failed_no_burst(make_testbed):
+    t = Bed(make_testbed)
+    sim_set(t.sim, busyForMs=2300)
+    tl_id = t.start(interval_ms=v("u", 1000), shots=v("u", 5))
+    t.wait_idle(20)
+    state = sim_state(t.sim)
+    attempts = state["shutterLog"]
+    busy = [a["at"] for a in attempts if a["status"] == 503]
+    print(f"{len(attempts)} shutter POSTs, {len(busy)} answered 503; "
+          f"retry gaps (ms): {spacings(busy)}")
+    print(f"shot spacing (ms): {spacings(state['shotLog'])}")
+    assert t.prop("ShotsFailed") == 2
+    assert t.prop("ShotsTaken") == 3
+    assert len(state["shotLog"]) == 3
+    # Retries are spaced by the back-off (200 ms; the gap to the next frame's first try can be
+    # shorter); at most interval / back-off of them per frame: no burst.
+    assert all(g >= 100 for g in spacings(busy)), spacings(busy)
+    assert len(busy) <= 3 * 6
+    # No burst: the shots that were taken are at least half an interval apart.
+    assert all(g >= 500 for g in spacings(state["shotLog"]))
+    rep = t.report_file(tl_id)
+    assert rep["shots"]["failed"] == 2
+    assert [e["index"] for e in rep["shots"]["errors"]] == [0, 1]
+    assert all("busy" in e["error"] for e in rep["shots"]["errors"])
+
+
+def test_stop(make_testbed):
+    t = Bed(make_testbed)
+    tl_id = t.start(interval_ms=v("u", 1000), title=v("s", "until stopped"))
+    wait_until(lambda: t.prop("ShotsTaken") >= 2, 10, "two shots")
+    t.call("StopTimelapse")
+    t.wait_idle(10)
+    n = len(sim_state(t.sim)["shotLog"])
+    time.sleep(1.5)  # nothing more is shot after the stop
+    assert len(sim_state(t.sim)["shotLog"]) == n
+    rep = t.report_file(tl_id)
+    assert rep["state"] == "stopped"
+    assert rep["shots"]["planned"] == 0
+    assert rep["shots"]["taken"] == n

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+
+#include "camerad/timelapse-report.h"
+
+#define SEC ((int64_t)1000000)
+/* 2025-07-01 12:00:00 UTC */
+#define T0 ((int64_t)1751371200 * SEC)
+
+static TimelapseReport *sample(void)
+{
+        TimelapseReport *r = timelapse_report_new();
+
+        r->id = g_strdup("20250701T120000Z-SIM00000000");
+        r->title = g_strdup("Moon \"rise\" \\ over\nthe lake – Mondaufgang ☾\t");
+        r->state = g_strdup("completed");
+        r->zone = g_strdup("Europe/Berlin");
+        r->start_usec = T0;
+        r->end_usec = T0 + 10 * SEC;
+        r->interval_usec = SEC;
+        r->planned = 10;
+        r->taken = 9;
+        r->failed = 1;
+        timelapse_report_add_error(r, 4, T0 + 4 * SEC, "Camera EOS R50 said \"Device busy\"");
+        r->camera_id = g_strdup("SIM00000000");
+        r->manufacturer = g_strdup("Canon");
+        r->model = g_strdup("EOS R50");
+        r->serial = g_strdup("SIM00000000");
+        r->url = g_strdup("http://127.0.0.1:8080/ccapi");
+        r->has_location = true;
+        r->latitude = 52.5163;
+        r->longitude = -13.3777;
+        r->accuracy = 12.5;
+        r->location_source = g_strdup("browser");
+        r->location_obtained_usec = T0 - 60 * SEC;
+        r->pi_reliability = g_strdup("high");
+        r->pi_source = g_strdup("client-ap");
+        r->pi_last_sync_usec = T0 - 120 * SEC;
+        r->camera_offset_usec = -1234;
+        r->camera_uncertainty_usec = 567;
+        r->camera_measured_usec = T0 - 30 * SEC;
+        r->camera_drift_ppm = 3.25;
+        r->camera_set_deferred = true;
+        return r;
+}
+
+static JsonObject *parse(JsonParser *p, const char *json)
+{
+        g_assert_true(json_parser_load_from_data(p, json, -1, NULL));
+        return json_node_get_object(json_parser_get_root(p));
+}
+
+static void test_round_trip(void)
+{
+        g_autoptr(TimelapseReport) r = sample();
+        g_autofree char *json = timelapse_report_to_json(r);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(TimelapseReport) back = timelapse_report_from_json(json, &error);
+        g_autofree char *again = NULL;
+
+        g_assert_no_error(error);
+        g_assert_nonnull(back);
+        g_assert_cmpstr(back->title, ==, r->title);
+        g_assert_cmpstr(back->id, ==, r->id);
+        g_assert_cmpint(back->start_usec, ==, r->start_usec);
+        g_assert_cmpint(back->end_usec, ==, r->end_usec);
+        g_assert_cmpuint(back->taken, ==, 9);
+        g_assert_cmpuint(back->failed, ==, 1);
+        g_assert_cmpuint(back->errors->len, ==, 1);
+        g_assert_cmpstr(g_array_index(back->errors, TimelapseShotError, 0).error, ==,
+                        "Camera EOS R50 said \"Device busy\"");
+        g_assert_true(back->has_location);
+        g_assert_cmpfloat(back->latitude, ==, 52.5163);
+        g_assert_cmpfloat(back->longitude, ==, -13.3777);
+        g_assert_true(isnan(back->altitude));
+        g_assert_cmpint(back->camera_offset_usec, ==, -1234);
+        g_assert_cmpfloat(back->camera_drift_ppm, ==, 3.25);
+        g_assert_true(back->camera_set_deferred);
+        /* Writing what was read gives the same document. */
+        again = timelapse_report_to_json(back);
+        g_assert_cmpstr(again, ==, json);
+}
+
+static void test_fields_and_local_time(void)
+{
+        g_autoptr(TimelapseReport) r = sample();
+        g_autofree char *json = timelapse_report_to_json(r);
+        g_autoptr(JsonParser) p = json_parser_new();
+        JsonObject *o = parse(p, json);
+        JsonObject *start = json_object_get_object_member(o, "start");
+        JsonObject *sync = json_object_get_object_member(o, "timeSync");
+
+        g_assert_cmpstr(json_object_get_string_member(start, "utc"), ==,
+                        "2025-07-01T12:00:00.000Z");
+        g_assert_cmpstr(json_object_get_string_member(start, "local"), ==,
+                        "2025-07-01T14:00:00+02:00");
+        g_assert_cmpint(json_object_get_int_member(o, "intervalMs"), ==, 1000);
+        g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(sync, "pi"),
+                                                      "reliability"),
+                        ==, "high");
+        g_assert_true(json_object_get_boolean_member(sync, "cameraSetDeferred"));
+        g_assert_true(json_object_get_null_member(json_object_get_object_member(o, "location"),
+                                                  "altitude"));
+}
+
+static void test_null_location_and_unknowns(void)
+{
+        g_autoptr(TimelapseReport) r = timelapse_report_new();
+        g_autofree char *json = NULL;
+        g_autoptr(JsonParser) p = json_parser_new();
+        g_autoptr(TimelapseReport) back = NULL;
+        JsonObject *o, *cam;
+
+        r->id = g_strdup("x");
+        r->state = g_strdup("running");
+        r->start_usec = T0;
+        json = timelapse_report_to_json(r);
+        o = parse(p, json);
+        g_assert_true(json_object_get_null_member(o, "location"));
+        g_assert_true(json_object_get_null_member(o, "end"));
+        cam = json_object_get_object_member(json_object_get_object_member(o, "timeSync"), "camera");
+        g_assert_true(json_object_get_null_member(cam, "offsetUSec"));
+        g_assert_true(json_object_get_null_member(cam, "driftPpm"));
+        g_assert_cmpstr(json_object_get_string_member(o, "zone"), ==, "UTC");
+        back = timelapse_report_from_json(json, NULL);
+        g_assert_nonnull(back);
+        g_assert_false(back->has_location);
+        g_assert_cmpint(back->end_usec, ==, 0);
+        g_assert_true(isnan(back->camera_drift_ppm));
+}
+
+static void test_error_cap(void)
+{
+        g_autoptr(TimelapseReport) r = sample();
+        g_autofree char *json = NULL;
+        g_autoptr(TimelapseReport) back = NULL;
+
+        for (unsigned i = 0; i < 150; i++)
+                timelapse_report_add_error(r, i, T0 + i * SEC, "busy");
+        g_assert_cmpuint(r->errors->len, ==, TIMELAPSE_REPORT_MAX_ERRORS);
+        g_assert_cmpuint(r->errors_omitted, ==, 51);
+        json = timelapse_report_to_json(r);
+        back = timelapse_report_from_json(json, NULL);
+        g_assert_cmpuint(back->errors->len, ==, TIMELAPSE_REPORT_MAX_ERRORS);
+        g_assert_cmpuint(back->errors_omitted, ==, 51);
+}
+
+static void test_bad_input(void)
+{
+        g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL;
+
+        g_assert_null(timelapse_report_from_json("{\"version\":1,\"id\":\"../x\"}", &e1));
+        g_assert_nonnull(e1);
+        g_assert_null(timelapse_report_from_json("[1,2]", &e2));
+        g_assert_nonnull(e2);
+        g_assert_null(timelapse_report_from_json("{\"version\":", &e3));
+        g_assert_nonnull(e3);
+        g_assert_true(timelapse_report_id_valid("20250701T120000Z-c01_2"));
+        g_assert_false(timelapse_report_id_valid(""));
+        g_assert_false(timelapse_report_id_valid("a/b"));
+        g_assert_false(timelapse_report_id_valid(".."));
+}
+
+int main(int argc, char **argv)
+{
+        g_setenv("TZ", "UTC", TRUE);
+        g_test_init(&argc, &argv, NULL);
+        g_test_add_func("/timelapse-report/round-trip", test_round_trip);
+        g_test_add_func("/timelapse-report/fields-and-local-time", test_fields_and_local_time);
+        g_test_add_func("/timelapse-report/null-location", test_null_location_and_unknowns);
+        g_test_add_func("/timelapse-report/error-cap", test_error_cap);
+        g_test_add_func("/timelapse-report/bad-input", test_bad_input);
+        return g_test_run();
+}
