@@ -24,7 +24,6 @@ typedef struct {
 static int read_config(CameradConfig *c)
 {
         ConfigError err;
-        const char *state = getenv("STATE_DIRECTORY");
 
         c->camera_urls = getenv("PICAMSYNC_CAMERA_URLS");
         c->discovery_interfaces = getenv("PICAMSYNC_DISCOVERY_INTERFACES");
@@ -39,8 +38,7 @@ static int read_config(CameradConfig *c)
                           &c->camera.drift_min_span_usec, &err) < 0 ||
             config_env_ms("PICAMSYNC_DISCOVERY_INTERVAL", 60000, 1000, 24 * 3600 * 1000ULL,
                           &c->discovery_interval_usec, &err) < 0 ||
-            config_env_path("PICAMSYNC_STATE_DIR", state && *state ? state : NULL,
-                            &c->camera.state_dir, &err) < 0) {
+            config_env_state_dir(&c->camera.state_dir, &err) < 0) {
                 log_error("Bad configuration: %s", err.message);
                 return -1;
         }

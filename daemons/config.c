@@ -126,3 +126,8 @@ int config_env_path(const char *name, const char *default_value, const char **re
         }
         return config_parse_path(name, v, ret, err);
 }
+
+int config_env_state_dir(const char **ret, ConfigError *err)
+{
+        return config_env_path("PICAMSYNC_STATE_DIR", env_or_null("STATE_DIRECTORY"), ret, err);
+}

@@ -29,3 +29,6 @@ int config_env_bool(const char *name, bool default_value, bool *ret, ConfigError
 int config_parse_path(const char *name, const char *value, const char **ret, ConfigError *err);
 int config_env_path(const char *name, const char *default_value, const char **ret,
                     ConfigError *err);
+/* The daemon's state directory: PICAMSYNC_STATE_DIR, else $STATE_DIRECTORY from the unit's
+ * StateDirectory=, else NULL (keep state in memory only). */
+int config_env_state_dir(const char **ret, ConfigError *err);

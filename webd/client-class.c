@@ -212,7 +212,7 @@ static gboolean ifname_same_device(const char *labelled, const char *name)
         return strlen(name) == len && strncmp(labelled, name, len) == 0;
 }
 
-static gboolean ifname_in(const char *ifname, const char *const *list)
+gboolean client_class_ifname_in(const char *ifname, const char *const *list)
 {
         for (guint i = 0; list && list[i]; i++)
                 if (ifname_same_device(ifname, list[i]))
@@ -223,7 +223,8 @@ static gboolean ifname_in(const char *ifname, const char *const *list)
 static gboolean ifname_is_ap(const char *ifname, const char *const *ap_interfaces,
                              const char *const *nm_ap_interfaces)
 {
-        return ifname_in(ifname, ap_interfaces) || ifname_in(ifname, nm_ap_interfaces);
+        return client_class_ifname_in(ifname, ap_interfaces) ||
+               client_class_ifname_in(ifname, nm_ap_interfaces);
 }
 
 static gboolean address_is_loopback(const Address *a)

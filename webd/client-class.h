@@ -42,6 +42,8 @@ gboolean client_ifaddrs_add(GArray *ifaddrs, const char *ifname, const char *add
                             guint32 scope_id, GError **error);
 /* The one I/O function: appends every IPv4 and IPv6 address of the machine (getifaddrs). */
 gboolean client_class_read_interfaces(GArray *ifaddrs, GError **error);
+/* Whether ifname is one of list (NULL: none); a labelled address "ap0:1" counts as ap0. */
+gboolean client_class_ifname_in(const char *ifname, const char *const *list);
 
 /* The class of a connection whose local address is local_address ("192.168.4.1",
  * "::ffff:192.168.4.1", "fe80::1%wlan0" or "fe80::1%3", optionally in brackets).

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "daemons/ccapi-date.h"
@@ -120,46 +121,6 @@ static void set_str(char **p, const char *v)
         *p = g_strdup(v);
 }
 
-/* Reads a{sv} and calls f for each entry with m at the variant's contents. */
-typedef int (*PropFunc)(void *userdata, const char *name, sd_bus_message *m);
-
-static int read_props(sd_bus_message *m, PropFunc f, void *userdata)
-{
-        int r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *name, *contents;
-                char type;
-
-                r = sd_bus_message_read(m, "s", &name);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_peek_type(m, &type, &contents);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_enter_container(m, 'v', contents);
-                if (r < 0)
-                        return r;
-                r = f(userdata, name, m);
-                if (r < 0)
-                        return r;
-                if (r == 0) {
-                        r = sd_bus_message_skip(m, contents);
-                        if (r < 0)
-                                return r;
-                }
-                r = sd_bus_message_exit_container(m);
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
-}
-
 static int read_string_prop(sd_bus_message *m, char **p)
 {
         const char *s;
@@ -179,28 +140,80 @@ static int read_bool_prop(sd_bus_message *m, gboolean *p)
         return 1;
 }
 
-static int clock_prop(void *userdata, const char *name, sd_bus_message *m)
-{
-        ClockInfo *c = userdata;
+/* A property read into a field of ClockInfo or CameraInfo, as systemd's
+ * bus_map_all_properties() does. Strings are copied; the other types are read as they are. */
+typedef struct PropMap {
+        const char *name;
+        char type;
+        size_t offset;
+} PropMap;
 
-        if (g_str_equal(name, "Timezone"))
-                return read_string_prop(m, &c->zone);
-        if (g_str_equal(name, "Reliability"))
-                return read_string_prop(m, &c->reliability);
-        if (g_str_equal(name, "LastSyncSource"))
-                return read_string_prop(m, &c->last_source);
-        if (g_str_equal(name, "Reliable"))
-                return read_bool_prop(m, &c->reliable);
-        if (g_str_equal(name, "NTPSynchronized"))
-                return read_bool_prop(m, &c->ntp);
-        if (g_str_equal(name, "LastSyncUSec"))
-                return sd_bus_message_read(m, "t", &c->last_sync_usec) < 0 ? -EBADMSG : 1;
-        if (g_str_equal(name, "ReliableUntilUSec"))
-                return sd_bus_message_read(m, "t", &c->reliable_until_usec) < 0 ? -EBADMSG : 1;
-        if (g_str_equal(name, "LastSyncOffsetUSec"))
-                return sd_bus_message_read(m, "x", &c->last_offset_usec) < 0 ? -EBADMSG : 1;
+/* 1 if name is in map and was read, 0 if not in map, else a negative errno. */
+static int read_mapped_prop(sd_bus_message *m, const PropMap *map, void *base, const char *name)
+{
+        for (; map->name; map++) {
+                void *p = (uint8_t *)base + map->offset;
+
+                if (!g_str_equal(name, map->name))
+                        continue;
+                if (map->type == 's')
+                        return read_string_prop(m, p);
+                if (map->type == 'b')
+                        return read_bool_prop(m, p);
+                return sd_bus_message_read_basic(m, map->type, p) < 0 ? -EBADMSG : 1;
+        }
         return 0;
 }
+
+/* Reads a{sv} into base: the entries named in map, the others skipped. */
+static int read_props(sd_bus_message *m, const PropMap *map, void *base)
+{
+        int r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *name, *contents;
+                char type;
+
+                r = sd_bus_message_read(m, "s", &name);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_peek_type(m, &type, &contents);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_enter_container(m, 'v', contents);
+                if (r < 0)
+                        return r;
+                r = read_mapped_prop(m, map, base, name);
+                if (r < 0)
+                        return r;
+                if (r == 0) {
+                        r = sd_bus_message_skip(m, contents);
+                        if (r < 0)
+                                return r;
+                }
+                r = sd_bus_message_exit_container(m);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static const PropMap clock_props[] = {
+        {"Timezone", 's', offsetof(ClockInfo, zone)},
+        {"Reliability", 's', offsetof(ClockInfo, reliability)},
+        {"LastSyncSource", 's', offsetof(ClockInfo, last_source)},
+        {"Reliable", 'b', offsetof(ClockInfo, reliable)},
+        {"NTPSynchronized", 'b', offsetof(ClockInfo, ntp)},
+        {"LastSyncUSec", 't', offsetof(ClockInfo, last_sync_usec)},
+        {"ReliableUntilUSec", 't', offsetof(ClockInfo, reliable_until_usec)},
+        {"LastSyncOffsetUSec", 'x', offsetof(ClockInfo, last_offset_usec)},
+        {},
+};
 
 static void status_changed(SyncEngine *e)
 {
@@ -220,7 +233,7 @@ static int on_clock_getall(sd_bus_message *m, void *userdata, sd_bus_error *ret_
                         log_warning("clockd is not available: %s", bus_error_text(m));
                 e->clock.present = FALSE;
         } else {
-                r = read_props(m, clock_prop, &e->clock);
+                r = read_props(m, clock_props, &e->clock);
                 if (r < 0)
                         log_warning_errno(r, "Bad properties from clockd: %m");
                 e->clock.present = TRUE;
@@ -246,7 +259,7 @@ static int on_clock_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret
 
         if (sd_bus_message_read(m, "s", &iface) < 0 || !g_str_equal(iface, CLOCK1_IFACE))
                 return 0;
-        if (read_props(m, clock_prop, &e->clock) < 0) {
+        if (read_props(m, clock_props, &e->clock) < 0) {
                 clock_refresh(e);
                 return 0;
         }
@@ -323,39 +336,26 @@ static void push_camera_state(SyncEngine *e)
         engine_run(e);
 }
 
-static int camera_prop(void *userdata, const char *name, sd_bus_message *m)
-{
-        CameraInfo *c = userdata;
-
-        if (g_str_equal(name, "Connected"))
-                return read_bool_prop(m, &c->connected);
-        if (g_str_equal(name, "Dst"))
-                return read_bool_prop(m, &c->dst);
-        if (g_str_equal(name, "Model"))
-                return read_string_prop(m, &c->model);
-        if (g_str_equal(name, "Url"))
-                return read_string_prop(m, &c->url);
-        if (g_str_equal(name, "OffsetUSec"))
-                return sd_bus_message_read(m, "x", &c->offset_usec) < 0 ? -EBADMSG : 1;
-        if (g_str_equal(name, "OffsetUncertaintyUSec"))
-                return sd_bus_message_read(m, "t", &c->uncertainty_usec) < 0 ? -EBADMSG : 1;
-        if (g_str_equal(name, "LastMeasuredUSec"))
-                return sd_bus_message_read(m, "t", &c->last_measured_usec) < 0 ? -EBADMSG : 1;
-        if (g_str_equal(name, "LastSyncUSec"))
-                return sd_bus_message_read(m, "t", &c->last_sync_usec) < 0 ? -EBADMSG : 1;
-        if (g_str_equal(name, "UtcOffsetMinutes"))
-                return sd_bus_message_read(m, "i", &c->utc_offset_minutes) < 0 ? -EBADMSG : 1;
-        if (g_str_equal(name, "DriftPPM"))
-                return sd_bus_message_read(m, "d", &c->drift_ppm) < 0 ? -EBADMSG : 1;
-        return 0;
-}
+static const PropMap camera_props[] = {
+        {"Connected", 'b', offsetof(CameraInfo, connected)},
+        {"Dst", 'b', offsetof(CameraInfo, dst)},
+        {"Model", 's', offsetof(CameraInfo, model)},
+        {"Url", 's', offsetof(CameraInfo, url)},
+        {"OffsetUSec", 'x', offsetof(CameraInfo, offset_usec)},
+        {"OffsetUncertaintyUSec", 't', offsetof(CameraInfo, uncertainty_usec)},
+        {"LastMeasuredUSec", 't', offsetof(CameraInfo, last_measured_usec)},
+        {"LastSyncUSec", 't', offsetof(CameraInfo, last_sync_usec)},
+        {"UtcOffsetMinutes", 'i', offsetof(CameraInfo, utc_offset_minutes)},
+        {"DriftPPM", 'd', offsetof(CameraInfo, drift_ppm)},
+        {},
+};
 
 static int on_camera_getall(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         SyncEngine *e = userdata;
 
         if (!sd_bus_message_is_method_error(m, NULL) && e->camera.path)
-                (void)read_props(m, camera_prop, &e->camera);
+                (void)read_props(m, camera_props, &e->camera);
         push_camera_state(e);
         status_changed(e);
         return 0;

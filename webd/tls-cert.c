@@ -120,14 +120,6 @@ static void add_address(GArray *addrs, int family, const guint8 *bytes)
         g_array_append_val(addrs, a);
 }
 
-static gboolean is_ap_interface(const char *ifname, const char *const *ap_interfaces)
-{
-        /* getifaddrs() names labelled IPv4 addresses "ap0:1". */
-        g_autofree char *base = g_strndup(ifname, strcspn(ifname, ":"));
-
-        return ap_interfaces && g_strv_contains(ap_interfaces, base);
-}
-
 static void collect_names(const char *host, const char *const *ap_interfaces, GPtrArray *dns,
                           GArray *addrs)
 {
@@ -151,7 +143,7 @@ static void collect_names(const char *host, const char *const *ap_interfaces, GP
         for (guint i = 0; i < ifaddrs->len; i++) {
                 const ClientIfaddr *a = &g_array_index(ifaddrs, ClientIfaddr, i);
 
-                if (!is_ap_interface(a->ifname, ap_interfaces))
+                if (!client_class_ifname_in(a->ifname, ap_interfaces))
                         continue;
                 /* Link-local IPv6 needs a zone, which a certificate cannot say. */
                 if (a->family == AF_INET6 && a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80)

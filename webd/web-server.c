@@ -171,7 +171,7 @@ static void handle_page(SoupServer *server, SoupServerMessage *msg, const char *
                                          len);
 }
 
-static void answer_system_time(WebServer *s, SoupServerMessage *msg)
+static void answer_system_time(WebServer *s, SoupServerMessage *msg, GHashTable *query)
 {
         g_autoptr(JsonBuilder) b = json_builder_new();
         g_autoptr(JsonNode) root = NULL;
@@ -237,7 +237,7 @@ static void on_manual_done(gboolean success, int64_t offset_usec, gboolean stepp
         g_free(m);
 }
 
-static void post_system_time(WebServer *s, SoupServerMessage *msg)
+static void post_system_time(WebServer *s, SoupServerMessage *msg, GHashTable *query)
 {
         g_autoptr(JsonParser) parser = NULL;
         JsonObject *obj;
@@ -297,7 +297,7 @@ static void post_system_time(WebServer *s, SoupServerMessage *msg)
         sync_engine_manual_offset(s->engine, ref_usec - now, zone, on_manual_done, m);
 }
 
-static void answer_status(WebServer *s, SoupServerMessage *msg)
+static void answer_status(WebServer *s, SoupServerMessage *msg, GHashTable *query)
 {
         g_autoptr(JsonBuilder) b = json_builder_new();
         g_autoptr(JsonNode) root = NULL;
@@ -381,7 +381,7 @@ static void on_camera_set(const SyncEngineCameraSetResult *r, const GError *erro
         finish_camera(userdata, root, error);
 }
 
-static void post_camera_sync(WebServer *s, SoupServerMessage *msg)
+static void post_camera_sync(WebServer *s, SoupServerMessage *msg, GHashTable *query)
 {
         SoupMessageBody *body = soup_server_message_get_request_body(msg);
         g_autoptr(JsonParser) parser = NULL;
@@ -435,7 +435,7 @@ static void on_camera_drift(JsonNode *samples, double drift_ppm, const GError *e
         finish_camera(userdata, root, error);
 }
 
-static void get_camera_drift(WebServer *s, SoupServerMessage *msg)
+static void get_camera_drift(WebServer *s, SoupServerMessage *msg, GHashTable *query)
 {
         g_autoptr(GError) error = NULL;
 
@@ -447,50 +447,44 @@ static void get_camera_drift(WebServer *s, SoupServerMessage *msg)
         soup_server_message_pause(msg);
 }
 
+typedef void (*ApiHandler)(WebServer *s, SoupServerMessage *msg, GHashTable *query);
+
+static const struct {
+        const char *path;
+        ApiHandler get; /* also HEAD */
+        ApiHandler post;
+        const char *allowed; /* for 405 */
+} api_routes[] = {
+        {"/api/system/time", answer_system_time, post_system_time, "Use GET or POST."},
+        {"/api/timesync/status", answer_status, NULL, "Use GET."},
+        {"/api/timesync/log", answer_log, NULL, "Use GET."},
+        {"/api/timesync/camera", NULL, post_camera_sync, "Use POST."},
+        {"/api/camera/drift", get_camera_drift, NULL, "Use GET."},
+};
+
 static void handle_api(SoupServer *server, SoupServerMessage *msg, const char *path,
                        GHashTable *query, gpointer userdata)
 {
-        WebServer *s = userdata;
         const char *method = soup_server_message_get_method(msg);
         gboolean get = method == SOUP_METHOD_GET || method == SOUP_METHOD_HEAD;
         gboolean post = method == SOUP_METHOD_POST;
 
         if (!get && refuse_cross_origin(msg))
                 return;
-        if (g_str_equal(path, "/api/system/time")) {
-                if (get)
-                        answer_system_time(s, msg);
-                else if (post)
-                        post_system_time(s, msg);
+        for (size_t i = 0; i < G_N_ELEMENTS(api_routes); i++) {
+                ApiHandler h;
+
+                if (!g_str_equal(path, api_routes[i].path))
+                        continue;
+                h = get ? api_routes[i].get : post ? api_routes[i].post : NULL;
+                if (h)
+                        h(userdata, msg, query);
                 else
                         send_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
-                                   "Use GET or POST.");
-        } else if (g_str_equal(path, "/api/timesync/status")) {
-                if (get)
-                        answer_status(s, msg);
-                else
-                        send_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
-                                   "Use GET.");
-        } else if (g_str_equal(path, "/api/timesync/log")) {
-                if (get)
-                        answer_log(s, msg, query);
-                else
-                        send_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
-                                   "Use GET.");
-        } else if (g_str_equal(path, "/api/timesync/camera")) {
-                if (post)
-                        post_camera_sync(s, msg);
-                else
-                        send_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
-                                   "Use POST.");
-        } else if (g_str_equal(path, "/api/camera/drift")) {
-                if (get)
-                        get_camera_drift(s, msg);
-                else
-                        send_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
-                                   "Use GET.");
-        } else
-                send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "There is no such API.");
+                                   api_routes[i].allowed);
+                return;
+        }
+        send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "There is no such API.");
 }
 
 /* The WebSocket upgrade changes state too: refuse other sites before the handshake. */
@@ -562,23 +556,14 @@ void web_server_set_ap_nm(WebServer *s, ApNm *nm)
         s->ap_nm = nm;
 }
 
-static gboolean listen_fd(WebServer *s, int fd, SoupServerListenOptions options, GError **error)
+gboolean web_server_listen_fd(WebServer *s, int fd, gboolean https, GError **error)
 {
         g_autoptr(GSocket) sock = g_socket_new_from_fd(fd, error);
 
         if (!sock)
                 return FALSE;
-        return soup_server_listen_socket(s->server, sock, options, error);
-}
-
-gboolean web_server_listen_fd(WebServer *s, int fd, GError **error)
-{
-        return listen_fd(s, fd, 0, error);
-}
-
-gboolean web_server_listen_fd_https(WebServer *s, int fd, GError **error)
-{
-        return listen_fd(s, fd, SOUP_SERVER_LISTEN_HTTPS, error);
+        return soup_server_listen_socket(s->server, sock, https ? SOUP_SERVER_LISTEN_HTTPS : 0,
+                                         error);
 }
 
 void web_server_set_tls_certificate(WebServer *s, GTlsCertificate *cert)
@@ -586,8 +571,8 @@ void web_server_set_tls_certificate(WebServer *s, GTlsCertificate *cert)
         soup_server_set_tls_certificate(s->server, cert);
 }
 
-static gboolean listen_address(WebServer *s, const char *address, SoupServerListenOptions options,
-                               GError **error)
+gboolean web_server_listen_address(WebServer *s, const char *address, gboolean https,
+                                   GError **error)
 {
         g_autoptr(GSocketConnectable) conn = g_network_address_parse(address, 0, error);
         g_autoptr(GSocketAddressEnumerator) en = NULL;
@@ -598,23 +583,12 @@ static gboolean listen_address(WebServer *s, const char *address, SoupServerList
         if (g_network_address_get_port(G_NETWORK_ADDRESS(conn)) == 0) {
                 g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                             "%s needs ADDRESS:PORT, not \"%s\"",
-                            options & SOUP_SERVER_LISTEN_HTTPS ? "--listen-https" : "--listen",
-                            address);
+                            https ? "--listen-https" : "--listen", address);
                 return FALSE;
         }
         en = g_socket_connectable_enumerate(conn);
         addr = g_socket_address_enumerator_next(en, NULL, error);
         if (!addr)
                 return FALSE;
-        return soup_server_listen(s->server, addr, options, error);
-}
-
-gboolean web_server_listen_address(WebServer *s, const char *address, GError **error)
-{
-        return listen_address(s, address, 0, error);
-}
-
-gboolean web_server_listen_address_https(WebServer *s, const char *address, GError **error)
-{
-        return listen_address(s, address, SOUP_SERVER_LISTEN_HTTPS, error);
+        return soup_server_listen(s->server, addr, https ? SOUP_SERVER_LISTEN_HTTPS : 0, error);
 }

@@ -15,11 +15,10 @@ WebServer *web_server_new(SyncEngine *engine, const char *const *ap_interfaces, 
 void web_server_free(WebServer *s);
 /* NetworkManager's access points, also counted as AP interfaces (not owned; NULL: none). */
 void web_server_set_ap_nm(WebServer *s, ApNm *nm);
-/* A passed listening socket (socket activation). */
-gboolean web_server_listen_fd(WebServer *s, int fd, GError **error);
-/* "ADDR:PORT", "[ADDR]:PORT". */
-gboolean web_server_listen_address(WebServer *s, const char *address, GError **error);
-/* HTTPS: the certificate first, then the *_https listeners. */
+/* HTTPS: set the certificate before listening with https TRUE. */
 void web_server_set_tls_certificate(WebServer *s, GTlsCertificate *cert);
-gboolean web_server_listen_fd_https(WebServer *s, int fd, GError **error);
-gboolean web_server_listen_address_https(WebServer *s, const char *address, GError **error);
+/* A passed listening socket (socket activation). */
+gboolean web_server_listen_fd(WebServer *s, int fd, gboolean https, GError **error);
+/* "ADDR:PORT", "[ADDR]:PORT". */
+gboolean web_server_listen_address(WebServer *s, const char *address, gboolean https,
+                                   GError **error);

@@ -33,7 +33,6 @@ typedef struct {
 static int read_config(WebdConfig *c)
 {
         ConfigError err;
-        const char *state = getenv("STATE_DIRECTORY");
         g_autoptr(GError) error = NULL;
 
         policy_config_init_default(&c->policy);
@@ -46,8 +45,7 @@ static int read_config(WebdConfig *c)
             config_env_ms("TIME_SYNC_NO_CLIENT_NOTICE", 3600000, 1000, 7 * DAY_MS,
                           &c->policy.no_client_notice_usec, &err) < 0 ||
             config_env_bool("PICAMSYNC_AUTO_SYNC", true, &c->policy.auto_sync, &err) < 0 ||
-            config_env_path("PICAMSYNC_STATE_DIR", state && *state ? state : NULL, &c->state_dir,
-                            &err) < 0) {
+            config_env_state_dir(&c->state_dir, &err) < 0) {
                 log_error("Bad configuration: %s", err.message);
                 return -1;
         }
@@ -110,14 +108,14 @@ static int setup_https(WebServer *server, const WebdConfig *c, GArray *fds, cons
         tls_cert_info_clear(&info);
         web_server_set_tls_certificate(server, cert);
         for (guint i = 0; i < fds->len; i++) {
-                if (!web_server_listen_fd_https(server, g_array_index(fds, int, i), &error)) {
+                if (!web_server_listen_fd(server, g_array_index(fds, int, i), TRUE, &error)) {
                         log_error("Cannot serve on the passed https socket: %s", error->message);
                         return -1;
                 }
                 served++;
         }
         if (listen) {
-                if (!web_server_listen_address_https(server, listen, &error)) {
+                if (!web_server_listen_address(server, listen, TRUE, &error)) {
                         log_error("Cannot listen on %s for HTTPS: %s", listen, error->message);
                         return -1;
                 }
@@ -145,7 +143,7 @@ static int setup_listen(WebServer *server, const WebdConfig *c, const char *list
                 const char *name = names && names[i] ? names[i] : "unknown";
 
                 if (g_str_equal(name, "http")) {
-                        if (!web_server_listen_fd(server, fd, &error)) {
+                        if (!web_server_listen_fd(server, fd, FALSE, &error)) {
                                 log_error("Cannot serve on the passed http socket: %s",
                                           error->message);
                                 g_strfreev(names);
@@ -161,7 +159,7 @@ static int setup_listen(WebServer *server, const WebdConfig *c, const char *list
         }
         g_strfreev(names);
         if (listen) {
-                if (!web_server_listen_address(server, listen, &error)) {
+                if (!web_server_listen_address(server, listen, FALSE, &error)) {
                         log_error("Cannot listen on %s: %s", listen, error->message);
                         return -1;
                 }
