@@ -373,9 +373,18 @@ static int read_opt(sd_bus_message *msg, const char *key, const char *types, cha
         return sd_bus_message_exit_container(msg);
 }
 
-static int parse_location(sd_bus_message *msg, TimelapseReport *rep, sd_bus_error *error)
+static int64_t usec_from_unsigned(uint64_t usec)
 {
-        gboolean have_lat = FALSE, have_lon = FALSE;
+        return (int64_t)MIN(usec, (uint64_t)INT64_MAX);
+}
+
+/* Called for each entry of an a{sv}; must read the entry's variant. */
+typedef int (*DictEntryFunc)(sd_bus_message *msg, const char *key, void *userdata,
+                             sd_bus_error *error);
+
+/* Reads an a{sv}, handing each entry to func. */
+static int read_dict(sd_bus_message *msg, DictEntryFunc func, void *userdata, sd_bus_error *error)
+{
         int r;
 
         r = sd_bus_message_enter_container(msg, 'a', "{sv}");
@@ -383,157 +392,246 @@ static int parse_location(sd_bus_message *msg, TimelapseReport *rep, sd_bus_erro
                 return r;
         while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
                 const char *key;
-                OptValue v;
-                char t;
 
                 r = sd_bus_message_read(msg, "s", &key);
                 if (r < 0)
                         return r;
-                if (g_str_equal(key, "latitude") || g_str_equal(key, "longitude") ||
-                    g_str_equal(key, "accuracy") || g_str_equal(key, "altitude")) {
-                        r = read_opt(msg, key, "d", &t, &v, error);
-                        if (r < 0)
-                                return r;
-                        if (!isfinite(v.d))
-                                return invalid_args(error, "location.%s is not a number.", key);
-                        if (g_str_equal(key, "latitude")) {
-                                if (v.d < -90 || v.d > 90)
-                                        return invalid_args(error,
-                                                            "location.latitude %g is outside "
-                                                            "-90..90 degrees.",
-                                                            v.d);
-                                rep->latitude = v.d;
-                                have_lat = TRUE;
-                        } else if (g_str_equal(key, "longitude")) {
-                                if (v.d < -180 || v.d > 180)
-                                        return invalid_args(error,
-                                                            "location.longitude %g is outside "
-                                                            "-180..180 degrees.",
-                                                            v.d);
-                                rep->longitude = v.d;
-                                have_lon = TRUE;
-                        } else if (g_str_equal(key, "accuracy")) {
-                                if (v.d < 0)
-                                        return invalid_args(error, "location.accuracy must not be "
-                                                                   "negative (metres).");
-                                rep->accuracy = v.d;
-                        } else
-                                rep->altitude = v.d;
-                } else if (g_str_equal(key, "source")) {
-                        r = read_opt(msg, key, "s", &t, &v, error);
-                        if (r < 0)
-                                return r;
-                        if (!g_str_equal(v.s, "browser") && !g_str_equal(v.s, "manual"))
-                                return invalid_args(error,
-                                                    "location.source \"%s\" is unknown; use "
-                                                    "\"browser\" or \"manual\".",
-                                                    v.s);
-                        g_free(rep->location_source);
-                        rep->location_source = g_strdup(v.s);
-                } else if (g_str_equal(key, "obtained_usec")) {
-                        r = read_opt(msg, key, "t", &t, &v, error);
-                        if (r < 0)
-                                return r;
-                        rep->location_obtained_usec = (int64_t)MIN(v.t, (uint64_t)INT64_MAX);
-                } else
-                        return invalid_args(error,
-                                            "Unknown location field \"%s\"; use latitude, "
-                                            "longitude, accuracy, altitude, source, "
-                                            "obtained_usec.",
-                                            key);
+                r = func(msg, key, userdata, error);
+                if (r < 0)
+                        return r;
                 r = sd_bus_message_exit_container(msg);
                 if (r < 0)
                         return r;
         }
         if (r < 0)
                 return r;
-        if (!have_lat || !have_lon || !rep->location_source)
-                return invalid_args(error, "A location needs latitude, longitude and source; "
-                                           "leave it out if there is none. Nothing was started.");
-        rep->has_location = TRUE;
         return sd_bus_message_exit_container(msg);
 }
 
-static int parse_time_sync(sd_bus_message *msg, TimelapseReport *rep, gboolean *camera_given,
-                           sd_bus_error *error)
+/* Reads the variant of an a{sv} entry that must itself hold an a{sv}. */
+static int read_dict_opt(sd_bus_message *msg, const char *key, DictEntryFunc func, void *userdata,
+                         sd_bus_error *error)
 {
+        const char *contents;
         int r;
 
-        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+        r = sd_bus_message_peek_type(msg, NULL, &contents);
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
-                const char *key;
-                OptValue v;
-                char t;
-
-                r = sd_bus_message_read(msg, "s", &key);
-                if (r < 0)
-                        return r;
-                if (g_str_equal(key, "pi_reliability") || g_str_equal(key, "pi_source") ||
-                    g_str_equal(key, "zone")) {
-                        char **dst = g_str_equal(key, "pi_reliability") ? &rep->pi_reliability
-                                     : g_str_equal(key, "pi_source")    ? &rep->pi_source
-                                                                        : &rep->zone;
-                        r = read_opt(msg, key, "s", &t, &v, error);
-                        if (r < 0)
-                                return r;
-                        if (g_str_equal(key, "zone") && *v.s && zone_name_check(v.s) < 0)
-                                return invalid_args(error,
-                                                    "time_sync.zone \"%s\" is not a time-zone "
-                                                    "name; use an IANA name such as "
-                                                    "Europe/Berlin.",
-                                                    v.s);
-                        g_free(*dst);
-                        *dst = g_strdup(v.s);
-                } else if (g_str_equal(key, "pi_last_sync_usec") ||
-                           g_str_equal(key, "camera_offset_bound_usec") ||
-                           g_str_equal(key, "camera_measured_usec")) {
-                        r = read_opt(msg, key, "t", &t, &v, error);
-                        if (r < 0)
-                                return r;
-                        if (g_str_equal(key, "pi_last_sync_usec"))
-                                rep->pi_last_sync_usec = (int64_t)MIN(v.t, (uint64_t)INT64_MAX);
-                        else if (g_str_equal(key, "camera_offset_bound_usec"))
-                                rep->camera_uncertainty_usec = v.t;
-                        else
-                                rep->camera_measured_usec = (int64_t)MIN(v.t, (uint64_t)INT64_MAX);
-                        *camera_given |= g_str_has_prefix(key, "camera_");
-                } else if (g_str_equal(key, "camera_offset_usec")) {
-                        r = read_opt(msg, key, "x", &t, &v, error);
-                        if (r < 0)
-                                return r;
-                        rep->camera_offset_usec = v.x;
-                        *camera_given = TRUE;
-                } else if (g_str_equal(key, "camera_drift_ppm")) {
-                        r = read_opt(msg, key, "d", &t, &v, error);
-                        if (r < 0)
-                                return r;
-                        rep->camera_drift_ppm = v.d;
-                        *camera_given = TRUE;
-                } else if (g_str_equal(key, "camera_set_deferred")) {
-                        r = read_opt(msg, key, "b", &t, &v, error);
-                        if (r < 0)
-                                return r;
-                        rep->camera_set_deferred = v.b;
-                } else
-                        return invalid_args(error,
-                                            "Unknown time_sync field \"%s\"; use pi_reliability, "
-                                            "pi_source, pi_last_sync_usec, zone, "
-                                            "camera_offset_usec, camera_offset_bound_usec, "
-                                            "camera_measured_usec, camera_drift_ppm, "
-                                            "camera_set_deferred.",
-                                            key);
-                r = sd_bus_message_exit_container(msg);
-                if (r < 0)
-                        return r;
-        }
+        if (!g_str_equal(contents, "a{sv}"))
+                return invalid_args(error, "Option \"%s\" must be a{sv}.", key);
+        r = sd_bus_message_enter_container(msg, 'v', "a{sv}");
         if (r < 0)
                 return r;
-        /* A camera offset without the time it was measured would read as "never measured". */
-        if (*camera_given && rep->camera_measured_usec == 0)
-                rep->camera_measured_usec = clock_realtime_usec();
+        r = read_dict(msg, func, userdata, error);
+        if (r < 0)
+                return r;
         return sd_bus_message_exit_container(msg);
+}
+
+typedef struct {
+        TimelapseReport *rep;
+        gboolean have_lat, have_lon;
+} LocationOpts;
+
+static int location_entry(sd_bus_message *msg, const char *key, void *userdata, sd_bus_error *error)
+{
+        LocationOpts *o = userdata;
+        TimelapseReport *rep = o->rep;
+        OptValue v;
+        char t;
+        int r;
+
+        if (g_str_equal(key, "latitude") || g_str_equal(key, "longitude") ||
+            g_str_equal(key, "accuracy") || g_str_equal(key, "altitude")) {
+                r = read_opt(msg, key, "d", &t, &v, error);
+                if (r < 0)
+                        return r;
+                if (!isfinite(v.d))
+                        return invalid_args(error, "location.%s is not a number.", key);
+                if (g_str_equal(key, "latitude")) {
+                        if (v.d < -90 || v.d > 90)
+                                return invalid_args(error,
+                                                    "location.latitude %g is outside -90..90 "
+                                                    "degrees.",
+                                                    v.d);
+                        rep->latitude = v.d;
+                        o->have_lat = TRUE;
+                } else if (g_str_equal(key, "longitude")) {
+                        if (v.d < -180 || v.d > 180)
+                                return invalid_args(error,
+                                                    "location.longitude %g is outside -180..180 "
+                                                    "degrees.",
+                                                    v.d);
+                        rep->longitude = v.d;
+                        o->have_lon = TRUE;
+                } else if (g_str_equal(key, "accuracy")) {
+                        if (v.d < 0)
+                                return invalid_args(error, "location.accuracy must not be "
+                                                           "negative (metres).");
+                        rep->accuracy = v.d;
+                } else
+                        rep->altitude = v.d;
+        } else if (g_str_equal(key, "source")) {
+                r = read_opt(msg, key, "s", &t, &v, error);
+                if (r < 0)
+                        return r;
+                if (!g_str_equal(v.s, "browser") && !g_str_equal(v.s, "manual"))
+                        return invalid_args(error,
+                                            "location.source \"%s\" is unknown; use \"browser\" "
+                                            "or \"manual\".",
+                                            v.s);
+                g_free(rep->location_source);
+                rep->location_source = g_strdup(v.s);
+        } else if (g_str_equal(key, "obtained_usec")) {
+                r = read_opt(msg, key, "t", &t, &v, error);
+                if (r < 0)
+                        return r;
+                rep->location_obtained_usec = usec_from_unsigned(v.t);
+        } else
+                return invalid_args(error,
+                                    "Unknown location field \"%s\"; use latitude, longitude, "
+                                    "accuracy, altitude, source, obtained_usec.",
+                                    key);
+        return 0;
+}
+
+typedef struct {
+        TimelapseReport *rep;
+        gboolean camera_given;
+} TimeSyncOpts;
+
+static int time_sync_entry(sd_bus_message *msg, const char *key, void *userdata,
+                           sd_bus_error *error)
+{
+        TimeSyncOpts *o = userdata;
+        TimelapseReport *rep = o->rep;
+        OptValue v;
+        char t;
+        int r;
+
+        if (g_str_equal(key, "pi_reliability") || g_str_equal(key, "pi_source") ||
+            g_str_equal(key, "zone")) {
+                char **dst = g_str_equal(key, "pi_reliability") ? &rep->pi_reliability
+                             : g_str_equal(key, "pi_source")    ? &rep->pi_source
+                                                                : &rep->zone;
+                r = read_opt(msg, key, "s", &t, &v, error);
+                if (r < 0)
+                        return r;
+                if (g_str_equal(key, "zone") && *v.s && zone_name_check(v.s) < 0)
+                        return invalid_args(error,
+                                            "time_sync.zone \"%s\" is not a time-zone name; use "
+                                            "an IANA name such as Europe/Berlin.",
+                                            v.s);
+                g_free(*dst);
+                *dst = g_strdup(v.s);
+        } else if (g_str_equal(key, "pi_last_sync_usec") ||
+                   g_str_equal(key, "camera_offset_bound_usec") ||
+                   g_str_equal(key, "camera_measured_usec")) {
+                r = read_opt(msg, key, "t", &t, &v, error);
+                if (r < 0)
+                        return r;
+                if (g_str_equal(key, "pi_last_sync_usec"))
+                        rep->pi_last_sync_usec = usec_from_unsigned(v.t);
+                else if (g_str_equal(key, "camera_offset_bound_usec"))
+                        rep->camera_uncertainty_usec = v.t;
+                else
+                        rep->camera_measured_usec = usec_from_unsigned(v.t);
+                o->camera_given |= g_str_has_prefix(key, "camera_");
+        } else if (g_str_equal(key, "camera_offset_usec")) {
+                r = read_opt(msg, key, "x", &t, &v, error);
+                if (r < 0)
+                        return r;
+                rep->camera_offset_usec = v.x;
+                o->camera_given = TRUE;
+        } else if (g_str_equal(key, "camera_drift_ppm")) {
+                r = read_opt(msg, key, "d", &t, &v, error);
+                if (r < 0)
+                        return r;
+                rep->camera_drift_ppm = v.d;
+                o->camera_given = TRUE;
+        } else if (g_str_equal(key, "camera_set_deferred")) {
+                r = read_opt(msg, key, "b", &t, &v, error);
+                if (r < 0)
+                        return r;
+                rep->camera_set_deferred = v.b;
+        } else
+                return invalid_args(error,
+                                    "Unknown time_sync field \"%s\"; use pi_reliability, "
+                                    "pi_source, pi_last_sync_usec, zone, camera_offset_usec, "
+                                    "camera_offset_bound_usec, camera_measured_usec, "
+                                    "camera_drift_ppm, camera_set_deferred.",
+                                    key);
+        return 0;
+}
+
+typedef struct {
+        TimelapseReport *rep;
+        uint64_t interval_usec, end_usec;
+        uint32_t shots;
+        gboolean have_interval;
+        TimeSyncOpts sync;
+} TimelapseOpts;
+
+static int timelapse_entry(sd_bus_message *msg, const char *key, void *userdata,
+                           sd_bus_error *error)
+{
+        TimelapseOpts *o = userdata;
+        OptValue v;
+        char t;
+        int r;
+
+        if (g_str_equal(key, "interval_ms")) {
+                r = read_opt(msg, key, "ut", &t, &v, error);
+                if (r < 0)
+                        return r;
+                o->interval_usec = (t == 'u' ? v.u : MIN(v.t, UINT64_MAX / 1000)) * 1000;
+                o->have_interval = TRUE;
+        } else if (g_str_equal(key, "shots")) {
+                r = read_opt(msg, key, "u", &t, &v, error);
+                if (r < 0)
+                        return r;
+                o->shots = v.u;
+        } else if (g_str_equal(key, "end_usec")) {
+                r = read_opt(msg, key, "t", &t, &v, error);
+                if (r < 0)
+                        return r;
+                o->end_usec = v.t;
+        } else if (g_str_equal(key, "title")) {
+                r = read_opt(msg, key, "s", &t, &v, error);
+                if (r < 0)
+                        return r;
+                if (strlen(v.s) > 200)
+                        return invalid_args(error,
+                                            "The title is longer than 200 bytes; shorten it.");
+                g_free(o->rep->title);
+                o->rep->title = g_strdup(v.s);
+        } else if (g_str_equal(key, "location")) {
+                LocationOpts loc = {o->rep, FALSE, FALSE};
+
+                r = read_dict_opt(msg, key, location_entry, &loc, error);
+                if (r < 0)
+                        return r;
+                if (!loc.have_lat || !loc.have_lon || !o->rep->location_source)
+                        return invalid_args(error,
+                                            "A location needs latitude, longitude and source; "
+                                            "leave it out if there is none. Nothing was "
+                                            "started.");
+                o->rep->has_location = TRUE;
+        } else if (g_str_equal(key, "time_sync")) {
+                r = read_dict_opt(msg, key, time_sync_entry, &o->sync, error);
+                if (r < 0)
+                        return r;
+                /* A camera offset without the time it was measured would read as "never
+                 * measured". */
+                if (o->sync.camera_given && o->rep->camera_measured_usec == 0)
+                        o->rep->camera_measured_usec = clock_realtime_usec();
+        } else
+                return invalid_args(error,
+                                    "Unknown option \"%s\"; use interval_ms, shots, end_usec, "
+                                    "title, location, time_sync. Nothing was started.",
+                                    key);
+        return 0;
 }
 
 typedef struct {
@@ -590,7 +688,7 @@ static int on_pi_sync(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
                 r = 1;
         }
         timelapse_set_pi_sync(camera_get_timelapse(camera), reliability, source,
-                              (int64_t)MIN(last_sync, (uint64_t)INT64_MAX), zone);
+                              usec_from_unsigned(last_sync), zone);
         return 0;
 }
 
@@ -599,6 +697,26 @@ static void pi_sync_query_free(void *userdata)
         PiSyncQuery *q = userdata;
         g_free(q->id);
         g_free(q);
+}
+
+/* Asks clockd for the Pi's time-sync state; the report of timelapse id gets it when clockd
+ * answers. */
+static void manager_query_pi_sync(CameraManager *m, const char *id)
+{
+        PiSyncQuery *q = g_new0(PiSyncQuery, 1);
+        sd_bus_slot *slot = NULL;
+
+        q->m = m;
+        q->id = g_strdup(id);
+        if (sd_bus_call_method_async(m->bus, &slot, "org.picamsync.Clock1", "/org/picamsync/Clock1",
+                                     "org.freedesktop.DBus.Properties", "GetAll", on_pi_sync, q,
+                                     "s", "org.picamsync.Clock1") < 0) {
+                pi_sync_query_free(q);
+                return;
+        }
+        sd_bus_slot_set_destroy_callback(slot, pi_sync_query_free);
+        sd_bus_slot_set_floating(slot, 1);
+        sd_bus_slot_unref(slot);
 }
 
 static void on_timelapse_changed(Timelapse *tl, Camera *camera, const char *const *props,
@@ -628,124 +746,27 @@ static int method_start_timelapse(sd_bus_message *msg, void *userdata, sd_bus_er
         g_autoptr(TimelapseReport) rep = timelapse_report_new();
         g_autoptr(GError) gerror = NULL;
         g_autofree char *reports_dir = NULL;
-        uint64_t interval_usec = 0, end_usec = 0;
-        uint32_t shots = 0;
-        gboolean have_interval = FALSE, camera_given = FALSE;
+        TimelapseOpts o = {.rep = rep, .sync = {.rep = rep}};
         TimelapseCallbacks cb = {on_timelapse_changed, on_timelapse_shot, m};
         Timelapse *tl;
-        PiSyncQuery *q;
         int r;
 
-        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+        r = read_dict(msg, timelapse_entry, &o, error);
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
-                const char *key;
-                OptValue v;
-                char t;
-
-                r = sd_bus_message_read(msg, "s", &key);
-                if (r < 0)
-                        return r;
-                if (g_str_equal(key, "interval_ms")) {
-                        r = read_opt(msg, key, "ut", &t, &v, error);
-                        if (r < 0)
-                                return r;
-                        interval_usec = (t == 'u' ? v.u : MIN(v.t, UINT64_MAX / 1000)) * 1000;
-                        have_interval = TRUE;
-                } else if (g_str_equal(key, "shots")) {
-                        r = read_opt(msg, key, "u", &t, &v, error);
-                        if (r < 0)
-                                return r;
-                        shots = v.u;
-                } else if (g_str_equal(key, "end_usec")) {
-                        r = read_opt(msg, key, "t", &t, &v, error);
-                        if (r < 0)
-                                return r;
-                        end_usec = v.t;
-                } else if (g_str_equal(key, "title")) {
-                        r = read_opt(msg, key, "s", &t, &v, error);
-                        if (r < 0)
-                                return r;
-                        if (strlen(v.s) > 200)
-                                return invalid_args(error, "The title is longer than 200 "
-                                                           "bytes; shorten it.");
-                        g_free(rep->title);
-                        rep->title = g_strdup(v.s);
-                } else if (g_str_equal(key, "location")) {
-                        const char *contents;
-                        r = sd_bus_message_peek_type(msg, NULL, &contents);
-                        if (r < 0)
-                                return r;
-                        if (!g_str_equal(contents, "a{sv}"))
-                                return invalid_args(error, "Option \"location\" must be a{sv}.");
-                        r = sd_bus_message_enter_container(msg, 'v', "a{sv}");
-                        if (r < 0)
-                                return r;
-                        r = parse_location(msg, rep, error);
-                        if (r < 0)
-                                return r;
-                        r = sd_bus_message_exit_container(msg);
-                } else if (g_str_equal(key, "time_sync")) {
-                        const char *contents;
-                        r = sd_bus_message_peek_type(msg, NULL, &contents);
-                        if (r < 0)
-                                return r;
-                        if (!g_str_equal(contents, "a{sv}"))
-                                return invalid_args(error, "Option \"time_sync\" must be a{sv}.");
-                        r = sd_bus_message_enter_container(msg, 'v', "a{sv}");
-                        if (r < 0)
-                                return r;
-                        r = parse_time_sync(msg, rep, &camera_given, error);
-                        if (r < 0)
-                                return r;
-                        r = sd_bus_message_exit_container(msg);
-                } else
-                        return invalid_args(error,
-                                            "Unknown option \"%s\"; use interval_ms, shots, "
-                                            "end_usec, title, location, time_sync. Nothing was "
-                                            "started.",
-                                            key);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(msg);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(msg);
-        if (r < 0)
-                return r;
-        if (!have_interval)
+        if (!o.have_interval)
                 return invalid_args(error, "The option interval_ms (time between shots, in ms) "
                                            "is missing. Nothing was started.");
 
         reports_dir = manager_reports_dir(m);
-        tl = timelapse_start(camera, g_steal_pointer(&rep), camera_given, interval_usec, shots,
-                             end_usec, reports_dir, &cb, &gerror);
+        tl = timelapse_start(camera, g_steal_pointer(&rep), o.sync.camera_given, o.interval_usec,
+                             o.shots, o.end_usec, reports_dir, &cb, &gerror);
         if (!tl) {
                 if (g_error_matches(gerror, CAMERA_ERROR, CAMERA_ERROR_INVALID))
                         return invalid_args(error, "%s Nothing was started.", gerror->message);
                 return sd_bus_error_set(error, camera_error_to_dbus_name(gerror), gerror->message);
         }
-        q = g_new0(PiSyncQuery, 1);
-        q->m = m;
-        q->id = g_strdup(timelapse_get_id(tl));
-        {
-                sd_bus_slot *slot = NULL;
-                r = sd_bus_call_method_async(m->bus, &slot, "org.picamsync.Clock1",
-                                             "/org/picamsync/Clock1",
-                                             "org.freedesktop.DBus.Properties", "GetAll",
-                                             on_pi_sync, q, "s", "org.picamsync.Clock1");
-                if (r < 0)
-                        pi_sync_query_free(q);
-                else {
-                        sd_bus_slot_set_destroy_callback(slot, pi_sync_query_free);
-                        sd_bus_slot_set_floating(slot, 1);
-                        sd_bus_slot_unref(slot);
-                }
-        }
+        manager_query_pi_sync(m, timelapse_get_id(tl));
         return sd_bus_reply_method_return(msg, "s", timelapse_get_id(tl));
 }
 

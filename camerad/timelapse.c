@@ -62,12 +62,13 @@ static void tl_changed(Timelapse *tl, const char *const *props)
 
 /* ---- the report file ---- */
 
-gboolean timelapse_write_file(const char *dir, const char *name, const char *text, GError **error)
+/* Writes text to dir/name atomically (temporary file, fsync, rename), then syncs dir so that
+ * the rename survives a power cut too. */
+static gboolean write_report_file(const char *dir, const char *name, const char *text,
+                                  GError **error)
 {
         g_autofree char *path = g_build_filename(dir, name, NULL);
-        g_autofree char *tmp = g_strdup_printf("%s.tmp", path);
-        size_t len = strlen(text), done = 0;
-        int fd, dfd;
+        int dfd;
 
         if (g_mkdir_with_parents(dir, 0755) < 0) {
                 int e = errno;
@@ -75,38 +76,10 @@ gboolean timelapse_write_file(const char *dir, const char *name, const char *tex
                             "Could not create %s: %s", dir, g_strerror(e));
                 return FALSE;
         }
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0) {
-                int e = errno;
-                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
-                            "Could not write %s: %s", tmp, g_strerror(e));
+        if (!g_file_set_contents_full(path, text, -1,
+                                      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                      0644, error))
                 return FALSE;
-        }
-        while (done < len) {
-                ssize_t n = write(fd, text + done, len - done);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                done += (size_t)n;
-        }
-        if (done < len || fsync(fd) < 0) {
-                int e = errno ? errno : EIO;
-                (void)close(fd);
-                (void)unlink(tmp);
-                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
-                            "Could not write %s: %s", tmp, g_strerror(e));
-                return FALSE;
-        }
-        (void)close(fd);
-        if (rename(tmp, path) < 0) {
-                int e = errno;
-                (void)unlink(tmp);
-                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
-                            "Could not replace %s: %s", path, g_strerror(e));
-                return FALSE;
-        }
-        /* The rename is durable only once the directory is on disk too. */
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0) {
                 (void)fsync(dfd);
@@ -124,7 +97,7 @@ static void report_write_run(gpointer data, gpointer user_data)
         ReportWrite *w = data;
         g_autoptr(GError) error = NULL;
 
-        if (!timelapse_write_file(w->dir, w->name, w->text, &error))
+        if (!write_report_file(w->dir, w->name, w->text, &error))
                 g_warning("Timelapse report %s: %s", w->name, error->message);
         g_free(w->dir);
         g_free(w->name);

@@ -43,6 +43,3 @@ unsigned timelapse_get_taken(Timelapse *tl);
 unsigned timelapse_get_failed(Timelapse *tl);
 uint64_t timelapse_get_next_shot(Timelapse *tl); /* wall µs; 0 if none */
 const TimelapseReport *timelapse_get_report(Timelapse *tl);
-
-/* Writes text to dir/name atomically: a temporary file, fsync, rename, fsync of dir. */
-gboolean timelapse_write_file(const char *dir, const char *name, const char *text, GError **error);
