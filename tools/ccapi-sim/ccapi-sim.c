@@ -270,13 +270,8 @@ static void print_json(const Sim *sim)
                                 sim->serial};
 
         json_builder_begin_object(b);
-        for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
-                json_builder_set_member_name(b, keys[i]);
-                if (values[i])
-                        json_builder_add_string_value(b, values[i]);
-                else
-                        json_builder_add_null_value(b);
-        }
+        for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+                sim_json_add_string(b, keys[i], values[i]);
         json_builder_end_object(b);
         root = json_builder_get_root(b);
         json_generator_set_root(gen, root);

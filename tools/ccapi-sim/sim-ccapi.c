@@ -50,18 +50,6 @@ static char *request_url(SoupServerMessage *msg, const char *path)
                           g_uri_get_port(uri), path, NULL, NULL);
 }
 
-static void add_bool(JsonBuilder *b, const char *name, bool value)
-{
-        json_builder_set_member_name(b, name);
-        json_builder_add_boolean_value(b, value);
-}
-
-static void add_string(JsonBuilder *b, const char *name, const char *value)
-{
-        json_builder_set_member_name(b, name);
-        json_builder_add_string_value(b, value);
-}
-
 static void reply_listing(SoupServerMessage *msg, SimListing listing)
 {
         g_autoptr(JsonBuilder) b = json_builder_new();
@@ -80,13 +68,13 @@ static void reply_listing(SoupServerMessage *msg, SimListing listing)
                         json_builder_begin_object(b);
                         if (listing == SIM_LISTING_URL) {
                                 g_autofree char *url = request_url(msg, path);
-                                add_string(b, "url", url);
+                                sim_json_add_string(b, "url", url);
                         } else
-                                add_string(b, "path", path);
-                        add_bool(b, "get", routes[i].get);
-                        add_bool(b, "put", routes[i].put);
-                        add_bool(b, "post", routes[i].post);
-                        add_bool(b, "delete", false);
+                                sim_json_add_string(b, "path", path);
+                        sim_json_add_bool(b, "get", routes[i].get);
+                        sim_json_add_bool(b, "put", routes[i].put);
+                        sim_json_add_bool(b, "post", routes[i].post);
+                        sim_json_add_bool(b, "delete", false);
                         json_builder_end_object(b);
                 }
                 json_builder_end_array(b);
@@ -101,7 +89,7 @@ static void reply_no_list(SoupServerMessage *msg)
         g_autoptr(JsonBuilder) b = json_builder_new();
 
         json_builder_begin_object(b);
-        add_string(b, "value", "No list of APIs");
+        sim_json_add_string(b, "value", "No list of APIs");
         json_builder_end_object(b);
         sim_reply_builder(msg, SOUP_STATUS_OK, b);
 }
@@ -116,13 +104,13 @@ static void get_deviceinformation(Sim *sim, SoupServerMessage *msg, int64_t now)
         g_autoptr(JsonBuilder) b = json_builder_new();
 
         json_builder_begin_object(b);
-        add_string(b, "manufacturer", "Canon");
-        add_string(b, "productname", sim->model);
-        add_string(b, "guid", sim->uuid);
-        add_string(b, "serialnumber", sim->serial);
-        add_string(b, "macaddress", sim->mac);
-        add_string(b, "firmwareversion", sim->firmware);
-        add_string(b, "nickname", sim->nickname);
+        sim_json_add_string(b, "manufacturer", "Canon");
+        sim_json_add_string(b, "productname", sim->model);
+        sim_json_add_string(b, "guid", sim->uuid);
+        sim_json_add_string(b, "serialnumber", sim->serial);
+        sim_json_add_string(b, "macaddress", sim->mac);
+        sim_json_add_string(b, "firmwareversion", sim->firmware);
+        sim_json_add_string(b, "nickname", sim->nickname);
         json_builder_end_object(b);
         sim_reply_builder(msg, SOUP_STATUS_OK, b);
 }
@@ -137,8 +125,8 @@ static void get_datetime(Sim *sim, SoupServerMessage *msg, int64_t now)
                 return;
         }
         json_builder_begin_object(b);
-        add_string(b, "datetime", d.text);
-        add_bool(b, "dst", d.dst);
+        sim_json_add_string(b, "datetime", d.text);
+        sim_json_add_bool(b, "dst", d.dst);
         json_builder_end_object(b);
         sim_reply_builder(msg, SOUP_STATUS_OK, b);
 }
@@ -181,7 +169,7 @@ static void get_autopoweroff(Sim *sim, SoupServerMessage *msg, int64_t now)
         g_autoptr(JsonBuilder) b = json_builder_new();
 
         json_builder_begin_object(b);
-        add_string(b, "value", sim->camera.autopoweroff);
+        sim_json_add_string(b, "value", sim->camera.autopoweroff);
         json_builder_set_member_name(b, "ability");
         json_builder_begin_array(b);
         for (size_t i = 0; i < G_N_ELEMENTS(ability); i++)
@@ -208,10 +196,10 @@ static void get_battery(Sim *sim, SoupServerMessage *msg, int64_t now)
         g_autoptr(JsonBuilder) b = json_builder_new();
 
         json_builder_begin_object(b);
-        add_string(b, "name", BATTERY_NAME);
-        add_string(b, "kind", "battery");
-        add_string(b, "level", "full");
-        add_string(b, "quality", "good");
+        sim_json_add_string(b, "name", BATTERY_NAME);
+        sim_json_add_string(b, "kind", "battery");
+        sim_json_add_string(b, "level", "full");
+        sim_json_add_string(b, "quality", "good");
         json_builder_end_object(b);
         sim_reply_builder(msg, SOUP_STATUS_OK, b);
 }
@@ -226,15 +214,12 @@ static void get_storage(Sim *sim, SoupServerMessage *msg, int64_t now)
         json_builder_set_member_name(b, "storagelist");
         json_builder_begin_array(b);
         json_builder_begin_object(b);
-        add_string(b, "name", "card1");
-        add_string(b, "url", url);
-        add_string(b, "accesscapability", "readwrite");
-        json_builder_set_member_name(b, "maxsize");
-        json_builder_add_int_value(b, CARD_MAX_BYTES);
-        json_builder_set_member_name(b, "spacesize");
-        json_builder_add_int_value(b, MAX(CARD_MAX_BYTES - used, 0));
-        json_builder_set_member_name(b, "contentsnumber");
-        json_builder_add_int_value(b, sim->camera.shots);
+        sim_json_add_string(b, "name", "card1");
+        sim_json_add_string(b, "url", url);
+        sim_json_add_string(b, "accesscapability", "readwrite");
+        sim_json_add_int(b, "maxsize", CARD_MAX_BYTES);
+        sim_json_add_int(b, "spacesize", MAX(CARD_MAX_BYTES - used, 0));
+        sim_json_add_int(b, "contentsnumber", sim->camera.shots);
         json_builder_end_object(b);
         json_builder_end_array(b);
         json_builder_end_object(b);

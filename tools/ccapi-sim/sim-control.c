@@ -32,18 +32,6 @@ static void add_iso(JsonBuilder *b, const char *name, int64_t usec)
                 json_builder_add_string_value(b, buf);
 }
 
-static void add_double(JsonBuilder *b, const char *name, double v)
-{
-        json_builder_set_member_name(b, name);
-        json_builder_add_double_value(b, v);
-}
-
-static void add_int(JsonBuilder *b, const char *name, gint64 v)
-{
-        json_builder_set_member_name(b, name);
-        json_builder_add_int_value(b, v);
-}
-
 static double remaining_ms(int64_t until, int64_t now)
 {
         return now < until ? (double)(until - now) / 1000.0 : 0.0;
@@ -62,22 +50,16 @@ static void reply_state(Sim *sim, SoupServerMessage *msg)
         (void)sim_camera_format(c, now, &d);
 
         json_builder_begin_object(b);
-        add_double(b, "offsetMs", sim_camera_offset_usec(c, now) / 1000.0);
-        add_double(b, "driftPpm", c->drift_ppm);
-        json_builder_set_member_name(b, "zone");
-        if (c->zone[0])
-                json_builder_add_string_value(b, c->zone);
-        else
-                json_builder_add_null_value(b);
-        add_int(b, "utcOffsetMinutes", utc_offset);
-        json_builder_set_member_name(b, "dst");
-        json_builder_add_boolean_value(b, dst);
-        add_double(b, "phaseMs", sim_camera_phase_ms(c, now));
-        json_builder_set_member_name(b, "datetime");
-        json_builder_add_string_value(b, d.text);
+        sim_json_add_double(b, "offsetMs", sim_camera_offset_usec(c, now) / 1000.0);
+        sim_json_add_double(b, "driftPpm", c->drift_ppm);
+        sim_json_add_string(b, "zone", c->zone[0] ? c->zone : NULL);
+        sim_json_add_int(b, "utcOffsetMinutes", utc_offset);
+        sim_json_add_bool(b, "dst", dst);
+        sim_json_add_double(b, "phaseMs", sim_camera_phase_ms(c, now));
+        sim_json_add_string(b, "datetime", d.text);
         add_iso(b, "cameraTime", sim_camera_time_usec(c, now));
         add_iso(b, "hostTime", now);
-        add_int(b, "shots", c->shots);
+        sim_json_add_int(b, "shots", c->shots);
         json_builder_set_member_name(b, "shotLog");
         json_builder_begin_array(b);
         for (unsigned i = 0; i < c->shot_log_len; i++)
@@ -87,28 +69,25 @@ static void reply_state(Sim *sim, SoupServerMessage *msg)
         json_builder_begin_array(b);
         for (unsigned i = 0; i < c->shutter_log_len; i++) {
                 json_builder_begin_object(b);
-                add_int(b, "at", c->shutter_log[i]);
-                add_int(b, "status", c->shutter_status[i]);
+                sim_json_add_int(b, "at", c->shutter_log[i]);
+                sim_json_add_int(b, "status", c->shutter_status[i]);
                 json_builder_end_object(b);
         }
         json_builder_end_array(b);
-        add_int(b, "puts", c->puts);
-        add_int(b, "gets", c->gets);
-        add_int(b, "requests", sim->requests);
+        sim_json_add_int(b, "puts", c->puts);
+        sim_json_add_int(b, "gets", c->gets);
+        sim_json_add_int(b, "requests", sim->requests);
         add_iso(b, "lastPutAt", c->last_put_usec);
-        add_double(b, "latencyMs", sim->latency_ms);
-        add_double(b, "jitterMs", sim->jitter_ms);
-        json_builder_set_member_name(b, "fault");
-        json_builder_add_string_value(b, sim_fault_to_string(sim->fault));
-        add_double(b, "busyForMs", remaining_ms(c->busy_until, now));
-        add_double(b, "writingForMs", remaining_ms(c->writing_until, now));
-        add_double(b, "preparingForMs", remaining_ms(sim->preparing_until, now));
-        add_double(b, "writeMs", (double)c->write_usec / 1000.0);
-        json_builder_set_member_name(b, "autoPowerOff");
-        json_builder_add_string_value(b, c->autopoweroff);
-        add_int(b, "authFailures", sim->auth_failures);
-        json_builder_set_member_name(b, "serial");
-        json_builder_add_string_value(b, sim->serial);
+        sim_json_add_double(b, "latencyMs", sim->latency_ms);
+        sim_json_add_double(b, "jitterMs", sim->jitter_ms);
+        sim_json_add_string(b, "fault", sim_fault_to_string(sim->fault));
+        sim_json_add_double(b, "busyForMs", remaining_ms(c->busy_until, now));
+        sim_json_add_double(b, "writingForMs", remaining_ms(c->writing_until, now));
+        sim_json_add_double(b, "preparingForMs", remaining_ms(sim->preparing_until, now));
+        sim_json_add_double(b, "writeMs", (double)c->write_usec / 1000.0);
+        sim_json_add_string(b, "autoPowerOff", c->autopoweroff);
+        sim_json_add_int(b, "authFailures", sim->auth_failures);
+        sim_json_add_string(b, "serial", sim->serial);
         json_builder_end_object(b);
         sim_reply_builder(msg, SOUP_STATUS_OK, b);
 }

@@ -22,6 +22,33 @@ typedef struct Delayed {
         int64_t back_us; /* the answer's way back, after the camera has handled it */
 } Delayed;
 
+void sim_json_add_string(JsonBuilder *b, const char *name, const char *value)
+{
+        json_builder_set_member_name(b, name);
+        if (value)
+                json_builder_add_string_value(b, value);
+        else
+                json_builder_add_null_value(b);
+}
+
+void sim_json_add_bool(JsonBuilder *b, const char *name, bool value)
+{
+        json_builder_set_member_name(b, name);
+        json_builder_add_boolean_value(b, value);
+}
+
+void sim_json_add_int(JsonBuilder *b, const char *name, gint64 value)
+{
+        json_builder_set_member_name(b, name);
+        json_builder_add_int_value(b, value);
+}
+
+void sim_json_add_double(JsonBuilder *b, const char *name, double value)
+{
+        json_builder_set_member_name(b, name);
+        json_builder_add_double_value(b, value);
+}
+
 void sim_reply_json(SoupServerMessage *msg, guint status, JsonNode *node)
 {
         g_autoptr(JsonGenerator) gen = json_generator_new();
@@ -46,10 +73,8 @@ void sim_reply_message(SoupServerMessage *msg, guint status, const char *message
         g_autoptr(JsonBuilder) b = json_builder_new();
 
         json_builder_begin_object(b);
-        if (message) {
-                json_builder_set_member_name(b, "message");
-                json_builder_add_string_value(b, message);
-        }
+        if (message)
+                sim_json_add_string(b, "message", message);
         json_builder_end_object(b);
         sim_reply_builder(msg, status, b);
 }

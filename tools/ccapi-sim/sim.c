@@ -22,6 +22,15 @@ static const char *const listing_names[_SIM_LISTING_MAX] = {
         [SIM_LISTING_NONE] = "none",
 };
 
+/* The index of s in names, -1 if it is not there. */
+static int name_index(const char *const *names, int n, const char *s)
+{
+        for (int i = 0; s && i < n; i++)
+                if (strcmp(s, names[i]) == 0)
+                        return i;
+        return -1;
+}
+
 const char *sim_fault_to_string(SimFault f)
 {
         return f < _SIM_FAULT_MAX ? fault_names[f] : "?";
@@ -29,10 +38,7 @@ const char *sim_fault_to_string(SimFault f)
 
 int sim_fault_from_string(const char *s)
 {
-        for (int i = 0; s && i < _SIM_FAULT_MAX; i++)
-                if (strcmp(s, fault_names[i]) == 0)
-                        return i;
-        return -1;
+        return name_index(fault_names, _SIM_FAULT_MAX, s);
 }
 
 const char *sim_listing_to_string(SimListing l)
@@ -42,10 +48,7 @@ const char *sim_listing_to_string(SimListing l)
 
 int sim_listing_from_string(const char *s)
 {
-        for (int i = 0; s && i < _SIM_LISTING_MAX; i++)
-                if (strcmp(s, listing_names[i]) == 0)
-                        return i;
-        return -1;
+        return name_index(listing_names, _SIM_LISTING_MAX, s);
 }
 
 /* The host's wall clock as it was at the first call, carried on by CLOCK_BOOTTIME: a step of the

@@ -20,8 +20,7 @@ static void set_err(char *err, size_t errsz, const char *what, int errnum)
         snprintf(err, errsz, "%s: %s", what, strerror_r(errnum, buf, sizeof(buf)));
 }
 
-/* The kernel's clock, past any preloaded library. */
-static int64_t raw_ns(clockid_t clk)
+int64_t fakeclock_raw_ns(clockid_t clk)
 {
         struct timespec ts;
 
@@ -221,7 +220,7 @@ static int state_init_fresh(struct fakeclock_state *s, const struct fakeclock_ch
                 set_err(err, errsz, "cannot initialise the writer lock", r);
                 return -r;
         }
-        s->wall_anchor_ns = raw_ns(CLOCK_REALTIME) - raw_ns(CLOCK_BOOTTIME);
+        s->wall_anchor_ns = fakeclock_raw_ns(CLOCK_REALTIME) - fakeclock_raw_ns(CLOCK_BOOTTIME);
         state_write(s, initial, host_now());
         /* Publish the magic last: a state with a valid magic is always complete. */
         __atomic_store_n(&s->magic, FAKECLOCK_MAGIC, __ATOMIC_RELEASE);

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define FAKECLOCK_MAGIC      UINT64_C(0x4b434f4c43454b46) /* "FKECLOCK" in little-endian bytes */
 #define FAKECLOCK_VERSION    2u                           /* 1 counted from CLOCK_REALTIME */
@@ -139,6 +140,9 @@ struct fakeclock_change {
 };
 
 typedef int64_t (*fakeclock_host_clock_t)(void);
+
+/* The kernel's clock, straight from the kernel: past libc and any preloaded library. */
+int64_t fakeclock_raw_ns(clockid_t clk);
 
 /* Maps an existing state file read-write. Returns the mapping, or NULL with a reason (without
  * a trailing newline) in err. Never calls an intercepted clock function. */

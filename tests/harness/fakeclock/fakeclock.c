@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,19 +35,10 @@ static const char usage[] =
         "  --ppm P           rate at which the offset grows, in ppm (e.g. -12.5), |P| <= 1000000\n"
         "  --ntp-synced 0|1  what adjtimex() reports as NTP synchronization\n";
 
-/* The kernel's clocks, straight from the kernel in case this tool itself runs under LD_PRELOAD. */
-static int64_t raw_now(clockid_t clk)
-{
-        struct timespec ts;
-
-        syscall(SYS_clock_gettime, clk, &ts);
-        return (int64_t)ts.tv_sec * FAKECLOCK_NSEC_PER_SEC + ts.tv_nsec;
-}
-
 /* The host time the fake clock counts from (see fakeclock-state.h). */
 static int64_t host_now(void)
 {
-        return raw_now(CLOCK_BOOTTIME);
+        return fakeclock_raw_ns(CLOCK_BOOTTIME);
 }
 
 /* One line on stderr naming the problem; returns the usage exit code. */
@@ -174,7 +164,7 @@ static void format_time(int64_t ns, char *buf, size_t size)
 static int cmd_show(const struct fakeclock_state *s)
 {
         struct fakeclock_snapshot snap;
-        int64_t host = host_now(), wall = raw_now(CLOCK_REALTIME), offset;
+        int64_t host = host_now(), wall = fakeclock_raw_ns(CLOCK_REALTIME), offset;
         char pi[64], hostbuf[64];
 
         fakeclock_state_read(s, &snap);
