@@ -76,6 +76,16 @@ def make_testbed(builddir):
 
 
 @pytest.fixture
+def webd_bed(make_testbed):
+    """clockd and webd on a fresh testbed."""
+    def make(pi_offset_ms=0, env=None, zone="UTC"):
+        bed = make_testbed(pi_offset_ms=pi_offset_ms, zone=zone)
+        bed.start_webd(env)
+        return bed
+    return make
+
+
+@pytest.fixture
 def testbed(make_testbed):
     return make_testbed()
 

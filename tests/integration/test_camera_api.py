@@ -3,31 +3,18 @@
 bus, with the fake Pi clock."""
 
 import calendar
-import json
 import math
 import time
-import urllib.request
 
 import pytest
 
 from busclient import BusCallError, BusClient
+from testbed_clients import sim_set, sim_state
 
 NAME = "org.picamsync.Camera1"
 MANAGER = ("/org/picamsync/Camera1", "org.picamsync.Camera1.Manager")
 CAMERA_IFACE = "org.picamsync.Camera1.Camera"
 MS = 1000
-
-
-def sim_state(sim):
-    with urllib.request.urlopen(sim["sim"], timeout=5) as r:
-        return json.load(r)
-
-
-def sim_set(sim, **values):
-    req = urllib.request.Request(sim["sim"], data=json.dumps(values).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=5) as r:
-        return json.load(r)
 
 
 class Cameras:

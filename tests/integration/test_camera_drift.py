@@ -6,7 +6,8 @@ that are good to about a millisecond."""
 import math
 import time
 
-from test_camera_api import camera_bed, sim_set
+from test_camera_api import camera_bed
+from testbed_clients import sim_set
 
 SPAN_S = 600
 

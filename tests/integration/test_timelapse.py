@@ -12,7 +12,7 @@ from gi.repository import GLib
 
 from busclient import BusCallError, BusClient
 from picamsync_testbed import wait_until
-from test_camera_api import sim_set, sim_state
+from testbed_clients import sim_set, sim_state
 
 NAME = "org.picamsync.Camera1"
 MANAGER = ("/org/picamsync/Camera1", "org.picamsync.Camera1.Manager")

@@ -7,20 +7,17 @@ import json
 import os
 import subprocess
 import time
-import urllib.request
 
 import pytest
 
 from busclient import BusClient
-from test_webd import CLOCK, SYNC1, TWO_HOURS_MS, Client, http, is_event, pi_minus_host_ms
+from testbed_clients import (CLOCK, SYNC1, TWO_HOURS_MS, Client, clock_get, http, is_event,
+                             is_type, pi_minus_host_ms, sim_set, sim_state, wait_camera_connected)
 
-CAMERA_MGR = ("org.picamsync.Camera1", "/org/picamsync/Camera1", "org.picamsync.Camera1.Manager")
-CAMERA_IFACE = "org.picamsync.Camera1.Camera"
 LAN_ONLY = {"PICAMSYNC_AP_INTERFACES": "none"}  # loopback pages are LAN clients: never checked
 
 
-def is_warning(m):
-    return m["type"] == "warning"
+is_warning = is_type("warning")
 
 
 def seen_or_wait(c, predicate, timeout=30, answer=True):
@@ -52,40 +49,6 @@ def wait_log(bed, predicate, timeout=20, what="an activity-log entry"):
     pytest.fail(f"timed out waiting for {what}; log: {[e['message'] for e in rest_log(bed)]}")
 
 
-def clock_get(bed, prop):
-    bus = BusClient(bed.bus.address)
-    try:
-        return bus.get(*CLOCK, prop)
-    finally:
-        bus.close()
-
-
-def sim_state(sim):
-    with urllib.request.urlopen(sim["sim"], timeout=5) as r:
-        return json.load(r)
-
-
-def sim_set(sim, **values):
-    req = urllib.request.Request(sim["sim"], data=json.dumps(values).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=5) as r:
-        return r.status
-
-
-def wait_camera_connected(bed, timeout=30):
-    bus = BusClient(bed.bus.address)
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            cams = bus.get(*CAMERA_MGR, "Cameras")
-            if cams and bus.get(CAMERA_MGR[0], cams[0], CAMERA_IFACE, "Connected"):
-                return cams[0]
-            time.sleep(0.1)
-    finally:
-        bus.close()
-    pytest.fail("camerad did not connect the simulated camera")
-
-
 def camera_bed(make_testbed, pi_offset_ms=0, camera_offset_ms=0, webd_env=None,
                clockd_env=None, before_camera=None):
     """clockd, a simulator, camerad with it configured, then webd."""
@@ -101,9 +64,8 @@ def camera_bed(make_testbed, pi_offset_ms=0, camera_offset_ms=0, webd_env=None,
 
 
 # Rule 2 and rule 7: a second client that disagrees does not win, unless by hand.
-def test_disagreeing_second_client_is_warned_and_can_sync_by_hand(make_testbed):
-    bed = make_testbed(pi_offset_ms=-TWO_HOURS_MS)
-    bed.start_webd()
+def test_disagreeing_second_client_is_warned_and_can_sync_by_hand(webd_bed):
+    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS)
     first = Client(bed)
     second = None
     try:
@@ -124,14 +86,11 @@ def test_disagreeing_second_client_is_warned_and_can_sync_by_hand(make_testbed):
         # Not stepped; the first page was not warned.
         assert clock_get(bed, "StepCount") == steps
         assert abs(pi_minus_host_ms(bed)) < 5
-        first.ws.send_json({"type": "get-time-sync-status", "data": {}})
-        first.wait_for(lambda m: m["type"] == "time-sync-status")
+        first.request_status(answer=True)
         assert not any(is_warning(m) for m in first.messages)
 
         # A manual sync from the second page overrides.
-        second.ws.send_json({"type": "manual-time-sync",
-                             "data": {"clientTime": second.now_ms(), "timezone": "UTC"}})
-        result = second.wait_for(lambda m: m["type"] == "manual-time-sync-result")
+        result = second.manual_sync()
         assert result["data"]["success"] is True and result["data"]["stepped"] is True
         assert 9000 < result["data"]["offsetMs"] < 11000
         assert abs(pi_minus_host_ms(bed) - 10000) < 5
@@ -144,9 +103,8 @@ def test_disagreeing_second_client_is_warned_and_can_sync_by_hand(make_testbed):
 
 
 # Rule 3: the zone follows an AP client whatever the offset.
-def test_client_zone_is_set_although_offset_is_small(make_testbed):
-    bed = make_testbed(pi_offset_ms=-200)
-    bed.start_webd()
+def test_client_zone_is_set_although_offset_is_small(webd_bed):
+    bed = webd_bed(pi_offset_ms=-200)
     assert clock_get(bed, "Timezone") == "UTC"
     c = Client(bed, zone="Asia/Tokyo")
     try:
@@ -191,9 +149,7 @@ def test_camera_set_when_pi_reliable(make_testbed):
         ev = seen_or_wait(c, is_event("pi-sync"))
         assert ev["data"]["stepped"] is False and ev["data"]["source"] == "client-ap"
         # A sync by hand measures the camera again and leaves it as it is now.
-        c.ws.send_json({"type": "manual-time-sync",
-                        "data": {"clientTime": c.now_ms() - 300, "timezone": "UTC"}})
-        assert c.wait_for(lambda m: m["type"] == "manual-time-sync-result")["data"]["success"]
+        assert c.manual_sync(offset_ms=-300)["data"]["success"]
         c.wait_for(lambda m: any(e["type"] == "camera" and "nothing to change" in e["message"]
                                  for e in log_entries([m])), timeout=60)
         assert sim_state(sim)["puts"] == 1
@@ -258,12 +214,10 @@ def test_camera_fault_warns_every_client(make_testbed, fault):
     a, b = Client(bed), Client(bed)
     try:
         for c in (a, b):
-            c.wait_for(lambda m: m["type"] == "welcome", answer=False)
+            c.wait_for(is_type("welcome"), answer=False)
         sim_set(sim, fault=fault)
         # A sync by hand sets the Pi (two hours) and then would set the camera.
-        a.ws.send_json({"type": "manual-time-sync",
-                        "data": {"clientTime": a.now_ms(), "timezone": "UTC"}})
-        assert a.wait_for(lambda m: m["type"] == "manual-time-sync-result")["data"]["success"]
+        assert a.manual_sync()["data"]["success"]
         for c in (a, b):
             cam = seen_or_wait(c, is_event("camera-sync"), timeout=60)["data"]
             assert cam["success"] is False and cam["error"], cam
@@ -283,9 +237,8 @@ def test_camera_fault_warns_every_client(make_testbed, fault):
 
 
 # Rule 4: an AP client that stays is checked again without reconnecting.
-def test_periodic_recheck(make_testbed):
-    bed = make_testbed(pi_offset_ms=-TWO_HOURS_MS)
-    bed.start_webd({"TIME_SYNC_INTERVAL": "1500"})
+def test_periodic_recheck(webd_bed):
+    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS, env={"TIME_SYNC_INTERVAL": "1500"})
     c = Client(bed)
     try:
         first = c.wait_for(is_event("pi-sync"))
@@ -311,10 +264,8 @@ def test_reliability_lost_event(make_testbed):
     bed.start_webd(LAN_ONLY)
     c = Client(bed)
     try:
-        c.wait_for(lambda m: m["type"] == "welcome", answer=False)
-        c.ws.send_json({"type": "manual-time-sync",
-                        "data": {"clientTime": c.now_ms(), "timezone": "UTC"}})
-        assert c.wait_for(lambda m: m["type"] == "manual-time-sync-result")["data"]["stepped"]
+        c.wait_for(is_type("welcome"), answer=False)
+        assert c.manual_sync()["data"]["stepped"]
         t0 = time.monotonic()
         assert clock_get(bed, "Reliable") is True
         lost = c.wait_for(is_event("reliability-lost"), timeout=20)
@@ -330,9 +281,8 @@ def test_reliability_lost_event(make_testbed):
 
 
 # Rule 4: the "no AP client" notice once, and "back after" when one returns.
-def test_no_ap_client_notice_and_return(make_testbed):
-    bed = make_testbed()
-    bed.start_webd({"TIME_SYNC_NO_CLIENT_NOTICE": "1500"})
+def test_no_ap_client_notice_and_return(webd_bed):
+    bed = webd_bed(env={"TIME_SYNC_NO_CLIENT_NOTICE": "1500"})
     t0 = time.monotonic()
 
     def notice(e):
@@ -376,9 +326,8 @@ def test_bad_no_client_notice_stops_webd(builddir):
 
 
 # Rule 10: clockd gone, then back.
-def test_clockd_stopped_warns_and_recovers(make_testbed):
-    bed = make_testbed(pi_offset_ms=-TWO_HOURS_MS)
-    bed.start_webd({"TIME_SYNC_INTERVAL": "2000"})
+def test_clockd_stopped_warns_and_recovers(webd_bed):
+    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS, env={"TIME_SYNC_INTERVAL": "2000"})
     assert bed.daemons["clockd"].stop() == 0
     c = Client(bed)
     try:
@@ -387,8 +336,7 @@ def test_clockd_stopped_warns_and_recovers(make_testbed):
         warning = seen_or_wait(c, is_warning)
         assert "picamsync-clockd" in warning["data"]["message"]
         assert abs(pi_minus_host_ms(bed) + TWO_HOURS_MS) < 1
-        c.ws.send_json({"type": "get-time-sync-status", "data": {}})
-        status = c.wait_for(lambda m: m["type"] == "time-sync-status")["data"]
+        status = c.request_status(answer=True)["data"]
         assert status["pi"]["reliable"] is False
 
         # Back: the next periodic check steps the Pi, with no tight retry meanwhile.
@@ -404,12 +352,11 @@ def test_clockd_stopped_warns_and_recovers(make_testbed):
 
 
 # Rule 10: a page that never answers.
-def test_unanswering_client_times_out_with_warning(make_testbed):
-    bed = make_testbed(pi_offset_ms=-TWO_HOURS_MS)
-    bed.start_webd({"TIME_SYNC_RETRY_DELAY": "1500"})
+def test_unanswering_client_times_out_with_warning(webd_bed):
+    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS, env={"TIME_SYNC_RETRY_DELAY": "1500"})
     c = Client(bed)
     try:
-        c.wait_for(lambda m: m["type"] == "time-sync-request", answer=False)
+        c.wait_for(is_type("time-sync-request"), answer=False)
         t0 = time.monotonic()
         warning = c.wait_for(is_warning, answer=False)
         elapsed = time.monotonic() - t0
@@ -424,7 +371,7 @@ def test_unanswering_client_times_out_with_warning(make_testbed):
         assert clock_get(bed, "StepCount") == 0
         n = len([m for m in c.messages if m["type"] == "time-sync-request"])
         with pytest.raises((OSError, AssertionError)):
-            c.wait_for(lambda m: m["type"] == "time-sync-request", timeout=2, answer=False)
+            c.wait_for(is_type("time-sync-request"), timeout=2, answer=False)
         assert n == 1
     finally:
         c.close()

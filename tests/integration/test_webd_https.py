@@ -3,7 +3,6 @@
 self-signed certificate made at first start and kept in the state directory, its renewal
 when it is unusable or expired, the WebSocket over TLS, and the Origin check for https pages."""
 
-import base64
 import hashlib
 import json
 import os
@@ -19,7 +18,7 @@ import urllib.request
 import pytest
 
 import picamsync_testbed as harness
-from test_webd import WsClient
+from testbed_clients import WsClient
 
 # LeakSanitizer's tracer crashes on glib-networking's TLS handshake thread at exit (as for
 # camerad and ccapi-sim over HTTPS); ASan itself stays on.
@@ -69,29 +68,11 @@ def openssl_text(der, tmp_path):
                           check=True, capture_output=True, text=True).stdout
 
 
-def wss(bed, origin=None, host=None):
-    """A WebSocket over TLS: the handshake of test_webd.WsClient on an ssl socket."""
+def wss(bed, origin=None):
+    """A WebSocket over TLS (not verified)."""
     raw = socket.create_connection(("127.0.0.1", bed.https_port), timeout=10)
     sock = no_verify().wrap_socket(raw, server_hostname="localhost")
-    ws = WsClient.__new__(WsClient)
-    ws.sock = sock
-    key = base64.b64encode(os.urandom(16)).decode()
-    headers = ["GET /ws HTTP/1.1", f"Host: {host or f'127.0.0.1:{bed.https_port}'}",
-               "Upgrade: websocket", "Connection: Upgrade", f"Sec-WebSocket-Key: {key}",
-               "Sec-WebSocket-Version: 13"]
-    if origin:
-        headers.append(f"Origin: {origin}")
-    sock.sendall(("\r\n".join(headers) + "\r\n\r\n").encode())
-    ws.buf = b""
-    while b"\r\n\r\n" not in ws.buf:
-        chunk = sock.recv(4096)
-        if not chunk:
-            raise ConnectionError("closed during the handshake")
-        ws.buf += chunk
-    head, ws.buf = ws.buf.split(b"\r\n\r\n", 1)
-    ws.status = int(head.split(b" ", 2)[1])
-    ws.head = head.decode(errors="replace")
-    return ws
+    return WsClient(bed.wss_url, origin=origin, sock=sock)
 
 
 def restart_webd(bed, env=None):

@@ -9,16 +9,14 @@ LAN client and is not checked."""
 import glob
 import os
 import shutil
-import socket
 import subprocess
-import time
 
 import pytest
 
 import picamsync_testbed as harness
 from busclient import BusClient
 from gi.repository import GLib
-from test_webd import Client, is_event
+from testbed_clients import TWO_HOURS_MS, Client, is_event
 
 NM = "org.freedesktop.NetworkManager"
 NM_PATH = "/org/freedesktop/NetworkManager"
@@ -28,7 +26,6 @@ MOCK = ("/org/freedesktop", "org.freedesktop.DBus.Mock")
 PROPS = "org.freedesktop.DBus.Properties"
 MODE_INFRA, MODE_AP = 2, 3
 STATE_DISCONNECTED, STATE_ACTIVATED = 30, 100
-TWO_HOURS_MS = 2 * 3600 * 1000
 NO_AP = {"PICAMSYNC_AP_INTERFACES": "none"}
 
 # What NetworkManager's own policy grants every user, narrowed to what webd needs (reading
@@ -146,27 +143,10 @@ def wait_log(bed, text, count=1, timeout=20):
                        f"webd to log {text!r} ({count}x); its log:\n{webd_log(bed)}")
 
 
-def messages_for(client, seconds):
-    """Every message the client gets within that time (answering time-sync requests)."""
-    got = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            m = client.ws.recv(timeout=max(0.05, deadline - time.monotonic()))
-        except (socket.timeout, TimeoutError):
-            break
-        got.append(m)
-        if m["type"] == "time-sync-request":
-            client.answer(m)
-    return got
-
-
 def assert_ap_and_checked(bed):
     c = Client(bed)
     try:
-        welcome = c.wait_for(lambda m: True, answer=False)
-        assert welcome["type"] == "welcome"
-        assert welcome["data"]["interface"] == "ap", webd_log(bed)
+        assert c.welcome()["interface"] == "ap", webd_log(bed)
         ev = c.wait_for(is_event("pi-sync"))
         assert ev["data"]["source"] == "client-ap"
         assert any(m["type"] == "time-sync-request" for m in c.messages)
@@ -177,11 +157,9 @@ def assert_ap_and_checked(bed):
 def assert_lan_and_not_checked(bed):
     c = Client(bed)
     try:
-        welcome = c.wait_for(lambda m: True, answer=False)
-        assert welcome["type"] == "welcome"
-        assert welcome["data"]["interface"] == "lan", webd_log(bed)
+        assert c.welcome()["interface"] == "lan", webd_log(bed)
         # An AP client's check starts right after welcome: three seconds is plenty to see one.
-        got = messages_for(c, 3)
+        got = c.messages_for(3)
         assert not [m for m in got if m["type"] == "time-sync-request"], got
         assert not [m for m in got if m["type"] == "event" and m["eventType"] == "pi-sync"]
     finally:

@@ -6,15 +6,14 @@ it was. (test_webd.py covers the basics; this file does not repeat them.)"""
 
 import json
 import os
-import struct
 import time
 
 import pytest
 
 from busclient import BusClient
-from test_camera_api import sim_set, sim_state
-from test_webd import (CLOCK, TWO_HOURS_MS, Client, WsClient, http, is_event,  # noqa: F401
-                       pi_minus_host_ms, webd_bed)
+from picamsync_testbed import wait_until
+from testbed_clients import (TWO_HOURS_MS, Client, WsClient, clock_get, http, is_event, is_type,
+                             pi_minus_host_ms, sim_set, sim_state, ws_frame)
 
 JSON = {"Content-Type": "application/json"}
 CAMERA = ("org.picamsync.Camera1", "/org/picamsync/Camera1")
@@ -29,24 +28,6 @@ def error_code(data):
     e = json.loads(data)["error"]
     assert e["message"], e  # always words for the user
     return e["code"]
-
-
-def step_count(bed):
-    clock = BusClient(bed.bus.address)
-    try:
-        return clock.get(*CLOCK, "StepCount")
-    finally:
-        clock.close()
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def status(bed):
@@ -76,7 +57,7 @@ def test_post_system_time_bad_input_changes_nothing(webd_bed, body, code):
     assert status_code == 400, data
     assert error_code(data) == code
     assert abs(pi_minus_host_ms(bed) + TWO_HOURS_MS) < 1
-    assert step_count(bed) == 0
+    assert clock_get(bed, "StepCount") == 0
 
 
 def test_post_system_time_body_errors(webd_bed):
@@ -92,7 +73,7 @@ def test_post_system_time_body_errors(webd_bed):
     code, data, _ = http(bed, "PUT", "/api/system/time", {"timestamp": 0}, JSON)
     assert code == 405
     assert abs(pi_minus_host_ms(bed) + TWO_HOURS_MS) < 1
-    assert step_count(bed) == 0
+    assert clock_get(bed, "StepCount") == 0
 
 
 def test_post_system_time_iso_with_zone(webd_bed):
@@ -120,7 +101,7 @@ def test_post_system_time_refused_by_clockd(webd_bed):
     assert error_code(data) == "clock-refused"
     assert "2024" in json.loads(data)["error"]["message"]
     assert abs(pi_minus_host_ms(bed) + TWO_HOURS_MS) < 1
-    assert step_count(bed) == 0
+    assert clock_get(bed, "StepCount") == 0
 
 
 def test_clock_unavailable_when_clockd_is_stopped(webd_bed):
@@ -131,7 +112,7 @@ def test_clock_unavailable_when_clockd_is_stopped(webd_bed):
         code, data, _ = http(bed, "GET", "/api/system/time")
         return code == 503 and error_code(data) == "clock-unavailable"
 
-    wait_for(unavailable, 15, "webd to notice that clockd left")
+    wait_until(unavailable, 15, "webd to notice that clockd left")
     code, data, _ = post(bed, "/api/system/time", {"timestamp": time.time() * 1000})
     assert code == 503 and error_code(data) == "clock-unavailable"
     assert abs(pi_minus_host_ms(bed) + TWO_HOURS_MS) < 1
@@ -193,10 +174,10 @@ def camera_bed(make_testbed, camera_offset_ms, pi_offset_ms=0, env=None):
     sim = bed.start_sim(offset_ms=camera_offset_ms)
     bed.start_camerad({"PICAMSYNC_CAMERA_URLS": sim["camera"]})
     bed.start_webd(dict({"PICAMSYNC_AP_INTERFACES": "none"}, **(env or {})))
-    wait_for(lambda: status(bed)["status"]["camera"]["connected"], 30,
+    wait_until(lambda: status(bed)["status"]["camera"]["connected"], 30,
              "webd to show the camera connected")
     # webd measures a camera that turns up (rule 5); let that finish first.
-    wait_for(lambda: status(bed)["status"]["camera"]["offsetMs"] is not None, 30,
+    wait_until(lambda: status(bed)["status"]["camera"]["offsetMs"] is not None, 30,
              "webd's first measurement of the camera")
     return bed, sim
 
@@ -235,7 +216,7 @@ def test_camera_sync_by_hand(make_testbed):
     # A page watches what happens.
     c = Client(bed)
     try:
-        c.wait_for(lambda m: m["type"] == "welcome", answer=False)
+        c.wait_for(is_type("welcome"), answer=False)
         code, data, _ = post(bed, "/api/timesync/camera", {"force": True})
         assert code == 200, data
         r = json.loads(data)
@@ -297,7 +278,7 @@ def test_camera_sync_by_hand_with_a_reliable_pi(make_testbed):
     # (700 ms: left alone) and set by hand without force.
     code, data, _ = post(bed, "/api/system/time", {"timestamp": time.time() * 1000})
     assert code == 200, data
-    wait_for(lambda: status(bed)["status"]["pi"]["reliable"], 10, "the Pi to be reliable")
+    wait_until(lambda: status(bed)["status"]["pi"]["reliable"], 10, "the Pi to be reliable")
     truth = truth_ms(bed, sim)
     code, data, _ = post(bed, "/api/timesync/camera", {"force": False})
     assert code == 200, data
@@ -311,7 +292,7 @@ def test_camera_fault_is_a_502_with_the_cameras_words(make_testbed, fault, words
     bed, sim = camera_bed(make_testbed, camera_offset_ms=600)
     c = Client(bed)
     try:
-        c.wait_for(lambda m: m["type"] == "welcome", answer=False)
+        c.wait_for(is_type("welcome"), answer=False)
         sim_set(sim, fault=fault)
         code, data, _ = post(bed, "/api/timesync/camera", {"force": True})
         assert code == 502, data
@@ -321,7 +302,7 @@ def test_camera_fault_is_a_502_with_the_cameras_words(make_testbed, fault, words
         assert sim_state(sim)["puts"] == 0
         # Rule 10: logged with the reason, shown on the pages as a warning, and the failure
         # event; the camera line says it failed.
-        warning = c.wait_for(lambda m: m["type"] == "warning", answer=False)
+        warning = c.wait_for(is_type("warning"), answer=False)
         assert words in warning["data"]["message"]
         failed = c.wait_for(is_event("sync-failed"), answer=False)
         assert failed["data"]["target"] == "camera" and words in failed["data"]["reason"]
@@ -344,49 +325,20 @@ def test_camera_fault_is_a_502_with_the_cameras_words(make_testbed, fault, words
 
 # ---- WebSocket: bad input ----
 
-def send_frame(ws, payload, opcode=1):
-    """One masked frame, masked quickly enough for megabytes."""
-    mask = os.urandom(4)
-    n = len(payload)
-    if n < 126:
-        header = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
-    elif n < 65536:
-        header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
-    else:
-        header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
-    key = int.from_bytes((mask * (n // 4 + 1))[:n], "big")
-    masked = (int.from_bytes(payload, "big") ^ key).to_bytes(n, "big")
-    ws.sock.sendall(header + mask + masked)
-
-
-def test_send_frame_masks_correctly():
-    # The helper above, against the plain one of WsClient (test_webd.py).
-    class Sink:
-        def __init__(self):
-            self.data = b""
-
-        def sendall(self, b):
-            self.data += b
-
+def test_ws_frame_masks_correctly():
+    # The test client's fast masking (testbed_clients.ws_frame), against the plain XOR.
     for n in (0, 1, 5, 125, 126, 65535, 65536, 70001):
         payload = os.urandom(n)
-        a = type("W", (), {})()
-        a.sock = Sink()
-        send_frame(a, payload)
+        data = ws_frame(payload)
         header_len = 2 + (2 if 126 <= n < 65536 else 8 if n >= 65536 else 0)
-        mask = a.sock.data[header_len:header_len + 4]
-        body = a.sock.data[header_len + 4:]
+        mask = data[header_len:header_len + 4]
+        body = data[header_len + 4:]
         assert bytes(b ^ mask[i % 4] for i, b in enumerate(body)) == payload
 
 
 def error_after(c, payload, opcode=1):
-    send_frame(c.ws, payload.encode() if isinstance(payload, str) else payload, opcode)
-    return c.wait_for(lambda m: m["type"] == "error", answer=False, timeout=60)["data"]
-
-
-def still_answers(c):
-    c.ws.send_json({"type": "get-time-sync-status", "data": {}})
-    return c.wait_for(lambda m: m["type"] == "time-sync-status", answer=False)
+    c.ws.send(payload, opcode)
+    return c.wait_for(is_type("error"), answer=False, timeout=60)["data"]
 
 
 BAD_INPUT = [
@@ -438,17 +390,17 @@ def test_ws_bad_input_gets_its_error_and_changes_nothing(webd_bed):
     bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS, env={"TIME_SYNC_RETRY_DELAY": "60000"})
     c = Client(bed)
     try:
-        c.wait_for(lambda m: m["type"] == "welcome", answer=False)
+        c.wait_for(is_type("welcome"), answer=False)
         for payload, code in BAD_INPUT:
             opcode = 2 if isinstance(payload, bytes) else 1
             err = error_after(c, payload, opcode)
             assert err["code"] == code, (payload[:80], err)
             assert err["message"], payload[:80]
-            still_answers(c)
+            c.request_status()
             assert abs(pi_minus_host_ms(bed) + TWO_HOURS_MS) < 1, payload[:80]
         assert not any(m["type"] in ("manual-time-sync-result", "event") for m in c.messages)
         assert [m["type"] for m in c.messages].count("error") == len(BAD_INPUT)
-        assert step_count(bed) == 0
+        assert clock_get(bed, "StepCount") == 0
     finally:
         c.close()
 
@@ -471,17 +423,17 @@ def test_ws_huge_messages(webd_bed):
     bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS, env={"PICAMSYNC_AUTO_SYNC": "0"})
     c = Client(bed)
     try:
-        c.wait_for(lambda m: m["type"] == "welcome", answer=False)
+        c.wait_for(is_type("welcome"), answer=False)
         # 10 MB of valid JSON: too-large without parsing, and the connection stays.
         big = json.dumps({"type": "manual-time-sync",
                           "data": {"clientTime": time.time() * 1000, "pad": "x" * 10_000_000}})
         err = error_after(c, big)
         assert err["code"] == "too-large", err
-        still_answers(c)
+        c.request_status()
         # Just over 1 MiB, and a binary one of 2 MiB: the same.
         assert error_after(c, "{" + " " * (1024 * 1024) + "}")["code"] == "too-large"
         assert error_after(c, b"\x00" * (2 * 1024 * 1024), opcode=2)["code"] == "too-large"
-        still_answers(c)
+        c.request_status()
         assert not any(m["type"] == "manual-time-sync-result" for m in c.messages)
         assert abs(pi_minus_host_ms(bed) + TWO_HOURS_MS) < 1
     finally:
@@ -493,23 +445,23 @@ def test_ws_huge_messages(webd_bed):
     try:
         ws.recv()  # welcome
         try:
-            send_frame(ws, b"x" * (17 * 1024 * 1024))
+            ws.send(b"x" * (17 * 1024 * 1024))
         except OSError:
             pass  # reset while sending: dropped already
         assert closed_without_message(ws)
     finally:
         ws.close()
-    wait_for(lambda: "max-incoming-payload-size" in bed.daemons["webd"].log(), 10,
+    wait_until(lambda: "max-incoming-payload-size" in bed.daemons["webd"].log(), 10,
              "webd to log why the connection was closed")
     # webd itself is fine.
     d = Client(bed)
     try:
-        d.wait_for(lambda m: m["type"] == "welcome", answer=False)
-        still_answers(d)
+        d.wait_for(is_type("welcome"), answer=False)
+        d.request_status()
     finally:
         d.close()
     assert abs(pi_minus_host_ms(bed) + TWO_HOURS_MS) < 1
-    assert step_count(bed) == 0
+    assert clock_get(bed, "StepCount") == 0
 
 
 def test_ws_responses_not_asked_for_are_ignored(webd_bed):
@@ -520,7 +472,7 @@ def test_ws_responses_not_asked_for_are_ignored(webd_bed):
     a = Client(bed)
     b = Client(bed)
     try:
-        req = a.wait_for(lambda m: m["type"] == "time-sync-request", answer=False)
+        req = a.wait_for(is_type("time-sync-request"), answer=False)
         wrong = {"type": "time-sync-response", "data": {
             "requestId": req["requestId"] + "x", "serverTime": req["serverTime"],
             "clientTime": time.time() * 1000 + 3600e3}}
@@ -535,7 +487,7 @@ def test_ws_responses_not_asked_for_are_ignored(webd_bed):
         assert [m["type"] for m in a.messages].count("time-sync-request") == 1
         assert not any(m["type"] == "error" for m in a.messages + b.messages)
         assert abs(pi_minus_host_ms(bed) + TWO_HOURS_MS) < 1
-        assert step_count(bed) == 0
+        assert clock_get(bed, "StepCount") == 0
     finally:
         a.close()
         b.close()
@@ -549,11 +501,11 @@ def test_ws_policy_warning_reaches_every_page_and_the_log(webd_bed):
     b = Client(bed)
     try:
         for c in (a, b):
-            c.wait_for(lambda m: m["type"] == "welcome", answer=False)
+            c.wait_for(is_type("welcome"), answer=False)
         a.ws.send_json({"type": "location-response",
                         "data": {"requestId": "loc-1", "error": "User denied Geolocation"}})
         for c in (a, b):
-            w = c.wait_for(lambda m: m["type"] == "warning", answer=False)
+            w = c.wait_for(is_type("warning"), answer=False)
             assert "did not give its location" in w["data"]["message"]
             assert "User denied Geolocation" in w["data"]["message"]
         entries = json.loads(http(bed, "GET", "/api/timesync/log")[1])["entries"]
@@ -561,7 +513,7 @@ def test_ws_policy_warning_reaches_every_page_and_the_log(webd_bed):
         assert entries[-1]["message"] == w["data"]["message"]
         # Exactly once per page.
         time.sleep(0.3)
-        still_answers(a)
+        a.request_status()
         assert [m["type"] for m in a.messages].count("warning") == 1
     finally:
         a.close()

@@ -1,17 +1,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""The integration suite's fixtures, shared (loaded under another module name), and its test
-helpers (tests/integration on sys.path: the WebSocket client of test_webd.py)."""
+"""The integration suite's fixtures, shared (loaded under another module name; it puts
+tests/harness on sys.path)."""
 
 import importlib.util
 import os
-import sys
 
 _integration = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration")
 _spec = importlib.util.spec_from_file_location("integration_conftest",
                                                os.path.join(_integration, "conftest.py"))
 _shared = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_shared)
-sys.path.insert(0, _integration)
 
 builddir = _shared.builddir
 make_testbed = _shared.make_testbed

@@ -5,17 +5,11 @@ LAN client, the phone (on the ap0 bridge, 192.168.4.1) an AP client. Clients run
 namespaces (their sockets are made there)."""
 
 import json
-import socket
-import time
 import types
 import urllib.request
 
 from busclient import BusClient
-from test_webd import Client, is_event
-
-CLOCK = ("org.picamsync.Clock1", "/org/picamsync/Clock1", "org.picamsync.Clock1")
-SYNC1 = ("org.picamsync.Sync1", "/org/picamsync/Sync1", "org.picamsync.Sync1")
-TWO_HOURS_MS = 2 * 3600 * 1000
+from testbed_clients import CLOCK, SYNC1, TWO_HOURS_MS, Client, is_event, pi_minus_host_ms
 
 
 def netns_bed(make_testbed):
@@ -37,24 +31,6 @@ def http_get_in(bed, role, url):
     return bed.network.call_in(role, get)
 
 
-def messages_for(client, seconds):
-    got = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            m = client.ws.recv(timeout=max(0.05, deadline - time.monotonic()))
-        except (socket.timeout, TimeoutError):
-            break
-        got.append(m)
-        if m["type"] == "time-sync-request":
-            client.answer(m)
-    return got
-
-
-def pi_minus_host_ms(bed):
-    return bed.fakeclock.offset_ns() / 1e6
-
-
 def test_webd_urls_per_network(make_testbed):
     bed = netns_bed(make_testbed)
     urls = bed.describe()["netns"]["webd"]
@@ -72,19 +48,15 @@ def test_lan_client_is_not_checked_and_syncs_by_hand(make_testbed):
     c = client_in(bed, "laptop", "lan")
     bus = BusClient(bed.bus.address)
     try:
-        welcome = c.wait_for(lambda m: True, answer=False)
-        assert welcome["type"] == "welcome"
-        assert welcome["data"]["interface"] == "lan", bed.daemons["webd"].log()
+        assert c.welcome()["interface"] == "lan", bed.daemons["webd"].log()
         # An AP client's check starts right after welcome: three seconds is plenty to see one.
-        got = messages_for(c, 3)
+        got = c.messages_for(3)
         assert not [m for m in got if m["type"] == "time-sync-request"], got
         assert bus.get(*SYNC1, "ClientsLan") == 1 and bus.get(*SYNC1, "ClientsAp") == 0
         assert bus.get(*CLOCK, "Reliable") is False
         assert abs(pi_minus_host_ms(bed) + TWO_HOURS_MS) < 1000
 
-        c.ws.send_json({"type": "manual-time-sync",
-                        "data": {"clientTime": c.now_ms(), "timezone": "UTC"}})
-        result = c.wait_for(lambda m: m["type"] == "manual-time-sync-result")
+        result = c.manual_sync()
         assert result["data"]["success"] is True and result["data"]["stepped"] is True
         assert abs(pi_minus_host_ms(bed)) < 1000
         assert bus.get(*CLOCK, "Reliable") is True
@@ -99,8 +71,7 @@ def test_phone_on_ap0_is_checked(make_testbed):
     c = client_in(bed, "phone", "ap")
     bus = BusClient(bed.bus.address)
     try:
-        welcome = c.wait_for(lambda m: True, answer=False)
-        assert welcome["data"]["interface"] == "ap", bed.daemons["webd"].log()
+        assert c.welcome()["interface"] == "ap", bed.daemons["webd"].log()
         ev = c.wait_for(is_event("pi-sync"))
         assert ev["data"]["source"] == "client-ap" and ev["data"]["stepped"] is True
         assert abs(ev["data"]["offset"] - TWO_HOURS_MS) < 1000
@@ -119,9 +90,9 @@ def test_same_pi_lan_then_ap(make_testbed):
     laptop = client_in(bed, "laptop", "lan")
     phone = None
     try:
-        assert laptop.wait_for(lambda m: True, answer=False)["data"]["interface"] == "lan"
+        assert laptop.welcome()["interface"] == "lan"
         phone = client_in(bed, "phone", "ap")
-        assert phone.wait_for(lambda m: True, answer=False)["data"]["interface"] == "ap"
+        assert phone.welcome()["interface"] == "ap"
         phone.wait_for(is_event("pi-sync"))
         # The laptop hears about the sync but was never asked for its time.
         laptop.wait_for(is_event("pi-sync"))

@@ -1,0 +1,233 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The tests' clients of what a Testbed runs: a page of webd (a WebSocket client that answers
+time-sync requests with its own clock), webd's REST API, the camera simulator's control URL and
+Clock1's properties."""
+
+import base64
+import json
+import os
+import socket
+import struct
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from busclient import BusClient
+
+SYNC1 = ("org.picamsync.Sync1", "/org/picamsync/Sync1", "org.picamsync.Sync1")
+CLOCK = ("org.picamsync.Clock1", "/org/picamsync/Clock1", "org.picamsync.Clock1")
+CAMERA_MANAGER = ("org.picamsync.Camera1", "/org/picamsync/Camera1",
+                  "org.picamsync.Camera1.Manager")
+CAMERA_IFACE = "org.picamsync.Camera1.Camera"
+TWO_HOURS_MS = 2 * 3600 * 1000
+
+
+def ws_frame(payload, opcode=1):
+    """One final, masked client frame (RFC 6455), masked quickly enough for megabytes."""
+    mask = os.urandom(4)
+    n = len(payload)
+    if n < 126:
+        header = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
+    elif n < 65536:
+        header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
+    else:
+        header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
+    key = int.from_bytes((mask * (n // 4 + 1))[:n], "big")
+    masked = (int.from_bytes(payload, "big") ^ key).to_bytes(n, "big")
+    return header + mask + masked
+
+
+class WsClient:
+    """A tiny blocking WebSocket client (RFC 6455, client masking). sock: a connection made
+    already (over TLS, say) to url's host."""
+
+    def __init__(self, url, origin=None, timeout=10, sock=None):
+        u = urllib.parse.urlsplit(url)
+        self.sock = sock or socket.create_connection((u.hostname, u.port), timeout=timeout)
+        key = base64.b64encode(os.urandom(16)).decode()
+        headers = [f"GET {u.path} HTTP/1.1", f"Host: {u.hostname}:{u.port}",
+                   "Upgrade: websocket", "Connection: Upgrade", f"Sec-WebSocket-Key: {key}",
+                   "Sec-WebSocket-Version: 13"]
+        if origin:
+            headers.append(f"Origin: {origin}")
+        self.sock.sendall(("\r\n".join(headers) + "\r\n\r\n").encode())
+        self.buf = b""
+        while b"\r\n\r\n" not in self.buf:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise ConnectionError("closed during the handshake")
+            self.buf += chunk
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        self.status = int(head.split(b" ", 2)[1])
+        self.head = head.decode(errors="replace")
+
+    def _read(self, n):
+        while len(self.buf) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("connection closed")
+            self.buf += chunk
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def send(self, payload, opcode=1):
+        """One frame: text (opcode 1) or binary (2); str is sent as UTF-8."""
+        self.sock.sendall(ws_frame(payload.encode() if isinstance(payload, str) else payload,
+                                   opcode))
+
+    def send_json(self, obj):
+        self.send(json.dumps(obj))
+
+    def recv(self, timeout=10):
+        """The next text message as a dict (answers pings, skips other control frames)."""
+        self.sock.settimeout(timeout)
+        while True:
+            b0, b1 = self._read(2)
+            opcode, n = b0 & 0x0F, b1 & 0x7F
+            if n == 126:
+                n = struct.unpack("!H", self._read(2))[0]
+            elif n == 127:
+                n = struct.unpack("!Q", self._read(8))[0]
+            payload = self._read(n)
+            if opcode == 1:
+                return json.loads(payload)
+            if opcode == 8:
+                raise ConnectionError("closed by the server")
+            if opcode == 9:
+                self.send(payload, opcode=10)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def is_type(kind):
+    return lambda m: m["type"] == kind
+
+
+def is_event(kind):
+    return lambda m: m["type"] == "event" and m["eventType"] == kind
+
+
+class Client:
+    """A page: answers time-sync-request with its own clock (host time + skew). bed: anything
+    with a ws_url."""
+
+    def __init__(self, bed, skew_ms=0.0, zone="UTC", origin=None):
+        self.ws = WsClient(bed.ws_url, origin=origin)
+        self.skew_ms = skew_ms
+        self.zone = zone
+        self.messages = []
+
+    def now_ms(self):
+        return time.time() * 1000 + self.skew_ms
+
+    def answer(self, m):
+        received = self.now_ms()
+        self.ws.send_json({"type": "time-sync-response", "data": {
+            "requestId": m["requestId"], "serverTime": m["serverTime"],
+            "clientReceiveTime": received, "clientTime": self.now_ms(), "timezone": self.zone}})
+
+    def wait_for(self, predicate, timeout=30, answer=True):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = self.ws.recv(timeout=max(0.1, deadline - time.monotonic()))
+            self.messages.append(m)
+            if answer and m["type"] == "time-sync-request":
+                self.answer(m)
+            if predicate(m):
+                return m
+        raise AssertionError(f"timed out; got {[x['type'] for x in self.messages]}")
+
+    def welcome(self):
+        """The first message, which is welcome: its data."""
+        m = self.wait_for(lambda m: True, answer=False)
+        assert m["type"] == "welcome", m
+        return m["data"]
+
+    def messages_for(self, seconds):
+        """Every message received within that time (answering time-sync requests), apart from
+        self.messages."""
+        got = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                m = self.ws.recv(timeout=max(0.05, deadline - time.monotonic()))
+            except (socket.timeout, TimeoutError):
+                break
+            got.append(m)
+            if m["type"] == "time-sync-request":
+                self.answer(m)
+        return got
+
+    def request_status(self, answer=False):
+        """Asks for time-sync-status and waits for it: also proof that webd still answers."""
+        self.ws.send_json({"type": "get-time-sync-status", "data": {}})
+        return self.wait_for(is_type("time-sync-status"), answer=answer)
+
+    def manual_sync(self, offset_ms=0.0):
+        """A sync by hand with this page's clock (+ offset_ms): the result message."""
+        self.ws.send_json({"type": "manual-time-sync",
+                           "data": {"clientTime": self.now_ms() + offset_ms,
+                                    "timezone": self.zone}})
+        return self.wait_for(is_type("manual-time-sync-result"))
+
+    def close(self):
+        self.ws.close()
+
+
+def http(bed, method, path, body=None, headers=None):
+    """webd's REST API over plain HTTP: (status, body, headers), errors included."""
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    req = urllib.request.Request(bed.http_url + path, data=data, method=method,
+                                 headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read(), r.headers
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), e.headers
+
+
+def pi_minus_host_ms(bed):
+    return bed.fakeclock.offset_ns() / 1e6
+
+
+def clock_get(bed, prop):
+    """A Clock1 property, on a connection of its own."""
+    bus = BusClient(bed.bus.address)
+    try:
+        return bus.get(*CLOCK, prop)
+    finally:
+        bus.close()
+
+
+def wait_camera_connected(bed, timeout=30):
+    """camerad's first camera, once it is connected: its object path."""
+    bus = BusClient(bed.bus.address)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            cams = bus.get(*CAMERA_MANAGER, "Cameras")
+            if cams and bus.get(CAMERA_MANAGER[0], cams[0], CAMERA_IFACE, "Connected"):
+                return cams[0]
+            time.sleep(0.1)
+    finally:
+        bus.close()
+    raise AssertionError("camerad did not connect the simulated camera")
+
+
+def sim_state(sim):
+    """The camera simulator's own view (its clock offset, PUTs seen, ...)."""
+    with urllib.request.urlopen(sim["sim"], timeout=5) as r:
+        return json.load(r)
+
+
+def sim_set(sim, **values):
+    """Changes the camera simulator (fault, offsetMs, driftPpm, ...)."""
+    req = urllib.request.Request(sim["sim"], data=json.dumps(values).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        return json.load(r)
