@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "daemons/log.h"
 #include "daemons/time-util.h"
@@ -20,7 +21,6 @@ struct WebServer {
         SoupServer *server;
         GStrv ap_interfaces;
         ApNm *ap_nm; /* not owned */
-        GBytes *page;
 };
 
 /* ---- helpers ---- */
@@ -146,29 +146,72 @@ static int utc_offset_minutes(const char *zone, int64_t usec)
 
 /* ---- handlers ---- */
 
+#define UI_RESOURCE "/org/picamsync/webd"
+
+/* The UI's files are compiled in (webd/ui/webd.gresource.xml); their type goes by the name. */
+static const struct {
+        const char *suffix;
+        const char *type;
+} ui_types[] = {
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".json", "application/json"},
+        {".webmanifest", "application/manifest+json"},
+};
+
+static const char *ui_type(const char *path)
+{
+        for (size_t i = 0; i < G_N_ELEMENTS(ui_types); i++)
+                if (g_str_has_suffix(path, ui_types[i].suffix))
+                        return ui_types[i].type;
+        return NULL;
+}
+
+/* A path of the UI: letters, digits, '-', '_', '.' and '/', no "..", no hidden names. */
+static gboolean ui_path_ok(const char *path)
+{
+        if (path[0] != '/' || strstr(path, "/.") || strstr(path, "//"))
+                return FALSE;
+        for (const char *p = path; *p; p++)
+                if (!g_ascii_isalnum(*p) && !strchr("-_./", *p))
+                        return FALSE;
+        return TRUE;
+}
+
 static void handle_page(SoupServer *server, SoupServerMessage *msg, const char *path,
                         GHashTable *query, gpointer userdata)
 {
-        WebServer *s = userdata;
-        gsize len;
-        const char *data;
+        const char *method = soup_server_message_get_method(msg);
+        g_autoptr(GBytes) data = NULL;
+        g_autofree char *res = NULL;
+        const char *type;
 
-        if (!g_str_equal(path, "/") && !g_str_equal(path, "/index.html")) {
+        if (g_str_equal(path, "/"))
+                path = "/index.html";
+        type = ui_type(path);
+        if (type && ui_path_ok(path)) {
+                res = g_strconcat(UI_RESOURCE, "/ui", path, NULL);
+                data = g_resources_lookup_data(res, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+        }
+        if (!data) {
                 send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "There is no such page.");
                 return;
         }
-        if (soup_server_message_get_method(msg) != SOUP_METHOD_GET &&
-            soup_server_message_get_method(msg) != SOUP_METHOD_HEAD) {
+        if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
                 send_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
                            "Only GET is allowed here.");
                 return;
         }
-        data = g_bytes_get_data(s->page, &len);
         soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
         soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
                                      "no-cache");
-        soup_server_message_set_response(msg, "text/html; charset=utf-8", SOUP_MEMORY_STATIC, data,
-                                         len);
+        soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+                                     "X-Content-Type-Options", "nosniff");
+        soup_server_message_set_response(msg, type, SOUP_MEMORY_COPY, g_bytes_get_data(data, NULL),
+                                         g_bytes_get_size(data));
 }
 
 static void answer_system_time(WebServer *s, SoupServerMessage *msg, GHashTable *query)
@@ -523,9 +566,9 @@ WebServer *web_server_new(SyncEngine *engine, const char *const *ap_interfaces, 
 
         s->engine = engine;
         s->ap_interfaces = g_strdupv((char **)ap_interfaces);
-        s->page = g_resources_lookup_data("/org/picamsync/webd/index.html",
-                                          G_RESOURCE_LOOKUP_FLAGS_NONE, error);
-        if (!s->page) {
+        /* A binary built without its UI is broken: say so at start, not on the first visit. */
+        if (!g_resources_get_info(UI_RESOURCE "/ui/index.html", G_RESOURCE_LOOKUP_FLAGS_NONE, NULL,
+                                  NULL, error)) {
                 web_server_free(s);
                 return NULL;
         }
@@ -545,8 +588,6 @@ void web_server_free(WebServer *s)
                 soup_server_disconnect(s->server);
                 g_object_unref(s->server);
         }
-        if (s->page)
-                g_bytes_unref(s->page);
         g_strfreev(s->ap_interfaces);
         g_free(s);
 }
