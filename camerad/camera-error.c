@@ -25,6 +25,16 @@ const char *camera_error_to_dbus_name(const GError *error)
                 return "org.freedesktop.DBus.Error.InvalidArgs";
         case CAMERA_ERROR_CLOCK:
                 return "org.picamsync.Error.CameraClock";
+        case CAMERA_ERROR_NO_REPORT:
+                return "org.picamsync.Error.NoReport";
+        case CAMERA_ERROR_NO_TIMELAPSE:
+                return "org.picamsync.Error.NoTimelapse";
         }
         return "org.picamsync.Error.Failed";
+}
+
+int camera_error_to_bus_error(const GError *error, sd_bus_error *ret)
+{
+        return sd_bus_error_set(ret, camera_error_to_dbus_name(error),
+                                error ? error->message : "Something went wrong in camerad.");
 }

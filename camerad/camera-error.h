@@ -2,20 +2,26 @@
 #pragma once
 
 #include <glib.h>
+#include <systemd/sd-bus.h>
 
 /* What went wrong with a camera, in the terms of the org.picamsync.Error.* names. */
 #define CAMERA_ERROR camera_error_quark()
 GQuark camera_error_quark(void);
 
 typedef enum {
-        CAMERA_ERROR_UNREACHABLE, /* no answer, refused, timed out */
-        CAMERA_ERROR_BUSY,        /* 503: shooting, writing, preparing */
-        CAMERA_ERROR_PROTOCOL,    /* an answer that makes no sense, or a 4xx */
-        CAMERA_ERROR_AUTH,        /* 401/403: the camera wants credentials */
-        CAMERA_ERROR_NO_CAMERA,   /* no such camera */
-        CAMERA_ERROR_INVALID,     /* bad argument from the caller */
-        CAMERA_ERROR_CLOCK,       /* the camera's clock did not hold still while measured */
+        CAMERA_ERROR_UNREACHABLE,  /* no answer, refused, timed out */
+        CAMERA_ERROR_BUSY,         /* 503: shooting, writing, preparing */
+        CAMERA_ERROR_PROTOCOL,     /* an answer that makes no sense, or a 4xx */
+        CAMERA_ERROR_AUTH,         /* 401/403: the camera wants credentials */
+        CAMERA_ERROR_NO_CAMERA,    /* no such camera */
+        CAMERA_ERROR_INVALID,      /* bad argument from the caller */
+        CAMERA_ERROR_CLOCK,        /* the camera's clock did not hold still while measured */
+        CAMERA_ERROR_NO_REPORT,    /* no such timelapse report */
+        CAMERA_ERROR_NO_TIMELAPSE, /* no timelapse runs on this camera */
 } CameraError;
 
 /* The D-Bus error name for a GError of this domain (others: org.picamsync.Error.Failed). */
 const char *camera_error_to_dbus_name(const GError *error);
+/* Sets ret to that name and the error's message; returns what sd_bus_error_set() returns (a
+ * negative errno), so that a method handler can return it. */
+int camera_error_to_bus_error(const GError *error, sd_bus_error *ret);

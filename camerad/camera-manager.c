@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <math.h>
-#include <stdarg.h>
-#include <string.h>
-
 #include "camerad/camera-error.h"
 #include "camerad/camera-manager.h"
+#include "camerad/timelapse-bus.h"
+#include "camerad/timelapse-report-file.h"
 #include "camerad/timelapse.h"
-#include "daemons/time-util.h"
-#include "daemons/zone-util.h"
 
 #define _cleanup_creds_ __attribute__((cleanup(sd_bus_creds_unrefp)))
 
@@ -26,6 +22,46 @@ struct CameraManager {
 char *camera_manager_object_path(Camera *camera)
 {
         return g_strdup_printf(CAMERA1_CAMERA_PREFIX "/%s", camera_get_id(camera));
+}
+
+sd_bus *camera_manager_get_bus(CameraManager *m)
+{
+        return m->bus;
+}
+
+gboolean camera_manager_is_published(CameraManager *m, Camera *camera)
+{
+        return g_ptr_array_find(m->cameras, camera, NULL);
+}
+
+char *camera_manager_reports_dir(CameraManager *m)
+{
+        return m->config.state_dir ? g_build_filename(m->config.state_dir, "reports", NULL) : NULL;
+}
+
+Camera *camera_manager_find_timelapse(CameraManager *m, const char *id)
+{
+        for (guint i = 0; i < m->cameras->len; i++) {
+                Camera *c = g_ptr_array_index(m->cameras, i);
+                Timelapse *tl = camera_get_timelapse(c);
+                if (tl && g_strcmp0(timelapse_get_id(tl), id) == 0)
+                        return c;
+        }
+        return NULL;
+}
+
+static gboolean report_is_running(const char *id, gpointer data)
+{
+        Camera *c = camera_manager_find_timelapse(data, id);
+        return c && !g_str_equal(timelapse_get_state(camera_get_timelapse(c)), "idle");
+}
+
+void camera_manager_recover_reports(CameraManager *m)
+{
+        g_autofree char *dir = camera_manager_reports_dir(m);
+
+        if (dir)
+                (void)timelapse_report_file_recover(dir, report_is_running, m);
 }
 
 static Camera *manager_find_by_path(CameraManager *m, const char *path)
@@ -52,7 +88,11 @@ static Camera *manager_find(CameraManager *m, const char *url, const char *id)
 
 static void reply_error(sd_bus_message *m, const GError *error)
 {
-        (void)sd_bus_reply_method_errorf(m, camera_error_to_dbus_name(error), "%s", error->message);
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+
+        (void)camera_error_to_bus_error(error, &e);
+        (void)sd_bus_reply_method_error(m, &e);
+        sd_bus_error_free(&e);
 }
 
 static void on_camera_changed(Camera *camera, const char *const *props, gpointer data)
@@ -60,7 +100,7 @@ static void on_camera_changed(Camera *camera, const char *const *props, gpointer
         CameraManager *m = data;
         g_autofree char *path = NULL;
 
-        if (!g_ptr_array_find(m->cameras, camera, NULL))
+        if (!camera_manager_is_published(m, camera))
                 return; /* not on the bus yet */
         path = camera_manager_object_path(camera);
         (void)sd_bus_emit_properties_changed_strv(m->bus, path, CAMERA1_CAMERA_IFACE,
@@ -284,7 +324,7 @@ static int method_remove_camera(sd_bus_message *msg, void *userdata, sd_bus_erro
                                                   "There is no camera %s; see the Cameras "
                                                   "property.",
                                                   path);
-                return sd_bus_error_set(error, camera_error_to_dbus_name(e), e->message);
+                return camera_error_to_bus_error(e, error);
         }
         g_message("Forgetting camera %s (%s).", camera_get_model(camera), camera_get_url(camera));
         for (guint i = m->configured->len; i > 0; i--)
@@ -295,608 +335,6 @@ static int method_remove_camera(sd_bus_message *msg, void *userdata, sd_bus_erro
         (void)sd_bus_emit_properties_changed(m->bus, CAMERA1_PATH, CAMERA1_MANAGER_IFACE, "Cameras",
                                              NULL);
         return sd_bus_reply_method_return(msg, NULL);
-}
-
-/* ---- timelapses ---- */
-
-static char *manager_reports_dir(CameraManager *m)
-{
-        return m->config.state_dir ? g_build_filename(m->config.state_dir, "reports", NULL) : NULL;
-}
-
-static int invalid_args(sd_bus_error *error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static int invalid_args(sd_bus_error *error, const char *fmt, ...)
-{
-        va_list ap;
-        g_autofree char *text = NULL;
-
-        va_start(ap, fmt);
-        text = g_strdup_vprintf(fmt, ap);
-        va_end(ap);
-        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, text);
-}
-
-typedef union {
-        double d;
-        uint64_t t;
-        int64_t x;
-        uint32_t u;
-        int b;
-        const char *s;
-} OptValue;
-
-/* Reads the variant of an a{sv} entry, which must hold one of the types in `types` (one
- * letter each); *ret_type says which. */
-static int read_opt(sd_bus_message *msg, const char *key, const char *types, char *ret_type,
-                    OptValue *v, sd_bus_error *error)
-{
-        const char *contents;
-        char type;
-        int r;
-
-        r = sd_bus_message_peek_type(msg, &type, &contents);
-        if (r < 0)
-                return r;
-        if (strlen(contents) != 1 || !strchr(types, contents[0]))
-                return invalid_args(error,
-                                    "Option \"%s\" has type \"%s\"; it must be %s \"%s\". Nothing "
-                                    "was started.",
-                                    key, contents, strlen(types) > 1 ? "one of" : "", types);
-        r = sd_bus_message_enter_container(msg, 'v', contents);
-        if (r < 0)
-                return r;
-        *ret_type = contents[0];
-        switch (contents[0]) {
-        case 'd':
-                r = sd_bus_message_read(msg, "d", &v->d);
-                break;
-        case 't':
-                r = sd_bus_message_read(msg, "t", &v->t);
-                break;
-        case 'x':
-                r = sd_bus_message_read(msg, "x", &v->x);
-                break;
-        case 'u':
-                r = sd_bus_message_read(msg, "u", &v->u);
-                break;
-        case 'b':
-                r = sd_bus_message_read(msg, "b", &v->b);
-                break;
-        case 's':
-                r = sd_bus_message_read(msg, "s", &v->s);
-                break;
-        default:
-                r = -EINVAL;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(msg);
-}
-
-static int64_t usec_from_unsigned(uint64_t usec)
-{
-        return (int64_t)MIN(usec, (uint64_t)INT64_MAX);
-}
-
-/* Called for each entry of an a{sv}; must read the entry's variant. */
-typedef int (*DictEntryFunc)(sd_bus_message *msg, const char *key, void *userdata,
-                             sd_bus_error *error);
-
-/* Reads an a{sv}, handing each entry to func. */
-static int read_dict(sd_bus_message *msg, DictEntryFunc func, void *userdata, sd_bus_error *error)
-{
-        int r;
-
-        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
-                const char *key;
-
-                r = sd_bus_message_read(msg, "s", &key);
-                if (r < 0)
-                        return r;
-                r = func(msg, key, userdata, error);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(msg);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(msg);
-}
-
-/* Reads the variant of an a{sv} entry that must itself hold an a{sv}. */
-static int read_dict_opt(sd_bus_message *msg, const char *key, DictEntryFunc func, void *userdata,
-                         sd_bus_error *error)
-{
-        const char *contents;
-        int r;
-
-        r = sd_bus_message_peek_type(msg, NULL, &contents);
-        if (r < 0)
-                return r;
-        if (!g_str_equal(contents, "a{sv}"))
-                return invalid_args(error, "Option \"%s\" must be a{sv}.", key);
-        r = sd_bus_message_enter_container(msg, 'v', "a{sv}");
-        if (r < 0)
-                return r;
-        r = read_dict(msg, func, userdata, error);
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(msg);
-}
-
-typedef struct {
-        TimelapseReport *rep;
-        gboolean have_lat, have_lon;
-} LocationOpts;
-
-static int location_entry(sd_bus_message *msg, const char *key, void *userdata, sd_bus_error *error)
-{
-        LocationOpts *o = userdata;
-        TimelapseReport *rep = o->rep;
-        OptValue v;
-        char t;
-        int r;
-
-        if (g_str_equal(key, "latitude") || g_str_equal(key, "longitude") ||
-            g_str_equal(key, "accuracy") || g_str_equal(key, "altitude")) {
-                r = read_opt(msg, key, "d", &t, &v, error);
-                if (r < 0)
-                        return r;
-                if (!isfinite(v.d))
-                        return invalid_args(error, "location.%s is not a number.", key);
-                if (g_str_equal(key, "latitude")) {
-                        if (v.d < -90 || v.d > 90)
-                                return invalid_args(error,
-                                                    "location.latitude %g is outside -90..90 "
-                                                    "degrees.",
-                                                    v.d);
-                        rep->latitude = v.d;
-                        o->have_lat = TRUE;
-                } else if (g_str_equal(key, "longitude")) {
-                        if (v.d < -180 || v.d > 180)
-                                return invalid_args(error,
-                                                    "location.longitude %g is outside -180..180 "
-                                                    "degrees.",
-                                                    v.d);
-                        rep->longitude = v.d;
-                        o->have_lon = TRUE;
-                } else if (g_str_equal(key, "accuracy")) {
-                        if (v.d < 0)
-                                return invalid_args(error, "location.accuracy must not be "
-                                                           "negative (metres).");
-                        rep->accuracy = v.d;
-                } else
-                        rep->altitude = v.d;
-        } else if (g_str_equal(key, "source")) {
-                r = read_opt(msg, key, "s", &t, &v, error);
-                if (r < 0)
-                        return r;
-                if (!g_str_equal(v.s, "browser") && !g_str_equal(v.s, "manual"))
-                        return invalid_args(error,
-                                            "location.source \"%s\" is unknown; use \"browser\" "
-                                            "or \"manual\".",
-                                            v.s);
-                g_free(rep->location_source);
-                rep->location_source = g_strdup(v.s);
-        } else if (g_str_equal(key, "obtained_usec")) {
-                r = read_opt(msg, key, "t", &t, &v, error);
-                if (r < 0)
-                        return r;
-                rep->location_obtained_usec = usec_from_unsigned(v.t);
-        } else
-                return invalid_args(error,
-                                    "Unknown location field \"%s\"; use latitude, longitude, "
-                                    "accuracy, altitude, source, obtained_usec.",
-                                    key);
-        return 0;
-}
-
-typedef struct {
-        TimelapseReport *rep;
-        gboolean camera_given;
-} TimeSyncOpts;
-
-static int time_sync_entry(sd_bus_message *msg, const char *key, void *userdata,
-                           sd_bus_error *error)
-{
-        TimeSyncOpts *o = userdata;
-        TimelapseReport *rep = o->rep;
-        OptValue v;
-        char t;
-        int r;
-
-        if (g_str_equal(key, "pi_reliability") || g_str_equal(key, "pi_source") ||
-            g_str_equal(key, "zone")) {
-                char **dst = g_str_equal(key, "pi_reliability") ? &rep->pi_reliability
-                             : g_str_equal(key, "pi_source")    ? &rep->pi_source
-                                                                : &rep->zone;
-                r = read_opt(msg, key, "s", &t, &v, error);
-                if (r < 0)
-                        return r;
-                if (g_str_equal(key, "zone") && *v.s && zone_name_check(v.s) < 0)
-                        return invalid_args(error,
-                                            "time_sync.zone \"%s\" is not a time-zone name; use "
-                                            "an IANA name such as Europe/Berlin.",
-                                            v.s);
-                g_free(*dst);
-                *dst = g_strdup(v.s);
-        } else if (g_str_equal(key, "pi_last_sync_usec") ||
-                   g_str_equal(key, "camera_offset_bound_usec") ||
-                   g_str_equal(key, "camera_measured_usec")) {
-                r = read_opt(msg, key, "t", &t, &v, error);
-                if (r < 0)
-                        return r;
-                if (g_str_equal(key, "pi_last_sync_usec"))
-                        rep->pi_last_sync_usec = usec_from_unsigned(v.t);
-                else if (g_str_equal(key, "camera_offset_bound_usec"))
-                        rep->camera_uncertainty_usec = v.t;
-                else
-                        rep->camera_measured_usec = usec_from_unsigned(v.t);
-                o->camera_given |= g_str_has_prefix(key, "camera_");
-        } else if (g_str_equal(key, "camera_offset_usec")) {
-                r = read_opt(msg, key, "x", &t, &v, error);
-                if (r < 0)
-                        return r;
-                rep->camera_offset_usec = v.x;
-                o->camera_given = TRUE;
-        } else if (g_str_equal(key, "camera_drift_ppm")) {
-                r = read_opt(msg, key, "d", &t, &v, error);
-                if (r < 0)
-                        return r;
-                rep->camera_drift_ppm = v.d;
-                o->camera_given = TRUE;
-        } else if (g_str_equal(key, "camera_set_deferred")) {
-                r = read_opt(msg, key, "b", &t, &v, error);
-                if (r < 0)
-                        return r;
-                rep->camera_set_deferred = v.b;
-        } else
-                return invalid_args(error,
-                                    "Unknown time_sync field \"%s\"; use pi_reliability, "
-                                    "pi_source, pi_last_sync_usec, zone, camera_offset_usec, "
-                                    "camera_offset_bound_usec, camera_measured_usec, "
-                                    "camera_drift_ppm, camera_set_deferred.",
-                                    key);
-        return 0;
-}
-
-typedef struct {
-        TimelapseReport *rep;
-        uint64_t interval_usec, end_usec;
-        uint32_t shots;
-        gboolean have_interval;
-        TimeSyncOpts sync;
-} TimelapseOpts;
-
-static int timelapse_entry(sd_bus_message *msg, const char *key, void *userdata,
-                           sd_bus_error *error)
-{
-        TimelapseOpts *o = userdata;
-        OptValue v;
-        char t;
-        int r;
-
-        if (g_str_equal(key, "interval_ms")) {
-                r = read_opt(msg, key, "ut", &t, &v, error);
-                if (r < 0)
-                        return r;
-                o->interval_usec = (t == 'u' ? v.u : MIN(v.t, UINT64_MAX / 1000)) * 1000;
-                o->have_interval = TRUE;
-        } else if (g_str_equal(key, "shots")) {
-                r = read_opt(msg, key, "u", &t, &v, error);
-                if (r < 0)
-                        return r;
-                o->shots = v.u;
-        } else if (g_str_equal(key, "end_usec")) {
-                r = read_opt(msg, key, "t", &t, &v, error);
-                if (r < 0)
-                        return r;
-                o->end_usec = v.t;
-        } else if (g_str_equal(key, "title")) {
-                r = read_opt(msg, key, "s", &t, &v, error);
-                if (r < 0)
-                        return r;
-                if (strlen(v.s) > 200)
-                        return invalid_args(error,
-                                            "The title is longer than 200 bytes; shorten it.");
-                g_free(o->rep->title);
-                o->rep->title = g_strdup(v.s);
-        } else if (g_str_equal(key, "location")) {
-                LocationOpts loc = {o->rep, FALSE, FALSE};
-
-                r = read_dict_opt(msg, key, location_entry, &loc, error);
-                if (r < 0)
-                        return r;
-                if (!loc.have_lat || !loc.have_lon || !o->rep->location_source)
-                        return invalid_args(error,
-                                            "A location needs latitude, longitude and source; "
-                                            "leave it out if there is none. Nothing was "
-                                            "started.");
-                o->rep->has_location = TRUE;
-        } else if (g_str_equal(key, "time_sync")) {
-                r = read_dict_opt(msg, key, time_sync_entry, &o->sync, error);
-                if (r < 0)
-                        return r;
-                /* A camera offset without the time it was measured would read as "never
-                 * measured". */
-                if (o->sync.camera_given && o->rep->camera_measured_usec == 0)
-                        o->rep->camera_measured_usec = clock_realtime_usec();
-        } else
-                return invalid_args(error,
-                                    "Unknown option \"%s\"; use interval_ms, shots, end_usec, "
-                                    "title, location, time_sync. Nothing was started.",
-                                    key);
-        return 0;
-}
-
-typedef struct {
-        CameraManager *m;
-        char *id;
-} PiSyncQuery;
-
-static Camera *manager_find_timelapse(CameraManager *m, const char *id)
-{
-        for (guint i = 0; i < m->cameras->len; i++) {
-                Camera *c = g_ptr_array_index(m->cameras, i);
-                Timelapse *tl = camera_get_timelapse(c);
-                if (tl && g_strcmp0(timelapse_get_id(tl), id) == 0)
-                        return c;
-        }
-        return NULL;
-}
-
-static int on_pi_sync(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
-{
-        PiSyncQuery *q = userdata;
-        Camera *camera = manager_find_timelapse(q->m, q->id);
-        const char *reliability = NULL, *source = NULL, *zone = NULL;
-        uint64_t last_sync = 0;
-        int r;
-
-        if (!camera || sd_bus_message_is_method_error(reply, NULL)) {
-                if (camera)
-                        g_message("Timelapse %s: clockd did not answer (%s); the report has no "
-                                  "Pi time-sync state.",
-                                  q->id, sd_bus_message_get_error(reply)->message);
-                return 0;
-        }
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        while (r > 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                const char *key, *contents;
-                char type;
-
-                if (sd_bus_message_read(reply, "s", &key) < 0 ||
-                    sd_bus_message_peek_type(reply, &type, &contents) < 0)
-                        return 0;
-                if (g_str_equal(key, "Reliability") && g_str_equal(contents, "s"))
-                        r = sd_bus_message_read(reply, "v", "s", &reliability);
-                else if (g_str_equal(key, "LastSyncSource") && g_str_equal(contents, "s"))
-                        r = sd_bus_message_read(reply, "v", "s", &source);
-                else if (g_str_equal(key, "Timezone") && g_str_equal(contents, "s"))
-                        r = sd_bus_message_read(reply, "v", "s", &zone);
-                else if (g_str_equal(key, "LastSyncUSec") && g_str_equal(contents, "t"))
-                        r = sd_bus_message_read(reply, "v", "t", &last_sync);
-                else
-                        r = sd_bus_message_skip(reply, "v");
-                if (r < 0 || sd_bus_message_exit_container(reply) < 0)
-                        return 0;
-                r = 1;
-        }
-        timelapse_set_pi_sync(camera_get_timelapse(camera), reliability, source,
-                              usec_from_unsigned(last_sync), zone);
-        return 0;
-}
-
-static void pi_sync_query_free(void *userdata)
-{
-        PiSyncQuery *q = userdata;
-        g_free(q->id);
-        g_free(q);
-}
-
-/* Asks clockd for the Pi's time-sync state; the report of timelapse id gets it when clockd
- * answers. */
-static void manager_query_pi_sync(CameraManager *m, const char *id)
-{
-        PiSyncQuery *q = g_new0(PiSyncQuery, 1);
-        sd_bus_slot *slot = NULL;
-
-        q->m = m;
-        q->id = g_strdup(id);
-        if (sd_bus_call_method_async(m->bus, &slot, "org.picamsync.Clock1", "/org/picamsync/Clock1",
-                                     "org.freedesktop.DBus.Properties", "GetAll", on_pi_sync, q,
-                                     "s", "org.picamsync.Clock1") < 0) {
-                pi_sync_query_free(q);
-                return;
-        }
-        sd_bus_slot_set_destroy_callback(slot, pi_sync_query_free);
-        sd_bus_slot_set_floating(slot, 1);
-        sd_bus_slot_unref(slot);
-}
-
-static void on_timelapse_changed(Timelapse *tl, Camera *camera, const char *const *props,
-                                 gpointer data)
-{
-        on_camera_changed(camera, props, data);
-}
-
-static void on_timelapse_shot(Timelapse *tl, Camera *camera, unsigned index, int64_t at_usec,
-                              gboolean success, const char *error, gpointer data)
-{
-        CameraManager *m = data;
-        g_autofree char *path = NULL;
-
-        if (!g_ptr_array_find(m->cameras, camera, NULL))
-                return;
-        path = camera_manager_object_path(camera);
-        (void)sd_bus_emit_signal(m->bus, path, CAMERA1_CAMERA_IFACE, "ShotTaken", "sutbs",
-                                 timelapse_get_id(tl), index, (uint64_t)MAX(at_usec, 0), success,
-                                 error);
-}
-
-static int method_start_timelapse(sd_bus_message *msg, void *userdata, sd_bus_error *error)
-{
-        Camera *camera = userdata;
-        CameraManager *m = g_object_get_data(G_OBJECT(camera), "camera-manager");
-        g_autoptr(TimelapseReport) rep = timelapse_report_new();
-        g_autoptr(GError) gerror = NULL;
-        g_autofree char *reports_dir = NULL;
-        TimelapseOpts o = {.rep = rep, .sync = {.rep = rep}};
-        TimelapseCallbacks cb = {on_timelapse_changed, on_timelapse_shot, m};
-        Timelapse *tl;
-        int r;
-
-        r = read_dict(msg, timelapse_entry, &o, error);
-        if (r < 0)
-                return r;
-        if (!o.have_interval)
-                return invalid_args(error, "The option interval_ms (time between shots, in ms) "
-                                           "is missing. Nothing was started.");
-
-        reports_dir = manager_reports_dir(m);
-        tl = timelapse_start(camera, g_steal_pointer(&rep), o.sync.camera_given, o.interval_usec,
-                             o.shots, o.end_usec, reports_dir, &cb, &gerror);
-        if (!tl) {
-                if (g_error_matches(gerror, CAMERA_ERROR, CAMERA_ERROR_INVALID))
-                        return invalid_args(error, "%s Nothing was started.", gerror->message);
-                return sd_bus_error_set(error, camera_error_to_dbus_name(gerror), gerror->message);
-        }
-        manager_query_pi_sync(m, timelapse_get_id(tl));
-        return sd_bus_reply_method_return(msg, "s", timelapse_get_id(tl));
-}
-
-static int method_stop_timelapse(sd_bus_message *msg, void *userdata, sd_bus_error *error)
-{
-        g_autoptr(GError) gerror = NULL;
-
-        if (!timelapse_stop(camera_get_timelapse(userdata), &gerror))
-                return sd_bus_error_set(error, "org.picamsync.Error.NoTimelapse", gerror->message);
-        return sd_bus_reply_method_return(msg, NULL);
-}
-
-static int get_timelapse(sd_bus *bus, const char *path, const char *interface, const char *property,
-                         sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-        Timelapse *tl = camera_get_timelapse(userdata);
-
-        if (g_str_equal(property, "TimelapseState"))
-                return sd_bus_message_append(reply, "s", timelapse_get_state(tl));
-        if (g_str_equal(property, "TimelapseId"))
-                return sd_bus_message_append(reply, "s", timelapse_get_id(tl));
-        if (g_str_equal(property, "ShotsTaken"))
-                return sd_bus_message_append(reply, "u", timelapse_get_taken(tl));
-        if (g_str_equal(property, "ShotsFailed"))
-                return sd_bus_message_append(reply, "u", timelapse_get_failed(tl));
-        if (g_str_equal(property, "NextShotUSec"))
-                return sd_bus_message_append(reply, "t", timelapse_get_next_shot(tl));
-        return -EINVAL;
-}
-
-/* ---- reports (on the manager: they outlive cameras) ---- */
-
-static char *read_report_text(CameraManager *m, const char *id, GError **error)
-{
-        g_autofree char *dir = manager_reports_dir(m);
-        g_autofree char *path = NULL;
-        char *text = NULL;
-        Camera *camera = manager_find_timelapse(m, id);
-
-        if (camera && !dir)
-                return timelapse_report_to_json(timelapse_get_report(camera_get_timelapse(camera)));
-        if (!dir) {
-                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_NO_CAMERA,
-                            "There is no report \"%s\"; camerad has no state directory to keep "
-                            "reports in.",
-                            id);
-                return NULL;
-        }
-        path = g_strdup_printf("%s/%s.json", dir, id);
-        if (!g_file_get_contents(path, &text, NULL, NULL)) {
-                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_NO_CAMERA,
-                            "There is no report \"%s\"; see ListReports.", id);
-                return NULL;
-        }
-        return text;
-}
-
-static int method_get_report(sd_bus_message *msg, void *userdata, sd_bus_error *error)
-{
-        g_autoptr(GError) gerror = NULL;
-        g_autofree char *text = NULL;
-        const char *id;
-        int r;
-
-        r = sd_bus_message_read(msg, "s", &id);
-        if (r < 0)
-                return r;
-        if (!timelapse_report_id_valid(id))
-                return invalid_args(error,
-                                    "\"%s\" is not a report id; ids are letters, digits, _ and "
-                                    "-, as ListReports returns them.",
-                                    id);
-        text = read_report_text(userdata, id, &gerror);
-        if (!text)
-                return sd_bus_error_set(error, "org.picamsync.Error.NoReport", gerror->message);
-        return sd_bus_reply_method_return(msg, "s", text);
-}
-
-static gint compare_reports(gconstpointer a, gconstpointer b)
-{
-        const TimelapseReport *x = *(TimelapseReport *const *)a;
-        const TimelapseReport *y = *(TimelapseReport *const *)b;
-        return x->start_usec < y->start_usec ? -1 : x->start_usec > y->start_usec;
-}
-
-static int method_list_reports(sd_bus_message *msg, void *userdata, sd_bus_error *error)
-{
-        CameraManager *m = userdata;
-        g_autofree char *dir = manager_reports_dir(m);
-        g_autoptr(GPtrArray) reports =
-                g_ptr_array_new_with_free_func((GDestroyNotify)timelapse_report_free);
-        g_autoptr(GDir) d = dir ? g_dir_open(dir, 0, NULL) : NULL;
-        sd_bus_message *reply = NULL;
-        const char *name;
-        int r;
-
-        while (d && (name = g_dir_read_name(d))) {
-                g_autofree char *path = NULL;
-                g_autofree char *text = NULL;
-                g_autoptr(GError) e = NULL;
-                TimelapseReport *rep;
-
-                if (!g_str_has_suffix(name, ".json"))
-                        continue;
-                path = g_build_filename(dir, name, NULL);
-                if (!g_file_get_contents(path, &text, NULL, NULL))
-                        continue;
-                rep = timelapse_report_from_json(text, &e);
-                if (rep)
-                        g_ptr_array_add(reports, rep);
-                else
-                        g_debug("Skipping report %s: %s", path, e->message);
-        }
-        g_ptr_array_sort(reports, compare_reports);
-
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(ssttuu)");
-        for (guint i = 0; r >= 0 && i < reports->len; i++) {
-                TimelapseReport *rep = g_ptr_array_index(reports, i);
-                r = sd_bus_message_append(reply, "(ssttuu)", rep->id, rep->title ? rep->title : "",
-                                          (uint64_t)MAX(rep->start_usec, 0),
-                                          (uint64_t)MAX(rep->end_usec, 0), rep->taken, rep->failed);
-        }
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_send(NULL, reply, NULL);
-        sd_bus_message_unref(reply);
-        return r < 0 ? r : 1;
 }
 
 static const sd_bus_vtable manager_vtable[] = {
@@ -911,9 +349,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("RemoveCamera", "o", SD_BUS_PARAM(camera), "", ,
                                  method_remove_camera, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ListReports", "", , "a(ssttuu)", SD_BUS_PARAM(reports),
-                                 method_list_reports, SD_BUS_VTABLE_UNPRIVILEGED),
+                                 timelapse_bus_list_reports, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetReport", "s", SD_BUS_PARAM(id), "s", SD_BUS_PARAM(json),
-                                 method_get_report, SD_BUS_VTABLE_UNPRIVILEGED),
+                                 timelapse_bus_get_report, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 
@@ -1052,15 +490,14 @@ static const sd_bus_vtable camera_vtable[] = {
                                  method_set_time, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetDriftHistory", "", , "a(txt)", SD_BUS_PARAM(samples),
                                  method_get_drift_history, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_PROPERTY("TimelapseState", "s", get_timelapse, 0, EMITS),
-        SD_BUS_PROPERTY("TimelapseId", "s", get_timelapse, 0, EMITS),
-        SD_BUS_PROPERTY("ShotsTaken", "u", get_timelapse, 0, EMITS),
-        SD_BUS_PROPERTY("ShotsFailed", "u", get_timelapse, 0, EMITS),
-        SD_BUS_PROPERTY("NextShotUSec", "t", get_timelapse, 0, EMITS),
+        SD_BUS_PROPERTY("TimelapseState", "s", timelapse_bus_get_property, 0, EMITS),
+        SD_BUS_PROPERTY("TimelapseId", "s", timelapse_bus_get_property, 0, EMITS),
+        SD_BUS_PROPERTY("ShotsTaken", "u", timelapse_bus_get_property, 0, EMITS),
+        SD_BUS_PROPERTY("ShotsFailed", "u", timelapse_bus_get_property, 0, EMITS),
+        SD_BUS_PROPERTY("NextShotUSec", "t", timelapse_bus_get_property, 0, EMITS),
         SD_BUS_METHOD_WITH_NAMES("StartTimelapse", "a{sv}", SD_BUS_PARAM(options), "s",
-                                 SD_BUS_PARAM(id), method_start_timelapse,
-                                 SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD("StopTimelapse", "", "", method_stop_timelapse, SD_BUS_VTABLE_UNPRIVILEGED),
+                                 SD_BUS_PARAM(id), timelapse_bus_start, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("StopTimelapse", "", "", timelapse_bus_stop, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("ShotTaken", "sutbs",
                                  SD_BUS_PARAM(id) SD_BUS_PARAM(index) SD_BUS_PARAM(at_usec)
                                          SD_BUS_PARAM(success) SD_BUS_PARAM(error),

@@ -37,3 +37,16 @@ void camera_manager_set_discover_func(CameraManager *m, void (*func)(gpointer), 
 void camera_manager_retry_configured(CameraManager *m);
 
 char *camera_manager_object_path(Camera *camera);
+
+/* Marks the reports a crash left "running" as "interrupted" (none of them runs in this camerad).
+ * Call after taking the bus name: another camerad may still be writing them until then. */
+void camera_manager_recover_reports(CameraManager *m);
+
+/* For the other bus modules (timelapse-bus.c). */
+sd_bus *camera_manager_get_bus(CameraManager *m);
+/* The camera is on the bus (it is not while it connects, nor after RemoveCamera). */
+gboolean camera_manager_is_published(CameraManager *m, Camera *camera);
+/* <state dir>/reports, or NULL without a state directory. */
+char *camera_manager_reports_dir(CameraManager *m);
+/* The camera whose current or last timelapse has this id, or NULL. */
+Camera *camera_manager_find_timelapse(CameraManager *m, const char *id);

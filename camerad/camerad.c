@@ -8,6 +8,7 @@
 
 #include "camerad/camera-manager.h"
 #include "camerad/discovery.h"
+#include "camerad/timelapse-report-file.h"
 #include "daemons/config.h"
 #include "daemons/event-glue.h"
 #include "daemons/log-glib.h"
@@ -97,6 +98,7 @@ int main(int argc, char *argv[])
                                    "allow this user to own it?): %m");
                 goto out;
         }
+        camera_manager_recover_reports(manager);
 
         if (config.camera_urls) {
                 g_auto(GStrv) urls = g_strsplit_set(config.camera_urls, " ,", -1);
@@ -127,6 +129,8 @@ int main(int argc, char *argv[])
 out:
         g_clear_pointer(&discovery, discovery_free);
         g_clear_pointer(&manager, camera_manager_free);
+        /* After the manager: ending its timelapses queued their last report writes. */
+        timelapse_report_file_shutdown();
         event_glue_detach(glue);
         if (bus)
                 sd_bus_flush_close_unref(bus);

@@ -53,6 +53,34 @@ void timelapse_report_add_error(TimelapseReport *r, unsigned index, int64_t at_u
         g_array_append_val(r->errors, e);
 }
 
+int64_t timelapse_report_last_settled_usec(const TimelapseReport *r)
+{
+        uint64_t last, offset;
+
+        if ((uint64_t)r->taken + r->failed == 0 || r->start_usec <= 0)
+                return 0;
+        last = (uint64_t)r->taken + r->failed - 1;
+        if (r->errors->len > 0) {
+                const TimelapseShotError *e =
+                        &g_array_index(r->errors, TimelapseShotError, r->errors->len - 1);
+                if (e->index == last && e->at_usec > 0)
+                        return e->at_usec;
+        }
+        /* A taken frame was shot when it was due, give or take its round trip or busy retries
+         * (less than an interval). The numbers come from a file: no overflow. */
+        if (!g_uint64_checked_mul(&offset, last, r->interval_usec) ||
+            offset > (uint64_t)(INT64_MAX - r->start_usec))
+                return 0;
+        return r->start_usec + (int64_t)offset;
+}
+
+void timelapse_report_mark_interrupted(TimelapseReport *r)
+{
+        g_free(r->state);
+        r->state = g_strdup("interrupted");
+        r->end_usec = timelapse_report_last_settled_usec(r);
+}
+
 bool timelapse_report_id_valid(const char *id)
 {
         size_t n = id ? strlen(id) : 0;

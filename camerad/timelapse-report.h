@@ -21,7 +21,7 @@ typedef struct TimelapseShotError {
 typedef struct TimelapseReport {
         char *id;
         char *title;
-        char *state; /* "running", "completed", "stopped", "failed" */
+        char *state; /* "running", "completed", "stopped", "interrupted" */
         char *zone;  /* IANA zone of the local times; NULL or "" is UTC */
         int64_t start_usec;
         int64_t end_usec; /* 0 while running */
@@ -55,6 +55,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TimelapseReport, timelapse_report_free)
 /* Records a failed frame (the counters are the caller's). */
 void timelapse_report_add_error(TimelapseReport *r, unsigned index, int64_t at_usec,
                                 const char *error);
+
+/* When the last settled frame (taken + failed − 1: frames settle in order) was settled: the
+ * time of its error if it failed, else the time it was due, counted from start. 0 if no frame
+ * was settled. */
+int64_t timelapse_report_last_settled_usec(const TimelapseReport *r);
+/* A report left "running" by a crash: state "interrupted", end the last settled frame (or 0). */
+void timelapse_report_mark_interrupted(TimelapseReport *r);
 
 char *timelapse_report_to_json(const TimelapseReport *r);
 TimelapseReport *timelapse_report_from_json(const char *json, GError **error);

@@ -65,7 +65,13 @@ bool timelapse_schedule_shot_done(TimelapseSchedule *s, uint64_t now_usec, unsig
         if (!s->in_flight || index != s->frame)
                 return true;
         s->in_flight = false;
-        if (result == TIMELAPSE_SHOT_BUSY && !s->stopped &&
+        /* Stopped while the camera was busy: the frame would have been retried, the user cut it
+         * short. It is neither taken nor failed. */
+        if (result == TIMELAPSE_SHOT_BUSY && s->stopped) {
+                s->retry_at_usec = 0;
+                return false;
+        }
+        if (result == TIMELAPSE_SHOT_BUSY &&
             now_usec + TIMELAPSE_RETRY_USEC < timelapse_schedule_due(s, s->frame + 1)) {
                 s->retry_at_usec = now_usec + TIMELAPSE_RETRY_USEC;
                 return false;

@@ -8,8 +8,8 @@
 /* When a timelapse shoots, as pure logic: frame k is due at start + k·interval on
  * CLOCK_BOOTTIME (a step of the wall clock moves no frame). A frame whose shot the camera
  * refuses as busy (503) is retried every TIMELAPSE_RETRY_USEC until the next frame is due,
- * then counted failed; a frame the daemon was too late for is counted failed ("missed"),
- * never caught up with a burst. Time is always an argument. */
+ * then counted failed (after a stop it is dropped, not counted); a frame the daemon was too late
+ * for is counted failed ("missed"), never caught up with a burst. Time is always an argument. */
 
 #define TIMELAPSE_RETRY_USEC        (200 * 1000ULL)
 #define TIMELAPSE_MIN_INTERVAL_USEC (500 * 1000ULL)
@@ -48,7 +48,7 @@ uint64_t timelapse_schedule_due(const TimelapseSchedule *s, unsigned frame);
 TimelapseAction timelapse_schedule_next(TimelapseSchedule *s, uint64_t now_usec,
                                         uint64_t *ret_when_usec, unsigned *ret_index);
 /* The shot of frame `index` ended. Returns true if the frame is settled (taken or failed),
- * false if it will be retried. */
+ * false if it is not: it will be retried, or (busy after a stop) it is dropped uncounted. */
 bool timelapse_schedule_shot_done(TimelapseSchedule *s, uint64_t now_usec, unsigned index,
                                   TimelapseShotResult result);
 void timelapse_schedule_stop(TimelapseSchedule *s);

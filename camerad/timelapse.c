@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
-#include <math.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "camerad/camera-error.h"
 #include "camerad/ccapi-client.h"
+#include "camerad/timelapse-report-file.h"
 #include "camerad/timelapse.h"
 #include "daemons/time-util.h"
 
@@ -62,65 +58,10 @@ static void tl_changed(Timelapse *tl, const char *const *props)
 
 /* ---- the report file ---- */
 
-/* Writes text to dir/name atomically (temporary file, fsync, rename), then syncs dir so that
- * the rename survives a power cut too. */
-static gboolean write_report_file(const char *dir, const char *name, const char *text,
-                                  GError **error)
-{
-        g_autofree char *path = g_build_filename(dir, name, NULL);
-        int dfd;
-
-        if (g_mkdir_with_parents(dir, 0755) < 0) {
-                int e = errno;
-                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
-                            "Could not create %s: %s", dir, g_strerror(e));
-                return FALSE;
-        }
-        if (!g_file_set_contents_full(path, text, -1,
-                                      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                      0644, error))
-                return FALSE;
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-                (void)fsync(dfd);
-                (void)close(dfd);
-        }
-        return TRUE;
-}
-
-typedef struct {
-        char *dir, *name, *text;
-} ReportWrite;
-
-static void report_write_run(gpointer data, gpointer user_data)
-{
-        ReportWrite *w = data;
-        g_autoptr(GError) error = NULL;
-
-        if (!write_report_file(w->dir, w->name, w->text, &error))
-                g_warning("Timelapse report %s: %s", w->name, error->message);
-        g_free(w->dir);
-        g_free(w->name);
-        g_free(w->text);
-        g_free(w);
-}
-
-/* fsync can take long on an SD card: reports are written by one worker thread, in order,
- * so that a slow disk never delays a shot. */
 static void tl_write_report(Timelapse *tl)
 {
-        static GThreadPool *pool;
-        ReportWrite *w;
-
-        if (!tl->reports_dir)
-                return;
-        if (!pool)
-                pool = g_thread_pool_new(report_write_run, NULL, 1, FALSE, NULL);
-        w = g_new0(ReportWrite, 1);
-        w->dir = g_strdup(tl->reports_dir);
-        w->name = g_strdup_printf("%s.json", tl->report->id);
-        w->text = timelapse_report_to_json(tl->report);
-        g_thread_pool_push(pool, w, NULL);
+        if (tl->reports_dir)
+                timelapse_report_file_queue(tl->reports_dir, tl->report);
 }
 
 /* ---- ending ---- */
@@ -246,7 +187,10 @@ static void on_shot(GObject *source, GAsyncResult *result, gpointer data)
                 else if (error)
                         text = g_strdup(error->message);
                 tl_settled(tl, index, res == TIMELAPSE_SHOT_OK, text);
-        } else
+        } else if (tl->sched.stopped)
+                g_debug("Frame %u: %s; not counted, the timelapse was stopped", index,
+                        error->message);
+        else
                 g_debug("Frame %u: %s; trying again", index, error->message);
         tl_step(tl);
         tl_unref(tl);
@@ -471,7 +415,7 @@ Timelapse *timelapse_start(Camera *camera, TimelapseReport *report, gboolean cam
 gboolean timelapse_stop(Timelapse *tl, GError **error)
 {
         if (!tl || tl->state != TL_RUNNING) {
-                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_INVALID,
+                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_NO_TIMELAPSE,
                             "No timelapse is running on this camera.");
                 return FALSE;
         }

@@ -130,23 +130,48 @@ def test_ten_shots_one_second_apart(make_testbed):
 
 def test_kill_mid_run_leaves_valid_report(make_testbed):
     t = Bed(make_testbed)
-    tl_id = t.start(interval_ms=v("u", 1000), shots=v("u", 30))
+    tl_id = t.start(interval_ms=v("u", 1000), shots=v("u", 30), title=v("s", "cut short"))
     wait_until(lambda: t.prop("ShotsTaken") >= 3, 10, "three shots")
+    # The report is written by a worker thread just after the property changes.
+    wait_until(lambda: t.report_file(tl_id)["shots"]["taken"] >= 3, 5, "three shots on disk")
     killed = t.bed.daemons.pop("camerad")  # its -9 exit is this test's doing
     os.kill(killed.proc.pid, signal.SIGKILL)
     killed.proc.wait(5)
     rep = t.report_file(tl_id)  # valid JSON: json.load would raise otherwise
     taken = len(sim_state(t.sim)["shotLog"])
     assert rep["state"] == "running"
+    assert rep["end"] is None
     assert rep["shots"]["planned"] == 30
     # Written after every shot: at most the shot in flight is missing.
     assert taken - 1 <= rep["shots"]["taken"] <= taken
     assert rep["shots"]["taken"] >= 3
-    # A new camerad lists it.
+
+    # A new camerad marks it interrupted, keeps its shots, ends it at its last settled frame
+    # (taken ones: when it was due), and lists it.
     t.bed.start_camerad()
     client = BusClient(t.bed.bus.address)
+    # camerad marks reports after taking its name, before it answers calls: call first.
     listed = client.call(NAME, MANAGER[0], MANAGER[1], "ListReports")[0]
-    assert [r[0] for r in listed] == [tl_id]
+    after = t.report_file(tl_id)
+    assert after["state"] == "interrupted"
+    assert after["shots"] == rep["shots"]
+    assert after["start"] == rep["start"] and after["camera"] == rep["camera"]
+    assert after["title"] == "cut short"
+    settled = rep["shots"]["taken"] + rep["shots"]["failed"]
+    assert rep["shots"]["failed"] == 0
+    assert after["end"]["usec"] == rep["start"]["usec"] + (settled - 1) * rep["intervalUSec"]
+    assert after["end"]["utc"].endswith("Z")
+    assert [tuple(r) for r in listed] == [(tl_id, "cut short", rep["start"]["usec"],
+                                           after["end"]["usec"], rep["shots"]["taken"], 0)]
+    got = client.call(NAME, MANAGER[0], MANAGER[1], "GetReport", "s", (tl_id,))[0]
+    assert json.loads(got) == after
+    # Only once: a second restart leaves the file as it is.
+    mtime = os.stat(os.path.join(t.reports, tl_id + ".json")).st_mtime_ns
+    assert t.bed.daemons.pop("camerad").stop() == 0
+    t.bed.start_camerad()
+    BusClient(t.bed.bus.address).call(NAME, MANAGER[0], MANAGER[1], "ListReports")
+    assert os.stat(os.path.join(t.reports, tl_id + ".json")).st_mtime_ns == mtime
+    assert t.report_file(tl_id) == after
 
 
 @pytest.mark.parametrize("options,words", [
@@ -223,3 +248,40 @@ def test_stop(make_testbed):
     assert rep["state"] == "stopped"
     assert rep["shots"]["planned"] == 0
     assert rep["shots"]["taken"] == n
+
+
+@pytest.mark.parametrize("latency_ms", [0, 2000])
+def test_stop_while_busy_does_not_fail_the_frame(make_testbed, latency_ms):
+    """latency 0: the stop comes while the frame waits for its next try; 2000: while a try is
+    on its way back (the simulator logs it after half the latency), answered 503 after it."""
+    t = Bed(make_testbed)
+    sim_set(t.sim, busyForMs=60000, latencyMs=latency_ms)
+    tl_id = t.start(interval_ms=v("u", 10000), title=v("s", "stopped while busy"))
+
+    def busy_tries():
+        return sum(a["status"] == 503 for a in sim_state(t.sim)["shutterLog"])
+    wait_until(lambda: busy_tries() >= (1 if latency_ms else 3), 10, "busy tries of frame 0")
+    t.call("StopTimelapse")
+    if latency_ms:
+        assert t.prop("TimelapseState") == "stopping"  # the try is still in flight
+    t.wait_idle(10)
+    # The frame the user cut short is neither taken nor failed.
+    assert t.prop("ShotsTaken") == 0
+    assert t.prop("ShotsFailed") == 0
+    wait_until(lambda: t.report_file(tl_id)["state"] == "stopped", 5, "the final report")
+    rep = t.report_file(tl_id)
+    assert rep["shots"] == {"planned": 0, "taken": 0, "failed": 0, "errors": [],
+                            "errorsOmitted": 0}
+    assert sim_state(t.sim)["shotLog"] == []
+
+
+def test_sigterm_ends_report_as_stopped(make_testbed):
+    t = Bed(make_testbed)
+    tl_id = t.start(interval_ms=v("u", 1000))
+    wait_until(lambda: t.prop("ShotsTaken") >= 2, 10, "two shots")
+    # camerad ends its timelapses and waits for the report writer before it exits.
+    assert t.bed.daemons.pop("camerad").stop() == 0
+    rep = t.report_file(tl_id)
+    assert rep["state"] == "stopped"
+    assert rep["end"]["usec"] > rep["start"]["usec"]
+    assert rep["shots"]["taken"] >= 2

@@ -147,6 +147,51 @@ static void test_error_cap(void)
         g_assert_cmpuint(back->errors_omitted, ==, 51);
 }
 
+static void test_interrupted(void)
+{
+        g_autoptr(TimelapseReport) r = sample(); /* 9 taken, 1 failed: frame 4 at T0 + 4 s */
+        g_autoptr(TimelapseReport) none = timelapse_report_new();
+        g_autoptr(JsonParser) p = json_parser_new();
+        g_autofree char *json = NULL;
+        g_autoptr(TimelapseReport) back = NULL;
+        JsonObject *o;
+
+        /* The last settled frame (9) was taken: the time it was due. */
+        g_free(r->state);
+        r->state = g_strdup("running");
+        r->end_usec = 0;
+        timelapse_report_mark_interrupted(r);
+        g_assert_cmpstr(r->state, ==, "interrupted");
+        g_assert_cmpint(r->end_usec, ==, T0 + 9 * SEC);
+        g_assert_cmpuint(r->taken, ==, 9);
+        g_assert_cmpuint(r->failed, ==, 1);
+        json = timelapse_report_to_json(r);
+        o = parse(p, json);
+        g_assert_cmpstr(json_object_get_string_member(o, "state"), ==, "interrupted");
+        g_assert_cmpint(json_object_get_int_member(json_object_get_object_member(o, "end"), "usec"),
+                        ==, T0 + 9 * SEC);
+        back = timelapse_report_from_json(json, NULL);
+        g_assert_cmpstr(back->state, ==, "interrupted");
+        g_assert_cmpint(back->end_usec, ==, T0 + 9 * SEC);
+
+        /* The last settled frame failed: the time it failed. */
+        r->failed = 2;
+        timelapse_report_add_error(r, 10, T0 + 10 * SEC + 700 * 1000, "busy");
+        g_assert_cmpint(timelapse_report_last_settled_usec(r), ==, T0 + 10 * SEC + 700 * 1000);
+
+        /* No frame settled: no end (null). */
+        none->start_usec = T0;
+        none->interval_usec = SEC;
+        timelapse_report_mark_interrupted(none);
+        g_assert_cmpstr(none->state, ==, "interrupted");
+        g_assert_cmpint(none->end_usec, ==, 0);
+
+        /* Numbers from a damaged file do not overflow. */
+        none->taken = G_MAXUINT;
+        none->interval_usec = G_MAXUINT64;
+        g_assert_cmpint(timelapse_report_last_settled_usec(none), ==, 0);
+}
+
 static void test_bad_input(void)
 {
         g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL;
@@ -171,6 +216,7 @@ int main(int argc, char **argv)
         g_test_add_func("/timelapse-report/fields-and-local-time", test_fields_and_local_time);
         g_test_add_func("/timelapse-report/null-location", test_null_location_and_unknowns);
         g_test_add_func("/timelapse-report/error-cap", test_error_cap);
+        g_test_add_func("/timelapse-report/interrupted", test_interrupted);
         g_test_add_func("/timelapse-report/bad-input", test_bad_input);
         return g_test_run();
 }

@@ -241,16 +241,62 @@ static void test_stop(void)
         g_assert_true(timelapse_schedule_finished(&s));
         run_clear(&r);
 
-        /* A stop while a shot is in flight ends after it; the busy answer is not retried. */
+        /* A stop while a shot is in flight ends after it; the busy answer is not retried, and
+         * the frame the user cut short is not counted failed. */
         timelapse_schedule_init(&s, B0, SEC, 0, 0);
         g_assert_cmpint(timelapse_schedule_next(&s, B0, &when, &index), ==, TIMELAPSE_SHOOT);
         timelapse_schedule_stop(&s);
         g_assert_false(timelapse_schedule_finished(&s));
         g_assert_cmpint(timelapse_schedule_next(&s, B0, &when, &index), ==, TIMELAPSE_WAIT);
         g_assert_cmpuint(when, ==, 0);
-        g_assert_true(timelapse_schedule_shot_done(&s, B0 + 10 * MS, 0, TIMELAPSE_SHOT_BUSY));
-        g_assert_cmpuint(s.failed, ==, 1);
+        g_assert_false(timelapse_schedule_shot_done(&s, B0 + 10 * MS, 0, TIMELAPSE_SHOT_BUSY));
+        g_assert_cmpuint(s.failed, ==, 0);
+        g_assert_cmpuint(s.taken, ==, 0);
         g_assert_cmpint(timelapse_schedule_next(&s, B0, &when, &index), ==, TIMELAPSE_DONE);
+
+        /* A shot that succeeds after the stop still counts. */
+        timelapse_schedule_init(&s, B0, SEC, 0, 0);
+        g_assert_cmpint(timelapse_schedule_next(&s, B0, &when, &index), ==, TIMELAPSE_SHOOT);
+        timelapse_schedule_stop(&s);
+        g_assert_true(timelapse_schedule_shot_done(&s, B0 + 10 * MS, 0, TIMELAPSE_SHOT_OK));
+        g_assert_cmpuint(s.taken, ==, 1);
+        g_assert_cmpint(timelapse_schedule_next(&s, B0, &when, &index), ==, TIMELAPSE_DONE);
+}
+
+static void test_stop_while_busy_retried(void)
+{
+        TimelapseSchedule s;
+        uint64_t when;
+        unsigned index;
+
+        /* Frame 1 is busy and waits for its retry: a stop then ends at once, frame 1 uncounted. */
+        timelapse_schedule_init(&s, B0, SEC, 0, 0);
+        g_assert_cmpint(timelapse_schedule_next(&s, B0, &when, &index), ==, TIMELAPSE_SHOOT);
+        g_assert_true(timelapse_schedule_shot_done(&s, B0 + 10 * MS, 0, TIMELAPSE_SHOT_OK));
+        g_assert_cmpint(timelapse_schedule_next(&s, B0 + SEC, &when, &index), ==, TIMELAPSE_SHOOT);
+        g_assert_false(
+                timelapse_schedule_shot_done(&s, B0 + SEC + 10 * MS, 1, TIMELAPSE_SHOT_BUSY));
+        g_assert_cmpint(timelapse_schedule_next(&s, B0 + SEC + 10 * MS, &when, &index), ==,
+                        TIMELAPSE_WAIT);
+        g_assert_cmpuint(when, ==, B0 + SEC + 210 * MS);
+        timelapse_schedule_stop(&s);
+        g_assert_cmpint(timelapse_schedule_next(&s, B0 + SEC + 50 * MS, &when, &index), ==,
+                        TIMELAPSE_DONE);
+        g_assert_cmpuint(s.taken, ==, 1);
+        g_assert_cmpuint(s.failed, ==, 0);
+
+        /* The same with the retry's POST in flight when the stop comes, answered busy again. */
+        timelapse_schedule_init(&s, B0, SEC, 0, 0);
+        g_assert_cmpint(timelapse_schedule_next(&s, B0, &when, &index), ==, TIMELAPSE_SHOOT);
+        g_assert_false(timelapse_schedule_shot_done(&s, B0 + 10 * MS, 0, TIMELAPSE_SHOT_BUSY));
+        g_assert_cmpint(timelapse_schedule_next(&s, B0 + 210 * MS, &when, &index), ==,
+                        TIMELAPSE_SHOOT);
+        timelapse_schedule_stop(&s);
+        g_assert_false(timelapse_schedule_shot_done(&s, B0 + 220 * MS, 0, TIMELAPSE_SHOT_BUSY));
+        g_assert_cmpint(timelapse_schedule_next(&s, B0 + 220 * MS, &when, &index), ==,
+                        TIMELAPSE_DONE);
+        g_assert_cmpuint(s.taken, ==, 0);
+        g_assert_cmpuint(s.failed, ==, 0);
 }
 
 static void test_error_not_retried(void)
@@ -298,6 +344,8 @@ int main(int argc, char **argv)
         g_test_add_func("/timelapse-schedule/wall-step-changes-nothing",
                         test_wall_step_changes_nothing);
         g_test_add_func("/timelapse-schedule/stop", test_stop);
+        g_test_add_func("/timelapse-schedule/stop-while-busy-retried",
+                        test_stop_while_busy_retried);
         g_test_add_func("/timelapse-schedule/error-not-retried", test_error_not_retried);
         g_test_add_func("/timelapse-schedule/options", test_options);
         return g_test_run();

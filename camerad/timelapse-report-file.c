@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "camerad/camera-error.h"
+#include "camerad/timelapse-report-file.h"
+
+static char *report_path(const char *dir, const char *id)
+{
+        g_autofree char *name = g_strdup_printf("%s.json", id);
+        return g_build_filename(dir, name, NULL);
+}
+
+/* Writes text to the report file of id atomically, then syncs dir so that the rename survives a
+ * power cut too. */
+static gboolean write_text(const char *dir, const char *id, const char *text, GError **error)
+{
+        g_autofree char *path = report_path(dir, id);
+        int dfd;
+
+        if (g_mkdir_with_parents(dir, 0755) < 0) {
+                int e = errno;
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                            "Could not create %s: %s", dir, g_strerror(e));
+                return FALSE;
+        }
+        if (!g_file_set_contents_full(path, text, -1,
+                                      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                      0644, error))
+                return FALSE;
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+                (void)fsync(dfd);
+                (void)close(dfd);
+        }
+        return TRUE;
+}
+
+gboolean timelapse_report_file_write(const char *dir, const TimelapseReport *report, GError **error)
+{
+        g_autofree char *text = timelapse_report_to_json(report);
+        return write_text(dir, report->id, text, error);
+}
+
+/* ---- the writer thread ---- */
+
+typedef struct {
+        char *dir, *id, *text;
+} ReportWrite;
+
+static GThreadPool *writer;
+
+static void report_write_run(gpointer data, gpointer user_data)
+{
+        ReportWrite *w = data;
+        g_autoptr(GError) error = NULL;
+
+        if (!write_text(w->dir, w->id, w->text, &error))
+                g_warning("Timelapse report %s: %s", w->id, error->message);
+        g_free(w->dir);
+        g_free(w->id);
+        g_free(w->text);
+        g_free(w);
+}
+
+void timelapse_report_file_queue(const char *dir, const TimelapseReport *report)
+{
+        ReportWrite *w;
+
+        /* One thread: the writes of a report land in the order they were made. */
+        if (!writer)
+                writer = g_thread_pool_new(report_write_run, NULL, 1, FALSE, NULL);
+        w = g_new0(ReportWrite, 1);
+        w->dir = g_strdup(dir);
+        w->id = g_strdup(report->id);
+        w->text = timelapse_report_to_json(report);
+        g_thread_pool_push(writer, w, NULL);
+}
+
+void timelapse_report_file_shutdown(void)
+{
+        /* Not immediate, and waiting: the last states written at exit ("stopped") still land. */
+        if (writer)
+                g_thread_pool_free(g_steal_pointer(&writer), FALSE, TRUE);
+}
+
+/* ---- reading ---- */
+
+char *timelapse_report_file_read(const char *dir, const char *id, GError **error)
+{
+        g_autofree char *path = report_path(dir, id);
+        g_autoptr(GError) e = NULL;
+        char *text = NULL;
+
+        if (g_file_get_contents(path, &text, NULL, &e))
+                return text;
+        if (g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_NO_REPORT,
+                            "There is no report \"%s\"; see ListReports.", id);
+        else
+                g_set_error(error, G_FILE_ERROR, e->code,
+                            "Report \"%s\" could not be read (%s); check camerad's state "
+                            "directory.",
+                            id, e->message);
+        return NULL;
+}
+
+static gint compare_reports(gconstpointer a, gconstpointer b)
+{
+        const TimelapseReport *x = *(TimelapseReport *const *)a;
+        const TimelapseReport *y = *(TimelapseReport *const *)b;
+        return x->start_usec < y->start_usec ? -1 : x->start_usec > y->start_usec;
+}
+
+GPtrArray *timelapse_report_file_load_all(const char *dir)
+{
+        GPtrArray *reports = g_ptr_array_new_with_free_func((GDestroyNotify)timelapse_report_free);
+        g_autoptr(GDir) d = dir ? g_dir_open(dir, 0, NULL) : NULL;
+        const char *name;
+
+        while (d && (name = g_dir_read_name(d))) {
+                g_autofree char *path = NULL;
+                g_autofree char *text = NULL;
+                g_autoptr(GError) e = NULL;
+                TimelapseReport *rep;
+
+                if (!g_str_has_suffix(name, ".json"))
+                        continue;
+                path = g_build_filename(dir, name, NULL);
+                if (!g_file_get_contents(path, &text, NULL, NULL))
+                        continue;
+                rep = timelapse_report_from_json(text, &e);
+                if (rep)
+                        g_ptr_array_add(reports, rep);
+                else
+                        g_debug("Skipping report %s: %s", path, e->message);
+        }
+        g_ptr_array_sort(reports, compare_reports);
+        return reports;
+}
+
+/* ---- after a crash ---- */
+
+unsigned timelapse_report_file_recover(const char *dir,
+                                       gboolean (*is_running)(const char *id, gpointer data),
+                                       gpointer data)
+{
+        g_autoptr(GPtrArray) reports = timelapse_report_file_load_all(dir);
+        unsigned marked = 0;
+
+        for (guint i = 0; i < reports->len; i++) {
+                TimelapseReport *rep = g_ptr_array_index(reports, i);
+                g_autoptr(GError) error = NULL;
+
+                if (g_strcmp0(rep->state, "running") != 0 ||
+                    (is_running && is_running(rep->id, data)))
+                        continue;
+                timelapse_report_mark_interrupted(rep);
+                if (!timelapse_report_file_write(dir, rep, &error)) {
+                        g_warning("Timelapse report %s was left running by a crash, but could not "
+                                  "be marked interrupted: %s",
+                                  rep->id, error->message);
+                        continue;
+                }
+                g_message("Timelapse %s was cut short (camerad or the Pi stopped while it ran): "
+                          "report marked interrupted, %u taken, %u failed.",
+                          rep->id, rep->taken, rep->failed);
+                marked++;
+        }
+        return marked;
+}
