@@ -3,6 +3,7 @@
 #include "webd/sync-engine.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include "daemons/log.h"
 #include "daemons/time-util.h"
 #include "webd/sync1-bus.h"
+#include "webd/time-exchange.h"
 #include "webd/ws-client.h"
 #include "webd/ws-protocol.h"
 
@@ -47,7 +49,19 @@ typedef struct CameraInfo {
         int utc_offset_minutes;
         gboolean dst;
         double drift_ppm;
+        char *timelapse_state; /* "idle", "running", "stopping"; NULL until read */
+        char *timelapse_id;    /* empty or NULL: none since camerad started */
+        uint32_t shots_taken;
+        uint32_t shots_failed;
+        uint64_t next_shot_usec;
 } CameraInfo;
+
+/* The last location a page sent (rule 6), offered to timelapses for an hour. */
+typedef struct LastLocation {
+        gboolean valid;
+        SyncEngineLocation loc;
+        usec_t received_mono;
+} LastLocation;
 
 typedef struct PendingManual {
         uint64_t request_id;
@@ -70,6 +84,8 @@ struct SyncEngine {
         gboolean running;
         ClockInfo clock;
         CameraInfo camera;
+        int camerad_present; /* the last question to camerad found it on the bus; -1 not asked */
+        LastLocation location;
         uint64_t last_client_sync_usec;
         uint64_t last_camera_sync_usec;
         sd_bus_slot *slot_clock_props, *slot_clock_owner, *slot_cam_props, *slot_cam_owner;
@@ -86,6 +102,13 @@ static usec_t now_mono(void)
         return clock_monotonic_usec();
 }
 
+/* The service is not on the bus (and could not be activated). */
+static gboolean bus_error_is_absent(const sd_bus_error *err)
+{
+        return sd_bus_error_has_names(err, SD_BUS_ERROR_SERVICE_UNKNOWN,
+                                      SD_BUS_ERROR_NAME_HAS_NO_OWNER);
+}
+
 static const char *bus_error_text(sd_bus_message *m)
 {
         const sd_bus_error *err = sd_bus_message_get_error(m);
@@ -96,6 +119,30 @@ static const char *bus_error_text(sd_bus_message *m)
                 return err->name;
         return "unknown error";
 }
+
+/* A floating asynchronous call whose reply goes to callback with the engine. */
+static int engine_call(SyncEngine *e, const char *dest, const char *path, const char *iface,
+                       const char *method, sd_bus_message_handler_t callback, const char *types,
+                       ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = sd_bus_call_method_asyncv(e->bus, NULL, dest, path, iface, method, callback, e, types,
+                                      ap);
+        va_end(ap);
+        return r;
+}
+
+#define clock_call(e, method, callback, ...)                                                       \
+        engine_call(e, CLOCK1_NAME, CLOCK1_PATH, CLOCK1_IFACE, method, callback, __VA_ARGS__)
+#define camera_call_async(e, method, callback, ...)                                                \
+        engine_call(e, CAMERA1_NAME, (e)->camera.path, CAMERA1_CAMERA, method, callback,           \
+                    __VA_ARGS__)
+#define get_all(e, dest, path, iface, callback)                                                    \
+        engine_call(e, dest, path, "org.freedesktop.DBus.Properties", "GetAll", callback, "s",     \
+                    iface)
 
 /* ---- clockd ---- */
 
@@ -245,9 +292,7 @@ static int on_clock_getall(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 
 static void clock_refresh(SyncEngine *e)
 {
-        int r = sd_bus_call_method_async(e->bus, NULL, CLOCK1_NAME, CLOCK1_PATH,
-                                         "org.freedesktop.DBus.Properties", "GetAll",
-                                         on_clock_getall, e, "s", CLOCK1_IFACE);
+        int r = get_all(e, CLOCK1_NAME, CLOCK1_PATH, CLOCK1_IFACE, on_clock_getall);
         if (r < 0)
                 log_warning_errno(r, "Failed to ask clockd for its state: %m");
 }
@@ -321,7 +366,17 @@ static void camera_info_clear(CameraInfo *c)
         g_clear_pointer(&c->path, g_free);
         g_clear_pointer(&c->model, g_free);
         g_clear_pointer(&c->url, g_free);
+        g_clear_pointer(&c->timelapse_state, g_free);
+        g_clear_pointer(&c->timelapse_id, g_free);
+        c->shots_taken = c->shots_failed = 0;
+        c->next_shot_usec = 0;
         c->connected = FALSE;
+}
+
+static gboolean timelapse_running(const CameraInfo *c)
+{
+        return c->path && c->timelapse_state && *c->timelapse_state &&
+               !g_str_equal(c->timelapse_state, "idle");
 }
 
 static void push_camera_state(SyncEngine *e)
@@ -329,6 +384,7 @@ static void push_camera_state(SyncEngine *e)
         PolicyCameraState s = {
                 .present = e->camera.path != NULL,
                 .connected = e->camera.connected,
+                .timelapse_running = timelapse_running(&e->camera),
                 .model = e->camera.model,
         };
 
@@ -347,6 +403,11 @@ static const PropMap camera_props[] = {
         {"LastSyncUSec", 't', offsetof(CameraInfo, last_sync_usec)},
         {"UtcOffsetMinutes", 'i', offsetof(CameraInfo, utc_offset_minutes)},
         {"DriftPPM", 'd', offsetof(CameraInfo, drift_ppm)},
+        {"TimelapseState", 's', offsetof(CameraInfo, timelapse_state)},
+        {"TimelapseId", 's', offsetof(CameraInfo, timelapse_id)},
+        {"ShotsTaken", 'u', offsetof(CameraInfo, shots_taken)},
+        {"ShotsFailed", 'u', offsetof(CameraInfo, shots_failed)},
+        {"NextShotUSec", 't', offsetof(CameraInfo, next_shot_usec)},
         {},
 };
 
@@ -368,10 +429,17 @@ static int on_cameras(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         int r;
 
         if (sd_bus_message_is_method_error(m, NULL)) {
+                int was_present = e->camerad_present;
+
+                e->camerad_present = !bus_error_is_absent(sd_bus_message_get_error(m));
+                if (was_present != 0 && !e->camerad_present)
+                        log_warning("camerad is not available: %s", bus_error_text(m));
                 camera_info_clear(&e->camera);
                 push_camera_state(e);
+                status_changed(e);
                 return 0;
         }
+        e->camerad_present = TRUE;
         r = sd_bus_message_enter_container(m, 'v', "ao");
         if (r >= 0)
                 r = sd_bus_message_enter_container(m, 'a', "o");
@@ -385,11 +453,10 @@ static int on_cameras(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         }
         if (!path) {
                 push_camera_state(e);
+                status_changed(e);
                 return 0;
         }
-        r = sd_bus_call_method_async(e->bus, NULL, CAMERA1_NAME, path,
-                                     "org.freedesktop.DBus.Properties", "GetAll", on_camera_getall,
-                                     e, "s", CAMERA1_CAMERA);
+        r = get_all(e, CAMERA1_NAME, path, CAMERA1_CAMERA, on_camera_getall);
         if (r < 0)
                 log_warning_errno(r, "Failed to ask camerad for the camera: %m");
         return 0;
@@ -397,9 +464,8 @@ static int on_cameras(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 
 static void camera_refresh(SyncEngine *e)
 {
-        int r = sd_bus_call_method_async(e->bus, NULL, CAMERA1_NAME, CAMERA1_PATH,
-                                         "org.freedesktop.DBus.Properties", "Get", on_cameras, e,
-                                         "ss", CAMERA1_MGR, "Cameras");
+        int r = engine_call(e, CAMERA1_NAME, CAMERA1_PATH, "org.freedesktop.DBus.Properties", "Get",
+                            on_cameras, "ss", CAMERA1_MGR, "Cameras");
         if (r < 0)
                 log_warning_errno(r, "Failed to ask camerad for its cameras: %m");
 }
@@ -658,18 +724,13 @@ static void execute(SyncEngine *e, const PolicyAction *a)
                 break;
         }
         case POLICY_ACTION_STEP_PI:
-                r = sd_bus_call_method_async(e->bus, NULL, CLOCK1_NAME, CLOCK1_PATH, CLOCK1_IFACE,
-                                             "StepTime", on_step_done, e, "xs", a->offset_usec,
-                                             a->source);
+                r = clock_call(e, "StepTime", on_step_done, "xs", a->offset_usec, a->source);
                 break;
         case POLICY_ACTION_CONFIRM_PI:
-                r = sd_bus_call_method_async(e->bus, NULL, CLOCK1_NAME, CLOCK1_PATH, CLOCK1_IFACE,
-                                             "Confirm", on_confirm_done, e, "xs", a->offset_usec,
-                                             a->source);
+                r = clock_call(e, "Confirm", on_confirm_done, "xs", a->offset_usec, a->source);
                 break;
         case POLICY_ACTION_SET_ZONE:
-                r = sd_bus_call_method_async(e->bus, NULL, CLOCK1_NAME, CLOCK1_PATH, CLOCK1_IFACE,
-                                             "SetTimezone", on_zone_done, e, "s", a->zone);
+                r = clock_call(e, "SetTimezone", on_zone_done, "s", a->zone);
                 break;
         case POLICY_ACTION_MEASURE_CAMERA:
                 if (!e->camera.path) {
@@ -677,9 +738,7 @@ static void execute(SyncEngine *e, const PolicyAction *a)
                         policy_camera_measured(e->policy, now_mono(), &m);
                         break;
                 }
-                r = sd_bus_call_method_async(e->bus, NULL, CAMERA1_NAME, e->camera.path,
-                                             CAMERA1_CAMERA, "MeasureOffset", on_measure_done, e,
-                                             NULL);
+                r = camera_call_async(e, "MeasureOffset", on_measure_done, NULL);
                 break;
         case POLICY_ACTION_SET_CAMERA:
                 if (!e->camera.path) {
@@ -687,9 +746,8 @@ static void execute(SyncEngine *e, const PolicyAction *a)
                         policy_camera_set_finished(e->policy, now_mono(), &s);
                         break;
                 }
-                r = sd_bus_call_method_async(e->bus, NULL, CAMERA1_NAME, e->camera.path,
-                                             CAMERA1_CAMERA, "SetTime", on_camera_set_done, e, "s",
-                                             a->zone ? a->zone : sync_engine_pi_zone(e));
+                r = camera_call_async(e, "SetTime", on_camera_set_done, "s",
+                                      a->zone ? a->zone : sync_engine_pi_zone(e));
                 break;
         case POLICY_ACTION_REQUEST_LOCATION: {
                 g_autofree char *id = g_strdup_printf("loc-%" PRIu64, ++e->next_request_id);
@@ -802,6 +860,7 @@ typedef struct CameraRequest {
         sd_bus_slot *slot;
         SyncEngineCameraSetDone set_done;
         SyncEngineCameraDriftDone drift_done;
+        SyncEngineCameradDone camerad_done;
         gpointer user_data;
 } CameraRequest;
 
@@ -813,7 +872,7 @@ static char *camera_label(SyncEngine *e)
         return g_strdup("The camera");
 }
 
-static gboolean camera_known(SyncEngine *e, GError **error)
+gboolean sync_engine_camera_known(SyncEngine *e, GError **error)
 {
         if (e->camera.path)
                 return TRUE;
@@ -830,33 +889,88 @@ static void camera_request_end(CameraRequest *req)
         g_free(req);
 }
 
-/* A call to the camera; arg: the zone of SetTime, NULL for none. */
-static CameraRequest *camera_call(SyncEngine *e, const char *method, const char *arg,
-                                  sd_bus_message_handler_t callback, gpointer user_data,
-                                  GError **error)
+static gboolean camera_call_failed(int r, GError **error)
+{
+        g_set_error(error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_CAMERA,
+                    "The camera service could not be asked (%s).", g_strerror(-r));
+        return FALSE;
+}
+
+/* Sends m (a call to camerad), kept in camera_requests until callback ends it. */
+static CameraRequest *camera_request_send(SyncEngine *e, sd_bus_message *m,
+                                          sd_bus_message_handler_t callback, gpointer user_data,
+                                          GError **error)
 {
         CameraRequest *req = g_new0(CameraRequest, 1);
-        sd_bus_message *m = NULL;
-        int r;
+        int r = sd_bus_call_async(e->bus, &req->slot, m, callback, req, CAMERA_CALL_TIMEOUT_USEC);
 
-        r = sd_bus_message_new_method_call(e->bus, &m, CAMERA1_NAME, e->camera.path, CAMERA1_CAMERA,
-                                           method);
-        if (r >= 0 && arg)
-                r = sd_bus_message_append(m, "s", arg);
-        if (r >= 0)
-                r = sd_bus_call_async(e->bus, &req->slot, m, callback, req,
-                                      CAMERA_CALL_TIMEOUT_USEC);
-        sd_bus_message_unref(m);
         if (r < 0) {
                 g_free(req);
-                g_set_error(error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_CAMERA,
-                            "The camera service could not be asked (%s).", g_strerror(-r));
+                camera_call_failed(r, error);
                 return NULL;
         }
         req->e = e;
         req->user_data = user_data;
         e->camera_requests = g_slist_prepend(e->camera_requests, req);
         return req;
+}
+
+/* A call to the camera; arg: the zone of SetTime, NULL for none. */
+static CameraRequest *camera_call(SyncEngine *e, const char *method, const char *arg,
+                                  sd_bus_message_handler_t callback, gpointer user_data,
+                                  GError **error)
+{
+        sd_bus_message *m = sync_engine_camerad_message(e, TRUE, method, error);
+        CameraRequest *req = NULL;
+        int r;
+
+        if (!m)
+                return NULL;
+        r = arg ? sd_bus_message_append(m, "s", arg) : 0;
+        if (r < 0)
+                camera_call_failed(r, error);
+        else
+                req = camera_request_send(e, m, callback, user_data, error);
+        sd_bus_message_unref(m);
+        return req;
+}
+
+sd_bus_message *sync_engine_camerad_message(SyncEngine *e, gboolean camera, const char *method,
+                                            GError **error)
+{
+        sd_bus_message *m = NULL;
+        int r;
+
+        if (camera && !sync_engine_camera_known(e, error))
+                return NULL;
+        r = sd_bus_message_new_method_call(e->bus, &m, CAMERA1_NAME,
+                                           camera ? e->camera.path : CAMERA1_PATH,
+                                           camera ? CAMERA1_CAMERA : CAMERA1_MGR, method);
+        if (r < 0) {
+                camera_call_failed(r, error);
+                return NULL;
+        }
+        return m;
+}
+
+static int on_camerad_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        CameraRequest *req = userdata;
+
+        req->camerad_done(m, NULL, req->user_data);
+        camera_request_end(req);
+        return 0;
+}
+
+gboolean sync_engine_camerad_call(SyncEngine *e, sd_bus_message *m, SyncEngineCameradDone done,
+                                  gpointer user_data, GError **error)
+{
+        CameraRequest *req = camera_request_send(e, m, on_camerad_reply, user_data, error);
+
+        if (!req)
+                return FALSE;
+        req->camerad_done = done;
+        return TRUE;
 }
 
 static int on_rest_camera_set(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -924,7 +1038,7 @@ gboolean sync_engine_camera_set(SyncEngine *e, gboolean force, SyncEngineCameraS
         gboolean reliable = sync_engine_clock_reliable(e);
         CameraRequest *req;
 
-        if (!camera_known(e, error))
+        if (!sync_engine_camera_known(e, error))
                 return FALSE;
         if (!force && !reliable) {
                 g_set_error_literal(error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_UNRELIABLE,
@@ -988,7 +1102,7 @@ gboolean sync_engine_camera_drift(SyncEngine *e, SyncEngineCameraDriftDone done,
 {
         CameraRequest *req;
 
-        if (!camera_known(e, error))
+        if (!sync_engine_camera_known(e, error))
                 return FALSE;
         req = camera_call(e, "GetDriftHistory", NULL, on_rest_drift, user_data, error);
         if (!req)
@@ -1017,6 +1131,7 @@ SyncEngine *sync_engine_new(sd_bus *bus, const PolicyConfig *cfg)
         e->timer_deadline = USEC_INFINITY;
         e->camera.drift_ppm = NAN;
         e->clock.present = TRUE; /* until it says otherwise */
+        e->camerad_present = -1;
 
         r = sd_bus_match_signal_async(bus, &e->slot_clock_props, CLOCK1_NAME, CLOCK1_PATH,
                                       "org.freedesktop.DBus.Properties", "PropertiesChanged",
@@ -1061,8 +1176,10 @@ void sync_engine_free(SyncEngine *e)
 
                 if (req->set_done)
                         req->set_done(NULL, error, req->user_data);
-                else
+                else if (req->drift_done)
                         req->drift_done(NULL, NAN, error, req->user_data);
+                else
+                        req->camerad_done(NULL, error, req->user_data);
                 camera_request_end(req);
         }
         g_free(e->uncovered_warning);
@@ -1169,10 +1286,112 @@ void sync_engine_intervalometer_opened(SyncEngine *e, uint64_t client)
         engine_run(e);
 }
 
-void sync_engine_location(SyncEngine *e, uint64_t client, gboolean ok, const char *error)
+static void add_time_or_null(JsonBuilder *b, const char *name, uint64_t usec)
 {
-        policy_location_received(e->policy, now_mono(), client, ok, error);
+        json_builder_set_member_name(b, name);
+        if (usec == 0)
+                json_builder_add_null_value(b);
+        else
+                ws_builder_add_iso8601(b, (int64_t)usec);
+}
+
+/* A location is offered to the timelapses started within this time after it came. */
+#define LOCATION_MAX_AGE_USEC (3600 * USEC_PER_SEC)
+
+void sync_engine_location(SyncEngine *e, uint64_t client, const WsLocationResponse *loc)
+{
+        if (!loc->error) {
+                SyncEngineLocation *l = &e->location.loc;
+                int64_t obtained = 0;
+
+                /* The page's own time of the fix (its clock), else when it came. */
+                if (!loc->has_timestamp ||
+                    time_exchange_ms_to_usec(loc->timestamp_ms, &obtained) < 0 || obtained <= 0)
+                        obtained = clock_realtime_usec();
+                *l = (SyncEngineLocation){
+                        .latitude = loc->latitude,
+                        .longitude = loc->longitude,
+                        .has_accuracy = loc->has_accuracy,
+                        .accuracy = loc->accuracy,
+                        .has_altitude = loc->has_altitude,
+                        .altitude = loc->altitude,
+                        .obtained_usec = obtained,
+                };
+                e->location.valid = TRUE;
+                e->location.received_mono = now_mono();
+                log_info("Location from client %" PRIu64 ": %.6f, %.6f (± %.0f m).", client,
+                         l->latitude, l->longitude, l->has_accuracy ? l->accuracy : NAN);
+        }
+        policy_location_received(e->policy, now_mono(), client, loc->error == NULL, loc->error);
         engine_run(e);
+}
+
+gboolean sync_engine_recent_location(SyncEngine *e, SyncEngineLocation *ret)
+{
+        if (!e->location.valid || now_mono() - e->location.received_mono > LOCATION_MAX_AGE_USEC)
+                return FALSE;
+        *ret = e->location.loc;
+        return TRUE;
+}
+
+gboolean sync_engine_camerad_present(SyncEngine *e)
+{
+        return e->camerad_present == 1;
+}
+
+void sync_engine_timelapse(SyncEngine *e, SyncEngineTimelapse *ret)
+{
+        const CameraInfo *c = &e->camera;
+        gboolean known = c->path && c->timelapse_state && *c->timelapse_state;
+
+        *ret = (SyncEngineTimelapse){
+                .state = known ? c->timelapse_state : "idle",
+                .id = c->path && c->timelapse_id && *c->timelapse_id ? c->timelapse_id : NULL,
+                .shots_taken = c->path ? c->shots_taken : 0,
+                .shots_failed = c->path ? c->shots_failed : 0,
+                .next_shot_usec = c->path ? c->next_shot_usec : 0,
+        };
+}
+
+void sync_engine_add_timelapse_members(SyncEngine *e, JsonBuilder *b)
+{
+        SyncEngineTimelapse t;
+
+        sync_engine_timelapse(e, &t);
+        json_builder_set_member_name(b, "state");
+        json_builder_add_string_value(b, t.state);
+        json_builder_set_member_name(b, "id");
+        if (t.id)
+                json_builder_add_string_value(b, t.id);
+        else
+                json_builder_add_null_value(b);
+        json_builder_set_member_name(b, "shotsTaken");
+        json_builder_add_int_value(b, t.shots_taken);
+        json_builder_set_member_name(b, "shotsFailed");
+        json_builder_add_int_value(b, t.shots_failed);
+        add_time_or_null(b, "nextShotTime", t.next_shot_usec);
+}
+
+void sync_engine_time_sync(SyncEngine *e, SyncEngineTimeSync *ret)
+{
+        const ClockInfo *c = &e->clock;
+        const CameraInfo *cam = &e->camera;
+
+        *ret = (SyncEngineTimeSync){
+                .pi_reliability =
+                        c->present && c->reliability && *c->reliability ? c->reliability : "none",
+                .pi_source = c->present && c->last_source && *c->last_source &&
+                                             !g_str_equal(c->last_source, "none")
+                                     ? c->last_source
+                                     : NULL,
+                .pi_last_sync_usec = c->present ? c->last_sync_usec : 0,
+                .zone = sync_engine_pi_zone(e),
+                .camera_measured_usec = cam->path ? cam->last_measured_usec : 0,
+                .camera_offset_usec = cam->offset_usec,
+                .camera_bound_usec = cam->uncertainty_usec,
+                .camera_drift_ppm = cam->path ? cam->drift_ppm : NAN,
+                .camera_set_deferred = policy_camera_sync_deferred(e->policy),
+        };
 }
 
 void sync_engine_manual_offset(SyncEngine *e, int64_t offset_usec, const char *zone,
@@ -1211,15 +1430,6 @@ gboolean sync_engine_sync_now(SyncEngine *e)
                 return FALSE;
         sync_engine_manual_burst(e, best, NULL);
         return TRUE;
-}
-
-static void add_time_or_null(JsonBuilder *b, const char *name, uint64_t usec)
-{
-        json_builder_set_member_name(b, name);
-        if (usec == 0)
-                json_builder_add_null_value(b);
-        else
-                ws_builder_add_iso8601(b, (int64_t)usec);
 }
 
 JsonNode *sync_engine_status(SyncEngine *e)
@@ -1298,6 +1508,10 @@ JsonNode *sync_engine_status(SyncEngine *e)
         json_builder_add_int_value(b, sync_engine_count_clients(e, CLIENT_AP));
         json_builder_set_member_name(b, "lan");
         json_builder_add_int_value(b, sync_engine_count_clients(e, CLIENT_LAN));
+        json_builder_end_object(b);
+        json_builder_set_member_name(b, "timelapse");
+        json_builder_begin_object(b);
+        sync_engine_add_timelapse_members(e, b);
         json_builder_end_object(b);
         json_builder_set_member_name(b, "autoSync");
         json_builder_add_boolean_value(b, e->cfg.auto_sync);

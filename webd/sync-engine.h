@@ -9,6 +9,7 @@
 #include "webd/activity-log.h"
 #include "webd/client-class.h"
 #include "webd/policy.h"
+#include "webd/ws-protocol.h"
 
 /* The glue between the pure Policy and the world: runs its actions (clockd and camerad over
  * sd-bus, asynchronously; messages to the WebSocket clients), feeds the results back, follows
@@ -39,7 +40,8 @@ unsigned sync_engine_count_clients(SyncEngine *e, ClientClass cls);
 void sync_engine_check_finished(SyncEngine *e, uint64_t client, const PolicyCheckResult *r);
 void sync_engine_manual_burst(SyncEngine *e, uint64_t client, const char *zone);
 void sync_engine_intervalometer_opened(SyncEngine *e, uint64_t client);
-void sync_engine_location(SyncEngine *e, uint64_t client, gboolean ok, const char *error);
+/* A location-response (rule 6): a location is kept for the next timelapse, an error logged. */
+void sync_engine_location(SyncEngine *e, uint64_t client, const WsLocationResponse *loc);
 /* REST: done is called exactly once (possibly later). */
 void sync_engine_manual_offset(SyncEngine *e, int64_t offset_usec, const char *zone,
                                SyncEngineManualDone done, gpointer user_data);
@@ -77,6 +79,59 @@ gboolean sync_engine_camera_set(SyncEngine *e, gboolean force, SyncEngineCameraS
 /* The camera's drift history and fitted drift; FALSE and an error at once without a camera. */
 gboolean sync_engine_camera_drift(SyncEngine *e, SyncEngineCameraDriftDone done, gpointer user_data,
                                   GError **error);
+
+/* A call to camerad for REST (timelapse-api.c): reply is camerad's answer (possibly an error
+ * reply) and error NULL; or reply NULL and error STOPPING when webd stops first. */
+typedef void (*SyncEngineCameradDone)(sd_bus_message *reply, const GError *error,
+                                      gpointer user_data);
+/* A new call to camerad's camera (camera TRUE: NO_CAMERA without one) or its manager. */
+sd_bus_message *sync_engine_camerad_message(SyncEngine *e, gboolean camera, const char *method,
+                                            GError **error);
+/* Sends m; done is called exactly once, later. FALSE and an error if it could not be sent. */
+gboolean sync_engine_camerad_call(SyncEngine *e, sd_bus_message *m, SyncEngineCameradDone done,
+                                  gpointer user_data, GError **error);
+/* FALSE and NO_CAMERA when camerad knows no camera. */
+gboolean sync_engine_camera_known(SyncEngine *e, GError **error);
+/* TRUE once camerad answered, FALSE again when it is found missing from the bus. */
+gboolean sync_engine_camerad_present(SyncEngine *e);
+
+/* The camera's timelapse as camerad's properties say; "idle" with zeros without a camera. */
+typedef struct SyncEngineTimelapse {
+        const char *state; /* "idle", "running", "stopping" */
+        const char *id;    /* NULL: none since camerad started */
+        uint32_t shots_taken;
+        uint32_t shots_failed;
+        uint64_t next_shot_usec; /* Pi realtime; 0 when not running */
+} SyncEngineTimelapse;
+void sync_engine_timelapse(SyncEngine *e, SyncEngineTimelapse *ret);
+/* Adds state, id, shotsTaken, shotsFailed, nextShotTime to the open object of b. */
+void sync_engine_add_timelapse_members(SyncEngine *e, JsonBuilder *b);
+
+/* A location a page gave. */
+typedef struct SyncEngineLocation {
+        double latitude, longitude; /* degrees */
+        gboolean has_accuracy;
+        double accuracy; /* m */
+        gboolean has_altitude;
+        double altitude;       /* m */
+        int64_t obtained_usec; /* realtime µs: the page's time of the fix, else when it came */
+} SyncEngineLocation;
+/* The last location a page sent within the last hour: FALSE if none. */
+gboolean sync_engine_recent_location(SyncEngine *e, SyncEngineLocation *ret);
+
+/* webd's view of the clocks for a timelapse report (StartTimelapse's time_sync). */
+typedef struct SyncEngineTimeSync {
+        const char *pi_reliability; /* "none" without clockd */
+        const char *pi_source;      /* NULL: never synced */
+        uint64_t pi_last_sync_usec; /* 0: never */
+        const char *zone;
+        uint64_t camera_measured_usec; /* 0: never measured (the offset means nothing) */
+        int64_t camera_offset_usec;
+        uint64_t camera_bound_usec;
+        double camera_drift_ppm; /* NaN: unknown */
+        gboolean camera_set_deferred;
+} SyncEngineTimeSync;
+void sync_engine_time_sync(SyncEngine *e, SyncEngineTimeSync *ret);
 
 /* State for the pages and the bus. */
 JsonNode *sync_engine_status(SyncEngine *e);

@@ -10,7 +10,9 @@
 #include "daemons/log.h"
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
+#include "webd/report-html.h"
 #include "webd/time-exchange.h"
+#include "webd/timelapse-api.h"
 #include "webd/ws-client.h"
 #include "webd/ws-protocol.h"
 
@@ -490,19 +492,200 @@ static void get_camera_drift(WebServer *s, SoupServerMessage *msg, GHashTable *q
         soup_server_message_pause(msg);
 }
 
+/* ---- timelapses and reports ---- */
+
+/* A request answered by timelapse-api.c, possibly before the call that asked returns. */
+typedef struct Pending {
+        SoupServerMessage *msg;
+        guint status;      /* of a success */
+        gboolean waiting;  /* paused until the answer comes */
+        gboolean answered; /* the answer came before the call returned */
+        char *id;          /* report: its id, format and download */
+        gboolean html;
+        gboolean download;
+} Pending;
+
+static Pending *pending_new(SoupServerMessage *msg, guint status)
+{
+        Pending *p = g_new0(Pending, 1);
+
+        p->msg = g_object_ref(msg);
+        p->status = status;
+        return p;
+}
+
+static void pending_free(Pending *p)
+{
+        g_object_unref(p->msg);
+        g_free(p->id);
+        g_free(p);
+}
+
+/* After the answer was set. */
+static void pending_answered(Pending *p)
+{
+        if (!p->waiting) {
+                p->answered = TRUE; /* pending_wait() frees it */
+                return;
+        }
+        soup_server_message_unpause(p->msg);
+        pending_free(p);
+}
+
+/* After the request was handed on: ok FALSE (error set) answers at once. */
+static void pending_wait(Pending *p, gboolean ok, const GError *error)
+{
+        if (!ok) {
+                send_error(p->msg, timelapse_api_error_status(error),
+                           timelapse_api_error_code(error), error->message);
+                pending_free(p);
+        } else if (p->answered)
+                pending_free(p);
+        else {
+                p->waiting = TRUE;
+                soup_server_message_pause(p->msg);
+        }
+}
+
+static void on_timelapse_answer(JsonNode *answer, const GError *error, gpointer userdata)
+{
+        Pending *p = userdata;
+
+        if (error)
+                send_error(p->msg, timelapse_api_error_status(error),
+                           timelapse_api_error_code(error), error->message);
+        else
+                send_json(p->msg, p->status, answer);
+        pending_answered(p);
+}
+
+static void get_timelapse(WebServer *s, SoupServerMessage *msg, GHashTable *query)
+{
+        Pending *p = pending_new(msg, SOUP_STATUS_OK);
+        g_autoptr(GError) error = NULL;
+        gboolean ok = timelapse_api_get(s->engine, on_timelapse_answer, p, &error);
+
+        pending_wait(p, ok, error);
+}
+
+static void post_timelapse(WebServer *s, SoupServerMessage *msg, GHashTable *query)
+{
+        g_autoptr(JsonParser) parser = NULL;
+        g_autoptr(GError) error = NULL;
+        JsonObject *obj;
+        Pending *p;
+        gboolean ok;
+
+        if (!read_json_body(msg, &obj, &parser))
+                return;
+        p = pending_new(msg, SOUP_STATUS_CREATED);
+        ok = timelapse_api_start(s->engine, obj, on_timelapse_answer, p, &error);
+        pending_wait(p, ok, error);
+}
+
+static void delete_timelapse(WebServer *s, SoupServerMessage *msg, GHashTable *query)
+{
+        Pending *p = pending_new(msg, SOUP_STATUS_OK);
+        g_autoptr(GError) error = NULL;
+        gboolean ok = timelapse_api_stop(s->engine, on_timelapse_answer, p, &error);
+
+        pending_wait(p, ok, error);
+}
+
+static void get_reports(WebServer *s, SoupServerMessage *msg, GHashTable *query)
+{
+        Pending *p = pending_new(msg, SOUP_STATUS_OK);
+        g_autoptr(GError) error = NULL;
+        gboolean ok = timelapse_api_list_reports(s->engine, on_timelapse_answer, p, &error);
+
+        pending_wait(p, ok, error);
+}
+
+static void on_report_text(const char *text, const GError *error, gpointer userdata)
+{
+        Pending *p = userdata;
+        SoupMessageHeaders *h = soup_server_message_get_response_headers(p->msg);
+        g_autoptr(GError) html_error = NULL;
+        g_autofree char *html = NULL;
+
+        if (error) {
+                send_error(p->msg, timelapse_api_error_status(error),
+                           timelapse_api_error_code(error), error->message);
+                pending_answered(p);
+                return;
+        }
+        if (p->html && !(html = report_html_render(text, -1, &html_error))) {
+                g_autofree char *message = g_strdup_printf("Report %s cannot be shown: %s", p->id,
+                                                           html_error->message);
+                send_error(p->msg, SOUP_STATUS_BAD_GATEWAY, "camera-error", message);
+                pending_answered(p);
+                return;
+        }
+        soup_server_message_set_status(p->msg, SOUP_STATUS_OK, NULL);
+        soup_message_headers_replace(h, "Cache-Control", "no-store");
+        soup_message_headers_replace(h, "X-Content-Type-Options", "nosniff");
+        if (p->download) {
+                g_autofree char *disposition = g_strdup_printf("attachment; filename=\"%s.%s\"",
+                                                               p->id, p->html ? "html" : "json");
+                soup_message_headers_replace(h, "Content-Disposition", disposition);
+        }
+        if (p->html) {
+                /* Nothing but its own inline style may run or load. */
+                soup_message_headers_replace(h, "Content-Security-Policy",
+                                             "default-src 'none'; style-src 'unsafe-inline'");
+                gsize len = strlen(html);
+
+                soup_server_message_set_response(p->msg, "text/html; charset=utf-8",
+                                                 SOUP_MEMORY_TAKE, g_steal_pointer(&html), len);
+        } else
+                soup_server_message_set_response(p->msg, "application/json", SOUP_MEMORY_COPY, text,
+                                                 strlen(text));
+        pending_answered(p);
+}
+
+#define REPORTS_PREFIX "/api/reports/"
+
+static void get_report(WebServer *s, SoupServerMessage *msg, GHashTable *query)
+{
+        const char *path = g_uri_get_path(soup_server_message_get_uri(msg));
+        const char *format = query ? g_hash_table_lookup(query, "format") : NULL;
+        const char *download = query ? g_hash_table_lookup(query, "download") : NULL;
+        g_autoptr(GError) error = NULL;
+        Pending *p;
+        gboolean ok;
+
+        if (format && !g_str_equal(format, "json") && !g_str_equal(format, "html")) {
+                send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-format",
+                           "format must be json or html.");
+                return;
+        }
+        p = pending_new(msg, SOUP_STATUS_OK);
+        p->id = g_strdup(path + strlen(REPORTS_PREFIX));
+        p->html = format && g_str_equal(format, "html");
+        p->download = download && !g_str_equal(download, "0") && !g_str_equal(download, "false");
+        ok = timelapse_api_get_report(s->engine, p->id, on_report_text, p, &error);
+        pending_wait(p, ok, error);
+}
+
 typedef void (*ApiHandler)(WebServer *s, SoupServerMessage *msg, GHashTable *query);
 
 static const struct {
         const char *path;
         ApiHandler get; /* also HEAD */
         ApiHandler post;
+        ApiHandler del;
         const char *allowed; /* for 405 */
+        gboolean prefix;     /* path is a prefix: the rest names the thing */
 } api_routes[] = {
-        {"/api/system/time", answer_system_time, post_system_time, "Use GET or POST."},
-        {"/api/timesync/status", answer_status, NULL, "Use GET."},
-        {"/api/timesync/log", answer_log, NULL, "Use GET."},
-        {"/api/timesync/camera", NULL, post_camera_sync, "Use POST."},
-        {"/api/camera/drift", get_camera_drift, NULL, "Use GET."},
+        {"/api/system/time", answer_system_time, post_system_time, NULL, "Use GET or POST."},
+        {"/api/timesync/status", answer_status, NULL, NULL, "Use GET."},
+        {"/api/timesync/log", answer_log, NULL, NULL, "Use GET."},
+        {"/api/timesync/camera", NULL, post_camera_sync, NULL, "Use POST."},
+        {"/api/camera/drift", get_camera_drift, NULL, NULL, "Use GET."},
+        {"/api/timelapse", get_timelapse, post_timelapse, delete_timelapse,
+         "Use GET, POST or DELETE."},
+        {"/api/reports", get_reports, NULL, NULL, "Use GET."},
+        {REPORTS_PREFIX, get_report, NULL, NULL, "Use GET.", TRUE},
 };
 
 static void handle_api(SoupServer *server, SoupServerMessage *msg, const char *path,
@@ -511,15 +694,20 @@ static void handle_api(SoupServer *server, SoupServerMessage *msg, const char *p
         const char *method = soup_server_message_get_method(msg);
         gboolean get = method == SOUP_METHOD_GET || method == SOUP_METHOD_HEAD;
         gboolean post = method == SOUP_METHOD_POST;
+        gboolean del = method == SOUP_METHOD_DELETE;
 
         if (!get && refuse_cross_origin(msg))
                 return;
         for (size_t i = 0; i < G_N_ELEMENTS(api_routes); i++) {
                 ApiHandler h;
 
-                if (!g_str_equal(path, api_routes[i].path))
+                if (api_routes[i].prefix ? !g_str_has_prefix(path, api_routes[i].path)
+                                         : !g_str_equal(path, api_routes[i].path))
                         continue;
-                h = get ? api_routes[i].get : post ? api_routes[i].post : NULL;
+                h = get    ? api_routes[i].get
+                    : post ? api_routes[i].post
+                    : del  ? api_routes[i].del
+                           : NULL;
                 if (h)
                         h(userdata, msg, query);
                 else

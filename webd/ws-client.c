@@ -243,8 +243,7 @@ static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *message
                 break;
         }
         case WS_CLIENT_LOCATION_RESPONSE:
-                sync_engine_location(c->engine, c->id, msg->location_response.error == NULL,
-                                     msg->location_response.error);
+                sync_engine_location(c->engine, c->id, &msg->location_response);
                 break;
         case WS_CLIENT_INTERVALOMETER_OPENED:
                 sync_engine_intervalometer_opened(c->engine, c->id);

@@ -1,0 +1,864 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Timelapses and reports through camerad (see timelapse-api.h). */
+#include "webd/timelapse-api.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "daemons/log.h"
+#include "daemons/time-util.h"
+#include "webd/time-exchange.h"
+#include "webd/ws-protocol.h"
+
+#define INTERVAL_MIN_MS 500
+#define INTERVAL_MAX_MS (24 * 3600 * 1000)
+#define SHOTS_MAX       1000000
+#define TITLE_MAX       200
+
+GQuark timelapse_api_error_quark(void)
+{
+        return g_quark_from_static_string("picamsync-timelapse-api-error-quark");
+}
+
+static const struct {
+        guint status;
+        const char *code;
+} error_table[] = {
+        [TIMELAPSE_API_ERROR_INVALID_INTERVAL] = {400, "invalid-interval"},
+        [TIMELAPSE_API_ERROR_INVALID_SHOTS] = {400, "invalid-shots"},
+        [TIMELAPSE_API_ERROR_INVALID_END_TIME] = {400, "invalid-end-time"},
+        [TIMELAPSE_API_ERROR_INVALID_TITLE] = {400, "invalid-title"},
+        [TIMELAPSE_API_ERROR_INVALID_LOCATION] = {400, "invalid-location"},
+        [TIMELAPSE_API_ERROR_INVALID_REQUEST] = {400, "invalid-request"},
+        [TIMELAPSE_API_ERROR_INVALID_REPORT_ID] = {400, "invalid-report-id"},
+        [TIMELAPSE_API_ERROR_INVALID_FORMAT] = {400, "invalid-format"},
+        [TIMELAPSE_API_ERROR_NO_CAMERA] = {404, "no-camera"},
+        [TIMELAPSE_API_ERROR_NO_REPORT] = {404, "no-report"},
+        [TIMELAPSE_API_ERROR_RUNNING] = {409, "timelapse-running"},
+        [TIMELAPSE_API_ERROR_NO_TIMELAPSE] = {409, "no-timelapse"},
+        [TIMELAPSE_API_ERROR_CAMERA] = {502, "camera-error"},
+        [TIMELAPSE_API_ERROR_UNAVAILABLE] = {503, "camera-unavailable"},
+        [TIMELAPSE_API_ERROR_STOPPING] = {503, "stopping"},
+};
+
+static int error_index(const GError *error)
+{
+        if (error && error->domain == TIMELAPSE_API_ERROR && error->code >= 0 &&
+            error->code < (int)G_N_ELEMENTS(error_table))
+                return error->code;
+        if (g_error_matches(error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_NO_CAMERA))
+                return TIMELAPSE_API_ERROR_NO_CAMERA;
+        if (g_error_matches(error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_STOPPING))
+                return TIMELAPSE_API_ERROR_STOPPING;
+        return TIMELAPSE_API_ERROR_CAMERA;
+}
+
+guint timelapse_api_error_status(const GError *error)
+{
+        return error_table[error_index(error)].status;
+}
+
+const char *timelapse_api_error_code(const GError *error)
+{
+        return error_table[error_index(error)].code;
+}
+
+gboolean timelapse_api_report_id_valid(const char *id)
+{
+        size_t n = id ? strlen(id) : 0;
+
+        if (n == 0 || n > 100)
+                return FALSE;
+        for (size_t i = 0; i < n; i++)
+                if (!g_ascii_isalnum(id[i]) && id[i] != '_' && id[i] != '-')
+                        return FALSE;
+        return TRUE;
+}
+
+static gboolean fail(GError **error, TimelapseApiError code, const char *format, ...)
+        G_GNUC_PRINTF(3, 4);
+
+static gboolean fail(GError **error, TimelapseApiError code, const char *format, ...)
+{
+        va_list ap;
+
+        va_start(ap, format);
+        g_set_error_literal(error, TIMELAPSE_API_ERROR, code, "");
+        if (error && *error) {
+                g_free((*error)->message);
+                (*error)->message = g_strdup_vprintf(format, ap);
+        }
+        va_end(ap);
+        return FALSE;
+}
+
+/* ---- the request ---- */
+
+typedef enum {
+        LOCATION_DEFAULT, /* absent: the last one a page sent, if any */
+        LOCATION_NONE,    /* null */
+        LOCATION_GIVEN,
+} LocationMode;
+
+typedef struct TimelapseRequest {
+        uint64_t interval_ms;
+        uint32_t shots;
+        int64_t end_usec; /* 0: none */
+        const char *title;
+        LocationMode location_mode;
+        SyncEngineLocation location;
+        const char *source; /* "browser" or "manual" */
+} TimelapseRequest;
+
+/* NULL for absent and JSON null. */
+static JsonNode *member(JsonObject *o, const char *name)
+{
+        JsonNode *n = json_object_get_member(o, name);
+        return n && !JSON_NODE_HOLDS_NULL(n) ? n : NULL;
+}
+
+static gboolean node_number(JsonNode *n, double *ret)
+{
+        GType t;
+
+        if (!JSON_NODE_HOLDS_VALUE(n))
+                return FALSE;
+        t = json_node_get_value_type(n);
+        if (t != G_TYPE_INT64 && t != G_TYPE_DOUBLE)
+                return FALSE;
+        *ret = json_node_get_double(n);
+        return isfinite(*ret);
+}
+
+static const char *node_string(JsonNode *n)
+{
+        if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+                return NULL;
+        return json_node_get_string(n);
+}
+
+/* A whole number in [min, max]. */
+static gboolean node_whole(JsonNode *n, double min, double max, uint64_t *ret)
+{
+        double v;
+
+        if (!node_number(n, &v) || v != floor(v) || v < min || v > max)
+                return FALSE;
+        *ret = (uint64_t)v;
+        return TRUE;
+}
+
+/* An ISO 8601 UTC string or epoch ms. */
+static gboolean node_time(JsonNode *n, int64_t *ret_usec)
+{
+        const char *s = node_string(n);
+        double ms;
+
+        if (s)
+                return iso8601_parse(s, ret_usec) >= 0;
+        return node_number(n, &ms) && time_exchange_ms_to_usec(ms, ret_usec) >= 0;
+}
+
+static gboolean parse_location(JsonNode *n, int64_t now_usec, TimelapseRequest *req, GError **error)
+{
+        SyncEngineLocation *l = &req->location;
+        JsonObject *o;
+        JsonNode *v;
+        const char *source = "manual";
+
+        if (!JSON_NODE_HOLDS_OBJECT(n))
+                return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
+                            "\"location\" must be an object {latitude, longitude, …} or null.");
+        o = json_node_get_object(n);
+        v = member(o, "latitude");
+        if (!v || !node_number(v, &l->latitude) || l->latitude < -90 || l->latitude > 90)
+                return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
+                            "location.latitude must be a number of degrees from -90 to 90.");
+        v = member(o, "longitude");
+        if (!v || !node_number(v, &l->longitude) || l->longitude < -180 || l->longitude > 180)
+                return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
+                            "location.longitude must be a number of degrees from -180 to 180.");
+        if ((v = member(o, "accuracy"))) {
+                if (!node_number(v, &l->accuracy) || l->accuracy < 0 || l->accuracy > 1e9)
+                        return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
+                                    "location.accuracy must be a distance in metres, 0 or more.");
+                l->has_accuracy = TRUE;
+        }
+        if ((v = member(o, "altitude"))) {
+                if (!node_number(v, &l->altitude) || fabs(l->altitude) > 1e6)
+                        return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
+                                    "location.altitude must be a height in metres.");
+                l->has_altitude = TRUE;
+        }
+        if ((v = member(o, "source"))) {
+                source = node_string(v);
+                if (!source || (!g_str_equal(source, "browser") && !g_str_equal(source, "manual")))
+                        return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
+                                    "location.source must be \"browser\" or \"manual\".");
+        }
+        l->obtained_usec = now_usec;
+        if ((v = member(o, "timestamp")) &&
+            (!node_time(v, &l->obtained_usec) || l->obtained_usec <= 0))
+                return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
+                            "location.timestamp must be an ISO 8601 UTC time or epoch "
+                            "milliseconds.");
+        req->source = g_str_equal(source, "browser") ? "browser" : "manual";
+        req->location_mode = LOCATION_GIVEN;
+        return TRUE;
+}
+
+/* Checks a POST body as web-protocol.md says; strings point into body. */
+static gboolean parse_request(JsonObject *body, int64_t now_usec, TimelapseRequest *req,
+                              GError **error)
+{
+        JsonNode *n, *loc;
+        uint64_t v;
+
+        *req = (TimelapseRequest){.location_mode = LOCATION_DEFAULT};
+        n = member(body, "intervalMs");
+        if (!n || !node_whole(n, INTERVAL_MIN_MS, INTERVAL_MAX_MS, &v))
+                return fail(error, TIMELAPSE_API_ERROR_INVALID_INTERVAL,
+                            "\"intervalMs\" (the time between shots) must be a whole number of "
+                            "milliseconds from %d to %d (24 h).",
+                            INTERVAL_MIN_MS, INTERVAL_MAX_MS);
+        req->interval_ms = v;
+        if ((n = member(body, "shots"))) {
+                if (!node_whole(n, 0, SHOTS_MAX, &v))
+                        return fail(error, TIMELAPSE_API_ERROR_INVALID_SHOTS,
+                                    "\"shots\" must be a whole number from 1 to %d, or 0 to "
+                                    "shoot until stopped.",
+                                    SHOTS_MAX);
+                req->shots = (uint32_t)v;
+        }
+        if ((n = member(body, "endTime"))) {
+                if (!node_time(n, &req->end_usec))
+                        return fail(error, TIMELAPSE_API_ERROR_INVALID_END_TIME,
+                                    "\"endTime\" must be an ISO 8601 UTC time such as "
+                                    "2026-11-21T20:00:00.000Z, or epoch milliseconds.");
+                if (req->end_usec <= now_usec)
+                        return fail(error, TIMELAPSE_API_ERROR_INVALID_END_TIME,
+                                    "\"endTime\" is not in the future (by the Pi clock); give a "
+                                    "later time or leave it out.");
+        }
+        if ((n = member(body, "title"))) {
+                req->title = node_string(n);
+                if (!req->title || strlen(req->title) > TITLE_MAX)
+                        return fail(error, TIMELAPSE_API_ERROR_INVALID_TITLE,
+                                    "\"title\" must be text of at most %d bytes.", TITLE_MAX);
+        }
+        loc = json_object_get_member(body, "location");
+        if (loc && JSON_NODE_HOLDS_NULL(loc))
+                req->location_mode = LOCATION_NONE;
+        else if (loc && !parse_location(loc, now_usec, req, error))
+                return FALSE;
+        return TRUE;
+}
+
+/* ---- the bus ---- */
+
+/* Appends one {sv} entry of a{sv} whose variant holds one value of a basic type. */
+static int append_entry(sd_bus_message *m, const char *key, const char *type, ...)
+{
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", key);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', type);
+        if (r >= 0) {
+                va_start(ap, type);
+                r = sd_bus_message_appendv(m, type, ap);
+                va_end(ap);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
+/* Opens the a{sv} inside the variant of entry key; close with close_dict_entry(). */
+static int open_dict_entry(sd_bus_message *m, const char *key)
+{
+        int r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", key);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "a{sv}");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{sv}");
+        return r;
+}
+
+static int close_dict_entry(sd_bus_message *m)
+{
+        int r = 0;
+
+        for (int i = 0; i < 3 && r >= 0; i++)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
+static int append_location(sd_bus_message *m, const SyncEngineLocation *l, const char *source)
+{
+        int r = open_dict_entry(m, "location");
+
+        if (r >= 0)
+                r = append_entry(m, "latitude", "d", l->latitude);
+        if (r >= 0)
+                r = append_entry(m, "longitude", "d", l->longitude);
+        if (r >= 0 && l->has_accuracy)
+                r = append_entry(m, "accuracy", "d", l->accuracy);
+        if (r >= 0 && l->has_altitude)
+                r = append_entry(m, "altitude", "d", l->altitude);
+        if (r >= 0)
+                r = append_entry(m, "source", "s", source);
+        if (r >= 0 && l->obtained_usec > 0)
+                r = append_entry(m, "obtained_usec", "t", (uint64_t)l->obtained_usec);
+        if (r >= 0)
+                r = close_dict_entry(m);
+        return r;
+}
+
+static int append_time_sync(sd_bus_message *m, const SyncEngineTimeSync *t)
+{
+        int r = open_dict_entry(m, "time_sync");
+
+        if (r >= 0)
+                r = append_entry(m, "pi_reliability", "s", t->pi_reliability);
+        if (r >= 0 && t->pi_source)
+                r = append_entry(m, "pi_source", "s", t->pi_source);
+        if (r >= 0 && t->pi_last_sync_usec)
+                r = append_entry(m, "pi_last_sync_usec", "t", t->pi_last_sync_usec);
+        if (r >= 0)
+                r = append_entry(m, "zone", "s", t->zone);
+        if (r >= 0 && t->camera_measured_usec) {
+                r = append_entry(m, "camera_offset_usec", "x", t->camera_offset_usec);
+                if (r >= 0)
+                        r = append_entry(m, "camera_offset_bound_usec", "t", t->camera_bound_usec);
+                if (r >= 0)
+                        r = append_entry(m, "camera_measured_usec", "t", t->camera_measured_usec);
+        }
+        if (r >= 0 && !isnan(t->camera_drift_ppm))
+                r = append_entry(m, "camera_drift_ppm", "d", t->camera_drift_ppm);
+        if (r >= 0)
+                r = append_entry(m, "camera_set_deferred", "b", (int)t->camera_set_deferred);
+        if (r >= 0)
+                r = close_dict_entry(m);
+        return r;
+}
+
+/* Which invalid-* a refusal of camerad's is about, from the option its words name. */
+static TimelapseApiError invalid_code(const char *message)
+{
+        static const struct {
+                const char *word;
+                TimelapseApiError code;
+        } words[] = {
+                {"interval", TIMELAPSE_API_ERROR_INVALID_INTERVAL},
+                {"shots", TIMELAPSE_API_ERROR_INVALID_SHOTS},
+                {"end time", TIMELAPSE_API_ERROR_INVALID_END_TIME},
+                {"end_usec", TIMELAPSE_API_ERROR_INVALID_END_TIME},
+                {"title", TIMELAPSE_API_ERROR_INVALID_TITLE},
+                {"location", TIMELAPSE_API_ERROR_INVALID_LOCATION},
+                {"report id", TIMELAPSE_API_ERROR_INVALID_REPORT_ID},
+        };
+
+        for (size_t i = 0; message && i < G_N_ELEMENTS(words); i++)
+                if (strstr(message, words[i].word))
+                        return words[i].code;
+        return TIMELAPSE_API_ERROR_INVALID_REQUEST;
+}
+
+/* The REST error of an error reply of camerad. */
+static void error_from_reply(sd_bus_message *reply, GError **error)
+{
+        const sd_bus_error *be = sd_bus_message_get_error(reply);
+        const char *text = be && be->message && *be->message ? be->message
+                           : be && be->name                  ? be->name
+                                                             : "no reason given";
+
+        if (sd_bus_error_has_names(be, SD_BUS_ERROR_SERVICE_UNKNOWN,
+                                   SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                fail(error, TIMELAPSE_API_ERROR_UNAVAILABLE,
+                     "The camera service (picamsync-camerad) is not running; start it with "
+                     "\"systemctl start picamsync-camerad\".");
+        else if (sd_bus_error_has_name(be, SD_BUS_ERROR_NO_REPLY))
+                fail(error, TIMELAPSE_API_ERROR_CAMERA,
+                     "The camera service (picamsync-camerad) did not answer in time.");
+        else if (sd_bus_error_has_name(be, "org.picamsync.Error.CameraBusy"))
+                fail(error, TIMELAPSE_API_ERROR_RUNNING, "%s", text);
+        else if (sd_bus_error_has_name(be, "org.picamsync.Error.NoTimelapse"))
+                fail(error, TIMELAPSE_API_ERROR_NO_TIMELAPSE, "%s", text);
+        else if (sd_bus_error_has_name(be, "org.picamsync.Error.NoReport"))
+                fail(error, TIMELAPSE_API_ERROR_NO_REPORT, "%s", text);
+        else if (sd_bus_error_has_names(be, "org.picamsync.Error.NoCamera",
+                                        SD_BUS_ERROR_UNKNOWN_OBJECT))
+                fail(error, TIMELAPSE_API_ERROR_NO_CAMERA,
+                     "The camera is no longer known to the camera service; connect it again.");
+        else if (sd_bus_error_has_name(be, SD_BUS_ERROR_INVALID_ARGS))
+                fail(error, invalid_code(text), "%s", text);
+        else
+                fail(error, TIMELAPSE_API_ERROR_CAMERA, "%s", text);
+}
+
+/* camerad must be there (503); camera: and know a camera (404). */
+static gboolean camerad_ready(SyncEngine *e, gboolean camera, GError **error)
+{
+        if (!sync_engine_camerad_present(e))
+                return fail(error, TIMELAPSE_API_ERROR_UNAVAILABLE,
+                            "The camera service (picamsync-camerad) is not running, or has not "
+                            "answered yet; start it with \"systemctl start picamsync-camerad\".");
+        return !camera || sync_engine_camera_known(e, error);
+}
+
+/* One REST request through one or more calls to camerad. */
+typedef struct Call {
+        SyncEngine *e;
+        TimelapseApiDone done;
+        TimelapseApiTextDone text_done;
+        gpointer user_data;
+        char *id;         /* the timelapse this is about */
+        gboolean started; /* POST: the answer is for a timelapse that just started */
+} Call;
+
+static Call *call_new(SyncEngine *e, TimelapseApiDone done, TimelapseApiTextDone text_done,
+                      gpointer user_data)
+{
+        Call *c = g_new0(Call, 1);
+
+        c->e = e;
+        c->done = done;
+        c->text_done = text_done;
+        c->user_data = user_data;
+        return c;
+}
+
+static void call_free(Call *c)
+{
+        g_free(c->id);
+        g_free(c);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Call, call_free)
+
+/* Answers with an error and ends the call. */
+static void call_fail(Call *c, const GError *error)
+{
+        if (c->text_done)
+                c->text_done(NULL, error, c->user_data);
+        else
+                c->done(NULL, error, c->user_data);
+        call_free(c);
+}
+
+static void call_answer(Call *c, JsonNode *answer)
+{
+        c->done(answer, NULL, c->user_data);
+        call_free(c);
+}
+
+/* Sends m (consumed) for c; FALSE and error when it could not be sent (c is not freed). */
+static gboolean call_send(Call *c, sd_bus_message *m, SyncEngineCameradDone cb, GError **error)
+{
+        gboolean ok;
+
+        if (!m)
+                return FALSE;
+        ok = sync_engine_camerad_call(c->e, m, cb, c, error);
+        sd_bus_message_unref(m);
+        return ok;
+}
+
+/* reply, or NULL and the error of the reply or of webd stopping: the common start of every
+ * callback. FALSE after answering c with the error (c is freed). */
+static gboolean call_reply_ok(Call *c, sd_bus_message *reply, const GError *stop_error)
+{
+        g_autoptr(GError) error = NULL;
+
+        if (stop_error) {
+                call_fail(c, stop_error);
+                return FALSE;
+        }
+        if (!sd_bus_message_is_method_error(reply, NULL))
+                return TRUE;
+        error_from_reply(reply, &error);
+        call_fail(c, error);
+        return FALSE;
+}
+
+static void add_location(JsonBuilder *b, const SyncEngineLocation *l, const char *source)
+{
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "latitude");
+        json_builder_add_double_value(b, l->latitude);
+        json_builder_set_member_name(b, "longitude");
+        json_builder_add_double_value(b, l->longitude);
+        json_builder_set_member_name(b, "accuracy");
+        if (l->has_accuracy)
+                json_builder_add_double_value(b, l->accuracy);
+        else
+                json_builder_add_null_value(b);
+        json_builder_set_member_name(b, "altitude");
+        if (l->has_altitude)
+                json_builder_add_double_value(b, l->altitude);
+        else
+                json_builder_add_null_value(b);
+        json_builder_set_member_name(b, "source");
+        json_builder_add_string_value(b, source);
+        json_builder_set_member_name(b, "timestamp");
+        ws_builder_add_iso8601(b, l->obtained_usec);
+        json_builder_end_object(b);
+}
+
+/* GET's object: the camera's timelapse, the location the next one would get, and report
+ * (borrowed; NULL gives null). started: c->id just started, whatever the properties say yet. */
+static JsonNode *build_view(Call *c, JsonNode *report)
+{
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        SyncEngineTimelapse t;
+        SyncEngineLocation loc;
+
+        sync_engine_timelapse(c->e, &t);
+        json_builder_begin_object(b);
+        if (c->started && g_strcmp0(t.id, c->id) != 0) {
+                /* camerad's PropertiesChanged has not come round yet. */
+                json_builder_set_member_name(b, "state");
+                json_builder_add_string_value(b, "running");
+                json_builder_set_member_name(b, "id");
+                json_builder_add_string_value(b, c->id);
+                json_builder_set_member_name(b, "shotsTaken");
+                json_builder_add_int_value(b, 0);
+                json_builder_set_member_name(b, "shotsFailed");
+                json_builder_add_int_value(b, 0);
+                json_builder_set_member_name(b, "nextShotTime");
+                json_builder_add_null_value(b);
+        } else
+                sync_engine_add_timelapse_members(c->e, b);
+        json_builder_set_member_name(b, "location");
+        if (sync_engine_recent_location(c->e, &loc))
+                add_location(b, &loc, "browser");
+        else
+                json_builder_add_null_value(b);
+        json_builder_set_member_name(b, "report");
+        if (report)
+                json_builder_add_value(b, json_node_copy(report));
+        else
+                json_builder_add_null_value(b);
+        json_builder_end_object(b);
+        return json_builder_get_root(b);
+}
+
+static void on_view_report(sd_bus_message *reply, const GError *stop_error, gpointer userdata)
+{
+        Call *c = userdata;
+        g_autoptr(JsonNode) report = NULL;
+        g_autoptr(JsonNode) view = NULL;
+        const char *text;
+
+        if (stop_error) {
+                call_fail(c, stop_error);
+                return;
+        }
+        /* The view goes out without its report when camerad cannot give it. */
+        if (!sd_bus_message_is_method_error(reply, NULL) &&
+            sd_bus_message_read(reply, "s", &text) > 0) {
+                report = json_from_string(text, NULL);
+                if (report && !JSON_NODE_HOLDS_OBJECT(report))
+                        g_clear_pointer(&report, json_node_unref);
+        }
+        view = build_view(c, report);
+        call_answer(c, view);
+}
+
+/* Asks for c->id's report, then answers with the view. */
+static gboolean view_with_report(Call *c, GError **error)
+{
+        sd_bus_message *m = sync_engine_camerad_message(c->e, FALSE, "GetReport", error);
+        int r;
+
+        if (!m)
+                return FALSE;
+        r = sd_bus_message_append(m, "s", c->id);
+        if (r < 0) {
+                sd_bus_message_unref(m);
+                return fail(error, TIMELAPSE_API_ERROR_CAMERA,
+                            "The camera service could not be asked (%s).", g_strerror(-r));
+        }
+        return call_send(c, m, on_view_report, error);
+}
+
+/* ---- POST ---- */
+
+static void on_started(sd_bus_message *reply, const GError *stop_error, gpointer userdata)
+{
+        Call *c = userdata;
+        g_autoptr(GError) error = NULL;
+        const char *id;
+
+        if (!call_reply_ok(c, reply, stop_error))
+                return;
+        if (sd_bus_message_read(reply, "s", &id) <= 0 || !timelapse_api_report_id_valid(id)) {
+                fail(&error, TIMELAPSE_API_ERROR_CAMERA,
+                     "The camera service started a timelapse but gave no id for it.");
+                call_fail(c, error);
+                return;
+        }
+        log_info("Timelapse %s started.", id);
+        c->id = g_strdup(id);
+        c->started = TRUE;
+        if (!view_with_report(c, &error)) {
+                g_autoptr(JsonNode) view = build_view(c, NULL);
+                call_answer(c, view);
+        }
+}
+
+gboolean timelapse_api_start(SyncEngine *e, JsonObject *body, TimelapseApiDone done,
+                             gpointer user_data, GError **error)
+{
+        TimelapseRequest req;
+        SyncEngineTimelapse t;
+        SyncEngineTimeSync ts;
+        sd_bus_message *m;
+        g_autoptr(Call) c = NULL;
+        int r;
+
+        if (!parse_request(body, clock_realtime_usec(), &req, error) ||
+            !camerad_ready(e, TRUE, error))
+                return FALSE;
+        sync_engine_timelapse(e, &t);
+        if (!g_str_equal(t.state, "idle"))
+                return fail(error, TIMELAPSE_API_ERROR_RUNNING,
+                            "Timelapse %s is still running on the camera; stop it first.",
+                            t.id ? t.id : "");
+        if (req.location_mode == LOCATION_DEFAULT &&
+            sync_engine_recent_location(e, &req.location)) {
+                req.location_mode = LOCATION_GIVEN;
+                req.source = "browser";
+        }
+        sync_engine_time_sync(e, &ts);
+
+        m = sync_engine_camerad_message(e, TRUE, "StartTimelapse", error);
+        if (!m)
+                return FALSE;
+        r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r >= 0)
+                r = append_entry(m, "interval_ms", "t", req.interval_ms);
+        if (r >= 0 && req.shots)
+                r = append_entry(m, "shots", "u", req.shots);
+        if (r >= 0 && req.end_usec)
+                r = append_entry(m, "end_usec", "t", (uint64_t)req.end_usec);
+        if (r >= 0 && req.title)
+                r = append_entry(m, "title", "s", req.title);
+        if (r >= 0 && req.location_mode == LOCATION_GIVEN)
+                r = append_location(m, &req.location, req.source);
+        if (r >= 0)
+                r = append_time_sync(m, &ts);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r < 0) {
+                sd_bus_message_unref(m);
+                return fail(error, TIMELAPSE_API_ERROR_CAMERA,
+                            "The request for the camera service could not be made (%s).",
+                            g_strerror(-r));
+        }
+        c = call_new(e, done, NULL, user_data);
+        if (!call_send(c, m, on_started, error))
+                return FALSE;
+        g_steal_pointer(&c);
+        return TRUE;
+}
+
+/* ---- GET ---- */
+
+gboolean timelapse_api_get(SyncEngine *e, TimelapseApiDone done, gpointer user_data, GError **error)
+{
+        g_autoptr(Call) c = NULL;
+        SyncEngineTimelapse t;
+
+        if (!camerad_ready(e, TRUE, error))
+                return FALSE;
+        c = call_new(e, done, NULL, user_data);
+        sync_engine_timelapse(e, &t);
+        if (!t.id) {
+                g_autoptr(JsonNode) view = build_view(c, NULL);
+                done(view, NULL, user_data);
+                return TRUE;
+        }
+        c->id = g_strdup(t.id);
+        if (!view_with_report(c, error))
+                return FALSE;
+        g_steal_pointer(&c);
+        return TRUE;
+}
+
+/* ---- DELETE ---- */
+
+static void on_stopped(sd_bus_message *reply, const GError *stop_error, gpointer userdata)
+{
+        Call *c = userdata;
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) root = NULL;
+
+        if (!call_reply_ok(c, reply, stop_error))
+                return;
+        log_info("Timelapse %s stopped by hand.", c->id ? c->id : "");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "stopped");
+        json_builder_add_boolean_value(b, TRUE);
+        json_builder_set_member_name(b, "id");
+        if (c->id)
+                json_builder_add_string_value(b, c->id);
+        else
+                json_builder_add_null_value(b);
+        json_builder_end_object(b);
+        root = json_builder_get_root(b);
+        call_answer(c, root);
+}
+
+gboolean timelapse_api_stop(SyncEngine *e, TimelapseApiDone done, gpointer user_data,
+                            GError **error)
+{
+        g_autoptr(Call) c = NULL;
+        SyncEngineTimelapse t;
+
+        if (!camerad_ready(e, TRUE, error))
+                return FALSE;
+        c = call_new(e, done, NULL, user_data);
+        sync_engine_timelapse(e, &t);
+        c->id = g_strdup(t.id);
+        if (!call_send(c, sync_engine_camerad_message(e, TRUE, "StopTimelapse", error), on_stopped,
+                       error))
+                return FALSE;
+        g_steal_pointer(&c);
+        return TRUE;
+}
+
+/* ---- reports ---- */
+
+static void on_reports(sd_bus_message *reply, const GError *stop_error, gpointer userdata)
+{
+        Call *c = userdata;
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) root = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GPtrArray) items =
+                g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+        const char *id, *title;
+        uint64_t start, end;
+        uint32_t taken, failed;
+        int r;
+
+        if (!call_reply_ok(c, reply, stop_error))
+                return;
+        r = sd_bus_message_enter_container(reply, 'a', "(ssttuu)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ssttuu)", &id, &title, &start, &end,
+                                                  &taken, &failed)) > 0) {
+                g_autoptr(JsonBuilder) ib = json_builder_new();
+
+                json_builder_begin_object(ib);
+                json_builder_set_member_name(ib, "id");
+                json_builder_add_string_value(ib, id);
+                json_builder_set_member_name(ib, "title");
+                json_builder_add_string_value(ib, title);
+                json_builder_set_member_name(ib, "start");
+                if (start)
+                        ws_builder_add_iso8601(ib, (int64_t)MIN(start, (uint64_t)INT64_MAX));
+                else
+                        json_builder_add_null_value(ib);
+                json_builder_set_member_name(ib, "end");
+                if (end)
+                        ws_builder_add_iso8601(ib, (int64_t)MIN(end, (uint64_t)INT64_MAX));
+                else
+                        json_builder_add_null_value(ib);
+                json_builder_set_member_name(ib, "shotsTaken");
+                json_builder_add_int_value(ib, taken);
+                json_builder_set_member_name(ib, "shotsFailed");
+                json_builder_add_int_value(ib, failed);
+                json_builder_end_object(ib);
+                g_ptr_array_add(items, json_builder_get_root(ib));
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        if (r < 0) {
+                fail(&error, TIMELAPSE_API_ERROR_CAMERA,
+                     "The camera service sent a list of reports that cannot be read.");
+                call_fail(c, error);
+                return;
+        }
+        /* camerad lists them oldest first. */
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "reports");
+        json_builder_begin_array(b);
+        for (guint i = items->len; i-- > 0;)
+                json_builder_add_value(b, json_node_copy(g_ptr_array_index(items, i)));
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+        root = json_builder_get_root(b);
+        call_answer(c, root);
+}
+
+gboolean timelapse_api_list_reports(SyncEngine *e, TimelapseApiDone done, gpointer user_data,
+                                    GError **error)
+{
+        g_autoptr(Call) c = NULL;
+
+        if (!camerad_ready(e, FALSE, error))
+                return FALSE;
+        c = call_new(e, done, NULL, user_data);
+        if (!call_send(c, sync_engine_camerad_message(e, FALSE, "ListReports", error), on_reports,
+                       error))
+                return FALSE;
+        g_steal_pointer(&c);
+        return TRUE;
+}
+
+static void on_report(sd_bus_message *reply, const GError *stop_error, gpointer userdata)
+{
+        Call *c = userdata;
+        g_autoptr(GError) error = NULL;
+        const char *text;
+
+        if (!call_reply_ok(c, reply, stop_error))
+                return;
+        if (sd_bus_message_read(reply, "s", &text) <= 0) {
+                fail(&error, TIMELAPSE_API_ERROR_CAMERA,
+                     "The camera service sent a report that cannot be read.");
+                call_fail(c, error);
+                return;
+        }
+        c->text_done(text, NULL, c->user_data);
+        call_free(c);
+}
+
+gboolean timelapse_api_get_report(SyncEngine *e, const char *id, TimelapseApiTextDone done,
+                                  gpointer user_data, GError **error)
+{
+        g_autoptr(Call) c = NULL;
+        sd_bus_message *m;
+        int r;
+
+        if (!timelapse_api_report_id_valid(id))
+                return fail(error, TIMELAPSE_API_ERROR_INVALID_REPORT_ID,
+                            "A report id is 1 to 100 letters, digits, '_' and '-', as GET "
+                            "/api/reports lists them.");
+        if (!camerad_ready(e, FALSE, error))
+                return FALSE;
+        m = sync_engine_camerad_message(e, FALSE, "GetReport", error);
+        if (!m)
+                return FALSE;
+        r = sd_bus_message_append(m, "s", id);
+        if (r < 0) {
+                sd_bus_message_unref(m);
+                return fail(error, TIMELAPSE_API_ERROR_CAMERA,
+                            "The camera service could not be asked (%s).", g_strerror(-r));
+        }
+        c = call_new(e, NULL, done, user_data);
+        c->id = g_strdup(id);
+        if (!call_send(c, m, on_report, error))
+                return FALSE;
+        g_steal_pointer(&c);
+        return TRUE;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "webd/sync-engine.h"
+
+/* webd's side of camerad's timelapses and reports (web-protocol.md, "POST /api/timelapse" to
+ * "GET /api/reports/{id}"): a request is checked here first, so that a bad one never reaches
+ * camerad, then asked of camerad through the engine, with the location a page sent and webd's
+ * view of the clocks. */
+
+#define TIMELAPSE_API_ERROR timelapse_api_error_quark()
+GQuark timelapse_api_error_quark(void);
+typedef enum {
+        TIMELAPSE_API_ERROR_INVALID_INTERVAL,  /* 400 invalid-interval */
+        TIMELAPSE_API_ERROR_INVALID_SHOTS,     /* 400 invalid-shots */
+        TIMELAPSE_API_ERROR_INVALID_END_TIME,  /* 400 invalid-end-time */
+        TIMELAPSE_API_ERROR_INVALID_TITLE,     /* 400 invalid-title */
+        TIMELAPSE_API_ERROR_INVALID_LOCATION,  /* 400 invalid-location */
+        TIMELAPSE_API_ERROR_INVALID_REQUEST,   /* 400 invalid-request: camerad refused the rest */
+        TIMELAPSE_API_ERROR_INVALID_REPORT_ID, /* 400 invalid-report-id */
+        TIMELAPSE_API_ERROR_INVALID_FORMAT,    /* 400 invalid-format */
+        TIMELAPSE_API_ERROR_NO_CAMERA,         /* 404 no-camera */
+        TIMELAPSE_API_ERROR_NO_REPORT,         /* 404 no-report */
+        TIMELAPSE_API_ERROR_RUNNING,           /* 409 timelapse-running */
+        TIMELAPSE_API_ERROR_NO_TIMELAPSE,      /* 409 no-timelapse */
+        TIMELAPSE_API_ERROR_CAMERA,            /* 502 camera-error: camerad's words */
+        TIMELAPSE_API_ERROR_UNAVAILABLE,       /* 503 camera-unavailable */
+        TIMELAPSE_API_ERROR_STOPPING,          /* 503 stopping */
+} TimelapseApiError;
+
+/* The HTTP status and error code of any error (502 camera-error outside this domain). */
+guint timelapse_api_error_status(const GError *error);
+const char *timelapse_api_error_code(const GError *error);
+
+/* answer: the JSON to send (borrowed), NULL when error is set. */
+typedef void (*TimelapseApiDone)(JsonNode *answer, const GError *error, gpointer user_data);
+/* text: a report as camerad wrote it, NULL when error is set. */
+typedef void (*TimelapseApiTextDone)(const char *text, const GError *error, gpointer user_data);
+
+/* Each returns FALSE with an error at once (bad request, no camerad, no camera, …), else TRUE
+ * and calls done exactly once, later. */
+
+/* POST /api/timelapse: body as web-protocol.md; the answer is GET's object for the new one. */
+gboolean timelapse_api_start(SyncEngine *e, JsonObject *body, TimelapseApiDone done,
+                             gpointer user_data, GError **error);
+/* GET /api/timelapse. */
+gboolean timelapse_api_get(SyncEngine *e, TimelapseApiDone done, gpointer user_data,
+                           GError **error);
+/* DELETE /api/timelapse: {"stopped":true,"id":…}. */
+gboolean timelapse_api_stop(SyncEngine *e, TimelapseApiDone done, gpointer user_data,
+                            GError **error);
+/* GET /api/reports: {"reports":[…]}, newest first. */
+gboolean timelapse_api_list_reports(SyncEngine *e, TimelapseApiDone done, gpointer user_data,
+                                    GError **error);
+/* GET /api/reports/{id}: the report's JSON text. */
+gboolean timelapse_api_get_report(SyncEngine *e, const char *id, TimelapseApiTextDone done,
+                                  gpointer user_data, GError **error);
+
+/* [A-Za-z0-9_-]{1,100}, as camerad names reports. */
+gboolean timelapse_api_report_id_valid(const char *id);
