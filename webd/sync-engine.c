@@ -82,6 +82,7 @@ struct SyncEngine {
         guint timer;
         usec_t timer_deadline;
         gboolean running;
+        int https_port;
         ClockInfo clock;
         CameraInfo camera;
         int camerad_present; /* the last question to camerad found it on the bus; -1 not asked */
@@ -1527,6 +1528,16 @@ ActivityLog *sync_engine_get_log(SyncEngine *e)
 gboolean sync_engine_auto_sync(SyncEngine *e)
 {
         return e->cfg.auto_sync;
+}
+
+void sync_engine_set_https_port(SyncEngine *e, int port)
+{
+        e->https_port = port;
+}
+
+int sync_engine_https_port(SyncEngine *e)
+{
+        return e->https_port;
 }
 
 uint64_t sync_engine_last_client_sync(SyncEngine *e)

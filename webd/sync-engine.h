@@ -137,6 +137,9 @@ void sync_engine_time_sync(SyncEngine *e, SyncEngineTimeSync *ret);
 JsonNode *sync_engine_status(SyncEngine *e);
 ActivityLog *sync_engine_get_log(SyncEngine *e);
 gboolean sync_engine_auto_sync(SyncEngine *e);
+/* The port the UI is served on over HTTPS (0: not served), told to the pages in welcome. */
+void sync_engine_set_https_port(SyncEngine *e, int port);
+int sync_engine_https_port(SyncEngine *e);
 uint64_t sync_engine_last_client_sync(SyncEngine *e);
 uint64_t sync_engine_last_camera_sync(SyncEngine *e);
 /* The Pi's zone as clockd says ("UTC" when unknown), whether clockd is there and reliable. */

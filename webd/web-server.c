@@ -785,14 +785,27 @@ void web_server_set_ap_nm(WebServer *s, ApNm *nm)
         s->ap_nm = nm;
 }
 
+/* The pages link to the HTTPS page (for geolocation): tell them its port once it listens. */
+static gboolean note_https_port(WebServer *s, gboolean listening)
+{
+        GSList *uris = soup_server_get_uris(s->server);
+
+        for (GSList *l = uris; l; l = l->next)
+                if (g_str_equal(g_uri_get_scheme(l->data), "https"))
+                        sync_engine_set_https_port(s->engine, g_uri_get_port(l->data));
+        g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+        return listening;
+}
+
 gboolean web_server_listen_fd(WebServer *s, int fd, gboolean https, GError **error)
 {
         g_autoptr(GSocket) sock = g_socket_new_from_fd(fd, error);
 
         if (!sock)
                 return FALSE;
-        return soup_server_listen_socket(s->server, sock, https ? SOUP_SERVER_LISTEN_HTTPS : 0,
-                                         error);
+        return note_https_port(s, soup_server_listen_socket(s->server, sock,
+                                                            https ? SOUP_SERVER_LISTEN_HTTPS : 0,
+                                                            error));
 }
 
 void web_server_set_tls_certificate(WebServer *s, GTlsCertificate *cert)
@@ -819,5 +832,6 @@ gboolean web_server_listen_address(WebServer *s, const char *address, gboolean h
         addr = g_socket_address_enumerator_next(en, NULL, error);
         if (!addr)
                 return FALSE;
-        return soup_server_listen(s->server, addr, https ? SOUP_SERVER_LISTEN_HTTPS : 0, error);
+        return note_https_port(s, soup_server_listen(s->server, addr,
+                                                     https ? SOUP_SERVER_LISTEN_HTTPS : 0, error));
 }

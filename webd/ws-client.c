@@ -302,7 +302,8 @@ WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, Clien
 
         client_id = g_strdup_printf("%" PRIu64, c->id);
         status = sync_engine_status(engine);
-        welcome = ws_build_welcome(client_id, cls, sync_engine_auto_sync(engine), status);
+        welcome = ws_build_welcome(client_id, cls, sync_engine_auto_sync(engine),
+                                   sync_engine_https_port(engine), status);
         ws_client_send(c, welcome);
         entries = activity_log_to_json(sync_engine_get_log(engine), ACTIVITY_LOG_MAX);
         log_text = ws_build_activity_log(entries, clock_realtime_usec());

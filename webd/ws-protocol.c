@@ -430,7 +430,7 @@ static char *end_message(JsonBuilder *b)
 }
 
 char *ws_build_welcome(const char *client_id, ClientClass interface, gboolean auto_sync,
-                       JsonNode *status)
+                       int https_port, JsonNode *status)
 {
         g_autoptr(JsonBuilder) b = begin_message("welcome");
 
@@ -442,6 +442,11 @@ char *ws_build_welcome(const char *client_id, ClientClass interface, gboolean au
         json_builder_add_string_value(b, client_class_to_string(interface));
         json_builder_set_member_name(b, "autoSync");
         json_builder_add_boolean_value(b, auto_sync);
+        json_builder_set_member_name(b, "httpsPort");
+        if (https_port > 0)
+                json_builder_add_int_value(b, https_port);
+        else
+                json_builder_add_null_value(b);
         json_builder_set_member_name(b, "status");
         add_node(b, status);
         json_builder_end_object(b);

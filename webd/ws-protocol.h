@@ -95,8 +95,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(WsClientMessage, ws_client_message_free)
 /* Builders: newly allocated JSON text (g_free). JsonNode arguments are borrowed (copied); NULL
  * gives null. Times are Pi realtime µs: *Time numbers become epoch ms (with a fraction only when
  * not whole), timestamps ISO 8601 UTC with ms. */
+/* https_port: where the same UI is served over HTTPS (null in the message when 0). */
 char *ws_build_welcome(const char *client_id, ClientClass interface, gboolean auto_sync,
-                       JsonNode *status);
+                       int https_port, JsonNode *status);
 char *ws_build_time_sync_request(const char *request_id, int64_t server_time_usec);
 char *ws_build_time_sync_status(JsonNode *status);
 /* event_type: pi-sync, camera-sync, reliability-lost, sync-failed. */

@@ -23,6 +23,8 @@ test("'Sync now' sets the Pi from the browser's clock", async () => {
                 await button.click();
                 await waitFor("the page to report the sync", 20000, async () =>
                         (await page.locator("#log .success", { hasText: "Synced (" }).count()) > 0);
+                assert.match(await page.locator("#page-status .sync-result").textContent(), /^Synced \(/,
+                        "the result is not shown beside the button");
                 const pi = bed.piOffsetMs();
                 const br = await pageOffsetMs(page);
                 const diff = pi - br.offsetMs;

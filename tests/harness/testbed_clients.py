@@ -6,6 +6,7 @@ Clock1's properties."""
 import base64
 import json
 import os
+import re
 import socket
 import struct
 import time
@@ -189,6 +190,30 @@ def http(bed, method, path, body=None, headers=None):
             return r.status, r.read(), r.headers
     except urllib.error.HTTPError as e:
         return e.code, e.read(), e.headers
+
+
+def page_scripts(bed, page, get=None):
+    """The text of every module the page loads (its <script src> and what they import)."""
+    get = get or (lambda path: http(bed, "GET", path))
+    todo = [m.decode() for m in re.findall(rb'<script[^>]*\bsrc="([^"]+)"', page)]
+    seen, text = set(), b""
+    while todo:
+        path = "/" + todo.pop().lstrip("./").lstrip("/")
+        if path in seen:
+            continue
+        seen.add(path)
+        status, body, headers = get(path)
+        assert status == 200, path
+        assert headers["Content-Type"].startswith("text/javascript"), (path, headers)
+        text += body
+        base = path.rsplit("/", 1)[0]
+        for m in re.findall(rb'(?:import|from)\s*"(\.{1,2}/[^"]+)"', body):
+            rel = m.decode()
+            while rel.startswith("../"):
+                base, rel = base.rsplit("/", 1)[0], rel[3:]
+            todo.append(base + "/" + rel.removeprefix("./"))
+    assert seen, "the page loads no script"
+    return text
 
 
 def pi_minus_host_ms(bed):

@@ -12,8 +12,28 @@ import pytest
 
 from busclient import BusClient
 from testbed_clients import (CLOCK, SYNC1, TWO_HOURS_MS, Client, WsClient, clock_get, http,
-                             is_event, is_type, pi_minus_host_ms, sim_state,
+                             is_event, is_type, page_scripts, pi_minus_host_ms, sim_state,
                              wait_camera_connected)
+
+
+def test_ui_files_and_nothing_else(webd_bed):
+    bed = webd_bed()
+    status, body, headers = http(bed, "GET", "/favicon.svg")
+    assert status == 200 and headers["Content-Type"] == "image/svg+xml"
+    status, body, headers = http(bed, "GET", "/style.css")
+    assert status == 200 and headers["Content-Type"].startswith("text/css")
+    for path in ("/nope.js", "/../webd.gresource.xml", "/webd.gresource.xml", "/.hidden.js"):
+        status, body, _ = http(bed, "GET", path)
+        assert status == 404, path
+        assert json.loads(body)["error"]["code"] == "not-found"
+    # Dot segments are resolved within the root (RFC 3986), never above it.
+    assert http(bed, "GET", "/%2e%2e/index.html")[1] == http(bed, "GET", "/")[1]
+    # A NUL in the path: libsoup refuses the request itself.
+    status, body, _ = http(bed, "GET", "/index.html%00.js")
+    assert status == 400
+    status, body, _ = http(bed, "POST", "/index.html", body=b"{}",
+                           headers={"Content-Type": "application/json"})
+    assert status == 405
 
 
 def test_page_and_rest_time(webd_bed):
@@ -21,7 +41,8 @@ def test_page_and_rest_time(webd_bed):
     status, body, headers = http(bed, "GET", "/")
     assert status == 200
     assert headers["Content-Type"].startswith("text/html")
-    assert b"/ws" in body and b"time-sync-response" in body and b"timeOrigin" in body
+    scripts = page_scripts(bed, body)
+    assert b"/ws" in scripts and b"time-sync-response" in scripts and b"timeOrigin" in scripts
 
     status, body, _ = http(bed, "GET", "/api/system/time")
     assert status == 200

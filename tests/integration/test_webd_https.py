@@ -18,7 +18,7 @@ import urllib.request
 import pytest
 
 import picamsync_testbed as harness
-from testbed_clients import WsClient
+from testbed_clients import WsClient, page_scripts
 
 # LeakSanitizer's tracer crashes on glib-networking's TLS handshake thread at exit (as for
 # camerad and ccapi-sim over HTTPS); ASan itself stays on.
@@ -97,7 +97,7 @@ def test_page_and_rest_over_https_with_a_self_signed_certificate(https_bed, tmp_
 
     status, body, headers = https(bed, "GET", "/")
     assert status == 200 and headers["Content-Type"].startswith("text/html")
-    assert b"/ws" in body
+    assert b"/ws" in page_scripts(bed, body, lambda path: https(bed, "GET", path))
     status, body, _ = https(bed, "GET", "/api/system/time")
     assert status == 200
     assert set(json.loads(body)) >= {"timestamp", "epochMs", "timezone", "reliable"}

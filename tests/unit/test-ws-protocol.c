@@ -397,16 +397,17 @@ static void test_builders(void)
         const int64_t t0 = T0_MS * MSEC;
         char *s;
 
-        s = ws_build_welcome("c7", CLIENT_AP, TRUE, status);
-        g_assert_cmpstr(s, ==,
-                        "{\"type\":\"welcome\",\"data\":{\"clientId\":\"c7\",\"interface\":\"ap\","
-                        "\"autoSync\":true,\"status\":{\"pi\":{\"reliable\":true},"
-                        "\"autoSync\":true}}}");
+        s = ws_build_welcome("c7", CLIENT_AP, TRUE, 443, status);
+        g_assert_cmpstr(
+                s, ==,
+                "{\"type\":\"welcome\",\"data\":{\"clientId\":\"c7\",\"interface\":\"ap\","
+                "\"autoSync\":true,\"httpsPort\":443,\"status\":{\"pi\":{\"reliable\":true},"
+                "\"autoSync\":true}}}");
         g_free(s);
-        s = ws_build_welcome("c8", CLIENT_LAN, FALSE, NULL);
+        s = ws_build_welcome("c8", CLIENT_LAN, FALSE, 0, NULL);
         g_assert_cmpstr(s, ==,
                         "{\"type\":\"welcome\",\"data\":{\"clientId\":\"c8\",\"interface\":"
-                        "\"lan\",\"autoSync\":false,\"status\":null}}");
+                        "\"lan\",\"autoSync\":false,\"httpsPort\":null,\"status\":null}}");
         g_free(s);
 
         s = ws_build_time_sync_request("sync-3", t0);

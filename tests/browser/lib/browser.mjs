@@ -3,6 +3,7 @@
 // reaching anything but the testbed: in the phone's network namespace when the testbed has
 // one, and with every background service that calls home switched off.
 
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,10 +51,30 @@ function chromiumArgs(host) {
         ];
 }
 
-// Launches Chromium for a page on testbed bed. Returns { browser, context, page, problems }:
-// problems collects console errors, uncaught page errors and failed requests.
+// A namespace made a moment ago still has a tentative IPv6 link-local address (duplicate
+// address detection takes about 1.5 s). When it turns valid, Chromium takes it for a change of
+// network and fails the requests under way with net::ERR_NETWORK_CHANGED (a module of the
+// page, say), so the browser starts once the phone's addresses are settled.
+async function phoneAddressesSettled(netns) {
+        const end = Date.now() + 20000;
+        for (;;) {
+                const out = execFileSync("ip", ["-n", netns, "address", "show", "tentative"], { encoding: "utf8" });
+                if (!out.trim()) return;
+                if (Date.now() > end) throw new Error(`the addresses of namespace ${netns} are still tentative:\n${out}`);
+                await new Promise((r) => setTimeout(r, 100));
+        }
+}
+
+// Launches Chromium for a page on testbed bed. Returns { browser, context, page, problems,
+// wsEvents }: problems collects console errors, uncaught page errors and failed requests;
+// wsEvents what happened to the page's WebSockets (for a failure message).
 // options: { clockTime (ms since the epoch: the page's clock starts there and runs),
-//            viewport, timezoneId }
+//            viewport, timezoneId,
+//            ignoreHTTPSErrors (for the testbed's HTTPS page: webd's certificate is
+//              self-signed),
+//            geolocation ({latitude, longitude, accuracy}: the position the page gets),
+//            grantGeolocation ("https": the testbed's HTTPS origin may read the position
+//              without asking; another string: that origin; true: every origin) }
 export async function openPage(bed, options = {}) {
         if (!existsSync(CHROMIUM)) {
                 throw new Error(`${CHROMIUM} is missing: install Debian's chromium package ` +
@@ -67,12 +88,29 @@ export async function openPage(bed, options = {}) {
         } else {
                 launch.executablePath = CHROMIUM;
         }
+        if (bed.phoneNetns) await phoneAddressesSettled(bed.phoneNetns);
         const browser = await chromium.launch(launch);
-        const context = await browser.newContext({
+        const contextOptions = {
                 viewport: options.viewport || { width: 360, height: 740 },
                 timezoneId: options.timezoneId || "Europe/Berlin",
                 serviceWorkers: "block",
-        });
+        };
+        if (options.ignoreHTTPSErrors) contextOptions.ignoreHTTPSErrors = true;
+        if (options.geolocation) contextOptions.geolocation = options.geolocation;
+        let context;
+        try {
+                context = await browser.newContext(contextOptions);
+                if (options.grantGeolocation === true) {
+                        await context.grantPermissions(["geolocation"]);
+                } else if (options.grantGeolocation) {
+                        const origin = options.grantGeolocation === "https" ? bed.httpsOrigin
+                                : options.grantGeolocation;
+                        await context.grantPermissions(["geolocation"], { origin });
+                }
+        } catch (e) {
+                await browser.close();
+                throw e;
+        }
         const page = await context.newPage();
         const problems = [];
         // Chromium asks for /favicon.ico by itself; the page does not name one.
@@ -88,8 +126,20 @@ export async function openPage(bed, options = {}) {
         page.on("response", (r) => {
                 if (r.status() >= 400 && ours(r.url())) problems.push(`HTTP ${r.status()} for ${r.url()}`);
         });
+        // The page's WebSockets, for a failure message (host time, ms).
+        const wsEvents = [];
+        const stamp = () => new Date().toISOString().slice(11, 23);
+        page.on("websocket", (ws) => {
+                wsEvents.push(`${stamp()} WebSocket opening ${ws.url()}`);
+                ws.on("framereceived", (f) => {
+                        if (wsEvents.length < 200 && typeof f.payload === "string" && !f.payload.includes("time-sync"))
+                                wsEvents.push(`${stamp()} ← ${f.payload.slice(0, 160)}`);
+                });
+                ws.on("socketerror", (e) => wsEvents.push(`${stamp()} WebSocket error: ${e}`));
+                ws.on("close", () => wsEvents.push(`${stamp()} WebSocket closed`));
+        });
         if (options.clockTime !== undefined) await page.clock.install({ time: options.clockTime });
-        return { browser, context, page, problems };
+        return { browser, context, page, problems, wsEvents };
 }
 
 // The page's clock as the UI reads it (performance.timeOrigin + performance.now()) minus the

@@ -3,7 +3,7 @@
 // Pi clock, clockd, the camera simulator, camerad and webd), reads the JSON line that describes
 // it, and stops it again. Also reads the fake Pi clock with the fakeclock tool.
 
-import { spawn, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,6 +38,16 @@ export class Testbed {
                 return this.info.http;
         }
 
+        // webd's HTTPS URL as the phone sees it (self-signed certificate), e.g.
+        // https://192.168.4.1:443, and its origin (https://192.168.4.1).
+        get https() {
+                return this.info.https;
+        }
+
+        get httpsOrigin() {
+                return new URL(this.info.https).origin;
+        }
+
         // The namespace a phone on the access point lives in (null on loopback).
         get phoneNetns() {
                 return this.info.netns ? this.info.netns.namespaces.phone : null;
@@ -49,6 +59,50 @@ export class Testbed {
                 const out = execFileSync(tool, ["get", this.info.fakeclock], { encoding: "utf8" });
                 const ns = BigInt(out.trim());
                 return Number(ns) / 1e6;
+        }
+
+        // The camera simulator's control API (tools/ccapi-sim --help): simState() resolves to
+        // GET /sim/state, simSet({fault: "busy", ...}) POSTs the values and resolves to the new
+        // state. Under --netns the simulator lives in the camera's namespace, which this process
+        // is not in (and an address there must never be asked from the host's namespace, whose
+        // routes lead off the machine): the request is made by python3 run inside it.
+        simState() {
+                return this.simRequest(null);
+        }
+
+        simSet(values) {
+                return this.simRequest(values);
+        }
+
+        async simRequest(values) {
+                const url = this.info.sim;
+                if (!url) throw new Error("the testbed has no camera simulator (--no-camera?)");
+                const script = [
+                        "import sys, urllib.request",
+                        "url, body = sys.argv[1], sys.argv[2]",
+                        "req = urllib.request.Request(url, data=body.encode() if body else None,",
+                        "    method='POST' if body else 'GET', headers={'Content-Type': 'application/json'})",
+                        "try:",
+                        "    with urllib.request.urlopen(req, timeout=10) as r:",
+                        "        sys.stdout.write(r.read().decode())",
+                        "except urllib.error.HTTPError as e:",
+                        "    sys.exit(f'HTTP {e.code}: {e.read().decode()}')",
+                ].join("\n");
+                let argv = ["/usr/bin/python3", "-c", script, url, values ? JSON.stringify(values) : ""];
+                if (this.info.netns) {
+                        argv = ["ip", "netns", "exec", this.info.netns.namespaces.camera, ...argv];
+                } else if (new URL(url).hostname !== "127.0.0.1") {
+                        throw new Error(`the simulator is at ${url}, not on loopback: not asked`);
+                }
+                const out = await new Promise((resolve, reject) => {
+                        execFile(argv[0], argv.slice(1), { encoding: "utf8", timeout: 20000 },
+                                (err, stdout, stderr) => {
+                                        if (err) reject(new Error(`${values ? "POST" : "GET"} ${url} ` +
+                                                `${JSON.stringify(values)} failed: ${stderr || err.message}`));
+                                        else resolve(stdout);
+                                });
+                });
+                return JSON.parse(out);
         }
 
         // The daemons' logs, for a failure message.
