@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <string.h>
 
 #include "webd/policy-private.h"
 
@@ -218,6 +219,14 @@ void policy_push_failure(Policy *p, const char *target, const char *reason, cons
                 g_free(p->pi_failure);
                 p->pi_failure = g_strdup(reason);
         }
+}
+
+char *policy_sentence(const char *text, const char *next)
+{
+        size_t n = strlen(text);
+        bool ended = n > 0 && strchr(".!?", text[n - 1]);
+
+        return g_strconcat(text, ended ? "" : ".", next ? " " : "", next, NULL);
 }
 
 char *policy_format_offset(int64_t usec)

@@ -77,16 +77,16 @@ void policy_camera_measured(Policy *p, usec_t now, const PolicyCameraMeasurement
 
         if (!m->ok) {
                 const char *reason = m->error && *m->error ? m->error : "no reason given";
+                g_autofree char *head =
+                        g_strdup_printf("%s could not be measured: %s", cam, reason);
+                g_autofree char *msg = policy_sentence(head, "Is it switched on and connected?");
 
                 /* The pages show the camera line from camera-sync: say it failed there too. */
                 a = policy_push(p, POLICY_ACTION_SEND_EVENT);
                 a->event = POLICY_EVENT_CAMERA_SYNC;
                 a->success = false;
                 a->error = g_strdup(reason);
-                policy_push_failure(p, "camera", reason,
-                                    "%s could not be measured: %s. Is it switched on and "
-                                    "connected?",
-                                    cam, reason);
+                policy_push_failure(p, "camera", reason, "%s", msg);
                 policy_job_finish(p, now);
                 return;
         }
@@ -177,9 +177,11 @@ void policy_camera_set_finished(Policy *p, usec_t now, const PolicyCameraSetResu
                 g_clear_pointer(&p->camera_failure, g_free);
         } else {
                 const char *reason = r->error && *r->error ? r->error : "no reason given";
+                g_autofree char *head = g_strdup_printf("%s could not be set: %s", cam, reason);
+                g_autofree char *msg = policy_sentence(head, NULL);
 
                 a->error = g_strdup(reason);
-                policy_push_failure(p, "camera", reason, "%s could not be set: %s.", cam, reason);
+                policy_push_failure(p, "camera", reason, "%s", msg);
         }
         policy_job_finish(p, now);
 }
@@ -220,8 +222,11 @@ void policy_camera_step_finished(Policy *p, usec_t now, bool ok, const char *err
         } else {
                 const char *reason = error && *error ? error : "clockd gave no reason";
 
-                policy_push_failure(p, "pi", reason, "The Pi clock could not be set from %s: %s.",
-                                    cam, reason);
+                g_autofree char *head =
+                        g_strdup_printf("The Pi clock could not be set from %s: %s", cam, reason);
+                g_autofree char *msg = policy_sentence(head, NULL);
+
+                policy_push_failure(p, "pi", reason, "%s", msg);
         }
         policy_job_finish(p, now);
 }

@@ -84,6 +84,9 @@ void policy_push_warn(Policy *p, uint64_t client, const char *fmt, ...) G_GNUC_P
 /* A failure (rule 10): error log entry, warning on every page, sync-failed event. */
 void policy_push_failure(Policy *p, const char *target, const char *reason, const char *fmt, ...)
         G_GNUC_PRINTF(4, 5);
+/* text as a sentence: with a full stop unless it already ends in '.', '!' or '?' (server
+ * messages may or may not), then the sentence next after a space when next is not NULL. */
+char *policy_sentence(const char *text, const char *next);
 /* "7200.004 s" or "3 ms" (absolute value). */
 char *policy_format_offset(int64_t usec);
 /* "1 h 5 min", "42 min", "30 s". */

@@ -398,9 +398,11 @@ void policy_clock_finished(Policy *p, usec_t now, PolicyActionType call, bool ok
                 if (ok) {
                         pi_sync_done(p, call == POLICY_ACTION_STEP_PI);
                 } else {
-                        policy_push_failure(p, "pi", reason,
-                                            "The Pi clock could not be set from %s: %s.", j->who,
-                                            reason);
+                        g_autofree char *head = g_strdup_printf(
+                                "The Pi clock could not be set from %s: %s", j->who, reason);
+                        g_autofree char *msg = policy_sentence(head, NULL);
+
+                        policy_push_failure(p, "pi", reason, "%s", msg);
                         reply_manual(p, false, false, reason);
                 }
                 break;
@@ -416,9 +418,11 @@ void policy_clock_finished(Policy *p, usec_t now, PolicyActionType call, bool ok
                         g_free(p->pi_zone);
                         p->pi_zone = g_strdup(j->zone);
                 } else {
-                        policy_push_failure(p, "pi", reason,
-                                            "The Pi time zone could not be set to %s: %s.", j->zone,
-                                            reason);
+                        g_autofree char *head = g_strdup_printf(
+                                "The Pi time zone could not be set to %s: %s", j->zone, reason);
+                        g_autofree char *msg = policy_sentence(head, NULL);
+
+                        policy_push_failure(p, "pi", reason, "%s", msg);
                 }
                 break;
         default:
@@ -465,10 +469,11 @@ void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyC
         } else {
                 const char *reason = r->error && *r->error ? r->error : "unknown error";
 
-                policy_push_failure(p, "pi", reason,
-                                    "The time check with %s failed: %s. The Pi clock was not "
-                                    "changed.",
-                                    j->who, reason);
+                g_autofree char *head =
+                        g_strdup_printf("The time check with %s failed: %s", j->who, reason);
+                g_autofree char *msg = policy_sentence(head, "The Pi clock was not changed.");
+
+                policy_push_failure(p, "pi", reason, "%s", msg);
                 reply_manual(p, false, false, reason);
         }
         /* Rule 5: the camera after every check, also a failed one (the Pi may be reliable). */

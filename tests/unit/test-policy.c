@@ -569,6 +569,17 @@ static void test_rule10_failures(void)
                        "MANUAL_RESULT to=0 request=1 success=0 offset=0 stepped=0 error=\"the "
                        "kernel refused to set the clock\"");
 
+        /* A reason that is a sentence already: one full stop, not two. */
+        policy_manual_sync_offset(p, 40 * MINUTE + 30 * SEC, 0, 9, 5 * SEC, 0, NULL);
+        policy_clock_finished(p, 40 * MINUTE + 30 * SEC, POLICY_ACTION_STEP_PI, false,
+                              "Out of range. Check the reference clock.");
+        assert_actions(p, "STEP_PI offset=5000000 source=manual",
+                       FAILURE("pi", "Out of range. Check the reference clock.",
+                               "The Pi clock could not be set from the REST API: Out of range. "
+                               "Check the reference clock."),
+                       "MANUAL_RESULT to=0 request=9 success=0 offset=0 stepped=0 error=\"Out "
+                       "of range. Check the reference clock.\"");
+
         /* clockd absent: nothing is asked of it. */
         policy_clock_state(p, 41 * MINUTE, &(PolicyClockState){.present = false});
         policy_manual_sync_offset(p, 41 * MINUTE, 0, 2, 5 * SEC, 0, NULL);

@@ -58,11 +58,13 @@ export function toMs(t) {
   return NaN;
 }
 
-// When something happened, briefly: "19:08:19" today, "2026-11-20 19:08" another day.
-export function whenText(t, zone) {
+// When something happened, briefly: "19:08:19" today, "2026-11-20 19:08" another day, in zone
+// (the device's when empty); "today" is the day of nowMs (this device's clock by default; the
+// Pi's for Pi times, as the two may differ by hours).
+export function whenText(t, zone, nowMs) {
   const ms = toMs(t);
   if (!valid(ms)) return "–";
-  const today = dateText(Date.now(), zone) === dateText(ms, zone);
+  const today = dateText(valid(nowMs) ? nowMs : Date.now(), zone) === dateText(ms, zone);
   return today ? clockText(ms, zone) : dateText(ms, zone) + " " + clockText(ms, zone, false);
 }
 
@@ -138,17 +140,20 @@ export function camState(cam) {
   return { state: cam.syncDeferred ? "warn" : "bad", word: durationText(cam.offsetMs) + " off" };
 }
 
+// The offset of zone from UTC at instant ms (ms; +3600000 for UTC+1).
+export function zoneOffsetMs(ms, zone) {
+  if (!valid(ms)) return 0;
+  const f = fields(ms, zone);
+  return Date.UTC(+f.year, +f.month - 1, +f.day, +f.hour, +f.minute, +f.second) - Math.floor(ms / 1000) * 1000;
+}
+
 // The instant at which the wall-clock time "YYYY-MM-DDTHH:MM[:SS]" is read in zone.
 export function wallTimeToMs(wall, zone) {
   const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.(\d+))?)?$/.exec(wall || "");
   if (!m) return NaN;
   const asUtc = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0),
     m[7] ? Math.round(Number("0." + m[7]) * 1000) : 0);
-  const zoneOffset = (ms) => {
-    const f = fields(ms, zone);
-    return Date.UTC(+f.year, +f.month - 1, +f.day, +f.hour, +f.minute, +f.second) -
-      Math.floor(ms / 1000) * 1000;
-  };
+  const zoneOffset = (ms) => zoneOffsetMs(ms, zone);
   // Twice, so that an instant near a summer-time change gets the offset valid at that instant.
   let ms = asUtc - zoneOffset(asUtc);
   ms = asUtc - zoneOffset(ms);

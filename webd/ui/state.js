@@ -2,6 +2,7 @@
 "use strict";
 
 import { now } from "./socket.js";
+import { whenText } from "./format.js";
 
 const statusListeners = [];
 export let status = null;
@@ -38,3 +39,10 @@ export function notePiTime(piMs, before, after) {
 }
 
 export const piNow = () => (piClock.offset === null ? NaN : now() + piClock.offset);
+
+// The Pi's IANA zone (undefined until webd said): every Pi-side time is shown in it.
+export const piZone = () => (status && status.pi && status.pi.timezone) || undefined;
+
+// A Pi-side time (ISO or epoch ms, in Pi time) briefly, in the Pi's zone: "19:08:19" on the
+// Pi's today, "2026-11-20 19:08" another day.
+export const piWhen = (t) => whenText(t, piZone(), piNow());

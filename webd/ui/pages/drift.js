@@ -4,8 +4,8 @@
 
 import { api } from "../rest.js";
 import { $, setText } from "../dom.js";
-import { clockText, dateText, durationText, toMs } from "../format.js";
-import { status } from "../state.js";
+import { clockText, dateText, durationText, toMs, whenText, zoneOffsetMs } from "../format.js";
+import { onStatus, piNow, piZone, status } from "../state.js";
 
 const REFRESH_MS = 30000;
 const SVG = "http://www.w3.org/2000/svg";
@@ -31,14 +31,17 @@ function ticks(lo, hi, count) {
   return out;
 }
 
-const MIN = 60000, HOUR_MS = 3600000;
-const TIME_STEPS = [MIN, 2 * MIN, 5 * MIN, 10 * MIN, 15 * MIN, 30 * MIN, HOUR_MS, 2 * HOUR_MS, 3 * HOUR_MS,
-  6 * HOUR_MS, 12 * HOUR_MS, 24 * HOUR_MS, 2 * 24 * HOUR_MS, 7 * 24 * HOUR_MS];
+const SEC = 1000, MIN = 60000, HOUR_MS = 3600000;
+const TIME_STEPS = [5 * SEC, 10 * SEC, 15 * SEC, 30 * SEC, MIN, 2 * MIN, 5 * MIN, 10 * MIN, 15 * MIN, 30 * MIN,
+  HOUR_MS, 2 * HOUR_MS, 3 * HOUR_MS, 6 * HOUR_MS, 12 * HOUR_MS, 24 * HOUR_MS, 2 * 24 * HOUR_MS, 7 * 24 * HOUR_MS];
+// The x-axis spans at least this much, so that a few measurements a second apart do not
+// fill the chart's whole width.
+const MIN_SPAN_MS = MIN;
 
-function timeTicks(lo, hi) {
+function timeTicks(lo, hi, zone) {
   const step = TIME_STEPS.find((s) => (hi - lo) / s <= 4) || TIME_STEPS[TIME_STEPS.length - 1];
-  // Whole steps of local time, so that labels read 18:00, 18:30, …
-  const zoneShift = -new Date(lo).getTimezoneOffset() * MIN;
+  // Whole steps of the Pi's wall-clock time, so that labels read 18:00, 18:30, …
+  const zoneShift = zoneOffsetMs(lo, zone);
   const out = [];
   for (let t = Math.ceil((lo + zoneShift) / step) * step - zoneShift; t <= hi; t += step) out.push(t);
   return { step, values: out };
@@ -58,42 +61,59 @@ function fitLine(points, ppm) {
   return (t) => b + k * (t - points[0].t);
 }
 
+const plural = (n, word) => n + " " + word + (n === 1 ? "" : "s");
+
+function message(chart, text, label) {
+  chart.append(svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "axis-label" }, text));
+  chart.setAttribute("aria-label", label);
+}
+
 function draw(data) {
   const chart = $("drift-chart");
   chart.replaceChildren();
-  const points = (Array.isArray(data.samples) ? data.samples : [])
+  const all = (Array.isArray(data.samples) ? data.samples : [])
     .map((s) => ({ t: toMs(s.time), y: s.offsetMs, u: typeof s.uncertaintyMs === "number" ? s.uncertaintyMs : 0 }))
-    .filter((p) => Number.isFinite(p.t) && typeof p.y === "number" && Number.isFinite(p.y));
+    .filter((p) => Number.isFinite(p.t) && typeof p.y === "number" && Number.isFinite(p.y))
+    .sort((a, b) => a.t - b.t);
   const ppm = typeof data.driftPpm === "number" && Number.isFinite(data.driftPpm) ? data.driftPpm : null;
+  const zone = piZone();
 
   setText("drift-ppm", ppm === null ? "not enough history yet" : (ppm >= 0 ? "+" : "") + ppm.toFixed(1) + " ppm");
   setText("drift-words", ppm === null
     ? "The drift needs at least 3 measurements over 10 minutes or more since the camera was last set."
     : "The camera " + (ppm >= 0 ? "gains " : "loses ") + durationText(Math.abs(ppm) * 86.4) + " a day against the Pi.");
 
-  if (points.length === 0) {
-    chart.append(svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "axis-label" }, "No measurements yet"));
-    chart.setAttribute("aria-label", "No measurements of the camera yet");
+  // Only the measurements since the camera was last set: the older ones are of a clock that
+  // has been changed since (and the fit leaves them out too).
+  const cam = status && status.camera;
+  const setAt = cam && cam.lastSyncTime ? toMs(cam.lastSyncTime) : NaN;
+  const points = Number.isFinite(setAt) ? all.filter((p) => p.t >= setAt) : all;
+  const hidden = all.length - points.length;
+  const setWhen = Number.isFinite(setAt) ? whenText(setAt, zone, piNow()) : "";
+  const older = hidden ? " (" + hidden + " older, from before, not shown)" : "";
+
+  if (all.length === 0) {
+    message(chart, "No measurements yet", "No measurements of the camera yet");
     setText("drift-summary", "");
     return;
   }
+  if (points.length === 0) {
+    message(chart, "No measurements since the camera was set", "No measurements of the camera since it was set");
+    setText("drift-summary", "The camera was set at " + setWhen + "; it has not been measured since" + older + ".");
+    return;
+  }
+  const fit = ppm === null ? null : fitLine(points, ppm);
 
-  // The fit covers the measurements since the camera was last set.
-  const cam = status && status.camera;
-  const setAt = cam && cam.lastSyncTime ? toMs(cam.lastSyncTime) : NaN;
-  const since = points.filter((p) => !(p.t < setAt));
-  const fitPoints = since.length >= 2 ? since : points;
-  const fit = ppm === null ? null : fitLine(fitPoints, ppm);
-
-  let t0 = points[0].t, t1 = points[points.length - 1].t;
-  for (const p of points) { t0 = Math.min(t0, p.t); t1 = Math.max(t1, p.t); }
-  if (t1 - t0 < 10 * MIN) { const mid = (t0 + t1) / 2; t0 = mid - 5 * MIN; t1 = mid + 5 * MIN; }
+  // The x-axis spans the data, at least MIN_SPAN_MS, with a little room at both ends.
+  const first = points[0].t, lastT = points[points.length - 1].t;
+  let t0 = first, t1 = lastT;
+  if (t1 - t0 < MIN_SPAN_MS) { const mid = (t0 + t1) / 2; t0 = mid - MIN_SPAN_MS / 2; t1 = mid + MIN_SPAN_MS / 2; }
   const span = t1 - t0;
-  t0 -= span * 0.03; t1 += span * 0.03;
+  t0 -= span * 0.04; t1 += span * 0.04;
 
   let y0 = Infinity, y1 = -Infinity;
   for (const p of points) { y0 = Math.min(y0, p.y - p.u); y1 = Math.max(y1, p.y + p.u); }
-  if (fit) for (const t of [fitPoints[0].t, t1]) { y0 = Math.min(y0, fit(t)); y1 = Math.max(y1, fit(t)); }
+  if (fit) for (const t of [first, lastT]) { y0 = Math.min(y0, fit(t)); y1 = Math.max(y1, fit(t)); }
   // Large offsets in seconds, so that the labels stay short.
   const inSeconds = Math.max(Math.abs(y0), Math.abs(y1)) >= 10000;
   const unit = inSeconds ? 1000 : 1;
@@ -112,49 +132,62 @@ function draw(data) {
     grid.append(svg("text", { x: PAD.left - 5, y: y + 4, "text-anchor": "end", class: "tick" },
       String(Math.round(v * 1000) / 1000)));
   }
-  const tt = timeTicks(t0, t1);
+  const tt = timeTicks(t0, t1, zone);
+  const days = tt.step >= 24 * HOUR_MS, secs = tt.step < MIN;
   for (const t of tt.values) {
     const x = px(t);
     grid.append(svg("line", { x1: x, x2: x, y1: PAD.top, y2: bottom, class: "gridline" }));
     grid.append(svg("text", { x, y: bottom + 16, "text-anchor": "middle", class: "tick" },
-      tt.step >= 24 * HOUR_MS ? dateText(t).slice(5) : clockText(t, undefined, false)));
+      days ? dateText(t, zone).slice(5) : clockText(t, zone, secs)));
   }
   grid.append(svg("line", { x1: PAD.left, x2: PAD.left, y1: PAD.top, y2: bottom, class: "axis" }));
   grid.append(svg("line", { x1: PAD.left, x2: right, y1: bottom, y2: bottom, class: "axis" }));
   grid.append(svg("text", { x: (PAD.left + right) / 2, y: H - 6, "text-anchor": "middle", class: "axis-label" },
-    "time (" + (tt.step >= 24 * HOUR_MS ? "month-day" : "hh:mm") + ", this device)"));
+    "Pi time (" + (days ? "month-day" : secs ? "hh:mm:ss" : "hh:mm") + ")"));
   grid.append(svg("text", { x: 12, y: (PAD.top + bottom) / 2, "text-anchor": "middle", class: "axis-label",
     transform: "rotate(-90 12 " + Math.round((PAD.top + bottom) / 2) + ")" },
     "camera − Pi (" + (inSeconds ? "s" : "ms") + ")"));
   chart.append(grid);
 
-  if (fit) {
-    const ta = fitPoints[0].t;
-    chart.append(svg("line", { x1: px(ta), y1: py(fit(ta)), x2: px(t1), y2: py(fit(t1)), class: "fit" }));
-  }
+  // The fitted line only where there is data to fit.
+  if (fit && lastT > first)
+    chart.append(svg("line", { x1: px(first), y1: py(fit(first)), x2: px(lastT), y2: py(fit(lastT)), class: "fit" }));
   const marks = svg("g", { class: "samples" });
   for (const p of points) {
     const x = px(p.t);
     marks.append(svg("line", { x1: x, x2: x, y1: py(p.y - p.u), y2: py(p.y + p.u), class: "bound" }));
     const c = svg("circle", { cx: x, cy: py(p.y), r: 3.5, class: "sample" });
-    c.append(svg("title", {}, clockText(p.t) + ": " + p.y.toFixed(3) + " ms ± " + p.u.toFixed(3) + " ms"));
+    c.append(svg("title", {}, clockText(p.t, zone) + ": " + p.y.toFixed(3) + " ms ± " + p.u.toFixed(3) + " ms"));
     marks.append(c);
   }
   chart.append(marks);
 
   const last = points[points.length - 1];
-  const summary = points.length + " measurement" + (points.length === 1 ? "" : "s") +
-    (points.length > 1 ? " over " + durationText(points[points.length - 1].t - points[0].t) : "") +
-    ". Last, at " + clockText(last.t) + ": camera " + (last.y >= 0 ? "+" : "-") + durationText(last.y) +
+  const summary = plural(points.length, "measurement") +
+    (points.length > 1 ? " over " + durationText(lastT - first) : "") +
+    (Number.isFinite(setAt) ? " since the camera was set at " + setWhen : "") + older +
+    ". Last, at " + clockText(last.t, zone) + ": camera " + (last.y >= 0 ? "+" : "-") + durationText(last.y) +
     " ± " + durationText(last.u) + ".";
   setText("drift-summary", summary);
   chart.setAttribute("aria-label", "Camera offset over time. " + summary);
 }
 
+// The last data drawn, and the camera's last set time it was drawn with: a set seen later
+// (or the status arriving after the data) redraws it without asking webd again.
+let shown = null, shownSetAt = null, watching = false;
+const setTime = () => (status && status.camera ? status.camera.lastSyncTime ?? null : null);
+
+function show(data) {
+  shown = data;
+  shownSetAt = setTime();
+  draw(data);
+}
+
 async function refresh() {
   try {
-    draw(await api("GET", "/api/camera/drift", undefined, "Reading the camera's drift"));
+    show(await api("GET", "/api/camera/drift", undefined, "Reading the camera's drift"));
   } catch (e) {
+    shown = null;
     $("drift-chart").replaceChildren(svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "axis-label" },
       e.code === "no-camera" ? "No camera connected" : "No data"));
     setText("drift-ppm", e.code === "no-camera" ? "no camera" : "not available");
@@ -164,10 +197,18 @@ async function refresh() {
 }
 
 export function enter() {
+  if (!watching) {
+    watching = true;
+    onStatus(() => {
+      if (timer && shown && setTime() !== shownSetAt) show(shown);
+    });
+  }
+  shown = null;
   refresh();
   timer = setInterval(refresh, REFRESH_MS);
 }
 
 export function leave() {
   clearInterval(timer);
+  timer = 0;
 }

@@ -2,7 +2,8 @@
 "use strict";
 
 import { $, el } from "../dom.js";
-import { toMs, whenText } from "../format.js";
+import { toMs } from "../format.js";
+import { piNow, piWhen } from "../state.js";
 import { on } from "../socket.js";
 
 const MAX_ENTRIES = 300;
@@ -12,15 +13,16 @@ let replaceNext = false;
 function add(timestamp, message, level) {
   const list = $("log");
   const ms = toMs(timestamp);
-  const time = el("time", Number.isNaN(ms) ? null : { datetime: new Date(ms).toISOString() }, whenText(ms));
+  const time = el("time", Number.isNaN(ms) ? null : { datetime: new Date(ms).toISOString() }, piWhen(ms));
   const label = LEVEL_WORDS[level] ? el("b", null, LEVEL_WORDS[level] + ": ") : null;
   list.prepend(el("li", { class: level || "info" }, time, " ", label, message || ""));
   while (list.children.length > MAX_ENTRIES) list.lastElementChild.remove();
 }
 
-// An entry made by this page (the answer to its "Sync now").
+// An entry made by this page (the answer to its "Sync now"), at the Pi's time like the others.
 export function addLocal(message, level) {
-  add(Date.now(), message, level);
+  const pi = piNow();
+  add(Number.isNaN(pi) ? Date.now() : pi, message, level);
 }
 
 export function init() {

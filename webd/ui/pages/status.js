@@ -3,8 +3,8 @@
 
 import { $, setDateTime, setText } from "../dom.js";
 import { SOURCE_WORDS, aheadText, camLine, camState, clockText, dateText, durationText, piLine,
-         piState, whenText } from "../format.js";
-import { onStatus, piNow, status } from "../state.js";
+         piState, toMs } from "../format.js";
+import { onStatus, piNow, piWhen, piZone, status } from "../state.js";
 
 function showCard(id, s) {
   $(id + "-card").dataset.state = s.state;
@@ -21,24 +21,32 @@ function piDetail(s) {
   const pi = s.pi || {};
   const parts = [];
   if (pi.lastSyncTime) {
-    parts.push("Last synced " + whenText(pi.lastSyncTime) +
+    parts.push("Last synced " + piWhen(pi.lastSyncTime) +
       (pi.source ? " from " + (SOURCE_WORDS[pi.source] || pi.source) : "") +
       (typeof pi.lastOffsetMs === "number" ? " (it was " + aheadText(-pi.lastOffsetMs) + ")" : "") + ".");
   } else {
     parts.push("Not synced since it started: open this page on a phone on the Pi's Wi-Fi, or press Sync now.");
   }
-  if (pi.reliableUntil) parts.push("Trusted until " + whenText(pi.reliableUntil) + ".");
+  if (pi.reliableUntil) parts.push("Trusted until " + piWhen(pi.reliableUntil) + ".");
   if (pi.ntpSynchronized) parts.push("Kept right by the internet (NTP).");
   if (s.autoSync === false) parts.push("Automatic sync is off.");
   return parts.join(" ");
 }
 
-function camDetail(cam) {
+// Every time here is a Pi time (webd's clock, ISO UTC), shown in the Pi's zone like its clock.
+function camDetail(cam, pi) {
   if (!cam || !cam.connected) return "No camera is connected. Switch it on and join it to the Pi's Wi-Fi.";
   const parts = [];
-  if (typeof cam.offsetMs === "number")
-    parts.push("The camera is " + aheadText(cam.offsetMs) + " of the Pi, checked " + whenText(cam.lastMeasured) + ".");
-  if (cam.lastSyncTime) parts.push("Set " + whenText(cam.lastSyncTime) + ".");
+  if (typeof cam.offsetMs === "number") {
+    // A measurement from before the Pi's clock was stepped compares the camera with the old
+    // Pi time: say so rather than let it pass for a current one.
+    const measured = toMs(cam.lastMeasured), stepped = pi ? toMs(pi.lastSyncTime) : NaN;
+    const stale = measured < stepped && pi && typeof pi.lastOffsetMs === "number" && Math.abs(pi.lastOffsetMs) >= 1000;
+    const vs = cam.offsetMs === 0 ? "exactly on the Pi's time" : aheadText(cam.offsetMs).replace(/ ahead$/, " ahead of") + " the Pi";
+    parts.push("The camera is " + vs + ", checked " +
+      (cam.lastMeasured ? piWhen(cam.lastMeasured) : "–") + (stale ? ", before the Pi's clock was set" : "") + ".");
+  }
+  if (cam.lastSyncTime) parts.push("Set " + piWhen(cam.lastSyncTime) + ".");
   if (typeof cam.utcOffsetMinutes === "number") {
     const m = cam.utcOffsetMinutes;
     const hm = Math.floor(Math.abs(m) / 60) + (Math.abs(m) % 60 ? ":" + String(Math.abs(m) % 60).padStart(2, "0") : "");
@@ -58,7 +66,7 @@ function show(s) {
   setText("pi-detail", piDetail(s));
   showCard("pi", piState(s.pi));
   setText("camsync", camLine(s.camera));
-  setText("cam-detail", camDetail(s.camera));
+  setText("cam-detail", camDetail(s.camera, s.pi));
   showCard("cam", camState(s.camera));
   setText("tlstatus", timelapseLine(s.timelapse));
 }
@@ -67,7 +75,7 @@ function show(s) {
 function tick() {
   const ms = piNow();
   if (Number.isNaN(ms)) return;
-  const zone = status && status.pi ? status.pi.timezone : undefined;
+  const zone = piZone();
   setDateTime("pitime", dateText(ms, zone), clockText(ms, zone));
 }
 

@@ -5,7 +5,7 @@
 import { api } from "../rest.js";
 import { $, setText } from "../dom.js";
 import { clockText, durationText, toMs, toWallTime, whenText } from "../format.js";
-import { onStatus, status } from "../state.js";
+import { onStatus, piZone, status } from "../state.js";
 import { isOpen, on, send } from "../socket.js";
 
 let visible = false;
@@ -89,7 +89,7 @@ function showProgress(tl) {
       ? " (last: " + (planned.title || tl.id) + ", " + (tl.shotsTaken ?? 0) + " taken, " + (tl.shotsFailed ?? 0) + " failed)"
       : ""));
   } else {
-    const next = tl.nextShotTime ? ", next at " + clockText(toMs(tl.nextShotTime)) : "";
+    const next = tl.nextShotTime ? ", next at " + clockText(toMs(tl.nextShotTime), piZone()) : "";
     setText("tl-progress-text", tl.state + ": " + (tl.shotsTaken ?? 0) + (shots ? " of " + shots : "") +
       " taken, " + (tl.shotsFailed ?? 0) + " failed" + next);
   }
