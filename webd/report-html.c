@@ -3,8 +3,9 @@
 #include "webd/report-html.h"
 
 #include <json-glib/json-glib.h>
-#include <math.h>
 #include <stdint.h>
+
+#include "webd/json-util.h"
 
 GQuark report_html_error_quark(void)
 {
@@ -26,36 +27,23 @@ static const char style[] =
 
 static JsonObject *get_object(JsonObject *o, const char *name)
 {
-        JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+        JsonNode *n = json_util_member(o, name);
         return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
 }
 
 static const char *get_string(JsonObject *o, const char *name)
 {
-        JsonNode *n = o ? json_object_get_member(o, name) : NULL;
-
-        if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-                return NULL;
-        return json_node_get_string(n);
+        return json_util_string(json_util_member(o, name));
 }
 
 static gboolean get_number(JsonObject *o, const char *name, double *ret)
 {
-        JsonNode *n = o ? json_object_get_member(o, name) : NULL;
-        GType t;
-
-        if (!n || !JSON_NODE_HOLDS_VALUE(n))
-                return FALSE;
-        t = json_node_get_value_type(n);
-        if (t != G_TYPE_INT64 && t != G_TYPE_DOUBLE)
-                return FALSE;
-        *ret = json_node_get_double(n);
-        return isfinite(*ret);
+        return json_util_number(json_util_member(o, name), ret);
 }
 
 static gboolean get_bool(JsonObject *o, const char *name, gboolean *ret)
 {
-        JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+        JsonNode *n = json_util_member(o, name);
 
         if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN)
                 return FALSE;

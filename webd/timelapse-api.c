@@ -8,7 +8,7 @@
 
 #include "daemons/log.h"
 #include "daemons/time-util.h"
-#include "webd/time-exchange.h"
+#include "webd/json-util.h"
 #include "webd/ws-protocol.h"
 
 #define INTERVAL_MIN_MS 500
@@ -111,53 +111,15 @@ typedef struct TimelapseRequest {
         const char *source; /* "browser" or "manual" */
 } TimelapseRequest;
 
-/* NULL for absent and JSON null. */
-static JsonNode *member(JsonObject *o, const char *name)
-{
-        JsonNode *n = json_object_get_member(o, name);
-        return n && !JSON_NODE_HOLDS_NULL(n) ? n : NULL;
-}
-
-static gboolean node_number(JsonNode *n, double *ret)
-{
-        GType t;
-
-        if (!JSON_NODE_HOLDS_VALUE(n))
-                return FALSE;
-        t = json_node_get_value_type(n);
-        if (t != G_TYPE_INT64 && t != G_TYPE_DOUBLE)
-                return FALSE;
-        *ret = json_node_get_double(n);
-        return isfinite(*ret);
-}
-
-static const char *node_string(JsonNode *n)
-{
-        if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-                return NULL;
-        return json_node_get_string(n);
-}
-
 /* A whole number in [min, max]. */
 static gboolean node_whole(JsonNode *n, double min, double max, uint64_t *ret)
 {
         double v;
 
-        if (!node_number(n, &v) || v != floor(v) || v < min || v > max)
+        if (!json_util_number(n, &v) || v != floor(v) || v < min || v > max)
                 return FALSE;
         *ret = (uint64_t)v;
         return TRUE;
-}
-
-/* An ISO 8601 UTC string or epoch ms. */
-static gboolean node_time(JsonNode *n, int64_t *ret_usec)
-{
-        const char *s = node_string(n);
-        double ms;
-
-        if (s)
-                return iso8601_parse(s, ret_usec) >= 0;
-        return node_number(n, &ms) && time_exchange_ms_to_usec(ms, ret_usec) >= 0;
 }
 
 static gboolean parse_location(JsonNode *n, int64_t now_usec, TimelapseRequest *req, GError **error)
@@ -171,35 +133,35 @@ static gboolean parse_location(JsonNode *n, int64_t now_usec, TimelapseRequest *
                 return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
                             "\"location\" must be an object {latitude, longitude, …} or null.");
         o = json_node_get_object(n);
-        v = member(o, "latitude");
-        if (!v || !node_number(v, &l->latitude) || l->latitude < -90 || l->latitude > 90)
+        v = json_util_member(o, "latitude");
+        if (!v || !json_util_number(v, &l->latitude) || l->latitude < -90 || l->latitude > 90)
                 return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
                             "location.latitude must be a number of degrees from -90 to 90.");
-        v = member(o, "longitude");
-        if (!v || !node_number(v, &l->longitude) || l->longitude < -180 || l->longitude > 180)
+        v = json_util_member(o, "longitude");
+        if (!v || !json_util_number(v, &l->longitude) || l->longitude < -180 || l->longitude > 180)
                 return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
                             "location.longitude must be a number of degrees from -180 to 180.");
-        if ((v = member(o, "accuracy"))) {
-                if (!node_number(v, &l->accuracy) || l->accuracy < 0 || l->accuracy > 1e9)
+        if ((v = json_util_member(o, "accuracy"))) {
+                if (!json_util_number(v, &l->accuracy) || l->accuracy < 0 || l->accuracy > 1e9)
                         return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
                                     "location.accuracy must be a distance in metres, 0 or more.");
                 l->has_accuracy = TRUE;
         }
-        if ((v = member(o, "altitude"))) {
-                if (!node_number(v, &l->altitude) || fabs(l->altitude) > 1e6)
+        if ((v = json_util_member(o, "altitude"))) {
+                if (!json_util_number(v, &l->altitude) || fabs(l->altitude) > 1e6)
                         return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
                                     "location.altitude must be a height in metres.");
                 l->has_altitude = TRUE;
         }
-        if ((v = member(o, "source"))) {
-                source = node_string(v);
+        if ((v = json_util_member(o, "source"))) {
+                source = json_util_string(v);
                 if (!source || (!g_str_equal(source, "browser") && !g_str_equal(source, "manual")))
                         return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
                                     "location.source must be \"browser\" or \"manual\".");
         }
         l->obtained_usec = now_usec;
-        if ((v = member(o, "timestamp")) &&
-            (!node_time(v, &l->obtained_usec) || l->obtained_usec <= 0))
+        if ((v = json_util_member(o, "timestamp")) &&
+            (!json_util_time_usec(v, &l->obtained_usec) || l->obtained_usec <= 0))
                 return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
                             "location.timestamp must be an ISO 8601 UTC time or epoch "
                             "milliseconds.");
@@ -216,14 +178,14 @@ static gboolean parse_request(JsonObject *body, int64_t now_usec, TimelapseReque
         uint64_t v;
 
         *req = (TimelapseRequest){.location_mode = LOCATION_DEFAULT};
-        n = member(body, "intervalMs");
+        n = json_util_member(body, "intervalMs");
         if (!n || !node_whole(n, INTERVAL_MIN_MS, INTERVAL_MAX_MS, &v))
                 return fail(error, TIMELAPSE_API_ERROR_INVALID_INTERVAL,
                             "\"intervalMs\" (the time between shots) must be a whole number of "
                             "milliseconds from %d to %d (24 h).",
                             INTERVAL_MIN_MS, INTERVAL_MAX_MS);
         req->interval_ms = v;
-        if ((n = member(body, "shots"))) {
+        if ((n = json_util_member(body, "shots"))) {
                 if (!node_whole(n, 0, SHOTS_MAX, &v))
                         return fail(error, TIMELAPSE_API_ERROR_INVALID_SHOTS,
                                     "\"shots\" must be a whole number from 1 to %d, or 0 to "
@@ -231,8 +193,8 @@ static gboolean parse_request(JsonObject *body, int64_t now_usec, TimelapseReque
                                     SHOTS_MAX);
                 req->shots = (uint32_t)v;
         }
-        if ((n = member(body, "endTime"))) {
-                if (!node_time(n, &req->end_usec))
+        if ((n = json_util_member(body, "endTime"))) {
+                if (!json_util_time_usec(n, &req->end_usec))
                         return fail(error, TIMELAPSE_API_ERROR_INVALID_END_TIME,
                                     "\"endTime\" must be an ISO 8601 UTC time such as "
                                     "2026-11-21T20:00:00.000Z, or epoch milliseconds.");
@@ -241,8 +203,8 @@ static gboolean parse_request(JsonObject *body, int64_t now_usec, TimelapseReque
                                     "\"endTime\" is not in the future (by the Pi clock); give a "
                                     "later time or leave it out.");
         }
-        if ((n = member(body, "title"))) {
-                req->title = node_string(n);
+        if ((n = json_util_member(body, "title"))) {
+                req->title = json_util_string(n);
                 if (!req->title || strlen(req->title) > TITLE_MAX)
                         return fail(error, TIMELAPSE_API_ERROR_INVALID_TITLE,
                                     "\"title\" must be text of at most %d bytes.", TITLE_MAX);

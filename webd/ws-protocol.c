@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <math.h>
 #include <string.h>
 
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
+#include "webd/json-util.h"
 #include "webd/time-exchange.h"
 #include "webd/ws-protocol.h"
 
@@ -125,48 +125,17 @@ static gboolean invalid(GError **error, const char *field, const char *what)
         return FALSE;
 }
 
-/* The member, or NULL if it is absent or JSON null. */
-static JsonNode *member(JsonObject *o, const char *name)
-{
-        JsonNode *n = json_object_get_member(o, name);
-
-        return n && !JSON_NODE_HOLDS_NULL(n) ? n : NULL;
-}
-
-static gboolean node_number(JsonNode *n, double *ret)
-{
-        GType t;
-
-        if (!JSON_NODE_HOLDS_VALUE(n))
-                return FALSE;
-        t = json_node_get_value_type(n);
-        if (t == G_TYPE_INT64)
-                *ret = (double)json_node_get_int(n);
-        else if (t == G_TYPE_DOUBLE)
-                *ret = json_node_get_double(n);
-        else
-                return FALSE;
-        return isfinite(*ret);
-}
-
-static const char *node_string(JsonNode *n)
-{
-        if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-                return NULL;
-        return json_node_get_string(n);
-}
-
 /* An optional finite number in [min, max]; *ret_has tells whether it was there. */
 static gboolean get_number(JsonObject *o, const char *name, const char *field, double min,
                            double max, gboolean *ret_has, double *ret, GError **error)
 {
-        JsonNode *n = member(o, name);
+        JsonNode *n = json_util_member(o, name);
         double v;
 
         *ret_has = FALSE;
         if (!n)
                 return TRUE;
-        if (!node_number(n, &v) || v < min || v > max) {
+        if (!json_util_number(n, &v) || v < min || v > max) {
                 g_autofree char *what = g_strdup_printf("a number from %g to %g", min, max);
                 return invalid(error, field, what);
         }
@@ -179,7 +148,7 @@ static gboolean get_number(JsonObject *o, const char *name, const char *field, d
 static gboolean get_time(JsonObject *o, const char *name, const char *field, gboolean *ret_has,
                          double *ret_ms, GError **error)
 {
-        JsonNode *n = member(o, name);
+        JsonNode *n = json_util_member(o, name);
         const char *s;
         int64_t usec;
         double ms;
@@ -187,13 +156,13 @@ static gboolean get_time(JsonObject *o, const char *name, const char *field, gbo
         *ret_has = FALSE;
         if (!n)
                 return TRUE;
-        if ((s = node_string(n))) {
+        if ((s = json_util_string(n))) {
                 if (iso8601_parse(s, &usec) < 0)
                         return invalid(error, field,
                                        "an ISO 8601 UTC time like 2026-11-21T14:00:00.000Z or "
                                        "epoch milliseconds");
                 ms = (double)usec / 1000.0;
-        } else if (!node_number(n, &ms) || time_exchange_ms_to_usec(ms, &usec) < 0)
+        } else if (!json_util_number(n, &ms) || time_exchange_ms_to_usec(ms, &usec) < 0)
                 return invalid(error, field, "a time in epoch milliseconds or ISO 8601 UTC");
         *ret_ms = ms;
         *ret_has = TRUE;
@@ -202,8 +171,8 @@ static gboolean get_time(JsonObject *o, const char *name, const char *field, gbo
 
 static gboolean get_request_id(JsonObject *o, const char *field, char **ret, GError **error)
 {
-        JsonNode *n = member(o, "requestId");
-        const char *s = n ? node_string(n) : NULL;
+        JsonNode *n = json_util_member(o, "requestId");
+        const char *s = n ? json_util_string(n) : NULL;
 
         if (!s || s[0] == '\0' || strlen(s) > WS_REQUEST_ID_MAX)
                 goto fail;
@@ -218,12 +187,12 @@ fail:
 
 static gboolean get_timezone(JsonObject *o, const char *field, char **ret, GError **error)
 {
-        JsonNode *n = member(o, "timezone");
+        JsonNode *n = json_util_member(o, "timezone");
         const char *s;
 
         if (!n)
                 return TRUE;
-        s = node_string(n);
+        s = json_util_string(n);
         if (!s || zone_name_check(s) < 0)
                 return invalid(error, field, "an IANA time zone name like Europe/Berlin");
         *ret = g_strdup(s);
@@ -276,8 +245,8 @@ static gboolean parse_location_response(JsonObject *d, WsLocationResponse *m, GE
 
         if (!get_request_id(d, "data.requestId", &m->request_id, error))
                 return FALSE;
-        if ((n = member(d, "error"))) {
-                const char *s = node_string(n);
+        if ((n = json_util_member(d, "error"))) {
+                const char *s = json_util_string(n);
 
                 if (!s || s[0] == '\0' || strlen(s) > LOCATION_ERROR_MAX)
                         return invalid(error, "data.error",
@@ -303,7 +272,7 @@ static gboolean parse_location_response(JsonObject *d, WsLocationResponse *m, GE
 
 static JsonObject *get_data(JsonObject *root, GError **error)
 {
-        JsonNode *n = member(root, "data");
+        JsonNode *n = json_util_member(root, "data");
 
         if (!n || !JSON_NODE_HOLDS_OBJECT(n)) {
                 invalid(error, "data", "an object");
@@ -345,8 +314,8 @@ WsClientMessage *ws_client_message_parse(const char *data, gsize size, GError **
                 return NULL;
         }
         root = json_node_get_object(node);
-        node = member(root, "type");
-        type = node ? node_string(node) : NULL;
+        node = json_util_member(root, "type");
+        type = node ? json_util_string(node) : NULL;
         if (!type) {
                 invalid(error, "type", "a string naming the message type");
                 return NULL;
