@@ -6,6 +6,7 @@
 #include "camerad/camera-error.h"
 #include "camerad/timelapse-bus.h"
 #include "camerad/timelapse-report-file.h"
+#include "daemons/report-id.h"
 #include "camerad/timelapse.h"
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
@@ -538,7 +539,7 @@ int timelapse_bus_get_report(sd_bus_message *msg, void *userdata, sd_bus_error *
         r = sd_bus_message_read(msg, "s", &id);
         if (r < 0)
                 return r;
-        if (!timelapse_report_id_valid(id))
+        if (!report_id_valid(id))
                 return invalid_args(error,
                                     "\"%s\" is not a report id; ids are letters, digits, _ and "
                                     "-, as ListReports returns them.",

@@ -5,6 +5,7 @@
 
 #include "camerad/camera-error.h"
 #include "camerad/timelapse-report.h"
+#include "daemons/report-id.h"
 #include "daemons/time-util.h"
 
 TimelapseReport *timelapse_report_new(void)
@@ -79,18 +80,6 @@ void timelapse_report_mark_interrupted(TimelapseReport *r)
         g_free(r->state);
         r->state = g_strdup("interrupted");
         r->end_usec = timelapse_report_last_settled_usec(r);
-}
-
-bool timelapse_report_id_valid(const char *id)
-{
-        size_t n = id ? strlen(id) : 0;
-
-        if (n == 0 || n > 100)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!g_ascii_isalnum(id[i]) && id[i] != '_' && id[i] != '-')
-                        return false;
-        return true;
 }
 
 /* ---- writing ---- */
@@ -304,7 +293,7 @@ TimelapseReport *timelapse_report_from_json(const char *json, GError **error)
                 return NULL;
         }
         r->id = get_string(o, "id");
-        if (!timelapse_report_id_valid(r->id)) {
+        if (!report_id_valid(r->id)) {
                 g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
                             "The timelapse report has no valid id.");
                 return NULL;

@@ -65,6 +65,3 @@ void timelapse_report_mark_interrupted(TimelapseReport *r);
 
 char *timelapse_report_to_json(const TimelapseReport *r);
 TimelapseReport *timelapse_report_from_json(const char *json, GError **error);
-
-/* A report id is [A-Za-z0-9_-], 1..100 characters (it names a file). */
-bool timelapse_report_id_valid(const char *id);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "daemons/log.h"
+#include "daemons/report-id.h"
 #include "daemons/time-util.h"
 #include "webd/json-util.h"
 #include "webd/ws-protocol.h"
@@ -62,18 +63,6 @@ guint timelapse_api_error_status(const GError *error)
 const char *timelapse_api_error_code(const GError *error)
 {
         return error_table[error_index(error)].code;
-}
-
-gboolean timelapse_api_report_id_valid(const char *id)
-{
-        size_t n = id ? strlen(id) : 0;
-
-        if (n == 0 || n > 100)
-                return FALSE;
-        for (size_t i = 0; i < n; i++)
-                if (!g_ascii_isalnum(id[i]) && id[i] != '_' && id[i] != '-')
-                        return FALSE;
-        return TRUE;
 }
 
 static gboolean fail(GError **error, TimelapseApiError code, const char *format, ...)
@@ -562,7 +551,7 @@ static void on_started(sd_bus_message *reply, const GError *stop_error, gpointer
 
         if (!call_reply_ok(c, reply, stop_error))
                 return;
-        if (sd_bus_message_read(reply, "s", &id) <= 0 || !timelapse_api_report_id_valid(id)) {
+        if (sd_bus_message_read(reply, "s", &id) <= 0 || !report_id_valid(id)) {
                 fail(&error, TIMELAPSE_API_ERROR_CAMERA,
                      "The camera service started a timelapse but gave no id for it.");
                 call_fail(c, error);
@@ -802,7 +791,7 @@ gboolean timelapse_api_get_report(SyncEngine *e, const char *id, TimelapseApiTex
         sd_bus_message *m;
         int r;
 
-        if (!timelapse_api_report_id_valid(id))
+        if (!report_id_valid(id))
                 return fail(error, TIMELAPSE_API_ERROR_INVALID_REPORT_ID,
                             "A report id is 1 to 100 letters, digits, '_' and '-', as GET "
                             "/api/reports lists them.");

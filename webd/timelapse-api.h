@@ -58,6 +58,3 @@ gboolean timelapse_api_list_reports(SyncEngine *e, TimelapseApiDone done, gpoint
 /* GET /api/reports/{id}: the report's JSON text. */
 gboolean timelapse_api_get_report(SyncEngine *e, const char *id, TimelapseApiTextDone done,
                                   gpointer user_data, GError **error);
-
-/* [A-Za-z0-9_-]{1,100}, as camerad names reports. */
-gboolean timelapse_api_report_id_valid(const char *id);

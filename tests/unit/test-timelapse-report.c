@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "camerad/timelapse-report.h"
+#include "daemons/report-id.h"
 
 #define SEC ((int64_t)1000000)
 /* 2025-07-01 12:00:00 UTC */
@@ -202,10 +203,10 @@ static void test_bad_input(void)
         g_assert_nonnull(e2);
         g_assert_null(timelapse_report_from_json("{\"version\":", &e3));
         g_assert_nonnull(e3);
-        g_assert_true(timelapse_report_id_valid("20250701T120000Z-c01_2"));
-        g_assert_false(timelapse_report_id_valid(""));
-        g_assert_false(timelapse_report_id_valid("a/b"));
-        g_assert_false(timelapse_report_id_valid(".."));
+        g_assert_true(report_id_valid("20250701T120000Z-c01_2"));
+        g_assert_false(report_id_valid(""));
+        g_assert_false(report_id_valid("a/b"));
+        g_assert_false(report_id_valid(".."));
 }
 
 int main(int argc, char **argv)
