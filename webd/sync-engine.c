@@ -581,16 +581,10 @@ static JsonNode *event_data(SyncEngine *e, const PolicyAction *a)
                 json_builder_set_member_name(b, "success");
                 json_builder_add_boolean_value(b, a->success);
                 /* A failed sync has no times, and no offset unless it was measured. */
-                json_builder_set_member_name(b, "previousTime");
-                if (a->success)
-                        ws_builder_add_iso8601(b, a->previous_time_usec);
-                else
-                        json_builder_add_null_value(b);
-                json_builder_set_member_name(b, "newTime");
-                if (a->success)
-                        ws_builder_add_iso8601(b, a->new_time_usec);
-                else
-                        json_builder_add_null_value(b);
+                ws_builder_add_time_member(b, "previousTime",
+                                           a->success ? (uint64_t)a->previous_time_usec : 0);
+                ws_builder_add_time_member(b, "newTime",
+                                           a->success ? (uint64_t)a->new_time_usec : 0);
                 json_builder_set_member_name(b, "offset");
                 if (a->success || (a->details & POLICY_DETAIL_OFFSET))
                         ws_builder_add_ms(b, a->offset_usec);
@@ -607,11 +601,8 @@ static JsonNode *event_data(SyncEngine *e, const PolicyAction *a)
                 }
                 break;
         case POLICY_EVENT_RELIABILITY_LOST:
-                json_builder_set_member_name(b, "lastSyncTime");
-                if (a->last_sync_time_usec > 0)
-                        ws_builder_add_iso8601(b, a->last_sync_time_usec);
-                else
-                        json_builder_add_null_value(b);
+                ws_builder_add_time_member(b, "lastSyncTime",
+                                           (uint64_t)MAX(a->last_sync_time_usec, 0));
                 json_builder_set_member_name(b, "reliability");
                 json_builder_add_string_value(b, a->reliability);
                 break;
@@ -1287,15 +1278,6 @@ void sync_engine_intervalometer_opened(SyncEngine *e, uint64_t client)
         engine_run(e);
 }
 
-static void add_time_or_null(JsonBuilder *b, const char *name, uint64_t usec)
-{
-        json_builder_set_member_name(b, name);
-        if (usec == 0)
-                json_builder_add_null_value(b);
-        else
-                ws_builder_add_iso8601(b, (int64_t)usec);
-}
-
 /* A location is offered to the timelapses started within this time after it came. */
 #define LOCATION_MAX_AGE_USEC (3600 * USEC_PER_SEC)
 
@@ -1370,7 +1352,7 @@ void sync_engine_add_timelapse_members(SyncEngine *e, JsonBuilder *b)
         json_builder_add_int_value(b, t.shots_taken);
         json_builder_set_member_name(b, "shotsFailed");
         json_builder_add_int_value(b, t.shots_failed);
-        add_time_or_null(b, "nextShotTime", t.next_shot_usec);
+        ws_builder_add_time_member(b, "nextShotTime", t.next_shot_usec);
 }
 
 void sync_engine_time_sync(SyncEngine *e, SyncEngineTimeSync *ret)
@@ -1455,7 +1437,7 @@ JsonNode *sync_engine_status(SyncEngine *e)
                 json_builder_add_string_value(b, c->last_source);
         else
                 json_builder_add_null_value(b);
-        add_time_or_null(b, "lastSyncTime", c->last_sync_usec);
+        ws_builder_add_time_member(b, "lastSyncTime", c->last_sync_usec);
         json_builder_set_member_name(b, "lastOffsetMs");
         if (c->last_sync_usec)
                 ws_builder_add_ms(b, c->last_offset_usec);
@@ -1465,7 +1447,7 @@ JsonNode *sync_engine_status(SyncEngine *e)
         json_builder_add_null_value(b);
         json_builder_set_member_name(b, "ntpSynchronized");
         json_builder_add_boolean_value(b, c->ntp);
-        add_time_or_null(b, "reliableUntil", c->reliable_until_usec);
+        ws_builder_add_time_member(b, "reliableUntil", c->reliable_until_usec);
         json_builder_end_object(b);
 
         json_builder_set_member_name(b, "camera");
@@ -1487,8 +1469,8 @@ JsonNode *sync_engine_status(SyncEngine *e)
                         ws_builder_add_ms(b, (int64_t)cam->uncertainty_usec);
                 else
                         json_builder_add_null_value(b);
-                add_time_or_null(b, "lastMeasured", cam->last_measured_usec);
-                add_time_or_null(b, "lastSyncTime", cam->last_sync_usec);
+                ws_builder_add_time_member(b, "lastMeasured", cam->last_measured_usec);
+                ws_builder_add_time_member(b, "lastSyncTime", cam->last_sync_usec);
                 json_builder_set_member_name(b, "driftPpm");
                 if (isnan(cam->drift_ppm))
                         json_builder_add_null_value(b);

@@ -412,15 +412,37 @@ static void call_answer(Call *c, JsonNode *answer)
 }
 
 /* Sends m (consumed) for c; FALSE and error when it could not be sent (c is not freed). */
-static gboolean call_send(Call *c, sd_bus_message *m, SyncEngineCameradDone cb, GError **error)
+/* Sends m (taken; NULL after a failure to make it, with error set) with c (taken) for cb. */
+static gboolean call_send_message(Call *c, sd_bus_message *m, SyncEngineCameradDone cb,
+                                  GError **error)
 {
+        g_autoptr(Call) owned = c;
         gboolean ok;
 
         if (!m)
                 return FALSE;
         ok = sync_engine_camerad_call(c->e, m, cb, c, error);
         sd_bus_message_unref(m);
+        if (ok)
+                g_steal_pointer(&owned);
         return ok;
+}
+
+/* Calls method of camerad (of the camera, or the manager) with the string arg if not NULL;
+ * cb gets c (taken). */
+static gboolean call_send(Call *c, gboolean camera, const char *method, const char *arg,
+                          SyncEngineCameradDone cb, GError **error)
+{
+        sd_bus_message *m = sync_engine_camerad_message(c->e, camera, method, error);
+        int r;
+
+        if (m && arg && (r = sd_bus_message_append(m, "s", arg)) < 0) {
+                sd_bus_message_unref(m);
+                call_free(c);
+                return fail(error, TIMELAPSE_API_ERROR_CAMERA,
+                            "The camera service could not be asked (%s).", g_strerror(-r));
+        }
+        return call_send_message(c, m, cb, error);
 }
 
 /* reply, or NULL and the error of the reply or of webd stopping: the common start of every
@@ -484,8 +506,7 @@ static JsonNode *build_view(Call *c, JsonNode *report)
                 json_builder_add_int_value(b, 0);
                 json_builder_set_member_name(b, "shotsFailed");
                 json_builder_add_int_value(b, 0);
-                json_builder_set_member_name(b, "nextShotTime");
-                json_builder_add_null_value(b);
+                ws_builder_add_time_member(b, "nextShotTime", 0);
         } else
                 sync_engine_add_timelapse_members(c->e, b);
         json_builder_set_member_name(b, "location");
@@ -524,21 +545,10 @@ static void on_view_report(sd_bus_message *reply, const GError *stop_error, gpoi
         call_answer(c, view);
 }
 
-/* Asks for c->id's report, then answers with the view. */
+/* Asks for c->id's report, then answers with the view (c is taken). */
 static gboolean view_with_report(Call *c, GError **error)
 {
-        sd_bus_message *m = sync_engine_camerad_message(c->e, FALSE, "GetReport", error);
-        int r;
-
-        if (!m)
-                return FALSE;
-        r = sd_bus_message_append(m, "s", c->id);
-        if (r < 0) {
-                sd_bus_message_unref(m);
-                return fail(error, TIMELAPSE_API_ERROR_CAMERA,
-                            "The camera service could not be asked (%s).", g_strerror(-r));
-        }
-        return call_send(c, m, on_view_report, error);
+        return call_send(c, FALSE, "GetReport", c->id, on_view_report, error);
 }
 
 /* ---- POST ---- */
@@ -573,7 +583,6 @@ gboolean timelapse_api_start(SyncEngine *e, JsonObject *body, TimelapseApiDone d
         SyncEngineTimelapse t;
         SyncEngineTimeSync ts;
         sd_bus_message *m;
-        g_autoptr(Call) c = NULL;
         int r;
 
         if (!parse_request(body, clock_realtime_usec(), &req, error) ||
@@ -615,11 +624,7 @@ gboolean timelapse_api_start(SyncEngine *e, JsonObject *body, TimelapseApiDone d
                             "The request for the camera service could not be made (%s).",
                             g_strerror(-r));
         }
-        c = call_new(e, done, NULL, user_data);
-        if (!call_send(c, m, on_started, error))
-                return FALSE;
-        g_steal_pointer(&c);
-        return TRUE;
+        return call_send_message(call_new(e, done, NULL, user_data), m, on_started, error);
 }
 
 /* ---- GET ---- */
@@ -639,10 +644,7 @@ gboolean timelapse_api_get(SyncEngine *e, TimelapseApiDone done, gpointer user_d
                 return TRUE;
         }
         c->id = g_strdup(t.id);
-        if (!view_with_report(c, error))
-                return FALSE;
-        g_steal_pointer(&c);
-        return TRUE;
+        return view_with_report(g_steal_pointer(&c), error);
 }
 
 /* ---- DELETE ---- */
@@ -680,11 +682,7 @@ gboolean timelapse_api_stop(SyncEngine *e, TimelapseApiDone done, gpointer user_
         c = call_new(e, done, NULL, user_data);
         sync_engine_timelapse(e, &t);
         c->id = g_strdup(t.id);
-        if (!call_send(c, sync_engine_camerad_message(e, TRUE, "StopTimelapse", error), on_stopped,
-                       error))
-                return FALSE;
-        g_steal_pointer(&c);
-        return TRUE;
+        return call_send(g_steal_pointer(&c), TRUE, "StopTimelapse", NULL, on_stopped, error);
 }
 
 /* ---- reports ---- */
@@ -714,16 +712,8 @@ static void on_reports(sd_bus_message *reply, const GError *stop_error, gpointer
                 json_builder_add_string_value(ib, id);
                 json_builder_set_member_name(ib, "title");
                 json_builder_add_string_value(ib, title);
-                json_builder_set_member_name(ib, "start");
-                if (start)
-                        ws_builder_add_iso8601(ib, (int64_t)MIN(start, (uint64_t)INT64_MAX));
-                else
-                        json_builder_add_null_value(ib);
-                json_builder_set_member_name(ib, "end");
-                if (end)
-                        ws_builder_add_iso8601(ib, (int64_t)MIN(end, (uint64_t)INT64_MAX));
-                else
-                        json_builder_add_null_value(ib);
+                ws_builder_add_time_member(ib, "start", start);
+                ws_builder_add_time_member(ib, "end", end);
                 json_builder_set_member_name(ib, "shotsTaken");
                 json_builder_add_int_value(ib, taken);
                 json_builder_set_member_name(ib, "shotsFailed");
@@ -754,16 +744,10 @@ static void on_reports(sd_bus_message *reply, const GError *stop_error, gpointer
 gboolean timelapse_api_list_reports(SyncEngine *e, TimelapseApiDone done, gpointer user_data,
                                     GError **error)
 {
-        g_autoptr(Call) c = NULL;
-
         if (!camerad_ready(e, FALSE, error))
                 return FALSE;
-        c = call_new(e, done, NULL, user_data);
-        if (!call_send(c, sync_engine_camerad_message(e, FALSE, "ListReports", error), on_reports,
-                       error))
-                return FALSE;
-        g_steal_pointer(&c);
-        return TRUE;
+        return call_send(call_new(e, done, NULL, user_data), FALSE, "ListReports", NULL, on_reports,
+                         error);
 }
 
 static void on_report(sd_bus_message *reply, const GError *stop_error, gpointer userdata)
@@ -787,9 +771,7 @@ static void on_report(sd_bus_message *reply, const GError *stop_error, gpointer 
 gboolean timelapse_api_get_report(SyncEngine *e, const char *id, TimelapseApiTextDone done,
                                   gpointer user_data, GError **error)
 {
-        g_autoptr(Call) c = NULL;
-        sd_bus_message *m;
-        int r;
+        Call *c;
 
         if (!report_id_valid(id))
                 return fail(error, TIMELAPSE_API_ERROR_INVALID_REPORT_ID,
@@ -797,19 +779,7 @@ gboolean timelapse_api_get_report(SyncEngine *e, const char *id, TimelapseApiTex
                             "/api/reports lists them.");
         if (!camerad_ready(e, FALSE, error))
                 return FALSE;
-        m = sync_engine_camerad_message(e, FALSE, "GetReport", error);
-        if (!m)
-                return FALSE;
-        r = sd_bus_message_append(m, "s", id);
-        if (r < 0) {
-                sd_bus_message_unref(m);
-                return fail(error, TIMELAPSE_API_ERROR_CAMERA,
-                            "The camera service could not be asked (%s).", g_strerror(-r));
-        }
         c = call_new(e, NULL, done, user_data);
         c->id = g_strdup(id);
-        if (!call_send(c, m, on_report, error))
-                return FALSE;
-        g_steal_pointer(&c);
-        return TRUE;
+        return call_send(c, FALSE, "GetReport", id, on_report, error);
 }

@@ -371,6 +371,15 @@ void ws_builder_add_iso8601(JsonBuilder *builder, int64_t usec)
                 json_builder_add_string_value(builder, buf);
 }
 
+void ws_builder_add_time_member(JsonBuilder *builder, const char *name, uint64_t usec)
+{
+        json_builder_set_member_name(builder, name);
+        if (usec == 0)
+                json_builder_add_null_value(builder);
+        else
+                ws_builder_add_iso8601(builder, (int64_t)MIN(usec, (uint64_t)INT64_MAX));
+}
+
 static void add_node(JsonBuilder *b, JsonNode *node)
 {
         if (node)

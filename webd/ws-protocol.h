@@ -119,3 +119,5 @@ char *ws_build_error_from_gerror(const GError *error);
  * or null outside years 0001..9999. */
 void ws_builder_add_ms(JsonBuilder *builder, int64_t usec);
 void ws_builder_add_iso8601(JsonBuilder *builder, int64_t usec);
+/* Member name: the time as ISO 8601 UTC, or null when usec is 0 (not known, never). */
+void ws_builder_add_time_member(JsonBuilder *builder, const char *name, uint64_t usec);
