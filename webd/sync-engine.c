@@ -1498,6 +1498,8 @@ JsonNode *sync_engine_status(SyncEngine *e)
         json_builder_end_object(b);
         json_builder_set_member_name(b, "autoSync");
         json_builder_add_boolean_value(b, e->cfg.auto_sync);
+        json_builder_set_member_name(b, "thresholdMs");
+        ws_builder_add_ms(b, (int64_t)e->cfg.threshold_usec);
         json_builder_end_object(b);
         return json_builder_get_root(b);
 }

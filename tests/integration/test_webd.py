@@ -69,6 +69,7 @@ def test_client_two_hours_ahead_steps_the_pi(webd_bed):
         welcome = c.welcome()
         assert welcome["interface"] == "ap"
         assert welcome["autoSync"] is True
+        assert welcome["status"]["thresholdMs"] == 1000
         ev = c.wait_for(is_event("pi-sync"))
         assert ev["data"]["stepped"] is True
         assert ev["data"]["source"] == "client-ap"
@@ -127,12 +128,14 @@ def test_client_zone_sets_the_pi_zone(webd_bed):
 
 
 def test_bad_messages_get_error_codes(webd_bed):
-    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS, env={"PICAMSYNC_AUTO_SYNC": "0"})
+    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS,
+                   env={"PICAMSYNC_AUTO_SYNC": "0", "TIME_SYNC_THRESHOLD": "250"})
     before = pi_minus_host_ms(bed)
     c = Client(bed)
     try:
         welcome = c.wait_for(is_type("welcome"), answer=False)
         assert welcome["data"]["autoSync"] is False
+        assert welcome["data"]["status"]["thresholdMs"] == 250
 
         def error_after(payload):
             c.ws.send(payload)

@@ -151,7 +151,7 @@ function init() {
 
   onStatus((s) => {
     showChip("chip-pi", "Pi", piState(s.pi));
-    showChip("chip-cam", "Camera", camState(s.camera));
+    showChip("chip-cam", "Camera", camState(s.camera, s.thresholdMs));
   });
 
   for (const [, mod] of Object.entries(pages)) if (mod[1].init) mod[1].init();

@@ -120,9 +120,6 @@ export function camLine(cam) {
     (valid(cam.uncertaintyMs) ? " (±" + durationText(cam.uncertaintyMs) + ")" : "");
 }
 
-// The camera counts as on time within webd's threshold for setting it (1 s).
-export const CAMERA_THRESHOLD_MS = 1000;
-
 // {state: "ok" | "warn" | "bad" | "none", word} — the badge of each clock.
 export function piState(pi) {
   if (!pi) return { state: "none", word: "waiting" };
@@ -131,11 +128,12 @@ export function piState(pi) {
   return { state: "bad", word: "not synced" };
 }
 
-export function camState(cam) {
+// thresholdMs: webd's TIME_SYNC_THRESHOLD (status.thresholdMs): within it the camera is on time.
+export function camState(cam, thresholdMs) {
   if (!cam) return { state: "none", word: "waiting" };
   if (!cam.connected) return { state: "none", word: "none" };
   if (!valid(cam.offsetMs)) return { state: "warn", word: "not checked" };
-  if (Math.abs(cam.offsetMs) <= CAMERA_THRESHOLD_MS)
+  if (Math.abs(cam.offsetMs) <= (valid(thresholdMs) ? thresholdMs : 1000))
     return cam.syncDeferred ? { state: "warn", word: "set after timelapse" } : { state: "ok", word: "on time" };
   return { state: cam.syncDeferred ? "warn" : "bad", word: durationText(cam.offsetMs) + " off" };
 }

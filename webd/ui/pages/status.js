@@ -67,7 +67,7 @@ function show(s) {
   showCard("pi", piState(s.pi));
   setText("camsync", camLine(s.camera));
   setText("cam-detail", camDetail(s.camera, s.pi));
-  showCard("cam", camState(s.camera));
+  showCard("cam", camState(s.camera, s.thresholdMs));
   setText("tlstatus", timelapseLine(s.timelapse));
 }
 
