@@ -221,6 +221,41 @@ void policy_push_failure(Policy *p, const char *target, const char *reason, cons
         }
 }
 
+bool policy_client_may_warn(Policy *p, usec_t now, uint64_t client)
+{
+        PolicyClient *c = policy_find_client(p, client);
+
+        if (!c)
+                return true;
+        if (c->warn_count == 0 || now - c->warn_window_start >= POLICY_CLIENT_WARN_WINDOW) {
+                c->warn_window_start = now;
+                c->warn_count = 0;
+        }
+        if (c->warn_count >= POLICY_CLIENT_WARNINGS)
+                return false;
+        c->warn_count++;
+        return true;
+}
+
+void policy_push_client_failure(Policy *p, usec_t now, uint64_t client, PolicyLogType type,
+                                const char *reason, const char *page_message, const char *fmt, ...)
+{
+        g_autofree char *message = NULL;
+        PolicyAction *a;
+        va_list ap;
+
+        if (!policy_client_may_warn(p, now, client))
+                return;
+        va_start(ap, fmt);
+        message = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+        a = policy_push_log(p, type, POLICY_LEVEL_WARNING, false, "%s", message);
+        a->client = client;
+        a->error = g_strdup(reason);
+        a->details = POLICY_DETAIL_CLIENT | POLICY_DETAIL_ERROR;
+        policy_push_warn(p, client, "%s", page_message);
+}
+
 char *policy_sentence(const char *text, const char *next)
 {
         size_t n = strlen(text);

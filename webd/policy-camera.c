@@ -133,6 +133,7 @@ void policy_camera_measured(Policy *p, usec_t now, const PolicyCameraMeasurement
                 a = policy_push(p, POLICY_ACTION_STEP_PI);
                 a->offset_usec = m->offset_usec;
                 a->source = "camera";
+                policy_step_sent(p);
                 p->stage = STAGE_CAMERA_STEP;
                 return;
         }
@@ -149,20 +150,47 @@ void policy_camera_measured(Policy *p, usec_t now, const PolicyCameraMeasurement
         policy_job_finish(p, now);
 }
 
+char *policy_camera_set_unverified(const PolicyConfig *cfg, int64_t offset_after_usec,
+                                   usec_t uncertainty_usec)
+{
+        g_autofree char *off = policy_format_offset(offset_after_usec);
+        g_autofree char *bound = policy_format_offset((int64_t)uncertainty_usec);
+        g_autofree char *thr = policy_format_offset((int64_t)cfg->threshold_usec);
+
+        if (policy_abs_usec(offset_after_usec) > cfg->threshold_usec)
+                return g_strdup_printf("the check after the set found it %s %s the Pi (± %s), "
+                                       "more than the %s allowed",
+                                       off, offset_after_usec > 0 ? "ahead of" : "behind", bound,
+                                       thr);
+        if (uncertainty_usec > cfg->threshold_usec)
+                return g_strdup_printf("the check after the set could only place it within ± %s, "
+                                       "wider than the %s allowed (a slow connection?)",
+                                       bound, thr);
+        return NULL;
+}
+
 void policy_camera_set_finished(Policy *p, usec_t now, const PolicyCameraSetResult *r)
 {
         g_autofree char *cam = camera_name(p, true);
+        g_autofree char *unverified = NULL;
+        const char *reason = NULL;
         PolicyAction *a;
 
         if (!p->job || p->stage != STAGE_CAMERA_SET)
                 return;
 
+        if (!r->ok)
+                reason = r->error && *r->error ? r->error : "no reason given";
+        else if ((unverified = policy_camera_set_unverified(&p->cfg, r->offset_after_usec,
+                                                            r->offset_after_uncertainty_usec)))
+                reason = unverified;
+
         a = policy_push(p, POLICY_ACTION_SEND_EVENT);
         a->event = POLICY_EVENT_CAMERA_SYNC;
-        a->success = r->ok;
+        a->success = reason == NULL;
         a->offset_usec = r->ok ? r->offset_before_usec : p->job->offset_usec;
         a->details = POLICY_DETAIL_OFFSET; /* measured before the set */
-        if (r->ok) {
+        if (!reason) {
                 g_autofree char *after = policy_format_offset(r->offset_after_usec);
 
                 a->previous_time_usec = r->pi_realtime_usec + r->offset_before_usec;
@@ -176,9 +204,9 @@ void policy_camera_set_finished(Policy *p, usec_t now, const PolicyCameraSetResu
                 p->camera_deferred = false;
                 g_clear_pointer(&p->camera_failure, g_free);
         } else {
-                const char *reason = r->error && *r->error ? r->error : "no reason given";
                 g_autofree char *head = g_strdup_printf("%s could not be set: %s", cam, reason);
-                g_autofree char *msg = policy_sentence(head, NULL);
+                g_autofree char *msg = policy_sentence(
+                        head, unverified ? "It is set again at the next check." : NULL);
 
                 a->error = g_strdup(reason);
                 policy_push_failure(p, "camera", reason, "%s", msg);
@@ -192,6 +220,7 @@ void policy_camera_step_finished(Policy *p, usec_t now, bool ok, const char *err
         Job *j = p->job;
         PolicyAction *a;
 
+        policy_step_answered(p, now, ok, j->offset_usec);
         if (ok) {
                 g_autofree char *off = policy_format_offset(j->offset_usec);
 

@@ -6,36 +6,59 @@
 #include "webd/policy.h"
 
 typedef enum JobKind {
-        JOB_CHECK,  /* a burst with a client (automatic, or manual over the WebSocket) */
-        JOB_MANUAL, /* a manual sync whose offset is already known (REST) */
-        JOB_CAMERA, /* the camera only (camera connected, intervalometer, timelapse ended) */
+        JOB_APPLY,  /* a reference (a check's result, or a REST manual sync): step or confirm the
+                       Pi, follow the zone (rules 2, 3, 7, 8) */
+        JOB_CAMERA, /* the camera (rule 5): measure, then set it or step the Pi from it */
 } JobKind;
 
 typedef enum Stage {
         STAGE_IDLE,
-        STAGE_CHECK,          /* START_CHECK sent, waiting for policy_check_finished() */
         STAGE_CLOCK,          /* STEP/CONFIRM/SET_ZONE sent, waiting for policy_clock_finished() */
         STAGE_CAMERA_MEASURE, /* MEASURE_CAMERA sent */
         STAGE_CAMERA_SET,     /* SET_CAMERA sent */
         STAGE_CAMERA_STEP,    /* STEP_PI from the camera sent */
 } Stage;
 
+/* A client's check: a burst with it. Bursts of different clients run side by side, so a page
+ * that never answers holds nobody else up; only what their results do to the clocks (the jobs)
+ * runs one at a time. */
+typedef struct Check {
+        bool running;
+        bool sent;   /* START_CHECK went out; not while the Pi is being stepped */
+        bool manual; /* the burst of a manual sync */
+        bool reply;  /* answer with MANUAL_RESULT */
+        uint64_t request_id;
+        bool location;   /* ask the client for its location after the camera (rule 6) */
+        unsigned epoch;  /* Policy.step_epoch when sent: a burst that overlapped a step is
+                            measured again */
+        usec_t deadline; /* guard against a lost report */
+} Check;
+
 typedef struct PolicyClient {
         uint64_t id;
         PolicyIface iface;
         char *zone;
         char *label;
-        usec_t next_check; /* periodic re-check (AP), USEC_INFINITY while one is queued */
+        usec_t next_check; /* periodic re-check (AP), USEC_INFINITY while one runs or silent */
+        Check check;
+        /* Its last automatic check went unanswered (a page in a background tab): not checked
+         * again until it sends a message. */
+        bool silent;
+        bool location_error_logged;
+        /* Warnings this client caused in the current window (policy_client_may_warn()). */
+        usec_t warn_window_start;
+        unsigned warn_count;
 } PolicyClient;
 
 typedef struct Job {
         JobKind kind;
-        uint64_t client; /* 0: REST */
+        uint64_t client; /* APPLY: whose reference (0: REST) */
         bool manual;
         bool reply; /* answer with MANUAL_RESULT */
         uint64_t request_id;
-        int64_t offset_usec; /* the reference's offset (JOB_MANUAL given, JOB_CHECK measured) */
+        int64_t offset_usec; /* the reference's offset (APPLY), the camera's (CAMERA) */
         usec_t uncertainty_usec;
+        int64_t steps_at; /* APPLY: Policy.steps_usec when the offset was measured */
         char *zone;
         uint64_t location_client; /* ask this client for its location at the end, 0 none */
         char *who;                /* "phone (ap, client 3)", taken when the job starts */
@@ -50,7 +73,11 @@ struct Policy {
         GQueue jobs; /* pending Job* */
         Job *job;    /* the running one */
         Stage stage;
-        usec_t check_deadline;
+
+        /* Steps of the Pi made by this policy: an offset measured before one is off by it. */
+        unsigned step_epoch; /* +1 with every STEP_PI sent */
+        bool stepping;       /* a STEP_PI has not been answered yet */
+        int64_t steps_usec;  /* the sum of the steps that succeeded */
 
         /* clockd as last reported, updated by our own successful calls meanwhile */
         bool clock_present;
@@ -97,12 +124,26 @@ static inline uint64_t policy_abs_usec(int64_t usec)
         return usec < 0 ? (uint64_t)0 - (uint64_t)usec : (uint64_t)usec;
 }
 
+/* A failure that concerns one client only (its check): an entry in the log and a warning on
+ * that client's page, nothing for the others; rate-limited per client. */
+void policy_push_client_failure(Policy *p, usec_t now, uint64_t client, PolicyLogType type,
+                                const char *reason, const char *page_message, const char *fmt, ...)
+        G_GNUC_PRINTF(7, 8);
+/* FALSE once `client` caused POLICY_CLIENT_WARNINGS warnings within POLICY_CLIENT_WARN_WINDOW
+ * (policy.h). Counts the warning when TRUE. */
+bool policy_client_may_warn(Policy *p, usec_t now, uint64_t client);
+
 /* policy.c */
 /* Ends the running job (asking for a location if it carries one) and starts the next. */
 void policy_job_finish(Policy *p, usec_t now);
 PolicyClient *policy_find_client(const Policy *p, uint64_t id);
 /* Queues a camera measurement (rule 5); location_client: ask it for its location afterwards. */
 void policy_request_camera(Policy *p, usec_t now, uint64_t location_client);
+/* A STEP_PI is sent (from a client's reference or the camera): bursts running now are measured
+ * again once it is answered. */
+void policy_step_sent(Policy *p);
+/* Its answer; offset: the step, counted when ok. */
+void policy_step_answered(Policy *p, usec_t now, bool ok, int64_t offset_usec);
 
 /* policy-camera.c */
 /* The camera part of the running job: measure, then set it or step the Pi from it. */

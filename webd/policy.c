@@ -50,7 +50,6 @@ Policy *policy_new(const PolicyConfig *cfg, usec_t now_mono_usec)
         g_queue_init(&p->actions);
         g_queue_init(&p->jobs);
         p->clients = g_ptr_array_new_with_free_func(client_free);
-        p->check_deadline = USEC_INFINITY;
         /* Until clockd reports: assume it can be called (it is D-Bus activated) and never synced.
          */
         p->clock_present = true;
@@ -115,25 +114,15 @@ static usec_t usec_add(usec_t a, usec_t b)
         return a > USEC_INFINITY - b ? USEC_INFINITY : a + b;
 }
 
+/* ---- jobs: what references and the camera do to the clocks, one at a time ---- */
+
 static void job_start(Policy *p, usec_t now)
 {
         Job *j = p->job;
 
         j->who = client_who(p, j->client);
         switch (j->kind) {
-        case JOB_CHECK: {
-                PolicyAction *a = policy_push(p, POLICY_ACTION_START_CHECK);
-
-                a->client = j->client;
-                a->manual = j->manual;
-                p->stage = STAGE_CHECK;
-                /* The I/O layer reports each round's timeout; this only guards against a lost
-                 * report, which would otherwise block every later check. */
-                p->check_deadline =
-                        usec_add(now, (POLICY_CHECK_ROUNDS + 1) * p->cfg.retry_delay_usec);
-                break;
-        }
-        case JOB_MANUAL:
+        case JOB_APPLY:
                 apply_reference(p, now);
                 break;
         case JOB_CAMERA:
@@ -161,75 +150,106 @@ void policy_job_finish(Policy *p, usec_t now)
         job_free(j);
         p->job = NULL;
         p->stage = STAGE_IDLE;
-        p->check_deadline = USEC_INFINITY;
         policy_run(p, now);
 }
 
-static void job_merge(Job *j, bool manual, uint64_t request_id, uint64_t location_client)
-{
-        if (manual) {
-                /* The burst is the same; what the result does depends on the flag. A second
-                 * manual request of the same client takes over the answer. */
-                j->manual = true;
-                j->reply = true;
-                j->request_id = request_id;
-        }
-        if (location_client)
-                j->location_client = location_client;
-}
-
-static void request_check(Policy *p, usec_t now, uint64_t client, bool manual, uint64_t request_id,
-                          uint64_t location_client)
-{
-        PolicyClient *c = policy_find_client(p, client);
-        Job *j = NULL;
-
-        if (!c)
-                return;
-        c->next_check = USEC_INFINITY; /* set again when this check ends */
-
-        /* Merge with a burst with the same client that has not answered yet, or a queued one. */
-        if (p->job && p->job->kind == JOB_CHECK && p->job->client == client &&
-            p->stage == STAGE_CHECK)
-                j = p->job;
-        for (GList *l = p->jobs.head; !j && l; l = l->next) {
-                Job *q = l->data;
-                if (q->kind == JOB_CHECK && q->client == client)
-                        j = q;
-        }
-        if (j) {
-                job_merge(j, manual, request_id, location_client);
-                return;
-        }
-
-        j = g_new0(Job, 1);
-        j->kind = JOB_CHECK;
-        j->client = client;
-        job_merge(j, manual, request_id, location_client);
-        g_queue_push_tail(&p->jobs, j);
-        policy_run(p, now);
-}
-
-void policy_request_camera(Policy *p, usec_t now, uint64_t location_client)
+/* A camera job that comes after everything queued covers a request for one. */
+static void queue_camera(Policy *p, uint64_t location_client)
 {
         Job *j = g_queue_peek_tail(&p->jobs);
 
-        /* Every job ends with the camera: one that is queued, or one that has not reached its
-         * camera part yet, covers this request. */
-        if (!j && p->job && (p->stage == STAGE_CHECK || p->stage == STAGE_CLOCK))
-                j = p->job;
-        if (j &&
+        if (j && j->kind == JOB_CAMERA &&
             (!location_client || !j->location_client || j->location_client == location_client)) {
                 if (location_client)
                         j->location_client = location_client;
                 return;
         }
-
         j = g_new0(Job, 1);
         j->kind = JOB_CAMERA;
         j->location_client = location_client;
         g_queue_push_tail(&p->jobs, j);
+}
+
+void policy_request_camera(Policy *p, usec_t now, uint64_t location_client)
+{
+        queue_camera(p, location_client);
         policy_run(p, now);
+}
+
+/* The reference is applied: the camera follows (rule 5), once for all the references queued
+ * by now, not once per page. */
+static void apply_finish(Policy *p, usec_t now)
+{
+        queue_camera(p, p->job->location_client);
+        job_free(p->job);
+        p->job = NULL;
+        p->stage = STAGE_IDLE;
+        policy_run(p, now);
+}
+
+/* ---- checks: bursts with the clients, side by side ---- */
+
+static void check_send(Policy *p, usec_t now, PolicyClient *c)
+{
+        PolicyAction *a;
+
+        c->check.epoch = p->step_epoch;
+        if (p->stepping) {
+                /* Rounds across a step measure nothing: start when the step is answered. */
+                c->check.sent = false;
+                c->check.deadline = USEC_INFINITY;
+                return;
+        }
+        a = policy_push(p, POLICY_ACTION_START_CHECK);
+        a->client = c->id;
+        a->manual = c->check.manual;
+        c->check.sent = true;
+        /* The I/O layer reports each round's timeout; this only guards against a lost report,
+         * which would otherwise leave the client's check running for ever. */
+        c->check.deadline = usec_add(now, (POLICY_CHECK_ROUNDS + 1) * p->cfg.retry_delay_usec);
+}
+
+static void request_check(Policy *p, usec_t now, uint64_t client, bool manual, uint64_t request_id,
+                          bool location)
+{
+        PolicyClient *c = policy_find_client(p, client);
+
+        if (!c)
+                return;
+        c->next_check = USEC_INFINITY; /* set again when this check ends */
+        if (manual) {
+                /* The burst is the same; what the result does depends on the flag. A second
+                 * manual request of the same client takes over the answer. */
+                c->check.manual = true;
+                c->check.reply = true;
+                c->check.request_id = request_id;
+        }
+        if (location)
+                c->check.location = true;
+        if (c->check.running)
+                return; /* merged into the running burst */
+        c->check.running = true;
+        check_send(p, now, c);
+}
+
+void policy_step_sent(Policy *p)
+{
+        p->step_epoch++;
+        p->stepping = true;
+}
+
+void policy_step_answered(Policy *p, usec_t now, bool ok, int64_t offset_usec)
+{
+        p->stepping = false;
+        if (ok)
+                p->steps_usec += offset_usec;
+        /* Bursts that began before the step, or waited for it, start (again) now. */
+        for (guint i = 0; i < p->clients->len; i++) {
+                PolicyClient *c = g_ptr_array_index(p->clients, i);
+
+                if (c->check.running && (!c->check.sent || c->check.epoch != p->step_epoch))
+                        check_send(p, now, c);
+        }
 }
 
 static void reply_manual(Policy *p, bool success, bool stepped, const char *error)
@@ -259,20 +279,58 @@ static void log_details(PolicyAction *a, const Job *j)
                      (j->client ? POLICY_DETAIL_CLIENT : 0);
 }
 
+/* A warning log entry with the job's details and its counterpart on the client's page (none
+ * for REST), both only while the client is within its warning budget. */
+static void warn_job_client(Policy *p, usec_t now, PolicyLogType type, const char *log_message,
+                            const char *page_message)
+{
+        Job *j = p->job;
+
+        if (j->client && !policy_client_may_warn(p, now, j->client))
+                return;
+        log_details(policy_push_log(p, type, POLICY_LEVEL_WARNING, false, "%s", log_message), j);
+        if (j->client)
+                policy_push_warn(p, j->client, "%s", page_message);
+}
+
 /* Rules 2, 3, 7 and 8: what a reference (a check's result or a manual sync) does to the Pi. */
 static void apply_reference(Policy *p, usec_t now)
 {
         Job *j = p->job;
-        bool big = policy_abs_usec(j->offset_usec) > p->cfg.threshold_usec;
         PolicyLogType type = j->manual ? POLICY_LOG_MANUAL : POLICY_LOG_SYNC;
-        g_autofree char *off = policy_format_offset(j->offset_usec);
-        /* offset = reference − Pi: positive means the reference is ahead of the Pi. */
-        const char *ref_dir = j->offset_usec > 0 ? "ahead of" : "behind";
+        g_autofree char *off = NULL, *log_msg = NULL, *page_msg = NULL;
+        const char *ref_dir;
         PolicyAction *a;
+        bool big;
 
+        /* Measured before a step this policy made since: the Pi moved by it. */
+        j->offset_usec -= p->steps_usec - j->steps_at;
+        j->steps_at = p->steps_usec;
+        big = policy_abs_usec(j->offset_usec) > p->cfg.threshold_usec;
+        off = policy_format_offset(j->offset_usec);
+        /* offset = reference − Pi: positive means the reference is ahead of the Pi. */
+        ref_dir = j->offset_usec > 0 ? "ahead of" : "behind";
         j->source = j->manual ? "manual" : client_is_ap(p, j->client) ? "client-ap" : "client-lan";
         p->stage = STAGE_CLOCK;
-        p->check_deadline = USEC_INFINITY;
+
+        if (j->uncertainty_usec > p->cfg.threshold_usec) {
+                /* A bound wider than the threshold cannot say whether to step or confirm. */
+                g_autofree char *bound = policy_format_offset((int64_t)j->uncertainty_usec);
+                g_autofree char *thr = policy_format_offset((int64_t)p->cfg.threshold_usec);
+
+                log_msg = g_strdup_printf("The time check with %s was too uncertain (± %s, more "
+                                          "than the %s threshold); the Pi clock was not changed.",
+                                          j->who, bound, thr);
+                page_msg = g_strdup_printf("The time check with this device was too uncertain "
+                                           "(± %s, more than %s); the Pi clock was not changed. "
+                                           "Is the Wi-Fi connection very slow?",
+                                           bound, thr);
+                warn_job_client(p, now, type, log_msg, page_msg);
+                reply_manual(p, false, false, "The time check was too uncertain.");
+                /* Nothing was learnt: the camera is not measured for it either. */
+                policy_job_finish(p, now);
+                return;
+        }
 
         if (!p->clock_present) {
                 policy_push_failure(p, "pi", "clockd is not running",
@@ -281,25 +339,22 @@ static void apply_reference(Policy *p, usec_t now)
                                     "'systemctl status picamsync-clockd'.",
                                     j->who);
                 reply_manual(p, false, false, "The clock service is not running.");
-                policy_camera_stage_start(p, now);
+                apply_finish(p, now);
                 return;
         }
 
         if (p->ntp) {
                 /* Rule 8: an NTP daemon owns the clock; never step, not even by hand. */
                 if (big) {
-                        a = policy_push_log(p, type, POLICY_LEVEL_WARNING, false,
-                                            "%s is %s %s the Pi clock, which NTP keeps "
-                                            "synchronized; the Pi clock was not changed. Check "
-                                            "the time of that device.",
-                                            j->who, off, ref_dir);
-                        log_details(a, j);
-                        if (j->client)
-                                policy_push_warn(p, j->client,
-                                                 "This device's clock is %s %s the Pi clock, "
-                                                 "which NTP keeps synchronized; the Pi clock "
-                                                 "was not changed.",
-                                                 off, ref_dir);
+                        log_msg = g_strdup_printf("%s is %s %s the Pi clock, which NTP keeps "
+                                                  "synchronized; the Pi clock was not changed. "
+                                                  "Check the time of that device.",
+                                                  j->who, off, ref_dir);
+                        page_msg = g_strdup_printf("This device's clock is %s %s the Pi clock, "
+                                                   "which NTP keeps synchronized; the Pi clock "
+                                                   "was not changed.",
+                                                   off, ref_dir);
+                        warn_job_client(p, now, type, log_msg, page_msg);
                         reply_manual(p, false, false,
                                      "The Pi clock is synchronized by NTP; it was not changed.");
                 } else {
@@ -312,21 +367,23 @@ static void apply_reference(Policy *p, usec_t now)
                 }
         } else if (!j->manual && p->reliable && p->trusted_by != j->client && big) {
                 /* Rule 2: the Pi is reliable from someone else; this client does not win. */
-                a = policy_push_log(p, type, POLICY_LEVEL_WARNING, false,
-                                    "%s is %s %s the Pi clock; the Pi clock was not changed "
-                                    "because it is already reliable from another source. Use "
-                                    "\"Sync now\" on that device to set the Pi from it anyway.",
-                                    j->who, off, ref_dir);
-                log_details(a, j);
-                policy_push_warn(p, j->client,
-                                 "This device's clock is %s %s the Pi clock; the Pi clock was "
-                                 "not changed because it is already reliable from another "
-                                 "source. Use \"Sync now\" to set it from this device anyway.",
-                                 off, ref_dir);
+                log_msg = g_strdup_printf("%s is %s %s the Pi clock; the Pi clock was not changed "
+                                          "because it is already reliable from another source. "
+                                          "Use \"Sync now\" on that device to set the Pi from it "
+                                          "anyway.",
+                                          j->who, off, ref_dir);
+                page_msg = g_strdup_printf("This device's clock is %s %s the Pi clock; the Pi "
+                                           "clock was not changed because it is already reliable "
+                                           "from another source. Use \"Sync now\" to set it from "
+                                           "this device anyway.",
+                                           off, ref_dir);
+                warn_job_client(p, now, type, log_msg, page_msg);
         } else {
                 a = policy_push(p, big ? POLICY_ACTION_STEP_PI : POLICY_ACTION_CONFIRM_PI);
                 a->offset_usec = j->offset_usec;
                 a->source = j->source;
+                if (big)
+                        policy_step_sent(p);
                 j->pending_clock++;
         }
 
@@ -337,7 +394,7 @@ static void apply_reference(Policy *p, usec_t now)
         }
 
         if (j->pending_clock == 0)
-                policy_camera_stage_start(p, now);
+                apply_finish(p, now);
 }
 
 static void pi_sync_done(Policy *p, bool stepped)
@@ -395,6 +452,8 @@ void policy_clock_finished(Policy *p, usec_t now, PolicyActionType call, bool ok
         switch (call) {
         case POLICY_ACTION_STEP_PI:
         case POLICY_ACTION_CONFIRM_PI:
+                if (call == POLICY_ACTION_STEP_PI)
+                        policy_step_answered(p, now, ok, j->offset_usec);
                 if (ok) {
                         pi_sync_done(p, call == POLICY_ACTION_STEP_PI);
                 } else {
@@ -430,56 +489,112 @@ void policy_clock_finished(Policy *p, usec_t now, PolicyActionType call, bool ok
         }
 
         if (j->pending_clock == 0)
-                policy_camera_stage_start(p, now);
+                apply_finish(p, now);
+}
+
+/* A reference from a client's check, applied when the jobs before it are done; a manual sync's
+ * first: the page that asked is served before the automatic checks. */
+static void queue_apply(Policy *p, usec_t now, PolicyClient *c, const Check *check,
+                        const PolicyCheckResult *r)
+{
+        Job *j = g_new0(Job, 1);
+
+        j->kind = JOB_APPLY;
+        j->client = c->id;
+        j->manual = check->manual;
+        j->reply = check->reply;
+        j->request_id = check->request_id;
+        j->offset_usec = r->offset_usec;
+        j->uncertainty_usec = r->uncertainty_usec;
+        j->steps_at = p->steps_usec;
+        j->zone = g_strdup(r->zone && *r->zone ? r->zone : c->zone);
+        j->location_client = check->location ? c->id : 0;
+        if (j->manual) {
+                GList *l = p->jobs.head;
+
+                while (l && ((Job *)l->data)->kind == JOB_APPLY && ((Job *)l->data)->manual)
+                        l = l->next;
+                g_queue_insert_before(&p->jobs, l, j);
+        } else
+                g_queue_push_tail(&p->jobs, j);
+        policy_run(p, now);
 }
 
 void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyCheckResult *r)
 {
-        Job *j = p->job;
         PolicyClient *c = policy_find_client(p, client);
+        Check check;
+        g_autofree char *who = NULL;
 
-        if (!j || j->kind != JOB_CHECK || p->stage != STAGE_CHECK || j->client != client)
+        if (!c || !c->check.running || !c->check.sent)
                 return; /* not asked for (or too late): ignored */
-
-        if (c && c->iface == POLICY_IFACE_AP)
+        if (c->check.epoch != p->step_epoch) {
+                /* The burst overlapped a step of the Pi: measure again. */
+                check_send(p, now, c);
+                return;
+        }
+        check = c->check;
+        c->check = (Check){};
+        if (c->iface == POLICY_IFACE_AP)
                 c->next_check = usec_add(now, p->cfg.interval_usec);
 
         if (r->ok) {
-                j->offset_usec = r->offset_usec;
-                j->uncertainty_usec = r->uncertainty_usec;
-                if (r->zone && *r->zone && c) {
+                if (r->zone && *r->zone) {
                         g_free(c->zone);
                         c->zone = g_strdup(r->zone);
                 }
-                g_free(j->zone);
-                j->zone = g_strdup(r->zone && *r->zone ? r->zone : c ? c->zone : NULL);
-                apply_reference(p, now);
+                queue_apply(p, now, c, &check, r);
                 return;
         }
 
-        if (r->timeout) {
+        who = client_who(p, client);
+        if (r->timeout && !check.manual) {
+                /* A page in a background tab, or a phone that went to sleep: not a fault of the
+                 * Pi. Said once, and that page is left alone until it is used again. */
+                g_autofree char *wait = policy_format_span(p->cfg.retry_delay_usec);
+
+                c->silent = true;
+                c->next_check = USEC_INFINITY;
+                policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_INFO, false,
+                                "%s did not answer the time check within %s (a page in a "
+                                "background tab does not); it is checked again when it is used.",
+                                who, wait);
+        } else if (r->timeout) {
                 g_autofree char *wait = policy_format_span(p->cfg.retry_delay_usec);
                 g_autofree char *reason = g_strdup_printf("no answer within %s", wait);
 
-                policy_push_failure(p, "pi", reason,
-                                    "%s did not answer the time check within %s; the Pi clock "
-                                    "was not changed. Is the page still open on that device?",
-                                    j->who, wait);
-                reply_manual(p, false, false, "The device did not answer the time check.");
+                policy_push_client_failure(p, now, client, POLICY_LOG_MANUAL, reason,
+                                           "This device did not answer the time check in time; "
+                                           "the Pi clock was not changed.",
+                                           "%s did not answer the time check within %s; the Pi "
+                                           "clock was not changed.",
+                                           who, wait);
         } else {
                 const char *reason = r->error && *r->error ? r->error : "unknown error";
-
                 g_autofree char *head =
-                        g_strdup_printf("The time check with %s failed: %s", j->who, reason);
+                        g_strdup_printf("The time check with %s failed: %s", who, reason);
                 g_autofree char *msg = policy_sentence(head, "The Pi clock was not changed.");
+                g_autofree char *page_head =
+                        g_strdup_printf("The time check with this device failed: %s", reason);
+                g_autofree char *page = policy_sentence(page_head, "The Pi clock was not changed.");
 
-                policy_push_failure(p, "pi", reason, "%s", msg);
-                reply_manual(p, false, false, reason);
+                policy_push_client_failure(p, now, client,
+                                           check.manual ? POLICY_LOG_MANUAL : POLICY_LOG_SYNC,
+                                           reason, page, "%s", msg);
         }
-        /* Rule 5: the camera after every check, also a failed one (the Pi may be reliable). */
-        p->stage = STAGE_CLOCK;
-        p->check_deadline = USEC_INFINITY;
-        policy_camera_stage_start(p, now);
+        if (check.reply) {
+                PolicyAction *a = policy_push(p, POLICY_ACTION_MANUAL_RESULT);
+
+                a->client = client;
+                a->request_id = check.request_id;
+                a->error = g_strdup(r->timeout ? "The device did not answer the time check."
+                                    : r->error && *r->error ? r->error
+                                                            : "The time check failed.");
+        }
+        /* Rule 6: the intervalometer page still gets the camera checked and is asked for its
+         * location; otherwise a failed check changes nothing, so the camera is not measured. */
+        if (check.location)
+                policy_request_camera(p, now, client);
 }
 
 void policy_client_connected(Policy *p, usec_t now, uint64_t client, PolicyIface iface,
@@ -510,7 +625,7 @@ void policy_client_connected(Policy *p, usec_t now, uint64_t client, PolicyIface
                 p->no_ap_logged = false;
         }
         if (p->cfg.auto_sync)
-                request_check(p, now, client, false, 0, 0);
+                request_check(p, now, client, false, 0, false);
 }
 
 void policy_client_disconnected(Policy *p, usec_t now, uint64_t client)
@@ -521,39 +636,46 @@ void policy_client_disconnected(Policy *p, usec_t now, uint64_t client)
         if (!c)
                 return;
 
-        for (GList *l = p->jobs.head, *next; l; l = next) {
+        /* A reference it gave is still a reference; only nobody is left to answer or to ask for
+         * a location. */
+        for (GList *l = p->jobs.head; l; l = l->next) {
                 Job *q = l->data;
 
-                next = l->next;
                 if (q->location_client == client)
                         q->location_client = 0;
-                if ((q->kind == JOB_CHECK || q->kind == JOB_MANUAL) && q->client == client) {
-                        g_queue_delete_link(&p->jobs, l);
-                        job_free(q);
-                }
+                if (q->client == client)
+                        q->reply = false;
         }
         if (j && j->location_client == client)
                 j->location_client = 0;
-        if (j) /* no one left to answer */
-                j->reply = j->reply && j->client != client;
+        if (j && j->client == client)
+                j->reply = false;
 
         if (c->iface == POLICY_IFACE_AP && --p->n_ap == 0) {
                 p->no_ap_since = now;
                 p->no_ap_logged = false;
         }
 
-        if (j && j->kind == JOB_CHECK && j->client == client && p->stage == STAGE_CHECK) {
+        if (c->check.running) {
+                g_autofree char *who = client_who(p, client);
+
                 policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_INFO, false,
                                 "%s left before the time check finished; the Pi clock was not "
                                 "changed.",
-                                j->who);
-                p->stage = STAGE_CLOCK;
-                p->check_deadline = USEC_INFINITY;
-                g_ptr_array_remove(p->clients, c);
-                policy_camera_stage_start(p, now);
-                return;
+                                who);
         }
         g_ptr_array_remove(p->clients, c);
+}
+
+void policy_client_active(Policy *p, usec_t now, uint64_t client)
+{
+        PolicyClient *c = policy_find_client(p, client);
+
+        if (!c || !c->silent)
+                return;
+        c->silent = false;
+        if (c->iface == POLICY_IFACE_AP && p->cfg.auto_sync)
+                request_check(p, now, client, false, 0, false);
 }
 
 void policy_manual_sync_burst(Policy *p, usec_t now, uint64_t client, uint64_t request_id,
@@ -567,23 +689,28 @@ void policy_manual_sync_burst(Policy *p, usec_t now, uint64_t client, uint64_t r
                 g_free(c->zone);
                 c->zone = g_strdup(zone);
         }
-        request_check(p, now, client, true, request_id, 0);
+        request_check(p, now, client, true, request_id, false);
 }
 
 void policy_manual_sync_offset(Policy *p, usec_t now, uint64_t client, uint64_t request_id,
                                int64_t offset_usec, usec_t uncertainty_usec, const char *zone)
 {
         Job *j = g_new0(Job, 1);
+        GList *l = p->jobs.head;
 
-        j->kind = JOB_MANUAL;
+        j->kind = JOB_APPLY;
         j->client = client;
         j->manual = true;
         j->reply = true;
         j->request_id = request_id;
         j->offset_usec = offset_usec;
         j->uncertainty_usec = uncertainty_usec;
+        j->steps_at = p->steps_usec;
         j->zone = zone && *zone ? g_strdup(zone) : NULL;
-        g_queue_push_tail(&p->jobs, j);
+        /* Served before the automatic checks' references, after earlier manual ones. */
+        while (l && ((Job *)l->data)->kind == JOB_APPLY && ((Job *)l->data)->manual)
+                l = l->next;
+        g_queue_insert_before(&p->jobs, l, j);
         policy_run(p, now);
 }
 
@@ -634,27 +761,37 @@ void policy_intervalometer_opened(Policy *p, usec_t now, uint64_t client)
         if (!c)
                 return;
         /* Rule 6: an AP client is checked even if it was just checked; the camera and then the
-         * location request follow at the end of that job. */
+         * location request follow its reference. */
         if (c->iface == POLICY_IFACE_AP && p->cfg.auto_sync)
-                request_check(p, now, client, false, 0, client);
+                request_check(p, now, client, false, 0, true);
         else
                 policy_request_camera(p, now, client);
 }
 
 void policy_location_received(Policy *p, usec_t now, uint64_t client, bool ok, const char *error)
 {
+        PolicyClient *c = policy_find_client(p, client);
         g_autofree char *who = client_who(p, client);
 
-        if (ok)
+        if (ok) {
                 policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_INFO, true,
                                 "Location received from %s; it goes into the next timelapse's "
                                 "report.",
                                 who);
-        else
-                policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_WARNING, false,
-                                "%s did not give its location (%s); you can type it in on the "
-                                "intervalometer page.",
-                                who, error && *error ? error : "no reason given");
+                return;
+        }
+        /* The page knows it could not get a location (it said so); the log says it once per
+         * page, and the other pages are not told. */
+        if (!c || c->location_error_logged || !policy_client_may_warn(p, now, client))
+                return;
+        c->location_error_logged = true;
+        policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_WARNING, false,
+                        "%s did not give its location (%s); you can type it in on the "
+                        "intervalometer page.",
+                        who, error && *error ? error : "no reason given");
+        policy_push_warn(p, client,
+                         "This device did not give its location (%s); type it in on this page.",
+                         error && *error ? error : "no reason given");
 }
 
 void policy_set_auto_sync(Policy *p, usec_t now, bool auto_sync)
@@ -666,15 +803,28 @@ void policy_set_auto_sync(Policy *p, usec_t now, bool auto_sync)
                 return;
         for (guint i = 0; i < p->clients->len; i++) {
                 PolicyClient *c = g_ptr_array_index(p->clients, i);
-                if (c->iface == POLICY_IFACE_AP)
-                        request_check(p, now, c->id, false, 0, 0);
+                if (c->iface == POLICY_IFACE_AP && !c->silent)
+                        request_check(p, now, c->id, false, 0, false);
         }
 }
 
 void policy_timer_fired(Policy *p, usec_t now)
 {
-        if (p->job && p->stage == STAGE_CHECK && now >= p->check_deadline)
-                policy_check_finished(p, now, p->job->client,
+        g_autoptr(GArray) late = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+        g_autoptr(GArray) due = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+
+        /* Copy the ids first: what follows may add and remove clients' checks. */
+        for (guint i = 0; i < p->clients->len; i++) {
+                PolicyClient *c = g_ptr_array_index(p->clients, i);
+
+                if (c->check.running && c->check.sent && now >= c->check.deadline)
+                        g_array_append_val(late, c->id);
+                /* Rule 4. */
+                if (p->cfg.auto_sync && c->iface == POLICY_IFACE_AP && now >= c->next_check)
+                        g_array_append_val(due, c->id);
+        }
+        for (guint i = 0; i < late->len; i++)
+                policy_check_finished(p, now, g_array_index(late, uint64_t, i),
                                       &(PolicyCheckResult){.timeout = true});
 
         if (p->n_ap == 0 && !p->no_ap_logged &&
@@ -688,18 +838,8 @@ void policy_timer_fired(Policy *p, usec_t now)
                 p->no_ap_logged = true;
         }
 
-        /* Rule 4. Copy the due ids first: request_check() may run jobs that change the list. */
-        if (p->cfg.auto_sync) {
-                g_autoptr(GArray) due = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-
-                for (guint i = 0; i < p->clients->len; i++) {
-                        PolicyClient *c = g_ptr_array_index(p->clients, i);
-                        if (c->iface == POLICY_IFACE_AP && now >= c->next_check)
-                                g_array_append_val(due, c->id);
-                }
-                for (guint i = 0; i < due->len; i++)
-                        request_check(p, now, g_array_index(due, uint64_t, i), false, 0, 0);
-        }
+        for (guint i = 0; i < due->len; i++)
+                request_check(p, now, g_array_index(due, uint64_t, i), false, 0, false);
 }
 
 PolicyAction *policy_pop_action(Policy *p)
@@ -711,13 +851,14 @@ usec_t policy_next_deadline(const Policy *p)
 {
         usec_t next = USEC_INFINITY;
 
-        if (p->job && p->stage == STAGE_CHECK)
-                next = MIN(next, p->check_deadline);
         if (p->n_ap == 0 && !p->no_ap_logged)
                 next = MIN(next, usec_add(p->no_ap_since, p->cfg.no_client_notice_usec));
-        for (guint i = 0; p->cfg.auto_sync && i < p->clients->len; i++) {
+        for (guint i = 0; i < p->clients->len; i++) {
                 PolicyClient *c = g_ptr_array_index(p->clients, i);
-                if (c->iface == POLICY_IFACE_AP)
+
+                if (c->check.running && c->check.sent)
+                        next = MIN(next, c->check.deadline);
+                if (p->cfg.auto_sync && c->iface == POLICY_IFACE_AP)
                         next = MIN(next, c->next_check);
         }
         return next;

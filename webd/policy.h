@@ -16,6 +16,10 @@
 
 /* A check is a burst of at most this many rounds, each waiting at most retry_delay_usec. */
 #define POLICY_CHECK_ROUNDS 8
+/* Warnings one client can cause (its disagreements, failed checks, location errors): at most
+ * this many in this window, so that one page cannot flood the log and the other pages. */
+#define POLICY_CLIENT_WARNINGS    3
+#define POLICY_CLIENT_WARN_WINDOW (60 * USEC_PER_SEC)
 
 typedef struct Policy Policy;
 
@@ -167,9 +171,10 @@ typedef struct PolicyCameraMeasurement {
 
 typedef struct PolicyCameraSetResult {
         bool ok;
-        int64_t offset_before_usec; /* camera − Pi before the set */
-        int64_t offset_after_usec;  /* and after (camerad measures again itself) */
-        int64_t pi_realtime_usec;   /* Pi realtime when the result came, for the event's times */
+        int64_t offset_before_usec;           /* camera − Pi before the set */
+        int64_t offset_after_usec;            /* and after (camerad measures again itself) */
+        usec_t offset_after_uncertainty_usec; /* the bound of that second measurement */
+        int64_t pi_realtime_usec; /* Pi realtime when the result came, for the event's times */
         const char *error;
 } PolicyCameraSetResult;
 
@@ -184,6 +189,9 @@ void policy_set_auto_sync(Policy *p, usec_t now, bool auto_sync);
 void policy_client_connected(Policy *p, usec_t now, uint64_t client, PolicyIface iface,
                              const char *zone, const char *label);
 void policy_client_disconnected(Policy *p, usec_t now, uint64_t client);
+/* The client sent a message: a page that did not answer its last check (a background tab) is
+ * checked again once it shows life. */
+void policy_client_active(Policy *p, usec_t now, uint64_t client);
 /* The result of the START_CHECK for `client`; anything not asked for is ignored. */
 void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyCheckResult *r);
 /* A manual sync over the WebSocket: a burst with that client, then step or confirm. */
@@ -198,7 +206,14 @@ void policy_clock_finished(Policy *p, usec_t now, PolicyActionType call, bool ok
                            const char *error);
 void policy_camera_state(Policy *p, usec_t now, const PolicyCameraState *s);
 void policy_camera_measured(Policy *p, usec_t now, const PolicyCameraMeasurement *m);
+/* A set counts only when the measurement after it finds the camera within the threshold, to a
+ * bound within it: otherwise it is a failure like any other (a camera whose Wi-Fi slowed down in
+ * the middle of the set). */
 void policy_camera_set_finished(Policy *p, usec_t now, const PolicyCameraSetResult *r);
+/* Why a set with this measurement after it does not count (a clause for "… could not be set:
+ * %s"), NULL when it does; for the sets made by hand, which do not go through the policy. */
+char *policy_camera_set_unverified(const PolicyConfig *cfg, int64_t offset_after_usec,
+                                   usec_t uncertainty_usec);
 void policy_intervalometer_opened(Policy *p, usec_t now, uint64_t client);
 /* ok: a location came (it is the I/O layer's to keep for the next report); else error. */
 void policy_location_received(Policy *p, usec_t now, uint64_t client, bool ok, const char *error);

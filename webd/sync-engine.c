@@ -87,6 +87,7 @@ struct SyncEngine {
         CameraInfo camera;
         int camerad_present; /* the last question to camerad found it on the bus; -1 not asked */
         LastLocation location;
+        PolicyCameraSetResult camera_set; /* waiting for the bound (on_camera_set_bound) */
         uint64_t last_client_sync_usec;
         uint64_t last_camera_sync_usec;
         sd_bus_slot *slot_clock_props, *slot_clock_owner, *slot_cam_props, *slot_cam_owner;
@@ -534,24 +535,68 @@ static void camera_was_set(SyncEngine *e, int64_t offset_after_usec, int64_t pi_
         status_changed(e);
 }
 
+/* A set's result waits for the bound of camerad's measurement after it: SetTime returns the
+ * offset only (docs/org.picamsync.Camera1.md), and camerad has put the bound in
+ * OffsetUncertaintyUSec before it answered. 0 when it cannot be read: the offset alone is
+ * judged then. */
+static int read_bound_reply(sd_bus_message *m, uint64_t *ret_bound)
+{
+        int r;
+
+        *ret_bound = 0;
+        if (sd_bus_message_is_method_error(m, NULL))
+                return -EIO;
+        r = sd_bus_message_read(m, "v", "t", ret_bound);
+        return r < 0 ? r : 0;
+}
+
+static int get_camera_bound(SyncEngine *e, sd_bus_slot **slot, sd_bus_message_handler_t callback,
+                            void *userdata)
+{
+        return sd_bus_call_method_async(e->bus, slot, CAMERA1_NAME, e->camera.path,
+                                        "org.freedesktop.DBus.Properties", "Get", callback,
+                                        userdata, "ss", CAMERA1_CAMERA, "OffsetUncertaintyUSec");
+}
+
+static void camera_set_finished(SyncEngine *e, PolicyCameraSetResult *r)
+{
+        policy_camera_set_finished(e->policy, now_mono(), r);
+        engine_run(e);
+}
+
+static int on_camera_set_bound(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        SyncEngine *e = userdata;
+        uint64_t bound;
+
+        if (read_bound_reply(m, &bound) < 0)
+                log_warning("Cannot read the bound of the camera's measurement after the set: %s",
+                            bus_error_text(m));
+        e->camera_set.offset_after_uncertainty_usec = bound;
+        camera_set_finished(e, &e->camera_set);
+        return 0;
+}
+
 static int on_camera_set_done(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         SyncEngine *e = userdata;
-        PolicyCameraSetResult r = {.pi_realtime_usec = clock_realtime_usec()};
+        PolicyCameraSetResult *r = &e->camera_set;
         int64_t before = 0, after = 0;
 
+        *r = (PolicyCameraSetResult){.pi_realtime_usec = clock_realtime_usec()};
         if (sd_bus_message_is_method_error(m, NULL) ||
             sd_bus_message_read(m, "xx", &before, &after) < 0) {
-                r.error = sd_bus_message_is_method_error(m, NULL) ? bus_error_text(m)
-                                                                  : "bad reply from camerad";
-        } else {
-                r.ok = true;
-                r.offset_before_usec = before;
-                r.offset_after_usec = after;
-                camera_was_set(e, after, r.pi_realtime_usec);
+                r->error = sd_bus_message_is_method_error(m, NULL) ? bus_error_text(m)
+                                                                   : "bad reply from camerad";
+                camera_set_finished(e, r);
+                return 0;
         }
-        policy_camera_set_finished(e->policy, now_mono(), &r);
-        engine_run(e);
+        r->ok = true;
+        r->offset_before_usec = before;
+        r->offset_after_usec = after;
+        camera_was_set(e, after, r->pi_realtime_usec);
+        if (!e->camera.path || get_camera_bound(e, NULL, on_camera_set_bound, e) < 0)
+                camera_set_finished(e, r);
         return 0;
 }
 
@@ -742,9 +787,11 @@ static void execute(SyncEngine *e, const PolicyAction *a)
                                       a->zone ? a->zone : sync_engine_pi_zone(e));
                 break;
         case POLICY_ACTION_REQUEST_LOCATION: {
+                WsClient *c = g_hash_table_lookup(e->clients, &a->client);
                 g_autofree char *id = g_strdup_printf("loc-%" PRIu64, ++e->next_request_id);
-                g_autofree char *text = ws_build_location_request(id);
-                send_to(e, a->client, text);
+
+                if (c)
+                        ws_client_request_location(c, id);
                 break;
         }
         case POLICY_ACTION_SEND_EVENT: {
@@ -850,6 +897,8 @@ GQuark sync_engine_error_quark(void)
 typedef struct CameraRequest {
         SyncEngine *e;
         sd_bus_slot *slot;
+        SyncEngineCameraSetResult set_result; /* SetTime answered: waiting for the bound */
+        gboolean set_replied;
         SyncEngineCameraSetDone set_done;
         SyncEngineCameraDriftDone drift_done;
         SyncEngineCameradDone camerad_done;
@@ -965,11 +1014,12 @@ gboolean sync_engine_camerad_call(SyncEngine *e, sd_bus_message *m, SyncEngineCa
         return TRUE;
 }
 
-static int on_rest_camera_set(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+/* reason: NULL for a success, else why (a clause after "could not be set by hand: "), and what
+ * the REST caller reads (NULL: the reason). */
+static void rest_camera_set_finish(CameraRequest *req, const char *reason, const char *answer)
 {
-        CameraRequest *req = userdata;
         SyncEngine *e = req->e;
-        SyncEngineCameraSetResult res = {.pi_realtime_usec = clock_realtime_usec()};
+        SyncEngineCameraSetResult res = req->set_result;
         g_autoptr(GError) error = NULL;
         g_autofree char *cam = camera_label(e), *message = NULL;
         PolicyAction event = {.type = POLICY_ACTION_SEND_EVENT, .event = POLICY_EVENT_CAMERA_SYNC};
@@ -978,24 +1028,21 @@ static int on_rest_camera_set(sd_bus_message *m, void *userdata, sd_bus_error *r
                                .target = "camera"};
         PolicyAction entry = {.type = POLICY_ACTION_LOG};
 
-        if (sd_bus_message_is_method_error(m, NULL) ||
-            sd_bus_message_read(m, "xx", &res.offset_before_usec, &res.offset_after_usec) < 0) {
-                const char *reason = sd_bus_message_is_method_error(m, NULL)
-                                             ? bus_error_text(m)
-                                             : "camerad gave an answer that cannot be read";
-
-                g_set_error_literal(&error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_CAMERA, reason);
+        if (reason) {
+                g_set_error_literal(&error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_CAMERA,
+                                    answer ? answer : reason);
                 message = g_strdup_printf("%s could not be set by hand: %s", cam, reason);
-                event.error = error->message;
-                failed.error = error->message;
+                event.error = (char *)reason;
+                event.details = req->set_replied ? POLICY_DETAIL_OFFSET : 0;
+                event.offset_usec = res.offset_before_usec;
+                failed.error = (char *)reason;
                 entry.log_type = POLICY_LOG_ERROR;
                 entry.level = POLICY_LEVEL_ERROR;
                 entry.details = POLICY_DETAIL_ERROR;
-                entry.error = error->message;
+                entry.error = (char *)reason;
         } else {
                 int64_t before = res.offset_before_usec, after = res.offset_after_usec;
 
-                camera_was_set(e, after, res.pi_realtime_usec);
                 event.success = true;
                 event.details = POLICY_DETAIL_OFFSET;
                 event.offset_usec = before;
@@ -1021,6 +1068,51 @@ static int on_rest_camera_set(sd_bus_message *m, void *userdata, sd_bus_error *r
         req->set_done(error ? NULL : &res, error, req->user_data);
         camera_request_end(req);
         engine_run(e); /* shows the warning of a failure, and runs what the policy queued */
+}
+
+static int on_rest_camera_bound(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        CameraRequest *req = userdata;
+        SyncEngineCameraSetResult *res = &req->set_result;
+        g_autofree char *unverified = NULL;
+        uint64_t bound;
+
+        if (read_bound_reply(m, &bound) < 0)
+                log_warning("Cannot read the bound of the camera's measurement after the set: %s",
+                            bus_error_text(m));
+        res->offset_after_uncertainty_usec = bound;
+        unverified = policy_camera_set_unverified(&req->e->cfg, res->offset_after_usec, bound);
+        if (unverified) {
+                g_autofree char *cam = camera_label(req->e);
+                g_autofree char *answer =
+                        g_strdup_printf("%s was set, but %s. Try again.", cam, unverified);
+
+                rest_camera_set_finish(req, unverified, answer);
+        } else
+                rest_camera_set_finish(req, NULL, NULL);
+        return 0;
+}
+
+static int on_rest_camera_set(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        CameraRequest *req = userdata;
+        SyncEngine *e = req->e;
+        SyncEngineCameraSetResult *res = &req->set_result;
+
+        res->pi_realtime_usec = clock_realtime_usec();
+        if (sd_bus_message_is_method_error(m, NULL)) {
+                rest_camera_set_finish(req, bus_error_text(m), NULL);
+                return 0;
+        }
+        if (sd_bus_message_read(m, "xx", &res->offset_before_usec, &res->offset_after_usec) < 0) {
+                rest_camera_set_finish(req, "camerad gave an answer that cannot be read", NULL);
+                return 0;
+        }
+        req->set_replied = TRUE;
+        camera_was_set(e, res->offset_after_usec, res->pi_realtime_usec);
+        req->slot = sd_bus_slot_unref(req->slot);
+        if (!e->camera.path || get_camera_bound(e, &req->slot, on_rest_camera_bound, req) < 0)
+                rest_camera_set_finish(req, NULL, NULL);
         return 0;
 }
 
@@ -1258,6 +1350,12 @@ unsigned sync_engine_count_clients(SyncEngine *e, ClientClass cls)
                 if (ws_client_get_class(value) == cls)
                         n++;
         return n;
+}
+
+void sync_engine_client_active(SyncEngine *e, uint64_t client)
+{
+        policy_client_active(e->policy, now_mono(), client);
+        engine_run(e);
 }
 
 void sync_engine_check_finished(SyncEngine *e, uint64_t client, const PolicyCheckResult *r)

@@ -36,11 +36,13 @@ void sync_engine_client_remove(SyncEngine *e, WsClient *c);
 void sync_engine_client_zone(SyncEngine *e, WsClient *c, const char *zone);
 unsigned sync_engine_count_clients(SyncEngine *e, ClientClass cls);
 
-/* Inputs from the clients. */
+/* Inputs from the clients. Any message: a page that did not answer its last check shows life. */
+void sync_engine_client_active(SyncEngine *e, uint64_t client);
 void sync_engine_check_finished(SyncEngine *e, uint64_t client, const PolicyCheckResult *r);
 void sync_engine_manual_burst(SyncEngine *e, uint64_t client, const char *zone);
 void sync_engine_intervalometer_opened(SyncEngine *e, uint64_t client);
-/* A location-response (rule 6): a location is kept for the next timelapse, an error logged. */
+/* A location-response to a location-request of this client (rule 6; ws-client.c drops any
+ * other): a location is kept for the next timelapse, an error logged once per page. */
 void sync_engine_location(SyncEngine *e, uint64_t client, const WsLocationResponse *loc);
 /* REST: done is called exactly once (possibly later). */
 void sync_engine_manual_offset(SyncEngine *e, int64_t offset_usec, const char *zone,
@@ -59,9 +61,10 @@ typedef enum {
 } SyncEngineError;
 
 typedef struct SyncEngineCameraSetResult {
-        int64_t pi_realtime_usec;   /* when camerad answered */
-        int64_t offset_before_usec; /* camera − Pi before the set */
-        int64_t offset_after_usec;  /* and after it (camerad measures again) */
+        int64_t pi_realtime_usec;               /* when camerad answered */
+        int64_t offset_before_usec;             /* camera − Pi before the set */
+        int64_t offset_after_usec;              /* and after it (camerad measures again) */
+        uint64_t offset_after_uncertainty_usec; /* its bound, 0 if it could not be read */
 } SyncEngineCameraSetResult;
 
 /* result is NULL when error is set. */
@@ -72,8 +75,10 @@ typedef void (*SyncEngineCameraSetDone)(const SyncEngineCameraSetResult *result,
 typedef void (*SyncEngineCameraDriftDone)(JsonNode *samples, double drift_ppm, const GError *error,
                                           gpointer user_data);
 /* Sets the camera to the Pi clock in the Pi's zone, logged and announced as the policy's sets
- * are; force: even when the Pi clock is not reliable. FALSE and an error at once when there is
- * no camera or the Pi is not reliable; else done is called exactly once, later. */
+ * are, and judged as they are (policy_camera_set_unverified(): a set that the measurement after
+ * it does not confirm is a CAMERA error); force: even when the Pi clock is not reliable. FALSE and
+ * an error at once when there is no camera or the Pi is not reliable; else done is called exactly
+ * once, later. */
 gboolean sync_engine_camera_set(SyncEngine *e, gboolean force, SyncEngineCameraSetDone done,
                                 gpointer user_data, GError **error);
 /* The camera's drift history and fitted drift; FALSE and an error at once without a camera. */

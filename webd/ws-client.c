@@ -38,6 +38,9 @@ struct WsClient {
         TimeExchange exchange;
         char *zone;
         guint timeout;
+
+        /* The location-request it was sent last, until answered (once). */
+        char *location_request_id;
 };
 
 uint64_t ws_client_get_id(WsClient *c)
@@ -180,6 +183,28 @@ static void on_time_sync_response(WsClient *c, const WsTimeSyncResponse *resp, i
                 send_round(c);
 }
 
+void ws_client_request_location(WsClient *c, const char *request_id)
+{
+        g_autofree char *text = ws_build_location_request(request_id);
+
+        g_free(c->location_request_id);
+        c->location_request_id = g_strdup(request_id);
+        ws_client_send(c, text);
+}
+
+static void on_location_response(WsClient *c, const WsLocationResponse *loc)
+{
+        /* Only the answer to this page's own request counts, and only once: a page cannot put a
+         * location into a report nobody asked it for. */
+        if (!c->location_request_id || g_strcmp0(loc->request_id, c->location_request_id) != 0) {
+                log_debug("Client %" PRIu64 ": ignoring a location-response for request %s.", c->id,
+                          loc->request_id);
+                return;
+        }
+        g_clear_pointer(&c->location_request_id, g_free);
+        sync_engine_location(c->engine, c->id, loc);
+}
+
 /* The parser checks a zone's spelling only; one the Pi does not have is refused like REST does,
  * before it reaches the policy. */
 static gboolean zone_known(const WsClientMessage *msg, GError **error)
@@ -209,6 +234,8 @@ static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *message
         gsize size;
         const char *data = g_bytes_get_data(message, &size);
 
+        /* Any message: a page that went silent (a background tab) is back. */
+        sync_engine_client_active(c->engine, c->id);
         if (!ws_message_check_size(size, &error)) {
                 send_error(c, error);
                 return;
@@ -243,7 +270,7 @@ static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *message
                 break;
         }
         case WS_CLIENT_LOCATION_RESPONSE:
-                sync_engine_location(c->engine, c->id, &msg->location_response);
+                on_location_response(c, &msg->location_response);
                 break;
         case WS_CLIENT_INTERVALOMETER_OPENED:
                 sync_engine_intervalometer_opened(c->engine, c->id);
@@ -254,6 +281,7 @@ static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *message
 void ws_client_free(WsClient *c)
 {
         burst_clear(c);
+        g_free(c->location_request_id);
         g_signal_handler_disconnect(c->conn, c->message_handler);
         g_signal_handler_disconnect(c->conn, c->closed_handler);
         g_signal_handler_disconnect(c->conn, c->error_handler);

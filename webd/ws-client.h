@@ -14,7 +14,9 @@ WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, Clien
 uint64_t ws_client_get_id(WsClient *c);
 ClientClass ws_client_get_class(WsClient *c);
 void ws_client_send(WsClient *c, const char *text);
-/* Starts a burst; the result goes to sync_engine_check_finished(). */
+/* Sends a location-request; only the answer with this id is taken, once. */
+void ws_client_request_location(WsClient *c, const char *request_id);
+/* Starts a burst (again, if one runs); the result goes to sync_engine_check_finished(). */
 void ws_client_start_check(WsClient *c, gboolean manual);
 /* Drops the connection at once without telling the engine (at shutdown). */
 void ws_client_free(WsClient *c);

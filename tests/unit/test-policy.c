@@ -2,6 +2,7 @@
 /* The sync policy (webd/policy.h) driven through one scenario per rule of sync-policy.md, with
  * an injected monotonic clock; every test asserts the exact sequence of actions. */
 #include <glib.h>
+#include <string.h>
 
 #include "webd/policy.h"
 
@@ -303,6 +304,11 @@ static void test_rule4_periodic(void)
         "LOG camera/info success=1 \"Camera EOS R50 checked: 3 ms off; nothing to change.\" "      \
         "offset=3000 uncertainty=4000"
 
+#define FAILURE(target, reason, message)                                                           \
+        "LOG error/error success=0 \"" message "\" error=\"" reason "\"",                          \
+                "WARN to=0 \"" message "\"",                                                       \
+                "SEND_EVENT sync-failed to=0 target=" target " reason=\"" reason "\""
+
 /* Rule 5: the camera after a check, set when the Pi is reliable and it is off or on the wrong
  * zone; deferred during a timelapse. */
 static void test_rule5_camera_set(void)
@@ -362,6 +368,47 @@ static void test_rule5_camera_set(void)
         set_camera_ok(p, 180, -4 * SEC, 1 * MSEC);
         g_free(drain(p));
         g_assert_false(policy_camera_sync_deferred(p));
+
+        /* The camera's Wi-Fi slows down during the set: the measurement after it does not
+         * confirm it (off by more than the threshold, or a bound wider than it): a failure like
+         * any other (rule 10), set again at the next check. */
+        camera(p, 190, false, false);
+        camera(p, 200, true, false);
+        measured(p, 210, 3 * SEC, false);
+        assert_actions(p, "MEASURE_CAMERA", "SET_CAMERA zone=Europe/Berlin");
+        policy_camera_set_finished(
+                p, 220,
+                &(PolicyCameraSetResult){.ok = true,
+                                         .offset_before_usec = 3 * SEC,
+                                         .offset_after_usec = -1026600,
+                                         .offset_after_uncertainty_usec = 1500 * MSEC,
+                                         .pi_realtime_usec = 1779364800 * SEC});
+        assert_actions(
+                p,
+                "SEND_EVENT camera-sync to=0 success=0 previous=0 new=0 offset=3000000 residual=0 "
+                "error=\"the check after the set found it 1.027 s behind the Pi (± 1.500 s), more "
+                "than the 1.000 s allowed\"",
+                FAILURE("camera",
+                        "the check after the set found it 1.027 s behind the Pi (± 1.500 s), more "
+                        "than the 1.000 s allowed",
+                        "Camera EOS R50 could not be set: the check after the set found it 1.027 "
+                        "s behind the Pi (± 1.500 s), more than the 1.000 s allowed. It is set "
+                        "again at the next check."));
+        g_assert_nonnull(policy_last_failure(p, "camera"));
+        camera(p, 230, false, false);
+        camera(p, 240, true, false);
+        measured(p, 250, 3 * SEC, false);
+        g_free(drain(p));
+        policy_camera_set_finished(
+                p, 260,
+                &(PolicyCameraSetResult){.ok = true,
+                                         .offset_before_usec = 3 * SEC,
+                                         .offset_after_usec = 20 * MSEC,
+                                         .offset_after_uncertainty_usec = 1200 * MSEC,
+                                         .pi_realtime_usec = 1779364800 * SEC});
+        g_autofree char *wide = drain(p);
+        g_assert_nonnull(strstr(wide, "SEND_EVENT camera-sync to=0 success=0"));
+        g_assert_nonnull(strstr(wide, "could only place it within ± 1.200 s"));
 }
 
 /* Rule 5: with the Pi not reliable the camera is never set; never synced since boot, the Pi is
@@ -423,10 +470,16 @@ static void test_rule6_intervalometer(void)
         policy_location_received(p, 100, LAPTOP, true, NULL);
         assert_actions(p, "LOG info/info success=1 \"Location received from laptop (lan, client "
                           "4); it goes into the next timelapse's report.\"");
+        /* A page's location error is its own business: logged once, shown to that page only. */
         policy_location_received(p, 110, LAPTOP, false, "permission denied");
-        assert_actions(p, "LOG info/warning success=0 \"laptop (lan, client 4) did not give its "
-                          "location (permission denied); you can type it in on the "
-                          "intervalometer page.\"");
+        assert_actions(p,
+                       "LOG info/warning success=0 \"laptop (lan, client 4) did not give its "
+                       "location (permission denied); you can type it in on the intervalometer "
+                       "page.\"",
+                       "WARN to=4 \"This device did not give its location (permission denied); "
+                       "type it in on this page.\"");
+        policy_location_received(p, 115, LAPTOP, false, "permission denied");
+        assert_no_actions(p);
 
         /* No camera: the location request follows the check directly. */
         camera(p, 120, false, false);
@@ -527,36 +580,13 @@ static void test_rule9_reliability_lost(void)
         assert_no_actions(p);
 }
 
-#define FAILURE(target, reason, message)                                                           \
-        "LOG error/error success=0 \"" message "\" error=\"" reason "\"",                          \
-                "WARN to=0 \"" message "\"",                                                       \
-                "SEND_EVENT sync-failed to=0 target=" target " reason=\"" reason "\""
-
-/* Rule 10: failures are logged, broadcast, sent as sync-failed; nothing retries early. */
+/* Rule 10: failures of the Pi or the camera are logged, broadcast, sent as sync-failed;
+ * nothing retries early. */
 static void test_rule10_failures(void)
 {
         g_autoptr(Policy) p = policy_default();
-        usec_t guard = 20 + (POLICY_CHECK_ROUNDS + 1) * 5 * USEC_PER_SEC;
 
         clock_state(p, 0, false, "none", false, "Europe/Berlin");
-        policy_client_connected(p, 20, PHONE, POLICY_IFACE_AP, NULL, "phone");
-        assert_actions(p, "START_CHECK client=3");
-        g_assert_cmpuint(policy_next_deadline(p), ==, guard);
-        policy_check_finished(p, 30, PHONE, &(PolicyCheckResult){.timeout = true});
-        assert_actions(p, FAILURE("pi", "no answer within 5 s",
-                                  "phone (ap, client 3) did not answer the time check within 5 "
-                                  "s; the Pi clock was not changed. Is the page still open on "
-                                  "that device?"));
-        g_assert_cmpstr(policy_last_failure(p, "pi"), ==, "no answer within 5 s");
-        /* No retry loop: the next try is the periodic one. */
-        g_assert_cmpuint(policy_next_deadline(p), ==, 30 + 30 * MINUTE);
-
-        /* The guard, should the I/O layer never report. */
-        policy_timer_fired(p, 30 + 30 * MINUTE);
-        assert_actions(p, "START_CHECK client=3");
-        policy_timer_fired(p, 30 + 30 * MINUTE + guard);
-        g_autofree char *timed_out = drain(p);
-        g_assert_true(g_str_has_prefix(timed_out, "LOG error/error"));
 
         /* clockd refuses. */
         policy_manual_sync_offset(p, 40 * MINUTE, 0, 1, 5 * SEC, 0, NULL);
@@ -605,45 +635,172 @@ static void test_rule10_failures(void)
         g_assert_cmpstr(policy_last_failure(p, "pi"), ==, "clockd is not running");
 }
 
-/* One check at a time: requests meanwhile wait or merge; answers nobody asked for are ignored. */
-static void test_one_check_at_a_time(void)
+/* A page that does not answer (a background tab) is a note in the log, not a failure shown to
+ * everyone, and is left alone until it sends something. */
+static void test_silent_page(void)
+{
+        g_autoptr(Policy) p = policy_default();
+        usec_t guard = (POLICY_CHECK_ROUNDS + 1) * 5 * USEC_PER_SEC;
+
+        clock_state(p, 0, false, "none", false, "Europe/Berlin");
+        camera(p, 0, true, false);
+        measured(p, 0, 3 * MSEC, false);
+        g_free(drain(p));
+        policy_client_connected(p, 20, PHONE, POLICY_IFACE_AP, NULL, "phone");
+        assert_actions(p, "START_CHECK client=3");
+        g_assert_cmpuint(policy_next_deadline(p), ==, 20 + guard);
+        policy_check_finished(p, 30, PHONE, &(PolicyCheckResult){.timeout = true});
+        /* No warning, no sync-failed, no camera measurement: nothing was learnt. */
+        assert_actions(p, "LOG info/info success=0 \"phone (ap, client 3) did not answer the time "
+                          "check within 5 s (a page in a background tab does not); it is "
+                          "checked again when it is used.\"");
+        g_assert_null(policy_last_failure(p, "pi"));
+        /* Not checked again by the periodic rule while it stays silent. */
+        g_assert_cmpuint(policy_next_deadline(p), ==, USEC_INFINITY);
+        policy_timer_fired(p, 30 + 30 * MINUTE);
+        assert_no_actions(p);
+
+        /* It sends something: checked at once. The guard, should the I/O layer never report:
+         * silent again, said again (once for this silence). */
+        policy_client_active(p, 40 * MINUTE, PHONE);
+        assert_actions(p, "START_CHECK client=3");
+        policy_client_active(p, 40 * MINUTE + 1, PHONE); /* not silent now: nothing new */
+        assert_no_actions(p);
+        policy_timer_fired(p, 40 * MINUTE + guard);
+        g_autofree char *timed_out = drain(p);
+        g_assert_true(g_str_has_prefix(timed_out, "LOG info/info success=0 \"phone (ap, client "
+                                                  "3) did not answer"));
+
+        /* A manual sync the page asked for and then did not answer: that page is told. */
+        policy_client_active(p, 50 * MINUTE, PHONE);
+        policy_manual_sync_burst(p, 50 * MINUTE, PHONE, 7, NULL);
+        policy_check_finished(p, 50 * MINUTE + SEC, PHONE, &(PolicyCheckResult){.timeout = true});
+        assert_actions(p, "START_CHECK client=3", /* it showed life; the manual sync merges */
+                       "LOG manual/warning success=0 \"phone (ap, client 3) did not answer the "
+                       "time check within 5 s; the Pi clock was not changed.\" client=3 "
+                       "error=\"no answer within 5 s\"",
+                       "WARN to=3 \"This device did not answer the time check in time; the Pi "
+                       "clock was not changed.\"",
+                       "MANUAL_RESULT to=3 request=7 success=0 offset=0 stepped=0 error=\"The "
+                       "device did not answer the time check.\"");
+        g_assert_cmpuint(policy_next_deadline(p), ==, 50 * MINUTE + SEC + 30 * MINUTE);
+
+        /* Times that cannot be right: that page is warned, the others are not. Warnings one
+         * page causes are limited to POLICY_CLIENT_WARNINGS a minute. */
+        for (int i = 0; i < POLICY_CLIENT_WARNINGS + 2; i++) {
+                g_autofree char *text = NULL;
+
+                policy_manual_sync_burst(p, HOUR + i, PHONE, 8 + i, NULL);
+                policy_check_finished(p, HOUR + i, PHONE,
+                                      &(PolicyCheckResult){.error = "8 rounds rejected"});
+                text = drain(p);
+                if (i < POLICY_CLIENT_WARNINGS)
+                        g_assert_nonnull(strstr(text, "WARN to=3 \"The time check with this "
+                                                      "device failed: 8 rounds rejected. The Pi "
+                                                      "clock was not changed.\""));
+                else
+                        g_assert_null(strstr(text, "WARN"));
+                g_assert_null(strstr(text, "to=0"));
+                g_assert_null(strstr(text, "sync-failed"));
+                g_assert_nonnull(strstr(text, "MANUAL_RESULT to=3"));
+        }
+        policy_manual_sync_burst(p, HOUR + MINUTE, PHONE, 20, NULL);
+        policy_check_finished(p, HOUR + MINUTE, PHONE,
+                              &(PolicyCheckResult){.error = "8 rounds rejected"});
+        g_autofree char *later = drain(p);
+        g_assert_nonnull(strstr(later, "WARN to=3"));
+}
+
+/* A check whose bound is wider than the threshold cannot decide: nothing changes, and why. */
+static void test_uncertain_check(void)
 {
         g_autoptr(Policy) p = policy_default();
 
         clock_state(p, 0, false, "none", false, "Europe/Berlin");
+        camera(p, 0, true, false);
+        measured(p, 0, 3 * MSEC, false);
+        g_free(drain(p));
+        policy_client_connected(p, 10, LAPTOP, POLICY_IFACE_LAN, "Asia/Tokyo", "laptop");
+        policy_manual_sync_burst(p, 20, LAPTOP, 3, NULL);
+        policy_check_finished(p, 30, LAPTOP,
+                              &(PolicyCheckResult){.ok = true,
+                                                   .offset_usec = 2 * (int64_t)HOUR,
+                                                   .uncertainty_usec = 3600 * SEC});
+        assert_actions(p, "START_CHECK client=4 manual",
+                       "LOG manual/warning success=0 \"The time check with laptop (lan, client 4) "
+                       "was too uncertain (± 3600.000 s, more than the 1.000 s threshold); the "
+                       "Pi clock was not changed.\" source=manual client=4 offset=7200000000 "
+                       "uncertainty=3600000000",
+                       "WARN to=4 \"The time check with this device was too uncertain (± "
+                       "3600.000 s, more than 1.000 s); the Pi clock was not changed. Is the "
+                       "Wi-Fi connection very slow?\"",
+                       "MANUAL_RESULT to=4 request=3 success=0 offset=0 stepped=0 error=\"The "
+                       "time check was too uncertain.\"");
+}
+
+/* Checks of different pages run side by side; what their results do to the clocks runs one at a
+ * time, a manual sync's first; a burst that overlapped a step is measured again; a reference
+ * queued behind a step is corrected by it; the camera is measured once for all of them. */
+static void test_checks_side_by_side(void)
+{
+        g_autoptr(Policy) p = policy_default();
+
+        clock_state(p, 0, false, "none", false, "Europe/Berlin");
+        camera(p, 0, true, false);
+        measured(p, 0, 3 * MSEC, false);
+        g_free(drain(p));
         policy_client_connected(p, 10, PHONE, POLICY_IFACE_AP, NULL, "phone");
         policy_client_connected(p, 20, TABLET, POLICY_IFACE_AP, NULL, "tablet");
-        assert_actions(p, "START_CHECK client=3");
+        assert_actions(p, "START_CHECK client=3", "START_CHECK client=5");
 
-        /* Merged: the running burst of the phone, the queued one of the tablet (twice). */
+        /* Merged into the running bursts. */
         policy_manual_sync_burst(p, 30, PHONE, 1, NULL);
         policy_intervalometer_opened(p, 40, TABLET);
-        policy_manual_sync_burst(p, 50, TABLET, 2, NULL);
-        policy_manual_sync_burst(p, 60, TABLET, 3, NULL);
-        check_ok(p, 70, TABLET, 9 * SEC, NULL); /* not asked: ignored */
         assert_no_actions(p);
 
-        check_ok(p, 80, PHONE, 2 * SEC, NULL);
+        /* The phone answers: the Pi is stepped. The tablet's answer during the step measured
+         * across it: it is asked again once the step is answered. */
+        check_ok(p, 50, PHONE, 2 * SEC, NULL);
         assert_actions(p, "STEP_PI offset=2000000 source=manual");
-        policy_manual_sync_burst(p, 85, PHONE, 4, NULL); /* the Pi is being set: a new burst */
-        policy_clock_finished(p, 90, POLICY_ACTION_STEP_PI, true, NULL);
-        assert_actions(p,
+        check_ok(p, 55, TABLET, 9 * SEC, NULL);
+        assert_no_actions(p);
+        policy_clock_finished(p, 60, POLICY_ACTION_STEP_PI, true, NULL);
+        assert_actions(p, "START_CHECK client=5",
                        "LOG manual/success success=1 \"Pi clock set by hand from phone (ap, "
                        "client 3): it was 2.000 s behind.\" source=manual client=3 "
                        "offset=2000000 uncertainty=2000",
                        "SEND_EVENT pi-sync to=0 synchronized=1 source=manual offset=2000000 "
                        "uncertainty=2000 stepped=1 reliability=high",
                        "MANUAL_RESULT to=3 request=1 success=1 offset=2000000 stepped=1",
-                       "START_CHECK client=5 manual");
+                       "MEASURE_CAMERA");
 
-        /* The tablet leaves mid-check: its answer is dropped, the phone's burst follows. */
-        policy_client_disconnected(p, 100, TABLET);
-        assert_actions(p,
+        /* While the camera is measured, the tablet's reference and a REST manual sync queue;
+         * the manual one goes first. The camera steps nothing here (the Pi is reliable). */
+        check_ok(p, 70, TABLET, 500 * MSEC, NULL);
+        policy_manual_sync_offset(p, 80, 0, 2, 5 * SEC, MSEC, NULL);
+        assert_no_actions(p);
+        measured(p, 90, 3 * MSEC, false);
+        assert_actions(p, MEASURED_NOTHING, "STEP_PI offset=5000000 source=manual");
+        /* The tablet's reference was measured before this 5 s step: 0.5 − 5 = −4.5 s now. The
+         * tablet is not the one the Pi is reliable from (rule 2): warned, not stepped. */
+        policy_clock_finished(p, 100, POLICY_ACTION_STEP_PI, true, NULL);
+        g_autofree char *text = drain(p);
+        g_assert_nonnull(strstr(text, "MANUAL_RESULT to=0 request=2 success=1 offset=5000000"));
+        g_assert_nonnull(strstr(text, "tablet (ap, client 5) is 4.500 s behind the Pi clock"));
+        /* One camera measurement for both references, then the tablet's location (rule 6). */
+        g_assert_true(g_str_has_suffix(text, "MEASURE_CAMERA"));
+        measured(p, 110, 3 * MSEC, false);
+        assert_actions(p, MEASURED_NOTHING, "REQUEST_LOCATION client=5");
+
+        /* Answers nobody asked for are ignored; a client that leaves mid-check is said so. */
+        check_ok(p, 120, TABLET, 9 * SEC, NULL);
+        assert_no_actions(p);
+        policy_manual_sync_burst(p, 130, TABLET, 4, NULL);
+        policy_client_disconnected(p, 140, TABLET);
+        assert_actions(p, "START_CHECK client=5 manual",
                        "LOG info/info success=0 \"tablet (ap, client 5) left before the time "
-                       "check finished; the Pi clock was not changed.\"",
-                       "START_CHECK client=3 manual");
-        check_ok(p, 110, TABLET, 9 * SEC, NULL);
-        policy_clock_finished(p, 110, POLICY_ACTION_STEP_PI, true, NULL);
+                       "check finished; the Pi clock was not changed.\"");
+        check_ok(p, 150, TABLET, 9 * SEC, NULL);
         assert_no_actions(p);
 }
 
@@ -661,6 +818,8 @@ int main(int argc, char **argv)
         g_test_add_func("/policy/rule8-ntp", test_rule8_ntp);
         g_test_add_func("/policy/rule9-reliability-lost", test_rule9_reliability_lost);
         g_test_add_func("/policy/rule10-failures", test_rule10_failures);
-        g_test_add_func("/policy/one-check-at-a-time", test_one_check_at_a_time);
+        g_test_add_func("/policy/silent-page", test_silent_page);
+        g_test_add_func("/policy/uncertain-check", test_uncertain_check);
+        g_test_add_func("/policy/checks-side-by-side", test_checks_side_by_side);
         return g_test_run();
 }
