@@ -539,6 +539,7 @@ void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyC
                 c->next_check = usec_add(now, p->cfg.interval_usec);
 
         if (r->ok) {
+                c->silent = false; /* a sync by hand (Sync1.SyncNow) may have found it awake */
                 if (r->zone && *r->zone) {
                         g_free(c->zone);
                         c->zone = g_strdup(r->zone);
