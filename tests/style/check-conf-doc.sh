@@ -1,0 +1,27 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# picamsync.conf(5) documents exactly the variables the daemons read, and renders without a
+# warning. A variable is a string literal that is only a PICAMSYNC_… or TIME_SYNC_… name.
+set -uo pipefail
+cd "$1"
+page=man/picamsync.conf.5
+bad=0
+warnings=$(groff -man -ww -z "$page" 2>&1)
+if [[ -n $warnings ]]; then
+    echo "$page does not render cleanly:"
+    echo "$warnings"
+    bad=1
+fi
+read_by_code=$(grep -rhoE '"(PICAMSYNC|TIME_SYNC)_[A-Z0-9_]+"' clockd camerad webd daemons \
+    --include='*.c' | tr -d '"' | sort -u)
+documented=$(sed -nE 's/^\.BI ((PICAMSYNC|TIME_SYNC)_[A-Z0-9_]+)=.*/\1/p' "$page" | sort -u)
+for v in $(comm -23 <(echo "$read_by_code") <(echo "$documented")); do
+    echo "$v is read by a daemon but not described in $page"
+    bad=1
+done
+for v in $(comm -13 <(echo "$read_by_code") <(echo "$documented")); do
+    echo "$v is described in $page but no daemon reads it"
+    bad=1
+done
+[[ $bad == 0 ]] && echo "$page: $(echo "$documented" | wc -l) variables, all read, all described"
+exit $bad
