@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -679,9 +680,18 @@ void camera_set_time_async(Camera *self, const char *zone, GCancellable *cancell
                            GAsyncReadyCallback callback, gpointer user_data)
 {
         GTask *task = g_task_new(self, cancellable, callback, user_data);
+        char why[ZONE_WHY_MAX];
         Op *op;
+        int r;
 
-        if (zone_exists(NULL, zone) < 0) {
+        r = zone_check_civil(NULL, zone, why, sizeof(why));
+        if (r == -EDOM) {
+                g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_INVALID,
+                                        "%s The camera was not changed.", why);
+                g_object_unref(task);
+                return;
+        }
+        if (r < 0) {
                 g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_INVALID,
                                         "There is no time zone \"%s\"; use an IANA name such as "
                                         "Europe/Berlin. The camera was not changed.",

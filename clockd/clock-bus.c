@@ -230,7 +230,7 @@ static int method_set_timezone(sd_bus_message *m, void *userdata, sd_bus_error *
 {
         Context *c = userdata;
         _cleanup_free_ char *old = NULL;
-        char id[64], zf[320];
+        char id[64], zf[320], why[ZONE_WHY_MAX];
         const char *zone;
         int r;
 
@@ -245,7 +245,11 @@ static int method_set_timezone(sd_bus_message *m, void *userdata, sd_bus_error *
                                          "\"%s\" is not a time-zone name; use an IANA name such "
                                          "as Europe/Berlin. The zone was not changed.",
                                          zone);
-        if (zone_exists(c->zoneinfo_dir, zone) < 0)
+        r = zone_check_civil(c->zoneinfo_dir, zone, why, sizeof(why));
+        if (r == -EDOM)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "%s The zone was not changed.", why);
+        if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "There is no time zone \"%s\" in %s; use an IANA name "
                                          "such as Europe/Berlin. The zone was not changed.",

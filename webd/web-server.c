@@ -319,8 +319,17 @@ static void post_system_time(WebServer *s, SoupServerMessage *msg, GHashTable *q
         }
         tz = json_object_get_member(obj, "timezone");
         if (tz && !JSON_NODE_HOLDS_NULL(tz)) {
-                if (!JSON_NODE_HOLDS_VALUE(tz) || json_node_get_value_type(tz) != G_TYPE_STRING ||
-                    zone_exists(getenv("PICAMSYNC_ZONEINFO_DIR"), json_node_get_string(tz)) < 0) {
+                char why[ZONE_WHY_MAX];
+                int r = -EINVAL;
+
+                if (JSON_NODE_HOLDS_VALUE(tz) && json_node_get_value_type(tz) == G_TYPE_STRING)
+                        r = zone_check_civil(getenv("PICAMSYNC_ZONEINFO_DIR"),
+                                             json_node_get_string(tz), why, sizeof(why));
+                if (r == -EDOM) {
+                        send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timezone", why);
+                        return;
+                }
+                if (r < 0) {
                         send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timezone",
                                    "\"timezone\" must name an IANA time zone such as "
                                    "Europe/Berlin.");

@@ -180,18 +180,28 @@ static void on_time_sync_response(WsClient *c, const WsTimeSyncResponse *resp, i
                 send_round(c);
 }
 
-/* The parser checks a zone's spelling only; one the Pi does not have is refused like REST does,
- * before it reaches the policy. */
+/* The parser checks a zone's spelling only; one the Pi does not have, or one that is not civil
+ * time (right/…), is refused like REST does, before it reaches the policy. */
 static gboolean zone_known(const WsClientMessage *msg, GError **error)
 {
         const char *zone = NULL;
+        char why[ZONE_WHY_MAX];
+        int r;
 
         if (msg->type == WS_CLIENT_TIME_SYNC_RESPONSE)
                 zone = msg->time_sync_response.timezone;
         else if (msg->type == WS_CLIENT_MANUAL_TIME_SYNC)
                 zone = msg->manual_time_sync.timezone;
-        if (!zone || zone_exists(getenv("PICAMSYNC_ZONEINFO_DIR"), zone) >= 0)
+        if (!zone)
                 return TRUE;
+        r = zone_check_civil(getenv("PICAMSYNC_ZONEINFO_DIR"), zone, why, sizeof(why));
+        if (r >= 0)
+                return TRUE;
+        if (r == -EDOM) {
+                g_set_error(error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_FIELD,
+                            "Field “data.timezone”: %s", why);
+                return FALSE;
+        }
         g_set_error(error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_FIELD,
                     "Field “data.timezone” must be a time zone the Pi knows, like "
                     "Europe/Berlin; there is no “%s”",

