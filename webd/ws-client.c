@@ -94,9 +94,14 @@ static void burst_finish(WsClient *c, gboolean timed_out)
         } else if (timed_out && c->exchange.n_rejected == 0) {
                 r.timeout = true;
         } else {
-                err = g_strdup_printf("the device answered with times that cannot be right (%u "
-                                      "rounds rejected)",
-                                      c->exchange.n_rejected);
+                if (c->exchange.n_slow == c->exchange.n_rejected)
+                        err = g_strdup_printf("the device's answers took longer than 1 s (%u "
+                                              "rounds rejected)",
+                                              c->exchange.n_rejected);
+                else
+                        err = g_strdup_printf("the device answered with times that cannot be "
+                                              "right (%u rounds rejected)",
+                                              c->exchange.n_rejected);
                 r.error = err;
         }
         burst_clear(c);

@@ -84,3 +84,72 @@ def test_ws_refuses_zones_that_are_not_civil_time(webd_bed):
         assert_unchanged(bed)
     finally:
         c.close()
+
+
+# ---- pages whose clock cannot be right ----
+
+def answer_each_request(c, until, answer):
+    """Answers every time-sync-request with answer(request) until a message matches until."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        m = c.ws.recv(timeout=max(0.1, deadline - time.monotonic()))
+        c.messages.append(m)
+        if m["type"] == "time-sync-request":
+            c.ws.send_json({"type": "time-sync-response", "data": answer(m)})
+        if until(m):
+            return m
+    raise AssertionError(f"timed out; got {[x['type'] for x in c.messages]}")
+
+
+def check_ended(m):
+    return m["type"] == "event" and m["eventType"] in ("sync-failed", "pi-sync")
+
+
+def test_page_whose_clock_runs_backwards_is_not_trusted(webd_bed):
+    # Issue 9: every answer says the request arrived an hour from now and was answered an hour
+    # ago. Each round's offset looks plausible, but no clock produces t3 < t2: every round is
+    # rejected, the Pi stays two hours behind and unreliable.
+    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS)
+    c = Client(bed)
+    try:
+        def backwards(req):
+            now = time.time() * 1000
+            return {"requestId": req["requestId"], "serverTime": req["serverTime"],
+                    "clientReceiveTime": now + 3600e3, "clientTime": now - 3600e3,
+                    "timezone": "UTC"}
+
+        failed = answer_each_request(c, check_ended, backwards)
+        assert failed["eventType"] == "sync-failed", failed
+        assert failed["data"]["target"] == "pi"
+        assert "rounds rejected" in failed["data"]["reason"], failed
+        assert "cannot be right" in failed["data"]["reason"], failed
+        assert [m["type"] for m in c.messages].count("time-sync-request") >= 2
+        assert not any(m["type"] == "event" and m["eventType"] == "pi-sync" for m in c.messages)
+        assert_unchanged(bed)
+        assert clock_get(bed, "Reliable") is False
+        log = json.loads(http(bed, "GET", "/api/timesync/log")[1])["entries"]
+        assert any("rounds rejected" in e["message"] for e in log), log
+    finally:
+        c.close()
+
+
+def test_page_answering_after_more_than_a_second_is_not_trusted(webd_bed):
+    # A round that spent over a second on the network has a bound of over half a second: it
+    # is rejected (TIME_EXCHANGE_MAX_DELAY_USEC), and the check says why.
+    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS)
+    c = Client(bed)
+    try:
+        def slow(req):
+            time.sleep(1.1)
+            now = time.time() * 1000
+            return {"requestId": req["requestId"], "serverTime": req["serverTime"],
+                    "clientReceiveTime": now, "clientTime": now, "timezone": "UTC"}
+
+        failed = answer_each_request(c, check_ended, slow)
+        assert failed["eventType"] == "sync-failed", failed
+        assert "took longer than 1 s" in failed["data"]["reason"], failed
+        assert "rounds rejected" in failed["data"]["reason"], failed
+        assert_unchanged(bed)
+        assert clock_get(bed, "Reliable") is False
+    finally:
+        c.close()
