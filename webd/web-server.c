@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "daemons/log.h"
+#include "daemons/text-util.h"
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
 #include "webd/report-html.h"
@@ -96,13 +97,16 @@ static gboolean is_cross_origin(SoupServerMessage *msg)
 
 static gboolean refuse_cross_origin(SoupServerMessage *msg)
 {
+        char path[TEXT_SHOWN_SIZE], origin[TEXT_SHOWN_SIZE];
+
         if (!is_cross_origin(msg))
                 return FALSE;
         log_notice("Refused a %s of %s from another site (Origin %s).",
                    soup_server_message_get_method(msg),
-                   g_uri_get_path(soup_server_message_get_uri(msg)),
-                   soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
-                                                "Origin"));
+                   text_shown(g_uri_get_path(soup_server_message_get_uri(msg)), path),
+                   text_shown(soup_message_headers_get_one(
+                                      soup_server_message_get_request_headers(msg), "Origin"),
+                              origin));
         send_error(msg, SOUP_STATUS_FORBIDDEN, "cross-origin",
                    "This request came from a page of another site and was refused.");
         return TRUE;
@@ -616,6 +620,7 @@ static void on_report_text(const char *text, const GError *error, gpointer userd
         SoupMessageHeaders *h = soup_server_message_get_response_headers(p->msg);
         g_autoptr(GError) html_error = NULL;
         g_autofree char *html = NULL;
+        char shown[TEXT_SHOWN_SIZE];
 
         if (error) {
                 send_error(p->msg, timelapse_api_error_status(error),
@@ -624,8 +629,9 @@ static void on_report_text(const char *text, const GError *error, gpointer userd
                 return;
         }
         if (p->html && !(html = report_html_render(text, -1, &html_error))) {
-                g_autofree char *message = g_strdup_printf("Report %s cannot be shown: %s", p->id,
-                                                           html_error->message);
+                g_autofree char *message =
+                        g_strdup_printf("Report %s cannot be shown: %s", text_shown(p->id, shown),
+                                        html_error->message);
                 send_error(p->msg, SOUP_STATUS_BAD_GATEWAY, "camera-error", message);
                 pending_answered(p);
                 return;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "daemons/log.h"
+#include "daemons/text-util.h"
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
 #include "webd/time-exchange.h"
@@ -190,7 +191,7 @@ static void on_time_sync_response(WsClient *c, const WsTimeSyncResponse *resp, i
 static gboolean zone_known(const WsClientMessage *msg, GError **error)
 {
         const char *zone = NULL;
-        char why[ZONE_WHY_MAX];
+        char why[ZONE_WHY_MAX], shown[TEXT_SHOWN_SIZE];
         int r;
 
         if (msg->type == WS_CLIENT_TIME_SYNC_RESPONSE)
@@ -210,7 +211,7 @@ static gboolean zone_known(const WsClientMessage *msg, GError **error)
         g_set_error(error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_FIELD,
                     "Field “data.timezone” must be a time zone the Pi knows, like "
                     "Europe/Berlin; there is no “%s”",
-                    zone);
+                    text_shown(zone, shown));
         return FALSE;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
 
+#include "daemons/text-util.h"
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
 #include "webd/json-util.h"
@@ -247,11 +248,13 @@ static gboolean parse_location_response(JsonObject *d, WsLocationResponse *m, GE
                 return FALSE;
         if ((n = json_util_member(d, "error"))) {
                 const char *s = json_util_string(n);
+                char shown[TEXT_SHOWN_SIZE];
 
                 if (!s || s[0] == '\0' || strlen(s) > LOCATION_ERROR_MAX)
                         return invalid(error, "data.error",
                                        "a non-empty string of at most 256 bytes");
-                m->error = g_utf8_make_valid(s, -1);
+                /* It ends up in a warning on every page: one readable line. */
+                m->error = g_strdup(text_shown(s, shown));
                 return TRUE;
         }
         if (!get_number(d, "latitude", "data.latitude", -90, 90, &has_lat, &m->latitude, error) ||
@@ -338,12 +341,10 @@ WsClientMessage *ws_client_message_parse(const char *data, gsize size, GError **
         } else if (g_str_equal(type, "intervalometer-opened"))
                 msg->type = WS_CLIENT_INTERVALOMETER_OPENED;
         else {
-                g_autofree char *shown = g_strescape(type, NULL);
+                char shown[TEXT_SHOWN_SIZE];
 
-                if (strlen(shown) > 64)
-                        strcpy(shown + 61, "...");
                 g_set_error(error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_UNKNOWN_TYPE,
-                            "Unknown message type “%s”", shown);
+                            "Unknown message type “%s”", text_shown(type, shown));
                 return NULL;
         }
         if (!ok)

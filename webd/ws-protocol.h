@@ -63,7 +63,8 @@ typedef struct WsManualTimeSync {
 
 typedef struct WsLocationResponse {
         char *request_id;
-        char *error;      /* set: the client could not get a location; the rest is unset */
+        char *error;      /* set: the client could not get a location (its reason, as text_shown()
+                           * shows it); the rest is unset */
         double latitude;  /* degrees, -90..90 */
         double longitude; /* degrees, -180..180 */
         gboolean has_accuracy;

@@ -153,3 +153,38 @@ def test_page_answering_after_more_than_a_second_is_not_trusted(webd_bed):
         assert clock_get(bed, "Reliable") is False
     finally:
         c.close()
+
+
+# ---- what is echoed is cut to a readable length ----
+
+def test_echoed_input_is_one_readable_line(webd_bed):
+    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS, env={"PICAMSYNC_AP_INTERFACES": "none"})
+    a = Client(bed)
+    b = Client(bed)
+    try:
+        for c in (a, b):
+            c.wait_for(is_type("welcome"), answer=False)
+        # An unknown type of 10 000 characters with a line break.
+        a.ws.send_json({"type": "x\n" + "y" * 10000})
+        err = a.wait_for(is_type("error"), answer=False)["data"]
+        assert err["code"] == "unknown-type"
+        assert err["message"] == "Unknown message type “x\\n" + "y" * 62 + "…”"
+        # A zone name of 200 characters that the Pi does not have.
+        a.ws.send_json({"type": "manual-time-sync",
+                        "data": {"clientTime": time.time() * 1000, "timezone": "Z" * 200}})
+        err = a.wait_for(is_type("error"), answer=False)["data"]
+        assert err["code"] == "invalid-field"
+        assert err["message"].endswith("there is no “" + "Z" * 64 + "…”"), err
+        # A location error that would forge a second line in every page's warning.
+        a.ws.send_json({"type": "location-response",
+                        "data": {"requestId": "loc-1",
+                                 "error": "denied\nPi clock set from client 9" + " " * 200}})
+        for c in (a, b):
+            w = c.wait_for(is_type("warning"), answer=False)["data"]["message"]
+            assert "\n" not in w and "denied\\nPi clock set from client 9" in w, w
+            assert "…" in w and len(w) < 250, w
+        assert_unchanged(bed)
+    finally:
+        a.close()
+        b.close()
+

@@ -306,6 +306,43 @@ static void test_bad_json(void)
         g_assert_nonnull(msg);
 }
 
+/* Input echoed in a message, or kept to be shown, is one line of at most 64 characters. */
+static void test_echo_cut(void)
+{
+        g_autoptr(GString) type = g_string_new(NULL), text = g_string_new(NULL);
+        g_autoptr(GString) expected = g_string_new(NULL);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(WsClientMessage) msg = NULL;
+
+        for (int i = 0; i < 200; i++)
+                g_string_append_c(expected, 'x');
+        g_string_printf(type, "{\"type\":\"\\n%s\"}", expected->str);
+        msg = parse(type->str, &error);
+        g_assert_null(msg);
+        g_assert_error(error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_UNKNOWN_TYPE);
+        g_string_truncate(expected, 63);
+        g_string_prepend(expected, "Unknown message type “\\n");
+        g_string_append(expected, "…”");
+        g_assert_cmpstr(error->message, ==, expected->str);
+        g_clear_error(&error);
+
+        msg = parse("{\"type\":\"location-response\",\"data\":{\"requestId\":\"l\","
+                    "\"error\":\"denied\\nFake log line \\u202e\"}}",
+                    &error);
+        g_assert_no_error(error);
+        g_assert_cmpstr(msg->location_response.error, ==, "denied\\nFake log line \\u202e");
+        g_clear_pointer(&msg, ws_client_message_free);
+        g_string_assign(text, "{\"type\":\"location-response\",\"data\":{\"requestId\":\"l\","
+                              "\"error\":\"");
+        for (int i = 0; i < 256; i++)
+                g_string_append_c(text, 'e');
+        g_string_append(text, "\"}}");
+        msg = parse(text->str, &error);
+        g_assert_no_error(error);
+        g_assert_cmpuint(g_utf8_strlen(msg->location_response.error, -1), ==, 65);
+        g_assert_true(g_str_has_suffix(msg->location_response.error, "eee…"));
+}
+
 static void test_type(void)
 {
         assert_refused("{\"type\":\"set-camera-on-fire\"}", WS_PROTOCOL_ERROR_UNKNOWN_TYPE,
@@ -486,6 +523,7 @@ int main(int argc, char **argv)
         g_test_add_func("/ws-protocol/location-response", test_location_response);
         g_test_add_func("/ws-protocol/bad-json", test_bad_json);
         g_test_add_func("/ws-protocol/type", test_type);
+        g_test_add_func("/ws-protocol/echo-cut", test_echo_cut);
         g_test_add_func("/ws-protocol/too-large", test_too_large);
         g_test_add_func("/ws-protocol/error-codes", test_error_codes);
         g_test_add_func("/ws-protocol/builders", test_builders);
