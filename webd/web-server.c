@@ -11,6 +11,7 @@
 #include "daemons/text-util.h"
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
+#include "webd/json-util.h"
 #include "webd/report-html.h"
 #include "webd/time-exchange.h"
 #include "webd/timelapse-api.h"
@@ -112,13 +113,15 @@ static gboolean refuse_cross_origin(SoupServerMessage *msg)
         return TRUE;
 }
 
-/* The JSON object of a POST body; FALSE after answering 413/415. */
+/* The JSON object of a POST body; FALSE after answering 400/413/415. */
 static gboolean read_json_body(SoupServerMessage *msg, JsonObject **ret, JsonParser **ret_parser)
 {
         SoupMessageBody *body = soup_server_message_get_request_body(msg);
         const char *ctype = soup_message_headers_get_content_type(
                 soup_server_message_get_request_headers(msg), NULL);
         g_autoptr(JsonParser) parser = json_parser_new();
+        g_autoptr(GError) error = NULL;
+        const char *text = body->data ? body->data : "";
         JsonNode *root;
 
         if (body->length > (goffset)POST_MAX_SIZE) {
@@ -126,8 +129,22 @@ static gboolean read_json_body(SoupServerMessage *msg, JsonObject **ret, JsonPar
                            "The request body is larger than 64 KiB.");
                 return FALSE;
         }
+        /* What json-glib would get wrong: deep nesting, \u0000, integers beyond 64 bits. */
+        if ((!ctype || g_ascii_strcasecmp(ctype, "application/json") == 0) &&
+            !json_util_check_text(text, (gsize)body->length, JSON_UTIL_MAX_DEPTH, &error)) {
+                gboolean deep = g_error_matches(error, JSON_UTIL_ERROR, JSON_UTIL_ERROR_TOO_DEEP);
+                g_autofree char *sentence =
+                        deep ? g_strdup_printf("The request body nests arrays or objects deeper "
+                                               "than %d levels.",
+                                               JSON_UTIL_MAX_DEPTH)
+                             : g_strconcat(error->message, ".", NULL);
+
+                send_error(msg, SOUP_STATUS_BAD_REQUEST, deep ? "too-deep" : "invalid-field",
+                           sentence);
+                return FALSE;
+        }
         if ((ctype && g_ascii_strcasecmp(ctype, "application/json") != 0) ||
-            !json_parser_load_from_data(parser, body->data ? body->data : "", body->length, NULL) ||
+            !json_parser_load_from_data(parser, text, body->length, NULL) ||
             !(root = json_parser_get_root(parser)) || !JSON_NODE_HOLDS_OBJECT(root)) {
                 send_error(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "not-json",
                            "The request body must be a JSON object (application/json).");

@@ -92,33 +92,6 @@ void ws_client_message_free(WsClientMessage *msg)
         g_free(msg);
 }
 
-/* json-glib parses recursively; a 64 KiB message of '[' must not cost 32 768 stack frames. */
-static gboolean depth_ok(const char *data, gsize size)
-{
-        gboolean in_string = FALSE, escaped = FALSE;
-        guint depth = 0;
-
-        for (gsize i = 0; i < size; i++) {
-                char c = data[i];
-
-                if (in_string) {
-                        if (escaped)
-                                escaped = FALSE;
-                        else if (c == '\\')
-                                escaped = TRUE;
-                        else if (c == '"')
-                                in_string = FALSE;
-                } else if (c == '"')
-                        in_string = TRUE;
-                else if (c == '[' || c == '{') {
-                        if (++depth > WS_MESSAGE_MAX_DEPTH)
-                                return FALSE;
-                } else if ((c == ']' || c == '}') && depth > 0)
-                        depth--;
-        }
-        return TRUE;
-}
-
 static gboolean invalid(GError **error, const char *field, const char *what)
 {
         g_set_error(error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_FIELD,
@@ -299,10 +272,16 @@ WsClientMessage *ws_client_message_parse(const char *data, gsize size, GError **
 
         if (!ws_message_check_size(size, error))
                 return NULL;
-        if (!depth_ok(data, size)) {
-                g_set_error(error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_BAD_JSON,
-                            "The message nests arrays or objects deeper than %d levels",
-                            WS_MESSAGE_MAX_DEPTH);
+        /* Before json-glib: it recurses per level, cuts strings at \u0000 and wraps integers
+         * beyond 64 bits. */
+        if (!json_util_check_text(data, size, WS_MESSAGE_MAX_DEPTH, &local_error)) {
+                if (g_error_matches(local_error, JSON_UTIL_ERROR, JSON_UTIL_ERROR_TOO_DEEP))
+                        g_set_error(error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_BAD_JSON,
+                                    "The message nests arrays or objects deeper than %d levels",
+                                    WS_MESSAGE_MAX_DEPTH);
+                else
+                        g_set_error_literal(error, WS_PROTOCOL_ERROR,
+                                            WS_PROTOCOL_ERROR_INVALID_FIELD, local_error->message);
                 return NULL;
         }
         if (!json_parser_load_from_data(parser, data, (gssize)size, &local_error)) {

@@ -155,6 +155,69 @@ def test_page_answering_after_more_than_a_second_is_not_trusted(webd_bed):
         c.close()
 
 
+# ---- JSON that json-glib would misread ----
+
+def test_rest_nul_in_a_string_is_an_invalid_field(webd_bed):
+    # "UTC\u0000x" was taken as "UTC".
+    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS)
+    body = b'{"timestamp":%.3f,"timezone":"UTC\\u0000x"}' % (time.time() * 1000)
+    code, data, _ = post(bed, "/api/system/time", body)
+    assert code == 400, data
+    assert error_of(data) == ("invalid-field", "Field “timezone” must not contain a NUL "
+                                               "character (\\u0000).")
+    assert_unchanged(bed)
+
+
+@pytest.mark.parametrize("number", ["18446744073709551615", "9223372036854775808",
+                                    "-9223372036854775809", "9" * 5000],
+                         ids=["2^64-1", "2^63", "-2^63-1", "5000-digits"])
+def test_rest_integer_beyond_64_bits_is_an_invalid_field(webd_bed, number):
+    # json-glib 1.6 reads 2^64 - 1 as -1 (ms: the Pi clock would be stepped to 1969) and 2^63
+    # as INT64_MIN.
+    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS)
+    code, data, _ = post(bed, "/api/system/time", b'{"timestamp":%s}' % number.encode())
+    assert code == 400, data
+    err, message = error_of(data)
+    assert err == "invalid-field"
+    assert message.startswith("Field “timestamp” must be a whole number from "
+                              "-9223372036854775808 to 9223372036854775807; ")
+    assert len(message) < 200, message  # the number is cut to a readable length
+    assert_unchanged(bed)
+
+
+def test_rest_deep_nesting_is_refused(webd_bed):
+    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS)
+    body = b'{"timestamp":%.3f,"x":%s1%s}' % (time.time() * 1000, b"[" * 40, b"]" * 40)
+    code, data, _ = post(bed, "/api/system/time", body)
+    assert code == 400, data
+    assert error_of(data) == ("too-deep", "The request body nests arrays or objects deeper "
+                                          "than 32 levels.")
+    assert_unchanged(bed)
+
+
+def test_ws_nul_and_big_integers_are_invalid_fields(webd_bed):
+    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS, env={"PICAMSYNC_AUTO_SYNC": "0"})
+    c = Client(bed)
+    try:
+        c.wait_for(is_type("welcome"), answer=False)
+        c.ws.send('{"type":"manual-time-sync","data":{"clientTime":%.3f,'
+                  '"timezone":"UTC\\u0000x"}}' % (time.time() * 1000))
+        err = c.wait_for(is_type("error"), answer=False)["data"]
+        assert err == {"code": "invalid-field", "message": "Field “data.timezone” must not "
+                       "contain a NUL character (\\u0000)"}
+        # 2^64 - 1 is not -1 ms.
+        c.ws.send('{"type":"manual-time-sync","data":{"clientTime":18446744073709551615}}')
+        err = c.wait_for(is_type("error"), answer=False)["data"]
+        assert err == {"code": "invalid-field", "message": "Field “data.clientTime” must be a "
+                       "whole number from -9223372036854775808 to 9223372036854775807; "
+                       "18446744073709551615 is not"}
+        c.request_status()
+        assert not any(m["type"] == "manual-time-sync-result" for m in c.messages)
+        assert_unchanged(bed)
+    finally:
+        c.close()
+
+
 # ---- what is echoed is cut to a readable length ----
 
 def test_echoed_input_is_one_readable_line(webd_bed):

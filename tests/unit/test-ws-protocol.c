@@ -306,6 +306,49 @@ static void test_bad_json(void)
         g_assert_nonnull(msg);
 }
 
+static void assert_refused_with(const char *s, const char *code, const char *message)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(WsClientMessage) msg = parse(s, &error);
+
+        g_assert_null(msg);
+        g_assert_nonnull(error);
+        g_assert_cmpstr(ws_protocol_error_to_code(error), ==, code);
+        g_assert_cmpstr(error->message, ==, message);
+}
+
+/* What json-glib would misread is refused before it parses (json_util_check_text()). */
+static void test_lexical(void)
+{
+        /* "UTC\u0000x" is not "UTC". */
+        assert_refused_with("{\"type\":\"manual-time-sync\",\"data\":{\"clientTime\":1,"
+                            "\"timezone\":\"UTC\\u0000x\"}}",
+                            "invalid-field",
+                            "Field “data.timezone” must not contain a NUL character (\\u0000)");
+        assert_refused_with("{\"type\":\"location-response\",\"data\":{\"requestId\":\"l\","
+                            "\"error\":\"\\u0000\"}}",
+                            "invalid-field",
+                            "Field “data.error” must not contain a NUL character (\\u0000)");
+        /* 2^64 - 1 is not -1 ms, 2^63 not INT64_MIN. */
+        assert_refused_with("{\"type\":\"time-sync-response\",\"data\":{\"requestId\":\"x\","
+                            "\"clientTime\":18446744073709551615}}",
+                            "invalid-field",
+                            "Field “data.clientTime” must be a whole number from "
+                            "-9223372036854775808 to 9223372036854775807; 18446744073709551615 "
+                            "is not");
+        assert_refused_with("{\"type\":\"time-sync-response\",\"data\":{\"requestId\":\"x\","
+                            "\"clientTime\":1,\"clientReceiveTime\":9223372036854775808}}",
+                            "invalid-field",
+                            "Field “data.clientReceiveTime” must be a whole number from "
+                            "-9223372036854775808 to 9223372036854775807; 9223372036854775808 "
+                            "is not");
+        /* Anywhere, even in a field webd ignores. */
+        assert_refused_with("{\"type\":\"get-time-sync-status\",\"x\":[-99999999999999999999]}",
+                            "invalid-field",
+                            "Field “x[0]” must be a whole number from -9223372036854775808 to "
+                            "9223372036854775807; -99999999999999999999 is not");
+}
+
 /* Input echoed in a message, or kept to be shown, is one line of at most 64 characters. */
 static void test_echo_cut(void)
 {
@@ -523,6 +566,7 @@ int main(int argc, char **argv)
         g_test_add_func("/ws-protocol/location-response", test_location_response);
         g_test_add_func("/ws-protocol/bad-json", test_bad_json);
         g_test_add_func("/ws-protocol/type", test_type);
+        g_test_add_func("/ws-protocol/lexical", test_lexical);
         g_test_add_func("/ws-protocol/echo-cut", test_echo_cut);
         g_test_add_func("/ws-protocol/too-large", test_too_large);
         g_test_add_func("/ws-protocol/error-codes", test_error_codes);
