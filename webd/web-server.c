@@ -11,6 +11,7 @@
 #include "daemons/text-util.h"
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
+#include "webd/host-check.h"
 #include "webd/json-util.h"
 #include "webd/report-html.h"
 #include "webd/time-exchange.h"
@@ -24,7 +25,8 @@ struct WebServer {
         SyncEngine *engine;
         SoupServer *server;
         GStrv ap_interfaces;
-        ApNm *ap_nm; /* not owned */
+        GStrv host_names; /* PICAMSYNC_WEB_HOSTNAMES */
+        ApNm *ap_nm;      /* not owned */
 };
 
 /* ---- helpers ---- */
@@ -198,6 +200,66 @@ static gboolean refuse_cross_origin(SoupServerMessage *msg)
         send_error(msg, SOUP_STATUS_FORBIDDEN, "cross-origin",
                    "This request came from a page of another site and was refused.");
         return TRUE;
+}
+
+/* Where the page should have been opened: this connection's own address. */
+static char *own_url(SoupServerMessage *msg)
+{
+        GSocketAddress *local = soup_server_message_get_local_address(msg);
+        GUri *uri = soup_server_message_get_uri(msg);
+        gboolean https = uri && g_str_equal(g_uri_get_scheme(uri), "https");
+        g_autofree char *ip = NULL;
+        GInetAddress *addr;
+        guint16 port;
+
+        if (!local || !G_IS_INET_SOCKET_ADDRESS(local))
+                return g_strdup(https ? "https://192.168.4.1/" : "http://192.168.4.1/");
+        addr = g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(local));
+        port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+        ip = g_inet_address_to_string(addr);
+        if (g_inet_address_get_family(addr) == G_SOCKET_FAMILY_IPV6) {
+                char *bracketed = g_strdup_printf("[%s]", ip);
+
+                g_free(ip);
+                ip = bracketed;
+        }
+        if (port == (https ? 443 : 80))
+                return g_strdup_printf("%s://%s/", https ? "https" : "http", ip);
+        return g_strdup_printf("%s://%s:%u/", https ? "https" : "http", ip, port);
+}
+
+/* DNS rebinding: a page of another site, sent to the Pi under the site's own name, passes the
+ * Origin rule. State changes and WebSockets only for a Host that names this Pi. */
+static gboolean refuse_wrong_host(WebServer *s, SoupServerMessage *msg)
+{
+        const char *host =
+                soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Host");
+        g_autoptr(GArray) ifaddrs = client_ifaddrs_new();
+        g_autoptr(GError) error = NULL;
+        g_autofree char *url = NULL, *message = NULL;
+        char shown[TEXT_SHOWN_SIZE], path[TEXT_SHOWN_SIZE];
+
+        if (!client_class_read_interfaces(ifaddrs, &error))
+                log_warning("Cannot read the network interfaces: %s", error->message);
+        if (host_check_is_local(host, (const char *const *)s->host_names, ifaddrs))
+                return FALSE;
+        text_shown(host ? host : "", shown);
+        log_notice("Refused a %s of %s for host “%s”, which is not a name of this Pi.",
+                   soup_server_message_get_method(msg),
+                   text_shown(g_uri_get_path(soup_server_message_get_uri(msg)), path), shown);
+        url = own_url(msg);
+        message = g_strdup_printf("This page was opened as “%s”, which is not an address or name "
+                                  "of this Pi, so the request was refused. Open the page by the "
+                                  "Pi's address, such as %s.",
+                                  shown, url);
+        send_error(msg, SOUP_STATUS_FORBIDDEN, "wrong-host", message);
+        return TRUE;
+}
+
+/* What a request that changes state must pass: the Host rule, then the Origin rule. */
+static gboolean refuse_foreign(WebServer *s, SoupServerMessage *msg)
+{
+        return refuse_wrong_host(s, msg) || refuse_cross_origin(msg);
 }
 
 /* The JSON object of a POST body; FALSE after answering 400/413/415. */
@@ -815,7 +877,7 @@ static void handle_api(SoupServer *server, SoupServerMessage *msg, const char *p
         gboolean post = method == SOUP_METHOD_POST;
         gboolean del = method == SOUP_METHOD_DELETE;
 
-        if (!get && refuse_cross_origin(msg))
+        if (!get && refuse_foreign(userdata, msg))
                 return;
         for (size_t i = 0; i < G_N_ELEMENTS(api_routes); i++) {
                 ApiHandler h;
@@ -841,7 +903,7 @@ static void handle_api(SoupServer *server, SoupServerMessage *msg, const char *p
 static void early_ws(SoupServer *server, SoupServerMessage *msg, const char *path,
                      GHashTable *query, gpointer userdata)
 {
-        refuse_cross_origin(msg);
+        refuse_foreign(userdata, msg);
 }
 
 static void handle_ws(SoupServer *server, SoupServerMessage *msg, const char *path,
@@ -897,12 +959,19 @@ void web_server_free(WebServer *s)
                 g_object_unref(s->server);
         }
         g_strfreev(s->ap_interfaces);
+        g_strfreev(s->host_names);
         g_free(s);
 }
 
 void web_server_set_ap_nm(WebServer *s, ApNm *nm)
 {
         s->ap_nm = nm;
+}
+
+void web_server_set_host_names(WebServer *s, const char *const *names)
+{
+        g_strfreev(s->host_names);
+        s->host_names = g_strdupv((char **)names);
 }
 
 /* The pages link to the HTTPS page (for geolocation): tell them its port once it listens. */

@@ -6,13 +6,16 @@ negative Content-Length. Whatever is refused, the fake Pi clock and the zone sta
 (test_webd_rest.py covers the REST table and the other bad input.)"""
 
 import json
+import os
 import re
 import socket
+import subprocess
 import time
 
 import pytest
 
-from testbed_clients import (TWO_HOURS_MS, Client, clock_get, http, is_type, pi_minus_host_ms)
+from testbed_clients import (TWO_HOURS_MS, Client, WsClient, clock_get, http, is_type,
+                             pi_minus_host_ms)
 
 JSON = {"Content-Type": "application/json"}
 
@@ -289,3 +292,93 @@ def test_bad_content_length_gets_400_in_words_and_no_warning(webd_bed, length):
     # 'content-length' of type 'gint64'
     assert "'content-length'" not in log and "invalid or out of range" not in log, log
     assert_unchanged(bed)
+
+
+# ---- the Host rule (DNS rebinding) ----
+
+def host_port(bed):
+    return bed.http_url.split("//")[1].rsplit(":", 1)
+
+
+def test_other_host_with_matching_origin_is_refused(webd_bed):
+    # A page of evil.example whose name now resolves to the Pi: Host and Origin agree, so the
+    # Origin rule alone let it step the clock and open a WebSocket.
+    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS)
+    ip, port = host_port(bed)
+    for host in ("evil.example", f"evil.example:{port}", "192.0.2.1", "localhost.evil.example"):
+        origin = "http://" + host
+        code, data, _ = post(bed, "/api/system/time", {"timestamp": time.time() * 1000},
+                             {"Host": host, "Origin": origin})
+        assert code == 403, (host, data)
+        err, message = error_of(data)
+        assert err == "wrong-host"
+        assert message == (f"This page was opened as “{host}”, which is not an address or name "
+                           "of this Pi, so the request was refused. Open the page by the Pi's "
+                           f"address, such as http://{ip}:{port}/.")
+        ws = WsClient(bed.ws_url, origin=origin, host=host)
+        assert ws.status == 403, ws.head
+        ws.close()
+    # Without an Origin (a script) it is the same: the Host decides.
+    code, data, _ = post(bed, "/api/timelapse", {"intervalMs": 1000}, {"Host": "evil.example"})
+    assert code == 403 and error_of(data)[0] == "wrong-host"
+    # Reading changes nothing and is not checked.
+    code, _, _ = http(bed, "GET", "/api/system/time", headers={"Host": "evil.example"})
+    assert code == 200
+    assert_unchanged(bed)
+    assert "for host “evil.example”, which is not a name of this Pi" in bed.daemons["webd"].log()
+
+
+def test_own_addresses_localhost_and_configured_names_pass(webd_bed):
+    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS,
+                   env={"PICAMSYNC_WEB_HOSTNAMES": "picam.test,Camera-Pi",
+                        "PICAMSYNC_AUTO_SYNC": "0"})
+    ip, port = host_port(bed)
+    for host in (f"{ip}:{port}", ip, f"localhost:{port}", "LOCALHOST.", "[::1]",
+                 f"picam.test:{port}", "PICAM.test.", "camera-pi"):
+        origin = "http://" + host
+        # A request that passes the rules and then fails on its body: nothing changes.
+        code, data, _ = post(bed, "/api/system/time", {"timestamp": "yesterday"},
+                             {"Host": host, "Origin": origin})
+        assert code == 400 and error_of(data)[0] == "invalid-timestamp", (host, data)
+        ws = WsClient(bed.ws_url, origin=origin, host=host)
+        try:
+            assert ws.status == 101, (host, ws.head)
+            assert ws.recv()["type"] == "welcome"
+        finally:
+            ws.close()
+    # The configured names replace the default ones.
+    code, data, _ = post(bed, "/api/system/time", {"timestamp": "yesterday"},
+                         {"Host": socket.gethostname() + ".local"})
+    assert code == 403 and error_of(data)[0] == "wrong-host"
+    # The Origin rule still holds behind the Host rule.
+    code, data, _ = post(bed, "/api/system/time", {"timestamp": "yesterday"},
+                         {"Host": "picam.test", "Origin": "http://evil.example"})
+    assert code == 403 and error_of(data)[0] == "cross-origin"
+    assert_unchanged(bed)
+
+
+def test_host_name_and_dot_local_pass_by_default(webd_bed):
+    bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS)
+    name = socket.gethostname().split(".")[0]
+    for host in (name, name + ".local", name.upper() + ".local."):
+        code, data, _ = post(bed, "/api/system/time", {"timestamp": "yesterday"},
+                             {"Host": host, "Origin": "http://" + host})
+        assert code == 400 and error_of(data)[0] == "invalid-timestamp", (host, data)
+    assert_unchanged(bed)
+
+
+@pytest.mark.parametrize("value,words", [
+    ("evil example", "“evil example” is not a host name"),
+    ("none,picam", "“none” cannot be combined with host names"),
+    (" , ", "names no host"),
+])
+def test_bad_host_names_setting_stops_webd(builddir, value, words):
+    exe = os.path.join(builddir, "webd", "picamsync-webd")
+    env = {"PATH": "/usr/bin:/bin", "PICAMSYNC_LOG_TARGET": "stderr",
+           "DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent",
+           "PICAMSYNC_WEB_HOSTNAMES": value}
+    r = subprocess.run([exe, "--listen", "127.0.0.1:0"], env=env, capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode != 0
+    assert f"Bad configuration: PICAMSYNC_WEB_HOSTNAMES={value}" in r.stderr, r.stderr
+    assert words in r.stderr, r.stderr
