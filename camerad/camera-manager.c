@@ -4,6 +4,7 @@
 #include "camerad/timelapse-bus.h"
 #include "camerad/timelapse-report-file.h"
 #include "camerad/timelapse.h"
+#include "daemons/text-util.h"
 
 #define _cleanup_creds_ __attribute__((cleanup(sd_bus_creds_unrefp)))
 
@@ -113,6 +114,7 @@ static gboolean url_is_acceptable(const char *url, GError **error)
 {
         g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
         const char *scheme = uri ? g_uri_get_scheme(uri) : NULL;
+        char shown[TEXT_SHOWN_SIZE];
 
         if (!uri || !scheme ||
             (g_ascii_strcasecmp(scheme, "http") != 0 && g_ascii_strcasecmp(scheme, "https") != 0) ||
@@ -120,7 +122,7 @@ static gboolean url_is_acceptable(const char *url, GError **error)
                 g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_INVALID,
                             "\"%s\" is not a camera address; use the CCAPI base URL, such as "
                             "http://192.168.4.7:8080/ccapi or https://192.168.4.7/ccapi.",
-                            url);
+                            text_shown(url, shown));
                 return FALSE;
         }
         return TRUE;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "camerad/ccapi-listing.h"
 #include "camerad/offset-estimator.h"
 #include "daemons/ccapi-date.h"
+#include "daemons/text-util.h"
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
 
@@ -440,6 +442,7 @@ static void on_datetime(GObject *source, GAsyncResult *result, gpointer data)
         Op *op = g_task_get_task_data(task);
         g_autoptr(GError) error = NULL;
         g_autoptr(CcapiResponse) resp = NULL;
+        char shown[TEXT_SHOWN_SIZE];
         const char *text;
         JsonNode *dst_node;
         gboolean dst;
@@ -469,7 +472,8 @@ static void on_datetime(GObject *source, GAsyncResult *result, gpointer data)
                 op_return_error(task, g_error_new(CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
                                                   "Camera %s sent a date that cannot be read: "
                                                   "\"%s\".",
-                                                  ccapi_client_get_label(self->client), text));
+                                                  ccapi_client_get_label(self->client),
+                                                  text_shown(text, shown)));
                 return;
         }
         self->utc_offset_minutes = minutes;
@@ -679,13 +683,22 @@ void camera_set_time_async(Camera *self, const char *zone, GCancellable *cancell
                            GAsyncReadyCallback callback, gpointer user_data)
 {
         GTask *task = g_task_new(self, cancellable, callback, user_data);
+        char why[ZONE_WHY_MAX], shown[TEXT_SHOWN_SIZE];
         Op *op;
+        int r;
 
-        if (zone_exists(NULL, zone) < 0) {
+        r = zone_check_civil(NULL, zone, why, sizeof(why));
+        if (r == -EDOM) {
+                g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_INVALID,
+                                        "%s The camera was not changed.", why);
+                g_object_unref(task);
+                return;
+        }
+        if (r < 0) {
                 g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_INVALID,
                                         "There is no time zone \"%s\"; use an IANA name such as "
                                         "Europe/Berlin. The camera was not changed.",
-                                        zone);
+                                        text_shown(zone, shown));
                 g_object_unref(task);
                 return;
         }

@@ -4,6 +4,7 @@
 
 #include "camerad/camera-error.h"
 #include "camerad/ccapi-client.h"
+#include "daemons/text-util.h"
 #include "daemons/time-util.h"
 
 struct _CcapiClient {
@@ -74,6 +75,7 @@ static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
         g_autoptr(GBytes) bytes = NULL;
         g_autoptr(CcapiResponse) resp = g_new0(CcapiResponse, 1);
         int64_t recv_usec = clock_realtime_usec();
+        char shown[TEXT_SHOWN_SIZE];
         const char *message;
         gsize len = 0;
         const char *data;
@@ -119,6 +121,8 @@ static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
         }
 
         message = ccapi_body_message(resp->body);
+        if (message)
+                message = text_shown(message, shown);
         if (resp->status >= 200 && resp->status < 300)
                 g_task_return_pointer(task, g_steal_pointer(&resp),
                                       (GDestroyNotify)ccapi_response_free);
@@ -143,6 +147,7 @@ static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
 
 static void ccapi_client_send_next(CcapiClient *self)
 {
+        char shown[TEXT_SHOWN_SIZE];
         GTask *task;
         Request *req;
 
@@ -163,7 +168,7 @@ static void ccapi_client_send_next(CcapiClient *self)
                 g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_INVALID,
                                         "\"%s\" is not a camera address; use a URL such as "
                                         "http://192.168.4.7:8080/ccapi.",
-                                        req->url);
+                                        text_shown(req->url, shown));
                 g_object_unref(task);
                 ccapi_client_send_next(self);
                 return;
@@ -204,8 +209,11 @@ CcapiResponse *ccapi_client_request_finish(CcapiClient *self, GAsyncResult *resu
 
 void ccapi_client_set_label(CcapiClient *self, const char *label)
 {
+        char shown[TEXT_SHOWN_SIZE];
+
+        /* The model name comes from the camera: one readable line in every message. */
         g_free(self->label);
-        self->label = g_strdup(label);
+        self->label = g_strdup(text_shown(label, shown));
 }
 
 const char *ccapi_client_get_label(CcapiClient *self)
@@ -251,6 +259,7 @@ static void ccapi_client_init(CcapiClient *self)
 CcapiClient *ccapi_client_new(const char *label)
 {
         CcapiClient *self = g_object_new(PICAMSYNC_TYPE_CCAPI_CLIENT, NULL);
-        self->label = g_strdup(label);
+
+        ccapi_client_set_label(self, label);
         return self;
 }

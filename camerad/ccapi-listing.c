@@ -4,6 +4,7 @@
 
 #include "camerad/camera-error.h"
 #include "camerad/ccapi-listing.h"
+#include "daemons/text-util.h"
 
 #define PREFIX "The camera's API list could not be read: "
 
@@ -97,11 +98,12 @@ static char *path_tail(const char *path, const char *version)
 static gboolean add_version(CcapiListing *l, const char *base_url, const char *version,
                             guint64 number, JsonNode *node, GError **error)
 {
+        char shown[TEXT_SHOWN_SIZE];
         JsonArray *array;
 
         if (!JSON_NODE_HOLDS_ARRAY(node)) {
                 g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
-                            PREFIX "\"%s\" is not a list", version);
+                            PREFIX "\"%s\" is not a list", text_shown(version, shown));
                 return FALSE;
         }
         array = json_node_get_array(node);
@@ -113,7 +115,8 @@ static gboolean add_version(CcapiListing *l, const char *base_url, const char *v
 
                 if (!JSON_NODE_HOLDS_OBJECT(item)) {
                         g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
-                                    PREFIX "entry %u of \"%s\" is not an object", i, version);
+                                    PREFIX "entry %u of \"%s\" is not an object", i,
+                                    text_shown(version, shown));
                         return FALSE;
                 }
                 o = json_node_get_object(item);
@@ -144,11 +147,12 @@ static gboolean add_version(CcapiListing *l, const char *base_url, const char *v
 static gboolean check_base(const char *base_url, GError **error)
 {
         g_autoptr(GUri) base = base_url ? g_uri_parse(base_url, G_URI_FLAGS_NONE, NULL) : NULL;
+        char shown[TEXT_SHOWN_SIZE];
 
         if (!base || !is_http(base)) {
                 g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_INVALID,
                             "The camera address \"%s\" is not an http or https URL",
-                            base_url ? base_url : "");
+                            text_shown(base_url ? base_url : "", shown));
                 return FALSE;
         }
         return TRUE;

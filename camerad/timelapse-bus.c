@@ -7,6 +7,7 @@
 #include "camerad/timelapse-bus.h"
 #include "camerad/timelapse-report-file.h"
 #include "daemons/report-id.h"
+#include "daemons/text-util.h"
 #include "camerad/timelapse.h"
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
@@ -39,6 +40,7 @@ typedef union {
 static int read_opt(sd_bus_message *msg, const char *key, const char *types, char *ret_type,
                     OptValue *v, sd_bus_error *error)
 {
+        char shown[TEXT_SHOWN_SIZE];
         const char *contents;
         char type;
         int r;
@@ -50,7 +52,8 @@ static int read_opt(sd_bus_message *msg, const char *key, const char *types, cha
                 return invalid_args(error,
                                     "Option \"%s\" has type \"%s\"; it must be %s \"%s\". Nothing "
                                     "was started.",
-                                    key, contents, strlen(types) > 1 ? "one of" : "", types);
+                                    text_shown(key, shown), contents,
+                                    strlen(types) > 1 ? "one of" : "", types);
         r = sd_bus_message_enter_container(msg, 'v', contents);
         if (r < 0)
                 return r;
@@ -121,6 +124,7 @@ static int read_dict(sd_bus_message *msg, DictEntryFunc func, void *userdata, sd
 static int read_dict_opt(sd_bus_message *msg, const char *key, DictEntryFunc func, void *userdata,
                          sd_bus_error *error)
 {
+        char shown[TEXT_SHOWN_SIZE];
         const char *contents;
         int r;
 
@@ -128,7 +132,7 @@ static int read_dict_opt(sd_bus_message *msg, const char *key, DictEntryFunc fun
         if (r < 0)
                 return r;
         if (!g_str_equal(contents, "a{sv}"))
-                return invalid_args(error, "Option \"%s\" must be a{sv}.", key);
+                return invalid_args(error, "Option \"%s\" must be a{sv}.", text_shown(key, shown));
         r = sd_bus_message_enter_container(msg, 'v', "a{sv}");
         if (r < 0)
                 return r;
@@ -147,6 +151,7 @@ static int location_entry(sd_bus_message *msg, const char *key, void *userdata, 
 {
         LocationOpts *o = userdata;
         TimelapseReport *rep = o->rep;
+        char shown[TEXT_SHOWN_SIZE];
         OptValue v;
         char t;
         int r;
@@ -189,7 +194,7 @@ static int location_entry(sd_bus_message *msg, const char *key, void *userdata, 
                         return invalid_args(error,
                                             "location.source \"%s\" is unknown; use \"browser\" "
                                             "or \"manual\".",
-                                            v.s);
+                                            text_shown(v.s, shown));
                 g_free(rep->location_source);
                 rep->location_source = g_strdup(v.s);
         } else if (g_str_equal(key, "obtained_usec")) {
@@ -201,7 +206,7 @@ static int location_entry(sd_bus_message *msg, const char *key, void *userdata, 
                 return invalid_args(error,
                                     "Unknown location field \"%s\"; use latitude, longitude, "
                                     "accuracy, altitude, source, obtained_usec.",
-                                    key);
+                                    text_shown(key, shown));
         return 0;
 }
 
@@ -215,6 +220,7 @@ static int time_sync_entry(sd_bus_message *msg, const char *key, void *userdata,
 {
         TimeSyncOpts *o = userdata;
         TimelapseReport *rep = o->rep;
+        char shown[TEXT_SHOWN_SIZE];
         OptValue v;
         char t;
         int r;
@@ -231,7 +237,7 @@ static int time_sync_entry(sd_bus_message *msg, const char *key, void *userdata,
                         return invalid_args(error,
                                             "time_sync.zone \"%s\" is not a time-zone name; use "
                                             "an IANA name such as Europe/Berlin.",
-                                            v.s);
+                                            text_shown(v.s, shown));
                 g_free(*dst);
                 *dst = g_strdup(v.s);
         } else if (g_str_equal(key, "pi_last_sync_usec") ||
@@ -270,7 +276,7 @@ static int time_sync_entry(sd_bus_message *msg, const char *key, void *userdata,
                                     "pi_source, pi_last_sync_usec, zone, camera_offset_usec, "
                                     "camera_offset_bound_usec, camera_measured_usec, "
                                     "camera_drift_ppm, camera_set_deferred.",
-                                    key);
+                                    text_shown(key, shown));
         return 0;
 }
 
@@ -286,6 +292,7 @@ static int timelapse_entry(sd_bus_message *msg, const char *key, void *userdata,
                            sd_bus_error *error)
 {
         TimelapseOpts *o = userdata;
+        char shown[TEXT_SHOWN_SIZE];
         OptValue v;
         char t;
         int r;
@@ -339,7 +346,7 @@ static int timelapse_entry(sd_bus_message *msg, const char *key, void *userdata,
                 return invalid_args(error,
                                     "Unknown option \"%s\"; use interval_ms, shots, end_usec, "
                                     "title, location, time_sync. Nothing was started.",
-                                    key);
+                                    text_shown(key, shown));
         return 0;
 }
 
@@ -533,6 +540,7 @@ int timelapse_bus_get_report(sd_bus_message *msg, void *userdata, sd_bus_error *
 {
         g_autoptr(GError) gerror = NULL;
         g_autofree char *text = NULL;
+        char shown[TEXT_SHOWN_SIZE];
         const char *id;
         int r;
 
@@ -543,7 +551,7 @@ int timelapse_bus_get_report(sd_bus_message *msg, void *userdata, sd_bus_error *
                 return invalid_args(error,
                                     "\"%s\" is not a report id; ids are letters, digits, _ and "
                                     "-, as ListReports returns them.",
-                                    id);
+                                    text_shown(id, shown));
         text = read_report_text(userdata, id, &gerror);
         if (!text)
                 return camera_error_to_bus_error(gerror, error);

@@ -10,6 +10,7 @@
 #include "clockd/timezone.h"
 #include "daemons/log.h"
 #include "daemons/macro.h"
+#include "daemons/text-util.h"
 #include "daemons/zone-util.h"
 
 #define SOURCES_HINT "use one of client-ap, client-lan, manual, camera, ntp"
@@ -64,9 +65,12 @@ static int check_caller(Context *c, sd_bus_message *m, const char *what, sd_bus_
 
 static int check_source(const char *source, sd_bus_error *error)
 {
+        char shown[TEXT_SHOWN_SIZE];
+
         if (!sync_source_is_valid(source))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Unknown sync source \"%s\"; " SOURCES_HINT ".", source);
+                                         "Unknown sync source \"%s\"; " SOURCES_HINT ".",
+                                         text_shown(source, shown));
         return 0;
 }
 
@@ -230,7 +234,7 @@ static int method_set_timezone(sd_bus_message *m, void *userdata, sd_bus_error *
 {
         Context *c = userdata;
         _cleanup_free_ char *old = NULL;
-        char id[64], zf[320];
+        char id[64], zf[320], why[ZONE_WHY_MAX], shown[TEXT_SHOWN_SIZE];
         const char *zone;
         int r;
 
@@ -244,12 +248,16 @@ static int method_set_timezone(sd_bus_message *m, void *userdata, sd_bus_error *
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "\"%s\" is not a time-zone name; use an IANA name such "
                                          "as Europe/Berlin. The zone was not changed.",
-                                         zone);
-        if (zone_exists(c->zoneinfo_dir, zone) < 0)
+                                         text_shown(zone, shown));
+        r = zone_check_civil(c->zoneinfo_dir, zone, why, sizeof(why));
+        if (r == -EDOM)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "%s The zone was not changed.", why);
+        if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "There is no time zone \"%s\" in %s; use an IANA name "
                                          "such as Europe/Berlin. The zone was not changed.",
-                                         zone, c->zoneinfo_dir);
+                                         text_shown(zone, shown), c->zoneinfo_dir);
 
         /* Nothing to do only if the link exists and already names this zone. */
         if (zone_from_localtime_link(c->localtime_path, &old) >= 0 && strcmp(old, zone) == 0)

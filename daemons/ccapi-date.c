@@ -68,7 +68,7 @@ int ccapi_date_format(int64_t usec_utc, const char *zone, const char *zoneinfo_d
         /* glibc looks a relative ":file" up under TZDIR, not the working directory. */
         if (zoneinfo_dir[0] != '/')
                 return -EINVAL;
-        r = zone_exists(zoneinfo_dir, zone);
+        r = zone_check_civil(zoneinfo_dir, zone, NULL, 0);
         if (r < 0)
                 return r;
 

@@ -26,8 +26,9 @@ typedef struct CcapiDate {
  * zoneinfo_dir NULL means $TZDIR or /usr/share/zoneinfo; it must be an absolute path (-EINVAL
  * otherwise). Returns -EINVAL for a bad zone name (empty, absolute, contains "..", characters
  * other than [A-Za-z0-9_+-/]), -ENOENT if the zone does not exist in zoneinfo_dir (glibc would
- * silently use UTC), -ERANGE for years (UTC or local) outside 1970..9999 or an offset that is not
- * a whole number of minutes (Africa/Monrovia before 1972), -ENOMEM.
+ * silently use UTC), -EDOM for a zone that is not civil time (zone_check_civil(): right/…, whose
+ * wall time would be off by the leap seconds), -ERANGE for years (UTC or local) outside 1970..9999
+ * or an offset that is not a whole number of minutes (Africa/Monrovia before 1972), -ENOMEM.
  *
  * NOT thread-safe: it points the TZ environment variable at the zone, calls tzset() and
  * localtime_r(), then restores TZ. The daemons are single-threaded. */

@@ -15,3 +15,24 @@ gboolean json_util_number(JsonNode *n, double *ret);
 const char *json_util_string(JsonNode *n);
 /* An ISO 8601 UTC string or epoch milliseconds, as µs since the epoch. n may be NULL. */
 gboolean json_util_time_usec(JsonNode *n, int64_t *ret_usec);
+
+/* Nesting of arrays and objects allowed in a WebSocket message or a REST body. */
+#define JSON_UTIL_MAX_DEPTH 32
+
+#define JSON_UTIL_ERROR json_util_error_quark()
+GQuark json_util_error_quark(void);
+
+typedef enum {
+        JSON_UTIL_ERROR_TOO_DEEP,      /* arrays or objects nested deeper than allowed */
+        JSON_UTIL_ERROR_NUL,           /* "\u0000" in a string */
+        JSON_UTIL_ERROR_INTEGER_RANGE, /* a whole number outside int64 */
+} JsonUtilError;
+
+/* A lexical check of JSON text from outside, before json-glib parses it, for what json-glib 1.6
+ * gets wrong: nesting deeper than max_depth (its parser recurses), "\u0000" in a string (it
+ * ends the string there: "UTC\u0000x" would be read as "UTC"), and integers beyond int64 (it
+ * turns 2^63 into INT64_MIN and larger ones into -1). FALSE with an error of JSON_UTIL_ERROR
+ * whose message names the member ("data.timezone"; "location.latitude" in a REST body, array
+ * elements as "[2]") and shows the number, cut to a readable length. Anything else passes, even
+ * text that is not JSON: the parser says so. Pure; data need not be NUL-terminated. */
+gboolean json_util_check_text(const char *data, gsize size, guint max_depth, GError **error);

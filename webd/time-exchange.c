@@ -76,6 +76,11 @@ int time_exchange_round_compute(const TimeExchangeSample *s, TimeExchangeRound *
                 return -ERANGE;
         round.offset_usec = sum / 2;
 
+        /* A clock read twice cannot go back by more than its resolution (plus 1 µs of our
+         * rounding): t3 < t2 means the client's clock runs backwards or jumped, and the round's
+         * offset and delay are both made up. */
+        if (hold < -(int64_t)round.resolution_usec - 1)
+                return -EINVAL;
         /* With both one-way delays >= 0, delay >= −(the client's truncation of t2), so more
          * negative than its resolution (plus 1 µs of our rounding) means the client's clock
          * jumped between t2 and t3; a zero delay would then claim a bound that does not hold. */
@@ -84,6 +89,8 @@ int time_exchange_round_compute(const TimeExchangeSample *s, TimeExchangeRound *
                         return -EINVAL;
                 round.delay_usec = 0;
         }
+        if (round.delay_usec > TIME_EXCHANGE_MAX_DELAY_USEC)
+                return -ETIMEDOUT;
         round.uncertainty_usec = ((uint64_t)round.delay_usec + 1) / 2 + round.resolution_usec;
 
         *ret = round;
@@ -112,6 +119,8 @@ int time_exchange_add(TimeExchange *x, const TimeExchangeSample *s)
         r = time_exchange_round_compute(s, &round);
         if (r < 0) {
                 x->n_rejected++;
+                if (r == -ETIMEDOUT)
+                        x->n_slow++;
                 return r;
         }
         x->rounds[x->n_rounds] = round;

@@ -19,6 +19,9 @@
 /* Resolution of a client that sent fractions (performance.timeOrigin + performance.now(),
  * which browsers coarsen to 0.1 ms or less). */
 #define TIME_EXCHANGE_RESOLUTION_FINE_USEC ((uint64_t)100)
+/* A round that spent longer than this on the network is refused: its bound (half of it) says
+ * nothing useful, and a page on the Pi's own Wi-Fi answers within milliseconds. */
+#define TIME_EXCHANGE_MAX_DELAY_USEC ((int64_t)1000000)
 
 /* One round as received. */
 typedef struct TimeExchangeSample {
@@ -44,9 +47,11 @@ typedef struct TimeExchangeRound {
 int time_exchange_ms_to_usec(double ms, int64_t *ret_usec);
 
 /* 0 and *ret filled; -EINVAL for a non-finite client time, t4 < t1, or a round no honest
- * client can produce (its own clock says it held the request longer than the round trip, by more
- * than its resolution: the client's clock jumped); -ERANGE for times out of range. The
- * resolution is TIME_EXCHANGE_RESOLUTION_FINE_USEC if t2 or t3 carried a fraction of a ms,
+ * client can produce, by more than its resolution: its own clock says it held the request longer
+ * than the round trip, or answered before it got the request (t3 < t2): the client's clock
+ * jumped or runs backwards; -ETIMEDOUT for a round whose delay is above
+ * TIME_EXCHANGE_MAX_DELAY_USEC; -ERANGE for times out of range. The resolution is
+ * TIME_EXCHANGE_RESOLUTION_FINE_USEC if t2 or t3 carried a fraction of a ms,
  * TIME_EXCHANGE_RESOLUTION_MS_USEC otherwise. */
 int time_exchange_round_compute(const TimeExchangeSample *s, TimeExchangeRound *ret);
 
@@ -58,6 +63,7 @@ typedef struct TimeExchange {
         TimeExchangeRound rounds[TIME_EXCHANGE_MAX_ROUNDS];
         unsigned n_rounds;   /* accepted rounds */
         unsigned n_rejected; /* rounds time_exchange_add() refused as invalid */
+        unsigned n_slow;     /* of those, the rounds refused for their delay (-ETIMEDOUT) */
         unsigned best;       /* index of the winning round (valid if n_rounds > 0) */
 } TimeExchange;
 

@@ -8,8 +8,11 @@
 #include <string.h>
 
 #include "daemons/log.h"
+#include "daemons/text-util.h"
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
+#include "webd/host-check.h"
+#include "webd/json-util.h"
 #include "webd/report-html.h"
 #include "webd/time-exchange.h"
 #include "webd/timelapse-api.h"
@@ -22,7 +25,8 @@ struct WebServer {
         SyncEngine *engine;
         SoupServer *server;
         GStrv ap_interfaces;
-        ApNm *ap_nm; /* not owned */
+        GStrv host_names; /* PICAMSYNC_WEB_HOSTNAMES */
+        ApNm *ap_nm;      /* not owned */
 };
 
 /* ---- helpers ---- */
@@ -41,10 +45,10 @@ static void send_json(SoupServerMessage *msg, guint status, JsonNode *root)
         soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE, text, len);
 }
 
-static void send_error(SoupServerMessage *msg, guint status, const char *code, const char *message)
+/* {"error":{"code":…,"message":…}} */
+static JsonNode *error_json(const char *code, const char *message)
 {
         g_autoptr(JsonBuilder) b = json_builder_new();
-        g_autoptr(JsonNode) root = NULL;
 
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "error");
@@ -55,8 +59,95 @@ static void send_error(SoupServerMessage *msg, guint status, const char *code, c
         json_builder_add_string_value(b, message);
         json_builder_end_object(b);
         json_builder_end_object(b);
-        root = json_builder_get_root(b);
+        return json_builder_get_root(b);
+}
+
+static void send_error(SoupServerMessage *msg, guint status, const char *code, const char *message)
+{
+        g_autoptr(JsonNode) root = error_json(code, message);
+
         send_json(msg, status, root);
+}
+
+/* ---- requests libsoup cannot answer in words ---- */
+
+static void on_refusal_written(GObject *source, GAsyncResult *result, gpointer userdata)
+{
+        GIOStream *stream = userdata;
+
+        (void)g_output_stream_write_all_finish(G_OUTPUT_STREAM(source), result, NULL, NULL);
+        g_io_stream_close_async(stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+        g_object_unref(stream);
+}
+
+/* Answers with the error on the connection itself and closes it, reading nothing more: for a
+ * request whose body libsoup would read wrongly. */
+static void refuse_on_connection(SoupServerMessage *msg, guint status, const char *code,
+                                 const char *message)
+{
+        g_autoptr(JsonNode) root = error_json(code, message);
+        g_autofree char *body = json_to_string(root, FALSE);
+        GIOStream *stream = soup_server_message_steal_connection(msg);
+        GBytes *bytes;
+        gsize len;
+        char *text;
+
+        if (!stream)
+                return;
+        text = g_strdup_printf("HTTP/1.1 %u %s\r\n"
+                               "Server: picamsync-webd\r\n"
+                               "Content-Type: application/json\r\n"
+                               "Content-Length: %zu\r\n"
+                               "Cache-Control: no-store\r\n"
+                               "Connection: close\r\n"
+                               "\r\n"
+                               "%s",
+                               status, soup_status_get_phrase(status), strlen(body), body);
+        len = strlen(text);
+        bytes = g_bytes_new_take(text, len);
+        /* The stream keeps the bytes until the write is done. */
+        g_object_set_data_full(G_OBJECT(stream), "picamsync-refusal", bytes,
+                               (GDestroyNotify)g_bytes_unref);
+        g_output_stream_write_all_async(g_io_stream_get_output_stream(stream),
+                                        g_bytes_get_data(bytes, NULL), len, G_PRIORITY_DEFAULT,
+                                        NULL, on_refusal_written, stream);
+}
+
+/* 1*DIGIT (RFC 9110) within what a goffset holds. */
+static gboolean content_length_valid(const char *value)
+{
+        guint64 n;
+
+        return value && g_ascii_isdigit(value[0]) &&
+               g_ascii_string_to_unsigned(value, 10, 0, G_MAXINT64, &n, NULL);
+}
+
+/* libsoup 3.2 reads "Content-Length: -5" as a length of -5: setting up the body it warns (a
+ * GLib-GObject warning in webd's log) and then reads until the client closes. Right after the
+ * headers, before that happens, such a request gets a 400 in words. */
+static void on_got_headers(SoupServerMessage *msg, gpointer userdata)
+{
+        SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
+        const char *value = soup_message_headers_get_one(h, "Content-Length");
+        g_autofree char *message = NULL;
+        char shown[TEXT_SHOWN_SIZE], path[TEXT_SHOWN_SIZE];
+
+        if (!value || soup_message_headers_get_encoding(h) != SOUP_ENCODING_CONTENT_LENGTH ||
+            content_length_valid(value))
+                return;
+        text_shown(value, shown);
+        log_notice("Refused a %s of %s with Content-Length “%s”.",
+                   soup_server_message_get_method(msg),
+                   text_shown(g_uri_get_path(soup_server_message_get_uri(msg)), path), shown);
+        message = g_strdup_printf("The request's Content-Length “%s” is not a number of bytes; "
+                                  "send the length of the body as a whole number.",
+                                  shown);
+        refuse_on_connection(msg, SOUP_STATUS_BAD_REQUEST, "invalid-content-length", message);
+}
+
+static void on_request_started(SoupServer *server, SoupServerMessage *msg, gpointer userdata)
+{
+        g_signal_connect(msg, "got-headers", G_CALLBACK(on_got_headers), userdata);
 }
 
 /* True when the request carries an Origin that names another host than the one it was sent to. */
@@ -96,25 +187,90 @@ static gboolean is_cross_origin(SoupServerMessage *msg)
 
 static gboolean refuse_cross_origin(SoupServerMessage *msg)
 {
+        char path[TEXT_SHOWN_SIZE], origin[TEXT_SHOWN_SIZE];
+
         if (!is_cross_origin(msg))
                 return FALSE;
         log_notice("Refused a %s of %s from another site (Origin %s).",
                    soup_server_message_get_method(msg),
-                   g_uri_get_path(soup_server_message_get_uri(msg)),
-                   soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
-                                                "Origin"));
+                   text_shown(g_uri_get_path(soup_server_message_get_uri(msg)), path),
+                   text_shown(soup_message_headers_get_one(
+                                      soup_server_message_get_request_headers(msg), "Origin"),
+                              origin));
         send_error(msg, SOUP_STATUS_FORBIDDEN, "cross-origin",
                    "This request came from a page of another site and was refused.");
         return TRUE;
 }
 
-/* The JSON object of a POST body; FALSE after answering 413/415. */
+/* Where the page should have been opened: this connection's own address. */
+static char *own_url(SoupServerMessage *msg)
+{
+        GSocketAddress *local = soup_server_message_get_local_address(msg);
+        GUri *uri = soup_server_message_get_uri(msg);
+        gboolean https = uri && g_str_equal(g_uri_get_scheme(uri), "https");
+        g_autofree char *ip = NULL;
+        GInetAddress *addr;
+        guint16 port;
+
+        if (!local || !G_IS_INET_SOCKET_ADDRESS(local))
+                return g_strdup(https ? "https://192.168.4.1/" : "http://192.168.4.1/");
+        addr = g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(local));
+        port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+        ip = g_inet_address_to_string(addr);
+        if (g_inet_address_get_family(addr) == G_SOCKET_FAMILY_IPV6) {
+                char *bracketed = g_strdup_printf("[%s]", ip);
+
+                g_free(ip);
+                ip = bracketed;
+        }
+        if (port == (https ? 443 : 80))
+                return g_strdup_printf("%s://%s/", https ? "https" : "http", ip);
+        return g_strdup_printf("%s://%s:%u/", https ? "https" : "http", ip, port);
+}
+
+/* DNS rebinding: a page of another site, sent to the Pi under the site's own name, passes the
+ * Origin rule. State changes and WebSockets only for a Host that names this Pi. */
+static gboolean refuse_wrong_host(WebServer *s, SoupServerMessage *msg)
+{
+        const char *host =
+                soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Host");
+        g_autoptr(GArray) ifaddrs = client_ifaddrs_new();
+        g_autoptr(GError) error = NULL;
+        g_autofree char *url = NULL, *message = NULL;
+        char shown[TEXT_SHOWN_SIZE], path[TEXT_SHOWN_SIZE];
+
+        if (!client_class_read_interfaces(ifaddrs, &error))
+                log_warning("Cannot read the network interfaces: %s", error->message);
+        if (host_check_is_local(host, (const char *const *)s->host_names, ifaddrs))
+                return FALSE;
+        text_shown(host ? host : "", shown);
+        log_notice("Refused a %s of %s for host “%s”, which is not a name of this Pi.",
+                   soup_server_message_get_method(msg),
+                   text_shown(g_uri_get_path(soup_server_message_get_uri(msg)), path), shown);
+        url = own_url(msg);
+        message = g_strdup_printf("This page was opened as “%s”, which is not an address or name "
+                                  "of this Pi, so the request was refused. Open the page by the "
+                                  "Pi's address, such as %s.",
+                                  shown, url);
+        send_error(msg, SOUP_STATUS_FORBIDDEN, "wrong-host", message);
+        return TRUE;
+}
+
+/* What a request that changes state must pass: the Host rule, then the Origin rule. */
+static gboolean refuse_foreign(WebServer *s, SoupServerMessage *msg)
+{
+        return refuse_wrong_host(s, msg) || refuse_cross_origin(msg);
+}
+
+/* The JSON object of a POST body; FALSE after answering 400/413/415. */
 static gboolean read_json_body(SoupServerMessage *msg, JsonObject **ret, JsonParser **ret_parser)
 {
         SoupMessageBody *body = soup_server_message_get_request_body(msg);
         const char *ctype = soup_message_headers_get_content_type(
                 soup_server_message_get_request_headers(msg), NULL);
         g_autoptr(JsonParser) parser = json_parser_new();
+        g_autoptr(GError) error = NULL;
+        const char *text = body->data ? body->data : "";
         JsonNode *root;
 
         if (body->length > (goffset)POST_MAX_SIZE) {
@@ -122,8 +278,22 @@ static gboolean read_json_body(SoupServerMessage *msg, JsonObject **ret, JsonPar
                            "The request body is larger than 64 KiB.");
                 return FALSE;
         }
+        /* What json-glib would get wrong: deep nesting, \u0000, integers beyond 64 bits. */
+        if ((!ctype || g_ascii_strcasecmp(ctype, "application/json") == 0) &&
+            !json_util_check_text(text, (gsize)body->length, JSON_UTIL_MAX_DEPTH, &error)) {
+                gboolean deep = g_error_matches(error, JSON_UTIL_ERROR, JSON_UTIL_ERROR_TOO_DEEP);
+                g_autofree char *sentence =
+                        deep ? g_strdup_printf("The request body nests arrays or objects deeper "
+                                               "than %d levels.",
+                                               JSON_UTIL_MAX_DEPTH)
+                             : g_strconcat(error->message, ".", NULL);
+
+                send_error(msg, SOUP_STATUS_BAD_REQUEST, deep ? "too-deep" : "invalid-field",
+                           sentence);
+                return FALSE;
+        }
         if ((ctype && g_ascii_strcasecmp(ctype, "application/json") != 0) ||
-            !json_parser_load_from_data(parser, body->data ? body->data : "", body->length, NULL) ||
+            !json_parser_load_from_data(parser, text, body->length, NULL) ||
             !(root = json_parser_get_root(parser)) || !JSON_NODE_HOLDS_OBJECT(root)) {
                 send_error(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "not-json",
                            "The request body must be a JSON object (application/json).");
@@ -319,8 +489,17 @@ static void post_system_time(WebServer *s, SoupServerMessage *msg, GHashTable *q
         }
         tz = json_object_get_member(obj, "timezone");
         if (tz && !JSON_NODE_HOLDS_NULL(tz)) {
-                if (!JSON_NODE_HOLDS_VALUE(tz) || json_node_get_value_type(tz) != G_TYPE_STRING ||
-                    zone_exists(getenv("PICAMSYNC_ZONEINFO_DIR"), json_node_get_string(tz)) < 0) {
+                char why[ZONE_WHY_MAX];
+                int r = -EINVAL;
+
+                if (JSON_NODE_HOLDS_VALUE(tz) && json_node_get_value_type(tz) == G_TYPE_STRING)
+                        r = zone_check_civil(getenv("PICAMSYNC_ZONEINFO_DIR"),
+                                             json_node_get_string(tz), why, sizeof(why));
+                if (r == -EDOM) {
+                        send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timezone", why);
+                        return;
+                }
+                if (r < 0) {
                         send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timezone",
                                    "\"timezone\" must name an IANA time zone such as "
                                    "Europe/Berlin.");
@@ -607,6 +786,7 @@ static void on_report_text(const char *text, const GError *error, gpointer userd
         SoupMessageHeaders *h = soup_server_message_get_response_headers(p->msg);
         g_autoptr(GError) html_error = NULL;
         g_autofree char *html = NULL;
+        char shown[TEXT_SHOWN_SIZE];
 
         if (error) {
                 send_error(p->msg, timelapse_api_error_status(error),
@@ -615,8 +795,9 @@ static void on_report_text(const char *text, const GError *error, gpointer userd
                 return;
         }
         if (p->html && !(html = report_html_render(text, -1, &html_error))) {
-                g_autofree char *message = g_strdup_printf("Report %s cannot be shown: %s", p->id,
-                                                           html_error->message);
+                g_autofree char *message =
+                        g_strdup_printf("Report %s cannot be shown: %s", text_shown(p->id, shown),
+                                        html_error->message);
                 send_error(p->msg, SOUP_STATUS_BAD_GATEWAY, "camera-error", message);
                 pending_answered(p);
                 return;
@@ -696,7 +877,7 @@ static void handle_api(SoupServer *server, SoupServerMessage *msg, const char *p
         gboolean post = method == SOUP_METHOD_POST;
         gboolean del = method == SOUP_METHOD_DELETE;
 
-        if (!get && refuse_cross_origin(msg))
+        if (!get && refuse_foreign(userdata, msg))
                 return;
         for (size_t i = 0; i < G_N_ELEMENTS(api_routes); i++) {
                 ApiHandler h;
@@ -722,7 +903,7 @@ static void handle_api(SoupServer *server, SoupServerMessage *msg, const char *p
 static void early_ws(SoupServer *server, SoupServerMessage *msg, const char *path,
                      GHashTable *query, gpointer userdata)
 {
-        refuse_cross_origin(msg);
+        refuse_foreign(userdata, msg);
 }
 
 static void handle_ws(SoupServer *server, SoupServerMessage *msg, const char *path,
@@ -761,6 +942,7 @@ WebServer *web_server_new(SyncEngine *engine, const char *const *ap_interfaces, 
                 return NULL;
         }
         s->server = soup_server_new("server-header", "picamsync-webd ", NULL);
+        g_signal_connect(s->server, "request-started", G_CALLBACK(on_request_started), s);
         soup_server_add_handler(s->server, "/", handle_page, s, NULL);
         soup_server_add_handler(s->server, "/api", handle_api, s, NULL);
         soup_server_add_early_handler(s->server, "/ws", early_ws, s, NULL);
@@ -777,12 +959,19 @@ void web_server_free(WebServer *s)
                 g_object_unref(s->server);
         }
         g_strfreev(s->ap_interfaces);
+        g_strfreev(s->host_names);
         g_free(s);
 }
 
 void web_server_set_ap_nm(WebServer *s, ApNm *nm)
 {
         s->ap_nm = nm;
+}
+
+void web_server_set_host_names(WebServer *s, const char *const *names)
+{
+        g_strfreev(s->host_names);
+        s->host_names = g_strdupv((char **)names);
 }
 
 /* The pages link to the HTTPS page (for geolocation): tell them its port once it listens. */

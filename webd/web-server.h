@@ -15,6 +15,9 @@ WebServer *web_server_new(SyncEngine *engine, const char *const *ap_interfaces, 
 void web_server_free(WebServer *s);
 /* NetworkManager's access points, also counted as AP interfaces (not owned; NULL: none). */
 void web_server_set_ap_nm(WebServer *s, ApNm *nm);
+/* The names (besides its addresses and localhost) under which the Pi changes state and opens
+ * WebSockets: PICAMSYNC_WEB_HOSTNAMES, from host_check_parse_names(); copied. NULL: none. */
+void web_server_set_host_names(WebServer *s, const char *const *names);
 /* HTTPS: set the certificate before listening with https TRUE. */
 void web_server_set_tls_certificate(WebServer *s, GTlsCertificate *cert);
 /* A passed listening socket (socket activation). */

@@ -16,6 +16,7 @@
 #include "daemons/time-util.h"
 #include "webd/ap-nm.h"
 #include "webd/client-class.h"
+#include "webd/host-check.h"
 #include "webd/policy.h"
 #include "webd/sync-engine.h"
 #include "webd/sync1-bus.h"
@@ -27,6 +28,7 @@
 typedef struct {
         PolicyConfig policy;
         GStrv ap_interfaces;
+        GStrv host_names;
         const char *state_dir;
 } WebdConfig;
 
@@ -52,6 +54,12 @@ static int read_config(WebdConfig *c)
         c->ap_interfaces =
                 client_class_parse_ap_interfaces(getenv("PICAMSYNC_AP_INTERFACES"), &error);
         if (!c->ap_interfaces) {
+                log_error("Bad configuration: %s", error->message);
+                return -1;
+        }
+        c->host_names = host_check_parse_names(getenv(HOST_CHECK_NAMES_VARIABLE), g_get_host_name(),
+                                               &error);
+        if (!c->host_names) {
                 log_error("Bad configuration: %s", error->message);
                 return -1;
         }
@@ -229,6 +237,7 @@ int main(int argc, char *argv[])
                 log_error("Failed to set up the web server: %s", error->message);
                 goto out;
         }
+        web_server_set_host_names(server, (const char *const *)config.host_names);
         ap_nm = ap_nm_new();
         web_server_set_ap_nm(server, ap_nm);
         if (setup_listen(server, &config, listen, listen_https) < 0)
@@ -245,8 +254,11 @@ int main(int argc, char *argv[])
         g_unix_signal_add(SIGINT, on_signal, loop);
         {
                 g_autofree char *ifaces = g_strjoinv(",", config.ap_interfaces);
-                log_info("Ready: auto sync %s, access-point interfaces: %s.",
-                         config.policy.auto_sync ? "on" : "off", *ifaces ? ifaces : "none");
+                g_autofree char *hosts = g_strjoinv(",", config.host_names);
+                log_info("Ready: auto sync %s, access-point interfaces: %s, host names besides "
+                         "the Pi's addresses and localhost: %s.",
+                         config.policy.auto_sync ? "on" : "off", *ifaces ? ifaces : "none",
+                         *hosts ? hosts : "none");
         }
         (void)sd_notify(0, "READY=1\nSTATUS=Serving the picamsync web UI");
         g_main_loop_run(loop);
@@ -267,6 +279,7 @@ out:
                 sd_bus_flush_close_unref(bus);
         sd_event_unref(event);
         g_strfreev(config.ap_interfaces);
+        g_strfreev(config.host_names);
         /* TLS handshakes run on GLib's worker threads: let idle ones end before exit. */
         g_thread_pool_set_max_unused_threads(0);
         g_thread_pool_stop_unused_threads();

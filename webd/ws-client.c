@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "daemons/log.h"
+#include "daemons/text-util.h"
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
 #include "webd/time-exchange.h"
@@ -97,9 +98,14 @@ static void burst_finish(WsClient *c, gboolean timed_out)
         } else if (timed_out && c->exchange.n_rejected == 0) {
                 r.timeout = true;
         } else {
-                err = g_strdup_printf("the device answered with times that cannot be right (%u "
-                                      "rounds rejected)",
-                                      c->exchange.n_rejected);
+                if (c->exchange.n_slow == c->exchange.n_rejected)
+                        err = g_strdup_printf("the device's answers took longer than 1 s (%u "
+                                              "rounds rejected)",
+                                              c->exchange.n_rejected);
+                else
+                        err = g_strdup_printf("the device answered with times that cannot be "
+                                              "right (%u rounds rejected)",
+                                              c->exchange.n_rejected);
                 r.error = err;
         }
         burst_clear(c);
@@ -205,22 +211,32 @@ static void on_location_response(WsClient *c, const WsLocationResponse *loc)
         sync_engine_location(c->engine, c->id, loc);
 }
 
-/* The parser checks a zone's spelling only; one the Pi does not have is refused like REST does,
- * before it reaches the policy. */
+/* The parser checks a zone's spelling only; one the Pi does not have, or one that is not civil
+ * time (right/…), is refused like REST does, before it reaches the policy. */
 static gboolean zone_known(const WsClientMessage *msg, GError **error)
 {
         const char *zone = NULL;
+        char why[ZONE_WHY_MAX], shown[TEXT_SHOWN_SIZE];
+        int r;
 
         if (msg->type == WS_CLIENT_TIME_SYNC_RESPONSE)
                 zone = msg->time_sync_response.timezone;
         else if (msg->type == WS_CLIENT_MANUAL_TIME_SYNC)
                 zone = msg->manual_time_sync.timezone;
-        if (!zone || zone_exists(getenv("PICAMSYNC_ZONEINFO_DIR"), zone) >= 0)
+        if (!zone)
                 return TRUE;
+        r = zone_check_civil(getenv("PICAMSYNC_ZONEINFO_DIR"), zone, why, sizeof(why));
+        if (r >= 0)
+                return TRUE;
+        if (r == -EDOM) {
+                g_set_error(error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_FIELD,
+                            "Field “data.timezone”: %s", why);
+                return FALSE;
+        }
         g_set_error(error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_FIELD,
                     "Field “data.timezone” must be a time zone the Pi knows, like "
                     "Europe/Berlin; there is no “%s”",
-                    zone);
+                    text_shown(zone, shown));
         return FALSE;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
 
+#include "daemons/text-util.h"
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
 #include "webd/json-util.h"
@@ -89,33 +90,6 @@ void ws_client_message_free(WsClientMessage *msg)
                 break;
         }
         g_free(msg);
-}
-
-/* json-glib parses recursively; a 64 KiB message of '[' must not cost 32 768 stack frames. */
-static gboolean depth_ok(const char *data, gsize size)
-{
-        gboolean in_string = FALSE, escaped = FALSE;
-        guint depth = 0;
-
-        for (gsize i = 0; i < size; i++) {
-                char c = data[i];
-
-                if (in_string) {
-                        if (escaped)
-                                escaped = FALSE;
-                        else if (c == '\\')
-                                escaped = TRUE;
-                        else if (c == '"')
-                                in_string = FALSE;
-                } else if (c == '"')
-                        in_string = TRUE;
-                else if (c == '[' || c == '{') {
-                        if (++depth > WS_MESSAGE_MAX_DEPTH)
-                                return FALSE;
-                } else if ((c == ']' || c == '}') && depth > 0)
-                        depth--;
-        }
-        return TRUE;
 }
 
 static gboolean invalid(GError **error, const char *field, const char *what)
@@ -247,11 +221,13 @@ static gboolean parse_location_response(JsonObject *d, WsLocationResponse *m, GE
                 return FALSE;
         if ((n = json_util_member(d, "error"))) {
                 const char *s = json_util_string(n);
+                char shown[TEXT_SHOWN_SIZE];
 
                 if (!s || s[0] == '\0' || strlen(s) > LOCATION_ERROR_MAX)
                         return invalid(error, "data.error",
                                        "a non-empty string of at most 256 bytes");
-                m->error = g_utf8_make_valid(s, -1);
+                /* It ends up in a warning on every page: one readable line. */
+                m->error = g_strdup(text_shown(s, shown));
                 return TRUE;
         }
         if (!get_number(d, "latitude", "data.latitude", -90, 90, &has_lat, &m->latitude, error) ||
@@ -296,10 +272,16 @@ WsClientMessage *ws_client_message_parse(const char *data, gsize size, GError **
 
         if (!ws_message_check_size(size, error))
                 return NULL;
-        if (!depth_ok(data, size)) {
-                g_set_error(error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_BAD_JSON,
-                            "The message nests arrays or objects deeper than %d levels",
-                            WS_MESSAGE_MAX_DEPTH);
+        /* Before json-glib: it recurses per level, cuts strings at \u0000 and wraps integers
+         * beyond 64 bits. */
+        if (!json_util_check_text(data, size, WS_MESSAGE_MAX_DEPTH, &local_error)) {
+                if (g_error_matches(local_error, JSON_UTIL_ERROR, JSON_UTIL_ERROR_TOO_DEEP))
+                        g_set_error(error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_BAD_JSON,
+                                    "The message nests arrays or objects deeper than %d levels",
+                                    WS_MESSAGE_MAX_DEPTH);
+                else
+                        g_set_error_literal(error, WS_PROTOCOL_ERROR,
+                                            WS_PROTOCOL_ERROR_INVALID_FIELD, local_error->message);
                 return NULL;
         }
         if (!json_parser_load_from_data(parser, data, (gssize)size, &local_error)) {
@@ -338,12 +320,10 @@ WsClientMessage *ws_client_message_parse(const char *data, gsize size, GError **
         } else if (g_str_equal(type, "intervalometer-opened"))
                 msg->type = WS_CLIENT_INTERVALOMETER_OPENED;
         else {
-                g_autofree char *shown = g_strescape(type, NULL);
+                char shown[TEXT_SHOWN_SIZE];
 
-                if (strlen(shown) > 64)
-                        strcpy(shown + 61, "...");
                 g_set_error(error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_UNKNOWN_TYPE,
-                            "Unknown message type “%s”", shown);
+                            "Unknown message type “%s”", text_shown(type, shown));
                 return NULL;
         }
         if (!ok)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "webd/client-class.h"
+#include "webd/json-util.h"
 
 /* The WebSocket messages of web-api.md: parsing and validation of what clients send, and the
  * JSON text of what the server sends. Pure: no sockets, times are arguments. */
@@ -13,7 +14,7 @@
 /* A client message longer than this is refused as too-large before it is parsed. */
 #define WS_MESSAGE_MAX_SIZE ((gsize)64 * 1024)
 /* Arrays and objects nested deeper than this are refused as bad-json. */
-#define WS_MESSAGE_MAX_DEPTH 32
+#define WS_MESSAGE_MAX_DEPTH JSON_UTIL_MAX_DEPTH
 #define WS_REQUEST_ID_MAX    64
 
 #define WS_PROTOCOL_ERROR ws_protocol_error_quark()
@@ -63,7 +64,8 @@ typedef struct WsManualTimeSync {
 
 typedef struct WsLocationResponse {
         char *request_id;
-        char *error;      /* set: the client could not get a location; the rest is unset */
+        char *error;      /* set: the client could not get a location (its reason, as text_shown()
+                           * shows it); the rest is unset */
         double latitude;  /* degrees, -90..90 */
         double longitude; /* degrees, -180..180 */
         gboolean has_accuracy;
@@ -86,8 +88,9 @@ typedef struct WsClientMessage {
 const char *ws_client_message_type_to_string(WsClientMessageType type);
 
 /* Parses one text message: NULL and an error of WS_PROTOCOL_ERROR that names the field and the
- * reason (too-large, bad-json, unknown-type, invalid-field). Unknown fields are ignored. data need
- * not be NUL-terminated. */
+ * reason (too-large, bad-json, unknown-type, invalid-field). Unknown fields are ignored; a
+ * "\u0000" in any string or an integer beyond 64 bits anywhere is an invalid field
+ * (json_util_check_text()). data need not be NUL-terminated. */
 WsClientMessage *ws_client_message_parse(const char *data, gsize size, GError **error);
 void ws_client_message_free(WsClientMessage *msg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(WsClientMessage, ws_client_message_free)

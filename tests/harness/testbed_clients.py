@@ -41,13 +41,13 @@ def ws_frame(payload, opcode=1):
 
 class WsClient:
     """A tiny blocking WebSocket client (RFC 6455, client masking). sock: a connection made
-    already (over TLS, say) to url's host."""
+    already (over TLS, say) to url's host. host: the Host header, if not url's."""
 
-    def __init__(self, url, origin=None, timeout=10, sock=None):
+    def __init__(self, url, origin=None, timeout=10, sock=None, host=None):
         u = urllib.parse.urlsplit(url)
         self.sock = sock or socket.create_connection((u.hostname, u.port), timeout=timeout)
         key = base64.b64encode(os.urandom(16)).decode()
-        headers = [f"GET {u.path} HTTP/1.1", f"Host: {u.hostname}:{u.port}",
+        headers = [f"GET {u.path} HTTP/1.1", f"Host: {host or f'{u.hostname}:{u.port}'}",
                    "Upgrade: websocket", "Connection: Upgrade", f"Sec-WebSocket-Key: {key}",
                    "Sec-WebSocket-Version: 13"]
         if origin:

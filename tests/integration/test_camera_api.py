@@ -4,6 +4,7 @@ bus, with the fake Pi clock."""
 
 import calendar
 import math
+import re
 import time
 
 import pytest
@@ -140,6 +141,24 @@ def test_set_time_refuses_bad_zone(make_testbed):
         cams.call(path, "SetTime", "s", "Not/AZone")
     assert e.value.name == "org.freedesktop.DBus.Error.InvalidArgs"
     assert sim_state(sim)["puts"] == puts
+
+
+def test_set_time_refuses_zone_that_is_not_civil_time(make_testbed):
+    bed, sim, cams = camera_bed(make_testbed)
+    path = cams.add(sim["camera"])
+    state = sim_state(sim)
+    with pytest.raises(BusCallError) as e:
+        cams.call(path, "SetTime", "s", "right/Europe/Berlin")
+    assert e.value.name == "org.freedesktop.DBus.Error.InvalidArgs"
+    m = re.fullmatch(r"“right/Europe/Berlin” counts leap seconds, so clocks set to it would be "
+                     r"(\d+) s off civil time; use “Europe/Berlin”\. The camera was not changed\.",
+                     e.value.message)
+    assert m, e.value.message
+    assert int(m.group(1)) >= 27
+    after = sim_state(sim)
+    assert after["puts"] == state["puts"]
+    assert after["utcOffsetMinutes"] == state["utcOffsetMinutes"]
+    assert cams.prop(path, "LastSyncUSec") == 0
 
 
 @pytest.mark.parametrize("fault,error,words", [

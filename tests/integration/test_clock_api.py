@@ -2,6 +2,7 @@
 """org.picamsync.Clock1 on a real dbus-daemon, clockd under the fake Pi clock."""
 
 import os
+import re
 import time
 import xml.etree.ElementTree as ET
 
@@ -200,6 +201,26 @@ def test_set_timezone_refuses(testbed, clock, zone):
         clock.call("SetTimezone", "s", zone)
     assert e.value.name == INVALID_ARGS
     assert "Europe/Berlin" in e.value.message  # says what a valid name looks like
+    assert os.readlink(testbed.localtime) == "/usr/share/zoneinfo/UTC"
+    assert clock.prop("Timezone") == "UTC"
+
+
+@pytest.mark.parametrize("zone,sentence", [
+    ("right/Europe/Berlin", r"“right/Europe/Berlin” counts leap seconds, so clocks set to it would "
+                            r"be (\d+) s off civil time; use “Europe/Berlin”\."),
+    ("posix/Europe/Berlin", r"“posix/Europe/Berlin” is a duplicate of “Europe/Berlin” that need "
+                            r"not follow civil time; use “Europe/Berlin”\."),
+    ("localtime", r"“localtime” is a link to the system's own zone setting, not a zone; use an "
+                  r"IANA name such as “Europe/Berlin”\."),
+])
+def test_set_timezone_refuses_zones_that_are_not_civil_time(testbed, clock, zone, sentence):
+    with pytest.raises(BusCallError) as e:
+        clock.call("SetTimezone", "s", zone)
+    assert e.value.name == INVALID_ARGS
+    m = re.fullmatch(sentence + " The zone was not changed.", e.value.message)
+    assert m, e.value.message
+    if m.groups():
+        assert int(m.group(1)) >= 27  # leap seconds since 1972
     assert os.readlink(testbed.localtime) == "/usr/share/zoneinfo/UTC"
     assert clock.prop("Timezone") == "UTC"
 

@@ -257,6 +257,80 @@ static void test_reject(void)
         g_assert_cmpint(time_exchange_ms_to_usec(NAN, &usec), ==, -EINVAL);
 }
 
+static void test_reject_backwards(void)
+{
+        TimeExchange x;
+        TimeExchangeRound r;
+        TimeExchangeResult res;
+        TimeExchangeSample s;
+
+        /* The page of issue 9: it answers every request with t2 = now + 1 h and t3 = now − 1 h.
+         * Each round's offset looks plausible (the two hours cancel) but its clock runs
+         * backwards: no round may count. */
+        time_exchange_init(&x);
+        for (guint k = 0; k < TIME_EXCHANGE_MAX_ROUNDS; k++) {
+                s = simulate(T0 + k * 50 * MSEC, 0, 10 * MSEC, 1 * MSEC, 10 * MSEC, TRUE, TRUE);
+                s.t2_ms += 3600e3;
+                s.t3_ms -= 3600e3;
+                g_assert_cmpint(time_exchange_add(&x, &s), ==, -EINVAL);
+        }
+        g_assert_cmpuint(x.n_rejected, ==, TIME_EXCHANGE_MAX_ROUNDS);
+        g_assert_cmpuint(x.n_slow, ==, 0);
+        g_assert_cmpint(time_exchange_result(&x, &res), ==, -ENODATA);
+
+        /* Backwards by half a second, in a round well within the delay limit: refused for
+         * t3 < t2 alone. */
+        s = simulate(T0, 0, 10 * MSEC, 0, 10 * MSEC, FALSE, TRUE);
+        s.t3_ms = s.t2_ms - 500;
+        g_assert_cmpint(time_exchange_round_compute(&s, &r), ==, -EINVAL);
+        /* Backwards by the clock's resolution is truncation, not a jump. */
+        s.t3_ms = s.t2_ms - 1;
+        g_assert_cmpint(time_exchange_round_compute(&s, &r), ==, 0);
+        s = simulate(T0, 0, 10 * MSEC, 0, 10 * MSEC, TRUE, TRUE);
+        s.t3_ms = s.t2_ms - 0.1;
+        g_assert_cmpint(time_exchange_round_compute(&s, &r), ==, 0);
+        s.t3_ms = s.t2_ms - 0.2;
+        g_assert_cmpint(time_exchange_round_compute(&s, &r), ==, -EINVAL);
+}
+
+static void test_reject_slow(void)
+{
+        TimeExchange x;
+        TimeExchangeRound r;
+        TimeExchangeResult res;
+        /* Half a second each way to a page 2 h ahead that answers at once: a delay of exactly
+         * TIME_EXCHANGE_MAX_DELAY_USEC. */
+        TimeExchangeSample s = {
+                .t1_usec = T0,
+                .has_t2 = TRUE,
+                .t2_ms = (double)((T0 + 500 * MSEC + 2 * HOUR) / MSEC),
+                .t3_ms = (double)((T0 + 500 * MSEC + 2 * HOUR) / MSEC),
+                .t4_usec = T0 + TIME_EXCHANGE_MAX_DELAY_USEC,
+        };
+
+        g_assert_cmpint(TIME_EXCHANGE_MAX_DELAY_USEC, ==, 1 * SEC);
+        g_assert_cmpint(time_exchange_round_compute(&s, &r), ==, 0);
+        g_assert_cmpint(r.delay_usec, ==, 1 * SEC);
+        g_assert_cmpint(r.offset_usec, ==, 2 * HOUR);
+
+        time_exchange_init(&x);
+        s.t4_usec++;
+        g_assert_cmpint(time_exchange_add(&x, &s), ==, -ETIMEDOUT);
+        /* The default TIME_SYNC_RETRY_DELAY, 5 s: its bound of ±2.5 s says nothing. */
+        s = simulate(T0, 2 * HOUR, 2500 * MSEC, 0, 2500 * MSEC, TRUE, TRUE);
+        g_assert_cmpint(time_exchange_add(&x, &s), ==, -ETIMEDOUT);
+        /* Without t2 the page's hold counts as delay. */
+        s = simulate(T0, 2 * HOUR, 100 * MSEC, 900 * MSEC, 100 * MSEC, TRUE, FALSE);
+        g_assert_cmpint(time_exchange_add(&x, &s), ==, -ETIMEDOUT);
+        g_assert_cmpuint(x.n_rejected, ==, 3);
+        g_assert_cmpuint(x.n_slow, ==, 3);
+        g_assert_cmpint(time_exchange_result(&x, &res), ==, -ENODATA);
+        s = simulate(T0, 2 * HOUR, 100 * MSEC, 900 * MSEC, 100 * MSEC, TRUE, TRUE);
+        g_assert_cmpint(time_exchange_add(&x, &s), ==, 0);
+        g_assert_cmpint(time_exchange_result(&x, &res), ==, 0);
+        g_assert_cmpuint(res.n_rounds, ==, 1);
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -266,5 +340,7 @@ int main(int argc, char **argv)
         g_test_add_func("/time-exchange/random", test_random);
         g_test_add_func("/time-exchange/min-delay", test_min_delay);
         g_test_add_func("/time-exchange/reject", test_reject);
+        g_test_add_func("/time-exchange/reject-backwards", test_reject_backwards);
+        g_test_add_func("/time-exchange/reject-slow", test_reject_slow);
         return g_test_run();
 }

@@ -306,6 +306,86 @@ static void test_bad_json(void)
         g_assert_nonnull(msg);
 }
 
+static void assert_refused_with(const char *s, const char *code, const char *message)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(WsClientMessage) msg = parse(s, &error);
+
+        g_assert_null(msg);
+        g_assert_nonnull(error);
+        g_assert_cmpstr(ws_protocol_error_to_code(error), ==, code);
+        g_assert_cmpstr(error->message, ==, message);
+}
+
+/* What json-glib would misread is refused before it parses (json_util_check_text()). */
+static void test_lexical(void)
+{
+        /* "UTC\u0000x" is not "UTC". */
+        assert_refused_with("{\"type\":\"manual-time-sync\",\"data\":{\"clientTime\":1,"
+                            "\"timezone\":\"UTC\\u0000x\"}}",
+                            "invalid-field",
+                            "Field “data.timezone” must not contain a NUL character (\\u0000)");
+        assert_refused_with("{\"type\":\"location-response\",\"data\":{\"requestId\":\"l\","
+                            "\"error\":\"\\u0000\"}}",
+                            "invalid-field",
+                            "Field “data.error” must not contain a NUL character (\\u0000)");
+        /* 2^64 - 1 is not -1 ms, 2^63 not INT64_MIN. */
+        assert_refused_with("{\"type\":\"time-sync-response\",\"data\":{\"requestId\":\"x\","
+                            "\"clientTime\":18446744073709551615}}",
+                            "invalid-field",
+                            "Field “data.clientTime” must be a whole number from "
+                            "-9223372036854775808 to 9223372036854775807; 18446744073709551615 "
+                            "is not");
+        assert_refused_with("{\"type\":\"time-sync-response\",\"data\":{\"requestId\":\"x\","
+                            "\"clientTime\":1,\"clientReceiveTime\":9223372036854775808}}",
+                            "invalid-field",
+                            "Field “data.clientReceiveTime” must be a whole number from "
+                            "-9223372036854775808 to 9223372036854775807; 9223372036854775808 "
+                            "is not");
+        /* Anywhere, even in a field webd ignores. */
+        assert_refused_with("{\"type\":\"get-time-sync-status\",\"x\":[-99999999999999999999]}",
+                            "invalid-field",
+                            "Field “x[0]” must be a whole number from -9223372036854775808 to "
+                            "9223372036854775807; -99999999999999999999 is not");
+}
+
+/* Input echoed in a message, or kept to be shown, is one line of at most 64 characters. */
+static void test_echo_cut(void)
+{
+        g_autoptr(GString) type = g_string_new(NULL), text = g_string_new(NULL);
+        g_autoptr(GString) expected = g_string_new(NULL);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(WsClientMessage) msg = NULL;
+
+        for (int i = 0; i < 200; i++)
+                g_string_append_c(expected, 'x');
+        g_string_printf(type, "{\"type\":\"\\n%s\"}", expected->str);
+        msg = parse(type->str, &error);
+        g_assert_null(msg);
+        g_assert_error(error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_UNKNOWN_TYPE);
+        g_string_truncate(expected, 63);
+        g_string_prepend(expected, "Unknown message type “\\n");
+        g_string_append(expected, "…”");
+        g_assert_cmpstr(error->message, ==, expected->str);
+        g_clear_error(&error);
+
+        msg = parse("{\"type\":\"location-response\",\"data\":{\"requestId\":\"l\","
+                    "\"error\":\"denied\\nFake log line \\u202e\"}}",
+                    &error);
+        g_assert_no_error(error);
+        g_assert_cmpstr(msg->location_response.error, ==, "denied\\nFake log line \\u202e");
+        g_clear_pointer(&msg, ws_client_message_free);
+        g_string_assign(text, "{\"type\":\"location-response\",\"data\":{\"requestId\":\"l\","
+                              "\"error\":\"");
+        for (int i = 0; i < 256; i++)
+                g_string_append_c(text, 'e');
+        g_string_append(text, "\"}}");
+        msg = parse(text->str, &error);
+        g_assert_no_error(error);
+        g_assert_cmpuint(g_utf8_strlen(msg->location_response.error, -1), ==, 65);
+        g_assert_true(g_str_has_suffix(msg->location_response.error, "eee…"));
+}
+
 static void test_type(void)
 {
         assert_refused("{\"type\":\"set-camera-on-fire\"}", WS_PROTOCOL_ERROR_UNKNOWN_TYPE,
@@ -486,6 +566,8 @@ int main(int argc, char **argv)
         g_test_add_func("/ws-protocol/location-response", test_location_response);
         g_test_add_func("/ws-protocol/bad-json", test_bad_json);
         g_test_add_func("/ws-protocol/type", test_type);
+        g_test_add_func("/ws-protocol/lexical", test_lexical);
+        g_test_add_func("/ws-protocol/echo-cut", test_echo_cut);
         g_test_add_func("/ws-protocol/too-large", test_too_large);
         g_test_add_func("/ws-protocol/error-codes", test_error_codes);
         g_test_add_func("/ws-protocol/builders", test_builders);
