@@ -13,7 +13,7 @@ if [[ -n $warnings ]]; then
     bad=1
 fi
 read_by_code=$(grep -rhoE '"(PICAMSYNC|TIME_SYNC)_[A-Z0-9_]+"' clockd camerad webd daemons \
-    --include='*.c' | tr -d '"' | sort -u)
+    --include='*.[ch]' | tr -d '"' | sort -u)
 documented=$(sed -nE 's/^\.BI ((PICAMSYNC|TIME_SYNC)_[A-Z0-9_]+)=.*/\1/p' "$page" | sort -u)
 for v in $(comm -23 <(echo "$read_by_code") <(echo "$documented")); do
     echo "$v is read by a daemon but not described in $page"
