@@ -229,7 +229,7 @@ static char *own_url(SoupServerMessage *msg)
 }
 
 /* DNS rebinding: a page of another site, sent to the Pi under the site's own name, passes the
- * Origin rule. State changes and WebSockets only for a Host that names this Pi. */
+ * Origin rule. The API and the WebSocket only for a Host that names this Pi. */
 static gboolean refuse_wrong_host(WebServer *s, SoupServerMessage *msg)
 {
         const char *host =
@@ -877,7 +877,9 @@ static void handle_api(SoupServer *server, SoupServerMessage *msg, const char *p
         gboolean post = method == SOUP_METHOD_POST;
         gboolean del = method == SOUP_METHOD_DELETE;
 
-        if (!get && refuse_foreign(userdata, msg))
+        /* Reads too: a rebound page must not read the log or the reports (where the
+         * photographer was). */
+        if (refuse_wrong_host(userdata, msg) || (!get && refuse_cross_origin(msg)))
                 return;
         for (size_t i = 0; i < G_N_ELEMENTS(api_routes); i++) {
                 ApiHandler h;
