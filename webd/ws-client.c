@@ -26,6 +26,7 @@ struct WsClient {
         ClientClass cls;
         uint64_t id;
         gulong message_handler, closed_handler, error_handler;
+        unsigned silence_s;
 
         /* The running burst. */
         gboolean checking;
@@ -261,12 +262,19 @@ void ws_client_free(WsClient *c)
         g_free(c);
 }
 
-/* Protocol violations and oversized frames: libsoup closes the connection itself. */
+/* Protocol violations, oversized frames, silence: libsoup closes the connection itself. */
 static void on_error(SoupWebsocketConnection *conn, GError *error, gpointer userdata)
 {
         WsClient *c = userdata;
 
-        log_notice("Client %" PRIu64 ": %s; the connection is closed.", c->id, error->message);
+        /* The socket's timeout (listener.c): no frame, not even a pong, for that long. */
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+                log_info("Client %" PRIu64 " sent nothing for %u s, not even an answer to a "
+                         "ping; the connection is closed.",
+                         c->id, c->silence_s);
+        else
+                log_notice("Client %" PRIu64 ": %s; the connection is closed.", c->id,
+                           error->message);
 }
 
 static void on_closed(SoupWebsocketConnection *conn, gpointer userdata)
@@ -282,7 +290,8 @@ static void on_closed(SoupWebsocketConnection *conn, gpointer userdata)
         ws_client_free(c);
 }
 
-WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, ClientClass cls)
+WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, ClientClass cls,
+                        const WebLimits *limits)
 {
         WsClient *c = g_new0(WsClient, 1);
         g_autoptr(JsonNode) status = NULL;
@@ -292,9 +301,11 @@ WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, Clien
         c->engine = engine;
         c->conn = g_object_ref(conn);
         c->cls = cls;
+        c->silence_s = limits->websocket_timeout_s;
         soup_websocket_connection_set_max_incoming_payload_size(conn, WS_HARD_MAX_SIZE);
-        /* Pings keep NAT and phones' Wi-Fi from dropping an idle page. */
-        soup_websocket_connection_set_keepalive_interval(conn, 30);
+        /* Pings keep NAT and phones' Wi-Fi from dropping an idle page, and a live page answers
+         * them, so silence means it is gone. */
+        soup_websocket_connection_set_keepalive_interval(conn, web_limits_ping_interval(limits));
         c->id = sync_engine_client_add(engine, c, cls);
         c->message_handler = g_signal_connect(conn, "message", G_CALLBACK(on_message), c);
         c->closed_handler = g_signal_connect(conn, "closed", G_CALLBACK(on_closed), c);

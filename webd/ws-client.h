@@ -5,12 +5,14 @@
 
 #include "webd/client-class.h"
 #include "webd/sync-engine.h"
+#include "webd/web-limits.h"
 
 /* One WebSocket connection: welcome, the check bursts (t1/t4 taken next to the socket calls),
  * requestId matching, the size limit, the client messages of web-api.md. The object frees itself
  * when the connection closes. */
 
-WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, ClientClass cls);
+WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, ClientClass cls,
+                        const WebLimits *limits);
 uint64_t ws_client_get_id(WsClient *c);
 ClientClass ws_client_get_class(WsClient *c);
 void ws_client_send(WsClient *c, const char *text);

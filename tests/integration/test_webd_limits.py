@@ -1,0 +1,250 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""webd's connection limits against the testbed (docs/web-protocol.md, "Limits"): accepting
+resumes after webd ran out of file descriptors, silent connections (plain, TLS, WebSocket) are
+closed while live ones stay, and the caps per address and in total. Every limit is set small
+through the environment; every socket is on loopback."""
+
+import os
+import socket
+import ssl
+import time
+
+from picamsync_testbed import wait_until
+from testbed_clients import Client, WsClient, http
+
+GET = b"GET /api/timesync/log?limit=1 HTTP/1.1\r\nHost: pi\r\n\r\n"
+
+
+def port_of(url):
+    return int(url.rsplit(":", 1)[1].split("/")[0])
+
+
+def fds(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def tls_context():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE  # webd's own self-signed certificate
+    return ctx
+
+
+def connect(port, source="127.0.0.1", timeout=10):
+    return socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                    source_address=(source, 0))
+
+
+def answered(sock, timeout=10):
+    """Sends a GET on sock and reads the answer's status line: True when webd answered, False
+    when it closed the connection instead."""
+    sock.settimeout(timeout)
+    try:
+        sock.sendall(GET)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return False
+            head += chunk
+    except (ConnectionResetError, BrokenPipeError):
+        return False
+    assert head.startswith(b"HTTP/1.1 200"), head[:80]
+    body_len = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length")))
+    body = head.split(b"\r\n\r\n", 1)[1]
+    while len(body) < body_len:
+        body += sock.recv(4096)
+    return True
+
+
+def closed_by_webd(sock, timeout):
+    """Reads (and drops) whatever arrives on sock until webd closes it; seconds it took, None if
+    it stayed open for timeout s. Reading sends nothing: a WebSocket's pings stay unanswered."""
+    t0 = time.monotonic()
+    sock.settimeout(0.5)
+    while time.monotonic() - t0 < timeout:
+        try:
+            if not sock.recv(65536):
+                return time.monotonic() - t0
+        except (TimeoutError, socket.timeout, ssl.SSLWantReadError):
+            continue
+        except (ConnectionResetError, ssl.SSLError):
+            return time.monotonic() - t0
+    return None
+
+
+def test_accepting_resumes_after_running_out_of_descriptors(make_testbed):
+    # Long silence limit and high caps: only the descriptor limit holds connections back.
+    bed = make_testbed()
+    d = bed.start_webd({"PICAMSYNC_REQUEST_TIMEOUT": "600000", "PICAMSYNC_MAX_CONNECTIONS": "1000",
+                        "PICAMSYNC_MAX_CONNECTIONS_PER_ADDRESS": "1000"}, nofile=64)
+    port = port_of(bed.http_url)
+    idle = [connect(port) for _ in range(100)]  # the kernel queues what webd does not accept
+    try:
+        wait_until(lambda: fds(d.proc.pid) >= 60, 30, "webd to use up its descriptors")
+        code = None
+        try:
+            with connect(port) as s:
+                code = answered(s, timeout=3)
+        except (TimeoutError, socket.timeout):
+            pass
+        assert not code, "webd answered although it has no descriptor left"
+    finally:
+        for s in idle:
+            s.close()
+
+    def answers():
+        try:
+            with connect(port, timeout=3) as s:
+                return answered(s, timeout=3)
+        except (TimeoutError, socket.timeout, OSError):
+            return False
+    wait_until(answers, 60, "the HTTP port to answer again")
+    wait_until(lambda: fds(d.proc.pid) < 30, 30, "webd to close the connections")
+    log = d.log()
+    assert f"Cannot accept a connection on port {port} (http)" in log, log
+    assert "Too many open files" in log
+    assert f"Accepting connections on port {port} (http) again" in log
+    assert "LimitNOFILE" in log  # said at start: 64 descriptors cannot hold 1000 connections
+    code, _, _ = http(bed, "GET", "/api/timesync/status")
+    assert code == 200
+
+
+def test_silent_connections_are_closed(webd_bed):
+    bed = webd_bed(env={"PICAMSYNC_REQUEST_TIMEOUT": "2000"})
+    port, tls_port = port_of(bed.http_url), bed.https_port
+    ctx = tls_context()
+
+    def tls_handshaken():
+        return ctx.wrap_socket(connect(tls_port))
+
+    def partial_request():
+        s = connect(port)
+        s.sendall(b"GET / HTTP/1.1\r\n")
+        return s
+
+    def after_request():
+        s = connect(port)
+        assert answered(s)
+        return s
+
+    def partial_handshake():
+        s = connect(tls_port)
+        s.sendall(bytes.fromhex("160301020001"))  # a ClientHello's first bytes, then nothing
+        return s
+
+    cases = {"nothing sent": lambda: connect(port),
+             "part of a request line": partial_request,
+             "idle after a request (keep-alive)": after_request,
+             "TLS: nothing sent": lambda: connect(tls_port),
+             "TLS: part of a handshake": partial_handshake,
+             "TLS: no request after the handshake": tls_handshaken}
+    socks = {name: make() for name, make in cases.items()}
+    # All at once: each is closed about 2 s after its last byte, none stays.
+    for name, s in socks.items():
+        took = closed_by_webd(s, 30)
+        assert took is not None, f"{name}: still open after 30 s"
+        s.close()
+    # A connection that keeps talking stays open, however long it lasts in all.
+    with connect(port) as s:
+        for _ in range(4):
+            assert answered(s)
+            time.sleep(1)
+    code, _, _ = http(bed, "GET", "/api/timesync/status")
+    assert code == 200
+
+
+def test_keepalive_connections_the_client_closed_are_released(webd_bed):
+    # libsoup 3.2 keeps such a connection (and its descriptor) for ever; more of them than the
+    # per-address cap would lock that address out.
+    bed = webd_bed(env={"PICAMSYNC_MAX_CONNECTIONS_PER_ADDRESS": "8"})
+    d = bed.daemons["webd"]
+    port = port_of(bed.http_url)
+    before = fds(d.proc.pid)
+    for _ in range(40):
+        with connect(port) as s:
+            assert answered(s)
+    wait_until(lambda: fds(d.proc.pid) <= before, 30, "webd to close the connections")
+    with connect(port) as s:
+        assert answered(s)
+
+
+def test_silent_websocket_is_closed_a_live_one_stays(webd_bed):
+    # 3 s: webd pings every second; a page (this one answers every ping) is never that silent.
+    bed = webd_bed(env={"PICAMSYNC_WEBSOCKET_TIMEOUT": "3000", "PICAMSYNC_REQUEST_TIMEOUT": "1000",
+                        "PICAMSYNC_AP_INTERFACES": "none"})
+    ctx = tls_context()
+    for name, make in (("ws", lambda: WsClient(bed.ws_url)),
+                       ("wss", lambda: WsClient(bed.wss_url, sock=ctx.wrap_socket(
+                           connect(bed.https_port))))):
+        live, silent = Client(bed), None
+        live.ws.close()
+        live.ws = make()
+        silent = make()
+        try:
+            t0 = time.monotonic()
+            silent.sock.setblocking(False)
+            gone = None
+            while gone is None and time.monotonic() - t0 < 30:
+                live.messages_for(0.2)  # answers pings
+                try:
+                    while True:
+                        if not silent.sock.recv(65536):
+                            gone = time.monotonic() - t0
+                            break
+                except (BlockingIOError, ssl.SSLWantReadError):
+                    pass
+                except (ConnectionResetError, ssl.SSLError):
+                    gone = time.monotonic() - t0
+            assert gone is not None, f"{name}: the silent page is still open after 30 s"
+            assert gone > 2, f"{name}: closed after {gone:.1f} s, before its limit"
+            # Twice the limit (and beyond the 1 s one of HTTP) later, the live page works.
+            live.messages_for(6)
+            assert live.request_status()["type"] == "time-sync-status"
+        finally:
+            live.close()
+            silent.close()
+    wait_until(lambda: d_log(bed).count("sent nothing for 3 s") >= 2, 10,
+               "webd to log why it closed both")
+
+
+def d_log(bed):
+    return bed.daemons["webd"].log()
+
+
+def test_connection_caps(webd_bed):
+    bed = webd_bed(env={"PICAMSYNC_MAX_CONNECTIONS": "5",
+                        "PICAMSYNC_MAX_CONNECTIONS_PER_ADDRESS": "3",
+                        "PICAMSYNC_REQUEST_TIMEOUT": "600000"})
+    port = port_of(bed.http_url)
+    wait_until(lambda: "Ready" in d_log(bed), 10, "webd to be ready")
+    held = []
+    try:
+        for _ in range(3):
+            held.append(connect(port))
+            assert answered(held[-1])  # accepted, and kept open
+        with connect(port) as s:
+            assert not answered(s), "a 4th connection from one address was accepted"
+        for _ in range(2):
+            held.append(connect(port, "127.0.0.2"))
+            assert answered(held[-1])
+        with connect(port, "127.0.0.3") as s:
+            assert not answered(s), "a 6th connection was accepted"
+        # Once one of them closes, its address gets a connection again.
+        held.pop(0).close()
+
+        def accepted():
+            with connect(port) as s:
+                return answered(s)
+        wait_until(accepted, 30, "webd to accept from 127.0.0.1 again")
+        for s in held:  # the others were never disturbed
+            assert answered(s)
+    finally:
+        for s in held:
+            s.close()
+    log = d_log(bed)
+    assert "Refused a connection from 127.0.0.1" in log, log
+    assert "PICAMSYNC_MAX_CONNECTIONS_PER_ADDRESS" in log
+    assert "Refused a connection from 127.0.0.3" in log
+    assert "as many as PICAMSYNC_MAX_CONNECTIONS allows" in log
