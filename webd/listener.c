@@ -15,6 +15,10 @@
  * turn into a busy loop. */
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
+/* The kernel's send buffer of a connection (it doubles this): without it Linux grows it up to
+ * 4 MiB (tcp_wmem) for a client that does not read, beyond what webd counts as waiting for the
+ * page (PICAMSYNC_WEBSOCKET_SEND_LIMIT). 256 KiB in flight is plenty for Wi-Fi. */
+#define SEND_BUFFER_SIZE (128 * 1024)
 /* One accept per wakeup, as libsoup did: libsoup serves a request from within the accept when it
  * has arrived already, so a fast client could otherwise open and close several connections
  * before webd sees the first one closed, and hit the per-address cap. */
@@ -227,6 +231,7 @@ static void take(Listener *l, Port *p, GSocket *sock)
 
         /* The time exchange is many small messages whose delay is the measurement. */
         (void)g_socket_set_option(sock, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+        (void)g_socket_set_option(sock, SOL_SOCKET, SO_SNDBUF, SEND_BUFFER_SIZE, NULL);
         /* Every wait for the client (request line, next request, WebSocket frame) fails with
          * G_IO_ERROR_TIMED_OUT after this long without data: on_conn_read_failed() closes an HTTP
          * connection then, libsoup a WebSocket. */

@@ -5,7 +5,7 @@
 
 #include "daemons/config.h"
 
-/* How much webd lets its clients hold: connections, silence. Each is a variable of
+/* How much webd lets its clients hold: connections, silence, unsent bytes. Each is a variable of
  * picamsync.conf (docs/org.picamsync.Sync1.md, "Configuration"); docs/web-protocol.md, "Limits",
  * says what a client sees. The defaults suit a Raspberry Pi serving a few phones. */
 typedef struct WebLimits {
@@ -13,6 +13,7 @@ typedef struct WebLimits {
         unsigned max_connections_per_address; /* PICAMSYNC_MAX_CONNECTIONS_PER_ADDRESS */
         unsigned request_timeout_s;           /* PICAMSYNC_REQUEST_TIMEOUT, rounded up */
         unsigned websocket_timeout_s;         /* PICAMSYNC_WEBSOCKET_TIMEOUT, rounded up */
+        uint64_t websocket_send_limit;        /* PICAMSYNC_WEBSOCKET_SEND_LIMIT, bytes */
 } WebLimits;
 
 /* Descriptors webd needs besides its connections (bus, journal, listening sockets, TLS files,

@@ -761,6 +761,7 @@ static void handle_ws(SoupServer *server, SoupServerMessage *msg, const char *pa
         g_autoptr(GArray) ifaddrs = client_ifaddrs_new();
         g_autoptr(GError) error = NULL;
         ClientClass cls = CLIENT_LAN;
+        ConnStream *stream;
 
         if (!client_class_read_interfaces(ifaddrs, &error))
                 log_warning("Cannot read the network interfaces: %s", error->message);
@@ -773,7 +774,11 @@ static void handle_ws(SoupServer *server, SoupServerMessage *msg, const char *pa
                 cls = client_class_classify_inet(addr, scope, (const char *const *)s->ap_interfaces,
                                                  ap_nm_get_interfaces(s->ap_nm), ifaddrs);
         }
-        (void)ws_client_new(s->engine, conn, cls, &s->limits);
+        stream = find_stream(s, msg);
+        if (!stream)
+                log_warning("A WebSocket on a connection webd did not accept; its limits do not "
+                            "apply.");
+        (void)ws_client_new(s->engine, conn, cls, stream, &s->limits);
 }
 
 WebServer *web_server_new(SyncEngine *engine, const char *const *ap_interfaces,
@@ -791,6 +796,10 @@ WebServer *web_server_new(SyncEngine *engine, const char *const *ap_interfaces,
                 return NULL;
         }
         s->server = soup_server_new("server-header", "picamsync-webd ", NULL);
+        /* No permessage-deflate: its inflater has no limit (a small compressed frame can
+         * inflate to gigabytes), each page would keep ~300 KiB of zlib state, and the messages
+         * are small JSON. The message limit then counts the bytes that arrive. */
+        soup_server_remove_websocket_extension(s->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
         soup_server_add_handler(s->server, "/", handle_page, s, NULL);
         soup_server_add_handler(s->server, "/api", handle_api, s, NULL);
         soup_server_add_early_handler(s->server, "/ws", early_ws, s, NULL);

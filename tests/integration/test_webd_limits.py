@@ -1,22 +1,32 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """webd's connection limits against the testbed (docs/web-protocol.md, "Limits"): accepting
 resumes after webd ran out of file descriptors, silent connections (plain, TLS, WebSocket) are
-closed while live ones stay, and the caps per address and in total. Every limit is set small
-through the environment; every socket is on loopback."""
+closed while live ones stay, the caps per address and in total, a message in many frames is cut
+off with 1009 as soon as it passes the limit, and a page that does not read is dropped with 1008.
+Every limit is set small through the environment; every socket is on loopback."""
 
+import json
 import os
 import socket
 import ssl
+import threading
 import time
 
-from picamsync_testbed import wait_until
-from testbed_clients import Client, WsClient, http
+import pytest
+
+from picamsync_testbed import ASAN_OPTIONS_RSS, wait_until
+from testbed_clients import Client, WsClient, http, is_type, ws_frame
 
 GET = b"GET /api/timesync/log?limit=1 HTTP/1.1\r\nHost: pi\r\n\r\n"
 
 
 def port_of(url):
     return int(url.rsplit(":", 1)[1].split("/")[0])
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
 
 
 def fds(pid):
@@ -72,6 +82,19 @@ def closed_by_webd(sock, timeout):
         except (ConnectionResetError, ssl.SSLError):
             return time.monotonic() - t0
     return None
+
+
+def send_in_background(sock, data):
+    """Sends data from a thread, so that the test reads what webd answers meanwhile; a webd that
+    stops reading and closes ends the send with an error, which is fine."""
+    def run():
+        try:
+            sock.sendall(data)
+        except OSError:
+            pass
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
 
 
 def test_accepting_resumes_after_running_out_of_descriptors(make_testbed):
@@ -248,3 +271,75 @@ def test_connection_caps(webd_bed):
     assert "PICAMSYNC_MAX_CONNECTIONS_PER_ADDRESS" in log
     assert "Refused a connection from 127.0.0.3" in log
     assert "as many as PICAMSYNC_MAX_CONNECTIONS allows" in log
+
+
+def test_message_in_many_frames_is_cut_off_with_1009(webd_bed):
+    bed = webd_bed(env={"PICAMSYNC_AP_INTERFACES": "none", "ASAN_OPTIONS": ASAN_OPTIONS_RSS})
+    pid = bed.daemons["webd"].proc.pid
+    c = Client(bed)
+    try:
+        c.wait_for(is_type("welcome"), answer=False)
+        before = rss_kib(pid)
+        # One text message of 80 MiB in 80 frames of 1 MiB: each frame is within libsoup's
+        # limit; the message is not.
+        mib = b" " * (1 << 20)
+        frames = [ws_frame(b"{" + mib[1:] if i == 0 else mib, opcode=1 if i == 0 else 0,
+                           fin=i == 79) for i in range(80)]
+        sender = send_in_background(c.ws.sock, b"".join(frames))
+        err = c.wait_for(is_type("error"), answer=False, timeout=60)["data"]
+        assert err["code"] == "too-large", err
+        with pytest.raises(ConnectionError):
+            c.wait_for(lambda m: False, answer=False, timeout=60)
+        assert c.ws.close_code == 1009
+        sender.join(60)
+        # webd read about 68 KiB of it, not 80 MiB.
+        assert rss_kib(pid) - before < 8 * 1024, (before, rss_kib(pid))
+    finally:
+        c.close()
+    assert "(1009)" in d_log(bed)
+    d = Client(bed)  # webd is fine
+    try:
+        d.wait_for(is_type("welcome"), answer=False)
+        d.request_status()
+    finally:
+        d.close()
+
+
+def test_page_that_does_not_read_is_dropped_with_1008(webd_bed):
+    bed = webd_bed(env={"PICAMSYNC_WEBSOCKET_SEND_LIMIT": "262144",
+                        "PICAMSYNC_AP_INTERFACES": "none", "ASAN_OPTIONS": ASAN_OPTIONS_RSS})
+    pid = bed.daemons["webd"].proc.pid
+    reader = Client(bed)
+    reader.wait_for(is_type("welcome"), answer=False)
+    before = rss_kib(pid)
+    # A page with a tiny receive buffer that asks for the status again and again and reads
+    # nothing: the answers pile up in webd.
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port_of(bed.http_url)))
+    slow = WsClient(bed.ws_url, sock=sock)
+    ask = json.dumps({"type": "get-time-sync-status", "data": {}})
+    try:
+        for _ in range(200):
+            for _ in range(500):
+                slow.send(ask)
+            if "(1008)" in d_log(bed):
+                break
+        wait_until(lambda: "(1008)" in d_log(bed), 30, "webd to drop the page")
+        # The other page is not disturbed.
+        assert reader.request_status()["type"] == "time-sync-status"
+        # What the slow page gets when it reads at last: what was sent, then the close (1008).
+        with pytest.raises(ConnectionError):
+            while True:
+                slow.recv(timeout=30)
+        assert slow.close_code == 1008
+    finally:
+        slow.close()
+        reader.close()
+    log = d_log(bed)
+    assert "does not read what webd sends" in log
+    assert "PICAMSYNC_WEBSOCKET_SEND_LIMIT" in log
+    # What waited for it is gone: webd's memory is back within a few MiB (5 MiB here under
+    # ASan; a webd that kept what it was asked to send would hold tens of MiB).
+    wait_until(lambda: rss_kib(pid) - before < 16 * 1024, 30,
+               "webd's memory to return near where it was")
