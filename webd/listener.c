@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "daemons/log.h"
+#include "webd/heap-trim.h"
 
 /* After a failed accept, the socket is not watched for this long, doubling up to the maximum:
  * connections wait in the kernel's queue meanwhile, and a lack of descriptors (EMFILE) does not
@@ -99,6 +100,7 @@ static void on_conn_closed(ConnStream *s, gpointer userdata)
         log_debug("Connection from %s closed; %u open.", c->address,
                   g_hash_table_size(c->l->conns) - 1);
         g_hash_table_remove(c->l->conns, s);
+        heap_trim_soon();
 }
 
 /* libsoup 3.2 leaves a keep-alive connection open for ever when the wait for its next request

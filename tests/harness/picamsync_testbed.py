@@ -504,7 +504,9 @@ class Testbed:
         pw = pwd.getpwnam("picamsync-web")
         os.chown(state, pw.pw_uid, pw.pw_gid)
         base = {"PICAMSYNC_STATE_DIR": state,
-                "PICAMSYNC_AP_INTERFACES": "ap0" if self.network else "lo"}
+                "PICAMSYNC_AP_INTERFACES": "ap0" if self.network else "lo",
+                # As picamsync-webd.service sets it.
+                "G_SLICE": "always-malloc"}
         base.update(env or {})
         denv = self.daemon_env(base)
         # systemd-socket-activate hands the child only what -E names.
