@@ -27,6 +27,7 @@ struct _ConnStream {
         ConnInput *input;
         ConnOutput *output;
         GMainContext *context;
+        GThread *thread; /* the main thread, which made it */
 
         /* Written by whichever thread does the I/O: a TLS handshake reads and writes on one of
          * GLib's worker threads while the main thread waits for it, then everything runs on the
@@ -263,11 +264,27 @@ static gssize conn_output_write(GOutputStream *stream, const void *buffer, gsize
                                 GCancellable *cancellable, GError **error)
 {
         ConnOutput *out = CONN_OUTPUT(stream);
+        GError *e = NULL;
+        gssize n;
 
         if (output_gone(out, error))
                 return -1;
-        return output_counted(out,
-                              g_output_stream_write(out->base, buffer, count, cancellable, error));
+        if (g_thread_self() != out->owner->thread)
+                return output_counted(
+                        out, g_output_stream_write(out->base, buffer, count, cancellable, error));
+        /* The main thread writes blocking only when it closes a TLS connection (its
+         * close_notify): a client that does not read would make it wait up to the socket's
+         * timeout, and every other page with it. What does not fit now is not sent. */
+        n = g_pollable_output_stream_write_nonblocking(G_POLLABLE_OUTPUT_STREAM(out->base), buffer,
+                                                       count, NULL, &e);
+        if (n < 0 && g_error_matches(e, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+                g_clear_error(&e);
+                g_set_error_literal(&e, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
+                                    "The client does not read what is sent to it");
+        }
+        if (e)
+                g_propagate_error(error, e);
+        return output_counted(out, n);
 }
 
 static gboolean conn_output_flush(GOutputStream *stream, GCancellable *cancellable, GError **error)
@@ -440,6 +457,7 @@ ConnStream *conn_stream_new(GSocketConnection *base)
 
         s->base = g_object_ref(base);
         s->context = g_main_context_ref_thread_default();
+        s->thread = g_thread_self();
         s->input = g_object_new(conn_input_get_type(), NULL);
         s->input->owner = s;
         s->input->base = g_object_ref(g_io_stream_get_input_stream(io));

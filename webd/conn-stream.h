@@ -4,7 +4,9 @@
 #include <gio/gio.h>
 
 /* One accepted connection as webd hands it to libsoup: a pollable GIOStream over the socket's
- * GSocketConnection that passes every read and write on and counts the bytes. For HTTPS it sits
+ * GSocketConnection that passes every read and write on and counts the bytes. A blocking write on
+ * the thread that made it (the main thread, closing a TLS connection) sends what fits and never
+ * waits. For HTTPS it sits
  * under the TLS layer, so the counts are bytes on the wire either way. It lets webd bound what
  * libsoup would otherwise buffer without limit (docs/web-protocol.md, "Limits"): reading can be
  * stopped for good once a client sent too much, and the bytes written tell how far a page is

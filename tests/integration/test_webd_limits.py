@@ -193,6 +193,35 @@ def test_keepalive_connections_the_client_closed_are_released(webd_bed):
         assert answered(s)
 
 
+def test_https_client_that_does_not_read_is_closed_without_stalling_webd(webd_bed):
+    # It asks for the style sheet again and again, and reads nothing: the answers fill the
+    # socket, the wait to write more times out. Closing its TLS connection must not wait for it
+    # either (a close_notify it would never read): other clients are served meanwhile.
+    bed = webd_bed(env={"PICAMSYNC_REQUEST_TIMEOUT": "6000"})
+    d = bed.daemons["webd"]
+    port = port_of(bed.http_url)
+    before = fds(d.proc.pid)
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.connect(("127.0.0.1", bed.https_port))
+    slow = tls_context().wrap_socket(raw)
+    send_in_background(slow, b"GET /style.css HTTP/1.1\r\nHost: pi\r\n\r\n" * 3000)
+    try:
+        wait_until(lambda: fds(d.proc.pid) > before, 30, "webd to accept the connection")
+        worst = 0.0
+        deadline = time.monotonic() + 60
+        while fds(d.proc.pid) > before:
+            assert time.monotonic() < deadline, "webd did not close the connection"
+            t0 = time.monotonic()
+            with connect(port, timeout=30) as s:
+                assert answered(s, timeout=30)
+            worst = max(worst, time.monotonic() - t0)
+            time.sleep(0.1)
+        assert worst < 3, f"another request waited {worst:.1f} s"
+    finally:
+        slow.close()
+
+
 def test_silent_websocket_is_closed_a_live_one_stays(webd_bed):
     # 3 s: webd pings every second; a page (this one answers every ping) is never that silent.
     bed = webd_bed(env={"PICAMSYNC_WEBSOCKET_TIMEOUT": "3000", "PICAMSYNC_REQUEST_TIMEOUT": "1000",
