@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """webd's connection limits against the testbed (docs/web-protocol.md, "Limits"): accepting
 resumes after webd ran out of file descriptors, silent connections (plain, TLS, WebSocket) are
-closed while live ones stay, the caps per address and in total, a message in many frames is cut
-off with 1009 as soon as it passes the limit, and a page that does not read is dropped with 1008.
-Every limit is set small through the environment; every socket is on loopback."""
+closed while live ones stay, kept-alive connections the client closed are released, an HTTPS
+client that does not read is closed without stalling webd, the caps per address and in total, a
+message in many frames is cut off with 1009 as soon as it passes the limit, and a page that does
+not read is dropped with 1008. Every limit is set small through the environment; every socket is
+on loopback."""
 
 import json
 import os
