@@ -72,6 +72,41 @@ int config_env_ms(const char *name, uint64_t default_ms, uint64_t min_ms, uint64
         return config_parse_ms(name, v, min_ms, max_ms, ret_usec, err);
 }
 
+int config_parse_uint(const char *name, const char *value, uint64_t min, uint64_t max,
+                      uint64_t *ret, ConfigError *err)
+{
+        unsigned long long v;
+        char *end;
+
+        /* As config_parse_ms(): plain digits only. */
+        if (!value || value[0] < '0' || value[0] > '9')
+                return config_fail(err, "%s=%s is not a whole number; use one from %llu to %llu.",
+                                   name, value ? value : "", (unsigned long long)min,
+                                   (unsigned long long)max);
+        errno = 0;
+        v = strtoull(value, &end, 10);
+        if (errno != 0 || *end != '\0')
+                return config_fail(err, "%s=%s is not a whole number; use one from %llu to %llu.",
+                                   name, value, (unsigned long long)min, (unsigned long long)max);
+        if (v < min || v > max)
+                return config_fail(err, "%s=%s is out of range; use a value from %llu to %llu.",
+                                   name, value, (unsigned long long)min, (unsigned long long)max);
+        *ret = v;
+        return 0;
+}
+
+int config_env_uint(const char *name, uint64_t default_value, uint64_t min, uint64_t max,
+                    uint64_t *ret, ConfigError *err)
+{
+        const char *v = env_or_null(name);
+
+        if (!v) {
+                *ret = default_value;
+                return 0;
+        }
+        return config_parse_uint(name, v, min, max, ret, err);
+}
+
 int config_parse_bool(const char *name, const char *value, bool *ret, ConfigError *err)
 {
         static const char *const yes[] = {"1", "yes", "true", "on"};

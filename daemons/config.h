@@ -20,6 +20,12 @@ int config_parse_ms(const char *name, const char *value, uint64_t min_ms, uint64
 int config_env_ms(const char *name, uint64_t default_ms, uint64_t min_ms, uint64_t max_ms,
                   uint64_t *ret_usec, ConfigError *err);
 
+/* A whole number in [min, max] (a count, a size in bytes). */
+int config_parse_uint(const char *name, const char *value, uint64_t min, uint64_t max,
+                      uint64_t *ret, ConfigError *err);
+int config_env_uint(const char *name, uint64_t default_value, uint64_t min, uint64_t max,
+                    uint64_t *ret, ConfigError *err);
+
 /* 1/0, yes/no, true/false, on/off (case-insensitive). */
 int config_parse_bool(const char *name, const char *value, bool *ret, ConfigError *err);
 int config_env_bool(const char *name, bool default_value, bool *ret, ConfigError *err);

@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "daemons/log.h"
 #include "daemons/text-util.h"
@@ -13,6 +15,7 @@
 #include "daemons/zone-util.h"
 #include "webd/host-check.h"
 #include "webd/json-util.h"
+#include "webd/listener.h"
 #include "webd/report-html.h"
 #include "webd/time-exchange.h"
 #include "webd/timelapse-api.h"
@@ -24,6 +27,9 @@
 struct WebServer {
         SyncEngine *engine;
         SoupServer *server;
+        Listener *listener;
+        WebLimits limits;
+        GTlsCertificate *cert;
         GStrv ap_interfaces;
         GStrv host_names; /* PICAMSYNC_WEB_HOSTNAMES */
         ApNm *ap_nm;      /* not owned */
@@ -901,11 +907,33 @@ static void handle_api(SoupServer *server, SoupServerMessage *msg, const char *p
         send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "There is no such API.");
 }
 
+static ConnStream *find_stream(WebServer *s, SoupServerMessage *msg)
+{
+        return listener_find(s->listener, soup_server_message_get_local_address(msg),
+                             soup_server_message_get_remote_address(msg));
+}
+
+/* Once the 101 is written, before libsoup makes the WebSocket and starts waiting for its first
+ * frame (libsoup connects its own handler later): that wait already has the longer limit. */
+static void on_wrote_informational(SoupServerMessage *msg, gpointer userdata)
+{
+        WebServer *s = userdata;
+        ConnStream *stream;
+
+        if (soup_server_message_get_status(msg) != SOUP_STATUS_SWITCHING_PROTOCOLS)
+                return;
+        stream = find_stream(s, msg);
+        if (stream)
+                listener_set_websocket(s->listener, stream);
+}
+
 /* The WebSocket upgrade changes state too: refuse other sites before the handshake. */
 static void early_ws(SoupServer *server, SoupServerMessage *msg, const char *path,
                      GHashTable *query, gpointer userdata)
 {
-        refuse_foreign(userdata, msg);
+        if (refuse_foreign(userdata, msg))
+                return;
+        g_signal_connect(msg, "wrote-informational", G_CALLBACK(on_wrote_informational), userdata);
 }
 
 static void handle_ws(SoupServer *server, SoupServerMessage *msg, const char *path,
@@ -916,6 +944,7 @@ static void handle_ws(SoupServer *server, SoupServerMessage *msg, const char *pa
         g_autoptr(GArray) ifaddrs = client_ifaddrs_new();
         g_autoptr(GError) error = NULL;
         ClientClass cls = CLIENT_LAN;
+        ConnStream *stream;
 
         if (!client_class_read_interfaces(ifaddrs, &error))
                 log_warning("Cannot read the network interfaces: %s", error->message);
@@ -928,14 +957,20 @@ static void handle_ws(SoupServer *server, SoupServerMessage *msg, const char *pa
                 cls = client_class_classify_inet(addr, scope, (const char *const *)s->ap_interfaces,
                                                  ap_nm_get_interfaces(s->ap_nm), ifaddrs);
         }
-        (void)ws_client_new(s->engine, conn, cls);
+        stream = find_stream(s, msg);
+        if (!stream)
+                log_warning("A WebSocket on a connection webd did not accept; its limits do not "
+                            "apply.");
+        (void)ws_client_new(s->engine, conn, cls, stream, &s->limits);
 }
 
-WebServer *web_server_new(SyncEngine *engine, const char *const *ap_interfaces, GError **error)
+WebServer *web_server_new(SyncEngine *engine, const char *const *ap_interfaces,
+                          const WebLimits *limits, GError **error)
 {
         WebServer *s = g_new0(WebServer, 1);
 
         s->engine = engine;
+        s->limits = *limits;
         s->ap_interfaces = g_strdupv((char **)ap_interfaces);
         /* A binary built without its UI is broken: say so at start, not on the first visit. */
         if (!g_resources_get_info(UI_RESOURCE "/ui/index.html", G_RESOURCE_LOOKUP_FLAGS_NONE, NULL,
@@ -945,10 +980,19 @@ WebServer *web_server_new(SyncEngine *engine, const char *const *ap_interfaces, 
         }
         s->server = soup_server_new("server-header", "picamsync-webd ", NULL);
         g_signal_connect(s->server, "request-started", G_CALLBACK(on_request_started), s);
+        /* No permessage-deflate: its inflater has no limit (a small compressed frame can
+         * inflate to gigabytes), each page would keep ~300 KiB of zlib state, and the messages
+         * are small JSON. The message limit then counts the bytes that arrive. */
+        soup_server_remove_websocket_extension(s->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
         soup_server_add_handler(s->server, "/", handle_page, s, NULL);
         soup_server_add_handler(s->server, "/api", handle_api, s, NULL);
         soup_server_add_early_handler(s->server, "/ws", early_ws, s, NULL);
         soup_server_add_websocket_handler(s->server, "/ws", NULL, NULL, handle_ws, s, NULL);
+        s->listener = listener_new(s->server, limits, error);
+        if (!s->listener) {
+                web_server_free(s);
+                return NULL;
+        }
         return s;
 }
 
@@ -956,10 +1000,11 @@ void web_server_free(WebServer *s)
 {
         if (!s)
                 return;
-        if (s->server) {
+        if (s->server)
                 soup_server_disconnect(s->server);
-                g_object_unref(s->server);
-        }
+        listener_free(s->listener);
+        g_clear_object(&s->server);
+        g_clear_object(&s->cert);
         g_strfreev(s->ap_interfaces);
         g_strfreev(s->host_names);
         g_free(s);
@@ -976,32 +1021,35 @@ void web_server_set_host_names(WebServer *s, const char *const *names)
         s->host_names = g_strdupv((char **)names);
 }
 
-/* The pages link to the HTTPS page (for geolocation): tell them its port once it listens. */
-static gboolean note_https_port(WebServer *s, gboolean listening)
+void web_server_set_tls_certificate(WebServer *s, GTlsCertificate *cert)
 {
-        GSList *uris = soup_server_get_uris(s->server);
+        g_set_object(&s->cert, cert);
+}
 
-        for (GSList *l = uris; l; l = l->next)
-                if (g_str_equal(g_uri_get_scheme(l->data), "https"))
-                        sync_engine_set_https_port(s->engine, g_uri_get_port(l->data));
-        g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
-        return listening;
+static gboolean serve(WebServer *s, GSocket *sock, gboolean https, GError **error)
+{
+        g_autoptr(GSocketAddress) addr = NULL;
+
+        if (https && !s->cert) {
+                g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                    "HTTPS needs a certificate");
+                return FALSE;
+        }
+        if (!listener_add_socket(s->listener, sock, https ? s->cert : NULL, error))
+                return FALSE;
+        /* The pages link to the HTTPS page (for geolocation): tell them its port. */
+        addr = https ? g_socket_get_local_address(sock, NULL) : NULL;
+        if (addr && G_IS_INET_SOCKET_ADDRESS(addr))
+                sync_engine_set_https_port(
+                        s->engine, g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(addr)));
+        return TRUE;
 }
 
 gboolean web_server_listen_fd(WebServer *s, int fd, gboolean https, GError **error)
 {
         g_autoptr(GSocket) sock = g_socket_new_from_fd(fd, error);
 
-        if (!sock)
-                return FALSE;
-        return note_https_port(s, soup_server_listen_socket(s->server, sock,
-                                                            https ? SOUP_SERVER_LISTEN_HTTPS : 0,
-                                                            error));
-}
-
-void web_server_set_tls_certificate(WebServer *s, GTlsCertificate *cert)
-{
-        soup_server_set_tls_certificate(s->server, cert);
+        return sock && serve(s, sock, https, error);
 }
 
 gboolean web_server_listen_address(WebServer *s, const char *address, gboolean https,
@@ -1010,6 +1058,7 @@ gboolean web_server_listen_address(WebServer *s, const char *address, gboolean h
         g_autoptr(GSocketConnectable) conn = g_network_address_parse(address, 0, error);
         g_autoptr(GSocketAddressEnumerator) en = NULL;
         g_autoptr(GSocketAddress) addr = NULL;
+        g_autoptr(GSocket) sock = NULL;
 
         if (!conn)
                 return FALSE;
@@ -1023,6 +1072,15 @@ gboolean web_server_listen_address(WebServer *s, const char *address, gboolean h
         addr = g_socket_address_enumerator_next(en, NULL, error);
         if (!addr)
                 return FALSE;
-        return note_https_port(s, soup_server_listen(s->server, addr,
-                                                     https ? SOUP_SERVER_LISTEN_HTTPS : 0, error));
+        sock = g_socket_new(g_socket_address_get_family(addr), G_SOCKET_TYPE_STREAM,
+                            G_SOCKET_PROTOCOL_DEFAULT, error);
+        if (!sock)
+                return FALSE;
+        /* As libsoup did: an IPv6 address means IPv6 only. */
+        if (g_socket_address_get_family(addr) == G_SOCKET_FAMILY_IPV6)
+                (void)g_socket_set_option(sock, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
+        g_socket_set_listen_backlog(sock, SOMAXCONN);
+        if (!g_socket_bind(sock, addr, TRUE, error) || !g_socket_listen(sock, error))
+                return FALSE;
+        return serve(s, sock, https, error);
 }

@@ -6,12 +6,15 @@
 
 #include "webd/ap-nm.h"
 #include "webd/sync-engine.h"
+#include "webd/web-limits.h"
 
-/* The libsoup server: listening sockets, the page at /, the WebSocket at /ws, the REST API. */
+/* The libsoup server: listening sockets (listener.c accepts), the page at /, the WebSocket at /ws,
+ * the REST API. */
 
 typedef struct WebServer WebServer;
 
-WebServer *web_server_new(SyncEngine *engine, const char *const *ap_interfaces, GError **error);
+WebServer *web_server_new(SyncEngine *engine, const char *const *ap_interfaces,
+                          const WebLimits *limits, GError **error);
 void web_server_free(WebServer *s);
 /* NetworkManager's access points, also counted as AP interfaces (not owned; NULL: none). */
 void web_server_set_ap_nm(WebServer *s, ApNm *nm);

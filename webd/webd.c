@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -21,12 +22,14 @@
 #include "webd/sync-engine.h"
 #include "webd/sync1-bus.h"
 #include "webd/tls-cert.h"
+#include "webd/web-limits.h"
 #include "webd/web-server.h"
 
 #define DAY_MS (24ULL * 3600 * 1000)
 
 typedef struct {
         PolicyConfig policy;
+        WebLimits limits;
         GStrv ap_interfaces;
         GStrv host_names;
         const char *state_dir;
@@ -38,6 +41,7 @@ static int read_config(WebdConfig *c)
         g_autoptr(GError) error = NULL;
 
         policy_config_init_default(&c->policy);
+        web_limits_init_default(&c->limits);
         if (config_env_ms("TIME_SYNC_THRESHOLD", 1000, 1, DAY_MS, &c->policy.threshold_usec, &err) <
                     0 ||
             config_env_ms("TIME_SYNC_INTERVAL", 1800000, 1000, 7 * DAY_MS, &c->policy.interval_usec,
@@ -47,6 +51,7 @@ static int read_config(WebdConfig *c)
             config_env_ms("TIME_SYNC_NO_CLIENT_NOTICE", 3600000, 1000, 7 * DAY_MS,
                           &c->policy.no_client_notice_usec, &err) < 0 ||
             config_env_bool("PICAMSYNC_AUTO_SYNC", true, &c->policy.auto_sync, &err) < 0 ||
+            web_limits_from_env(&c->limits, &err) < 0 ||
             config_env_state_dir(&c->state_dir, &err) < 0) {
                 log_error("Bad configuration: %s", err.message);
                 return -1;
@@ -64,6 +69,24 @@ static int read_config(WebdConfig *c)
                 return -1;
         }
         return 0;
+}
+
+/* Out of descriptors, accepting fails (and is retried) before PICAMSYNC_MAX_CONNECTIONS is
+ * reached: say so at start rather than in the middle of a crowd. */
+static void check_fd_limit(const WebLimits *limits)
+{
+        struct rlimit rl;
+        rlim_t need = (rlim_t)limits->max_connections + WEB_LIMITS_FD_RESERVE;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+            rl.rlim_cur >= need)
+                return;
+        log_warning("webd may open only %llu file descriptors, and PICAMSYNC_MAX_CONNECTIONS=%u "
+                    "needs %llu: raise LimitNOFILE= of picamsync-webd.service or lower "
+                    "PICAMSYNC_MAX_CONNECTIONS. Until then, connections wait in the queue when "
+                    "webd runs out.",
+                    (unsigned long long)rl.rlim_cur, limits->max_connections,
+                    (unsigned long long)need);
 }
 
 static gboolean on_signal(gpointer loop)
@@ -232,7 +255,9 @@ int main(int argc, char *argv[])
                 goto out;
         }
         sync_engine_set_sync1(engine, sync1);
-        server = web_server_new(engine, (const char *const *)config.ap_interfaces, &error);
+        check_fd_limit(&config.limits);
+        server = web_server_new(engine, (const char *const *)config.ap_interfaces, &config.limits,
+                                &error);
         if (!server) {
                 log_error("Failed to set up the web server: %s", error->message);
                 goto out;

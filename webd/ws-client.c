@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "daemons/log.h"
 #include "daemons/text-util.h"
@@ -14,11 +15,14 @@
 
 /* A burst ends after TIME_EXCHANGE_MAX_ROUNDS rounds or once this long has passed. */
 #define BURST_MAX_USEC (1500 * USEC_PER_MSEC)
-/* libsoup's own limit per frame (its default is 1 MiB). A message above WS_MESSAGE_MAX_SIZE and up
- * to this is read whole, answered with a too-large error without being parsed, and the connection
- * stays. A larger frame makes libsoup (3.2) drop the connection while it arrives: its "error"
- * signal carries 1009 (message too big), but it sends no close frame, so a browser sees 1006.
- * libsoup does not add up the fragments of one message against this limit. */
+/* A message over WS_MESSAGE_MAX_SIZE gets too-large. webd reads at most this much more of one
+ * message (frame headers and TLS records take a little room): a client that goes on is cut off
+ * there with 1009 (message too big), without webd reading the rest. */
+#define WS_MESSAGE_SLACK    ((guint64)4096)
+#define WS_MESSAGE_READ_MAX ((guint64)WS_MESSAGE_MAX_SIZE + WS_MESSAGE_SLACK)
+/* libsoup's own limit per frame, which also guards its frame parser against absurd lengths. A
+ * frame that announces more is dropped by libsoup at once (its "error" signal carries 1009, but it
+ * sends no close frame, so a browser sees 1006); up to this, the read limit above applies. */
 #define WS_HARD_MAX_SIZE ((guint64)16 * 1024 * 1024)
 
 struct WsClient {
@@ -26,7 +30,16 @@ struct WsClient {
         SoupWebsocketConnection *conn;
         ClientClass cls;
         uint64_t id;
-        gulong message_handler, closed_handler, error_handler;
+        gulong message_handler, closed_handler, error_handler, pong_handler;
+
+        /* The limits (NULL stream: none). Bytes handed to libsoup since written_base, minus the
+         * bytes written since, is what waits to be sent; re-based once it reaches 0, so that
+         * what libsoup writes on its own (pings, pongs, TLS) cannot make it drift. */
+        ConnStream *stream;
+        guint64 send_limit;
+        guint64 handed;
+        guint64 written_base;
+        unsigned silence_s;
 
         /* The running burst. */
         gboolean checking;
@@ -54,9 +67,45 @@ ClientClass ws_client_get_class(WsClient *c)
         return c->cls;
 }
 
+/* A server frame's size on the wire: the payload and an unmasked header (RFC 6455, 5.2). */
+static guint64 frame_size(gsize len)
+{
+        return len + (len < 126 ? 2 : len < 65536 ? 4 : 10);
+}
+
+/* Counts a message of len bytes as waiting to be sent. FALSE when the page is closing, or too far
+ * behind: then it is closed with 1008 and the message is not sent. */
+static gboolean admit(WsClient *c, gsize len)
+{
+        guint64 written, backlog;
+
+        if (soup_websocket_connection_get_state(c->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+                return FALSE;
+        if (!c->stream)
+                return TRUE;
+        written = conn_stream_get_bytes_written(c->stream);
+        if (written - c->written_base >= c->handed) {
+                c->written_base = written;
+                c->handed = 0;
+        }
+        c->handed += frame_size(len);
+        backlog = c->handed - (written - c->written_base);
+        if (backlog <= c->send_limit)
+                return TRUE;
+        /* libsoup's queue has no limit and no size: a page that does not read would make webd
+         * keep everything sent to it. */
+        log_notice("Client %" PRIu64 " does not read what webd sends: %" PRIu64
+                   " bytes would wait for it, more than PICAMSYNC_WEBSOCKET_SEND_LIMIT (%" PRIu64
+                   "); the connection is closed (1008).",
+                   c->id, backlog, c->send_limit);
+        soup_websocket_connection_close(c->conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                                        "too far behind");
+        return FALSE;
+}
+
 void ws_client_send(WsClient *c, const char *text)
 {
-        if (soup_websocket_connection_get_state(c->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+        if (admit(c, strlen(text)))
                 soup_websocket_connection_send_text(c->conn, text);
 }
 
@@ -133,6 +182,8 @@ static void send_round(WsClient *c)
         if (c->timeout)
                 g_source_remove(c->timeout);
         c->timeout = g_timeout_add(MAX(cfg->retry_delay_usec / 1000, 1), on_round_timeout, c);
+        if (!admit(c, strlen(text)))
+                return; /* closing: the round times out */
         /* t1 next to the write: libsoup writes the frame from within this call when the socket
          * takes it. */
         c->t1_usec = clock_realtime_usec();
@@ -240,6 +291,37 @@ static gboolean zone_known(const WsClientMessage *msg, GError **error)
         return FALSE;
 }
 
+/* The message in progress passed WS_MESSAGE_READ_MAX: the stream has stopped reading. */
+static void on_too_large(ConnStream *stream, gpointer userdata)
+{
+        WsClient *c = userdata;
+        g_autoptr(GError) error = NULL;
+
+        if (soup_websocket_connection_get_state(c->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+                return;
+        log_notice("Client %" PRIu64 ": a message passed %" PRIu64
+                   " bytes; the connection is closed (1009) without reading the rest.",
+                   c->id, WS_MESSAGE_READ_MAX);
+        g_set_error(&error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_TOO_LARGE,
+                    "The message is longer than the limit of %" G_GSIZE_FORMAT
+                    " bytes; the connection is closed",
+                    WS_MESSAGE_MAX_SIZE);
+        send_error(c, error);
+        soup_websocket_connection_close(c->conn, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big");
+}
+
+/* Counts the next message from zero. */
+static void watch_message(WsClient *c)
+{
+        if (c->stream)
+                conn_stream_watch_reads(c->stream, WS_MESSAGE_READ_MAX, on_too_large, c);
+}
+
+static void on_pong(SoupWebsocketConnection *conn, GBytes *message, gpointer userdata)
+{
+        watch_message(userdata);
+}
+
 static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *message, gpointer userdata)
 {
         /* t4 first: the arrival of the response, before any parsing. */
@@ -250,6 +332,10 @@ static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *message
         gsize size;
         const char *data = g_bytes_get_data(message, &size);
 
+        watch_message(c);
+        /* Closing (dropped, or too large a message): what still arrives is not answered. */
+        if (soup_websocket_connection_get_state(conn) != SOUP_WEBSOCKET_STATE_OPEN)
+                return;
         /* Any message: a page that went silent (a background tab) is back. */
         sync_engine_client_active(c->engine, c->id);
         if (!ws_message_check_size(size, &error)) {
@@ -301,16 +387,28 @@ void ws_client_free(WsClient *c)
         g_signal_handler_disconnect(c->conn, c->message_handler);
         g_signal_handler_disconnect(c->conn, c->closed_handler);
         g_signal_handler_disconnect(c->conn, c->error_handler);
+        g_signal_handler_disconnect(c->conn, c->pong_handler);
         g_object_unref(c->conn);
+        if (c->stream) {
+                conn_stream_watch_reads(c->stream, 0, NULL, NULL);
+                g_object_unref(c->stream);
+        }
         g_free(c);
 }
 
-/* Protocol violations and oversized frames: libsoup closes the connection itself. */
+/* Protocol violations, oversized frames, silence: libsoup closes the connection itself. */
 static void on_error(SoupWebsocketConnection *conn, GError *error, gpointer userdata)
 {
         WsClient *c = userdata;
 
-        log_notice("Client %" PRIu64 ": %s; the connection is closed.", c->id, error->message);
+        /* The socket's timeout (listener.c): no frame, not even a pong, for that long. */
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+                log_info("Client %" PRIu64 " sent nothing for %u s, not even an answer to a "
+                         "ping; the connection is closed.",
+                         c->id, c->silence_s);
+        else
+                log_notice("Client %" PRIu64 ": %s; the connection is closed.", c->id,
+                           error->message);
 }
 
 static void on_closed(SoupWebsocketConnection *conn, gpointer userdata)
@@ -326,7 +424,8 @@ static void on_closed(SoupWebsocketConnection *conn, gpointer userdata)
         ws_client_free(c);
 }
 
-WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, ClientClass cls)
+WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, ClientClass cls,
+                        ConnStream *stream, const WebLimits *limits)
 {
         WsClient *c = g_new0(WsClient, 1);
         g_autoptr(JsonNode) status = NULL;
@@ -336,13 +435,19 @@ WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, Clien
         c->engine = engine;
         c->conn = g_object_ref(conn);
         c->cls = cls;
+        c->stream = stream ? g_object_ref(stream) : NULL;
+        c->send_limit = limits->websocket_send_limit;
+        c->silence_s = limits->websocket_timeout_s;
         soup_websocket_connection_set_max_incoming_payload_size(conn, WS_HARD_MAX_SIZE);
-        /* Pings keep NAT and phones' Wi-Fi from dropping an idle page. */
-        soup_websocket_connection_set_keepalive_interval(conn, 30);
+        watch_message(c);
+        /* Pings keep NAT and phones' Wi-Fi from dropping an idle page, and a live page answers
+         * them, so silence means it is gone. */
+        soup_websocket_connection_set_keepalive_interval(conn, web_limits_ping_interval(limits));
         c->id = sync_engine_client_add(engine, c, cls);
         c->message_handler = g_signal_connect(conn, "message", G_CALLBACK(on_message), c);
         c->closed_handler = g_signal_connect(conn, "closed", G_CALLBACK(on_closed), c);
         c->error_handler = g_signal_connect(conn, "error", G_CALLBACK(on_error), c);
+        c->pong_handler = g_signal_connect(conn, "pong", G_CALLBACK(on_pong), c);
 
         client_id = g_strdup_printf("%" PRIu64, c->id);
         status = sync_engine_status(engine);

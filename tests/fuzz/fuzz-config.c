@@ -22,6 +22,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort();
         } else if (v != 42 || !strstr(err.message, "FUZZ"))
                 abort();
+        v = 42;
+        if (config_parse_uint("FUZZ", s, 1, 65536, &v, &err) == 0) {
+                if (v < 1 || v > 65536)
+                        abort();
+        } else if (v != 42 || !strstr(err.message, "FUZZ"))
+                abort();
         (void)config_parse_bool("FUZZ", s, &b, &err);
         free(s);
         return 0;

@@ -184,6 +184,13 @@ class PrivateBus:
 
 CAP_SYS_TIME = 25
 
+# Every daemon's, in sanitized builds: libfakeclock is preloaded ahead of the ASan runtime.
+ASAN_OPTIONS = ("verify_asan_link_order=0:detect_leaks=1:abort_on_error=1:"
+                "fast_unwind_on_malloc=0")
+# ... and a daemon's whose memory a test reads: ASan holds freed memory back (its quarantine,
+# up to 256 MiB) and returns little to the system, so RSS would say nothing about the daemon.
+ASAN_OPTIONS_RSS = ASAN_OPTIONS + ":quarantine_size_mb=1:allocator_release_to_os_interval_ms=500"
+
 
 def check_no_sys_time(pid):
     """Rule 1 of testing.md, checked rather than assumed: the process cannot get CAP_SYS_TIME."""
@@ -373,9 +380,7 @@ class Testbed:
             "PICAMSYNC_LOG_TARGET": "stderr",
             "PICAMSYNC_LOCALTIME": self.localtime,
             "PICAMSYNC_ZONEINFO_DIR": self.zoneinfo_dir(),
-            # Sanitized builds: libfakeclock is preloaded ahead of the ASan runtime.
-            "ASAN_OPTIONS": "verify_asan_link_order=0:detect_leaks=1:abort_on_error=1:"
-                            "fast_unwind_on_malloc=0",
+            "ASAN_OPTIONS": ASAN_OPTIONS,
             "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
             "LANG": "C.UTF-8",
         }
@@ -472,10 +477,11 @@ class Testbed:
             check_no_sys_time(d.proc.pid)
         return d
 
-    def start_webd(self, env=None, wait=True, port=None, https_port=None):
+    def start_webd(self, env=None, wait=True, port=None, https_port=None, nofile=None):
         """webd as systemd starts it: through systemd-socket-activate with sockets named "http"
         and "https" on loopback (free ports unless given), as picamsync-web, under the fake
         clock, with PICAMSYNC_AP_INTERFACES=lo so that a local client is an access-point client.
+        nofile: its limit of open file descriptors (as LimitNOFILE= would set it).
         Sets self.http_url, self.ws_url, self.https_port, self.https_url and self.wss_url."""
         exe = os.path.join(self.builddir, "webd", "picamsync-webd")
         if not os.path.exists(exe):
@@ -498,12 +504,15 @@ class Testbed:
         pw = pwd.getpwnam("picamsync-web")
         os.chown(state, pw.pw_uid, pw.pw_gid)
         base = {"PICAMSYNC_STATE_DIR": state,
-                "PICAMSYNC_AP_INTERFACES": "ap0" if self.network else "lo"}
+                "PICAMSYNC_AP_INTERFACES": "ap0" if self.network else "lo",
+                # As picamsync-webd.service sets it.
+                "G_SLICE": "always-malloc"}
         base.update(env or {})
         denv = self.daemon_env(base)
         # systemd-socket-activate hands the child only what -E names.
         setenv = [f"--setenv={k}={v}" for k, v in denv.items()]
-        argv = self.run_as("picamsync-web") + [
+        limit = ["prlimit", f"--nofile={nofile}", "--"] if nofile else []
+        argv = self.run_as("picamsync-web") + limit + [
             "systemd-socket-activate", "-l", f"{bind}:{port}", "-l",
             f"{bind}:{https_port}", "--fdname=http:https", *setenv, exe]
         d = Daemon("webd", argv, denv, os.path.join(self.workdir, "webd.log"), self.netns("pi"))

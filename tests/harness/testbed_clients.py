@@ -24,16 +24,18 @@ CAMERA_IFACE = "org.picamsync.Camera1.Camera"
 TWO_HOURS_MS = 2 * 3600 * 1000
 
 
-def ws_frame(payload, opcode=1):
-    """One final, masked client frame (RFC 6455), masked quickly enough for megabytes."""
+def ws_frame(payload, opcode=1, fin=True):
+    """One masked client frame (RFC 6455), masked quickly enough for megabytes; fin=False and
+    opcode 0 (continuation) make the parts of a fragmented message."""
     mask = os.urandom(4)
     n = len(payload)
+    b0 = (0x80 if fin else 0) | opcode
     if n < 126:
-        header = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
+        header = struct.pack("!BB", b0, 0x80 | n)
     elif n < 65536:
-        header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
+        header = struct.pack("!BBH", b0, 0x80 | 126, n)
     else:
-        header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
+        header = struct.pack("!BBQ", b0, 0x80 | 127, n)
     key = int.from_bytes((mask * (n // 4 + 1))[:n], "big")
     masked = (int.from_bytes(payload, "big") ^ key).to_bytes(n, "big")
     return header + mask + masked
@@ -62,15 +64,27 @@ class WsClient:
         head, self.buf = self.buf.split(b"\r\n\r\n", 1)
         self.status = int(head.split(b" ", 2)[1])
         self.head = head.decode(errors="replace")
+        self.close_code = None
 
-    def _read(self, n):
-        while len(self.buf) < n:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("connection closed")
-            self.buf += chunk
-        data, self.buf = self.buf[:n], self.buf[n:]
-        return data
+    def _frame(self):
+        """The next whole frame in buf as (opcode, payload), taken out of it; None while it has
+        not all arrived (so that a timeout in the middle of a frame loses nothing)."""
+        if len(self.buf) < 2:
+            return None
+        n, head = self.buf[1] & 0x7F, 2
+        if n == 126:
+            if len(self.buf) < 4:
+                return None
+            n, head = struct.unpack("!H", self.buf[2:4])[0], 4
+        elif n == 127:
+            if len(self.buf) < 10:
+                return None
+            n, head = struct.unpack("!Q", self.buf[2:10])[0], 10
+        if len(self.buf) < head + n:
+            return None
+        opcode, payload = self.buf[0] & 0x0F, self.buf[head:head + n]
+        self.buf = self.buf[head + n:]
+        return opcode, payload
 
     def send(self, payload, opcode=1):
         """One frame: text (opcode 1) or binary (2); str is sent as UTF-8."""
@@ -81,20 +95,28 @@ class WsClient:
         self.send(json.dumps(obj))
 
     def recv(self, timeout=10):
-        """The next text message as a dict (answers pings, skips other control frames)."""
-        self.sock.settimeout(timeout)
+        """The next text message as a dict (answers pings, skips other control frames); raises
+        TimeoutError when none came within timeout s, pings or not."""
+        deadline = time.monotonic() + timeout
         while True:
-            b0, b1 = self._read(2)
-            opcode, n = b0 & 0x0F, b1 & 0x7F
-            if n == 126:
-                n = struct.unpack("!H", self._read(2))[0]
-            elif n == 127:
-                n = struct.unpack("!Q", self._read(8))[0]
-            payload = self._read(n)
+            frame = self._frame()
+            if frame is None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("no message in time")
+                self.sock.settimeout(left)
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("connection closed")
+                self.buf += chunk
+                continue
+            opcode, payload = frame
             if opcode == 1:
                 return json.loads(payload)
             if opcode == 8:
-                raise ConnectionError("closed by the server")
+                # The close frame's status code (RFC 6455, 5.5.1), None without one.
+                self.close_code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
+                raise ConnectionError(f"closed by the server ({self.close_code})")
             if opcode == 9:
                 self.send(payload, opcode=10)
 

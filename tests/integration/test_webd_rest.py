@@ -6,6 +6,7 @@ it was. (test_webd.py covers the basics; this file does not repeat them.)"""
 
 import json
 import os
+import threading
 import time
 
 import pytest
@@ -405,6 +406,20 @@ def test_ws_bad_input_gets_its_error_and_changes_nothing(webd_bed):
         c.close()
 
 
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
+def send_ignoring_errors(ws, payload):
+    """For a thread: webd stops reading a message that is too large and closes the
+    connection, which ends the send with an error."""
+    try:
+        ws.send(payload)
+    except OSError:
+        pass
+
+
 def closed_without_message(ws, timeout=30):
     """True once the server has dropped the connection, having sent nothing but what came
     before (welcome, the log, status updates)."""
@@ -421,26 +436,41 @@ def closed_without_message(ws, timeout=30):
 
 def test_ws_huge_messages(webd_bed):
     bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS, env={"PICAMSYNC_AUTO_SYNC": "0"})
+    pid = bed.daemons["webd"].proc.pid
     c = Client(bed)
     try:
         c.wait_for(is_type("welcome"), answer=False)
-        # 10 MB of valid JSON: too-large without parsing, and the connection stays.
-        big = json.dumps({"type": "manual-time-sync",
-                          "data": {"clientTime": time.time() * 1000, "pad": "x" * 10_000_000}})
-        err = error_after(c, big)
-        assert err["code"] == "too-large", err
+        # Just over 64 KiB, text and binary: too-large without parsing, and the page stays.
+        assert error_after(c, "{" + " " * (65 * 1024) + "}")["code"] == "too-large"
+        assert error_after(c, b"\x00" * (65 * 1024), opcode=2)["code"] == "too-large"
         c.request_status()
-        # Just over 1 MiB, and a binary one of 2 MiB: the same.
-        assert error_after(c, "{" + " " * (1024 * 1024) + "}")["code"] == "too-large"
-        assert error_after(c, b"\x00" * (2 * 1024 * 1024), opcode=2)["code"] == "too-large"
-        c.request_status()
-        assert not any(m["type"] == "manual-time-sync-result" for m in c.messages)
-        assert abs(pi_minus_host_ms(bed) + TWO_HOURS_MS) < 1
     finally:
         c.close()
 
-    # Over 16 MiB: libsoup drops the connection while the frame comes in (its error is 1009,
-    # message too big; it sends no close frame).
+    # 10 MB of valid JSON: webd stops reading it past 68 KiB, answers too-large and closes the
+    # connection with 1009 (message too big), without holding the message.
+    c = Client(bed)
+    try:
+        c.wait_for(is_type("welcome"), answer=False)
+        before = rss_kib(pid)
+        big = json.dumps({"type": "manual-time-sync",
+                          "data": {"clientTime": time.time() * 1000, "pad": "x" * 10_000_000}})
+        sender = threading.Thread(target=send_ignoring_errors, args=(c.ws, big), daemon=True)
+        sender.start()
+        err = c.wait_for(is_type("error"), answer=False, timeout=60)["data"]
+        assert err["code"] == "too-large", err
+        with pytest.raises(ConnectionError):
+            c.wait_for(lambda m: False, answer=False, timeout=60)
+        assert c.ws.close_code == 1009
+        sender.join(60)
+        assert rss_kib(pid) - before < 8 * 1024
+        assert not any(m["type"] == "manual-time-sync-result" for m in c.messages)
+    finally:
+        c.close()
+    assert abs(pi_minus_host_ms(bed) + TWO_HOURS_MS) < 1
+
+    # A frame that announces over 16 MiB: libsoup drops the connection as its header arrives
+    # (its error is 1009, message too big; it sends no close frame).
     ws = WsClient(bed.ws_url)
     try:
         ws.recv()  # welcome

@@ -38,6 +38,43 @@ static void test_ms_invalid(void)
         }
 }
 
+static void test_uint(void)
+{
+        static const char *const bad[] = {
+                "",    "abc", "-5",   " 5", "5 ", "1e3", "0x10", "+5", "99999999999999999999999",
+                "1.5", "3",   "70000"};
+        ConfigError err = {};
+        uint64_t v = 0;
+
+        g_assert_cmpint(config_parse_uint("X", "256", 1, 65536, &v, &err), ==, 0);
+        g_assert_cmpuint(v, ==, 256);
+        g_assert_cmpint(config_parse_uint("X", "4", 4, 8, &v, &err), ==, 0);
+        g_assert_cmpuint(v, ==, 4);
+        g_assert_cmpint(config_parse_uint("X", "65536", 4, 65536, &v, &err), ==, 0);
+        g_assert_cmpuint(v, ==, 65536);
+        for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+                memset(&err, 0, sizeof(err));
+                v = 42;
+                g_assert_cmpint(
+                        config_parse_uint("PICAMSYNC_MAX_CONNECTIONS", bad[i], 4, 65536, &v, &err),
+                        ==, -EINVAL);
+                g_assert_cmpuint(v, ==, 42);
+                g_assert_nonnull(strstr(err.message, "PICAMSYNC_MAX_CONNECTIONS"));
+                g_assert_nonnull(strstr(err.message, "65536"));
+        }
+        g_unsetenv("PICAMSYNC_TEST_UINT");
+        g_assert_cmpint(config_env_uint("PICAMSYNC_TEST_UINT", 32, 1, 100, &v, &err), ==, 0);
+        g_assert_cmpuint(v, ==, 32);
+        g_setenv("PICAMSYNC_TEST_UINT", "7", TRUE);
+        g_assert_cmpint(config_env_uint("PICAMSYNC_TEST_UINT", 32, 1, 100, &v, &err), ==, 0);
+        g_assert_cmpuint(v, ==, 7);
+        g_setenv("PICAMSYNC_TEST_UINT", "many", TRUE);
+        g_assert_cmpint(config_env_uint("PICAMSYNC_TEST_UINT", 32, 1, 100, &v, &err), ==, -EINVAL);
+        g_assert_nonnull(strstr(err.message, "PICAMSYNC_TEST_UINT=many"));
+        g_assert_cmpuint(v, ==, 7);
+        g_unsetenv("PICAMSYNC_TEST_UINT");
+}
+
 static void test_env(void)
 {
         ConfigError err = {};
@@ -92,6 +129,7 @@ int main(int argc, char *argv[])
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/config/ms-valid", test_ms_valid);
         g_test_add_func("/config/ms-invalid", test_ms_invalid);
+        g_test_add_func("/config/uint", test_uint);
         g_test_add_func("/config/env", test_env);
         return g_test_run();
 }
