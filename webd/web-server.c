@@ -13,10 +13,11 @@
 #include "daemons/text-util.h"
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
-#include "webd/host-check.h"
+#include "webd/http-answer.h"
 #include "webd/json-util.h"
 #include "webd/listener.h"
 #include "webd/report-html.h"
+#include "webd/request-guard.h"
 #include "webd/time-exchange.h"
 #include "webd/timelapse-api.h"
 #include "webd/ws-client.h"
@@ -35,239 +36,6 @@ struct WebServer {
         ApNm *ap_nm;      /* not owned */
 };
 
-/* ---- helpers ---- */
-
-static void send_json(SoupServerMessage *msg, guint status, JsonNode *root)
-{
-        g_autoptr(JsonGenerator) gen = json_generator_new();
-        gsize len;
-        char *text;
-
-        json_generator_set_root(gen, root);
-        text = json_generator_to_data(gen, &len);
-        soup_server_message_set_status(msg, status, NULL);
-        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
-                                     "no-store");
-        soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE, text, len);
-}
-
-/* {"error":{"code":…,"message":…}} */
-static JsonNode *error_json(const char *code, const char *message)
-{
-        g_autoptr(JsonBuilder) b = json_builder_new();
-
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "error");
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "code");
-        json_builder_add_string_value(b, code);
-        json_builder_set_member_name(b, "message");
-        json_builder_add_string_value(b, message);
-        json_builder_end_object(b);
-        json_builder_end_object(b);
-        return json_builder_get_root(b);
-}
-
-static void send_error(SoupServerMessage *msg, guint status, const char *code, const char *message)
-{
-        g_autoptr(JsonNode) root = error_json(code, message);
-
-        send_json(msg, status, root);
-}
-
-/* ---- requests libsoup cannot answer in words ---- */
-
-static void on_refusal_written(GObject *source, GAsyncResult *result, gpointer userdata)
-{
-        GIOStream *stream = userdata;
-
-        (void)g_output_stream_write_all_finish(G_OUTPUT_STREAM(source), result, NULL, NULL);
-        g_io_stream_close_async(stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-        g_object_unref(stream);
-}
-
-/* Answers with the error on the connection itself and closes it, reading nothing more: for a
- * request whose body libsoup would read wrongly. */
-static void refuse_on_connection(SoupServerMessage *msg, guint status, const char *code,
-                                 const char *message)
-{
-        g_autoptr(JsonNode) root = error_json(code, message);
-        g_autofree char *body = json_to_string(root, FALSE);
-        GIOStream *stream = soup_server_message_steal_connection(msg);
-        GBytes *bytes;
-        gsize len;
-        char *text;
-
-        if (!stream)
-                return;
-        text = g_strdup_printf("HTTP/1.1 %u %s\r\n"
-                               "Server: picamsync-webd\r\n"
-                               "Content-Type: application/json\r\n"
-                               "Content-Length: %zu\r\n"
-                               "Cache-Control: no-store\r\n"
-                               "Connection: close\r\n"
-                               "\r\n"
-                               "%s",
-                               status, soup_status_get_phrase(status), strlen(body), body);
-        len = strlen(text);
-        bytes = g_bytes_new_take(text, len);
-        /* The stream keeps the bytes until the write is done. */
-        g_object_set_data_full(G_OBJECT(stream), "picamsync-refusal", bytes,
-                               (GDestroyNotify)g_bytes_unref);
-        g_output_stream_write_all_async(g_io_stream_get_output_stream(stream),
-                                        g_bytes_get_data(bytes, NULL), len, G_PRIORITY_DEFAULT,
-                                        NULL, on_refusal_written, stream);
-}
-
-/* 1*DIGIT (RFC 9110) within what a goffset holds. */
-static gboolean content_length_valid(const char *value)
-{
-        guint64 n;
-
-        return value && g_ascii_isdigit(value[0]) &&
-               g_ascii_string_to_unsigned(value, 10, 0, G_MAXINT64, &n, NULL);
-}
-
-/* libsoup 3.2 reads "Content-Length: -5" as a length of -5: setting up the body it warns (a
- * GLib-GObject warning in webd's log) and then reads until the client closes. Right after the
- * headers, before that happens, such a request gets a 400 in words. */
-static void on_got_headers(SoupServerMessage *msg, gpointer userdata)
-{
-        SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
-        const char *value = soup_message_headers_get_one(h, "Content-Length");
-        g_autofree char *message = NULL;
-        char shown[TEXT_SHOWN_SIZE], path[TEXT_SHOWN_SIZE];
-
-        if (!value || soup_message_headers_get_encoding(h) != SOUP_ENCODING_CONTENT_LENGTH ||
-            content_length_valid(value))
-                return;
-        text_shown(value, shown);
-        log_notice("Refused a %s of %s with Content-Length “%s”.",
-                   soup_server_message_get_method(msg),
-                   text_shown(g_uri_get_path(soup_server_message_get_uri(msg)), path), shown);
-        message = g_strdup_printf("The request's Content-Length “%s” is not a number of bytes; "
-                                  "send the length of the body as a whole number.",
-                                  shown);
-        refuse_on_connection(msg, SOUP_STATUS_BAD_REQUEST, "invalid-content-length", message);
-}
-
-static void on_request_started(SoupServer *server, SoupServerMessage *msg, gpointer userdata)
-{
-        g_signal_connect(msg, "got-headers", G_CALLBACK(on_got_headers), userdata);
-}
-
-/* True when the request carries an Origin that names another host than the one it was sent to. */
-static gboolean is_cross_origin(SoupServerMessage *msg)
-{
-        SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
-        const char *origin = soup_message_headers_get_one(h, "Origin");
-        const char *host = soup_message_headers_get_one(h, "Host");
-        g_autoptr(GUri) uri = NULL;
-        g_autofree char *hostport = NULL;
-        const char *scheme, *ohost;
-        int port;
-
-        if (!origin)
-                return FALSE; /* not a browser's cross-site request */
-        if (!host)
-                return TRUE;
-        uri = g_uri_parse(origin, G_URI_FLAGS_NONE, NULL);
-        if (!uri || !g_uri_get_host(uri))
-                return TRUE; /* "null" and garbage */
-        scheme = g_uri_get_scheme(uri);
-        ohost = g_uri_get_host(uri);
-        port = g_uri_get_port(uri);
-        if (port < 0)
-                port = g_ascii_strcasecmp(scheme, "https") == 0 ? 443 : 80;
-        hostport = g_strdup_printf(strchr(ohost, ':') ? "[%s]:%d" : "%s:%d", ohost, port);
-        if (g_ascii_strcasecmp(hostport, host) == 0)
-                return FALSE;
-        /* Host without a port: the default one. */
-        if (!strrchr(host, ':') || (host[0] == '[' && g_str_has_suffix(host, "]"))) {
-                g_autofree char *with_port = g_strdup_printf("%s:%d", host, port);
-                if ((port == 80 || port == 443) && g_ascii_strcasecmp(hostport, with_port) == 0)
-                        return FALSE;
-        }
-        return TRUE;
-}
-
-static gboolean refuse_cross_origin(SoupServerMessage *msg)
-{
-        char path[TEXT_SHOWN_SIZE], origin[TEXT_SHOWN_SIZE];
-
-        if (!is_cross_origin(msg))
-                return FALSE;
-        log_notice("Refused a %s of %s from another site (Origin %s).",
-                   soup_server_message_get_method(msg),
-                   text_shown(g_uri_get_path(soup_server_message_get_uri(msg)), path),
-                   text_shown(soup_message_headers_get_one(
-                                      soup_server_message_get_request_headers(msg), "Origin"),
-                              origin));
-        send_error(msg, SOUP_STATUS_FORBIDDEN, "cross-origin",
-                   "This request came from a page of another site and was refused.");
-        return TRUE;
-}
-
-/* Where the page should have been opened: this connection's own address. */
-static char *own_url(SoupServerMessage *msg)
-{
-        GSocketAddress *local = soup_server_message_get_local_address(msg);
-        GUri *uri = soup_server_message_get_uri(msg);
-        gboolean https = uri && g_str_equal(g_uri_get_scheme(uri), "https");
-        g_autofree char *ip = NULL;
-        GInetAddress *addr;
-        guint16 port;
-
-        if (!local || !G_IS_INET_SOCKET_ADDRESS(local))
-                return g_strdup(https ? "https://192.168.4.1/" : "http://192.168.4.1/");
-        addr = g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(local));
-        port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
-        ip = g_inet_address_to_string(addr);
-        if (g_inet_address_get_family(addr) == G_SOCKET_FAMILY_IPV6) {
-                char *bracketed = g_strdup_printf("[%s]", ip);
-
-                g_free(ip);
-                ip = bracketed;
-        }
-        if (port == (https ? 443 : 80))
-                return g_strdup_printf("%s://%s/", https ? "https" : "http", ip);
-        return g_strdup_printf("%s://%s:%u/", https ? "https" : "http", ip, port);
-}
-
-/* DNS rebinding: a page of another site, sent to the Pi under the site's own name, passes the
- * Origin rule. The API and the WebSocket only for a Host that names this Pi. */
-static gboolean refuse_wrong_host(WebServer *s, SoupServerMessage *msg)
-{
-        const char *host =
-                soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Host");
-        g_autoptr(GArray) ifaddrs = client_ifaddrs_new();
-        g_autoptr(GError) error = NULL;
-        g_autofree char *url = NULL, *message = NULL;
-        char shown[TEXT_SHOWN_SIZE], path[TEXT_SHOWN_SIZE];
-
-        if (!client_class_read_interfaces(ifaddrs, &error))
-                log_warning("Cannot read the network interfaces: %s", error->message);
-        if (host_check_is_local(host, (const char *const *)s->host_names, ifaddrs))
-                return FALSE;
-        text_shown(host ? host : "", shown);
-        log_notice("Refused a %s of %s for host “%s”, which is not a name of this Pi.",
-                   soup_server_message_get_method(msg),
-                   text_shown(g_uri_get_path(soup_server_message_get_uri(msg)), path), shown);
-        url = own_url(msg);
-        message = g_strdup_printf("This page was opened as “%s”, which is not an address or name "
-                                  "of this Pi, so the request was refused. Open the page by the "
-                                  "Pi's address, such as %s.",
-                                  shown, url);
-        send_error(msg, SOUP_STATUS_FORBIDDEN, "wrong-host", message);
-        return TRUE;
-}
-
-/* What a request that changes state must pass: the Host rule, then the Origin rule. */
-static gboolean refuse_foreign(WebServer *s, SoupServerMessage *msg)
-{
-        return refuse_wrong_host(s, msg) || refuse_cross_origin(msg);
-}
-
 /* The JSON object of a POST body; FALSE after answering 400/413/415. */
 static gboolean read_json_body(SoupServerMessage *msg, JsonObject **ret, JsonParser **ret_parser)
 {
@@ -280,8 +48,8 @@ static gboolean read_json_body(SoupServerMessage *msg, JsonObject **ret, JsonPar
         JsonNode *root;
 
         if (body->length > (goffset)POST_MAX_SIZE) {
-                send_error(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large",
-                           "The request body is larger than 64 KiB.");
+                http_answer_error(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large",
+                                  "The request body is larger than 64 KiB.");
                 return FALSE;
         }
         /* What json-glib would get wrong: deep nesting, \u0000, integers beyond 64 bits. */
@@ -294,15 +62,15 @@ static gboolean read_json_body(SoupServerMessage *msg, JsonObject **ret, JsonPar
                                                JSON_UTIL_MAX_DEPTH)
                              : g_strconcat(error->message, ".", NULL);
 
-                send_error(msg, SOUP_STATUS_BAD_REQUEST, deep ? "too-deep" : "invalid-field",
-                           sentence);
+                http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, deep ? "too-deep" : "invalid-field",
+                                  sentence);
                 return FALSE;
         }
         if ((ctype && g_ascii_strcasecmp(ctype, "application/json") != 0) ||
             !json_parser_load_from_data(parser, text, body->length, NULL) ||
             !(root = json_parser_get_root(parser)) || !JSON_NODE_HOLDS_OBJECT(root)) {
-                send_error(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "not-json",
-                           "The request body must be a JSON object (application/json).");
+                http_answer_error(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "not-json",
+                                  "The request body must be a JSON object (application/json).");
                 return FALSE;
         }
         *ret = json_node_get_object(root);
@@ -375,12 +143,13 @@ static void handle_page(SoupServer *server, SoupServerMessage *msg, const char *
                 data = g_resources_lookup_data(res, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
         }
         if (!data) {
-                send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "There is no such page.");
+                http_answer_error(msg, SOUP_STATUS_NOT_FOUND, "not-found",
+                                  "There is no such page.");
                 return;
         }
         if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
-                send_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
-                           "Only GET is allowed here.");
+                http_answer_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
+                                  "Only GET is allowed here.");
                 return;
         }
         soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
@@ -400,8 +169,8 @@ static void answer_system_time(WebServer *s, SoupServerMessage *msg, GHashTable 
         const char *zone = sync_engine_pi_zone(s->engine);
 
         if (!sync_engine_clock_present(s->engine)) {
-                send_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "clock-unavailable",
-                           "The clock service (picamsync-clockd) is not running.");
+                http_answer_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "clock-unavailable",
+                                  "The clock service (picamsync-clockd) is not running.");
                 return;
         }
         json_builder_begin_object(b);
@@ -417,7 +186,7 @@ static void answer_system_time(WebServer *s, SoupServerMessage *msg, GHashTable 
         json_builder_add_boolean_value(b, sync_engine_clock_reliable(s->engine));
         json_builder_end_object(b);
         root = json_builder_get_root(b);
-        send_json(msg, SOUP_STATUS_OK, root);
+        http_answer_json(msg, SOUP_STATUS_OK, root);
 }
 
 typedef struct ManualRequest {
@@ -448,10 +217,10 @@ static void on_manual_done(gboolean success, int64_t offset_usec, gboolean stepp
                 json_builder_add_string_value(b, m->zone);
                 json_builder_end_object(b);
                 root = json_builder_get_root(b);
-                send_json(m->msg, SOUP_STATUS_OK, root);
+                http_answer_json(m->msg, SOUP_STATUS_OK, root);
         } else
-                send_error(m->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "clock-refused",
-                           error ? error : "The clock service refused the time.");
+                http_answer_error(m->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "clock-refused",
+                                  error ? error : "The clock service refused the time.");
         soup_server_message_unpause(m->msg);
         g_object_unref(m->msg);
         g_free(m->zone);
@@ -471,26 +240,27 @@ static void post_system_time(WebServer *s, SoupServerMessage *msg, GHashTable *q
                 return;
         ts = json_object_get_member(obj, "timestamp");
         if (!ts || JSON_NODE_HOLDS_NULL(ts)) {
-                send_error(msg, SOUP_STATUS_BAD_REQUEST, "missing-timestamp",
-                           "Send the time as \"timestamp\" (ISO 8601 UTC or epoch ms).");
+                http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "missing-timestamp",
+                                  "Send the time as \"timestamp\" (ISO 8601 UTC or epoch ms).");
                 return;
         }
         if (JSON_NODE_HOLDS_VALUE(ts) && json_node_get_value_type(ts) == G_TYPE_STRING) {
                 if (iso8601_parse(json_node_get_string(ts), &ref_usec) < 0) {
-                        send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timestamp",
-                                   "\"timestamp\" must look like 2026-11-21T14:00:00.000Z.");
+                        http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timestamp",
+                                          "\"timestamp\" must look like 2026-11-21T14:00:00.000Z.");
                         return;
                 }
         } else if (JSON_NODE_HOLDS_VALUE(ts) && (json_node_get_value_type(ts) == G_TYPE_INT64 ||
                                                  json_node_get_value_type(ts) == G_TYPE_DOUBLE)) {
                 if (time_exchange_ms_to_usec(json_node_get_double(ts), &ref_usec) < 0) {
-                        send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timestamp",
-                                   "\"timestamp\" is out of range.");
+                        http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timestamp",
+                                          "\"timestamp\" is out of range.");
                         return;
                 }
         } else {
-                send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timestamp",
-                           "\"timestamp\" must be an ISO 8601 string or epoch milliseconds.");
+                http_answer_error(
+                        msg, SOUP_STATUS_BAD_REQUEST, "invalid-timestamp",
+                        "\"timestamp\" must be an ISO 8601 string or epoch milliseconds.");
                 return;
         }
         tz = json_object_get_member(obj, "timezone");
@@ -502,20 +272,20 @@ static void post_system_time(WebServer *s, SoupServerMessage *msg, GHashTable *q
                         r = zone_check_civil(getenv("PICAMSYNC_ZONEINFO_DIR"),
                                              json_node_get_string(tz), why, sizeof(why));
                 if (r == -EDOM) {
-                        send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timezone", why);
+                        http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timezone", why);
                         return;
                 }
                 if (r < 0) {
-                        send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timezone",
-                                   "\"timezone\" must name an IANA time zone such as "
-                                   "Europe/Berlin.");
+                        http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timezone",
+                                          "\"timezone\" must name an IANA time zone such as "
+                                          "Europe/Berlin.");
                         return;
                 }
                 zone = json_node_get_string(tz);
         }
         if (!sync_engine_clock_present(s->engine)) {
-                send_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "clock-unavailable",
-                           "The clock service (picamsync-clockd) is not running.");
+                http_answer_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "clock-unavailable",
+                                  "The clock service (picamsync-clockd) is not running.");
                 return;
         }
         now = clock_realtime_usec();
@@ -540,7 +310,7 @@ static void answer_status(WebServer *s, SoupServerMessage *msg, GHashTable *quer
                 b, activity_log_to_json(sync_engine_get_log(s->engine), ACTIVITY_LOG_MAX));
         json_builder_end_object(b);
         root = json_builder_get_root(b);
-        send_json(msg, SOUP_STATUS_OK, root);
+        http_answer_json(msg, SOUP_STATUS_OK, root);
 }
 
 static void answer_log(WebServer *s, SoupServerMessage *msg, GHashTable *query)
@@ -551,8 +321,8 @@ static void answer_log(WebServer *s, SoupServerMessage *msg, GHashTable *query)
         g_autoptr(JsonNode) root = NULL;
 
         if (limit && (!g_ascii_string_to_unsigned(limit, 10, 1, ACTIVITY_LOG_MAX, &n, NULL))) {
-                send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-limit",
-                           "limit must be a whole number from 1 to 100.");
+                http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-limit",
+                                  "limit must be a whole number from 1 to 100.");
                 return;
         }
         json_builder_begin_object(b);
@@ -560,20 +330,20 @@ static void answer_log(WebServer *s, SoupServerMessage *msg, GHashTable *query)
         json_builder_add_value(b, activity_log_to_json(sync_engine_get_log(s->engine), n));
         json_builder_end_object(b);
         root = json_builder_get_root(b);
-        send_json(msg, SOUP_STATUS_OK, root);
+        http_answer_json(msg, SOUP_STATUS_OK, root);
 }
 
 /* The camera endpoints' errors: no camera 404, Pi not reliable 409, camera failed 502. */
 static void send_camera_error(SoupServerMessage *msg, const GError *error)
 {
         if (g_error_matches(error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_NO_CAMERA))
-                send_error(msg, SOUP_STATUS_NOT_FOUND, "no-camera", error->message);
+                http_answer_error(msg, SOUP_STATUS_NOT_FOUND, "no-camera", error->message);
         else if (g_error_matches(error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_UNRELIABLE))
-                send_error(msg, SOUP_STATUS_CONFLICT, "pi-unreliable", error->message);
+                http_answer_error(msg, SOUP_STATUS_CONFLICT, "pi-unreliable", error->message);
         else if (g_error_matches(error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_STOPPING))
-                send_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "stopping", error->message);
+                http_answer_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "stopping", error->message);
         else
-                send_error(msg, SOUP_STATUS_BAD_GATEWAY, "camera-error", error->message);
+                http_answer_error(msg, SOUP_STATUS_BAD_GATEWAY, "camera-error", error->message);
 }
 
 /* The answer of a request that waited for camerad. */
@@ -582,7 +352,7 @@ static void finish_camera(SoupServerMessage *msg, JsonNode *root, const GError *
         if (error)
                 send_camera_error(msg, error);
         else
-                send_json(msg, SOUP_STATUS_OK, root);
+                http_answer_json(msg, SOUP_STATUS_OK, root);
         soup_server_message_unpause(msg);
         g_object_unref(msg);
 }
@@ -629,8 +399,8 @@ static void post_camera_sync(WebServer *s, SoupServerMessage *msg, GHashTable *q
                 if (n && !JSON_NODE_HOLDS_NULL(n)) {
                         if (!JSON_NODE_HOLDS_VALUE(n) ||
                             json_node_get_value_type(n) != G_TYPE_BOOLEAN) {
-                                send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-force",
-                                           "\"force\" must be true or false.");
+                                http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-force",
+                                                  "\"force\" must be true or false.");
                                 return;
                         }
                         force = json_node_get_boolean(n);
@@ -721,8 +491,8 @@ static void pending_answered(Pending *p)
 static void pending_wait(Pending *p, gboolean ok, const GError *error)
 {
         if (!ok) {
-                send_error(p->msg, timelapse_api_error_status(error),
-                           timelapse_api_error_code(error), error->message);
+                http_answer_error(p->msg, timelapse_api_error_status(error),
+                                  timelapse_api_error_code(error), error->message);
                 pending_free(p);
         } else if (p->answered)
                 pending_free(p);
@@ -737,10 +507,10 @@ static void on_timelapse_answer(JsonNode *answer, const GError *error, gpointer 
         Pending *p = userdata;
 
         if (error)
-                send_error(p->msg, timelapse_api_error_status(error),
-                           timelapse_api_error_code(error), error->message);
+                http_answer_error(p->msg, timelapse_api_error_status(error),
+                                  timelapse_api_error_code(error), error->message);
         else
-                send_json(p->msg, p->status, answer);
+                http_answer_json(p->msg, p->status, answer);
         pending_answered(p);
 }
 
@@ -795,8 +565,8 @@ static void on_report_text(const char *text, const GError *error, gpointer userd
         char shown[TEXT_SHOWN_SIZE];
 
         if (error) {
-                send_error(p->msg, timelapse_api_error_status(error),
-                           timelapse_api_error_code(error), error->message);
+                http_answer_error(p->msg, timelapse_api_error_status(error),
+                                  timelapse_api_error_code(error), error->message);
                 pending_answered(p);
                 return;
         }
@@ -804,7 +574,7 @@ static void on_report_text(const char *text, const GError *error, gpointer userd
                 g_autofree char *message =
                         g_strdup_printf("Report %s cannot be shown: %s", text_shown(p->id, shown),
                                         html_error->message);
-                send_error(p->msg, SOUP_STATUS_BAD_GATEWAY, "camera-error", message);
+                http_answer_error(p->msg, SOUP_STATUS_BAD_GATEWAY, "camera-error", message);
                 pending_answered(p);
                 return;
         }
@@ -842,8 +612,8 @@ static void get_report(WebServer *s, SoupServerMessage *msg, GHashTable *query)
         gboolean ok;
 
         if (format && !g_str_equal(format, "json") && !g_str_equal(format, "html")) {
-                send_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-format",
-                           "format must be json or html.");
+                http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-format",
+                                  "format must be json or html.");
                 return;
         }
         p = pending_new(msg, SOUP_STATUS_OK);
@@ -882,10 +652,12 @@ static void handle_api(SoupServer *server, SoupServerMessage *msg, const char *p
         gboolean get = method == SOUP_METHOD_GET || method == SOUP_METHOD_HEAD;
         gboolean post = method == SOUP_METHOD_POST;
         gboolean del = method == SOUP_METHOD_DELETE;
+        WebServer *s = userdata;
 
         /* Reads too: a rebound page must not read the log or the reports (where the
          * photographer was). */
-        if (refuse_wrong_host(userdata, msg) || (!get && refuse_cross_origin(msg)))
+        if (request_guard_refuse_wrong_host(msg, (const char *const *)s->host_names) ||
+            (!get && request_guard_refuse_cross_origin(msg)))
                 return;
         for (size_t i = 0; i < G_N_ELEMENTS(api_routes); i++) {
                 ApiHandler h;
@@ -900,11 +672,11 @@ static void handle_api(SoupServer *server, SoupServerMessage *msg, const char *p
                 if (h)
                         h(userdata, msg, query);
                 else
-                        send_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
-                                   api_routes[i].allowed);
+                        http_answer_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
+                                          api_routes[i].allowed);
                 return;
         }
-        send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "There is no such API.");
+        http_answer_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "There is no such API.");
 }
 
 static ConnStream *find_stream(WebServer *s, SoupServerMessage *msg)
@@ -931,7 +703,9 @@ static void on_wrote_informational(SoupServerMessage *msg, gpointer userdata)
 static void early_ws(SoupServer *server, SoupServerMessage *msg, const char *path,
                      GHashTable *query, gpointer userdata)
 {
-        if (refuse_foreign(userdata, msg))
+        WebServer *s = userdata;
+
+        if (request_guard_refuse_foreign(msg, (const char *const *)s->host_names))
                 return;
         g_signal_connect(msg, "wrote-informational", G_CALLBACK(on_wrote_informational), userdata);
 }
@@ -979,7 +753,7 @@ WebServer *web_server_new(SyncEngine *engine, const char *const *ap_interfaces,
                 return NULL;
         }
         s->server = soup_server_new("server-header", "picamsync-webd ", NULL);
-        g_signal_connect(s->server, "request-started", G_CALLBACK(on_request_started), s);
+        request_guard_watch(s->server);
         /* No permessage-deflate: its inflater has no limit (a small compressed frame can
          * inflate to gigabytes), each page would keep ~300 KiB of zlib state, and the messages
          * are small JSON. The message limit then counts the bytes that arrive. */
