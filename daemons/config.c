@@ -29,34 +29,41 @@ static const char *env_or_null(const char *name)
         return v && v[0] != '\0' ? v : NULL;
 }
 
+/* Plain digits within [min, max]; what: "a number of milliseconds" or "a whole number", unit:
+ * " milliseconds" or "" (for the range in the message). */
+static int parse_digits(const char *name, const char *value, uint64_t min, uint64_t max,
+                        const char *what, const char *unit, uint64_t *ret, ConfigError *err)
+{
+        unsigned long long v = 0;
+        char *end = NULL;
+
+        /* strtoull() accepts leading blanks and a minus sign; a setting must be plain digits. */
+        if (value && value[0] >= '0' && value[0] <= '9') {
+                errno = 0;
+                v = strtoull(value, &end, 10);
+        }
+        if (!end || errno != 0 || *end != '\0')
+                return config_fail(err, "%s=%s is not %s; use a whole number from %llu to %llu.",
+                                   name, value ? value : "", what, (unsigned long long)min,
+                                   (unsigned long long)max);
+        if (v < min || v > max)
+                return config_fail(err, "%s=%s is out of range; use a value from %llu to %llu%s.",
+                                   name, value, (unsigned long long)min, (unsigned long long)max,
+                                   unit);
+        *ret = v;
+        return 0;
+}
+
 int config_parse_ms(const char *name, const char *value, uint64_t min_ms, uint64_t max_ms,
                     uint64_t *ret_usec, ConfigError *err)
 {
-        unsigned long long v;
-        char *end;
+        uint64_t ms;
+        int r = parse_digits(name, value, min_ms, max_ms, "a number of milliseconds",
+                             " milliseconds", &ms, err);
 
-        /* strtoull() accepts leading blanks and a minus sign; a setting must be plain digits. */
-        if (!value || value[0] < '0' || value[0] > '9')
-                return config_fail(err,
-                                   "%s=%s is not a number of milliseconds; use a whole number "
-                                   "from %llu to %llu.",
-                                   name, value ? value : "", (unsigned long long)min_ms,
-                                   (unsigned long long)max_ms);
-        errno = 0;
-        v = strtoull(value, &end, 10);
-        if (errno != 0 || *end != '\0')
-                return config_fail(err,
-                                   "%s=%s is not a number of milliseconds; use a whole number "
-                                   "from %llu to %llu.",
-                                   name, value, (unsigned long long)min_ms,
-                                   (unsigned long long)max_ms);
-        if (v < min_ms || v > max_ms)
-                return config_fail(err,
-                                   "%s=%s is out of range; use a value from %llu to %llu "
-                                   "milliseconds.",
-                                   name, value, (unsigned long long)min_ms,
-                                   (unsigned long long)max_ms);
-        *ret_usec = (uint64_t)v * 1000ULL;
+        if (r < 0)
+                return r;
+        *ret_usec = ms * 1000ULL;
         return 0;
 }
 
@@ -75,24 +82,7 @@ int config_env_ms(const char *name, uint64_t default_ms, uint64_t min_ms, uint64
 int config_parse_uint(const char *name, const char *value, uint64_t min, uint64_t max,
                       uint64_t *ret, ConfigError *err)
 {
-        unsigned long long v;
-        char *end;
-
-        /* As config_parse_ms(): plain digits only. */
-        if (!value || value[0] < '0' || value[0] > '9')
-                return config_fail(err, "%s=%s is not a whole number; use one from %llu to %llu.",
-                                   name, value ? value : "", (unsigned long long)min,
-                                   (unsigned long long)max);
-        errno = 0;
-        v = strtoull(value, &end, 10);
-        if (errno != 0 || *end != '\0')
-                return config_fail(err, "%s=%s is not a whole number; use one from %llu to %llu.",
-                                   name, value, (unsigned long long)min, (unsigned long long)max);
-        if (v < min || v > max)
-                return config_fail(err, "%s=%s is out of range; use a value from %llu to %llu.",
-                                   name, value, (unsigned long long)min, (unsigned long long)max);
-        *ret = v;
-        return 0;
+        return parse_digits(name, value, min, max, "a whole number", "", ret, err);
 }
 
 int config_env_uint(const char *name, uint64_t default_value, uint64_t min, uint64_t max,
