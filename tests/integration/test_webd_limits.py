@@ -221,7 +221,9 @@ def test_https_client_that_does_not_read_is_closed_without_stalling_webd(webd_be
     # It asks for the style sheet again and again, and reads nothing: the answers fill the
     # socket, the wait to write more times out. Closing its TLS connection must not wait for it
     # either (a close_notify it would never read): other clients are served meanwhile.
-    bed = webd_bed(env={"PICAMSYNC_REQUEST_TIMEOUT": "6000"})
+    # A long silence limit: a webd that waited for this client when closing its connection
+    # would hold every other request up for about that long (it did: 5.9 s of 6).
+    bed = webd_bed(env={"PICAMSYNC_REQUEST_TIMEOUT": "20000"})
     d = bed.daemons["webd"]
     port = port_of(bed.http_url)
     raw = socket.socket()
@@ -241,7 +243,7 @@ def test_https_client_that_does_not_read_is_closed_without_stalling_webd(webd_be
                 assert answered(s, timeout=30)
             worst = max(worst, time.monotonic() - t0)
             time.sleep(0.1)
-        assert worst < 3, f"another request waited {worst:.1f} s"
+        assert worst < 10, f"another request waited {worst:.1f} s"
     finally:
         slow.close()
 
