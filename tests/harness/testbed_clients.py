@@ -94,9 +94,10 @@ class WsClient:
     def send_json(self, obj):
         self.send(json.dumps(obj))
 
-    def recv(self, timeout=10):
+    def recv(self, timeout=10, until_pong=None):
         """The next text message as a dict (answers pings, skips other control frames); raises
-        TimeoutError when none came within timeout s, pings or not."""
+        TimeoutError when none came within timeout s, pings or not. until_pong: None is returned
+        when a pong with this payload comes first."""
         deadline = time.monotonic() + timeout
         while True:
             frame = self._frame()
@@ -119,6 +120,8 @@ class WsClient:
                 raise ConnectionError(f"closed by the server ({self.close_code})")
             if opcode == 9:
                 self.send(payload, opcode=10)
+            if opcode == 10 and payload == until_pong:
+                return None
 
     def close(self):
         try:
@@ -186,10 +189,33 @@ class Client:
                 self.answer(m)
         return got
 
+    def barrier(self, timeout=30, answer=False):
+        """Returns once webd has handled every message this page sent before: a ping, and its
+        pong. webd handles a text message while reading it, before it reads the next frame,
+        and answers a ping when it reads it. (A time-sync-status that came is no such proof:
+        webd also sends one to every page on each change.)"""
+        token = os.urandom(8).hex().encode()
+        self.ws.send(token, opcode=9)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = self.ws.recv(timeout=max(0.1, deadline - time.monotonic()), until_pong=token)
+            if m is None:
+                return
+            self.messages.append(m)
+            if answer and m["type"] == "time-sync-request":
+                self.answer(m)
+        raise AssertionError(f"no pong in time; got {[x['type'] for x in self.messages]}")
+
     def request_status(self, answer=False):
-        """Asks for time-sync-status and waits for it: also proof that webd still answers."""
+        """Asks for time-sync-status: the last one that came once webd has handled the request
+        (see barrier); also proof that webd still answers."""
         self.ws.send_json({"type": "get-time-sync-status", "data": {}})
-        return self.wait_for(is_type("time-sync-status"), answer=answer)
+        seen = len(self.messages)
+        self.barrier(answer=answer)
+        got = [m for m in self.messages[seen:] if m["type"] == "time-sync-status"]
+        if not got:
+            got = [self.wait_for(is_type("time-sync-status"), answer=answer)]
+        return got[-1]
 
     def manual_sync(self, offset_ms=0.0):
         """A sync by hand with this page's clock (+ offset_ms): the result message."""
