@@ -59,7 +59,38 @@ def drain(sock, seconds):
         out.append(parse_ssdp(data))
 
 
-def msearch(st, wait=2.0):
+def drain_until(sock, seconds, done):
+    """Datagrams until done(those so far) holds or `seconds` have passed."""
+    out = []
+    end = time.monotonic() + seconds
+    while not done(out):
+        left = end - time.monotonic()
+        if left <= 0:
+            break
+        sock.settimeout(left)
+        try:
+            data, _ = sock.recvfrom(65536)
+        except socket.timeout:
+            break
+        out.append(parse_ssdp(data))
+    return out
+
+
+def pending(sock):
+    """The datagrams already waiting on sock. On loopback a datagram is in the receiver's queue
+    when sendto() returns, so these are all that was sent before now."""
+    out = []
+    sock.setblocking(False)
+    try:
+        while True:
+            data, _ = sock.recvfrom(65536)
+            out.append(parse_ssdp(data))
+    except BlockingIOError:
+        pass
+    return out
+
+
+def msearch(st, wait=3.0):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("127.0.0.1"))
     s.bind(("127.0.0.1", 0))
@@ -74,6 +105,10 @@ def msearch(st, wait=2.0):
 def notifies(messages, nts):
     return [m for m in messages
             if m["start"].startswith("NOTIFY") and m["headers"].get("NTS") == nts]
+
+
+def canon_alive(messages):
+    return any(m["headers"].get("NT") == CANON_ST for m in notifies(messages, "ssdp:alive"))
 
 
 def post_state(url, body):
@@ -96,18 +131,25 @@ def main():
     try:
         urls = json.loads(sim.stdout.readline())
         result["urls"] = urls
-        result["alive_at_start"] = notifies(drain(notify_sock, 1.0), "ssdp:alive")
+        # The first announcement (waited for, however slow the machine), and the rest of its
+        # burst (gssdp spaces its messages out).
+        start = drain_until(notify_sock, 20, lambda got: canon_alive(got))
+        result["alive_at_start"] = notifies(start + drain(notify_sock, 1.0), "ssdp:alive")
         result["canon"] = msearch(CANON_ST)
         result["rootdevice"] = msearch("upnp:rootdevice")
         location = result["canon"][0]["headers"]["LOCATION"] if result["canon"] else None
         if location:
             with urllib.request.urlopen(location, timeout=5) as r:
                 result["description"] = r.read().decode()
-        # Periodic NOTIFY: gssdp repeats the announcement within max-age / 2.
-        result["alive_periodic"] = notifies(drain(notify_sock, int(max_age) / 2 + 1.5),
-                                            "ssdp:alive")
+        # Periodic NOTIFY: gssdp repeats the announcement within max-age / 2 (waited for up to
+        # twice max-age).
+        result["alive_periodic"] = notifies(
+            drain_until(notify_sock, 2 * int(max_age), lambda got: canon_alive(got)),
+            "ssdp:alive")
 
         post_state(urls["sim"], {"fault": "ssdp-silent"})
+        # What came before the simulator took the fault (and answered) is not the silent phase's.
+        pending(notify_sock)
         result["silent_canon"] = msearch(CANON_ST)
         result["silent_alive"] = notifies(drain(notify_sock, int(max_age) / 2 + 1.5),
                                           "ssdp:alive")
