@@ -59,6 +59,9 @@ typedef struct ActivityLog ActivityLog;
 
 /* "sync", "manual", "camera", "error", "info". */
 const char *activity_type_to_string(ActivityType type);
+/* The journal's MESSAGE_ID of each type's entries (32 hex digits; stable: people filter on
+ * them, docs/org.picamsync.Sync1.md). */
+const char *activity_message_id(ActivityType type);
 /* "info", "success", "warning", "error". */
 const char *activity_level_to_string(ActivityLevel level);
 

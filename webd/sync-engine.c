@@ -689,15 +689,33 @@ static void do_log(SyncEngine *e, const PolicyAction *a)
                 activity_log_add(e->log, clock_realtime_usec(), (ActivityType)a->log_type,
                                  (ActivityLevel)a->level, a->success, &d, a->message);
         static const int prio[] = {LOG_INFO, LOG_NOTICE, LOG_WARNING, LOG_ERR};
-        g_autofree char *type_field =
-                g_strdup_printf("PICAMSYNC_ACTIVITY_TYPE=%s", activity_type_to_string(entry->type));
-        g_autofree char *level_field = g_strdup_printf("PICAMSYNC_ACTIVITY_LEVEL=%s",
-                                                       activity_level_to_string(entry->level));
-        const char *fields[] = {type_field, level_field, NULL};
+        g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(JsonNode) arr = json_node_new(JSON_NODE_ARRAY);
         g_autofree char *text = NULL;
 
-        log_fields(prio[entry->level], 0, fields, "%s", entry->message);
+        /* One journal record per entry, its details as fields (docs/org.picamsync.Sync1.md,
+         * "Journal"); the texts are short and in words, so fields hold them as they are. */
+        g_ptr_array_add(fields, g_strdup_printf("MESSAGE_ID=%s", activity_message_id(entry->type)));
+        g_ptr_array_add(fields, g_strdup_printf("PICAMSYNC_ACTIVITY_TYPE=%s",
+                                                activity_type_to_string(entry->type)));
+        g_ptr_array_add(fields, g_strdup_printf("PICAMSYNC_ACTIVITY_LEVEL=%s",
+                                                activity_level_to_string(entry->level)));
+        if (entry->source)
+                g_ptr_array_add(fields, g_strdup_printf("PICAMSYNC_SOURCE=%s", entry->source));
+        if (entry->client)
+                g_ptr_array_add(fields, g_strdup_printf("PICAMSYNC_CLIENT=%s", entry->client));
+        if (entry->has_offset)
+                g_ptr_array_add(fields, g_strdup_printf("PICAMSYNC_OFFSET_USEC=%" PRId64,
+                                                        entry->offset_usec));
+        if (entry->has_uncertainty)
+                g_ptr_array_add(fields, g_strdup_printf("PICAMSYNC_UNCERTAINTY_USEC=%" PRIu64,
+                                                        entry->uncertainty_usec));
+        if (entry->error)
+                g_ptr_array_add(fields, g_strdup_printf("PICAMSYNC_ERROR=%s", entry->error));
+        g_ptr_array_add(fields, NULL);
+
+        log_fields(prio[entry->level], 0, (const char *const *)fields->pdata, "%s",
+                   entry->message);
         json_node_take_array(arr, json_array_new());
         json_array_add_element(json_node_get_array(arr), activity_entry_to_json(entry));
         text = ws_build_activity_log(arr, clock_realtime_usec());
