@@ -14,8 +14,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from busclient import BusClient
-
 SYNC1 = ("org.picamsync.Sync1", "/org/picamsync/Sync1", "org.picamsync.Sync1")
 CLOCK = ("org.picamsync.Clock1", "/org/picamsync/Clock1", "org.picamsync.Clock1")
 CAMERA_MANAGER = ("org.picamsync.Camera1", "/org/picamsync/Camera1",
@@ -270,6 +268,7 @@ def pi_minus_host_ms(bed):
 
 def clock_get(bed, prop):
     """A Clock1 property, on a connection of its own."""
+    from busclient import BusClient  # GLib's: not needed by the pages (nor in the boot test)
     bus = BusClient(bed.bus.address)
     try:
         return bus.get(*CLOCK, prop)
@@ -279,6 +278,7 @@ def clock_get(bed, prop):
 
 def wait_camera_connected(bed, timeout=30):
     """camerad's first camera, once it is connected: its object path."""
+    from busclient import BusClient
     bus = BusClient(bed.bus.address)
     try:
         deadline = time.monotonic() + timeout
