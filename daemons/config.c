@@ -57,7 +57,7 @@ static int parse_digits(const char *name, const char *value, uint64_t min, uint6
 int config_parse_ms(const char *name, const char *value, uint64_t min_ms, uint64_t max_ms,
                     uint64_t *ret_usec, ConfigError *err)
 {
-        uint64_t ms;
+        uint64_t ms = 0; /* set by parse_digits() on success; gcc -O3 cannot see that */
         int r = parse_digits(name, value, min_ms, max_ms, "a number of milliseconds",
                              " milliseconds", &ms, err);
 

@@ -32,6 +32,24 @@ PR_SET_PDEATHSIG = 1
 NSPAWN = ["systemd-nspawn", "--quiet", "--register=no", "--keep-unit"]
 
 
+# The fake Pi clock for the daemons of a booted system (the container shares this machine's
+# clock and has no CAP_SYS_TIME): libfakeclock and its state, bound into the container at
+# these paths; clockd writes the state, the others read it.
+STAGE = "/srv/picamsync-test"
+CLOCKDIR = "/var/lib/picamsync-fakeclock"
+FAKECLOCK_DROPIN = f"""[Service]
+# The fake Pi clock of picamsync's boot test (tests/install/boot.py).
+Environment=LD_PRELOAD={STAGE}/libfakeclock.so FAKECLOCK_STATE={CLOCKDIR}/clock
+"""
+CLOCKD_DROPIN = FAKECLOCK_DROPIN + f"ReadWritePaths={CLOCKDIR}\n"
+SERVICES = ["picamsync-clockd", "picamsync-camerad", "picamsync-webd"]
+
+
+def fakeclock_dropin(service):
+    """The drop-in that puts service under the fake clock."""
+    return CLOCKD_DROPIN if service == "picamsync-clockd" else FAKECLOCK_DROPIN
+
+
 class BootError(Exception):
     pass
 

@@ -25,9 +25,7 @@ import boot  # noqa: E402
 
 SRCDIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILDDIR = os.environ.get("PICAMSYNC_BUILDDIR", os.path.join(SRCDIR, "build-check"))
-STAGE = "/srv/picamsync-test"          # read-only inside: the package and the test tools
-CLOCKDIR = "/var/lib/picamsync-fakeclock"  # the fake Pi clock's state, shared with the host
-SERVICES = ["picamsync-clockd", "picamsync-camerad", "picamsync-webd"]
+STAGE, CLOCKDIR, SERVICES = boot.STAGE, boot.CLOCKDIR, boot.SERVICES
 SOCKETS = ["picamsync-webd-http.socket", "picamsync-webd-https.socket"]
 PI_OFFSET_MS = -2 * 3600 * 1000        # the Pi after a power cycle: two hours behind
 CAMERA_OFFSET_MS = 90 * 1000           # the camera: 90 s ahead
@@ -37,17 +35,7 @@ WEBD_SYNC_ID = "4aa013ddce094808b7d0719f7f64fcdc"   # webd/activity-log.c, type 
 CLOCKD_STEP_ID = "a43b40f8b2fa4e389602a373b5f8c588"  # clockd/clockd.h, MESSAGE_ID_STEP
 CAP_SYS_TIME = 25
 
-FAKECLOCK_DROPIN = f"""[Service]
-# The boot test's fake Pi clock (tests/install/test_install.py): the container shares the
-# host's clock and has no CAP_SYS_TIME.
-Environment=LD_PRELOAD={STAGE}/libfakeclock.so FAKECLOCK_STATE={CLOCKDIR}/clock
-"""
-# clockd writes the fake clock's state (everything else is read-only to it).
-CLOCKD_DROPIN = FAKECLOCK_DROPIN + f"ReadWritePaths={CLOCKDIR}\n"
-
-
-def dropin(service):
-    return CLOCKD_DROPIN if service == "picamsync-clockd" else FAKECLOCK_DROPIN
+dropin = boot.fakeclock_dropin
 
 # A page inside the container: tests/harness/testbed_clients.py's Client, which answers the
 # time-sync requests with this (real) clock.
@@ -98,7 +86,8 @@ def pkg(tmp_path_factory):
                                        "*/tools/ccapi-sim/ccapi-sim", "-type", "f"],
                                       capture_output=True, text=True).stdout.split()]
     assert sims, "the package build did not build the camera simulator"
-    return {"deb": deb, "sim": sims[0], "lintian": open(os.path.join(out, "lintian.txt")).read()}
+    return {"deb": deb, "sim": sims[0], "lintian": open(os.path.join(out, "lintian.txt")).read(),
+            "log": open(os.path.join(out, "dpkg-buildpackage.log")).read()}
 
 
 @pytest.fixture(scope="module")
@@ -352,8 +341,11 @@ def test_state_outlives_kill_and_restart(box):
     wait_for("the timelapse to end", lambda: json.loads(
         http(box, "GET", "http://127.0.0.1/api/timelapse")[1])["state"] == "idle", 60)
     before = state_files(box)
-    assert any("picamsync-camera" in p for p in before), before
-    assert any("picamsync-web" in p for p in before), before
+    history = [p for p in before if p.startswith("/var/lib/picamsync-camera/")
+               and p.endswith(".history")]
+    assert history, f"no drift history in camerad's state: {sorted(before)}"
+    assert [p for p in before if p.endswith(".json") and "picamsync-camera" in p], before
+    assert any(p.startswith("/var/lib/picamsync-web/") for p in before), before
     reports_before = http(box, "GET", "http://127.0.0.1/api/reports")[1]
     assert "boot test" in reports_before
 
@@ -375,7 +367,8 @@ def test_state_outlives_kill_and_restart(box):
         after = state_files(box)
         for path, digest in before.items():
             assert path in after, f"{path} is gone after {how}"
-            if "/reports/" in path or path.endswith(".pem"):
+            # The reports and the TLS key stay as they were; the history may have grown.
+            if path.endswith(".json") or "/tls/" in path:
                 assert after[path] == digest, f"{path} changed after {how}"
         assert system_state(box) == ("running", "")
     status, body = http(box, "GET", "http://127.0.0.1/api/reports")
@@ -396,7 +389,7 @@ def test_step_without_the_fake_clock_fails_in_words(box):
         assert abs((time.time() - time.monotonic()) - wall_minus_mono) < 0.5
     finally:
         box.write("/etc/systemd/system/picamsync-clockd.service.d/fakeclock.conf",
-                  CLOCKD_DROPIN)
+                  dropin("picamsync-clockd"))
         box.run(["systemctl", "daemon-reload"])
         box.run(["systemctl", "restart", "picamsync-clockd"])
 
@@ -438,3 +431,9 @@ def test_purge_removes_config_and_state(box):
 
 def test_lintian_reports_no_error(pkg):
     assert not re.search(r"^E: ", pkg["lintian"], re.M), pkg["lintian"]
+
+
+def test_package_builds_without_a_compiler_warning(pkg):
+    # Debian's flags (-O2, hardening=+all) are not those of tools/check's builds.
+    warnings = [line for line in pkg["log"].splitlines() if "warning:" in line]
+    assert warnings == [], "\n".join(warnings)
