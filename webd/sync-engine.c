@@ -714,8 +714,7 @@ static void do_log(SyncEngine *e, const PolicyAction *a)
                 g_ptr_array_add(fields, g_strdup_printf("PICAMSYNC_ERROR=%s", entry->error));
         g_ptr_array_add(fields, NULL);
 
-        log_fields(prio[entry->level], 0, (const char *const *)fields->pdata, "%s",
-                   entry->message);
+        log_fields(prio[entry->level], 0, (const char *const *)fields->pdata, "%s", entry->message);
         json_node_take_array(arr, json_array_new());
         json_array_add_element(json_node_get_array(arr), activity_entry_to_json(entry));
         text = ws_build_activity_log(arr, clock_realtime_usec());
