@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,36 +18,6 @@ static const char weekday_names[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri
 static const char month_names[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-/* Broken-down local time of t in the zone described by the TZ value `tz`. localtime_r() does
- * not re-read TZ by itself, hence the tzset() calls; TZ is restored before returning. */
-static int localtime_in_zone(const char *tz, time_t t, struct tm *ret)
-{
-        const char *old = getenv("TZ");
-        char *saved = NULL;
-        struct tm *tm;
-        int r = 0;
-
-        if (old) {
-                saved = strdup(old);
-                if (!saved)
-                        return -ENOMEM;
-        }
-        if (setenv("TZ", tz, 1) < 0) {
-                free(saved);
-                return -errno;
-        }
-        tzset();
-        tm = localtime_r(&t, ret);
-
-        if (saved ? setenv("TZ", saved, 1) < 0 : unsetenv("TZ") < 0)
-                r = -errno;
-        tzset();
-        free(saved);
-        if (r < 0)
-                return r;
-        return tm ? 0 : -ERANGE;
-}
-
 static const char *zoneinfo_dir_default(void)
 {
         const char *dir = getenv("TZDIR");
@@ -57,15 +26,14 @@ static const char *zoneinfo_dir_default(void)
 
 int ccapi_date_format(int64_t usec_utc, const char *zone, const char *zoneinfo_dir, CcapiDate *ret)
 {
-        char tz[PATH_MAX + 2];
         struct timespec ts = usec_to_timespec(usec_utc);
-        struct tm tm;
+        int64_t local, days, second_of_day, year;
+        unsigned month, day;
+        ZoneOffset zo;
         int offset, r;
-        long year;
 
         if (!zoneinfo_dir)
                 zoneinfo_dir = zoneinfo_dir_default();
-        /* glibc looks a relative ":file" up under TZDIR, not the working directory. */
         if (zoneinfo_dir[0] != '/')
                 return -EINVAL;
         r = zone_check_civil(zoneinfo_dir, zone, NULL, 0);
@@ -75,28 +43,30 @@ int ccapi_date_format(int64_t usec_utc, const char *zone, const char *zoneinfo_d
         if (ts.tv_sec < 0 || ts.tv_sec >= days_from_civil(CCAPI_YEAR_MAX + 1, 1, 1) * 86400)
                 return -ERANGE;
 
-        if ((size_t)snprintf(tz, sizeof(tz), ":%s/%s", zoneinfo_dir, zone) >= sizeof(tz))
-                return -EINVAL;
-        r = localtime_in_zone(tz, ts.tv_sec, &tm);
+        /* From the zone's file itself (zone-util.h), not through TZ and localtime_r(): camerad
+         * and webd have threads that read the environment. */
+        r = zone_offset(zoneinfo_dir, zone, ts.tv_sec, &zo);
         if (r < 0)
                 return r;
-
-        year = (long)tm.tm_year + 1900;
+        if (zo.utc_offset % 60 != 0)
+                return -ERANGE;
+        local = (int64_t)ts.tv_sec + zo.utc_offset;
+        days = local / 86400 - (local % 86400 < 0);
+        second_of_day = local - days * 86400;
+        civil_from_days(days, &year, &month, &day);
         if (year < CCAPI_YEAR_MIN || year > CCAPI_YEAR_MAX)
                 return -ERANGE;
-        if (tm.tm_gmtoff % 60 != 0)
-                return -ERANGE;
         /* ccapi.md: the offset is the current one minus the hour that "dst" adds back. */
-        offset = (int)(tm.tm_gmtoff / 60) - (tm.tm_isdst > 0 ? 60 : 0);
+        offset = zo.utc_offset / 60 - (zo.dst ? 60 : 0);
         if (offset < -CCAPI_OFFSET_MAX_MINUTES || offset > CCAPI_OFFSET_MAX_MINUTES)
                 return -ERANGE;
-        if (tm.tm_wday < 0 || tm.tm_wday > 6 || tm.tm_mon < 0 || tm.tm_mon > 11)
-                return -ERANGE;
 
-        snprintf(ret->text, sizeof(ret->text), "%s, %02d %s %04ld %02d:%02d:%02d %c%02d%02d",
-                 weekday_names[tm.tm_wday], tm.tm_mday, month_names[tm.tm_mon], year, tm.tm_hour,
-                 tm.tm_min, tm.tm_sec, offset < 0 ? '-' : '+', abs(offset) / 60, abs(offset) % 60);
-        ret->dst = tm.tm_isdst > 0;
+        snprintf(ret->text, sizeof(ret->text), "%s, %02u %s %04d %02d:%02d:%02d %c%02d%02d",
+                 weekday_names[weekday_from_days(days)], day, month_names[month - 1], (int)year,
+                 (int)(second_of_day / 3600), (int)(second_of_day / 60 % 60),
+                 (int)(second_of_day % 60), offset < 0 ? '-' : '+', abs(offset) / 60,
+                 abs(offset) % 60);
+        ret->dst = zo.dst;
         ret->utc_offset_minutes = offset;
         return 0;
 }

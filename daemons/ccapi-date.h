@@ -18,20 +18,21 @@ typedef struct CcapiDate {
 
 /* Formats the UTC instant (whole seconds: floor of usec) as the camera wants it for IANA zone
  * `zone` (e.g. "Europe/Berlin"): wall time including summer time, offset = current UTC offset
- * minus one hour when tm_isdst, dst = tm_isdst. Because of that formula the result always parses
- * back to the same instant; for zones whose summer shift is not one hour (Australia/Lord_Howe,
- * Antarctica/Troll) or is negative (Europe/Dublin, Africa/Casablanca in tzdata's main format) the
- * written offset is then not the zone's real standard offset.
+ * minus one hour when summer time is on, dst = summer time is on (zone_offset() in zone-util.h:
+ * the tm_gmtoff and tm_isdst that glibc's localtime_r() would give). Because of that formula the
+ * result always parses back to the same instant; for zones whose summer shift is not one hour
+ * (Australia/Lord_Howe, Antarctica/Troll) or is negative (Europe/Dublin, Africa/Casablanca in
+ * tzdata's main format) the written offset is then not the zone's real standard offset.
  *
  * zoneinfo_dir NULL means $TZDIR or /usr/share/zoneinfo; it must be an absolute path (-EINVAL
  * otherwise). Returns -EINVAL for a bad zone name (empty, absolute, contains "..", characters
- * other than [A-Za-z0-9_+-/]), -ENOENT if the zone does not exist in zoneinfo_dir (glibc would
- * silently use UTC), -EDOM for a zone that is not civil time (zone_check_civil(): right/…, whose
+ * other than [A-Za-z0-9_+-/]), -ENOENT if the zone does not exist in zoneinfo_dir or its TZif
+ * data is unusable, -EDOM for a zone that is not civil time (zone_check_civil(): right/…, whose
  * wall time would be off by the leap seconds), -ERANGE for years (UTC or local) outside 1970..9999
  * or an offset that is not a whole number of minutes (Africa/Monrovia before 1972), -ENOMEM.
  *
- * NOT thread-safe: it points the TZ environment variable at the zone, calls tzset() and
- * localtime_r(), then restores TZ. The daemons are single-threaded. */
+ * Thread-safe: it reads the zone's file and never changes the environment (it reads TZDIR with
+ * getenv() only when zoneinfo_dir is NULL). */
 int ccapi_date_format(int64_t usec_utc, const char *zone, const char *zoneinfo_dir, CcapiDate *ret);
 
 /* Parses "Www, DD Mon YYYY HH:MM:SS ±HHMM" strictly in the C locale (English names, exactly this

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemons/ccapi-date.h"
 #include "daemons/time-util.h"
@@ -334,6 +335,185 @@ static void test_range(void)
         g_assert_cmpstr(d.text, ==, "Mon, 01 Jan 1973 00:00:00 +0000");
 }
 
+typedef struct {
+        const char *utc;
+        const char *text;
+        bool dst;
+        int offset;
+} Expected;
+
+/* Each instant formats as expected (glibc's localtime_r() and zdump agree), and parses back. */
+static void check_expected(const char *zone, const Expected *cases, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                int64_t utc = iso(cases[i].utc), back = 0;
+                CcapiDate d;
+
+                g_test_message("%s in %s", cases[i].utc, zone);
+                g_assert_cmpint(ccapi_date_format(utc, zone, ZONEINFO, &d), ==, 0);
+                g_assert_cmpstr(d.text, ==, cases[i].text);
+                g_assert_cmpint(d.dst, ==, cases[i].dst);
+                g_assert_cmpint(d.utc_offset_minutes, ==, cases[i].offset);
+                g_assert_cmpint(ccapi_date_parse(d.text, d.dst, &back, NULL), ==, 0);
+                g_assert_cmpint(back, ==, utc);
+        }
+}
+
+static void test_dst_berlin(void)
+{
+        /* Summer time starts at 01:00 UTC on the last Sunday of March (02:00 CET jumps to 03:00
+         * CEST) and ends at 01:00 UTC on the last Sunday of October (03:00 CEST falls back to
+         * 02:00 CET). The file lists the changes up to 2037; 2100 comes from its TZ string. */
+        static const Expected cases[] = {
+                {"2025-03-30T00:59:59Z", "Sun, 30 Mar 2025 01:59:59 +0100", false, 60},
+                {"2025-03-30T01:00:00Z", "Sun, 30 Mar 2025 03:00:00 +0100", true, 60},
+                {"2025-10-26T00:30:00Z", "Sun, 26 Oct 2025 02:30:00 +0100", true, 60},
+                {"2025-10-26T00:59:59Z", "Sun, 26 Oct 2025 02:59:59 +0100", true, 60},
+                {"2025-10-26T01:00:00Z", "Sun, 26 Oct 2025 02:00:00 +0100", false, 60},
+                {"2025-10-26T01:30:00Z", "Sun, 26 Oct 2025 02:30:00 +0100", false, 60},
+                {"2100-03-28T00:59:59Z", "Sun, 28 Mar 2100 01:59:59 +0100", false, 60},
+                {"2100-03-28T01:00:00Z", "Sun, 28 Mar 2100 03:00:00 +0100", true, 60},
+                {"2100-10-31T00:59:59Z", "Sun, 31 Oct 2100 02:59:59 +0100", true, 60},
+                {"2100-10-31T01:00:00Z", "Sun, 31 Oct 2100 02:00:00 +0100", false, 60},
+        };
+        int64_t gap_start = iso("2025-03-30T00:00:00Z");
+
+        check_expected("Europe/Berlin", cases, G_N_ELEMENTS(cases));
+
+        /* The gap: no instant shows a wall time from 02:00 to 02:59 on 30 March. */
+        for (int64_t t = gap_start; t < gap_start + 2 * 3600 * (int64_t)USEC_PER_SEC;
+             t += 30 * (int64_t)USEC_PER_SEC) {
+                CcapiDate d;
+
+                g_assert_cmpint(ccapi_date_format(t, "Europe/Berlin", ZONEINFO, &d), ==, 0);
+                g_assert_null(strstr(d.text, " 02:"));
+        }
+        /* The overlap: the same wall time twice, told apart by dst alone. */
+        {
+                CcapiDate summer, winter;
+                int64_t t_summer = 0, t_winter = 0;
+
+                g_assert_cmpint(ccapi_date_format(iso("2025-10-26T00:30:00Z"), "Europe/Berlin",
+                                                  ZONEINFO, &summer),
+                                ==, 0);
+                g_assert_cmpint(ccapi_date_format(iso("2025-10-26T01:30:00Z"), "Europe/Berlin",
+                                                  ZONEINFO, &winter),
+                                ==, 0);
+                g_assert_cmpstr(summer.text, ==, winter.text);
+                g_assert_true(summer.dst && !winter.dst);
+                g_assert_cmpint(ccapi_date_parse(summer.text, true, &t_summer, NULL), ==, 0);
+                g_assert_cmpint(ccapi_date_parse(winter.text, false, &t_winter, NULL), ==, 0);
+                g_assert_cmpint(t_winter - t_summer, ==, 3600 * (int64_t)USEC_PER_SEC);
+        }
+}
+
+static void test_half_hour(void)
+{
+        /* Adelaide: ACST +09:30, ACDT +10:30 from the first Sunday of October (02:00 ACST) to
+         * the first Sunday of April (03:00 ACDT): summer time spans the new year. */
+        static const Expected adelaide[] = {
+                {"2025-01-15T12:00:00Z", "Wed, 15 Jan 2025 22:30:00 +0930", true, 570},
+                {"2025-04-05T16:29:59Z", "Sun, 06 Apr 2025 02:59:59 +0930", true, 570},
+                {"2025-04-05T16:30:00Z", "Sun, 06 Apr 2025 02:00:00 +0930", false, 570},
+                {"2025-10-04T16:29:59Z", "Sun, 05 Oct 2025 01:59:59 +0930", false, 570},
+                {"2025-10-04T16:30:00Z", "Sun, 05 Oct 2025 03:00:00 +0930", true, 570},
+                {"2099-12-31T14:00:00Z", "Fri, 01 Jan 2100 00:30:00 +0930", true, 570},
+        };
+        static const Expected kolkata[] = {
+                {"1970-01-01T00:00:00Z", "Thu, 01 Jan 1970 05:30:00 +0530", false, 330},
+                {"2025-01-15T12:00:00Z", "Wed, 15 Jan 2025 17:30:00 +0530", false, 330},
+                {"2025-07-15T18:29:59Z", "Tue, 15 Jul 2025 23:59:59 +0530", false, 330},
+                {"2025-07-15T18:30:00Z", "Wed, 16 Jul 2025 00:00:00 +0530", false, 330},
+        };
+
+        check_expected("Australia/Adelaide", adelaide, G_N_ELEMENTS(adelaide));
+        check_expected("Asia/Kolkata", kolkata, G_N_ELEMENTS(kolkata));
+}
+
+static void test_far_from_utc(void)
+{
+        /* Kiritimati: -10:40 until 1979, -10:00 until it skipped 31 December 1994, +14 since. */
+        static const Expected cases[] = {
+                {"1975-07-01T12:00:00Z", "Tue, 01 Jul 1975 01:20:00 -1040", false, -640},
+                {"1979-10-01T10:39:59Z", "Sun, 30 Sep 1979 23:59:59 -1040", false, -640},
+                {"1979-10-01T10:40:00Z", "Mon, 01 Oct 1979 00:40:00 -1000", false, -600},
+                {"1994-12-31T09:59:59Z", "Fri, 30 Dec 1994 23:59:59 -1000", false, -600},
+                {"1994-12-31T10:00:00Z", "Sun, 01 Jan 1995 00:00:00 +1400", false, 840},
+                {"2025-12-31T09:59:59Z", "Wed, 31 Dec 2025 23:59:59 +1400", false, 840},
+                {"2025-12-31T10:00:00Z", "Thu, 01 Jan 2026 00:00:00 +1400", false, 840},
+        };
+
+        check_expected("Pacific/Kiritimati", cases, G_N_ELEMENTS(cases));
+}
+
+/* camerad and webd format dates while GLib's threads read (and libraries may write) the
+ * environment: ccapi_date_format() must never touch it. */
+typedef struct {
+        gint stop;
+        const char *tz; /* TZ when the test began */
+        gint tz_changed;
+        guint rounds;
+} EnvWatch;
+
+static gpointer env_watch_thread(gpointer data)
+{
+        EnvWatch *w = data;
+
+        while (!g_atomic_int_get(&w->stop)) {
+                if (getenv("TZ") != w->tz)
+                        g_atomic_int_set(&w->tz_changed, 1);
+                g_assert_cmpint(setenv("PICAMSYNC_TEST_NOISE", w->rounds % 2 ? "a" : "bb", 1), ==,
+                                0);
+                w->rounds++;
+        }
+        return NULL;
+}
+
+static const struct {
+        const char *zone;
+        const char *utc;
+        const char *text;
+} threaded_cases[] = {
+        {"Europe/Berlin", "2025-03-30T01:00:00Z", "Sun, 30 Mar 2025 03:00:00 +0100"},
+        {"Australia/Adelaide", "2025-10-04T16:30:00Z", "Sun, 05 Oct 2025 03:00:00 +0930"},
+        {"Pacific/Kiritimati", "1994-12-31T10:00:00Z", "Sun, 01 Jan 1995 00:00:00 +1400"},
+        {"America/Los_Angeles", "2025-07-01T12:00:00Z", "Tue, 01 Jul 2025 05:00:00 -0800"},
+};
+
+static gpointer format_thread(gpointer data)
+{
+        for (unsigned i = 0; i < 400; i++) {
+                size_t k = i % G_N_ELEMENTS(threaded_cases);
+                CcapiDate d;
+
+                g_assert_cmpint(ccapi_date_format(iso(threaded_cases[k].utc),
+                                                  threaded_cases[k].zone, ZONEINFO, &d),
+                                ==, 0);
+                g_assert_cmpstr(d.text, ==, threaded_cases[k].text);
+        }
+        return NULL;
+}
+
+static void test_threads(void)
+{
+        EnvWatch w = {.tz = getenv("TZ")};
+        GThread *watcher, *formatters[3];
+
+        watcher = g_thread_new("env-watch", env_watch_thread, &w);
+        for (size_t i = 0; i < G_N_ELEMENTS(formatters); i++)
+                formatters[i] = g_thread_new("format", format_thread, NULL);
+        for (size_t i = 0; i < G_N_ELEMENTS(formatters); i++)
+                g_thread_join(formatters[i]);
+        g_atomic_int_set(&w.stop, 1);
+        g_thread_join(watcher);
+
+        g_test_message("the watcher read TZ and set another variable %u times", w.rounds);
+        g_assert_cmpint(g_atomic_int_get(&w.tz_changed), ==, 0);
+        g_assert_true(getenv("TZ") == w.tz);
+        g_assert_cmpint(unsetenv("PICAMSYNC_TEST_NOISE"), ==, 0);
+}
+
+/* The environment is left alone (TZ included). */
 static void test_tz_restored(void)
 {
         int64_t t = iso("2025-07-01T12:00:00Z");
@@ -341,17 +521,27 @@ static void test_tz_restored(void)
         struct tm tm;
         CcapiDate d;
 
+        char *const *env = environ;
+        const char *tz;
+
         g_assert_cmpint(setenv("TZ", "Asia/Tokyo", 1), ==, 0);
         tzset();
+        tz = getenv("TZ");
+        env = environ;
         g_assert_cmpint(ccapi_date_format(t, "America/Los_Angeles", ZONEINFO, &d), ==, 0);
         g_assert_cmpstr(getenv("TZ"), ==, "Asia/Tokyo");
+        /* Not even set again to the same value: the same string in the same array. */
+        g_assert_true(getenv("TZ") == tz);
+        g_assert_true(environ == env);
         local_tm(probe, &tm);
         g_assert_cmpint(tm.tm_gmtoff, ==, 9 * 3600);
 
         g_assert_cmpint(unsetenv("TZ"), ==, 0);
         tzset();
+        env = environ;
         g_assert_cmpint(ccapi_date_format(t, "Asia/Tokyo", ZONEINFO, &d), ==, 0);
         g_assert_null(getenv("TZ"));
+        g_assert_true(environ == env);
         g_assert_cmpstr(d.text, ==, "Tue, 01 Jul 2025 21:00:00 +0900");
 }
 
@@ -647,6 +837,10 @@ int main(int argc, char *argv[])
         g_test_add_func("/ccapi-date/parse-invalid", test_parse_invalid);
         g_test_add_func("/ccapi-date/bad-zones", test_bad_zones);
         g_test_add_func("/ccapi-date/range", test_range);
+        g_test_add_func("/ccapi-date/dst-berlin", test_dst_berlin);
+        g_test_add_func("/ccapi-date/half-hour", test_half_hour);
+        g_test_add_func("/ccapi-date/far-from-utc", test_far_from_utc);
+        g_test_add_func("/ccapi-date/threads", test_threads);
         g_test_add_func("/ccapi-date/tz-restored", test_tz_restored);
         g_test_add_func("/ccapi-date/zoneinfo-dir", test_zoneinfo_dir);
         g_test_add_func("/ccapi-date/all-zones", test_all_zones);
