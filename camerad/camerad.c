@@ -13,6 +13,7 @@
 #include "daemons/event-glue.h"
 #include "daemons/log-glib.h"
 #include "daemons/log.h"
+#include "daemons/zone-util.h"
 
 typedef struct {
         CameraConfig camera;
@@ -24,6 +25,9 @@ typedef struct {
 
 static int read_config(CameradConfig *c)
 {
+        /* Checked here so that a bad value stops camerad at start; the zone code finds it again
+         * through zone_info_dir() (zone-util.h). */
+        const char *zoneinfo_dir;
         ConfigError err;
 
         c->camera_urls = getenv("PICAMSYNC_CAMERA_URLS");
@@ -39,7 +43,8 @@ static int read_config(CameradConfig *c)
                           &c->camera.drift_min_span_usec, &err) < 0 ||
             config_env_ms("PICAMSYNC_DISCOVERY_INTERVAL", 60000, 1000, 24 * 3600 * 1000ULL,
                           &c->discovery_interval_usec, &err) < 0 ||
-            config_env_state_dir(&c->camera.state_dir, &err) < 0) {
+            config_env_state_dir(&c->camera.state_dir, &err) < 0 ||
+            zone_info_dir(&zoneinfo_dir, &err) < 0) {
                 log_error("Bad configuration: %s", err.message);
                 return -1;
         }

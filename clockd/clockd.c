@@ -270,8 +270,7 @@ static int context_read_config(Context *c)
                           &c->high_limit, &err) < 0 ||
             config_env_ms("PICAMSYNC_NTP_CHECK_INTERVAL", 60000, 100, 120000,
                           &c->ntp_check_interval, &err) < 0 ||
-            config_env_path("PICAMSYNC_ZONEINFO_DIR", ZONEINFO_DIR_DEFAULT, &c->zoneinfo_dir,
-                            &err) < 0 ||
+            zone_info_dir(&c->zoneinfo_dir, &err) < 0 ||
             config_env_path("PICAMSYNC_LOCALTIME", "/etc/localtime", &c->localtime_path, &err) <
                     0) {
                 log_error("Bad configuration: %s", err.message);

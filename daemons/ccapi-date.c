@@ -18,12 +18,6 @@ static const char weekday_names[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri
 static const char month_names[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-static const char *zoneinfo_dir_default(void)
-{
-        const char *dir = getenv("TZDIR");
-        return dir && dir[0] ? dir : ZONEINFO_DIR_DEFAULT;
-}
-
 int ccapi_date_format(int64_t usec_utc, const char *zone, const char *zoneinfo_dir, CcapiDate *ret)
 {
         struct timespec ts = usec_to_timespec(usec_utc);
@@ -32,8 +26,11 @@ int ccapi_date_format(int64_t usec_utc, const char *zone, const char *zoneinfo_d
         ZoneOffset zo;
         int offset, r;
 
-        if (!zoneinfo_dir)
-                zoneinfo_dir = zoneinfo_dir_default();
+        if (!zoneinfo_dir) {
+                r = zone_info_dir(&zoneinfo_dir, NULL);
+                if (r < 0)
+                        return r;
+        }
         if (zoneinfo_dir[0] != '/')
                 return -EINVAL;
         r = zone_check_civil(zoneinfo_dir, zone, NULL, 0);

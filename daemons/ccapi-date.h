@@ -24,15 +24,16 @@ typedef struct CcapiDate {
  * (Australia/Lord_Howe, Antarctica/Troll) or is negative (Europe/Dublin, Africa/Casablanca in
  * tzdata's main format) the written offset is then not the zone's real standard offset.
  *
- * zoneinfo_dir NULL means $TZDIR or /usr/share/zoneinfo; it must be an absolute path (-EINVAL
- * otherwise). Returns -EINVAL for a bad zone name (empty, absolute, contains "..", characters
- * other than [A-Za-z0-9_+-/]), -ENOENT if the zone does not exist in zoneinfo_dir or its TZif
- * data is unusable, -EDOM for a zone that is not civil time (zone_check_civil(): right/…, whose
- * wall time would be off by the leap seconds), -ERANGE for years (UTC or local) outside 1970..9999
- * or an offset that is not a whole number of minutes (Africa/Monrovia before 1972), -ENOMEM.
+ * zoneinfo_dir NULL means zone_info_dir() (PICAMSYNC_ZONEINFO_DIR, else /usr/share/zoneinfo); it
+ * must be an absolute path (-EINVAL otherwise). Returns -EINVAL for a bad zone name (empty,
+ * absolute, contains "..", characters other than [A-Za-z0-9_+-/]), -ENOENT if the zone does not
+ * exist in zoneinfo_dir or its TZif data is unusable, -EDOM for a zone that is not civil time
+ * (zone_check_civil(): right/…, whose wall time would be off by the leap seconds), -ERANGE for
+ * years (UTC or local) outside 1970..9999 or an offset that is not a whole number of minutes
+ * (Africa/Monrovia before 1972), -ENOMEM.
  *
- * Thread-safe: it reads the zone's file and never changes the environment (it reads TZDIR with
- * getenv() only when zoneinfo_dir is NULL). */
+ * Thread-safe: it reads the zone's file and never changes the environment (it reads
+ * PICAMSYNC_ZONEINFO_DIR with getenv() only when zoneinfo_dir is NULL). */
 int ccapi_date_format(int64_t usec_utc, const char *zone, const char *zoneinfo_dir, CcapiDate *ret);
 
 /* Parses "Www, DD Mon YYYY HH:MM:SS ±HHMM" strictly in the C locale (English names, exactly this

@@ -13,6 +13,11 @@
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
 
+int zone_info_dir(const char **ret, ConfigError *err)
+{
+        return config_env_path("PICAMSYNC_ZONEINFO_DIR", ZONEINFO_DIR_DEFAULT, ret, err);
+}
+
 int zone_name_check(const char *zone)
 {
         const char *component;
@@ -57,8 +62,11 @@ static int zone_open(const char *zoneinfo_dir, const char *zone)
         r = zone_name_check(zone);
         if (r < 0)
                 return r;
-        if (!zoneinfo_dir)
-                zoneinfo_dir = ZONEINFO_DIR_DEFAULT;
+        if (!zoneinfo_dir) {
+                r = zone_info_dir(&zoneinfo_dir, NULL);
+                if (r < 0)
+                        return r;
+        }
         if ((size_t)snprintf(path, sizeof(path), "%s/%s", zoneinfo_dir, zone) >= sizeof(path))
                 return -EINVAL;
 

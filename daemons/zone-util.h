@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* IANA time zones: checks of their names shared by clockd (SetTimezone),
+/* IANA time zones: where their files are, checks of their names shared by clockd (SetTimezone),
  * camerad (SetTime), webd (the zones pages send) and the CCAPI date helpers, and their offsets
  * read from their own TZif data (never through TZ and tzset(), which camerad's and webd's threads
  * would race with). */
@@ -10,17 +10,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "daemons/config.h"
+
 #define ZONEINFO_DIR_DEFAULT "/usr/share/zoneinfo"
 /* zone_check_civil()'s sentence fits in this many bytes. */
 #define ZONE_WHY_MAX 256
+
+/* The zoneinfo directory, the one way every daemon finds it (man/picamsync.conf.5):
+ * PICAMSYNC_ZONEINFO_DIR when set and not empty, else ZONEINFO_DIR_DEFAULT. -EINVAL, with `err`
+ * (when not NULL) naming the variable, when it is not an absolute path without line breaks. The
+ * string is the environment's or the default. It only reads the environment (getenv()). Every
+ * function below that takes a zoneinfo_dir uses this one for NULL, and fails with its -EINVAL. */
+int zone_info_dir(const char **ret, ConfigError *err);
 
 /* 0 for a plausible IANA name ("Europe/Berlin", "UTC", "Etc/GMT+5"); -EINVAL for an empty,
  * absolute or over-long name, one with ".." or "." components, "//", or characters outside
  * [A-Za-z0-9_+-/]. Says nothing about whether the zone exists. */
 int zone_name_check(const char *zone);
 
-/* 0 if `zone` passes zone_name_check() and names a TZif file under zoneinfo_dir (NULL: the
- * default); -EINVAL for a bad name, -ENOENT if there is no such zone. */
+/* 0 if `zone` passes zone_name_check() and names a TZif file under zoneinfo_dir (NULL:
+ * zone_info_dir()); -EINVAL for a bad name, -ENOENT if there is no such zone. */
 int zone_exists(const char *zoneinfo_dir, const char *zone);
 
 /* 0 if `zone` may be set as the zone of a clock: it passes zone_exists() and its offsets are civil
@@ -54,7 +63,7 @@ typedef struct ZoneOffset {
  * state. tests/unit/test-zone-util.c holds it against glibc for every zone of the system. */
 int zone_tzif_offset(const void *data, size_t size, int64_t t, ZoneOffset *ret);
 
-/* The same for the zone's file under zoneinfo_dir (NULL: the default). -EINVAL for a bad name,
+/* The same for the zone's file under zoneinfo_dir (NULL: zone_info_dir()). -EINVAL for a bad name,
  * -ENOENT if there is no such zone or its TZif data is unusable (zone_tzif_offset()), -EDOM if the
  * file has leap-second records (its wall time would not be civil time), -ENOMEM. Callers that must
  * also refuse right/ and posix/ names call zone_check_civil() first. Thread-safe. */

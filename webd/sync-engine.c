@@ -484,8 +484,7 @@ static void pi_camera_format(SyncEngine *e, int *ret_minutes, bool *ret_dst)
 
         *ret_minutes = 0;
         *ret_dst = false;
-        if (ccapi_date_format(clock_realtime_usec(), sync_engine_pi_zone(e),
-                              getenv("PICAMSYNC_ZONEINFO_DIR"), &d) >= 0) {
+        if (ccapi_date_format(clock_realtime_usec(), sync_engine_pi_zone(e), NULL, &d) >= 0) {
                 *ret_minutes = d.utc_offset_minutes;
                 *ret_dst = d.dst;
         }

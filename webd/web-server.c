@@ -269,8 +269,7 @@ static void post_system_time(WebServer *s, SoupServerMessage *msg, GHashTable *q
                 int r = -EINVAL;
 
                 if (JSON_NODE_HOLDS_VALUE(tz) && json_node_get_value_type(tz) == G_TYPE_STRING)
-                        r = zone_check_civil(getenv("PICAMSYNC_ZONEINFO_DIR"),
-                                             json_node_get_string(tz), why, sizeof(why));
+                        r = zone_check_civil(NULL, json_node_get_string(tz), why, sizeof(why));
                 if (r == -EDOM) {
                         http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timezone", why);
                         return;

@@ -15,6 +15,7 @@
 #include "daemons/log-glib.h"
 #include "daemons/log.h"
 #include "daemons/time-util.h"
+#include "daemons/zone-util.h"
 #include "webd/ap-nm.h"
 #include "webd/client-class.h"
 #include "webd/host-check.h"
@@ -37,6 +38,9 @@ typedef struct {
 
 static int read_config(WebdConfig *c)
 {
+        /* Checked here so that a bad value stops webd at start; the zone code finds it again
+         * through zone_info_dir() (zone-util.h). */
+        const char *zoneinfo_dir;
         ConfigError err;
         g_autoptr(GError) error = NULL;
 
@@ -52,7 +56,8 @@ static int read_config(WebdConfig *c)
                           &c->policy.no_client_notice_usec, &err) < 0 ||
             config_env_bool("PICAMSYNC_AUTO_SYNC", true, &c->policy.auto_sync, &err) < 0 ||
             web_limits_from_env(&c->limits, &err) < 0 ||
-            config_env_state_dir(&c->state_dir, &err) < 0) {
+            config_env_state_dir(&c->state_dir, &err) < 0 ||
+            zone_info_dir(&zoneinfo_dir, &err) < 0) {
                 log_error("Bad configuration: %s", err.message);
                 return -1;
         }

@@ -276,7 +276,7 @@ static gboolean zone_known(const WsClientMessage *msg, GError **error)
                 zone = msg->manual_time_sync.timezone;
         if (!zone)
                 return TRUE;
-        r = zone_check_civil(getenv("PICAMSYNC_ZONEINFO_DIR"), zone, why, sizeof(why));
+        r = zone_check_civil(NULL, zone, why, sizeof(why));
         if (r >= 0)
                 return TRUE;
         if (r == -EDOM) {

@@ -4,7 +4,9 @@ bus, with the fake Pi clock."""
 
 import calendar
 import math
+import os
 import re
+import shutil
 import time
 
 import pytest
@@ -141,6 +143,38 @@ def test_set_time_refuses_bad_zone(make_testbed):
         cams.call(path, "SetTime", "s", "Not/AZone")
     assert e.value.name == "org.freedesktop.DBus.Error.InvalidArgs"
     assert sim_state(sim)["puts"] == puts
+
+
+def test_set_time_reads_the_configured_zoneinfo_dir(make_testbed):
+    """PICAMSYNC_ZONEINFO_DIR (man/picamsync.conf.5) decides which zones camerad knows, for the
+    check and for the date it writes alike."""
+    bed = make_testbed(pi_offset_ms=mid_2025_month_offset_ms(7))
+    own = os.path.join(bed.workdir, "own-zoneinfo")
+    os.makedirs(os.path.join(own, "My"))
+    shutil.copyfile("/usr/share/zoneinfo/Asia/Kolkata", os.path.join(own, "My", "Zone"))
+    os.chmod(own, 0o755)
+    os.chmod(os.path.join(own, "My"), 0o755)
+    sim = bed.start_sim()
+    bed.start_camerad({"PICAMSYNC_ZONEINFO_DIR": own})
+    cams = Cameras(bed)
+    path = cams.add(sim["camera"])
+    cams.call(path, "SetTime", "s", "My/Zone")
+    state = sim_state(sim)
+    assert state["utcOffsetMinutes"] == 330
+    assert state["dst"] is False
+    with pytest.raises(BusCallError) as e:
+        cams.call(path, "SetTime", "s", "Europe/Berlin")
+    assert e.value.name == "org.freedesktop.DBus.Error.InvalidArgs"
+    assert sim_state(sim)["puts"] == state["puts"]
+
+
+def test_bad_zoneinfo_dir_stops_camerad_with_its_name(make_testbed):
+    bed = make_testbed()
+    d = bed.start_camerad({"PICAMSYNC_ZONEINFO_DIR": "zoneinfo"}, wait=False)
+    assert d.proc.wait(10) != 0
+    log = d.log()
+    assert "Bad configuration: PICAMSYNC_ZONEINFO_DIR=zoneinfo" in log, log
+    bed.daemons.pop("camerad").stop()  # it was meant to fail; the teardown must not flag it
 
 
 def test_set_time_refuses_zone_that_is_not_civil_time(make_testbed):

@@ -263,7 +263,8 @@ def test_sync_now_over_the_bus(webd_bed):
 @pytest.mark.parametrize("name,value", [("TIME_SYNC_THRESHOLD", "soon"),
                                         ("TIME_SYNC_RETRY_DELAY", "-5"),
                                         ("PICAMSYNC_AUTO_SYNC", "maybe"),
-                                        ("PICAMSYNC_AP_INTERFACES", "bad/name")])
+                                        ("PICAMSYNC_AP_INTERFACES", "bad/name"),
+                                        ("PICAMSYNC_ZONEINFO_DIR", "zoneinfo")])
 def test_bad_configuration_stops_webd_naming_the_variable(builddir, name, value):
     exe = os.path.join(builddir, "webd", "picamsync-webd")
     env = {"PATH": "/usr/bin:/bin", "PICAMSYNC_LOG_TARGET": "stderr",

@@ -550,6 +550,7 @@ static void test_zoneinfo_dir(void)
         g_autoptr(GError) error = NULL;
         g_autofree char *dir = g_dir_make_tmp("ccapi-date-XXXXXX", &error);
         g_autofree char *sub = NULL, *zone_file = NULL, *junk_file = NULL, *contents = NULL;
+        g_autofree char *old_dir = g_strdup(getenv("PICAMSYNC_ZONEINFO_DIR"));
         g_autofree char *old_tzdir = g_strdup(getenv("TZDIR"));
         int64_t t = iso("2025-07-01T12:00:00Z");
         gsize length = 0;
@@ -574,15 +575,28 @@ static void test_zoneinfo_dir(void)
         g_assert_cmpint(ccapi_date_format(t, "My/Zone", ZONEINFO, &d), ==, -ENOENT);
         g_assert_cmpint(ccapi_date_format(t, "My/Zone", "relative/dir", &d), ==, -EINVAL);
 
-        /* NULL means $TZDIR, then /usr/share/zoneinfo. */
-        g_assert_cmpint(setenv("TZDIR", dir, 1), ==, 0);
+        /* NULL means zone_info_dir(): $PICAMSYNC_ZONEINFO_DIR, then /usr/share/zoneinfo, as for
+         * every zone of the daemons (man/picamsync.conf.5). TZDIR plays no part. */
+        g_assert_cmpint(unsetenv("TZDIR"), ==, 0);
+        g_assert_cmpint(setenv("PICAMSYNC_ZONEINFO_DIR", dir, 1), ==, 0);
         g_assert_cmpint(ccapi_date_format(t, "My/Zone", NULL, &d), ==, 0);
         g_assert_cmpstr(d.text, ==, "Tue, 01 Jul 2025 17:30:00 +0530");
         g_assert_cmpint(ccapi_date_format(t, "Europe/Berlin", NULL, &d), ==, -ENOENT);
-        g_assert_cmpint(unsetenv("TZDIR"), ==, 0);
+        g_assert_cmpint(unsetenv("PICAMSYNC_ZONEINFO_DIR"), ==, 0);
         g_assert_cmpint(ccapi_date_format(t, "My/Zone", NULL, &d), ==, -ENOENT);
         g_assert_cmpint(ccapi_date_format(t, "Europe/Berlin", NULL, &d), ==, 0);
         g_assert_cmpstr(d.text, ==, "Tue, 01 Jul 2025 14:00:00 +0100");
+        g_assert_cmpint(setenv("PICAMSYNC_ZONEINFO_DIR", "", 1), ==, 0);
+        g_assert_cmpint(ccapi_date_format(t, "Europe/Berlin", NULL, &d), ==, 0);
+        g_assert_cmpint(setenv("PICAMSYNC_ZONEINFO_DIR", "relative/dir", 1), ==, 0);
+        g_assert_cmpint(ccapi_date_format(t, "Europe/Berlin", NULL, &d), ==, -EINVAL);
+        g_assert_cmpint(setenv("TZDIR", dir, 1), ==, 0);
+        g_assert_cmpint(unsetenv("PICAMSYNC_ZONEINFO_DIR"), ==, 0);
+        g_assert_cmpint(ccapi_date_format(t, "My/Zone", NULL, &d), ==, -ENOENT);
+        g_assert_cmpint(ccapi_date_format(t, "Europe/Berlin", NULL, &d), ==, 0);
+        g_assert_cmpint(unsetenv("TZDIR"), ==, 0);
+        if (old_dir)
+                g_assert_cmpint(setenv("PICAMSYNC_ZONEINFO_DIR", old_dir, 1), ==, 0);
         if (old_tzdir)
                 g_assert_cmpint(setenv("TZDIR", old_tzdir, 1), ==, 0);
 

@@ -589,7 +589,7 @@ static void test_tzif_offset_invalid(void)
         }
 }
 
-/* ---- zone_offset() ---- */
+/* ---- zone_offset() and zone_info_dir() ---- */
 
 static void test_zone_offset(void)
 {
@@ -636,6 +636,63 @@ static void test_zone_offset(void)
 
         for (const char *const *p = (const char *const[]){cut, leap, berlin, dir, NULL}; *p; p++)
                 g_assert_cmpint(g_remove(*p), ==, 0);
+}
+
+static void test_zone_info_dir(void)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *dir = g_dir_make_tmp("zone-util-XXXXXX", &error);
+        g_autofree char *old = g_strdup(getenv("PICAMSYNC_ZONEINFO_DIR"));
+        g_autofree char *own = NULL, *own_dir = NULL;
+        ConfigError err = {};
+        const char *found = NULL;
+        ZoneOffset o;
+
+        g_assert_no_error(error);
+        own_dir = g_build_filename(dir, "Own", NULL);
+        own = g_build_filename(own_dir, "Zone", NULL);
+        copy_file(ZONEINFO "/Asia/Kolkata", own);
+
+        g_assert_cmpint(unsetenv("PICAMSYNC_ZONEINFO_DIR"), ==, 0);
+        g_assert_cmpint(zone_info_dir(&found, &err), ==, 0);
+        g_assert_cmpstr(found, ==, "/usr/share/zoneinfo");
+        g_assert_cmpint(zone_exists(NULL, "Own/Zone"), ==, -ENOENT);
+        g_assert_cmpint(zone_exists(NULL, "Europe/Berlin"), ==, 0);
+
+        g_assert_cmpint(setenv("PICAMSYNC_ZONEINFO_DIR", "", 1), ==, 0);
+        g_assert_cmpint(zone_info_dir(&found, NULL), ==, 0);
+        g_assert_cmpstr(found, ==, "/usr/share/zoneinfo");
+
+        g_assert_cmpint(setenv("PICAMSYNC_ZONEINFO_DIR", dir, 1), ==, 0);
+        g_assert_cmpint(zone_info_dir(&found, &err), ==, 0);
+        g_assert_cmpstr(found, ==, dir);
+        g_assert_cmpint(zone_exists(NULL, "Own/Zone"), ==, 0);
+        g_assert_cmpint(zone_exists(NULL, "Europe/Berlin"), ==, -ENOENT);
+        g_assert_cmpint(zone_check_civil(NULL, "Own/Zone", NULL, 0), ==, 0);
+        g_assert_cmpint(zone_offset(NULL, "Own/Zone", 1751371200, &o), ==, 0);
+        g_assert_cmpint(o.utc_offset, ==, 19800);
+
+        found = "untouched";
+        g_assert_cmpint(setenv("PICAMSYNC_ZONEINFO_DIR", "zoneinfo", 1), ==, 0);
+        g_assert_cmpint(zone_info_dir(&found, &err), ==, -EINVAL);
+        g_assert_cmpstr(err.message, ==,
+                        "PICAMSYNC_ZONEINFO_DIR=zoneinfo is not an absolute path; use a path that "
+                        "starts with /.");
+        g_assert_cmpstr(found, ==, "untouched");
+        g_assert_cmpint(zone_info_dir(&found, NULL), ==, -EINVAL);
+        g_assert_cmpint(zone_exists(NULL, "Europe/Berlin"), ==, -EINVAL);
+        g_assert_cmpint(zone_check_civil(NULL, "Europe/Berlin", NULL, 0), ==, -EINVAL);
+        g_assert_cmpint(zone_offset(NULL, "Europe/Berlin", 0, &o), ==, -EINVAL);
+        g_assert_cmpint(setenv("PICAMSYNC_ZONEINFO_DIR", "/usr/share/zone\ninfo", 1), ==, 0);
+        g_assert_cmpint(zone_info_dir(&found, NULL), ==, -EINVAL);
+
+        if (old)
+                g_assert_cmpint(setenv("PICAMSYNC_ZONEINFO_DIR", old, 1), ==, 0);
+        else
+                g_assert_cmpint(unsetenv("PICAMSYNC_ZONEINFO_DIR"), ==, 0);
+        g_assert_cmpint(g_unlink(own), ==, 0);
+        g_assert_cmpint(g_rmdir(own_dir), ==, 0);
+        g_assert_cmpint(g_rmdir(dir), ==, 0);
 }
 
 /* ---- zone_tzif_offset() against glibc, for every zone of the system ---- */
@@ -767,5 +824,6 @@ int main(int argc, char *argv[])
         g_test_add_func("/zone-util/tzif-offset-invalid", test_tzif_offset_invalid);
         g_test_add_func("/zone-util/tzif-offset-glibc", test_tzif_offset_glibc);
         g_test_add_func("/zone-util/zone-offset", test_zone_offset);
+        g_test_add_func("/zone-util/zone-info-dir", test_zone_info_dir);
         return g_test_run();
 }
