@@ -7,6 +7,7 @@
 #include "camerad/timelapse-report.h"
 #include "daemons/report-id.h"
 #include "daemons/time-util.h"
+#include "daemons/zone-util.h"
 
 TimelapseReport *timelapse_report_new(void)
 {
@@ -114,20 +115,27 @@ static void add_bool(JsonBuilder *b, const char *name, bool value)
         json_builder_add_boolean_value(b, value);
 }
 
-/* {"usec", "utc", "local"}, or null for 0. */
-static void add_time(JsonBuilder *b, const char *name, int64_t usec, GTimeZone *tz)
+/* {"usec", "utc", "local"}, or null for 0. The local time is in `zone` as its file in the
+ * configured zoneinfo directory has it (zone-util.h), or in UTC when there is no such zone. */
+static void add_time(JsonBuilder *b, const char *name, int64_t usec, const char *zone)
 {
         char utc[64];
+        int64_t sec = usec / G_USEC_PER_SEC;
         g_autoptr(GDateTime) utc_dt = NULL;
         g_autoptr(GDateTime) local = NULL;
+        g_autoptr(GTimeZone) tz = NULL;
         g_autofree char *local_text = NULL;
+        ZoneOffset o = {};
 
         json_builder_set_member_name(b, name);
         if (usec == 0 || iso8601_format(usec, utc, sizeof(utc)) < 0) {
                 json_builder_add_null_value(b);
                 return;
         }
-        utc_dt = g_date_time_new_from_unix_utc(usec / G_USEC_PER_SEC);
+        if (zone_offset(NULL, zone, sec, &o) < 0)
+                o.utc_offset = 0;
+        tz = g_time_zone_new_offset(o.utc_offset);
+        utc_dt = g_date_time_new_from_unix_utc(sec);
         local = utc_dt ? g_date_time_to_timezone(utc_dt, tz) : NULL;
         local_text = local ? g_date_time_format(local, "%Y-%m-%dT%H:%M:%S%:z") : NULL;
         json_builder_begin_object(b);
@@ -142,12 +150,7 @@ char *timelapse_report_to_json(const TimelapseReport *r)
         g_autoptr(JsonBuilder) b = json_builder_new();
         g_autoptr(JsonGenerator) gen = json_generator_new();
         g_autoptr(JsonNode) root = NULL;
-        g_autoptr(GTimeZone) tz = NULL;
         const char *zone = r->zone && *r->zone ? r->zone : "UTC";
-
-        tz = g_time_zone_new_identifier(zone);
-        if (!tz)
-                tz = g_time_zone_new_utc();
 
         json_builder_begin_object(b);
         add_int(b, "version", TIMELAPSE_REPORT_VERSION);
@@ -155,11 +158,11 @@ char *timelapse_report_to_json(const TimelapseReport *r)
         add_string(b, "title", r->title ? r->title : "");
         add_string(b, "state", r->state);
         add_string(b, "zone", zone);
-        add_time(b, "start", r->start_usec, tz);
-        add_time(b, "end", r->end_usec, tz);
+        add_time(b, "start", r->start_usec, zone);
+        add_time(b, "end", r->end_usec, zone);
         add_int(b, "intervalMs", (int64_t)(r->interval_usec / 1000));
         add_int(b, "intervalUSec", (int64_t)r->interval_usec);
-        add_time(b, "plannedEnd", r->planned_end_usec, tz);
+        add_time(b, "plannedEnd", r->planned_end_usec, zone);
 
         json_builder_set_member_name(b, "shots");
         json_builder_begin_object(b);
@@ -172,7 +175,7 @@ char *timelapse_report_to_json(const TimelapseReport *r)
                 const TimelapseShotError *e = &g_array_index(r->errors, TimelapseShotError, i);
                 json_builder_begin_object(b);
                 add_int(b, "index", e->index);
-                add_time(b, "at", e->at_usec, tz);
+                add_time(b, "at", e->at_usec, zone);
                 add_string(b, "error", e->error);
                 json_builder_end_object(b);
         }
@@ -197,7 +200,7 @@ char *timelapse_report_to_json(const TimelapseReport *r)
                 add_double(b, "accuracy", r->accuracy);
                 add_double(b, "altitude", r->altitude);
                 add_string(b, "source", r->location_source);
-                add_time(b, "obtainedAt", r->location_obtained_usec, tz);
+                add_time(b, "obtainedAt", r->location_obtained_usec, zone);
                 json_builder_end_object(b);
         } else
                 json_builder_add_null_value(b);
@@ -208,7 +211,7 @@ char *timelapse_report_to_json(const TimelapseReport *r)
         json_builder_begin_object(b);
         add_string(b, "reliability", r->pi_reliability);
         add_string(b, "source", r->pi_source);
-        add_time(b, "lastSync", r->pi_last_sync_usec, tz);
+        add_time(b, "lastSync", r->pi_last_sync_usec, zone);
         add_string(b, "zone", zone);
         json_builder_end_object(b);
         json_builder_set_member_name(b, "camera");
@@ -220,7 +223,7 @@ char *timelapse_report_to_json(const TimelapseReport *r)
                 add_string(b, "offsetUSec", NULL);
                 add_string(b, "offsetBoundUSec", NULL);
         }
-        add_time(b, "measuredAt", r->camera_measured_usec, tz);
+        add_time(b, "measuredAt", r->camera_measured_usec, zone);
         add_double(b, "driftPpm", r->camera_drift_ppm);
         json_builder_end_object(b);
         add_bool(b, "cameraSetDeferred", r->camera_set_deferred);

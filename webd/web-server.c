@@ -78,16 +78,15 @@ static gboolean read_json_body(SoupServerMessage *msg, JsonObject **ret, JsonPar
         return TRUE;
 }
 
+/* The zone's offset from its file in the configured zoneinfo directory, like every zone of the
+ * daemons (zone-util.h); 0 for a zone that is not there. */
 static int utc_offset_minutes(const char *zone, int64_t usec)
 {
-        g_autoptr(GTimeZone) tz = g_time_zone_new_identifier(zone);
-        g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(usec / (int64_t)USEC_PER_SEC);
-        g_autoptr(GDateTime) local = NULL;
+        ZoneOffset o;
 
-        if (!tz || !utc)
+        if (zone_offset(NULL, zone, usec_to_timespec(usec).tv_sec, &o) < 0)
                 return 0;
-        local = g_date_time_to_timezone(utc, tz);
-        return local ? (int)(g_date_time_get_utc_offset(local) / G_TIME_SPAN_MINUTE) : 0;
+        return o.utc_offset / 60;
 }
 
 /* ---- handlers ---- */
