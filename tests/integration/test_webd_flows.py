@@ -12,7 +12,8 @@ import pytest
 
 from busclient import BusClient
 from testbed_clients import (CLOCK, SYNC1, TWO_HOURS_MS, Client, clock_get, http, is_event,
-                             is_type, pi_minus_host_ms, sim_set, sim_state, wait_camera_connected)
+                             is_type, pi_minus_host_ms, sim_set, sim_state, wait_camera_connected,
+                             wait_webd_camera)
 
 LAN_ONLY = {"PICAMSYNC_AP_INTERFACES": "none"}  # loopback pages are LAN clients: never checked
 
@@ -60,6 +61,7 @@ def camera_bed(make_testbed, pi_offset_ms=0, camera_offset_ms=0, webd_env=None,
     bed.start_camerad({"PICAMSYNC_CAMERA_URLS": sim["camera"]})
     wait_camera_connected(bed)
     bed.start_webd(webd_env)
+    wait_webd_camera(bed)
     return bed, sim
 
 
