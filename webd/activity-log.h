@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The activity log of sync-policy.md: the last ACTIVITY_LOG_MAX entries in memory, oldest
+/* The activity log of docs/sync-policy.md: the last ACTIVITY_LOG_MAX entries in memory, oldest
  * dropped first. Pure: the time of an entry is an argument. webd sends each new entry to the
  * journal, as the Sync1 Activity signal (t usec, s type, s level, s message) and to the pages;
  * GetActivityLog returns (t time, s type, s message, b success, s details-JSON) per entry. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Rule 5 of sync-policy.md: the camera part of every job, and the camera's own triggers. */
+/* Rule 5 of docs/sync-policy.md: the camera part of every job, and the camera's own triggers. */
 #include "webd/policy-private.h"
 
 static bool camera_usable(const Policy *p)

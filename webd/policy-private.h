@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Internals of the sync policy, shared by policy.c, policy-camera.c and policy-action.c. */
+/* Internals of the sync policy, shared by policy.c, policy-camera.c and policy-action.c. "Rule N"
+ * is rule N of docs/sync-policy.md. */
 
 #include "webd/policy.h"
 

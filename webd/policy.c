@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The sync policy (see policy.h): clients, checks and jobs. "Rule N" is rule N of
+ * docs/sync-policy.md. */
 #include <inttypes.h>
 
 #include "webd/policy-private.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The sync policy of sync-policy.md as a pure state machine: no I/O, no clock reads. The I/O
+/* The sync policy of docs/sync-policy.md as a pure state machine: no I/O, no clock reads. The I/O
  * layer feeds it inputs (each with the CLOCK_BOOTTIME/monotonic time `now`), executes the actions
  * it queues, in order, reports their results back as inputs, and arms one timer at
  * policy_next_deadline(). Offsets are signed µs, reference minus Pi (client − Pi, camera − Pi),

@@ -56,7 +56,8 @@ typedef struct CameraInfo {
         uint64_t next_shot_usec;
 } CameraInfo;
 
-/* The last location a page sent (rule 6), offered to timelapses for an hour. */
+/* The last location a page sent (docs/sync-policy.md, rule 6), offered to timelapses for an
+ * hour. */
 typedef struct LastLocation {
         gboolean valid;
         SyncEngineLocation loc;

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""The rules of sync-policy.md end to end through webd: real clockd, camerad and camera
+"""The rules of docs/sync-policy.md end to end through webd: real clockd, camerad and camera
 simulator on the testbed, pages as WebSocket clients, periods shortened through the
 environment. One scenario per test, each on a fresh testbed."""
 

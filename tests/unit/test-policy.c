@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The sync policy (webd/policy.h) driven through one scenario per rule of sync-policy.md, with
+/* The sync policy (webd/policy.h) driven through one scenario per rule of docs/sync-policy.md, with
  * an injected monotonic clock; every test asserts the exact sequence of actions. */
 #include <glib.h>
 #include <string.h>
