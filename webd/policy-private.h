@@ -88,7 +88,8 @@ struct Policy {
         char *reliability;
         char *pi_zone;
         int64_t last_sync_usec;
-        uint64_t trusted_by; /* the client whose sync last made the Pi reliable, 0 none */
+        usec_t reliable_window_usec; /* clockd's window of trust after a sync; 0: not known */
+        uint64_t trusted_by;         /* the client whose sync last made the Pi reliable, 0 none */
 
         bool camera_present;
         bool camera_connected;

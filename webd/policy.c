@@ -5,6 +5,9 @@
 
 #include "webd/policy-private.h"
 
+/* Rule 4: at most this long between a periodic check and the end of clockd's window. */
+#define RECHECK_LEAD_MAX_USEC (60 * USEC_PER_SEC)
+
 void policy_config_init_default(PolicyConfig *cfg)
 {
         *cfg = (PolicyConfig){
@@ -522,6 +525,21 @@ static void queue_apply(Policy *p, usec_t now, PolicyClient *c, const Check *che
         policy_run(p, now);
 }
 
+/* Rule 4: how long after a check its page is checked again. Before clockd's window of trust
+ * from that check's sync ends, with room for a whole check: the window starts when the sync
+ * reaches clockd, after the check, so an interval as long as the window (the defaults) would
+ * let the Pi turn unreliable for the length of every periodic check, and rule 9 would warn
+ * every page each time. */
+static usec_t recheck_interval(const Policy *p)
+{
+        usec_t lead;
+
+        if (p->reliable_window_usec == 0)
+                return p->cfg.interval_usec;
+        lead = MIN(p->reliable_window_usec / 10, RECHECK_LEAD_MAX_USEC);
+        return MIN(p->cfg.interval_usec, p->reliable_window_usec - lead);
+}
+
 void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyCheckResult *r)
 {
         PolicyClient *c = policy_find_client(p, client);
@@ -538,7 +556,7 @@ void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyC
         check = c->check;
         c->check = (Check){};
         if (c->iface == POLICY_IFACE_AP)
-                c->next_check = usec_add(now, p->cfg.interval_usec);
+                c->next_check = usec_add(now, recheck_interval(p));
 
         if (r->ok) {
                 c->silent = false; /* a sync by hand (Sync1.SyncNow) may have found it awake */
@@ -734,6 +752,7 @@ void policy_clock_state(Policy *p, usec_t now, const PolicyClockState *s)
                 p->pi_zone = g_strdup(s->zone);
         }
         p->last_sync_usec = s->last_sync_usec;
+        p->reliable_window_usec = s->reliable_window_usec;
         if (!s->reliable)
                 p->trusted_by = 0;
 

@@ -145,9 +145,10 @@ typedef struct PolicyClockState {
         bool reliable;
         const char *reliability; /* "high", "medium", "low", "none" */
         bool ntp_synchronized;
-        bool ever_synced;       /* synced (from any source) since boot */
-        const char *zone;       /* the Pi's IANA zone */
-        int64_t last_sync_usec; /* Pi realtime of the last sync, 0 = never */
+        bool ever_synced;              /* synced (from any source) since boot */
+        const char *zone;              /* the Pi's IANA zone */
+        int64_t last_sync_usec;        /* Pi realtime of the last sync, 0 = never */
+        uint64_t reliable_window_usec; /* clockd's ReliableWindowUSec, 0 = not known */
 } PolicyClockState;
 
 typedef struct PolicyCameraState {

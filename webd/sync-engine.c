@@ -35,6 +35,7 @@ typedef struct ClockInfo {
         uint64_t last_sync_usec;
         int64_t last_offset_usec;
         uint64_t reliable_until_usec;
+        uint64_t reliable_window_usec;
 } ClockInfo;
 
 typedef struct CameraInfo {
@@ -159,6 +160,7 @@ static void push_clock_state(SyncEngine *e)
                 .ever_synced = e->clock.last_sync_usec != 0,
                 .zone = e->clock.zone,
                 .last_sync_usec = (int64_t)e->clock.last_sync_usec,
+                .reliable_window_usec = e->clock.reliable_window_usec,
         };
 
         policy_clock_state(e->policy, now_mono(), &s);
@@ -261,6 +263,7 @@ static const PropMap clock_props[] = {
         {"NTPSynchronized", 'b', offsetof(ClockInfo, ntp)},
         {"LastSyncUSec", 't', offsetof(ClockInfo, last_sync_usec)},
         {"ReliableUntilUSec", 't', offsetof(ClockInfo, reliable_until_usec)},
+        {"ReliableWindowUSec", 't', offsetof(ClockInfo, reliable_window_usec)},
         {"LastSyncOffsetUSec", 'x', offsetof(ClockInfo, last_offset_usec)},
         {},
 };

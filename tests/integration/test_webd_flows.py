@@ -379,3 +379,26 @@ def test_unanswering_page_is_noted_once_and_left_alone(webd_bed):
         assert abs(pi_minus_host_ms(bed)) < 5
     finally:
         c.close()
+
+
+# Rule 4 and rule 9: a page that stays connected keeps the Pi reliable. With the interval as
+# long as clockd's window (as the defaults are), each periodic check used to start as the
+# window of the previous one ended, so the Pi turned unreliable for the length of a check
+# and every page was warned, every interval.
+def test_connected_page_keeps_the_pi_reliable(make_testbed):
+    bed = make_testbed(start=False, pi_offset_ms=-TWO_HOURS_MS)
+    bed.start_clockd({"TIME_SYNC_RELIABLE_WINDOW": "3000", "PICAMSYNC_RELIABLE_HIGH_LIMIT": "1000"})
+    bed.start_webd({"TIME_SYNC_INTERVAL": "3000", "PICAMSYNC_AP_INTERFACES": "lo"})
+    c = Client(bed)
+    try:
+        assert c.wait_for(is_event("pi-sync"))["data"]["stepped"] is True
+        # Four windows: the page is checked again about every 2.7 s, each before the end.
+        later = c.messages_for(12)
+        checks = [m for m in later if is_event("pi-sync")(m)]
+        assert len(checks) >= 3, [m["type"] for m in later]
+        lost = [m for m in later if is_event("reliability-lost")(m)]
+        assert lost == [], lost
+        assert not [e for e in rest_log(bed) if "no longer reliable" in e["message"]]
+        assert clock_get(bed, "Reliable") is True
+    finally:
+        c.close()
