@@ -44,27 +44,6 @@ const char *policy_event_to_string(PolicyEvent e)
         return (unsigned)e < G_N_ELEMENTS(names) ? names[e] : "?";
 }
 
-const char *policy_log_type_to_string(PolicyLogType t)
-{
-        static const char *const names[] = {
-                [POLICY_LOG_SYNC] = "sync",     [POLICY_LOG_MANUAL] = "manual",
-                [POLICY_LOG_CAMERA] = "camera", [POLICY_LOG_ERROR] = "error",
-                [POLICY_LOG_INFO] = "info",
-        };
-        return (unsigned)t < G_N_ELEMENTS(names) ? names[t] : "?";
-}
-
-const char *policy_log_level_to_string(PolicyLogLevel l)
-{
-        static const char *const names[] = {
-                [POLICY_LEVEL_INFO] = "info",
-                [POLICY_LEVEL_SUCCESS] = "success",
-                [POLICY_LEVEL_WARNING] = "warning",
-                [POLICY_LEVEL_ERROR] = "error",
-        };
-        return (unsigned)l < G_N_ELEMENTS(names) ? names[l] : "?";
-}
-
 static void append_details(GString *s, const PolicyAction *a)
 {
         if (a->details & POLICY_DETAIL_SOURCE)
@@ -140,9 +119,9 @@ char *policy_action_to_string(const PolicyAction *a)
                 g_string_append_printf(s, " to=%" PRIu64 " \"%s\"", a->client, a->message);
                 break;
         case POLICY_ACTION_LOG:
-                g_string_append_printf(
-                        s, " %s/%s success=%d \"%s\"", policy_log_type_to_string(a->log_type),
-                        policy_log_level_to_string(a->level), a->success, a->message);
+                g_string_append_printf(s, " %s/%s success=%d \"%s\"",
+                                       activity_type_to_string(a->log_type),
+                                       activity_level_to_string(a->level), a->success, a->message);
                 append_details(s, a);
                 break;
         case POLICY_ACTION_MANUAL_RESULT:
@@ -167,7 +146,7 @@ PolicyAction *policy_push(Policy *p, PolicyActionType type)
         return a;
 }
 
-PolicyAction *policy_push_log(Policy *p, PolicyLogType type, PolicyLogLevel level, bool success,
+PolicyAction *policy_push_log(Policy *p, ActivityType type, ActivityLevel level, bool success,
                               const char *fmt, ...)
 {
         PolicyAction *a = policy_push(p, POLICY_ACTION_LOG);
@@ -203,7 +182,7 @@ void policy_push_failure(Policy *p, const char *target, const char *reason, cons
         message = g_strdup_vprintf(fmt, ap);
         va_end(ap);
 
-        a = policy_push_log(p, POLICY_LOG_ERROR, POLICY_LEVEL_ERROR, false, "%s", message);
+        a = policy_push_log(p, ACTIVITY_TYPE_ERROR, ACTIVITY_LEVEL_ERROR, false, "%s", message);
         a->details = POLICY_DETAIL_ERROR;
         a->error = g_strdup(reason);
         policy_push_warn(p, 0, "%s", message);
@@ -237,7 +216,7 @@ bool policy_client_may_warn(Policy *p, usec_t now, uint64_t client)
         return true;
 }
 
-void policy_push_client_failure(Policy *p, usec_t now, uint64_t client, PolicyLogType type,
+void policy_push_client_failure(Policy *p, usec_t now, uint64_t client, ActivityType type,
                                 const char *reason, const char *page_message, const char *fmt, ...)
 {
         g_autofree char *message = NULL;
@@ -249,7 +228,7 @@ void policy_push_client_failure(Policy *p, usec_t now, uint64_t client, PolicyLo
         va_start(ap, fmt);
         message = g_strdup_vprintf(fmt, ap);
         va_end(ap);
-        a = policy_push_log(p, type, POLICY_LEVEL_WARNING, false, "%s", message);
+        a = policy_push_log(p, type, ACTIVITY_LEVEL_WARNING, false, "%s", message);
         a->client = client;
         a->error = g_strdup(reason);
         a->details = POLICY_DETAIL_CLIENT | POLICY_DETAIL_ERROR;

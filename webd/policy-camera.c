@@ -52,7 +52,7 @@ void policy_camera_state(Policy *p, usec_t now, const PolicyCameraState *s)
         if (was_running && !p->timelapse && p->camera_deferred) {
                 g_autofree char *cam = camera_name(p, false);
 
-                policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_INFO, true,
+                policy_push_log(p, ACTIVITY_TYPE_CAMERA, ACTIVITY_LEVEL_INFO, true,
                                 "The timelapse has ended; %s is set now.", cam);
                 policy_request_camera(p, now, 0);
         }
@@ -107,7 +107,7 @@ void policy_camera_measured(Policy *p, usec_t now, const PolicyCameraMeasurement
 
         if (p->reliable) {
                 if (!big && !zone_wrong) {
-                        a = policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_INFO, true,
+                        a = policy_push_log(p, ACTIVITY_TYPE_CAMERA, ACTIVITY_LEVEL_INFO, true,
                                             "%s checked: %s; nothing to change.", cam, what);
                         measure_details(a, m);
                         p->camera_deferred = false;
@@ -115,7 +115,7 @@ void policy_camera_measured(Policy *p, usec_t now, const PolicyCameraMeasurement
                         policy_job_finish(p, now);
                 } else if (p->timelapse) {
                         /* Its file times must not jump in the middle of a timelapse. */
-                        a = policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_INFO, true,
+                        a = policy_push_log(p, ACTIVITY_TYPE_CAMERA, ACTIVITY_LEVEL_INFO, true,
                                             "%s is %s; it will be set when the timelapse ends.",
                                             cam, what);
                         measure_details(a, m);
@@ -139,12 +139,12 @@ void policy_camera_measured(Policy *p, usec_t now, const PolicyCameraMeasurement
         }
 
         if (big || zone_wrong)
-                a = policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_WARNING, false,
+                a = policy_push_log(p, ACTIVITY_TYPE_CAMERA, ACTIVITY_LEVEL_WARNING, false,
                                     "%s is %s, but the Pi clock is not reliable, so the camera "
                                     "was not set. Sync the Pi from a phone first.",
                                     cam, what);
         else
-                a = policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_INFO, true,
+                a = policy_push_log(p, ACTIVITY_TYPE_CAMERA, ACTIVITY_LEVEL_INFO, true,
                                     "%s checked: %s.", cam, what);
         measure_details(a, m);
         policy_job_finish(p, now);
@@ -197,7 +197,7 @@ void policy_camera_set_finished(Policy *p, usec_t now, const PolicyCameraSetResu
                 a->new_time_usec = r->pi_realtime_usec + r->offset_after_usec;
                 a->residual_usec = r->offset_after_usec;
 
-                a = policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_SUCCESS, true,
+                a = policy_push_log(p, ACTIVITY_TYPE_CAMERA, ACTIVITY_LEVEL_SUCCESS, true,
                                     "%s set to %s; now %s off.", cam, pi_zone(p), after);
                 a->offset_usec = r->offset_before_usec;
                 a->details = POLICY_DETAIL_OFFSET;
@@ -224,7 +224,7 @@ void policy_camera_step_finished(Policy *p, usec_t now, bool ok, const char *err
         if (ok) {
                 g_autofree char *off = policy_format_offset(j->offset_usec);
 
-                a = policy_push_log(p, POLICY_LOG_SYNC, POLICY_LEVEL_SUCCESS, true,
+                a = policy_push_log(p, ACTIVITY_TYPE_SYNC, ACTIVITY_LEVEL_SUCCESS, true,
                                     "Pi clock set from %s: it was %s %s. The camera is only a "
                                     "fallback: the Pi clock stays unreliable until a phone or "
                                     "NTP syncs it.",

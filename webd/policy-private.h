@@ -107,7 +107,7 @@ struct Policy {
 
 /* policy-action.c */
 PolicyAction *policy_push(Policy *p, PolicyActionType type);
-PolicyAction *policy_push_log(Policy *p, PolicyLogType type, PolicyLogLevel level, bool success,
+PolicyAction *policy_push_log(Policy *p, ActivityType type, ActivityLevel level, bool success,
                               const char *fmt, ...) G_GNUC_PRINTF(5, 6);
 void policy_push_warn(Policy *p, uint64_t client, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 /* A failure (rule 10): error log entry, warning on every page, sync-failed event. */
@@ -128,7 +128,7 @@ static inline uint64_t policy_abs_usec(int64_t usec)
 
 /* A failure that concerns one client only (its check): an entry in the log and a warning on
  * that client's page, nothing for the others; rate-limited per client. */
-void policy_push_client_failure(Policy *p, usec_t now, uint64_t client, PolicyLogType type,
+void policy_push_client_failure(Policy *p, usec_t now, uint64_t client, ActivityType type,
                                 const char *reason, const char *page_message, const char *fmt, ...)
         G_GNUC_PRINTF(7, 8);
 /* FALSE once `client` caused POLICY_CLIENT_WARNINGS warnings within POLICY_CLIENT_WARN_WINDOW

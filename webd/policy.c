@@ -286,14 +286,14 @@ static void log_details(PolicyAction *a, const Job *j)
 
 /* A warning log entry with the job's details and its counterpart on the client's page (none
  * for REST), both only while the client is within its warning budget. */
-static void warn_job_client(Policy *p, usec_t now, PolicyLogType type, const char *log_message,
+static void warn_job_client(Policy *p, usec_t now, ActivityType type, const char *log_message,
                             const char *page_message)
 {
         Job *j = p->job;
 
         if (j->client && !policy_client_may_warn(p, now, j->client))
                 return;
-        log_details(policy_push_log(p, type, POLICY_LEVEL_WARNING, false, "%s", log_message), j);
+        log_details(policy_push_log(p, type, ACTIVITY_LEVEL_WARNING, false, "%s", log_message), j);
         if (j->client)
                 policy_push_warn(p, j->client, "%s", page_message);
 }
@@ -302,7 +302,7 @@ static void warn_job_client(Policy *p, usec_t now, PolicyLogType type, const cha
 static void apply_reference(Policy *p, usec_t now)
 {
         Job *j = p->job;
-        PolicyLogType type = j->manual ? POLICY_LOG_MANUAL : POLICY_LOG_SYNC;
+        ActivityType type = j->manual ? ACTIVITY_TYPE_MANUAL : ACTIVITY_TYPE_SYNC;
         g_autofree char *off = NULL, *log_msg = NULL, *page_msg = NULL;
         const char *ref_dir;
         PolicyAction *a;
@@ -363,7 +363,7 @@ static void apply_reference(Policy *p, usec_t now)
                         reply_manual(p, false, false,
                                      "The Pi clock is synchronized by NTP; it was not changed.");
                 } else {
-                        a = policy_push_log(p, type, POLICY_LEVEL_INFO, true,
+                        a = policy_push_log(p, type, ACTIVITY_LEVEL_INFO, true,
                                             "Pi clock checked against %s: %s off; NTP keeps it "
                                             "synchronized, so it was left as it is.",
                                             j->who, off);
@@ -405,18 +405,18 @@ static void apply_reference(Policy *p, usec_t now)
 static void pi_sync_done(Policy *p, bool stepped)
 {
         Job *j = p->job;
-        PolicyLogType type = j->manual ? POLICY_LOG_MANUAL : POLICY_LOG_SYNC;
+        ActivityType type = j->manual ? ACTIVITY_TYPE_MANUAL : ACTIVITY_TYPE_SYNC;
         g_autofree char *off = policy_format_offset(j->offset_usec);
         g_autofree char *thr = policy_format_offset((int64_t)p->cfg.threshold_usec);
         PolicyAction *a;
 
         if (stepped)
-                a = policy_push_log(p, type, POLICY_LEVEL_SUCCESS, true,
+                a = policy_push_log(p, type, ACTIVITY_LEVEL_SUCCESS, true,
                                     "Pi clock set %sfrom %s: it was %s %s.",
                                     j->manual ? "by hand " : "", j->who, off,
                                     j->offset_usec > 0 ? "behind" : "ahead");
         else
-                a = policy_push_log(p, type, POLICY_LEVEL_SUCCESS, true,
+                a = policy_push_log(p, type, ACTIVITY_LEVEL_SUCCESS, true,
                                     "Pi clock checked %sagainst %s: %s off, within %s, so it was "
                                     "left as it is.",
                                     j->manual ? "by hand " : "", j->who, off, thr);
@@ -473,8 +473,8 @@ void policy_clock_finished(Policy *p, usec_t now, PolicyActionType call, bool ok
         case POLICY_ACTION_SET_ZONE:
                 if (ok) {
                         PolicyAction *a = policy_push_log(
-                                p, j->manual ? POLICY_LOG_MANUAL : POLICY_LOG_SYNC,
-                                POLICY_LEVEL_SUCCESS, true, "Pi time zone set to %s (from %s).",
+                                p, j->manual ? ACTIVITY_TYPE_MANUAL : ACTIVITY_TYPE_SYNC,
+                                ACTIVITY_LEVEL_SUCCESS, true, "Pi time zone set to %s (from %s).",
                                 j->zone, j->who);
                         a->source = j->source;
                         a->client = j->client;
@@ -576,7 +576,7 @@ void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyC
 
                 c->silent = true;
                 c->next_check = USEC_INFINITY;
-                policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_INFO, false,
+                policy_push_log(p, ACTIVITY_TYPE_INFO, ACTIVITY_LEVEL_INFO, false,
                                 "%s did not answer the time check within %s (a page in a "
                                 "background tab does not); it is checked again when it is used.",
                                 who, wait);
@@ -584,7 +584,7 @@ void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyC
                 g_autofree char *wait = policy_format_span(p->cfg.retry_delay_usec);
                 g_autofree char *reason = g_strdup_printf("no answer within %s", wait);
 
-                policy_push_client_failure(p, now, client, POLICY_LOG_MANUAL, reason,
+                policy_push_client_failure(p, now, client, ACTIVITY_TYPE_MANUAL, reason,
                                            "This device did not answer the time check in time; "
                                            "the Pi clock was not changed.",
                                            "%s did not answer the time check within %s; the Pi "
@@ -600,7 +600,7 @@ void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyC
                 g_autofree char *page = policy_sentence(page_head, "The Pi clock was not changed.");
 
                 policy_push_client_failure(p, now, client,
-                                           check.manual ? POLICY_LOG_MANUAL : POLICY_LOG_SYNC,
+                                           check.manual ? ACTIVITY_TYPE_MANUAL : ACTIVITY_TYPE_SYNC,
                                            reason, page, "%s", msg);
         }
         if (check.reply) {
@@ -639,7 +639,7 @@ void policy_client_connected(Policy *p, usec_t now, uint64_t client, PolicyIface
         if (p->n_ap++ == 0 && p->no_ap_logged) {
                 g_autofree char *away = policy_format_span(now - p->no_ap_since);
 
-                policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_INFO, true,
+                policy_push_log(p, ACTIVITY_TYPE_INFO, ACTIVITY_LEVEL_INFO, true,
                                 "A device is connected to the Pi's access point again, after "
                                 "%s without one.",
                                 away);
@@ -680,7 +680,7 @@ void policy_client_disconnected(Policy *p, usec_t now, uint64_t client)
         if (c->check.running) {
                 g_autofree char *who = client_who(p, client);
 
-                policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_INFO, false,
+                policy_push_log(p, ACTIVITY_TYPE_INFO, ACTIVITY_LEVEL_INFO, false,
                                 "%s left before the time check finished; the Pi clock was not "
                                 "changed.",
                                 who);
@@ -768,7 +768,7 @@ void policy_clock_state(Policy *p, usec_t now, const PolicyClockState *s)
                 if (s->last_sync_usec <= 0 ||
                     iso8601_format(s->last_sync_usec, when, sizeof(when)) < 0)
                         g_strlcpy(when, "an unknown time", sizeof(when));
-                policy_push_log(p, POLICY_LOG_SYNC, POLICY_LEVEL_WARNING, false,
+                policy_push_log(p, ACTIVITY_TYPE_SYNC, ACTIVITY_LEVEL_WARNING, false,
                                 "The Pi clock is no longer reliable: it was last synced at %s. "
                                 "Open this page on a device connected to the Pi's access point, "
                                 "or use \"Sync now\".",
@@ -796,7 +796,7 @@ void policy_location_received(Policy *p, usec_t now, uint64_t client, bool ok, c
         g_autofree char *who = client_who(p, client);
 
         if (ok) {
-                policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_INFO, true,
+                policy_push_log(p, ACTIVITY_TYPE_INFO, ACTIVITY_LEVEL_INFO, true,
                                 "Location received from %s; it goes into the next timelapse's "
                                 "report.",
                                 who);
@@ -807,7 +807,7 @@ void policy_location_received(Policy *p, usec_t now, uint64_t client, bool ok, c
         if (!c || c->location_error_logged || !policy_client_may_warn(p, now, client))
                 return;
         c->location_error_logged = true;
-        policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_WARNING, false,
+        policy_push_log(p, ACTIVITY_TYPE_INFO, ACTIVITY_LEVEL_WARNING, false,
                         "%s did not give its location (%s); you can type it in on the "
                         "intervalometer page.",
                         who, error && *error ? error : "no reason given");
@@ -853,7 +853,7 @@ void policy_timer_fired(Policy *p, usec_t now)
             now >= usec_add(p->no_ap_since, p->cfg.no_client_notice_usec)) {
                 g_autofree char *span = policy_format_span(now - p->no_ap_since);
 
-                policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_INFO, true,
+                policy_push_log(p, ACTIVITY_TYPE_INFO, ACTIVITY_LEVEL_INFO, true,
                                 "No device has been connected to the Pi's access point for %s; "
                                 "the Pi clock is not being checked.",
                                 span);

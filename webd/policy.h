@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "daemons/time-util.h"
+#include "webd/activity-types.h"
 
 /* A check is a burst of at most this many rounds, each waiting at most retry_delay_usec. */
 #define POLICY_CHECK_ROUNDS 8
@@ -61,21 +62,6 @@ typedef enum PolicyEvent {
         POLICY_EVENT_SYNC_FAILED,
 } PolicyEvent;
 
-typedef enum PolicyLogType {
-        POLICY_LOG_SYNC,
-        POLICY_LOG_MANUAL,
-        POLICY_LOG_CAMERA,
-        POLICY_LOG_ERROR,
-        POLICY_LOG_INFO,
-} PolicyLogType;
-
-typedef enum PolicyLogLevel {
-        POLICY_LEVEL_INFO,
-        POLICY_LEVEL_SUCCESS,
-        POLICY_LEVEL_WARNING,
-        POLICY_LEVEL_ERROR,
-} PolicyLogLevel;
-
 /* Which optional fields of a LOG entry's details are set. */
 typedef enum PolicyDetail {
         POLICY_DETAIL_SOURCE = 1 << 0,
@@ -113,10 +99,10 @@ typedef struct PolicyAction {
                                         LOG details.error */
         uint64_t request_id;         /* MANUAL_RESULT: as given with the request */
 
-        PolicyLogType log_type; /* LOG */
-        PolicyLogLevel level;   /* LOG */
-        unsigned details;       /* LOG: PolicyDetail flags; camera-sync: OFFSET when known */
-        char *message;          /* LOG, WARN */
+        ActivityType log_type; /* LOG */
+        ActivityLevel level;   /* LOG */
+        unsigned details;      /* LOG: PolicyDetail flags; camera-sync: OFFSET when known */
+        char *message;         /* LOG, WARN */
 } PolicyAction;
 
 void policy_action_free(PolicyAction *a);
@@ -124,8 +110,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PolicyAction, policy_action_free)
 
 const char *policy_action_type_to_string(PolicyActionType t); /* "START_CHECK", … */
 const char *policy_event_to_string(PolicyEvent e);            /* "pi-sync", … */
-const char *policy_log_type_to_string(PolicyLogType t);       /* "sync", … */
-const char *policy_log_level_to_string(PolicyLogLevel l);     /* "info", … */
 /* One line describing the action (for debug logging and the unit tests). */
 char *policy_action_to_string(const PolicyAction *a);
 

@@ -689,9 +689,8 @@ static void do_log(SyncEngine *e, const PolicyAction *a)
                 .uncertainty_usec = a->uncertainty_usec,
                 .error = (a->details & POLICY_DETAIL_ERROR) ? a->error : NULL,
         };
-        const ActivityEntry *entry =
-                activity_log_add(e->log, clock_realtime_usec(), (ActivityType)a->log_type,
-                                 (ActivityLevel)a->level, a->success, &d, a->message);
+        const ActivityEntry *entry = activity_log_add(e->log, clock_realtime_usec(), a->log_type,
+                                                      a->level, a->success, &d, a->message);
         static const int prio[] = {LOG_INFO, LOG_NOTICE, LOG_WARNING, LOG_ERR};
         g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(JsonNode) arr = json_node_new(JSON_NODE_ARRAY);
@@ -836,7 +835,7 @@ static void execute(SyncEngine *e, const PolicyAction *a)
         }
         case POLICY_ACTION_LOG:
                 do_log(e, a);
-                if (a->level == POLICY_LEVEL_WARNING || a->level == POLICY_LEVEL_ERROR)
+                if (a->level == ACTIVITY_LEVEL_WARNING || a->level == ACTIVITY_LEVEL_ERROR)
                         e->uncovered_warning = g_strdup(a->message);
                 break;
         case POLICY_ACTION_MANUAL_RESULT:
@@ -1057,8 +1056,8 @@ static void rest_camera_set_finish(CameraRequest *req, const char *reason, const
                 event.details = req->set_replied ? POLICY_DETAIL_OFFSET : 0;
                 event.offset_usec = res.offset_before_usec;
                 failed.error = (char *)reason;
-                entry.log_type = POLICY_LOG_ERROR;
-                entry.level = POLICY_LEVEL_ERROR;
+                entry.log_type = ACTIVITY_TYPE_ERROR;
+                entry.level = ACTIVITY_LEVEL_ERROR;
                 entry.details = POLICY_DETAIL_ERROR;
                 entry.error = (char *)reason;
         } else {
@@ -1075,8 +1074,8 @@ static void rest_camera_set_finish(CameraRequest *req, const char *reason, const
                                           cam, sync_engine_pi_zone(e), fabs((double)before) / 1e6,
                                           before > 0 ? "ahead of" : "behind",
                                           fabs((double)after) / 1e3);
-                entry.log_type = POLICY_LOG_CAMERA;
-                entry.level = POLICY_LEVEL_SUCCESS;
+                entry.log_type = ACTIVITY_TYPE_CAMERA;
+                entry.level = ACTIVITY_LEVEL_SUCCESS;
                 entry.success = true;
                 entry.details = POLICY_DETAIL_OFFSET;
                 entry.offset_usec = before;
