@@ -151,7 +151,7 @@ void policy_job_finish(Policy *p, usec_t now)
         if (!j)
                 return;
         if (j->location_client && policy_find_client(p, j->location_client))
-                policy_push(p, POLICY_ACTION_REQUEST_LOCATION)->client = j->location_client;
+                policy_push_request_location(p, j->location_client);
         job_free(j);
         p->job = NULL;
         p->stage = STAGE_IDLE;
@@ -196,8 +196,6 @@ static void apply_finish(Policy *p, usec_t now)
 
 static void check_send(Policy *p, usec_t now, PolicyClient *c)
 {
-        PolicyAction *a;
-
         c->check.epoch = p->step_epoch;
         if (p->stepping) {
                 /* Rounds across a step measure nothing: start when the step is answered. */
@@ -205,9 +203,7 @@ static void check_send(Policy *p, usec_t now, PolicyClient *c)
                 c->check.deadline = USEC_INFINITY;
                 return;
         }
-        a = policy_push(p, POLICY_ACTION_START_CHECK);
-        a->client = c->id;
-        a->manual = c->check.manual;
+        policy_push_start_check(p, c->id, c->check.manual);
         c->check.sent = true;
         /* The I/O layer reports each round's timeout; this only guards against a lost report,
          * which would otherwise leave the client's check running for ever. */
@@ -260,27 +256,21 @@ void policy_step_answered(Policy *p, usec_t now, bool ok, int64_t offset_usec)
 static void reply_manual(Policy *p, bool success, bool stepped, const char *error)
 {
         Job *j = p->job;
-        PolicyAction *a;
 
         if (!j->reply)
                 return;
         j->reply = false;
-        a = policy_push(p, POLICY_ACTION_MANUAL_RESULT);
-        a->client = j->client;
-        a->request_id = j->request_id;
-        a->success = success;
-        a->offset_usec = success ? j->offset_usec : 0;
-        a->stepped = stepped;
-        a->error = g_strdup(error);
+        policy_push_manual_result(p, j->client, j->request_id, success,
+                                  success ? j->offset_usec : 0, stepped, error);
 }
 
-static void log_details(PolicyAction *a, const Job *j)
+static void log_details(PolicyLog *l, const Job *j)
 {
-        a->source = j->source;
-        a->client = j->client;
-        a->offset_usec = j->offset_usec;
-        a->uncertainty_usec = j->uncertainty_usec;
-        a->details = POLICY_DETAIL_SOURCE | POLICY_DETAIL_OFFSET | POLICY_DETAIL_UNCERTAINTY |
+        l->source = j->source;
+        l->client = j->client;
+        l->offset_usec = j->offset_usec;
+        l->uncertainty_usec = j->uncertainty_usec;
+        l->details = POLICY_DETAIL_SOURCE | POLICY_DETAIL_OFFSET | POLICY_DETAIL_UNCERTAINTY |
                      (j->client ? POLICY_DETAIL_CLIENT : 0);
 }
 
@@ -305,7 +295,6 @@ static void apply_reference(Policy *p, usec_t now)
         ActivityType type = j->manual ? ACTIVITY_TYPE_MANUAL : ACTIVITY_TYPE_SYNC;
         g_autofree char *off = NULL, *log_msg = NULL, *page_msg = NULL;
         const char *ref_dir;
-        PolicyAction *a;
         bool big;
 
         /* Measured before a step this policy made since: the Pi moved by it. */
@@ -363,11 +352,12 @@ static void apply_reference(Policy *p, usec_t now)
                         reply_manual(p, false, false,
                                      "The Pi clock is synchronized by NTP; it was not changed.");
                 } else {
-                        a = policy_push_log(p, type, ACTIVITY_LEVEL_INFO, true,
-                                            "Pi clock checked against %s: %s off; NTP keeps it "
-                                            "synchronized, so it was left as it is.",
-                                            j->who, off);
-                        log_details(a, j);
+                        log_details(policy_push_log(p, type, ACTIVITY_LEVEL_INFO, true,
+                                                    "Pi clock checked against %s: %s off; NTP "
+                                                    "keeps it synchronized, so it was left as "
+                                                    "it is.",
+                                                    j->who, off),
+                                    j);
                         reply_manual(p, true, false, NULL);
                 }
         } else if (!j->manual && p->reliable && p->trusted_by != j->client && big) {
@@ -384,9 +374,8 @@ static void apply_reference(Policy *p, usec_t now)
                                            off, ref_dir);
                 warn_job_client(p, now, type, log_msg, page_msg);
         } else {
-                a = policy_push(p, big ? POLICY_ACTION_STEP_PI : POLICY_ACTION_CONFIRM_PI);
-                a->offset_usec = j->offset_usec;
-                a->source = j->source;
+                policy_push_step(p, big ? POLICY_ACTION_STEP_PI : POLICY_ACTION_CONFIRM_PI,
+                                 j->offset_usec, j->source);
                 if (big)
                         policy_step_sent(p);
                 j->pending_clock++;
@@ -394,7 +383,7 @@ static void apply_reference(Policy *p, usec_t now)
 
         /* Rule 3: the zone follows the client whatever the offset. */
         if (j->zone && g_strcmp0(j->zone, p->pi_zone) != 0) {
-                policy_push(p, POLICY_ACTION_SET_ZONE)->zone = g_strdup(j->zone);
+                policy_push_set_zone(p, j->zone);
                 j->pending_clock++;
         }
 
@@ -408,28 +397,22 @@ static void pi_sync_done(Policy *p, bool stepped)
         ActivityType type = j->manual ? ACTIVITY_TYPE_MANUAL : ACTIVITY_TYPE_SYNC;
         g_autofree char *off = policy_format_offset(j->offset_usec);
         g_autofree char *thr = policy_format_offset((int64_t)p->cfg.threshold_usec);
-        PolicyAction *a;
+        PolicyLog *l;
 
         if (stepped)
-                a = policy_push_log(p, type, ACTIVITY_LEVEL_SUCCESS, true,
+                l = policy_push_log(p, type, ACTIVITY_LEVEL_SUCCESS, true,
                                     "Pi clock set %sfrom %s: it was %s %s.",
                                     j->manual ? "by hand " : "", j->who, off,
                                     j->offset_usec > 0 ? "behind" : "ahead");
         else
-                a = policy_push_log(p, type, ACTIVITY_LEVEL_SUCCESS, true,
+                l = policy_push_log(p, type, ACTIVITY_LEVEL_SUCCESS, true,
                                     "Pi clock checked %sagainst %s: %s off, within %s, so it was "
                                     "left as it is.",
                                     j->manual ? "by hand " : "", j->who, off, thr);
-        log_details(a, j);
+        log_details(l, j);
 
-        a = policy_push(p, POLICY_ACTION_SEND_EVENT);
-        a->event = POLICY_EVENT_PI_SYNC;
-        a->synchronized = true;
-        a->source = j->source;
-        a->offset_usec = j->offset_usec;
-        a->uncertainty_usec = j->uncertainty_usec;
-        a->stepped = stepped;
-        a->reliability = "high"; /* clockd: a trusted sync just now */
+        /* reliability: clockd's for a trusted sync just now */
+        policy_push_pi_sync(p, j->source, j->offset_usec, j->uncertainty_usec, stepped, "high");
 
         /* clockd will report the same; until then the camera decision must already see it. */
         p->reliable = true;
@@ -472,13 +455,13 @@ void policy_clock_finished(Policy *p, usec_t now, PolicyActionType call, bool ok
                 break;
         case POLICY_ACTION_SET_ZONE:
                 if (ok) {
-                        PolicyAction *a = policy_push_log(
+                        PolicyLog *l = policy_push_log(
                                 p, j->manual ? ACTIVITY_TYPE_MANUAL : ACTIVITY_TYPE_SYNC,
                                 ACTIVITY_LEVEL_SUCCESS, true, "Pi time zone set to %s (from %s).",
                                 j->zone, j->who);
-                        a->source = j->source;
-                        a->client = j->client;
-                        a->details = POLICY_DETAIL_SOURCE | (j->client ? POLICY_DETAIL_CLIENT : 0);
+                        l->source = j->source;
+                        l->client = j->client;
+                        l->details = POLICY_DETAIL_SOURCE | (j->client ? POLICY_DETAIL_CLIENT : 0);
                         g_free(p->pi_zone);
                         p->pi_zone = g_strdup(j->zone);
                 } else {
@@ -604,13 +587,10 @@ void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyC
                                            reason, page, "%s", msg);
         }
         if (check.reply) {
-                PolicyAction *a = policy_push(p, POLICY_ACTION_MANUAL_RESULT);
-
-                a->client = client;
-                a->request_id = check.request_id;
-                a->error = g_strdup(r->timeout ? "The device did not answer the time check."
-                                    : r->error && *r->error ? r->error
-                                                            : "The time check failed.");
+                policy_push_manual_result(p, client, check.request_id, false, 0, false,
+                                          r->timeout ? "The device did not answer the time check."
+                                          : r->error && *r->error ? r->error
+                                                                  : "The time check failed.");
         }
         /* Rule 6: the intervalometer page still gets the camera checked and is asked for its
          * location; otherwise a failed check changes nothing, so the camera is not measured. */
@@ -758,13 +738,11 @@ void policy_clock_state(Policy *p, usec_t now, const PolicyClockState *s)
 
         if (was_reliable && !s->reliable) {
                 /* Rule 9. */
-                PolicyAction *a = policy_push(p, POLICY_ACTION_SEND_EVENT);
                 char when[ISO8601_MAX];
 
-                a->event = POLICY_EVENT_RELIABILITY_LOST;
-                a->last_sync_time_usec = s->last_sync_usec;
-                a->reliability =
-                        s->reliability && g_str_equal(s->reliability, "none") ? "none" : "low";
+                policy_push_reliability_lost(
+                        p, s->last_sync_usec,
+                        s->reliability && g_str_equal(s->reliability, "none") ? "none" : "low");
                 if (s->last_sync_usec <= 0 ||
                     iso8601_format(s->last_sync_usec, when, sizeof(when)) < 0)
                         g_strlcpy(when, "an unknown time", sizeof(when));
