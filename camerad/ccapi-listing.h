@@ -3,7 +3,7 @@
 
 #include <glib.h>
 
-/* The API list a camera gives for GET <base> (ccapi.md, "Base URL and connection"):
+/* The API list a camera gives for GET <base> (docs/ccapi.md, "The API list"):
  * {"ver100":[{"path":"/ccapi/ver100/functions/datetime","get":true,"put":true,...},...],...}
  * with "url" (a full URL) instead of "path" on old bodies. Endpoints are looked up by their
  * version-less tail ("functions/datetime"); the newest version that has it wins. Pure: no I/O.

@@ -3,7 +3,7 @@
 
 #include <glib.h>
 
-/* The text side of SSDP discovery (ccapi.md, "Discovery"): the M-SEARCH datagram camerad sends
+/* The text side of SSDP discovery (docs/ccapi.md, "Discovery"): the M-SEARCH datagram camerad sends
  * and the answers and NOTIFYs it hears. Pure: no sockets. Errors are CAMERA_ERROR_PROTOCOL. */
 
 #define SSDP_MULTICAST_ADDRESS "239.255.255.250"

@@ -28,7 +28,8 @@
 #define MESSAGE_ID_RELIABILITY "e7eb9c6bb0244a3db174aec84caead8b"
 #define MESSAGE_ID_NTP         "c0ea3d57f4d840729f75a6c8af77cd83"
 
-/* The range a step or a set may leave the clock in (dbus-api.md). */
+/* The range a step or a set may leave the clock in
+ * (docs/org.picamsync.Clock1.md, "Times and units"). */
 #define CLOCK_MIN_USEC ((int64_t)1704067200 * 1000000)     /* 2024-01-01T00:00:00Z */
 #define CLOCK_MAX_USEC ((int64_t)4102444800 * 1000000 - 1) /* 2099-12-31T23:59:59.999999Z */
 /* Confirm says "within tolerance": a bigger offset is a step the caller should have made. */

@@ -5,8 +5,8 @@
 
 #include "daemons/time-util.h"
 
-/* How much the Pi clock can be trusted (dbus-api.md, property Reliability). Pure: every time
- * is CLOCK_BOOTTIME and passed in, so a step of the wall clock never moves a boundary. */
+/* How much the Pi clock can be trusted (docs/org.picamsync.Clock1.md, "Reliability"). Pure: every
+ * time is CLOCK_BOOTTIME and passed in, so a step of the wall clock never moves a boundary. */
 
 typedef enum Reliability {
         RELIABILITY_NONE, /* never synced since boot */
@@ -34,7 +34,7 @@ usec_t reliability_remaining(const ReliabilityInput *in, usec_t now);
 const char *reliability_to_string(Reliability r);
 bool reliability_is_reliable(Reliability r);
 
-/* Sources of dbus-api.md. Returns false for anything not in the list. */
+/* The sources of docs/org.picamsync.Clock1.md. Returns false for anything not in the list. */
 bool sync_source_is_valid(const char *source);
 /* The library's own copy of a valid source name (or "external"), for keeping beyond the
  * message it came in; NULL for anything else. */

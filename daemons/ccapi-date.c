@@ -53,7 +53,7 @@ int ccapi_date_format(int64_t usec_utc, const char *zone, const char *zoneinfo_d
         civil_from_days(days, &year, &month, &day);
         if (year < CCAPI_YEAR_MIN || year > CCAPI_YEAR_MAX)
                 return -ERANGE;
-        /* ccapi.md: the offset is the current one minus the hour that "dst" adds back. */
+        /* docs/ccapi.md: the offset is the current one minus the hour that "dst" adds back. */
         offset = zo.utc_offset / 60 - (zo.dst ? 60 : 0);
         if (offset < -CCAPI_OFFSET_MAX_MINUTES || offset > CCAPI_OFFSET_MAX_MINUTES)
                 return -ERANGE;
@@ -127,7 +127,7 @@ int ccapi_date_parse(const char *text, bool dst, int64_t *ret_usec_utc, int *ret
         if (weekday_from_days(days) != (unsigned)wday)
                 return -EINVAL;
 
-        /* ccapi.md: UTC = wall - offset - (dst ? 1 h : 0). */
+        /* docs/ccapi.md: UTC = wall - offset - (dst ? 1 h : 0). */
         sec = days * 86400 + hour * 3600 + minute * 60 + second - (int64_t)offset * 60 -
               (dst ? 3600 : 0);
         if (ret_usec_utc)

@@ -4,7 +4,7 @@
 /* The Canon CCAPI date ("Tue, 01 Jul 2025 05:00:00 -0800" plus a "dst" flag), the one place that
  * knows its meaning: the text is the local wall time INCLUDING summer time, the offset is the
  * zone's STANDARD offset and dst says summer time is on, so UTC = wall - offset - (dst ? 1 h : 0).
- * See ccapi.md, "Date and time". */
+ * See docs/ccapi.md, "Date and time". */
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -6,27 +6,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The activity log of sync-policy.md: the last ACTIVITY_LOG_MAX entries in memory, oldest
+#include "webd/activity-types.h"
+
+/* The activity log of docs/sync-policy.md: the last ACTIVITY_LOG_MAX entries in memory, oldest
  * dropped first. Pure: the time of an entry is an argument. webd sends each new entry to the
  * journal, as the Sync1 Activity signal (t usec, s type, s level, s message) and to the pages;
  * GetActivityLog returns (t time, s type, s message, b success, s details-JSON) per entry. */
 
 #define ACTIVITY_LOG_MAX 100
-
-typedef enum {
-        ACTIVITY_TYPE_SYNC,
-        ACTIVITY_TYPE_MANUAL,
-        ACTIVITY_TYPE_CAMERA,
-        ACTIVITY_TYPE_ERROR,
-        ACTIVITY_TYPE_INFO,
-} ActivityType;
-
-typedef enum {
-        ACTIVITY_LEVEL_INFO,
-        ACTIVITY_LEVEL_SUCCESS,
-        ACTIVITY_LEVEL_WARNING,
-        ACTIVITY_LEVEL_ERROR,
-} ActivityLevel;
 
 /* The optional details of an entry; NULL strings and has_* = false are left out. */
 typedef struct ActivityDetails {
@@ -56,14 +43,6 @@ typedef struct ActivityEntry {
 } ActivityEntry;
 
 typedef struct ActivityLog ActivityLog;
-
-/* "sync", "manual", "camera", "error", "info". */
-const char *activity_type_to_string(ActivityType type);
-/* The journal's MESSAGE_ID of each type's entries (32 hex digits; stable: people filter on
- * them, docs/org.picamsync.Sync1.md). */
-const char *activity_message_id(ActivityType type);
-/* "info", "success", "warning", "error". */
-const char *activity_level_to_string(ActivityLevel level);
 
 ActivityLog *activity_log_new(void);
 void activity_log_free(ActivityLog *log);

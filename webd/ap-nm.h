@@ -3,7 +3,7 @@
 
 #include <glib.h>
 
-/* The Wi-Fi devices that NetworkManager runs as access points (sync-policy.md: a connection on
+/* The Wi-Fi devices that NetworkManager runs as access points (docs/sync-policy.md: a connection on
  * one of them is an AP client, besides the interfaces in PICAMSYNC_AP_INTERFACES). Watches
  * NetworkManager through libnm on the GLib main context; without NetworkManager on the bus the
  * list stays empty and one info line says so. Logs every change of the list. */

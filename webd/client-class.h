@@ -4,8 +4,8 @@
 #include <gio/gio.h>
 #include <glib.h>
 
-/* AP client or LAN client (sync-policy.md), decided per connection from the LOCAL address of its
- * TCP connection: the connection is an AP client's when that address belongs to an interface
+/* AP client or LAN client (docs/sync-policy.md), decided per connection from the LOCAL address of
+ * its TCP connection: the connection is an AP client's when that address belongs to an interface
  * named in PICAMSYNC_AP_INTERFACES or reported by NetworkManager as a Wi-Fi access point. Never
  * from the client's own address. Everything but client_class_read_interfaces() is pure: the
  * interface addresses are a snapshot passed in. */

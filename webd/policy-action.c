@@ -9,9 +9,36 @@ void policy_action_free(PolicyAction *a)
 {
         if (!a)
                 return;
-        g_free(a->zone);
-        g_free(a->error);
-        g_free(a->message);
+        switch (a->type) {
+        case POLICY_ACTION_SET_ZONE:
+                g_free(a->set_zone.zone);
+                break;
+        case POLICY_ACTION_SET_CAMERA:
+                g_free(a->set_camera.zone);
+                break;
+        case POLICY_ACTION_SEND_EVENT:
+                if (a->send_event.event == POLICY_EVENT_CAMERA_SYNC)
+                        g_free(a->send_event.camera_sync.error);
+                else if (a->send_event.event == POLICY_EVENT_SYNC_FAILED)
+                        g_free(a->send_event.sync_failed.error);
+                break;
+        case POLICY_ACTION_WARN:
+                g_free(a->warn.message);
+                break;
+        case POLICY_ACTION_LOG:
+                g_free(a->log.message);
+                g_free(a->log.error);
+                break;
+        case POLICY_ACTION_MANUAL_RESULT:
+                g_free(a->manual_result.error);
+                break;
+        case POLICY_ACTION_START_CHECK:
+        case POLICY_ACTION_STEP_PI:
+        case POLICY_ACTION_CONFIRM_PI:
+        case POLICY_ACTION_MEASURE_CAMERA:
+        case POLICY_ACTION_REQUEST_LOCATION:
+                break;
+        }
         g_free(a);
 }
 
@@ -44,66 +71,53 @@ const char *policy_event_to_string(PolicyEvent e)
         return (unsigned)e < G_N_ELEMENTS(names) ? names[e] : "?";
 }
 
-const char *policy_log_type_to_string(PolicyLogType t)
+static void append_details(GString *s, const PolicyLog *l)
 {
-        static const char *const names[] = {
-                [POLICY_LOG_SYNC] = "sync",     [POLICY_LOG_MANUAL] = "manual",
-                [POLICY_LOG_CAMERA] = "camera", [POLICY_LOG_ERROR] = "error",
-                [POLICY_LOG_INFO] = "info",
-        };
-        return (unsigned)t < G_N_ELEMENTS(names) ? names[t] : "?";
+        if (l->details & POLICY_DETAIL_SOURCE)
+                g_string_append_printf(s, " source=%s", l->source);
+        if (l->details & POLICY_DETAIL_CLIENT)
+                g_string_append_printf(s, " client=%" PRIu64, l->client);
+        if (l->details & POLICY_DETAIL_OFFSET)
+                g_string_append_printf(s, " offset=%" PRIi64, l->offset_usec);
+        if (l->details & POLICY_DETAIL_UNCERTAINTY)
+                g_string_append_printf(s, " uncertainty=%" PRIu64, l->uncertainty_usec);
+        if (l->details & POLICY_DETAIL_ERROR)
+                g_string_append_printf(s, " error=\"%s\"", l->error);
 }
 
-const char *policy_log_level_to_string(PolicyLogLevel l)
+static void append_event(GString *s, const PolicySendEvent *e)
 {
-        static const char *const names[] = {
-                [POLICY_LEVEL_INFO] = "info",
-                [POLICY_LEVEL_SUCCESS] = "success",
-                [POLICY_LEVEL_WARNING] = "warning",
-                [POLICY_LEVEL_ERROR] = "error",
-        };
-        return (unsigned)l < G_N_ELEMENTS(names) ? names[l] : "?";
-}
+        switch (e->event) {
+        case POLICY_EVENT_PI_SYNC: {
+                const PolicyPiSync *ps = &e->pi_sync;
 
-static void append_details(GString *s, const PolicyAction *a)
-{
-        if (a->details & POLICY_DETAIL_SOURCE)
-                g_string_append_printf(s, " source=%s", a->source);
-        if (a->details & POLICY_DETAIL_CLIENT)
-                g_string_append_printf(s, " client=%" PRIu64, a->client);
-        if (a->details & POLICY_DETAIL_OFFSET)
-                g_string_append_printf(s, " offset=%" PRIi64, a->offset_usec);
-        if (a->details & POLICY_DETAIL_UNCERTAINTY)
-                g_string_append_printf(s, " uncertainty=%" PRIu64, a->uncertainty_usec);
-        if (a->details & POLICY_DETAIL_ERROR)
-                g_string_append_printf(s, " error=\"%s\"", a->error);
-}
-
-static void append_event(GString *s, const PolicyAction *a)
-{
-        switch (a->event) {
-        case POLICY_EVENT_PI_SYNC:
                 g_string_append_printf(s,
                                        " synchronized=%d source=%s offset=%" PRIi64
                                        " uncertainty=%" PRIu64 " stepped=%d reliability=%s",
-                                       a->synchronized, a->source, a->offset_usec,
-                                       a->uncertainty_usec, a->stepped, a->reliability);
+                                       ps->synchronized, ps->source, ps->offset_usec,
+                                       ps->uncertainty_usec, ps->stepped, ps->reliability);
                 break;
-        case POLICY_EVENT_CAMERA_SYNC:
+        }
+        case POLICY_EVENT_CAMERA_SYNC: {
+                const PolicyCameraSync *cs = &e->camera_sync;
+
                 g_string_append_printf(s,
                                        " success=%d previous=%" PRIi64 " new=%" PRIi64
                                        " offset=%" PRIi64 " residual=%" PRIi64,
-                                       a->success, a->previous_time_usec, a->new_time_usec,
-                                       a->offset_usec, a->residual_usec);
-                if (a->error)
-                        g_string_append_printf(s, " error=\"%s\"", a->error);
+                                       cs->success, cs->previous_time_usec, cs->new_time_usec,
+                                       cs->offset_usec, cs->residual_usec);
+                if (cs->error)
+                        g_string_append_printf(s, " error=\"%s\"", cs->error);
                 break;
+        }
         case POLICY_EVENT_RELIABILITY_LOST:
                 g_string_append_printf(s, " lastSync=%" PRIi64 " reliability=%s",
-                                       a->last_sync_time_usec, a->reliability);
+                                       e->reliability_lost.last_sync_time_usec,
+                                       e->reliability_lost.reliability);
                 break;
         case POLICY_EVENT_SYNC_FAILED:
-                g_string_append_printf(s, " target=%s reason=\"%s\"", a->target, a->error);
+                g_string_append_printf(s, " target=%s reason=\"%s\"", e->sync_failed.target,
+                                       e->sync_failed.error);
                 break;
         }
 }
@@ -114,51 +128,59 @@ char *policy_action_to_string(const PolicyAction *a)
 
         switch (a->type) {
         case POLICY_ACTION_START_CHECK:
-                g_string_append_printf(s, " client=%" PRIu64 "%s", a->client,
-                                       a->manual ? " manual" : "");
+                g_string_append_printf(s, " client=%" PRIu64 "%s", a->start_check.client,
+                                       a->start_check.manual ? " manual" : "");
                 break;
         case POLICY_ACTION_STEP_PI:
         case POLICY_ACTION_CONFIRM_PI:
-                g_string_append_printf(s, " offset=%" PRIi64 " source=%s", a->offset_usec,
-                                       a->source);
+                g_string_append_printf(s, " offset=%" PRIi64 " source=%s", a->step.offset_usec,
+                                       a->step.source);
                 break;
         case POLICY_ACTION_SET_ZONE:
+                g_string_append_printf(s, " zone=%s", a->set_zone.zone);
+                break;
         case POLICY_ACTION_SET_CAMERA:
-                g_string_append_printf(s, " zone=%s", a->zone);
+                g_string_append_printf(s, " zone=%s", a->set_camera.zone);
                 break;
         case POLICY_ACTION_MEASURE_CAMERA:
                 break;
         case POLICY_ACTION_REQUEST_LOCATION:
-                g_string_append_printf(s, " client=%" PRIu64, a->client);
+                g_string_append_printf(s, " client=%" PRIu64, a->request_location.client);
                 break;
         case POLICY_ACTION_SEND_EVENT:
-                g_string_append_printf(s, " %s to=%" PRIu64, policy_event_to_string(a->event),
-                                       a->client);
-                append_event(s, a);
+                g_string_append_printf(s, " %s to=%" PRIu64,
+                                       policy_event_to_string(a->send_event.event),
+                                       a->send_event.client);
+                append_event(s, &a->send_event);
                 break;
         case POLICY_ACTION_WARN:
-                g_string_append_printf(s, " to=%" PRIu64 " \"%s\"", a->client, a->message);
+                g_string_append_printf(s, " to=%" PRIu64 " \"%s\"", a->warn.client,
+                                       a->warn.message);
                 break;
         case POLICY_ACTION_LOG:
                 g_string_append_printf(
-                        s, " %s/%s success=%d \"%s\"", policy_log_type_to_string(a->log_type),
-                        policy_log_level_to_string(a->level), a->success, a->message);
-                append_details(s, a);
+                        s, " %s/%s success=%d \"%s\"", activity_type_to_string(a->log.type),
+                        activity_level_to_string(a->log.level), a->log.success, a->log.message);
+                append_details(s, &a->log);
                 break;
-        case POLICY_ACTION_MANUAL_RESULT:
+        case POLICY_ACTION_MANUAL_RESULT: {
+                const PolicyManualResult *m = &a->manual_result;
+
                 g_string_append_printf(s,
                                        " to=%" PRIu64 " request=%" PRIu64
                                        " success=%d offset=%" PRIi64 " stepped=%d",
-                                       a->client, a->request_id, a->success, a->offset_usec,
-                                       a->stepped);
-                if (a->error)
-                        g_string_append_printf(s, " error=\"%s\"", a->error);
+                                       m->client, m->request_id, m->success, m->offset_usec,
+                                       m->stepped);
+                if (m->error)
+                        g_string_append_printf(s, " error=\"%s\"", m->error);
                 break;
+        }
         }
         return g_string_free(s, FALSE);
 }
 
-PolicyAction *policy_push(Policy *p, PolicyActionType type)
+/* Each constructor below fills in its own type's payload only. */
+static PolicyAction *push(Policy *p, PolicyActionType type)
 {
         PolicyAction *a = g_new0(PolicyAction, 1);
 
@@ -167,52 +189,147 @@ PolicyAction *policy_push(Policy *p, PolicyActionType type)
         return a;
 }
 
-PolicyAction *policy_push_log(Policy *p, PolicyLogType type, PolicyLogLevel level, bool success,
-                              const char *fmt, ...)
+void policy_push_start_check(Policy *p, uint64_t client, bool manual)
 {
-        PolicyAction *a = policy_push(p, POLICY_ACTION_LOG);
+        PolicyAction *a = push(p, POLICY_ACTION_START_CHECK);
+
+        a->start_check.client = client;
+        a->start_check.manual = manual;
+}
+
+void policy_push_step(Policy *p, PolicyActionType type, int64_t offset_usec, const char *source)
+{
+        PolicyAction *a;
+
+        g_return_if_fail(type == POLICY_ACTION_STEP_PI || type == POLICY_ACTION_CONFIRM_PI);
+        a = push(p, type);
+        a->step.offset_usec = offset_usec;
+        a->step.source = source;
+}
+
+void policy_push_set_zone(Policy *p, const char *zone)
+{
+        push(p, POLICY_ACTION_SET_ZONE)->set_zone.zone = g_strdup(zone);
+}
+
+void policy_push_measure_camera(Policy *p)
+{
+        push(p, POLICY_ACTION_MEASURE_CAMERA);
+}
+
+void policy_push_set_camera(Policy *p, const char *zone)
+{
+        push(p, POLICY_ACTION_SET_CAMERA)->set_camera.zone = g_strdup(zone);
+}
+
+void policy_push_request_location(Policy *p, uint64_t client)
+{
+        push(p, POLICY_ACTION_REQUEST_LOCATION)->request_location.client = client;
+}
+
+static PolicySendEvent *push_event(Policy *p, PolicyEvent event)
+{
+        PolicyAction *a = push(p, POLICY_ACTION_SEND_EVENT);
+
+        a->send_event.client = 0; /* every page */
+        a->send_event.event = event;
+        return &a->send_event;
+}
+
+void policy_push_pi_sync(Policy *p, const char *source, int64_t offset_usec,
+                         usec_t uncertainty_usec, bool stepped, const char *reliability)
+{
+        PolicyPiSync *ps = &push_event(p, POLICY_EVENT_PI_SYNC)->pi_sync;
+
+        ps->synchronized = true;
+        ps->source = source;
+        ps->offset_usec = offset_usec;
+        ps->uncertainty_usec = uncertainty_usec;
+        ps->stepped = stepped;
+        ps->reliability = reliability;
+}
+
+PolicyCameraSync *policy_push_camera_sync(Policy *p, bool success)
+{
+        PolicyCameraSync *cs = &push_event(p, POLICY_EVENT_CAMERA_SYNC)->camera_sync;
+
+        cs->success = success;
+        return cs;
+}
+
+void policy_push_reliability_lost(Policy *p, int64_t last_sync_time_usec, const char *reliability)
+{
+        PolicyReliabilityLost *rl = &push_event(p, POLICY_EVENT_RELIABILITY_LOST)->reliability_lost;
+
+        rl->last_sync_time_usec = last_sync_time_usec;
+        rl->reliability = reliability;
+}
+
+static void push_sync_failed(Policy *p, const char *target, const char *reason)
+{
+        PolicySyncFailed *sf = &push_event(p, POLICY_EVENT_SYNC_FAILED)->sync_failed;
+
+        sf->target = target;
+        sf->error = g_strdup(reason);
+}
+
+PolicyLog *policy_push_log(Policy *p, ActivityType type, ActivityLevel level, bool success,
+                           const char *fmt, ...)
+{
+        PolicyLog *l = &push(p, POLICY_ACTION_LOG)->log;
         va_list ap;
 
-        a->log_type = type;
-        a->level = level;
-        a->success = success;
+        l->type = type;
+        l->level = level;
+        l->success = success;
         va_start(ap, fmt);
-        a->message = g_strdup_vprintf(fmt, ap);
+        l->message = g_strdup_vprintf(fmt, ap);
         va_end(ap);
-        return a;
+        return l;
 }
 
 void policy_push_warn(Policy *p, uint64_t client, const char *fmt, ...)
 {
-        PolicyAction *a = policy_push(p, POLICY_ACTION_WARN);
+        PolicyWarn *w = &push(p, POLICY_ACTION_WARN)->warn;
         va_list ap;
 
-        a->client = client;
+        w->client = client;
         va_start(ap, fmt);
-        a->message = g_strdup_vprintf(fmt, ap);
+        w->message = g_strdup_vprintf(fmt, ap);
         va_end(ap);
+}
+
+void policy_push_manual_result(Policy *p, uint64_t client, uint64_t request_id, bool success,
+                               int64_t offset_usec, bool stepped, const char *error)
+{
+        PolicyManualResult *m = &push(p, POLICY_ACTION_MANUAL_RESULT)->manual_result;
+
+        m->client = client;
+        m->request_id = request_id;
+        m->success = success;
+        m->offset_usec = offset_usec;
+        m->stepped = stepped;
+        m->error = g_strdup(error);
 }
 
 void policy_push_failure(Policy *p, const char *target, const char *reason, const char *fmt, ...)
 {
         g_autofree char *message = NULL;
-        PolicyAction *a;
+        PolicyLog *l;
         va_list ap;
 
         va_start(ap, fmt);
         message = g_strdup_vprintf(fmt, ap);
         va_end(ap);
 
-        a = policy_push_log(p, POLICY_LOG_ERROR, POLICY_LEVEL_ERROR, false, "%s", message);
-        a->details = POLICY_DETAIL_ERROR;
-        a->error = g_strdup(reason);
+        target = g_str_equal(target, "camera") ? "camera" : "pi";
+        l = policy_push_log(p, ACTIVITY_TYPE_ERROR, ACTIVITY_LEVEL_ERROR, false, "%s", message);
+        l->details = POLICY_DETAIL_ERROR;
+        l->error = g_strdup(reason);
         policy_push_warn(p, 0, "%s", message);
-        a = policy_push(p, POLICY_ACTION_SEND_EVENT);
-        a->event = POLICY_EVENT_SYNC_FAILED;
-        a->target = g_str_equal(target, "camera") ? "camera" : "pi";
-        a->error = g_strdup(reason);
+        push_sync_failed(p, target, reason);
 
-        if (g_str_equal(a->target, "camera")) {
+        if (g_str_equal(target, "camera")) {
                 g_free(p->camera_failure);
                 p->camera_failure = g_strdup(reason);
         } else {
@@ -237,11 +354,11 @@ bool policy_client_may_warn(Policy *p, usec_t now, uint64_t client)
         return true;
 }
 
-void policy_push_client_failure(Policy *p, usec_t now, uint64_t client, PolicyLogType type,
+void policy_push_client_failure(Policy *p, usec_t now, uint64_t client, ActivityType type,
                                 const char *reason, const char *page_message, const char *fmt, ...)
 {
         g_autofree char *message = NULL;
-        PolicyAction *a;
+        PolicyLog *l;
         va_list ap;
 
         if (!policy_client_may_warn(p, now, client))
@@ -249,10 +366,10 @@ void policy_push_client_failure(Policy *p, usec_t now, uint64_t client, PolicyLo
         va_start(ap, fmt);
         message = g_strdup_vprintf(fmt, ap);
         va_end(ap);
-        a = policy_push_log(p, type, POLICY_LEVEL_WARNING, false, "%s", message);
-        a->client = client;
-        a->error = g_strdup(reason);
-        a->details = POLICY_DETAIL_CLIENT | POLICY_DETAIL_ERROR;
+        l = policy_push_log(p, type, ACTIVITY_LEVEL_WARNING, false, "%s", message);
+        l->client = client;
+        l->error = g_strdup(reason);
+        l->details = POLICY_DETAIL_CLIENT | POLICY_DETAIL_ERROR;
         policy_push_warn(p, client, "%s", page_message);
 }
 

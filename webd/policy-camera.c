@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Rule 5 of sync-policy.md: the camera part of every job, and the camera's own triggers. */
+/* Rule 5 of docs/sync-policy.md: the camera part of every job, and the camera's own triggers. */
 #include "webd/policy-private.h"
 
 static bool camera_usable(const Policy *p)
@@ -27,7 +27,7 @@ void policy_camera_stage_start(Policy *p, usec_t now)
                 policy_job_finish(p, now);
                 return;
         }
-        policy_push(p, POLICY_ACTION_MEASURE_CAMERA);
+        policy_push_measure_camera(p);
         p->stage = STAGE_CAMERA_MEASURE;
 }
 
@@ -52,17 +52,17 @@ void policy_camera_state(Policy *p, usec_t now, const PolicyCameraState *s)
         if (was_running && !p->timelapse && p->camera_deferred) {
                 g_autofree char *cam = camera_name(p, false);
 
-                policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_INFO, true,
+                policy_push_log(p, ACTIVITY_TYPE_CAMERA, ACTIVITY_LEVEL_INFO, true,
                                 "The timelapse has ended; %s is set now.", cam);
                 policy_request_camera(p, now, 0);
         }
 }
 
-static void measure_details(PolicyAction *a, const PolicyCameraMeasurement *m)
+static void measure_details(PolicyLog *l, const PolicyCameraMeasurement *m)
 {
-        a->offset_usec = m->offset_usec;
-        a->uncertainty_usec = m->uncertainty_usec;
-        a->details = POLICY_DETAIL_OFFSET | POLICY_DETAIL_UNCERTAINTY;
+        l->offset_usec = m->offset_usec;
+        l->uncertainty_usec = m->uncertainty_usec;
+        l->details = POLICY_DETAIL_OFFSET | POLICY_DETAIL_UNCERTAINTY;
 }
 
 void policy_camera_measured(Policy *p, usec_t now, const PolicyCameraMeasurement *m)
@@ -70,7 +70,7 @@ void policy_camera_measured(Policy *p, usec_t now, const PolicyCameraMeasurement
         g_autofree char *cam = camera_name(p, true);
         g_autofree char *off = NULL, *what = NULL;
         bool big, zone_wrong;
-        PolicyAction *a;
+        PolicyLog *l;
 
         if (!p->job || p->stage != STAGE_CAMERA_MEASURE)
                 return;
@@ -82,10 +82,7 @@ void policy_camera_measured(Policy *p, usec_t now, const PolicyCameraMeasurement
                 g_autofree char *msg = policy_sentence(head, "Is it switched on and connected?");
 
                 /* The pages show the camera line from camera-sync: say it failed there too. */
-                a = policy_push(p, POLICY_ACTION_SEND_EVENT);
-                a->event = POLICY_EVENT_CAMERA_SYNC;
-                a->success = false;
-                a->error = g_strdup(reason);
+                policy_push_camera_sync(p, false)->error = g_strdup(reason);
                 policy_push_failure(p, "camera", reason, "%s", msg);
                 policy_job_finish(p, now);
                 return;
@@ -107,22 +104,22 @@ void policy_camera_measured(Policy *p, usec_t now, const PolicyCameraMeasurement
 
         if (p->reliable) {
                 if (!big && !zone_wrong) {
-                        a = policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_INFO, true,
+                        l = policy_push_log(p, ACTIVITY_TYPE_CAMERA, ACTIVITY_LEVEL_INFO, true,
                                             "%s checked: %s; nothing to change.", cam, what);
-                        measure_details(a, m);
+                        measure_details(l, m);
                         p->camera_deferred = false;
                         g_clear_pointer(&p->camera_failure, g_free);
                         policy_job_finish(p, now);
                 } else if (p->timelapse) {
                         /* Its file times must not jump in the middle of a timelapse. */
-                        a = policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_INFO, true,
+                        l = policy_push_log(p, ACTIVITY_TYPE_CAMERA, ACTIVITY_LEVEL_INFO, true,
                                             "%s is %s; it will be set when the timelapse ends.",
                                             cam, what);
-                        measure_details(a, m);
+                        measure_details(l, m);
                         p->camera_deferred = true;
                         policy_job_finish(p, now);
                 } else {
-                        policy_push(p, POLICY_ACTION_SET_CAMERA)->zone = g_strdup(pi_zone(p));
+                        policy_push_set_camera(p, pi_zone(p));
                         p->stage = STAGE_CAMERA_SET;
                 }
                 return;
@@ -130,23 +127,21 @@ void policy_camera_measured(Policy *p, usec_t now, const PolicyCameraMeasurement
 
         if (!p->ever_synced && big && p->clock_present && !p->ntp) {
                 /* Better than a Pi clock hours off after a power cycle; it stays unreliable. */
-                a = policy_push(p, POLICY_ACTION_STEP_PI);
-                a->offset_usec = m->offset_usec;
-                a->source = "camera";
+                policy_push_step(p, POLICY_ACTION_STEP_PI, m->offset_usec, "camera");
                 policy_step_sent(p);
                 p->stage = STAGE_CAMERA_STEP;
                 return;
         }
 
         if (big || zone_wrong)
-                a = policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_WARNING, false,
+                l = policy_push_log(p, ACTIVITY_TYPE_CAMERA, ACTIVITY_LEVEL_WARNING, false,
                                     "%s is %s, but the Pi clock is not reliable, so the camera "
                                     "was not set. Sync the Pi from a phone first.",
                                     cam, what);
         else
-                a = policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_INFO, true,
+                l = policy_push_log(p, ACTIVITY_TYPE_CAMERA, ACTIVITY_LEVEL_INFO, true,
                                     "%s checked: %s.", cam, what);
-        measure_details(a, m);
+        measure_details(l, m);
         policy_job_finish(p, now);
 }
 
@@ -174,7 +169,8 @@ void policy_camera_set_finished(Policy *p, usec_t now, const PolicyCameraSetResu
         g_autofree char *cam = camera_name(p, true);
         g_autofree char *unverified = NULL;
         const char *reason = NULL;
-        PolicyAction *a;
+        PolicyCameraSync *cs;
+        PolicyLog *l;
 
         if (!p->job || p->stage != STAGE_CAMERA_SET)
                 return;
@@ -185,22 +181,20 @@ void policy_camera_set_finished(Policy *p, usec_t now, const PolicyCameraSetResu
                                                             r->offset_after_uncertainty_usec)))
                 reason = unverified;
 
-        a = policy_push(p, POLICY_ACTION_SEND_EVENT);
-        a->event = POLICY_EVENT_CAMERA_SYNC;
-        a->success = reason == NULL;
-        a->offset_usec = r->ok ? r->offset_before_usec : p->job->offset_usec;
-        a->details = POLICY_DETAIL_OFFSET; /* measured before the set */
+        cs = policy_push_camera_sync(p, reason == NULL);
+        cs->offset_usec = r->ok ? r->offset_before_usec : p->job->offset_usec;
+        cs->has_offset = true; /* measured before the set */
         if (!reason) {
                 g_autofree char *after = policy_format_offset(r->offset_after_usec);
 
-                a->previous_time_usec = r->pi_realtime_usec + r->offset_before_usec;
-                a->new_time_usec = r->pi_realtime_usec + r->offset_after_usec;
-                a->residual_usec = r->offset_after_usec;
+                cs->previous_time_usec = r->pi_realtime_usec + r->offset_before_usec;
+                cs->new_time_usec = r->pi_realtime_usec + r->offset_after_usec;
+                cs->residual_usec = r->offset_after_usec;
 
-                a = policy_push_log(p, POLICY_LOG_CAMERA, POLICY_LEVEL_SUCCESS, true,
+                l = policy_push_log(p, ACTIVITY_TYPE_CAMERA, ACTIVITY_LEVEL_SUCCESS, true,
                                     "%s set to %s; now %s off.", cam, pi_zone(p), after);
-                a->offset_usec = r->offset_before_usec;
-                a->details = POLICY_DETAIL_OFFSET;
+                l->offset_usec = r->offset_before_usec;
+                l->details = POLICY_DETAIL_OFFSET;
                 p->camera_deferred = false;
                 g_clear_pointer(&p->camera_failure, g_free);
         } else {
@@ -208,7 +202,7 @@ void policy_camera_set_finished(Policy *p, usec_t now, const PolicyCameraSetResu
                 g_autofree char *msg = policy_sentence(
                         head, unverified ? "It is set again at the next check." : NULL);
 
-                a->error = g_strdup(reason);
+                cs->error = g_strdup(reason);
                 policy_push_failure(p, "camera", reason, "%s", msg);
         }
         policy_job_finish(p, now);
@@ -218,31 +212,25 @@ void policy_camera_step_finished(Policy *p, usec_t now, bool ok, const char *err
 {
         g_autofree char *cam = camera_name(p, false);
         Job *j = p->job;
-        PolicyAction *a;
 
         policy_step_answered(p, now, ok, j->offset_usec);
         if (ok) {
                 g_autofree char *off = policy_format_offset(j->offset_usec);
 
-                a = policy_push_log(p, POLICY_LOG_SYNC, POLICY_LEVEL_SUCCESS, true,
-                                    "Pi clock set from %s: it was %s %s. The camera is only a "
-                                    "fallback: the Pi clock stays unreliable until a phone or "
-                                    "NTP syncs it.",
-                                    cam, off, j->offset_usec > 0 ? "behind" : "ahead");
-                a->source = "camera";
-                a->offset_usec = j->offset_usec;
-                a->uncertainty_usec = j->uncertainty_usec;
-                a->details =
-                        POLICY_DETAIL_SOURCE | POLICY_DETAIL_OFFSET | POLICY_DETAIL_UNCERTAINTY;
+                PolicyLog *l =
+                        policy_push_log(p, ACTIVITY_TYPE_SYNC, ACTIVITY_LEVEL_SUCCESS, true,
+                                        "Pi clock set from %s: it was %s %s. The camera is only a "
+                                        "fallback: the Pi clock stays unreliable until a phone or "
+                                        "NTP syncs it.",
+                                        cam, off, j->offset_usec > 0 ? "behind" : "ahead");
 
-                a = policy_push(p, POLICY_ACTION_SEND_EVENT);
-                a->event = POLICY_EVENT_PI_SYNC;
-                a->synchronized = true;
-                a->source = "camera";
-                a->offset_usec = j->offset_usec;
-                a->uncertainty_usec = j->uncertainty_usec;
-                a->stepped = true;
-                a->reliability = "low"; /* a camera step never makes the Pi reliable */
+                l->source = "camera";
+                l->offset_usec = j->offset_usec;
+                l->uncertainty_usec = j->uncertainty_usec;
+                l->details =
+                        POLICY_DETAIL_SOURCE | POLICY_DETAIL_OFFSET | POLICY_DETAIL_UNCERTAINTY;
+                /* reliability: a camera step never makes the Pi reliable */
+                policy_push_pi_sync(p, "camera", j->offset_usec, j->uncertainty_usec, true, "low");
 
                 p->ever_synced = true;
                 g_free(p->reliability);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Internals of the sync policy, shared by policy.c, policy-camera.c and policy-action.c. */
+/* Internals of the sync policy, shared by policy.c, policy-camera.c and policy-action.c. "Rule N"
+ * is rule N of docs/sync-policy.md. */
 
 #include "webd/policy.h"
 
@@ -87,7 +88,8 @@ struct Policy {
         char *reliability;
         char *pi_zone;
         int64_t last_sync_usec;
-        uint64_t trusted_by; /* the client whose sync last made the Pi reliable, 0 none */
+        usec_t reliable_window_usec; /* clockd's window of trust after a sync; 0: not known */
+        uint64_t trusted_by;         /* the client whose sync last made the Pi reliable, 0 none */
 
         bool camera_present;
         bool camera_connected;
@@ -103,11 +105,27 @@ struct Policy {
         char *camera_failure;
 };
 
-/* policy-action.c */
-PolicyAction *policy_push(Policy *p, PolicyActionType type);
-PolicyAction *policy_push_log(Policy *p, PolicyLogType type, PolicyLogLevel level, bool success,
-                              const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+/* policy-action.c: the actions, queued in order; each constructor fills its own payload only. */
+void policy_push_start_check(Policy *p, uint64_t client, bool manual);
+/* type: POLICY_ACTION_STEP_PI or POLICY_ACTION_CONFIRM_PI; source is static. */
+void policy_push_step(Policy *p, PolicyActionType type, int64_t offset_usec, const char *source);
+void policy_push_set_zone(Policy *p, const char *zone);
+void policy_push_measure_camera(Policy *p);
+void policy_push_set_camera(Policy *p, const char *zone);
+void policy_push_request_location(Policy *p, uint64_t client);
+/* Events to every page. A pi-sync is always synchronized; source and reliability are static. */
+void policy_push_pi_sync(Policy *p, const char *source, int64_t offset_usec,
+                         usec_t uncertainty_usec, bool stepped, const char *reliability);
+/* The rest of the camera-sync is the caller's to fill in (error: owned, g_strdup() it). */
+PolicyCameraSync *policy_push_camera_sync(Policy *p, bool success);
+void policy_push_reliability_lost(Policy *p, int64_t last_sync_time_usec, const char *reliability);
+/* The details are the caller's to fill in (error: owned, g_strdup() it). */
+PolicyLog *policy_push_log(Policy *p, ActivityType type, ActivityLevel level, bool success,
+                           const char *fmt, ...) G_GNUC_PRINTF(5, 6);
 void policy_push_warn(Policy *p, uint64_t client, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* error: copied, NULL for none. */
+void policy_push_manual_result(Policy *p, uint64_t client, uint64_t request_id, bool success,
+                               int64_t offset_usec, bool stepped, const char *error);
 /* A failure (rule 10): error log entry, warning on every page, sync-failed event. */
 void policy_push_failure(Policy *p, const char *target, const char *reason, const char *fmt, ...)
         G_GNUC_PRINTF(4, 5);
@@ -126,7 +144,7 @@ static inline uint64_t policy_abs_usec(int64_t usec)
 
 /* A failure that concerns one client only (its check): an entry in the log and a warning on
  * that client's page, nothing for the others; rate-limited per client. */
-void policy_push_client_failure(Policy *p, usec_t now, uint64_t client, PolicyLogType type,
+void policy_push_client_failure(Policy *p, usec_t now, uint64_t client, ActivityType type,
                                 const char *reason, const char *page_message, const char *fmt, ...)
         G_GNUC_PRINTF(7, 8);
 /* FALSE once `client` caused POLICY_CLIENT_WARNINGS warnings within POLICY_CLIENT_WARN_WINDOW

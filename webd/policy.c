@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The sync policy (see policy.h): clients, checks and jobs. "Rule N" is rule N of
+ * docs/sync-policy.md. */
 #include <inttypes.h>
 
 #include "webd/policy-private.h"
+
+/* Rule 4: at most this long between a periodic check and the end of clockd's window. */
+#define RECHECK_LEAD_MAX_USEC (60 * USEC_PER_SEC)
 
 void policy_config_init_default(PolicyConfig *cfg)
 {
@@ -146,7 +151,7 @@ void policy_job_finish(Policy *p, usec_t now)
         if (!j)
                 return;
         if (j->location_client && policy_find_client(p, j->location_client))
-                policy_push(p, POLICY_ACTION_REQUEST_LOCATION)->client = j->location_client;
+                policy_push_request_location(p, j->location_client);
         job_free(j);
         p->job = NULL;
         p->stage = STAGE_IDLE;
@@ -191,8 +196,6 @@ static void apply_finish(Policy *p, usec_t now)
 
 static void check_send(Policy *p, usec_t now, PolicyClient *c)
 {
-        PolicyAction *a;
-
         c->check.epoch = p->step_epoch;
         if (p->stepping) {
                 /* Rounds across a step measure nothing: start when the step is answered. */
@@ -200,9 +203,7 @@ static void check_send(Policy *p, usec_t now, PolicyClient *c)
                 c->check.deadline = USEC_INFINITY;
                 return;
         }
-        a = policy_push(p, POLICY_ACTION_START_CHECK);
-        a->client = c->id;
-        a->manual = c->check.manual;
+        policy_push_start_check(p, c->id, c->check.manual);
         c->check.sent = true;
         /* The I/O layer reports each round's timeout; this only guards against a lost report,
          * which would otherwise leave the client's check running for ever. */
@@ -255,40 +256,34 @@ void policy_step_answered(Policy *p, usec_t now, bool ok, int64_t offset_usec)
 static void reply_manual(Policy *p, bool success, bool stepped, const char *error)
 {
         Job *j = p->job;
-        PolicyAction *a;
 
         if (!j->reply)
                 return;
         j->reply = false;
-        a = policy_push(p, POLICY_ACTION_MANUAL_RESULT);
-        a->client = j->client;
-        a->request_id = j->request_id;
-        a->success = success;
-        a->offset_usec = success ? j->offset_usec : 0;
-        a->stepped = stepped;
-        a->error = g_strdup(error);
+        policy_push_manual_result(p, j->client, j->request_id, success,
+                                  success ? j->offset_usec : 0, stepped, error);
 }
 
-static void log_details(PolicyAction *a, const Job *j)
+static void log_details(PolicyLog *l, const Job *j)
 {
-        a->source = j->source;
-        a->client = j->client;
-        a->offset_usec = j->offset_usec;
-        a->uncertainty_usec = j->uncertainty_usec;
-        a->details = POLICY_DETAIL_SOURCE | POLICY_DETAIL_OFFSET | POLICY_DETAIL_UNCERTAINTY |
+        l->source = j->source;
+        l->client = j->client;
+        l->offset_usec = j->offset_usec;
+        l->uncertainty_usec = j->uncertainty_usec;
+        l->details = POLICY_DETAIL_SOURCE | POLICY_DETAIL_OFFSET | POLICY_DETAIL_UNCERTAINTY |
                      (j->client ? POLICY_DETAIL_CLIENT : 0);
 }
 
 /* A warning log entry with the job's details and its counterpart on the client's page (none
  * for REST), both only while the client is within its warning budget. */
-static void warn_job_client(Policy *p, usec_t now, PolicyLogType type, const char *log_message,
+static void warn_job_client(Policy *p, usec_t now, ActivityType type, const char *log_message,
                             const char *page_message)
 {
         Job *j = p->job;
 
         if (j->client && !policy_client_may_warn(p, now, j->client))
                 return;
-        log_details(policy_push_log(p, type, POLICY_LEVEL_WARNING, false, "%s", log_message), j);
+        log_details(policy_push_log(p, type, ACTIVITY_LEVEL_WARNING, false, "%s", log_message), j);
         if (j->client)
                 policy_push_warn(p, j->client, "%s", page_message);
 }
@@ -297,10 +292,9 @@ static void warn_job_client(Policy *p, usec_t now, PolicyLogType type, const cha
 static void apply_reference(Policy *p, usec_t now)
 {
         Job *j = p->job;
-        PolicyLogType type = j->manual ? POLICY_LOG_MANUAL : POLICY_LOG_SYNC;
+        ActivityType type = j->manual ? ACTIVITY_TYPE_MANUAL : ACTIVITY_TYPE_SYNC;
         g_autofree char *off = NULL, *log_msg = NULL, *page_msg = NULL;
         const char *ref_dir;
-        PolicyAction *a;
         bool big;
 
         /* Measured before a step this policy made since: the Pi moved by it. */
@@ -358,11 +352,12 @@ static void apply_reference(Policy *p, usec_t now)
                         reply_manual(p, false, false,
                                      "The Pi clock is synchronized by NTP; it was not changed.");
                 } else {
-                        a = policy_push_log(p, type, POLICY_LEVEL_INFO, true,
-                                            "Pi clock checked against %s: %s off; NTP keeps it "
-                                            "synchronized, so it was left as it is.",
-                                            j->who, off);
-                        log_details(a, j);
+                        log_details(policy_push_log(p, type, ACTIVITY_LEVEL_INFO, true,
+                                                    "Pi clock checked against %s: %s off; NTP "
+                                                    "keeps it synchronized, so it was left as "
+                                                    "it is.",
+                                                    j->who, off),
+                                    j);
                         reply_manual(p, true, false, NULL);
                 }
         } else if (!j->manual && p->reliable && p->trusted_by != j->client && big) {
@@ -379,9 +374,8 @@ static void apply_reference(Policy *p, usec_t now)
                                            off, ref_dir);
                 warn_job_client(p, now, type, log_msg, page_msg);
         } else {
-                a = policy_push(p, big ? POLICY_ACTION_STEP_PI : POLICY_ACTION_CONFIRM_PI);
-                a->offset_usec = j->offset_usec;
-                a->source = j->source;
+                policy_push_step(p, big ? POLICY_ACTION_STEP_PI : POLICY_ACTION_CONFIRM_PI,
+                                 j->offset_usec, j->source);
                 if (big)
                         policy_step_sent(p);
                 j->pending_clock++;
@@ -389,7 +383,7 @@ static void apply_reference(Policy *p, usec_t now)
 
         /* Rule 3: the zone follows the client whatever the offset. */
         if (j->zone && g_strcmp0(j->zone, p->pi_zone) != 0) {
-                policy_push(p, POLICY_ACTION_SET_ZONE)->zone = g_strdup(j->zone);
+                policy_push_set_zone(p, j->zone);
                 j->pending_clock++;
         }
 
@@ -400,31 +394,25 @@ static void apply_reference(Policy *p, usec_t now)
 static void pi_sync_done(Policy *p, bool stepped)
 {
         Job *j = p->job;
-        PolicyLogType type = j->manual ? POLICY_LOG_MANUAL : POLICY_LOG_SYNC;
+        ActivityType type = j->manual ? ACTIVITY_TYPE_MANUAL : ACTIVITY_TYPE_SYNC;
         g_autofree char *off = policy_format_offset(j->offset_usec);
         g_autofree char *thr = policy_format_offset((int64_t)p->cfg.threshold_usec);
-        PolicyAction *a;
+        PolicyLog *l;
 
         if (stepped)
-                a = policy_push_log(p, type, POLICY_LEVEL_SUCCESS, true,
+                l = policy_push_log(p, type, ACTIVITY_LEVEL_SUCCESS, true,
                                     "Pi clock set %sfrom %s: it was %s %s.",
                                     j->manual ? "by hand " : "", j->who, off,
                                     j->offset_usec > 0 ? "behind" : "ahead");
         else
-                a = policy_push_log(p, type, POLICY_LEVEL_SUCCESS, true,
+                l = policy_push_log(p, type, ACTIVITY_LEVEL_SUCCESS, true,
                                     "Pi clock checked %sagainst %s: %s off, within %s, so it was "
                                     "left as it is.",
                                     j->manual ? "by hand " : "", j->who, off, thr);
-        log_details(a, j);
+        log_details(l, j);
 
-        a = policy_push(p, POLICY_ACTION_SEND_EVENT);
-        a->event = POLICY_EVENT_PI_SYNC;
-        a->synchronized = true;
-        a->source = j->source;
-        a->offset_usec = j->offset_usec;
-        a->uncertainty_usec = j->uncertainty_usec;
-        a->stepped = stepped;
-        a->reliability = "high"; /* clockd: a trusted sync just now */
+        /* reliability: clockd's for a trusted sync just now */
+        policy_push_pi_sync(p, j->source, j->offset_usec, j->uncertainty_usec, stepped, "high");
 
         /* clockd will report the same; until then the camera decision must already see it. */
         p->reliable = true;
@@ -467,13 +455,13 @@ void policy_clock_finished(Policy *p, usec_t now, PolicyActionType call, bool ok
                 break;
         case POLICY_ACTION_SET_ZONE:
                 if (ok) {
-                        PolicyAction *a = policy_push_log(
-                                p, j->manual ? POLICY_LOG_MANUAL : POLICY_LOG_SYNC,
-                                POLICY_LEVEL_SUCCESS, true, "Pi time zone set to %s (from %s).",
+                        PolicyLog *l = policy_push_log(
+                                p, j->manual ? ACTIVITY_TYPE_MANUAL : ACTIVITY_TYPE_SYNC,
+                                ACTIVITY_LEVEL_SUCCESS, true, "Pi time zone set to %s (from %s).",
                                 j->zone, j->who);
-                        a->source = j->source;
-                        a->client = j->client;
-                        a->details = POLICY_DETAIL_SOURCE | (j->client ? POLICY_DETAIL_CLIENT : 0);
+                        l->source = j->source;
+                        l->client = j->client;
+                        l->details = POLICY_DETAIL_SOURCE | (j->client ? POLICY_DETAIL_CLIENT : 0);
                         g_free(p->pi_zone);
                         p->pi_zone = g_strdup(j->zone);
                 } else {
@@ -520,6 +508,21 @@ static void queue_apply(Policy *p, usec_t now, PolicyClient *c, const Check *che
         policy_run(p, now);
 }
 
+/* Rule 4: how long after a check its page is checked again. Before clockd's window of trust
+ * from that check's sync ends, with room for a whole check: the window starts when the sync
+ * reaches clockd, after the check, so an interval as long as the window (the defaults) would
+ * let the Pi turn unreliable for the length of every periodic check, and rule 9 would warn
+ * every page each time. */
+static usec_t recheck_interval(const Policy *p)
+{
+        usec_t lead;
+
+        if (p->reliable_window_usec == 0)
+                return p->cfg.interval_usec;
+        lead = MIN(p->reliable_window_usec / 10, RECHECK_LEAD_MAX_USEC);
+        return MIN(p->cfg.interval_usec, p->reliable_window_usec - lead);
+}
+
 void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyCheckResult *r)
 {
         PolicyClient *c = policy_find_client(p, client);
@@ -536,7 +539,7 @@ void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyC
         check = c->check;
         c->check = (Check){};
         if (c->iface == POLICY_IFACE_AP)
-                c->next_check = usec_add(now, p->cfg.interval_usec);
+                c->next_check = usec_add(now, recheck_interval(p));
 
         if (r->ok) {
                 c->silent = false; /* a sync by hand (Sync1.SyncNow) may have found it awake */
@@ -556,7 +559,7 @@ void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyC
 
                 c->silent = true;
                 c->next_check = USEC_INFINITY;
-                policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_INFO, false,
+                policy_push_log(p, ACTIVITY_TYPE_INFO, ACTIVITY_LEVEL_INFO, false,
                                 "%s did not answer the time check within %s (a page in a "
                                 "background tab does not); it is checked again when it is used.",
                                 who, wait);
@@ -564,7 +567,7 @@ void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyC
                 g_autofree char *wait = policy_format_span(p->cfg.retry_delay_usec);
                 g_autofree char *reason = g_strdup_printf("no answer within %s", wait);
 
-                policy_push_client_failure(p, now, client, POLICY_LOG_MANUAL, reason,
+                policy_push_client_failure(p, now, client, ACTIVITY_TYPE_MANUAL, reason,
                                            "This device did not answer the time check in time; "
                                            "the Pi clock was not changed.",
                                            "%s did not answer the time check within %s; the Pi "
@@ -580,17 +583,14 @@ void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyC
                 g_autofree char *page = policy_sentence(page_head, "The Pi clock was not changed.");
 
                 policy_push_client_failure(p, now, client,
-                                           check.manual ? POLICY_LOG_MANUAL : POLICY_LOG_SYNC,
+                                           check.manual ? ACTIVITY_TYPE_MANUAL : ACTIVITY_TYPE_SYNC,
                                            reason, page, "%s", msg);
         }
         if (check.reply) {
-                PolicyAction *a = policy_push(p, POLICY_ACTION_MANUAL_RESULT);
-
-                a->client = client;
-                a->request_id = check.request_id;
-                a->error = g_strdup(r->timeout ? "The device did not answer the time check."
-                                    : r->error && *r->error ? r->error
-                                                            : "The time check failed.");
+                policy_push_manual_result(p, client, check.request_id, false, 0, false,
+                                          r->timeout ? "The device did not answer the time check."
+                                          : r->error && *r->error ? r->error
+                                                                  : "The time check failed.");
         }
         /* Rule 6: the intervalometer page still gets the camera checked and is asked for its
          * location; otherwise a failed check changes nothing, so the camera is not measured. */
@@ -619,7 +619,7 @@ void policy_client_connected(Policy *p, usec_t now, uint64_t client, PolicyIface
         if (p->n_ap++ == 0 && p->no_ap_logged) {
                 g_autofree char *away = policy_format_span(now - p->no_ap_since);
 
-                policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_INFO, true,
+                policy_push_log(p, ACTIVITY_TYPE_INFO, ACTIVITY_LEVEL_INFO, true,
                                 "A device is connected to the Pi's access point again, after "
                                 "%s without one.",
                                 away);
@@ -660,7 +660,7 @@ void policy_client_disconnected(Policy *p, usec_t now, uint64_t client)
         if (c->check.running) {
                 g_autofree char *who = client_who(p, client);
 
-                policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_INFO, false,
+                policy_push_log(p, ACTIVITY_TYPE_INFO, ACTIVITY_LEVEL_INFO, false,
                                 "%s left before the time check finished; the Pi clock was not "
                                 "changed.",
                                 who);
@@ -732,22 +732,21 @@ void policy_clock_state(Policy *p, usec_t now, const PolicyClockState *s)
                 p->pi_zone = g_strdup(s->zone);
         }
         p->last_sync_usec = s->last_sync_usec;
+        p->reliable_window_usec = s->reliable_window_usec;
         if (!s->reliable)
                 p->trusted_by = 0;
 
         if (was_reliable && !s->reliable) {
                 /* Rule 9. */
-                PolicyAction *a = policy_push(p, POLICY_ACTION_SEND_EVENT);
                 char when[ISO8601_MAX];
 
-                a->event = POLICY_EVENT_RELIABILITY_LOST;
-                a->last_sync_time_usec = s->last_sync_usec;
-                a->reliability =
-                        s->reliability && g_str_equal(s->reliability, "none") ? "none" : "low";
+                policy_push_reliability_lost(
+                        p, s->last_sync_usec,
+                        s->reliability && g_str_equal(s->reliability, "none") ? "none" : "low");
                 if (s->last_sync_usec <= 0 ||
                     iso8601_format(s->last_sync_usec, when, sizeof(when)) < 0)
                         g_strlcpy(when, "an unknown time", sizeof(when));
-                policy_push_log(p, POLICY_LOG_SYNC, POLICY_LEVEL_WARNING, false,
+                policy_push_log(p, ACTIVITY_TYPE_SYNC, ACTIVITY_LEVEL_WARNING, false,
                                 "The Pi clock is no longer reliable: it was last synced at %s. "
                                 "Open this page on a device connected to the Pi's access point, "
                                 "or use \"Sync now\".",
@@ -775,7 +774,7 @@ void policy_location_received(Policy *p, usec_t now, uint64_t client, bool ok, c
         g_autofree char *who = client_who(p, client);
 
         if (ok) {
-                policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_INFO, true,
+                policy_push_log(p, ACTIVITY_TYPE_INFO, ACTIVITY_LEVEL_INFO, true,
                                 "Location received from %s; it goes into the next timelapse's "
                                 "report.",
                                 who);
@@ -786,7 +785,7 @@ void policy_location_received(Policy *p, usec_t now, uint64_t client, bool ok, c
         if (!c || c->location_error_logged || !policy_client_may_warn(p, now, client))
                 return;
         c->location_error_logged = true;
-        policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_WARNING, false,
+        policy_push_log(p, ACTIVITY_TYPE_INFO, ACTIVITY_LEVEL_WARNING, false,
                         "%s did not give its location (%s); you can type it in on the "
                         "intervalometer page.",
                         who, error && *error ? error : "no reason given");
@@ -832,7 +831,7 @@ void policy_timer_fired(Policy *p, usec_t now)
             now >= usec_add(p->no_ap_since, p->cfg.no_client_notice_usec)) {
                 g_autofree char *span = policy_format_span(now - p->no_ap_since);
 
-                policy_push_log(p, POLICY_LOG_INFO, POLICY_LEVEL_INFO, true,
+                policy_push_log(p, ACTIVITY_TYPE_INFO, ACTIVITY_LEVEL_INFO, true,
                                 "No device has been connected to the Pi's access point for %s; "
                                 "the Pi clock is not being checked.",
                                 span);

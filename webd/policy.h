@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The sync policy of sync-policy.md as a pure state machine: no I/O, no clock reads. The I/O
+/* The sync policy of docs/sync-policy.md as a pure state machine: no I/O, no clock reads. The I/O
  * layer feeds it inputs (each with the CLOCK_BOOTTIME/monotonic time `now`), executes the actions
  * it queues, in order, reports their results back as inputs, and arms one timer at
  * policy_next_deadline(). Offsets are signed µs, reference minus Pi (client − Pi, camera − Pi),
@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "daemons/time-util.h"
+#include "webd/activity-types.h"
 
 /* A check is a burst of at most this many rounds, each waiting at most retry_delay_usec. */
 #define POLICY_CHECK_ROUNDS 8
@@ -41,17 +42,17 @@ typedef enum PolicyIface {
 } PolicyIface;
 
 typedef enum PolicyActionType {
-        POLICY_ACTION_START_CHECK,      /* client; manual: the burst of a manual sync */
-        POLICY_ACTION_STEP_PI,          /* clockd StepTime(offset_usec, source) */
-        POLICY_ACTION_CONFIRM_PI,       /* clockd Confirm(offset_usec, source) */
-        POLICY_ACTION_SET_ZONE,         /* clockd SetTimezone(zone) */
-        POLICY_ACTION_MEASURE_CAMERA,   /* camerad MeasureOffset */
-        POLICY_ACTION_SET_CAMERA,       /* camerad SetTime(zone) */
-        POLICY_ACTION_REQUEST_LOCATION, /* location-request to client */
-        POLICY_ACTION_SEND_EVENT,       /* event of kind `event` to client (0: every client) */
-        POLICY_ACTION_WARN,          /* show `message` as a warning on client (0: every client) */
-        POLICY_ACTION_LOG,           /* activity-log entry */
-        POLICY_ACTION_MANUAL_RESULT, /* answer a manual sync (request_id; client 0 = REST) */
+        POLICY_ACTION_START_CHECK,      /* start_check: burst with a client */
+        POLICY_ACTION_STEP_PI,          /* step: clockd StepTime(offset_usec, source) */
+        POLICY_ACTION_CONFIRM_PI,       /* step: clockd Confirm(offset_usec, source) */
+        POLICY_ACTION_SET_ZONE,         /* set_zone: clockd SetTimezone(zone) */
+        POLICY_ACTION_MEASURE_CAMERA,   /* (no payload): camerad MeasureOffset */
+        POLICY_ACTION_SET_CAMERA,       /* set_camera: camerad SetTime(zone) */
+        POLICY_ACTION_REQUEST_LOCATION, /* request_location: location-request to a client */
+        POLICY_ACTION_SEND_EVENT,       /* send_event: an event to a client or every client */
+        POLICY_ACTION_WARN,             /* warn: a warning shown on a client or every client */
+        POLICY_ACTION_LOG,              /* log: an activity-log entry */
+        POLICY_ACTION_MANUAL_RESULT,    /* manual_result: the answer to a manual sync */
 } PolicyActionType;
 
 typedef enum PolicyEvent {
@@ -60,21 +61,6 @@ typedef enum PolicyEvent {
         POLICY_EVENT_RELIABILITY_LOST,
         POLICY_EVENT_SYNC_FAILED,
 } PolicyEvent;
-
-typedef enum PolicyLogType {
-        POLICY_LOG_SYNC,
-        POLICY_LOG_MANUAL,
-        POLICY_LOG_CAMERA,
-        POLICY_LOG_ERROR,
-        POLICY_LOG_INFO,
-} PolicyLogType;
-
-typedef enum PolicyLogLevel {
-        POLICY_LEVEL_INFO,
-        POLICY_LEVEL_SUCCESS,
-        POLICY_LEVEL_WARNING,
-        POLICY_LEVEL_ERROR,
-} PolicyLogLevel;
 
 /* Which optional fields of a LOG entry's details are set. */
 typedef enum PolicyDetail {
@@ -85,38 +71,111 @@ typedef enum PolicyDetail {
         POLICY_DETAIL_ERROR = 1 << 4,
 } PolicyDetail;
 
-/* One flat record; which fields mean something depends on `type` (see the comments). Strings
- * are owned by the action (const char * ones are static). */
+/* The payloads, one per action type (and one per event inside SEND_EVENT). char * strings are
+ * owned by the action and freed by policy_action_free(); const char * ones are static. */
+
+typedef struct PolicyStartCheck {
+        uint64_t client;
+        bool manual; /* the burst of a manual sync */
+} PolicyStartCheck;
+
+/* STEP_PI and CONFIRM_PI. */
+typedef struct PolicyStep {
+        int64_t offset_usec; /* reference − Pi */
+        const char *source;  /* clockd source: "client-ap", "manual", "camera"… */
+} PolicyStep;
+
+/* SET_ZONE and SET_CAMERA. */
+typedef struct PolicySetZone {
+        char *zone; /* IANA */
+} PolicySetZone;
+
+typedef struct PolicyRequestLocation {
+        uint64_t client;
+} PolicyRequestLocation;
+
+typedef struct PolicyPiSync {
+        bool synchronized;
+        const char *source;
+        int64_t offset_usec; /* reference − Pi */
+        usec_t uncertainty_usec;
+        bool stepped;
+        const char *reliability; /* "high", "low" */
+} PolicyPiSync;
+
+typedef struct PolicyCameraSync {
+        bool success;
+        bool has_offset;            /* offset_usec was measured (always when success) */
+        int64_t offset_usec;        /* camera − Pi before the set */
+        int64_t previous_time_usec; /* success: camera time before (Pi realtime scale) */
+        int64_t new_time_usec;      /* success: camera time after */
+        int64_t residual_usec;      /* success: camera − Pi after the set */
+        char *error;                /* !success: why, or NULL */
+} PolicyCameraSync;
+
+typedef struct PolicyReliabilityLost {
+        int64_t last_sync_time_usec; /* Pi realtime of the last sync, 0 = never */
+        const char *reliability;     /* "low", "none" */
+} PolicyReliabilityLost;
+
+typedef struct PolicySyncFailed {
+        const char *target; /* "pi" or "camera" */
+        char *error;        /* the reason */
+} PolicySyncFailed;
+
+typedef struct PolicySendEvent {
+        uint64_t client; /* 0: every client */
+        PolicyEvent event;
+        union { /* by event */
+                PolicyPiSync pi_sync;
+                PolicyCameraSync camera_sync;
+                PolicyReliabilityLost reliability_lost;
+                PolicySyncFailed sync_failed;
+        };
+} PolicySendEvent;
+
+typedef struct PolicyWarn {
+        uint64_t client; /* 0: every client */
+        char *message;
+} PolicyWarn;
+
+typedef struct PolicyLog {
+        ActivityType type;
+        ActivityLevel level;
+        bool success;
+        char *message;
+        /* The details: only those whose PolicyDetail flag is set mean something. */
+        unsigned details;
+        const char *source;
+        uint64_t client;
+        int64_t offset_usec;
+        usec_t uncertainty_usec;
+        char *error;
+} PolicyLog;
+
+typedef struct PolicyManualResult {
+        uint64_t client;     /* 0: a REST request */
+        uint64_t request_id; /* as given with the request */
+        bool success;
+        bool stepped;
+        int64_t offset_usec; /* success: reference − Pi, else 0 */
+        char *error;         /* !success: why */
+} PolicyManualResult;
+
+/* A tagged union: `type` says which payload is the one (MEASURE_CAMERA has none). */
 typedef struct PolicyAction {
         PolicyActionType type;
-        uint64_t client;   /* START_CHECK, REQUEST_LOCATION; target of SEND_EVENT, WARN,
-                              MANUAL_RESULT (0 = broadcast / REST); LOG: details.client */
-        bool manual;       /* START_CHECK: the burst of a manual sync */
-        char *zone;        /* SET_ZONE, SET_CAMERA */
-        PolicyEvent event; /* SEND_EVENT */
-
-        /* Payloads: STEP_PI/CONFIRM_PI, pi-sync, camera-sync (offset = before), MANUAL_RESULT,
-         * LOG details. */
-        int64_t offset_usec;
-        usec_t uncertainty_usec;     /* pi-sync, LOG details */
-        const char *source;          /* STEP_PI/CONFIRM_PI, pi-sync, LOG details */
-        bool success;                /* camera-sync, MANUAL_RESULT, LOG */
-        bool synchronized;           /* pi-sync */
-        bool stepped;                /* pi-sync, MANUAL_RESULT */
-        const char *reliability;     /* pi-sync, reliability-lost */
-        int64_t previous_time_usec;  /* camera-sync: camera time before (Pi realtime scale) */
-        int64_t new_time_usec;       /* camera-sync: camera time after */
-        int64_t residual_usec;       /* camera-sync: camera − Pi after the set */
-        int64_t last_sync_time_usec; /* reliability-lost: Pi realtime of the last sync, 0 never */
-        const char *target;          /* sync-failed: "pi" or "camera" */
-        char *error;                 /* sync-failed reason, camera-sync/MANUAL_RESULT error,
-                                        LOG details.error */
-        uint64_t request_id;         /* MANUAL_RESULT: as given with the request */
-
-        PolicyLogType log_type; /* LOG */
-        PolicyLogLevel level;   /* LOG */
-        unsigned details;       /* LOG: PolicyDetail flags; camera-sync: OFFSET when known */
-        char *message;          /* LOG, WARN */
+        union {
+                PolicyStartCheck start_check;
+                PolicyStep step; /* STEP_PI, CONFIRM_PI */
+                PolicySetZone set_zone;
+                PolicySetZone set_camera;
+                PolicyRequestLocation request_location;
+                PolicySendEvent send_event;
+                PolicyWarn warn;
+                PolicyLog log;
+                PolicyManualResult manual_result;
+        };
 } PolicyAction;
 
 void policy_action_free(PolicyAction *a);
@@ -124,8 +183,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PolicyAction, policy_action_free)
 
 const char *policy_action_type_to_string(PolicyActionType t); /* "START_CHECK", … */
 const char *policy_event_to_string(PolicyEvent e);            /* "pi-sync", … */
-const char *policy_log_type_to_string(PolicyLogType t);       /* "sync", … */
-const char *policy_log_level_to_string(PolicyLogLevel l);     /* "info", … */
 /* One line describing the action (for debug logging and the unit tests). */
 char *policy_action_to_string(const PolicyAction *a);
 
@@ -145,9 +202,10 @@ typedef struct PolicyClockState {
         bool reliable;
         const char *reliability; /* "high", "medium", "low", "none" */
         bool ntp_synchronized;
-        bool ever_synced;       /* synced (from any source) since boot */
-        const char *zone;       /* the Pi's IANA zone */
-        int64_t last_sync_usec; /* Pi realtime of the last sync, 0 = never */
+        bool ever_synced;              /* synced (from any source) since boot */
+        const char *zone;              /* the Pi's IANA zone */
+        int64_t last_sync_usec;        /* Pi realtime of the last sync, 0 = never */
+        uint64_t reliable_window_usec; /* clockd's ReliableWindowUSec, 0 = not known */
 } PolicyClockState;
 
 typedef struct PolicyCameraState {

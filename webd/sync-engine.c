@@ -35,6 +35,7 @@ typedef struct ClockInfo {
         uint64_t last_sync_usec;
         int64_t last_offset_usec;
         uint64_t reliable_until_usec;
+        uint64_t reliable_window_usec;
 } ClockInfo;
 
 typedef struct CameraInfo {
@@ -56,7 +57,8 @@ typedef struct CameraInfo {
         uint64_t next_shot_usec;
 } CameraInfo;
 
-/* The last location a page sent (rule 6), offered to timelapses for an hour. */
+/* The last location a page sent (docs/sync-policy.md, rule 6), offered to timelapses for an
+ * hour. */
 typedef struct LastLocation {
         gboolean valid;
         SyncEngineLocation loc;
@@ -158,6 +160,7 @@ static void push_clock_state(SyncEngine *e)
                 .ever_synced = e->clock.last_sync_usec != 0,
                 .zone = e->clock.zone,
                 .last_sync_usec = (int64_t)e->clock.last_sync_usec,
+                .reliable_window_usec = e->clock.reliable_window_usec,
         };
 
         policy_clock_state(e->policy, now_mono(), &s);
@@ -260,6 +263,7 @@ static const PropMap clock_props[] = {
         {"NTPSynchronized", 'b', offsetof(ClockInfo, ntp)},
         {"LastSyncUSec", 't', offsetof(ClockInfo, last_sync_usec)},
         {"ReliableUntilUSec", 't', offsetof(ClockInfo, reliable_until_usec)},
+        {"ReliableWindowUSec", 't', offsetof(ClockInfo, reliable_window_usec)},
         {"LastSyncOffsetUSec", 'x', offsetof(ClockInfo, last_offset_usec)},
         {},
 };
@@ -601,60 +605,67 @@ static int on_camera_set_done(sd_bus_message *m, void *userdata, sd_bus_error *r
 
 /* ---- actions ---- */
 
-static JsonNode *event_data(SyncEngine *e, const PolicyAction *a)
+static JsonNode *event_data(SyncEngine *e, const PolicySendEvent *ev)
 {
         g_autoptr(JsonBuilder) b = json_builder_new();
 
         json_builder_begin_object(b);
-        switch (a->event) {
-        case POLICY_EVENT_PI_SYNC:
+        switch (ev->event) {
+        case POLICY_EVENT_PI_SYNC: {
+                const PolicyPiSync *ps = &ev->pi_sync;
+
                 json_builder_set_member_name(b, "synchronized");
-                json_builder_add_boolean_value(b, a->synchronized);
+                json_builder_add_boolean_value(b, ps->synchronized);
                 json_builder_set_member_name(b, "source");
-                json_builder_add_string_value(b, a->source);
+                json_builder_add_string_value(b, ps->source);
                 json_builder_set_member_name(b, "offset");
-                ws_builder_add_ms(b, a->offset_usec);
+                ws_builder_add_ms(b, ps->offset_usec);
                 json_builder_set_member_name(b, "uncertainty");
-                ws_builder_add_ms(b, (int64_t)a->uncertainty_usec);
+                ws_builder_add_ms(b, (int64_t)ps->uncertainty_usec);
                 json_builder_set_member_name(b, "stepped");
-                json_builder_add_boolean_value(b, a->stepped);
+                json_builder_add_boolean_value(b, ps->stepped);
                 json_builder_set_member_name(b, "reliability");
-                json_builder_add_string_value(b, a->reliability);
+                json_builder_add_string_value(b, ps->reliability);
                 break;
-        case POLICY_EVENT_CAMERA_SYNC:
+        }
+        case POLICY_EVENT_CAMERA_SYNC: {
+                const PolicyCameraSync *cs = &ev->camera_sync;
+
                 json_builder_set_member_name(b, "success");
-                json_builder_add_boolean_value(b, a->success);
+                json_builder_add_boolean_value(b, cs->success);
                 /* A failed sync has no times, and no offset unless it was measured. */
                 ws_builder_add_time_member(b, "previousTime",
-                                           a->success ? (uint64_t)a->previous_time_usec : 0);
+                                           cs->success ? (uint64_t)cs->previous_time_usec : 0);
                 ws_builder_add_time_member(b, "newTime",
-                                           a->success ? (uint64_t)a->new_time_usec : 0);
+                                           cs->success ? (uint64_t)cs->new_time_usec : 0);
                 json_builder_set_member_name(b, "offset");
-                if (a->success || (a->details & POLICY_DETAIL_OFFSET))
-                        ws_builder_add_ms(b, a->offset_usec);
+                if (cs->success || cs->has_offset)
+                        ws_builder_add_ms(b, cs->offset_usec);
                 else
                         json_builder_add_null_value(b);
                 json_builder_set_member_name(b, "residual");
-                if (a->success)
-                        ws_builder_add_ms(b, a->residual_usec);
+                if (cs->success)
+                        ws_builder_add_ms(b, cs->residual_usec);
                 else
                         json_builder_add_null_value(b);
-                if (a->error) {
+                if (cs->error) {
                         json_builder_set_member_name(b, "error");
-                        json_builder_add_string_value(b, a->error);
+                        json_builder_add_string_value(b, cs->error);
                 }
                 break;
+        }
         case POLICY_EVENT_RELIABILITY_LOST:
-                ws_builder_add_time_member(b, "lastSyncTime",
-                                           (uint64_t)MAX(a->last_sync_time_usec, 0));
+                ws_builder_add_time_member(
+                        b, "lastSyncTime",
+                        (uint64_t)MAX(ev->reliability_lost.last_sync_time_usec, 0));
                 json_builder_set_member_name(b, "reliability");
-                json_builder_add_string_value(b, a->reliability);
+                json_builder_add_string_value(b, ev->reliability_lost.reliability);
                 break;
         case POLICY_EVENT_SYNC_FAILED:
                 json_builder_set_member_name(b, "target");
-                json_builder_add_string_value(b, a->target);
+                json_builder_add_string_value(b, ev->sync_failed.target);
                 json_builder_set_member_name(b, "reason");
-                json_builder_add_string_value(b, a->error);
+                json_builder_add_string_value(b, ev->sync_failed.error);
                 break;
         }
         json_builder_end_object(b);
@@ -672,21 +683,20 @@ static void send_to(SyncEngine *e, uint64_t client, const char *text)
                 ws_client_send(c, text);
 }
 
-static void do_log(SyncEngine *e, const PolicyAction *a)
+static void do_log(SyncEngine *e, const PolicyLog *l)
 {
-        g_autofree char *client = a->client ? g_strdup_printf("%" PRIu64, a->client) : NULL;
+        g_autofree char *client = l->client ? g_strdup_printf("%" PRIu64, l->client) : NULL;
         ActivityDetails d = {
-                .source = (a->details & POLICY_DETAIL_SOURCE) ? a->source : NULL,
-                .client = (a->details & POLICY_DETAIL_CLIENT) ? client : NULL,
-                .has_offset = (a->details & POLICY_DETAIL_OFFSET) != 0,
-                .offset_usec = a->offset_usec,
-                .has_uncertainty = (a->details & POLICY_DETAIL_UNCERTAINTY) != 0,
-                .uncertainty_usec = a->uncertainty_usec,
-                .error = (a->details & POLICY_DETAIL_ERROR) ? a->error : NULL,
+                .source = (l->details & POLICY_DETAIL_SOURCE) ? l->source : NULL,
+                .client = (l->details & POLICY_DETAIL_CLIENT) ? client : NULL,
+                .has_offset = (l->details & POLICY_DETAIL_OFFSET) != 0,
+                .offset_usec = l->offset_usec,
+                .has_uncertainty = (l->details & POLICY_DETAIL_UNCERTAINTY) != 0,
+                .uncertainty_usec = l->uncertainty_usec,
+                .error = (l->details & POLICY_DETAIL_ERROR) ? l->error : NULL,
         };
-        const ActivityEntry *entry =
-                activity_log_add(e->log, clock_realtime_usec(), (ActivityType)a->log_type,
-                                 (ActivityLevel)a->level, a->success, &d, a->message);
+        const ActivityEntry *entry = activity_log_add(e->log, clock_realtime_usec(), l->type,
+                                                      l->level, l->success, &d, l->message);
         static const int prio[] = {LOG_INFO, LOG_NOTICE, LOG_WARNING, LOG_ERR};
         g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(JsonNode) arr = json_node_new(JSON_NODE_ARRAY);
@@ -722,23 +732,23 @@ static void do_log(SyncEngine *e, const PolicyAction *a)
                 sync1_bus_emit_activity(e->sync1, entry);
 }
 
-static void do_manual_result(SyncEngine *e, const PolicyAction *a)
+static void do_manual_result(SyncEngine *e, const PolicyManualResult *r)
 {
-        if (a->client == 0) {
+        if (r->client == 0) {
                 for (GSList *l = e->manual; l; l = l->next) {
                         PendingManual *pm = l->data;
-                        if (pm->request_id != a->request_id)
+                        if (pm->request_id != r->request_id)
                                 continue;
                         e->manual = g_slist_delete_link(e->manual, l);
-                        pm->done(a->success, a->offset_usec, a->stepped, a->error, pm->user_data);
+                        pm->done(r->success, r->offset_usec, r->stepped, r->error, pm->user_data);
                         g_free(pm);
                         return;
                 }
                 return;
         }
-        g_autofree char *text = ws_build_manual_time_sync_result(a->success, TRUE, a->offset_usec,
-                                                                 a->stepped, a->error);
-        send_to(e, a->client, text);
+        g_autofree char *text = ws_build_manual_time_sync_result(r->success, TRUE, r->offset_usec,
+                                                                 r->stepped, r->error);
+        send_to(e, r->client, text);
 }
 
 /* Every warning reaches the pages as a `warning` message and the activity log. The policy pairs a
@@ -767,23 +777,25 @@ static void execute(SyncEngine *e, const PolicyAction *a)
                 flush_warning(e);
         switch (a->type) {
         case POLICY_ACTION_START_CHECK: {
-                WsClient *c = g_hash_table_lookup(e->clients, &a->client);
+                WsClient *c = g_hash_table_lookup(e->clients, &a->start_check.client);
                 if (c)
-                        ws_client_start_check(c, a->manual);
+                        ws_client_start_check(c, a->start_check.manual);
                 else {
                         PolicyCheckResult res = {.ok = false, .error = "the client went away"};
-                        policy_check_finished(e->policy, now_mono(), a->client, &res);
+                        policy_check_finished(e->policy, now_mono(), a->start_check.client, &res);
                 }
                 break;
         }
         case POLICY_ACTION_STEP_PI:
-                r = clock_call(e, "StepTime", on_step_done, "xs", a->offset_usec, a->source);
+                r = clock_call(e, "StepTime", on_step_done, "xs", a->step.offset_usec,
+                               a->step.source);
                 break;
         case POLICY_ACTION_CONFIRM_PI:
-                r = clock_call(e, "Confirm", on_confirm_done, "xs", a->offset_usec, a->source);
+                r = clock_call(e, "Confirm", on_confirm_done, "xs", a->step.offset_usec,
+                               a->step.source);
                 break;
         case POLICY_ACTION_SET_ZONE:
-                r = clock_call(e, "SetTimezone", on_zone_done, "s", a->zone);
+                r = clock_call(e, "SetTimezone", on_zone_done, "s", a->set_zone.zone);
                 break;
         case POLICY_ACTION_MEASURE_CAMERA:
                 if (!e->camera.path) {
@@ -800,10 +812,11 @@ static void execute(SyncEngine *e, const PolicyAction *a)
                         break;
                 }
                 r = camera_call_async(e, "SetTime", on_camera_set_done, "s",
-                                      a->zone ? a->zone : sync_engine_pi_zone(e));
+                                      a->set_camera.zone ? a->set_camera.zone
+                                                         : sync_engine_pi_zone(e));
                 break;
         case POLICY_ACTION_REQUEST_LOCATION: {
-                WsClient *c = g_hash_table_lookup(e->clients, &a->client);
+                WsClient *c = g_hash_table_lookup(e->clients, &a->request_location.client);
                 g_autofree char *id = g_strdup_printf("loc-%" PRIu64, ++e->next_request_id);
 
                 if (c)
@@ -811,31 +824,32 @@ static void execute(SyncEngine *e, const PolicyAction *a)
                 break;
         }
         case POLICY_ACTION_SEND_EVENT: {
-                g_autoptr(JsonNode) data = event_data(e, a);
-                g_autofree char *text = ws_build_event(policy_event_to_string(a->event), data,
+                const PolicySendEvent *ev = &a->send_event;
+                g_autoptr(JsonNode) data = event_data(e, ev);
+                g_autofree char *text = ws_build_event(policy_event_to_string(ev->event), data,
                                                        clock_realtime_usec());
-                if (a->event == POLICY_EVENT_PI_SYNC && a->synchronized && a->source &&
-                    g_str_has_prefix(a->source, "client")) {
+                if (ev->event == POLICY_EVENT_PI_SYNC && ev->pi_sync.synchronized &&
+                    ev->pi_sync.source && g_str_has_prefix(ev->pi_sync.source, "client")) {
                         e->last_client_sync_usec = (uint64_t)clock_realtime_usec();
                         if (e->sync1)
                                 sync1_bus_properties_changed(e->sync1, "LastClientSyncUSec", NULL);
                 }
-                send_to(e, a->client, text);
+                send_to(e, ev->client, text);
                 break;
         }
         case POLICY_ACTION_WARN: {
                 /* Shown by the page as a warning line. */
-                g_autofree char *text = ws_build_warning(a->message);
-                send_to(e, a->client, text);
+                g_autofree char *text = ws_build_warning(a->warn.message);
+                send_to(e, a->warn.client, text);
                 break;
         }
         case POLICY_ACTION_LOG:
-                do_log(e, a);
-                if (a->level == POLICY_LEVEL_WARNING || a->level == POLICY_LEVEL_ERROR)
-                        e->uncovered_warning = g_strdup(a->message);
+                do_log(e, &a->log);
+                if (a->log.level == ACTIVITY_LEVEL_WARNING || a->log.level == ACTIVITY_LEVEL_ERROR)
+                        e->uncovered_warning = g_strdup(a->log.message);
                 break;
         case POLICY_ACTION_MANUAL_RESULT:
-                do_manual_result(e, a);
+                do_manual_result(e, &a->manual_result);
                 break;
         }
         if (r < 0) {
@@ -1038,45 +1052,49 @@ static void rest_camera_set_finish(CameraRequest *req, const char *reason, const
         SyncEngineCameraSetResult res = req->set_result;
         g_autoptr(GError) error = NULL;
         g_autofree char *cam = camera_label(e), *message = NULL;
-        PolicyAction event = {.type = POLICY_ACTION_SEND_EVENT, .event = POLICY_EVENT_CAMERA_SYNC};
+        /* Not the policy's: built here, executed at once, and not freed (nothing is owned). */
+        PolicyAction event = {.type = POLICY_ACTION_SEND_EVENT,
+                              .send_event = {.event = POLICY_EVENT_CAMERA_SYNC}};
         PolicyAction failed = {.type = POLICY_ACTION_SEND_EVENT,
-                               .event = POLICY_EVENT_SYNC_FAILED,
-                               .target = "camera"};
+                               .send_event = {.event = POLICY_EVENT_SYNC_FAILED,
+                                              .sync_failed = {.target = "camera"}}};
         PolicyAction entry = {.type = POLICY_ACTION_LOG};
+        PolicyCameraSync *cs = &event.send_event.camera_sync;
+        PolicyLog *l = &entry.log;
 
         if (reason) {
                 g_set_error_literal(&error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_CAMERA,
                                     answer ? answer : reason);
                 message = g_strdup_printf("%s could not be set by hand: %s", cam, reason);
-                event.error = (char *)reason;
-                event.details = req->set_replied ? POLICY_DETAIL_OFFSET : 0;
-                event.offset_usec = res.offset_before_usec;
-                failed.error = (char *)reason;
-                entry.log_type = POLICY_LOG_ERROR;
-                entry.level = POLICY_LEVEL_ERROR;
-                entry.details = POLICY_DETAIL_ERROR;
-                entry.error = (char *)reason;
+                cs->error = (char *)reason;
+                cs->has_offset = req->set_replied;
+                cs->offset_usec = res.offset_before_usec;
+                failed.send_event.sync_failed.error = (char *)reason;
+                l->type = ACTIVITY_TYPE_ERROR;
+                l->level = ACTIVITY_LEVEL_ERROR;
+                l->details = POLICY_DETAIL_ERROR;
+                l->error = (char *)reason;
         } else {
                 int64_t before = res.offset_before_usec, after = res.offset_after_usec;
 
-                event.success = true;
-                event.details = POLICY_DETAIL_OFFSET;
-                event.offset_usec = before;
-                event.previous_time_usec = res.pi_realtime_usec + before;
-                event.new_time_usec = res.pi_realtime_usec + after;
-                event.residual_usec = after;
+                cs->success = true;
+                cs->has_offset = true;
+                cs->offset_usec = before;
+                cs->previous_time_usec = res.pi_realtime_usec + before;
+                cs->new_time_usec = res.pi_realtime_usec + after;
+                cs->residual_usec = after;
                 message = g_strdup_printf("%s set by hand to %s: it was %.3f s %s the Pi, now "
                                           "%.1f ms off.",
                                           cam, sync_engine_pi_zone(e), fabs((double)before) / 1e6,
                                           before > 0 ? "ahead of" : "behind",
                                           fabs((double)after) / 1e3);
-                entry.log_type = POLICY_LOG_CAMERA;
-                entry.level = POLICY_LEVEL_SUCCESS;
-                entry.success = true;
-                entry.details = POLICY_DETAIL_OFFSET;
-                entry.offset_usec = before;
+                l->type = ACTIVITY_TYPE_CAMERA;
+                l->level = ACTIVITY_LEVEL_SUCCESS;
+                l->success = true;
+                l->details = POLICY_DETAIL_OFFSET;
+                l->offset_usec = before;
         }
-        entry.message = message;
+        l->message = message;
         execute(e, &event);
         execute(e, &entry);
         if (error)

@@ -41,8 +41,9 @@ void sync_engine_client_active(SyncEngine *e, uint64_t client);
 void sync_engine_check_finished(SyncEngine *e, uint64_t client, const PolicyCheckResult *r);
 void sync_engine_manual_burst(SyncEngine *e, uint64_t client, const char *zone);
 void sync_engine_intervalometer_opened(SyncEngine *e, uint64_t client);
-/* A location-response to a location-request of this client (rule 6; ws-client.c drops any
- * other): a location is kept for the next timelapse, an error logged once per page. */
+/* A location-response to a location-request of this client (docs/sync-policy.md, rule 6;
+ * ws-client.c drops any other): a location is kept for the next timelapse, an error is logged
+ * once per page. */
 void sync_engine_location(SyncEngine *e, uint64_t client, const WsLocationResponse *loc);
 /* REST: done is called exactly once (possibly later). */
 void sync_engine_manual_offset(SyncEngine *e, int64_t offset_usec, const char *zone,

@@ -6,7 +6,7 @@
 #include "webd/activity-log.h"
 #include "webd/sync-engine.h"
 
-/* org.picamsync.Sync1 at /org/picamsync/Sync1 (dbus-api.md). */
+/* org.picamsync.Sync1 at /org/picamsync/Sync1 (docs/org.picamsync.Sync1.md). */
 
 #define SYNC1_NAME  "org.picamsync.Sync1"
 #define SYNC1_PATH  "/org/picamsync/Sync1"

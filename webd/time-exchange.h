@@ -4,7 +4,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The check of web-api.md: NTP's four-timestamp method over the WebSocket, minimum-delay round.
+/* The check of docs/web-protocol.md: NTP's four-timestamp method over the WebSocket, the round
+ * with the minimum delay.
  *
  * Per round the Pi knows t1 (it sent time-sync-request) and t4 (the response arrived), both Pi
  * CLOCK_REALTIME µs; the client gives t2 (clientReceiveTime, or clientTime when absent) and t3

@@ -4,10 +4,10 @@
 #include <gio/gio.h>
 #include <stdint.h>
 
-/* webd's HTTPS certificate (web-api.md): self-signed, made at first start and kept in
- * <state_dir>/tls/cert.pem and key.pem (key mode 0600, both written atomically), so that a
- * browser that accepted it once keeps accepting it. ECDSA P-256, valid for 10 years; subject
- * CN is the host name; SubjectAltName lists the host name, <host>.local, localhost,
+/* webd's HTTPS certificate (docs/web-protocol.md, "Where webd listens"): self-signed, made at first
+ * start and kept in <state_dir>/tls/cert.pem and key.pem (key mode 0600, both written atomically),
+ * so that a browser that accepted it once keeps accepting it. ECDSA P-256, valid for 10 years;
+ * subject CN is the host name; SubjectAltName lists the host name, <host>.local, localhost,
  * 192.168.4.1 (the access point) and the addresses of the access-point interfaces. */
 
 #define TLS_CERT_DIR        "tls"

@@ -362,7 +362,7 @@ static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *message
                 on_time_sync_response(c, &msg->time_sync_response, t4);
                 break;
         case WS_CLIENT_MANUAL_TIME_SYNC:
-                /* Rule 7: a burst with this client, then step or confirm. */
+                /* docs/sync-policy.md, rule 7: a burst with this client, then step or confirm. */
                 sync_engine_manual_burst(c->engine, c->id, msg->manual_time_sync.timezone);
                 break;
         case WS_CLIENT_GET_TIME_SYNC_STATUS: {
@@ -458,7 +458,7 @@ WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, Clien
         log_text = ws_build_activity_log(entries, clock_realtime_usec());
         ws_client_send(c, log_text);
         log_info("Client %" PRIu64 " connected (%s).", c->id, client_class_to_string(cls));
-        /* Now the policy may check it (rule 1). */
+        /* Now the policy may check it (docs/sync-policy.md, rule 1). */
         sync_engine_client_zone(engine, c, NULL);
         return c;
 }

@@ -9,7 +9,7 @@
 #include "webd/web-limits.h"
 
 /* One WebSocket connection: welcome, the check bursts (t1/t4 taken next to the socket calls),
- * requestId matching, the client messages of web-api.md, and the limits of docs/web-protocol.md
+ * requestId matching, the client messages and the limits of docs/web-protocol.md
  * ("Limits"): the size of one incoming message, the bytes waiting to be sent to the page, pings.
  * The object frees itself when the connection closes. */
 

@@ -8,8 +8,8 @@
 #include "webd/client-class.h"
 #include "webd/json-util.h"
 
-/* The WebSocket messages of web-api.md: parsing and validation of what clients send, and the
- * JSON text of what the server sends. Pure: no sockets, times are arguments. */
+/* The WebSocket messages of docs/web-protocol.md: parsing and validation of what clients send, and
+ * the JSON text of what the server sends. Pure: no sockets, times are arguments. */
 
 /* A client message longer than this is refused as too-large before it is parsed. */
 #define WS_MESSAGE_MAX_SIZE ((gsize)64 * 1024)
@@ -112,7 +112,8 @@ char *ws_build_location_request(const char *request_id);
 char *ws_build_manual_time_sync_result(gboolean success, gboolean has_offset, int64_t offset_usec,
                                        gboolean stepped, const char *error);
 char *ws_build_error(const char *code, const char *message);
-/* {"type":"warning","data":{"message":…}} (*new* in web-api.md): a policy warning for the page. */
+/* {"type":"warning","data":{"message":…}} (docs/web-protocol.md, "warning"): a policy warning for
+ * the page. */
 char *ws_build_warning(const char *message);
 /* code from ws_protocol_error_to_code(), message from error->message. */
 char *ws_build_error_from_gerror(const GError *error);

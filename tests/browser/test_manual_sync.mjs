@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The page's "Sync now" button sets the Pi from the browser's clock (rule 7).
+// The page's "Sync now" button sets the Pi from the browser's clock
+// (docs/sync-policy.md, rule 7).
 
 import assert from "node:assert/strict";
 import { test } from "node:test";

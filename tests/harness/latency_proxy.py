@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """A TCP relay that delays what it forwards, to put Wi-Fi-like latency between a client
-and webd (the kernel here has no netem). See design/testing.md, "Latency proxy".
+and webd (the kernel here has no netem). See docs/testing.md, "The latency proxy".
 
 Every chunk read from one side is delivered to the other after a delay drawn from that
 direction's distribution ("up": client to target, "down": target to client), at

@@ -3,7 +3,7 @@
 clock, and the daemons started from the build directory without CAP_SYS_TIME.
 
 Used by tools/testbed, tools/demo, tools/bench and the pytest fixtures. Two rules hold for
-everything started here (shared/design/testing.md): the host clock is never set (daemons run
+everything started here (docs/testing.md): the host clock is never set (daemons run
 under libfakeclock and without CAP_SYS_TIME in their bounding set), and nothing listens or
 sends beyond loopback or namespaces made here.
 """
@@ -193,7 +193,8 @@ ASAN_OPTIONS_RSS = ASAN_OPTIONS + ":quarantine_size_mb=1:allocator_release_to_os
 
 
 def check_no_sys_time(pid):
-    """Rule 1 of testing.md, checked rather than assumed: the process cannot get CAP_SYS_TIME."""
+    """Rule 1 of docs/testing.md, checked rather than assumed: the process cannot get
+    CAP_SYS_TIME."""
     with open(f"/proc/{pid}/status") as f:
         caps = dict(line.split(":", 1) for line in f if line.startswith("Cap"))
     for name in ("CapBnd", "CapEff", "CapPrm"):
@@ -246,9 +247,9 @@ def ip(*args):
 
 
 class Network:
-    """The Pi's networks as namespaces with no uplink (testing.md rule 2): namespace pi with a
-    bridge ap0 (the access point) and an interface wlan0 (the LAN); phone and camera on ap0,
-    laptop on wlan0. Names carry a random prefix so that test runs do not collide."""
+    """The Pi's networks as namespaces with no uplink (docs/testing.md, rule 2): namespace pi
+    with a bridge ap0 (the access point) and an interface wlan0 (the LAN); phone and camera on
+    ap0, laptop on wlan0. Names carry a random prefix so that test runs do not collide."""
 
     AP_NET, LAN_NET = "192.168.4", "10.77.0"
     CLONE_NEWNET = 0x40000000
@@ -339,7 +340,8 @@ class Network:
 
 
 class Testbed:
-    """One complete simulated installation. Today: bus + fake clock + clockd."""
+    """One complete simulated installation: the private bus, the fake clock, and on request
+    clockd, camera simulators, camerad and webd (start() starts them all)."""
 
     def __init__(self, builddir=None, pi_offset_ms=0, ppm=0.0, ntp_synced=False, env=None,
                  zone="UTC", fake_clock=True, workdir=None, policy_dir=None, netns=False):

@@ -292,6 +292,19 @@ def wait_camera_connected(bed, timeout=30):
     raise AssertionError("camerad did not connect the simulated camera")
 
 
+def wait_webd_camera(bed, timeout=30):
+    """Until webd shows the camera camerad has connected. webd is ready (READY=1) once it
+    serves, before it has read camerad's cameras: until then it answers that no camera is
+    connected."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, body, _ = http(bed, "GET", "/api/timesync/status")
+        if status == 200 and json.loads(body)["status"]["camera"].get("connected"):
+            return
+        time.sleep(0.05)
+    raise AssertionError("webd did not show the connected camera")
+
+
 def sim_state(sim):
     """The camera simulator's own view (its clock offset, PUTs seen, ...)."""
     with urllib.request.urlopen(sim["sim"], timeout=5) as r:

@@ -31,7 +31,7 @@ PI_OFFSET_MS = -2 * 3600 * 1000        # the Pi after a power cycle: two hours b
 CAMERA_OFFSET_MS = 90 * 1000           # the camera: 90 s ahead
 CAMERA_URL = "http://127.0.0.1:8080/ccapi"
 SIM_STATE = "http://127.0.0.1:8080/sim/state"
-WEBD_SYNC_ID = "4aa013ddce094808b7d0719f7f64fcdc"   # webd/activity-log.c, type "sync"
+WEBD_SYNC_ID = "4aa013ddce094808b7d0719f7f64fcdc"   # webd/activity-types.c, type "sync"
 CLOCKD_STEP_ID = "a43b40f8b2fa4e389602a373b5f8c588"  # clockd/clockd.h, MESSAGE_ID_STEP
 CAP_SYS_TIME = 25
 

@@ -2,7 +2,7 @@
 """The latency proxy (tests/harness/latency_proxy.py) against a small echo server started
 here: the delays it promises are checked, not assumed.
 
-The machine is shared and noisy (design/testing.md): a delay is a lower bound that the
+The machine is shared and noisy (docs/testing.md): a delay is a lower bound that the
 proxy guarantees, so lower bounds are asserted tightly; anything above it can be
 scheduling noise, so upper bounds are generous, and taken on the best of several
 rounds where possible."""

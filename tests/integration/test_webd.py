@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """picamsync-webd against the testbed: socket activation, the page, REST, the WebSocket time
 exchange with a client whose clock differs from the fake Pi clock, the policy's steps and
-confirms through clockd, protocol errors, Sync1."""
+confirms through clockd, protocol errors, Sync1. "Rule N" is rule N of docs/sync-policy.md.
+"""
 
 import json
 import os

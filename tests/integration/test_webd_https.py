@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""picamsync-webd over HTTPS (web-api.md): the "https" socket passed by systemd, the
+"""picamsync-webd over HTTPS (docs/web-protocol.md): the "https" socket passed by systemd, the
 self-signed certificate made at first start and kept in the state directory, its renewal
 when it is unusable or expired, the WebSocket over TLS, and the Origin check for https pages."""
 

@@ -7,7 +7,7 @@ import json
 import time
 
 from testbed_clients import (TWO_HOURS_MS, Client, http, is_event, is_type, pi_minus_host_ms,
-                             wait_camera_connected)
+                             wait_camera_connected, wait_webd_camera)
 
 
 def post(bed, path, body):
@@ -36,6 +36,7 @@ def camera_bed(make_testbed, camera_offset_ms, latency_ms=0, pi_offset_ms=0, web
     bed.start_camerad({"PICAMSYNC_CAMERA_URLS": sim["camera"]})
     wait_camera_connected(bed)
     bed.start_webd(webd_env)
+    wait_webd_camera(bed)
     return bed, sim
 
 

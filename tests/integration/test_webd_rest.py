@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """webd's REST API and the WebSocket protocol's edge cases against the testbed: every endpoint
-and every error of web-api.md's REST table, the camera by hand through camerad and the camera
-simulator, and bad input over the WebSocket. Whatever goes wrong, the fake Pi clock stays where
-it was. (test_webd.py covers the basics; this file does not repeat them.)"""
+and every error of docs/web-protocol.md's REST section, the camera by hand through camerad and
+the camera simulator, and bad input over the WebSocket. Whatever goes wrong, the fake Pi clock
+stays where it was. (test_webd.py covers the basics; this file does not repeat them.) "Rule N"
+is rule N of docs/sync-policy.md."""
 
 import json
 import os
@@ -525,7 +526,7 @@ def test_ws_responses_not_asked_for_are_ignored(webd_bed):
 
 def test_ws_policy_warning_reaches_every_page_and_the_log(make_testbed):
     # A warning the policy only logs (rule 9: the Pi is no longer reliable) is also shown on
-    # every page as a `warning` message (web-api.md, new), once.
+    # every page as a `warning` message (docs/web-protocol.md, "warning"), once.
     bed = make_testbed(pi_offset_ms=-TWO_HOURS_MS, env={"TIME_SYNC_RELIABLE_WINDOW": "2000"})
     bed.start_webd({"PICAMSYNC_AP_INTERFACES": "none"})
     a = Client(bed)

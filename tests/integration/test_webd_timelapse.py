@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Timelapses and reports through webd's REST API (web-protocol.md, "POST /api/timelapse" to
 "GET /api/reports/{id}"): real clockd, camerad and camera simulator on the testbed, pages as
-WebSocket clients. The simulator's shot log tells whether a timelapse really ran."""
+WebSocket clients. The simulator's shot log tells whether a timelapse really ran. "Rule N" is
+rule N of docs/sync-policy.md."""
 
 import json
 import re

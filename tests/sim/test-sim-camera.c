@@ -125,7 +125,8 @@ static void test_drift(void)
         g_assert_cmpfloat_with_epsilon(sim_camera_offset_usec(&c, t0 + 1000000), -50.0, 1e-6);
 }
 
-/* ccapi.md: wall time including summer time, the STANDARD offset, dst says summer time is on. */
+/* docs/ccapi.md: wall time including summer time, the STANDARD offset, and dst says summer time
+ * is on. */
 static void test_dst_convention(void)
 {
         const struct {

@@ -4,7 +4,7 @@
 
 #include "webd/ap-nm.h"
 
-/* Which Wi-Fi devices count as NetworkManager access points (sync-policy.md, "AP client"). */
+/* Which Wi-Fi devices count as NetworkManager access points (docs/sync-policy.md, "AP client"). */
 static void test_device_is_ap(void)
 {
         /* Running a hotspot: from IP configuration to activated. */

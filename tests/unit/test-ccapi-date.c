@@ -70,7 +70,7 @@ static void format_offset(int minutes, char *buf, size_t size)
 
 static void test_worked_examples(void)
 {
-        /* ccapi.md, "Date and time". */
+        /* docs/ccapi.md, "Date and time". */
         static const struct {
                 const char *utc;
                 const char *zone;
@@ -754,7 +754,7 @@ static void check_zone(const char *zone, ZoneStats *stats)
                 g_assert_cmpint(ccapi_date_format(usec + 999999, zone, ZONEINFO, &d_frac), ==, 0);
                 g_assert_cmpstr(d_frac.text, ==, d.text);
 
-                /* dst and the offset as ccapi.md defines them. */
+                /* dst and the offset as docs/ccapi.md defines them. */
                 if (d.dst != (tm->tm_isdst > 0) ||
                     d.utc_offset_minutes + (d.dst ? 60 : 0) != tm->tm_gmtoff / 60)
                         g_error("%s at %lld: \"%s\" dst %d, but tm_isdst %d tm_gmtoff %ld", zone,
@@ -776,7 +776,7 @@ static void check_zone(const char *zone, ZoneStats *stats)
                 g_assert_cmpint(offset, ==, d.utc_offset_minutes);
 
                 if (in->summer_side) {
-                        /* What cannot be represented (ccapi.md): with a shift other than +1 h
+                        /* What cannot be represented (docs/ccapi.md): with a shift other than +1 h
                          * the written "standard" offset is not the zone's real one; a camera
                          * set to the real standard offset plus the dst flag reads the wall
                          * time off by exactly the shift mismatch. For Europe/Dublin-style

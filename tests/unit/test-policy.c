@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The sync policy (webd/policy.h) driven through one scenario per rule of sync-policy.md, with
+/* The sync policy (webd/policy.h) driven through one scenario per rule of docs/sync-policy.md, with
  * an injected monotonic clock; every test asserts the exact sequence of actions. */
 #include <glib.h>
 #include <string.h>
@@ -250,6 +250,42 @@ static void test_rule3_zone(void)
                        "MANUAL_RESULT to=0 request=9 success=1 offset=-1500000 stepped=1",
                        "LOG manual/success success=1 \"Pi time zone set to Asia/Tokyo (from the "
                        "REST API).\" source=manual");
+}
+
+/* Rule 4: the periodic check comes before clockd's window of trust ends, so that a page that
+ * stays keeps the Pi reliable (with the interval as long as the window, the Pi turned unreliable
+ * during every periodic check and rule 9 warned every page). */
+static void test_rule4_recheck_within_window(void)
+{
+        static const struct {
+                usec_t interval, window, want;
+        } cases[] = {
+                {30 * MINUTE, 30 * MINUTE, 29 * MINUTE}, /* the defaults: 1 min ahead */
+                {30 * MINUTE, 0, 30 * MINUTE},           /* window not known */
+                {10 * MINUTE, 30 * MINUTE, 10 * MINUTE}, /* shorter: as configured */
+                {3 * SEC, 3 * SEC, 2700 * MSEC},         /* short windows: a tenth ahead */
+                {HOUR, 30 * MINUTE, 29 * MINUTE},        /* longer than the window */
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autoptr(Policy) p = NULL;
+                PolicyConfig cfg;
+                PolicyClockState s = {.present = true,
+                                      .reliability = "none",
+                                      .zone = "Europe/Berlin",
+                                      .reliable_window_usec = cases[i].window};
+
+                policy_config_init_default(&cfg);
+                cfg.interval_usec = cases[i].interval;
+                p = policy_new(&cfg, 0);
+                policy_clock_state(p, MINUTE, &s);
+                policy_client_connected(p, MINUTE, PHONE, POLICY_IFACE_AP, "Europe/Berlin",
+                                        "phone");
+                check_ok(p, MINUTE + SEC, PHONE, 12 * MSEC, NULL);
+                policy_clock_finished(p, MINUTE + SEC, POLICY_ACTION_CONFIRM_PI, true, NULL);
+                g_free(drain(p));
+                g_assert_cmpuint(policy_next_deadline(p), ==, MINUTE + SEC + cases[i].want);
+        }
 }
 
 /* Rule 4: re-check every interval while an AP client stays; no polling without one; one notice
@@ -813,6 +849,7 @@ int main(int argc, char **argv)
         g_test_add_func("/policy/rule4-periodic", test_rule4_periodic);
         g_test_add_func("/policy/rule5-camera-set", test_rule5_camera_set);
         g_test_add_func("/policy/rule5-camera-unreliable", test_rule5_camera_unreliable);
+        g_test_add_func("/policy/rule4-recheck-within-window", test_rule4_recheck_within_window);
         g_test_add_func("/policy/rule6-intervalometer", test_rule6_intervalometer);
         g_test_add_func("/policy/rule7-manual", test_rule7_manual);
         g_test_add_func("/policy/rule8-ntp", test_rule8_ntp);

@@ -37,7 +37,7 @@ static const char description[] =
         "  GET  /ccapi/ver110/devicestatus/storage\n"
         "  GET  /upnp/CameraDevDesc.xml                 UPnP description (X_accessURL, ...)\n"
         "The date is whole seconds, wall time including summer time with the STANDARD offset\n"
-        "and \"dst\" (ccapi.md). The latency is a round trip, as on a network: half of it\n"
+        "and \"dst\" (docs/ccapi.md). The latency is a round trip, as on a network: half of it\n"
         "(each half with its own jitter) passes before the camera reads its clock, half\n"
         "before the answer leaves.\n"
         "\n"

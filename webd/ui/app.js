@@ -59,7 +59,7 @@ function setNight(on) {
   }
 }
 
-// ---- "Sync now" (rule 7), on the status and time pages ----
+// ---- "Sync now" (docs/sync-policy.md, rule 7), on the status and time pages ----
 
 let syncTimer = 0;
 

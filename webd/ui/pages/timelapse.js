@@ -201,7 +201,8 @@ async function stopTimelapse() {
 
 export function init() {
   on("location-request", onLocationRequest);
-  // A reconnection while the page is open counts as opening it again (rule 6).
+  // A reconnection while the page is open counts as opening it again
+  // (docs/sync-policy.md, rule 6).
   on("welcome", () => visible && send("intervalometer-opened", {}));
   onStatus((s) => {
     const tl = s.timelapse;
