@@ -6,6 +6,7 @@
 #include "camerad/camera-error.h"
 #include "camerad/timelapse-bus.h"
 #include "camerad/timelapse-report-file.h"
+#include "daemons/bus-contract.h"
 #include "daemons/report-id.h"
 #include "daemons/text-util.h"
 #include "camerad/timelapse.h"
@@ -415,9 +416,9 @@ static void manager_query_pi_sync(CameraManager *m, const char *id)
 
         q->m = m;
         q->id = g_strdup(id);
-        if (sd_bus_call_method_async(camera_manager_get_bus(m), &slot, "org.picamsync.Clock1",
-                                     "/org/picamsync/Clock1", "org.freedesktop.DBus.Properties",
-                                     "GetAll", on_pi_sync, q, "s", "org.picamsync.Clock1") < 0) {
+        if (sd_bus_call_method_async(camera_manager_get_bus(m), &slot, CLOCK1_NAME, CLOCK1_PATH,
+                                     "org.freedesktop.DBus.Properties", "GetAll", on_pi_sync, q,
+                                     "s", CLOCK1_IFACE) < 0) {
                 pi_sync_query_free(q);
                 return;
         }

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "daemons/bus-contract.h"
 #include "daemons/log.h"
 #include "daemons/report-id.h"
 #include "daemons/time-util.h"
@@ -340,14 +341,13 @@ static void error_from_reply(sd_bus_message *reply, GError **error)
         else if (sd_bus_error_has_name(be, SD_BUS_ERROR_NO_REPLY))
                 fail(error, TIMELAPSE_API_ERROR_CAMERA,
                      "The camera service (picamsync-camerad) did not answer in time.");
-        else if (sd_bus_error_has_name(be, "org.picamsync.Error.CameraBusy"))
+        else if (sd_bus_error_has_name(be, BUS_ERROR_CAMERA_BUSY))
                 fail(error, TIMELAPSE_API_ERROR_RUNNING, "%s", text);
-        else if (sd_bus_error_has_name(be, "org.picamsync.Error.NoTimelapse"))
+        else if (sd_bus_error_has_name(be, BUS_ERROR_NO_TIMELAPSE))
                 fail(error, TIMELAPSE_API_ERROR_NO_TIMELAPSE, "%s", text);
-        else if (sd_bus_error_has_name(be, "org.picamsync.Error.NoReport"))
+        else if (sd_bus_error_has_name(be, BUS_ERROR_NO_REPORT))
                 fail(error, TIMELAPSE_API_ERROR_NO_REPORT, "%s", text);
-        else if (sd_bus_error_has_names(be, "org.picamsync.Error.NoCamera",
-                                        SD_BUS_ERROR_UNKNOWN_OBJECT))
+        else if (sd_bus_error_has_names(be, BUS_ERROR_NO_CAMERA, SD_BUS_ERROR_UNKNOWN_OBJECT))
                 fail(error, TIMELAPSE_API_ERROR_NO_CAMERA,
                      "The camera is no longer known to the camera service; connect it again.");
         else if (sd_bus_error_has_name(be, SD_BUS_ERROR_INVALID_ARGS))
