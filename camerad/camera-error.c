@@ -30,6 +30,12 @@ const char *camera_error_to_dbus_name(const GError *error)
                 return BUS_ERROR_NO_REPORT;
         case CAMERA_ERROR_NO_TIMELAPSE:
                 return BUS_ERROR_NO_TIMELAPSE;
+        case CAMERA_ERROR_INVALID_INTERVAL:
+                return BUS_ERROR_INVALID_INTERVAL;
+        case CAMERA_ERROR_INVALID_SHOTS:
+                return BUS_ERROR_INVALID_SHOTS;
+        case CAMERA_ERROR_INVALID_END_TIME:
+                return BUS_ERROR_INVALID_END_TIME;
         }
         return BUS_ERROR_FAILED;
 }
@@ -38,4 +44,13 @@ int camera_error_to_bus_error(const GError *error, sd_bus_error *ret)
 {
         return sd_bus_error_set(ret, camera_error_to_dbus_name(error),
                                 error ? error->message : "Something went wrong in camerad.");
+}
+
+gboolean camera_error_is_invalid(const GError *error)
+{
+        return error && error->domain == CAMERA_ERROR &&
+               (error->code == CAMERA_ERROR_INVALID ||
+                error->code == CAMERA_ERROR_INVALID_INTERVAL ||
+                error->code == CAMERA_ERROR_INVALID_SHOTS ||
+                error->code == CAMERA_ERROR_INVALID_END_TIME);
 }

@@ -39,6 +39,14 @@
 #define BUS_ERROR_NO_REPORT          "org.picamsync.Error.NoReport"
 #define BUS_ERROR_NO_TIMELAPSE       "org.picamsync.Error.NoTimelapse"
 #define BUS_ERROR_DISCOVERY_OFF      "org.picamsync.Error.DiscoveryOff"
+/* StartTimelapse's and GetReport's refusals of one option; other bad arguments are
+ * org.freedesktop.DBus.Error.InvalidArgs (SD_BUS_ERROR_INVALID_ARGS). */
+#define BUS_ERROR_INVALID_INTERVAL  "org.picamsync.Error.InvalidInterval"
+#define BUS_ERROR_INVALID_SHOTS     "org.picamsync.Error.InvalidShots"
+#define BUS_ERROR_INVALID_END_TIME  "org.picamsync.Error.InvalidEndTime"
+#define BUS_ERROR_INVALID_TITLE     "org.picamsync.Error.InvalidTitle"
+#define BUS_ERROR_INVALID_LOCATION  "org.picamsync.Error.InvalidLocation"
+#define BUS_ERROR_INVALID_REPORT_ID "org.picamsync.Error.InvalidReportId"
 
 /* webd's (docs/org.picamsync.Sync1.md) */
 #define BUS_ERROR_NO_CLIENT "org.picamsync.Error.NoClient"

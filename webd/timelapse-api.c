@@ -303,25 +303,25 @@ static int append_time_sync(sd_bus_message *m, const SyncEngineTimeSync *t)
         return r;
 }
 
-/* Which invalid-* a refusal of camerad's is about, from the option its words name. */
-static TimelapseApiError invalid_code(const char *message)
+/* Which invalid-* a refusal of camerad's is about, from its error name
+ * (docs/org.picamsync.Camera1.md, "Errors"); other bad arguments are invalid-request. */
+static TimelapseApiError invalid_code(const sd_bus_error *be)
 {
         static const struct {
-                const char *word;
+                const char *name;
                 TimelapseApiError code;
-        } words[] = {
-                {"interval", TIMELAPSE_API_ERROR_INVALID_INTERVAL},
-                {"shots", TIMELAPSE_API_ERROR_INVALID_SHOTS},
-                {"end time", TIMELAPSE_API_ERROR_INVALID_END_TIME},
-                {"end_usec", TIMELAPSE_API_ERROR_INVALID_END_TIME},
-                {"title", TIMELAPSE_API_ERROR_INVALID_TITLE},
-                {"location", TIMELAPSE_API_ERROR_INVALID_LOCATION},
-                {"report id", TIMELAPSE_API_ERROR_INVALID_REPORT_ID},
+        } names[] = {
+                {BUS_ERROR_INVALID_INTERVAL, TIMELAPSE_API_ERROR_INVALID_INTERVAL},
+                {BUS_ERROR_INVALID_SHOTS, TIMELAPSE_API_ERROR_INVALID_SHOTS},
+                {BUS_ERROR_INVALID_END_TIME, TIMELAPSE_API_ERROR_INVALID_END_TIME},
+                {BUS_ERROR_INVALID_TITLE, TIMELAPSE_API_ERROR_INVALID_TITLE},
+                {BUS_ERROR_INVALID_LOCATION, TIMELAPSE_API_ERROR_INVALID_LOCATION},
+                {BUS_ERROR_INVALID_REPORT_ID, TIMELAPSE_API_ERROR_INVALID_REPORT_ID},
         };
 
-        for (size_t i = 0; message && i < G_N_ELEMENTS(words); i++)
-                if (strstr(message, words[i].word))
-                        return words[i].code;
+        for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+                if (sd_bus_error_has_name(be, names[i].name))
+                        return names[i].code;
         return TIMELAPSE_API_ERROR_INVALID_REQUEST;
 }
 
@@ -350,8 +350,11 @@ static void error_from_reply(sd_bus_message *reply, GError **error)
         else if (sd_bus_error_has_names(be, BUS_ERROR_NO_CAMERA, SD_BUS_ERROR_UNKNOWN_OBJECT))
                 fail(error, TIMELAPSE_API_ERROR_NO_CAMERA,
                      "The camera is no longer known to the camera service; connect it again.");
-        else if (sd_bus_error_has_name(be, SD_BUS_ERROR_INVALID_ARGS))
-                fail(error, invalid_code(text), "%s", text);
+        else if (sd_bus_error_has_names(be, SD_BUS_ERROR_INVALID_ARGS, BUS_ERROR_INVALID_INTERVAL,
+                                        BUS_ERROR_INVALID_SHOTS, BUS_ERROR_INVALID_END_TIME,
+                                        BUS_ERROR_INVALID_TITLE, BUS_ERROR_INVALID_LOCATION,
+                                        BUS_ERROR_INVALID_REPORT_ID))
+                fail(error, invalid_code(be), "%s", text);
         else
                 fail(error, TIMELAPSE_API_ERROR_CAMERA, "%s", text);
 }
