@@ -54,7 +54,8 @@ Camera *camera_manager_find_timelapse(CameraManager *m, const char *id)
 static gboolean report_is_running(const char *id, gpointer data)
 {
         Camera *c = camera_manager_find_timelapse(data, id);
-        return c && !g_str_equal(timelapse_get_state(camera_get_timelapse(c)), "idle");
+        return c && bus_timelapse_state_from_string(timelapse_get_state(camera_get_timelapse(c))) !=
+                            BUS_TIMELAPSE_IDLE;
 }
 
 void camera_manager_recover_reports(CameraManager *m)

@@ -50,3 +50,18 @@
 
 /* webd's (docs/org.picamsync.Sync1.md) */
 #define BUS_ERROR_NO_CLIENT "org.picamsync.Error.NoClient"
+
+/* Camera1.Camera's TimelapseState (docs/org.picamsync.Camera1.md), as camerad sends it and
+ * webd reads it. The other enums that travel as strings, clockd's Reliability
+ * (high/medium/low/none) and its sync sources, are in clockd/reliability.h for now. */
+typedef enum BusTimelapseState {
+        BUS_TIMELAPSE_IDLE,
+        BUS_TIMELAPSE_RUNNING,
+        BUS_TIMELAPSE_STOPPING,
+        BUS_TIMELAPSE_STATE_INVALID = -1,
+} BusTimelapseState;
+
+/* "idle", "running", "stopping"; NULL for anything else. */
+const char *bus_timelapse_state_to_string(BusTimelapseState s);
+/* BUS_TIMELAPSE_STATE_INVALID for NULL and anything not in the list. */
+BusTimelapseState bus_timelapse_state_from_string(const char *s);

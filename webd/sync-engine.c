@@ -372,7 +372,7 @@ static void camera_info_clear(CameraInfo *c)
 static gboolean timelapse_running(const CameraInfo *c)
 {
         return c->path && c->timelapse_state && *c->timelapse_state &&
-               !g_str_equal(c->timelapse_state, "idle");
+               bus_timelapse_state_from_string(c->timelapse_state) != BUS_TIMELAPSE_IDLE;
 }
 
 static void push_camera_state(SyncEngine *e)
@@ -1437,7 +1437,8 @@ void sync_engine_timelapse(SyncEngine *e, SyncEngineTimelapse *ret)
         gboolean known = c->path && c->timelapse_state && *c->timelapse_state;
 
         *ret = (SyncEngineTimelapse){
-                .state = known ? c->timelapse_state : "idle",
+                .state = known ? c->timelapse_state
+                               : bus_timelapse_state_to_string(BUS_TIMELAPSE_IDLE),
                 .id = c->path && c->timelapse_id && *c->timelapse_id ? c->timelapse_id : NULL,
                 .shots_taken = c->path ? c->shots_taken : 0,
                 .shots_failed = c->path ? c->shots_failed : 0,

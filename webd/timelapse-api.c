@@ -592,7 +592,7 @@ gboolean timelapse_api_start(SyncEngine *e, JsonObject *body, TimelapseApiDone d
             !camerad_ready(e, TRUE, error))
                 return FALSE;
         sync_engine_timelapse(e, &t);
-        if (!g_str_equal(t.state, "idle"))
+        if (bus_timelapse_state_from_string(t.state) != BUS_TIMELAPSE_IDLE)
                 return fail(error, TIMELAPSE_API_ERROR_RUNNING,
                             "Timelapse %s is still running on the camera; stop it first.",
                             t.id ? t.id : "");
