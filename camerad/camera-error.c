@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "camerad/camera-error.h"
+#include "daemons/bus-contract.h"
 
 GQuark camera_error_quark(void)
 {
@@ -9,32 +10,47 @@ GQuark camera_error_quark(void)
 const char *camera_error_to_dbus_name(const GError *error)
 {
         if (!error || error->domain != CAMERA_ERROR)
-                return "org.picamsync.Error.Failed";
+                return BUS_ERROR_FAILED;
         switch ((CameraError)error->code) {
         case CAMERA_ERROR_UNREACHABLE:
-                return "org.picamsync.Error.CameraUnreachable";
+                return BUS_ERROR_CAMERA_UNREACHABLE;
         case CAMERA_ERROR_BUSY:
-                return "org.picamsync.Error.CameraBusy";
+                return BUS_ERROR_CAMERA_BUSY;
         case CAMERA_ERROR_PROTOCOL:
-                return "org.picamsync.Error.CameraProtocol";
+                return BUS_ERROR_CAMERA_PROTOCOL;
         case CAMERA_ERROR_AUTH:
-                return "org.picamsync.Error.CameraAuth";
+                return BUS_ERROR_CAMERA_AUTH;
         case CAMERA_ERROR_NO_CAMERA:
-                return "org.picamsync.Error.NoCamera";
+                return BUS_ERROR_NO_CAMERA;
         case CAMERA_ERROR_INVALID:
-                return "org.freedesktop.DBus.Error.InvalidArgs";
+                return SD_BUS_ERROR_INVALID_ARGS;
         case CAMERA_ERROR_CLOCK:
-                return "org.picamsync.Error.CameraClock";
+                return BUS_ERROR_CAMERA_CLOCK;
         case CAMERA_ERROR_NO_REPORT:
-                return "org.picamsync.Error.NoReport";
+                return BUS_ERROR_NO_REPORT;
         case CAMERA_ERROR_NO_TIMELAPSE:
-                return "org.picamsync.Error.NoTimelapse";
+                return BUS_ERROR_NO_TIMELAPSE;
+        case CAMERA_ERROR_INVALID_INTERVAL:
+                return BUS_ERROR_INVALID_INTERVAL;
+        case CAMERA_ERROR_INVALID_SHOTS:
+                return BUS_ERROR_INVALID_SHOTS;
+        case CAMERA_ERROR_INVALID_END_TIME:
+                return BUS_ERROR_INVALID_END_TIME;
         }
-        return "org.picamsync.Error.Failed";
+        return BUS_ERROR_FAILED;
 }
 
 int camera_error_to_bus_error(const GError *error, sd_bus_error *ret)
 {
         return sd_bus_error_set(ret, camera_error_to_dbus_name(error),
                                 error ? error->message : "Something went wrong in camerad.");
+}
+
+gboolean camera_error_is_invalid(const GError *error)
+{
+        return error && error->domain == CAMERA_ERROR &&
+               (error->code == CAMERA_ERROR_INVALID ||
+                error->code == CAMERA_ERROR_INVALID_INTERVAL ||
+                error->code == CAMERA_ERROR_INVALID_SHOTS ||
+                error->code == CAMERA_ERROR_INVALID_END_TIME);
 }

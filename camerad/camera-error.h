@@ -18,6 +18,10 @@ typedef enum {
         CAMERA_ERROR_CLOCK,        /* the camera's clock did not hold still while measured */
         CAMERA_ERROR_NO_REPORT,    /* no such timelapse report */
         CAMERA_ERROR_NO_TIMELAPSE, /* no timelapse runs on this camera */
+        /* bad timelapse options (StartTimelapse): CAMERA_ERROR_INVALID, but with their own names */
+        CAMERA_ERROR_INVALID_INTERVAL,
+        CAMERA_ERROR_INVALID_SHOTS,
+        CAMERA_ERROR_INVALID_END_TIME,
 } CameraError;
 
 /* The D-Bus error name for a GError of this domain (others: org.picamsync.Error.Failed). */
@@ -25,3 +29,6 @@ const char *camera_error_to_dbus_name(const GError *error);
 /* Sets ret to that name and the error's message; returns what sd_bus_error_set() returns (a
  * negative errno), so that a method handler can return it. */
 int camera_error_to_bus_error(const GError *error, sd_bus_error *ret);
+/* Whether error is a bad argument from the caller: CAMERA_ERROR_INVALID or one of the
+ * CAMERA_ERROR_INVALID_* of the timelapse options. */
+gboolean camera_error_is_invalid(const GError *error);

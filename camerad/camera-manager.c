@@ -54,7 +54,8 @@ Camera *camera_manager_find_timelapse(CameraManager *m, const char *id)
 static gboolean report_is_running(const char *id, gpointer data)
 {
         Camera *c = camera_manager_find_timelapse(data, id);
-        return c && !g_str_equal(timelapse_get_state(camera_get_timelapse(c)), "idle");
+        return c && bus_timelapse_state_from_string(timelapse_get_state(camera_get_timelapse(c))) !=
+                            BUS_TIMELAPSE_IDLE;
 }
 
 void camera_manager_recover_reports(CameraManager *m)
@@ -275,7 +276,7 @@ static int method_discover(sd_bus_message *msg, void *userdata, sd_bus_error *er
         CameraManager *m = userdata;
 
         if (!m->discover_func)
-                return sd_bus_error_set(error, "org.picamsync.Error.DiscoveryOff",
+                return sd_bus_error_set(error, BUS_ERROR_DISCOVERY_OFF,
                                         "Discovery is switched off (PICAMSYNC_DISCOVERY=0); add "
                                         "cameras by URL with AddCamera.");
         m->discover_func(m->discover_data);
@@ -543,8 +544,7 @@ static int on_time_stepped(sd_bus_message *msg, void *userdata, sd_bus_error *er
 
         /* The match cannot name clockd's well-known name (sd-bus compares senders by their
          * unique names), so check here that clockd sent it. */
-        if (sd_bus_get_name_creds(m->bus, "org.picamsync.Clock1", SD_BUS_CREDS_UNIQUE_NAME,
-                                  &creds) < 0 ||
+        if (sd_bus_get_name_creds(m->bus, CLOCK1_NAME, SD_BUS_CREDS_UNIQUE_NAME, &creds) < 0 ||
             sd_bus_creds_get_unique_name(creds, &owner) < 0 ||
             g_strcmp0(owner, sd_bus_message_get_sender(msg)) != 0)
                 return 0;
@@ -579,9 +579,8 @@ CameraManager *camera_manager_new(sd_bus *bus, const CameraConfig *config, GErro
                 r = sd_bus_add_node_enumerator(bus, &m->slots[3], CAMERA1_CAMERA_PREFIX,
                                                enumerate_cameras, m);
         if (r >= 0)
-                r = sd_bus_match_signal_async(bus, &m->slots[4], NULL, "/org/picamsync/Clock1",
-                                              "org.picamsync.Clock1", "TimeStepped",
-                                              on_time_stepped, NULL, m);
+                r = sd_bus_match_signal_async(bus, &m->slots[4], NULL, CLOCK1_PATH, CLOCK1_IFACE,
+                                              "TimeStepped", on_time_stepped, NULL, m);
         if (r < 0) {
                 g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r),
                             "Could not publish org.picamsync.Camera1 on the bus: %s",

@@ -5,15 +5,10 @@
 #include <systemd/sd-bus.h>
 
 #include "camerad/camera.h"
+#include "daemons/bus-contract.h"
 
 /* org.picamsync.Camera1: the manager object, one object per camera, the ObjectManager, and
  * clockd's TimeStepped signal fed to every camera. */
-
-#define CAMERA1_NAME          "org.picamsync.Camera1"
-#define CAMERA1_PATH          "/org/picamsync/Camera1"
-#define CAMERA1_MANAGER_IFACE "org.picamsync.Camera1.Manager"
-#define CAMERA1_CAMERA_IFACE  "org.picamsync.Camera1.Camera"
-#define CAMERA1_CAMERA_PREFIX "/org/picamsync/Camera1/camera"
 
 typedef struct CameraManager CameraManager;
 

@@ -6,6 +6,7 @@
 #include "camerad/camera-error.h"
 #include "camerad/timelapse-bus.h"
 #include "camerad/timelapse-report-file.h"
+#include "daemons/bus-contract.h"
 #include "daemons/report-id.h"
 #include "daemons/text-util.h"
 #include "camerad/timelapse.h"
@@ -14,8 +15,12 @@
 
 /* ---- StartTimelapse's options ---- */
 
-static int invalid_args(sd_bus_error *error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static int invalid_args(sd_bus_error *error, const char *fmt, ...)
+/* Refuses a call with the error name, one of daemons/bus-contract.h's BUS_ERROR_INVALID_*
+ * for the option it is about (docs/org.picamsync.Camera1.md, "Errors"), else
+ * SD_BUS_ERROR_INVALID_ARGS. */
+static int invalid_args(sd_bus_error *error, const char *name, const char *fmt, ...)
+        G_GNUC_PRINTF(3, 4);
+static int invalid_args(sd_bus_error *error, const char *name, const char *fmt, ...)
 {
         va_list ap;
         g_autofree char *text = NULL;
@@ -23,7 +28,7 @@ static int invalid_args(sd_bus_error *error, const char *fmt, ...)
         va_start(ap, fmt);
         text = g_strdup_vprintf(fmt, ap);
         va_end(ap);
-        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, text);
+        return sd_bus_error_set(error, name, text);
 }
 
 typedef union {
@@ -36,9 +41,9 @@ typedef union {
 } OptValue;
 
 /* Reads the variant of an a{sv} entry, which must hold one of the types in `types` (one
- * letter each); *ret_type says which. */
-static int read_opt(sd_bus_message *msg, const char *key, const char *types, char *ret_type,
-                    OptValue *v, sd_bus_error *error)
+ * letter each); *ret_type says which. A wrong type is refused with the error name `name`. */
+static int read_opt(sd_bus_message *msg, const char *key, const char *name, const char *types,
+                    char *ret_type, OptValue *v, sd_bus_error *error)
 {
         char shown[TEXT_SHOWN_SIZE];
         const char *contents;
@@ -49,7 +54,7 @@ static int read_opt(sd_bus_message *msg, const char *key, const char *types, cha
         if (r < 0)
                 return r;
         if (strlen(contents) != 1 || !strchr(types, contents[0]))
-                return invalid_args(error,
+                return invalid_args(error, name,
                                     "Option \"%s\" has type \"%s\"; it must be %s \"%s\". Nothing "
                                     "was started.",
                                     text_shown(key, shown), contents,
@@ -121,8 +126,8 @@ static int read_dict(sd_bus_message *msg, DictEntryFunc func, void *userdata, sd
 }
 
 /* Reads the variant of an a{sv} entry that must itself hold an a{sv}. */
-static int read_dict_opt(sd_bus_message *msg, const char *key, DictEntryFunc func, void *userdata,
-                         sd_bus_error *error)
+static int read_dict_opt(sd_bus_message *msg, const char *key, const char *name, DictEntryFunc func,
+                         void *userdata, sd_bus_error *error)
 {
         char shown[TEXT_SHOWN_SIZE];
         const char *contents;
@@ -132,7 +137,8 @@ static int read_dict_opt(sd_bus_message *msg, const char *key, DictEntryFunc fun
         if (r < 0)
                 return r;
         if (!g_str_equal(contents, "a{sv}"))
-                return invalid_args(error, "Option \"%s\" must be a{sv}.", text_shown(key, shown));
+                return invalid_args(error, name, "Option \"%s\" must be a{sv}.",
+                                    text_shown(key, shown));
         r = sd_bus_message_enter_container(msg, 'v', "a{sv}");
         if (r < 0)
                 return r;
@@ -158,14 +164,15 @@ static int location_entry(sd_bus_message *msg, const char *key, void *userdata, 
 
         if (g_str_equal(key, "latitude") || g_str_equal(key, "longitude") ||
             g_str_equal(key, "accuracy") || g_str_equal(key, "altitude")) {
-                r = read_opt(msg, key, "d", &t, &v, error);
+                r = read_opt(msg, key, BUS_ERROR_INVALID_LOCATION, "d", &t, &v, error);
                 if (r < 0)
                         return r;
                 if (!isfinite(v.d))
-                        return invalid_args(error, "location.%s is not a number.", key);
+                        return invalid_args(error, BUS_ERROR_INVALID_LOCATION,
+                                            "location.%s is not a number.", key);
                 if (g_str_equal(key, "latitude")) {
                         if (v.d < -90 || v.d > 90)
-                                return invalid_args(error,
+                                return invalid_args(error, BUS_ERROR_INVALID_LOCATION,
                                                     "location.latitude %g is outside -90..90 "
                                                     "degrees.",
                                                     v.d);
@@ -173,7 +180,7 @@ static int location_entry(sd_bus_message *msg, const char *key, void *userdata, 
                         o->have_lat = TRUE;
                 } else if (g_str_equal(key, "longitude")) {
                         if (v.d < -180 || v.d > 180)
-                                return invalid_args(error,
+                                return invalid_args(error, BUS_ERROR_INVALID_LOCATION,
                                                     "location.longitude %g is outside -180..180 "
                                                     "degrees.",
                                                     v.d);
@@ -181,29 +188,30 @@ static int location_entry(sd_bus_message *msg, const char *key, void *userdata, 
                         o->have_lon = TRUE;
                 } else if (g_str_equal(key, "accuracy")) {
                         if (v.d < 0)
-                                return invalid_args(error, "location.accuracy must not be "
-                                                           "negative (metres).");
+                                return invalid_args(error, BUS_ERROR_INVALID_LOCATION,
+                                                    "location.accuracy must not be "
+                                                    "negative (metres).");
                         rep->accuracy = v.d;
                 } else
                         rep->altitude = v.d;
         } else if (g_str_equal(key, "source")) {
-                r = read_opt(msg, key, "s", &t, &v, error);
+                r = read_opt(msg, key, BUS_ERROR_INVALID_LOCATION, "s", &t, &v, error);
                 if (r < 0)
                         return r;
                 if (!g_str_equal(v.s, "browser") && !g_str_equal(v.s, "manual"))
-                        return invalid_args(error,
+                        return invalid_args(error, BUS_ERROR_INVALID_LOCATION,
                                             "location.source \"%s\" is unknown; use \"browser\" "
                                             "or \"manual\".",
                                             text_shown(v.s, shown));
                 g_free(rep->location_source);
                 rep->location_source = g_strdup(v.s);
         } else if (g_str_equal(key, "obtained_usec")) {
-                r = read_opt(msg, key, "t", &t, &v, error);
+                r = read_opt(msg, key, BUS_ERROR_INVALID_LOCATION, "t", &t, &v, error);
                 if (r < 0)
                         return r;
                 rep->location_obtained_usec = usec_from_unsigned(v.t);
         } else
-                return invalid_args(error,
+                return invalid_args(error, BUS_ERROR_INVALID_LOCATION,
                                     "Unknown location field \"%s\"; use latitude, longitude, "
                                     "accuracy, altitude, source, obtained_usec.",
                                     text_shown(key, shown));
@@ -230,11 +238,11 @@ static int time_sync_entry(sd_bus_message *msg, const char *key, void *userdata,
                 char **dst = g_str_equal(key, "pi_reliability") ? &rep->pi_reliability
                              : g_str_equal(key, "pi_source")    ? &rep->pi_source
                                                                 : &rep->zone;
-                r = read_opt(msg, key, "s", &t, &v, error);
+                r = read_opt(msg, key, SD_BUS_ERROR_INVALID_ARGS, "s", &t, &v, error);
                 if (r < 0)
                         return r;
                 if (g_str_equal(key, "zone") && *v.s && zone_name_check(v.s) < 0)
-                        return invalid_args(error,
+                        return invalid_args(error, SD_BUS_ERROR_INVALID_ARGS,
                                             "time_sync.zone \"%s\" is not a time-zone name; use "
                                             "an IANA name such as Europe/Berlin.",
                                             text_shown(v.s, shown));
@@ -243,7 +251,7 @@ static int time_sync_entry(sd_bus_message *msg, const char *key, void *userdata,
         } else if (g_str_equal(key, "pi_last_sync_usec") ||
                    g_str_equal(key, "camera_offset_bound_usec") ||
                    g_str_equal(key, "camera_measured_usec")) {
-                r = read_opt(msg, key, "t", &t, &v, error);
+                r = read_opt(msg, key, SD_BUS_ERROR_INVALID_ARGS, "t", &t, &v, error);
                 if (r < 0)
                         return r;
                 if (g_str_equal(key, "pi_last_sync_usec"))
@@ -254,24 +262,24 @@ static int time_sync_entry(sd_bus_message *msg, const char *key, void *userdata,
                         rep->camera_measured_usec = usec_from_unsigned(v.t);
                 o->camera_given |= g_str_has_prefix(key, "camera_");
         } else if (g_str_equal(key, "camera_offset_usec")) {
-                r = read_opt(msg, key, "x", &t, &v, error);
+                r = read_opt(msg, key, SD_BUS_ERROR_INVALID_ARGS, "x", &t, &v, error);
                 if (r < 0)
                         return r;
                 rep->camera_offset_usec = v.x;
                 o->camera_given = TRUE;
         } else if (g_str_equal(key, "camera_drift_ppm")) {
-                r = read_opt(msg, key, "d", &t, &v, error);
+                r = read_opt(msg, key, SD_BUS_ERROR_INVALID_ARGS, "d", &t, &v, error);
                 if (r < 0)
                         return r;
                 rep->camera_drift_ppm = v.d;
                 o->camera_given = TRUE;
         } else if (g_str_equal(key, "camera_set_deferred")) {
-                r = read_opt(msg, key, "b", &t, &v, error);
+                r = read_opt(msg, key, SD_BUS_ERROR_INVALID_ARGS, "b", &t, &v, error);
                 if (r < 0)
                         return r;
                 rep->camera_set_deferred = v.b;
         } else
-                return invalid_args(error,
+                return invalid_args(error, SD_BUS_ERROR_INVALID_ARGS,
                                     "Unknown time_sync field \"%s\"; use pi_reliability, "
                                     "pi_source, pi_last_sync_usec, zone, camera_offset_usec, "
                                     "camera_offset_bound_usec, camera_measured_usec, "
@@ -298,44 +306,46 @@ static int timelapse_entry(sd_bus_message *msg, const char *key, void *userdata,
         int r;
 
         if (g_str_equal(key, "interval_ms")) {
-                r = read_opt(msg, key, "ut", &t, &v, error);
+                r = read_opt(msg, key, BUS_ERROR_INVALID_INTERVAL, "ut", &t, &v, error);
                 if (r < 0)
                         return r;
                 o->interval_usec = (t == 'u' ? v.u : MIN(v.t, UINT64_MAX / 1000)) * 1000;
                 o->have_interval = TRUE;
         } else if (g_str_equal(key, "shots")) {
-                r = read_opt(msg, key, "u", &t, &v, error);
+                r = read_opt(msg, key, BUS_ERROR_INVALID_SHOTS, "u", &t, &v, error);
                 if (r < 0)
                         return r;
                 o->shots = v.u;
         } else if (g_str_equal(key, "end_usec")) {
-                r = read_opt(msg, key, "t", &t, &v, error);
+                r = read_opt(msg, key, BUS_ERROR_INVALID_END_TIME, "t", &t, &v, error);
                 if (r < 0)
                         return r;
                 o->end_usec = v.t;
         } else if (g_str_equal(key, "title")) {
-                r = read_opt(msg, key, "s", &t, &v, error);
+                r = read_opt(msg, key, BUS_ERROR_INVALID_TITLE, "s", &t, &v, error);
                 if (r < 0)
                         return r;
                 if (strlen(v.s) > 200)
-                        return invalid_args(error,
+                        return invalid_args(error, BUS_ERROR_INVALID_TITLE,
                                             "The title is longer than 200 bytes; shorten it.");
                 g_free(o->rep->title);
                 o->rep->title = g_strdup(v.s);
         } else if (g_str_equal(key, "location")) {
                 LocationOpts loc = {o->rep, FALSE, FALSE};
 
-                r = read_dict_opt(msg, key, location_entry, &loc, error);
+                r = read_dict_opt(msg, key, BUS_ERROR_INVALID_LOCATION, location_entry, &loc,
+                                  error);
                 if (r < 0)
                         return r;
                 if (!loc.have_lat || !loc.have_lon || !o->rep->location_source)
-                        return invalid_args(error,
+                        return invalid_args(error, BUS_ERROR_INVALID_LOCATION,
                                             "A location needs latitude, longitude and source; "
                                             "leave it out if there is none. Nothing was "
                                             "started.");
                 o->rep->has_location = TRUE;
         } else if (g_str_equal(key, "time_sync")) {
-                r = read_dict_opt(msg, key, time_sync_entry, &o->sync, error);
+                r = read_dict_opt(msg, key, SD_BUS_ERROR_INVALID_ARGS, time_sync_entry, &o->sync,
+                                  error);
                 if (r < 0)
                         return r;
                 /* A camera offset without the time it was measured would read as "never
@@ -343,7 +353,7 @@ static int timelapse_entry(sd_bus_message *msg, const char *key, void *userdata,
                 if (o->sync.camera_given && o->rep->camera_measured_usec == 0)
                         o->rep->camera_measured_usec = clock_realtime_usec();
         } else
-                return invalid_args(error,
+                return invalid_args(error, SD_BUS_ERROR_INVALID_ARGS,
                                     "Unknown option \"%s\"; use interval_ms, shots, end_usec, "
                                     "title, location, time_sync. Nothing was started.",
                                     text_shown(key, shown));
@@ -415,9 +425,9 @@ static void manager_query_pi_sync(CameraManager *m, const char *id)
 
         q->m = m;
         q->id = g_strdup(id);
-        if (sd_bus_call_method_async(camera_manager_get_bus(m), &slot, "org.picamsync.Clock1",
-                                     "/org/picamsync/Clock1", "org.freedesktop.DBus.Properties",
-                                     "GetAll", on_pi_sync, q, "s", "org.picamsync.Clock1") < 0) {
+        if (sd_bus_call_method_async(camera_manager_get_bus(m), &slot, CLOCK1_NAME, CLOCK1_PATH,
+                                     "org.freedesktop.DBus.Properties", "GetAll", on_pi_sync, q,
+                                     "s", CLOCK1_IFACE) < 0) {
                 pi_sync_query_free(q);
                 return;
         }
@@ -471,15 +481,16 @@ int timelapse_bus_start(sd_bus_message *msg, void *userdata, sd_bus_error *error
         if (r < 0)
                 return r;
         if (!o.have_interval)
-                return invalid_args(error, "The option interval_ms (time between shots, in ms) "
-                                           "is missing. Nothing was started.");
+                return invalid_args(error, BUS_ERROR_INVALID_INTERVAL,
+                                    "The option interval_ms (time between shots, in ms) "
+                                    "is missing. Nothing was started.");
 
         reports_dir = camera_manager_reports_dir(m);
         tl = timelapse_start(camera, g_steal_pointer(&rep), o.sync.camera_given, o.interval_usec,
                              o.shots, o.end_usec, reports_dir, &cb, &gerror);
         if (!tl) {
                 /* Like the option errors above, say that nothing happened. */
-                if (g_error_matches(gerror, CAMERA_ERROR, CAMERA_ERROR_INVALID)) {
+                if (camera_error_is_invalid(gerror)) {
                         g_autofree char *text = g_steal_pointer(&gerror->message);
                         gerror->message = g_strconcat(text, " Nothing was started.", NULL);
                 }
@@ -548,7 +559,7 @@ int timelapse_bus_get_report(sd_bus_message *msg, void *userdata, sd_bus_error *
         if (r < 0)
                 return r;
         if (!report_id_valid(id))
-                return invalid_args(error,
+                return invalid_args(error, BUS_ERROR_INVALID_REPORT_ID,
                                     "\"%s\" is not a report id; ids are letters, digits, _ and "
                                     "-, as ListReports returns them.",
                                     text_shown(id, shown));

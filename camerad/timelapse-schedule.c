@@ -95,21 +95,21 @@ gboolean timelapse_options_check(uint64_t interval_usec, uint64_t shots, uint64_
 {
         if (interval_usec < TIMELAPSE_MIN_INTERVAL_USEC ||
             interval_usec > TIMELAPSE_MAX_INTERVAL_USEC) {
-                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_INVALID,
+                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_INVALID_INTERVAL,
                             "The interval of %" G_GUINT64_FORMAT
                             " ms is out of range; use 500 ms to 24 h (interval_ms).",
                             interval_usec / 1000);
                 return FALSE;
         }
         if (shots > TIMELAPSE_MAX_SHOTS) {
-                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_INVALID,
+                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_INVALID_SHOTS,
                             "%" G_GUINT64_FORMAT " shots are too many; use at most %u, or 0 to "
                             "shoot until stopped.",
                             shots, TIMELAPSE_MAX_SHOTS);
                 return FALSE;
         }
         if (end_wall_usec > 0 && (int64_t)end_wall_usec <= now_wall_usec) {
-                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_INVALID,
+                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_INVALID_END_TIME,
                             "The end time (end_usec) is not in the future; give a later time or "
                             "leave it out.");
                 return FALSE;

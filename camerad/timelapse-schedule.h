@@ -55,6 +55,6 @@ void timelapse_schedule_stop(TimelapseSchedule *s);
 bool timelapse_schedule_finished(const TimelapseSchedule *s);
 
 /* Checks the caller's options; end_wall_usec 0 is none, now_wall_usec is the wall clock now.
- * Errors say what is wrong in words. */
+ * Errors (CAMERA_ERROR_INVALID_INTERVAL, _SHOTS, _END_TIME) say what is wrong in words. */
 gboolean timelapse_options_check(uint64_t interval_usec, uint64_t shots, uint64_t end_wall_usec,
                                  int64_t now_wall_usec, GError **error);

@@ -5,6 +5,7 @@
 #include "camerad/ccapi-client.h"
 #include "camerad/timelapse-report-file.h"
 #include "camerad/timelapse.h"
+#include "daemons/bus-contract.h"
 #include "daemons/time-util.h"
 
 #define SHUTTER_API      "shooting/control/shutterbutton"
@@ -451,8 +452,12 @@ void timelapse_set_pi_sync(Timelapse *tl, const char *reliability, const char *s
 
 const char *timelapse_get_state(Timelapse *tl)
 {
-        static const char *const names[] = {"running", "stopping", "idle"};
-        return tl ? names[tl->state] : "idle";
+        static const BusTimelapseState states[] = {
+                [TL_RUNNING] = BUS_TIMELAPSE_RUNNING,
+                [TL_STOPPING] = BUS_TIMELAPSE_STOPPING,
+                [TL_IDLE] = BUS_TIMELAPSE_IDLE,
+        };
+        return bus_timelapse_state_to_string(tl ? states[tl->state] : BUS_TIMELAPSE_IDLE);
 }
 
 const char *timelapse_get_id(Timelapse *tl)

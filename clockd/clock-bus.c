@@ -108,13 +108,13 @@ static int kernel_refused(const char *what, int r, sd_bus_error *error)
 {
         log_refusal(what, r, "the kernel refused", (uid_t)-1);
         if (r == -EPERM || r == -EACCES)
-                return sd_bus_error_setf(error, ERROR_CLOCK_PERMISSION,
+                return sd_bus_error_setf(error, BUS_ERROR_CLOCK_PERMISSION,
                                          "The kernel refused to %s (%s): clockd runs without "
                                          "CAP_SYS_TIME. Start it through "
                                          "picamsync-clockd.service, which grants that "
                                          "capability; the clock was not changed.",
                                          what, strerror(-r));
-        return sd_bus_error_setf(error, ERROR_CLOCK_FAILED,
+        return sd_bus_error_setf(error, BUS_ERROR_CLOCK_FAILED,
                                  "The kernel could not %s (%s); the clock was not changed.", what,
                                  strerror(-r));
 }
@@ -266,7 +266,7 @@ static int method_set_timezone(sd_bus_message *m, void *userdata, sd_bus_error *
         r = timezone_write(c->localtime_path, c->zoneinfo_dir, zone);
         if (r < 0) {
                 log_refusal("change the time zone", r, "the link could not be replaced", (uid_t)-1);
-                return sd_bus_error_setf(error, ERROR_TIMEZONE_FAILED,
+                return sd_bus_error_setf(error, BUS_ERROR_TIMEZONE_FAILED,
                                          "Could not point %s at %s (%s); the zone was not "
                                          "changed.",
                                          c->localtime_path, zone, strerror(-r));
@@ -313,7 +313,7 @@ static int property_get_timezone(sd_bus *bus, const char *path, const char *inte
 
         r = timezone_read(c->localtime_path, &zone);
         if (r < 0)
-                return sd_bus_error_setf(error, ERROR_TIMEZONE_FAILED,
+                return sd_bus_error_setf(error, BUS_ERROR_TIMEZONE_FAILED,
                                          "Could not read the time zone from %s (%s).",
                                          c->localtime_path, strerror(-r));
         return sd_bus_message_append(reply, "s", zone);

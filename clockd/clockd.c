@@ -86,7 +86,7 @@ void context_record_sync(Context *c, const char *source, int64_t offset_usec, bo
         context_remember_clock(c, after);
         context_schedule_flush(c);
         if (stepped)
-                (void)sd_bus_emit_signal(c->bus, CLOCK1_PATH, CLOCK1_INTERFACE, "TimeStepped", "xs",
+                (void)sd_bus_emit_signal(c->bus, CLOCK1_PATH, CLOCK1_IFACE, "TimeStepped", "xs",
                                          offset_usec, c->last_sync_source);
 }
 
@@ -196,7 +196,7 @@ static int context_flush_now(Context *c)
         context_arm_reliability_timer(c);
         if (n == 0)
                 return 0;
-        return sd_bus_emit_properties_changed_strv(c->bus, CLOCK1_PATH, CLOCK1_INTERFACE,
+        return sd_bus_emit_properties_changed_strv(c->bus, CLOCK1_PATH, CLOCK1_IFACE,
                                                    (char **)changed);
 }
 
@@ -295,7 +295,7 @@ int context_setup_bus(Context *c)
         r = sd_bus_open_system(&c->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus: %m");
-        r = sd_bus_add_object_vtable(c->bus, NULL, CLOCK1_PATH, CLOCK1_INTERFACE, clock1_vtable, c);
+        r = sd_bus_add_object_vtable(c->bus, NULL, CLOCK1_PATH, CLOCK1_IFACE, clock1_vtable, c);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the Clock1 object: %m");
         r = sd_bus_attach_event(c->bus, c->event, SD_EVENT_PRIORITY_NORMAL);

@@ -8,15 +8,8 @@
 #include <systemd/sd-event.h>
 
 #include "clockd/reliability.h"
+#include "daemons/bus-contract.h"
 #include "daemons/time-util.h"
-
-#define CLOCK1_PATH      "/org/picamsync/Clock1"
-#define CLOCK1_INTERFACE "org.picamsync.Clock1"
-#define CLOCK1_NAME      "org.picamsync.Clock1"
-
-#define ERROR_CLOCK_PERMISSION "org.picamsync.Error.ClockPermission"
-#define ERROR_CLOCK_FAILED     "org.picamsync.Error.ClockFailed"
-#define ERROR_TIMEZONE_FAILED  "org.picamsync.Error.TimezoneFailed"
 
 /* Journal MESSAGE_IDs of clockd's events (stable: people filter on them). */
 #define MESSAGE_ID_STEP        "a43b40f8b2fa4e389602a373b5f8c588"

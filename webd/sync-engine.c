@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "daemons/bus-contract.h"
 #include "daemons/ccapi-date.h"
 #include "daemons/log.h"
 #include "daemons/time-util.h"
@@ -16,14 +17,6 @@
 #include "webd/time-exchange.h"
 #include "webd/ws-client.h"
 #include "webd/ws-protocol.h"
-
-#define CLOCK1_NAME    "org.picamsync.Clock1"
-#define CLOCK1_PATH    "/org/picamsync/Clock1"
-#define CLOCK1_IFACE   "org.picamsync.Clock1"
-#define CAMERA1_NAME   "org.picamsync.Camera1"
-#define CAMERA1_PATH   "/org/picamsync/Camera1"
-#define CAMERA1_MGR    "org.picamsync.Camera1.Manager"
-#define CAMERA1_CAMERA "org.picamsync.Camera1.Camera"
 
 typedef struct ClockInfo {
         gboolean present;
@@ -142,7 +135,7 @@ static int engine_call(SyncEngine *e, const char *dest, const char *path, const 
 #define clock_call(e, method, callback, ...)                                                       \
         engine_call(e, CLOCK1_NAME, CLOCK1_PATH, CLOCK1_IFACE, method, callback, __VA_ARGS__)
 #define camera_call_async(e, method, callback, ...)                                                \
-        engine_call(e, CAMERA1_NAME, (e)->camera.path, CAMERA1_CAMERA, method, callback,           \
+        engine_call(e, CAMERA1_NAME, (e)->camera.path, CAMERA1_CAMERA_IFACE, method, callback,     \
                     __VA_ARGS__)
 #define get_all(e, dest, path, iface, callback)                                                    \
         engine_call(e, dest, path, "org.freedesktop.DBus.Properties", "GetAll", callback, "s",     \
@@ -382,7 +375,7 @@ static void camera_info_clear(CameraInfo *c)
 static gboolean timelapse_running(const CameraInfo *c)
 {
         return c->path && c->timelapse_state && *c->timelapse_state &&
-               !g_str_equal(c->timelapse_state, "idle");
+               bus_timelapse_state_from_string(c->timelapse_state) != BUS_TIMELAPSE_IDLE;
 }
 
 static void push_camera_state(SyncEngine *e)
@@ -462,7 +455,7 @@ static int on_cameras(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
                 status_changed(e);
                 return 0;
         }
-        r = get_all(e, CAMERA1_NAME, path, CAMERA1_CAMERA, on_camera_getall);
+        r = get_all(e, CAMERA1_NAME, path, CAMERA1_CAMERA_IFACE, on_camera_getall);
         if (r < 0)
                 log_warning_errno(r, "Failed to ask camerad for the camera: %m");
         return 0;
@@ -471,7 +464,7 @@ static int on_cameras(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 static void camera_refresh(SyncEngine *e)
 {
         int r = engine_call(e, CAMERA1_NAME, CAMERA1_PATH, "org.freedesktop.DBus.Properties", "Get",
-                            on_cameras, "ss", CAMERA1_MGR, "Cameras");
+                            on_cameras, "ss", CAMERA1_MANAGER_IFACE, "Cameras");
         if (r < 0)
                 log_warning_errno(r, "Failed to ask camerad for its cameras: %m");
 }
@@ -556,9 +549,9 @@ static int read_bound_reply(sd_bus_message *m, uint64_t *ret_bound)
 static int get_camera_bound(SyncEngine *e, sd_bus_slot **slot, sd_bus_message_handler_t callback,
                             void *userdata)
 {
-        return sd_bus_call_method_async(e->bus, slot, CAMERA1_NAME, e->camera.path,
-                                        "org.freedesktop.DBus.Properties", "Get", callback,
-                                        userdata, "ss", CAMERA1_CAMERA, "OffsetUncertaintyUSec");
+        return sd_bus_call_method_async(
+                e->bus, slot, CAMERA1_NAME, e->camera.path, "org.freedesktop.DBus.Properties",
+                "Get", callback, userdata, "ss", CAMERA1_CAMERA_IFACE, "OffsetUncertaintyUSec");
 }
 
 static void camera_set_finished(SyncEngine *e, PolicyCameraSetResult *r)
@@ -1014,9 +1007,9 @@ sd_bus_message *sync_engine_camerad_message(SyncEngine *e, gboolean camera, cons
 
         if (camera && !sync_engine_camera_known(e, error))
                 return NULL;
-        r = sd_bus_message_new_method_call(e->bus, &m, CAMERA1_NAME,
-                                           camera ? e->camera.path : CAMERA1_PATH,
-                                           camera ? CAMERA1_CAMERA : CAMERA1_MGR, method);
+        r = sd_bus_message_new_method_call(
+                e->bus, &m, CAMERA1_NAME, camera ? e->camera.path : CAMERA1_PATH,
+                camera ? CAMERA1_CAMERA_IFACE : CAMERA1_MANAGER_IFACE, method);
         if (r < 0) {
                 camera_call_failed(r, error);
                 return NULL;
@@ -1460,7 +1453,8 @@ void sync_engine_timelapse(SyncEngine *e, SyncEngineTimelapse *ret)
         gboolean known = c->path && c->timelapse_state && *c->timelapse_state;
 
         *ret = (SyncEngineTimelapse){
-                .state = known ? c->timelapse_state : "idle",
+                .state = known ? c->timelapse_state
+                               : bus_timelapse_state_to_string(BUS_TIMELAPSE_IDLE),
                 .id = c->path && c->timelapse_id && *c->timelapse_id ? c->timelapse_id : NULL,
                 .shots_taken = c->path ? c->shots_taken : 0,
                 .shots_failed = c->path ? c->shots_failed : 0,

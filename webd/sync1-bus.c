@@ -45,7 +45,7 @@ static int method_sync_now(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         Sync1Bus *s = userdata;
 
         if (!sync_engine_sync_now(s->engine))
-                return sd_bus_error_set(ret_error, "org.picamsync.Error.NoClient",
+                return sd_bus_error_set(ret_error, BUS_ERROR_NO_CLIENT,
                                         "No page is connected to sync from. Open the picamsync "
                                         "page on a phone or laptop and try again.");
         return sd_bus_reply_method_return(m, NULL);

@@ -3,14 +3,12 @@
 
 #include <systemd/sd-bus.h>
 
+#include "daemons/bus-contract.h"
 #include "webd/activity-log.h"
 #include "webd/sync-engine.h"
 
-/* org.picamsync.Sync1 at /org/picamsync/Sync1 (docs/org.picamsync.Sync1.md). */
-
-#define SYNC1_NAME  "org.picamsync.Sync1"
-#define SYNC1_PATH  "/org/picamsync/Sync1"
-#define SYNC1_IFACE "org.picamsync.Sync1"
+/* org.picamsync.Sync1 at /org/picamsync/Sync1 (docs/org.picamsync.Sync1.md).
+ * Its names are in daemons/bus-contract.h. */
 
 Sync1Bus *sync1_bus_new(sd_bus *bus, SyncEngine *engine, int *ret_error);
 void sync1_bus_free(Sync1Bus *s);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "daemons/bus-contract.h"
 #include "daemons/log.h"
 #include "daemons/report-id.h"
 #include "daemons/time-util.h"
@@ -302,25 +303,25 @@ static int append_time_sync(sd_bus_message *m, const SyncEngineTimeSync *t)
         return r;
 }
 
-/* Which invalid-* a refusal of camerad's is about, from the option its words name. */
-static TimelapseApiError invalid_code(const char *message)
+/* Which invalid-* a refusal of camerad's is about, from its error name
+ * (docs/org.picamsync.Camera1.md, "Errors"); other bad arguments are invalid-request. */
+static TimelapseApiError invalid_code(const sd_bus_error *be)
 {
         static const struct {
-                const char *word;
+                const char *name;
                 TimelapseApiError code;
-        } words[] = {
-                {"interval", TIMELAPSE_API_ERROR_INVALID_INTERVAL},
-                {"shots", TIMELAPSE_API_ERROR_INVALID_SHOTS},
-                {"end time", TIMELAPSE_API_ERROR_INVALID_END_TIME},
-                {"end_usec", TIMELAPSE_API_ERROR_INVALID_END_TIME},
-                {"title", TIMELAPSE_API_ERROR_INVALID_TITLE},
-                {"location", TIMELAPSE_API_ERROR_INVALID_LOCATION},
-                {"report id", TIMELAPSE_API_ERROR_INVALID_REPORT_ID},
+        } names[] = {
+                {BUS_ERROR_INVALID_INTERVAL, TIMELAPSE_API_ERROR_INVALID_INTERVAL},
+                {BUS_ERROR_INVALID_SHOTS, TIMELAPSE_API_ERROR_INVALID_SHOTS},
+                {BUS_ERROR_INVALID_END_TIME, TIMELAPSE_API_ERROR_INVALID_END_TIME},
+                {BUS_ERROR_INVALID_TITLE, TIMELAPSE_API_ERROR_INVALID_TITLE},
+                {BUS_ERROR_INVALID_LOCATION, TIMELAPSE_API_ERROR_INVALID_LOCATION},
+                {BUS_ERROR_INVALID_REPORT_ID, TIMELAPSE_API_ERROR_INVALID_REPORT_ID},
         };
 
-        for (size_t i = 0; message && i < G_N_ELEMENTS(words); i++)
-                if (strstr(message, words[i].word))
-                        return words[i].code;
+        for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+                if (sd_bus_error_has_name(be, names[i].name))
+                        return names[i].code;
         return TIMELAPSE_API_ERROR_INVALID_REQUEST;
 }
 
@@ -340,18 +341,20 @@ static void error_from_reply(sd_bus_message *reply, GError **error)
         else if (sd_bus_error_has_name(be, SD_BUS_ERROR_NO_REPLY))
                 fail(error, TIMELAPSE_API_ERROR_CAMERA,
                      "The camera service (picamsync-camerad) did not answer in time.");
-        else if (sd_bus_error_has_name(be, "org.picamsync.Error.CameraBusy"))
+        else if (sd_bus_error_has_name(be, BUS_ERROR_CAMERA_BUSY))
                 fail(error, TIMELAPSE_API_ERROR_RUNNING, "%s", text);
-        else if (sd_bus_error_has_name(be, "org.picamsync.Error.NoTimelapse"))
+        else if (sd_bus_error_has_name(be, BUS_ERROR_NO_TIMELAPSE))
                 fail(error, TIMELAPSE_API_ERROR_NO_TIMELAPSE, "%s", text);
-        else if (sd_bus_error_has_name(be, "org.picamsync.Error.NoReport"))
+        else if (sd_bus_error_has_name(be, BUS_ERROR_NO_REPORT))
                 fail(error, TIMELAPSE_API_ERROR_NO_REPORT, "%s", text);
-        else if (sd_bus_error_has_names(be, "org.picamsync.Error.NoCamera",
-                                        SD_BUS_ERROR_UNKNOWN_OBJECT))
+        else if (sd_bus_error_has_names(be, BUS_ERROR_NO_CAMERA, SD_BUS_ERROR_UNKNOWN_OBJECT))
                 fail(error, TIMELAPSE_API_ERROR_NO_CAMERA,
                      "The camera is no longer known to the camera service; connect it again.");
-        else if (sd_bus_error_has_name(be, SD_BUS_ERROR_INVALID_ARGS))
-                fail(error, invalid_code(text), "%s", text);
+        else if (sd_bus_error_has_names(be, SD_BUS_ERROR_INVALID_ARGS, BUS_ERROR_INVALID_INTERVAL,
+                                        BUS_ERROR_INVALID_SHOTS, BUS_ERROR_INVALID_END_TIME,
+                                        BUS_ERROR_INVALID_TITLE, BUS_ERROR_INVALID_LOCATION,
+                                        BUS_ERROR_INVALID_REPORT_ID))
+                fail(error, invalid_code(be), "%s", text);
         else
                 fail(error, TIMELAPSE_API_ERROR_CAMERA, "%s", text);
 }
@@ -589,7 +592,7 @@ gboolean timelapse_api_start(SyncEngine *e, JsonObject *body, TimelapseApiDone d
             !camerad_ready(e, TRUE, error))
                 return FALSE;
         sync_engine_timelapse(e, &t);
-        if (!g_str_equal(t.state, "idle"))
+        if (bus_timelapse_state_from_string(t.state) != BUS_TIMELAPSE_IDLE)
                 return fail(error, TIMELAPSE_API_ERROR_RUNNING,
                             "Timelapse %s is still running on the camera; stop it first.",
                             t.id ? t.id : "");

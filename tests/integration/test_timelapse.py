@@ -174,28 +174,31 @@ def test_kill_mid_run_leaves_valid_report(make_testbed):
     assert t.report_file(tl_id) == after
 
 
-@pytest.mark.parametrize("options,words", [
-    ({}, "interval_ms"),
-    ({"interval_ms": ("u", 10)}, "out of range"),
-    ({"interval_ms": ("s", "1000")}, "must be"),
-    ({"interval_ms": ("u", 1000), "shots": ("u", 5000000)}, "too many"),
-    ({"interval_ms": ("u", 1000), "end_usec": ("t", 1000)}, "not in the future"),
-    ({"interval_ms": ("u", 1000), "colour": ("s", "red")}, "Unknown option"),
+@pytest.mark.parametrize("options,name,words", [
+    ({}, "InvalidInterval", "interval_ms"),
+    ({"interval_ms": ("u", 10)}, "InvalidInterval", "out of range"),
+    ({"interval_ms": ("s", "1000")}, "InvalidInterval", "must be"),
+    ({"interval_ms": ("u", 1000), "shots": ("u", 5000000)}, "InvalidShots", "too many"),
+    ({"interval_ms": ("u", 1000), "end_usec": ("t", 1000)}, "InvalidEndTime", "not in the future"),
+    ({"interval_ms": ("u", 1000), "title": ("s", "x" * 201)}, "InvalidTitle", "longer than 200"),
+    ({"interval_ms": ("u", 1000), "colour": ("s", "red")}, INVALID, "Unknown option"),
     ({"interval_ms": ("u", 1000),
       "location": ("a{sv}", {"latitude": v("d", 91.0), "longitude": v("d", 0.0),
-                             "source": v("s", "manual")})}, "latitude"),
+                             "source": v("s", "manual")})}, "InvalidLocation", "latitude"),
     ({"interval_ms": ("u", 1000),
-      "location": ("a{sv}", {"latitude": v("d", 1.0), "longitude": v("d", 0.0)})}, "source"),
+      "location": ("a{sv}", {"latitude": v("d", 1.0), "longitude": v("d", 0.0)})},
+     "InvalidLocation", "source"),
     ({"interval_ms": ("u", 1000),
       "location": ("a{sv}", {"latitude": v("d", 1.0), "longitude": v("d", 0.0),
-                             "source": v("s", "gps")})}, "browser"),
-    ({"interval_ms": ("u", 1000), "time_sync": ("a{sv}", {"zone": v("s", "../etc")})}, "zone"),
+                             "source": v("s", "gps")})}, "InvalidLocation", "browser"),
+    ({"interval_ms": ("u", 1000), "time_sync": ("a{sv}", {"zone": v("s", "../etc")})}, INVALID,
+     "zone"),
 ])
-def test_bad_options_rejected(make_testbed, options, words):
+def test_bad_options_rejected(make_testbed, options, name, words):
     t = Bed(make_testbed)
     with pytest.raises(BusCallError) as e:
         t.start(**{k: v(*val) for k, val in options.items()})
-    assert e.value.name == INVALID
+    assert e.value.name == (name if "." in name else "org.picamsync.Error." + name)
     assert words in e.value.message
     assert t.prop("TimelapseState") == "idle"
     assert t.prop("TimelapseId") == ""
@@ -203,7 +206,7 @@ def test_bad_options_rejected(make_testbed, options, words):
     assert sim_state(t.sim)["shots"] == 0
     with pytest.raises(BusCallError) as e:
         t.manager("GetReport", "s", "../../etc/passwd")
-    assert e.value.name == INVALID
+    assert e.value.name == "org.picamsync.Error.InvalidReportId"
     with pytest.raises(BusCallError) as e:
         t.call("StopTimelapse")
     assert "No timelapse" in e.value.message

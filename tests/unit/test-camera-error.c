@@ -19,6 +19,9 @@ static void test_names(void)
                 {CAMERA_ERROR_CLOCK, "org.picamsync.Error.CameraClock"},
                 {CAMERA_ERROR_NO_REPORT, "org.picamsync.Error.NoReport"},
                 {CAMERA_ERROR_NO_TIMELAPSE, "org.picamsync.Error.NoTimelapse"},
+                {CAMERA_ERROR_INVALID_INTERVAL, "org.picamsync.Error.InvalidInterval"},
+                {CAMERA_ERROR_INVALID_SHOTS, "org.picamsync.Error.InvalidShots"},
+                {CAMERA_ERROR_INVALID_END_TIME, "org.picamsync.Error.InvalidEndTime"},
         };
         g_autoptr(GError) other = g_error_new_literal(G_FILE_ERROR, G_FILE_ERROR_IO, "disk");
 

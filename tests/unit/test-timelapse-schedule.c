@@ -323,12 +323,15 @@ static void test_options(void)
         g_assert_true(timelapse_options_check(SEC, 10, 0, now, NULL));
         g_assert_true(timelapse_options_check(SEC, 0, (uint64_t)now + SEC, now, NULL));
         g_assert_false(timelapse_options_check(100 * MS, 10, 0, now, &e1));
-        g_assert_error(e1, CAMERA_ERROR, CAMERA_ERROR_INVALID);
+        g_assert_error(e1, CAMERA_ERROR, CAMERA_ERROR_INVALID_INTERVAL);
         g_assert_nonnull(strstr(e1->message, "interval"));
         g_assert_false(timelapse_options_check(2 * DAY, 10, 0, now, &e2));
+        g_assert_error(e2, CAMERA_ERROR, CAMERA_ERROR_INVALID_INTERVAL);
         g_assert_false(timelapse_options_check(SEC, 2000000, 0, now, &e3));
+        g_assert_error(e3, CAMERA_ERROR, CAMERA_ERROR_INVALID_SHOTS);
         g_assert_nonnull(strstr(e3->message, "shots"));
         g_assert_false(timelapse_options_check(SEC, 0, (uint64_t)now - SEC, now, &e4));
+        g_assert_error(e4, CAMERA_ERROR, CAMERA_ERROR_INVALID_END_TIME);
         g_assert_nonnull(strstr(e4->message, "end time"));
 }
 
