@@ -226,9 +226,14 @@ def test_busy_camera_retried_then_failed_no_burst(make_testbed):
     assert t.prop("ShotsFailed") == 2
     assert t.prop("ShotsTaken") == 3
     assert len(state["shotLog"]) == 3
-    # Retries are spaced by the back-off (200 ms; the gap to the next frame's first try can be
-    # shorter); at most interval / back-off of them per frame: no burst.
-    assert all(g >= 100 for g in spacings(busy)), spacings(busy)
+    # Retries are spaced by the back-off (200 ms); at most interval / back-off of them per
+    # frame: no burst. Only the gap from a frame's last retry to the next frame's first try,
+    # which is due on the frame's schedule, can be shorter (the retries drift by the time each
+    # request takes).
+    for before, after in zip(busy, busy[1:]):  # µs
+        k = round((after - busy[0]) / 1_000_000)
+        on_schedule = abs(after - (busy[0] + k * 1_000_000)) < 60_000
+        assert after - before >= 100_000 or on_schedule, spacings(busy)
     assert len(busy) <= 3 * 6
     # No burst: the shots that were taken are at least half an interval apart.
     assert all(g >= 500 for g in spacings(state["shotLog"]))
