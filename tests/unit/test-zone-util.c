@@ -29,7 +29,9 @@ static void put64(GByteArray *b, int64_t v)
         put32(b, (uint32_t)v);
 }
 
-static void put_header(GByteArray *b, char version, uint32_t leapcnt, uint32_t timecnt)
+/* A TZif header with these counts (isutcnt and isstdcnt 0). */
+static void put_header_full(GByteArray *b, char version, uint32_t leapcnt, uint32_t timecnt,
+                            uint32_t typecnt, uint32_t charcnt)
 {
         static const guint8 zero[15];
 
@@ -40,8 +42,14 @@ static void put_header(GByteArray *b, char version, uint32_t leapcnt, uint32_t t
         put32(b, 0);       /* isstdcnt */
         put32(b, leapcnt); /* leapcnt */
         put32(b, timecnt); /* timecnt */
-        put32(b, 1);       /* typecnt */
-        put32(b, 4);       /* charcnt */
+        put32(b, typecnt); /* typecnt */
+        put32(b, charcnt); /* charcnt */
+}
+
+/* One type, "UTC". */
+static void put_header(GByteArray *b, char version, uint32_t leapcnt, uint32_t timecnt)
+{
+        put_header_full(b, version, leapcnt, timecnt, 1, 4);
 }
 
 /* One data block: timecnt transitions, one type "UTC", and the leap records. */
@@ -300,17 +308,7 @@ typedef struct {
 
 static void put_header_counts(GByteArray *b, char version, uint32_t timecnt, uint32_t typecnt)
 {
-        static const guint8 zero[15];
-
-        g_byte_array_append(b, (const guint8 *)"TZif", 4);
-        g_byte_array_append(b, (const guint8 *)&version, 1);
-        g_byte_array_append(b, zero, sizeof(zero));
-        put32(b, 0);       /* isutcnt */
-        put32(b, 0);       /* isstdcnt */
-        put32(b, 0);       /* leapcnt */
-        put32(b, timecnt); /* timecnt */
-        put32(b, typecnt); /* typecnt */
-        put32(b, 12);      /* charcnt */
+        put_header_full(b, version, 0, timecnt, typecnt, 12);
 }
 
 static void put_zone_block(GByteArray *b, unsigned time_size, const int64_t *times,
