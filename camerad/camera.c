@@ -401,15 +401,24 @@ gboolean camera_connect_finish(Camera *self, GAsyncResult *result, GError **erro
 static void measure_next(GTask *task);
 static void set_after_measure(GTask *task);
 
+/* A new estimate, told the camera's drift so far (none while it is unknown). */
+static void measure_reset(Camera *self, Op *op)
+{
+        offset_estimator_init(&op->est);
+        offset_estimator_set_drift(&op->est, self->drift_ppm);
+}
+
 static void measure_done(GTask *task)
 {
         Camera *self = g_task_get_source_object(task);
         Op *op = g_task_get_task_data(task);
         CameraSample sample;
 
+        /* Dated by the Pi time the estimate is given for, not by when the last answer came:
+         * see camerad/offset-estimator.h. */
         self->offset_usec = offset_estimator_offset(&op->est);
         self->uncertainty_usec = offset_estimator_uncertainty(&op->est);
-        self->last_measured_usec = clock_realtime_usec();
+        self->last_measured_usec = offset_estimator_at(&op->est);
         sample =
                 (CameraSample){self->last_measured_usec, self->offset_usec, self->uncertainty_usec};
         if (self->history) {
@@ -492,7 +501,7 @@ static void on_datetime(GObject *source, GAsyncResult *result, gpointer data)
                                                           ccapi_client_get_label(self->client)));
                         return;
                 }
-                offset_estimator_init(&op->est);
+                measure_reset(self, op);
                 (void)offset_estimator_add(&op->est, &sample);
         }
 
@@ -547,7 +556,7 @@ static void measure_start(GTask *task)
                                                   "Camera at %s is not connected yet.", self->url));
                 return;
         }
-        offset_estimator_init(&op->est);
+        measure_reset(self, op);
         measure_next(task);
 }
 
@@ -608,7 +617,7 @@ static void on_put_datetime(GObject *source, GAsyncResult *result, gpointer data
         /* Now measure again: the result is the offset after the set. */
         op->setting = TRUE;
         op->put_done = TRUE;
-        offset_estimator_init(&op->est);
+        measure_reset(self, op);
         op->requests = 0;
         op->restarts = 0;
         op->started_mono_usec = g_get_monotonic_time();

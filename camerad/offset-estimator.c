@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <math.h>
 
 #include "camerad/offset-estimator.h"
 #include "daemons/time-util.h"
@@ -32,9 +33,24 @@ void offset_estimator_init(OffsetEstimator *e)
         *e = (OffsetEstimator){.lo_usec = INT64_MIN, .hi_usec = INT64_MAX};
 }
 
+void offset_estimator_set_drift(OffsetEstimator *e, double drift_ppm)
+{
+        e->drift_ppm =
+                isfinite(drift_ppm) && fabs(drift_ppm) <= OFFSET_DRIFT_MAX_PPM ? drift_ppm : 0.0;
+}
+
+/* How far the offset moves from the reference time to t: within ±TIME_LIMIT / 10, as t and the
+ * reference are within ±TIME_LIMIT and the drift within 5 %. */
+static int64_t drift_since_ref(const OffsetEstimator *e, int64_t t)
+{
+        if (e->drift_ppm == 0.0)
+                return 0;
+        return (int64_t)llround(e->drift_ppm * 1e-6 * ((double)t - (double)e->ref_usec));
+}
+
 int offset_estimator_add(OffsetEstimator *e, const OffsetSample *s)
 {
-        int64_t cam, lo, hi;
+        int64_t cam, lo, hi, mid, moved;
 
         if (e->inconsistent)
                 return -ESTALE;
@@ -44,16 +60,29 @@ int offset_estimator_add(OffsetEstimator *e, const OffsetSample *s)
         if (s->recv_usec < s->send_usec)
                 return -EINVAL;
 
+        mid = s->send_usec + (s->recv_usec - s->send_usec) / 2;
+        if (e->n_samples == 0) {
+                e->ref_usec = mid;
+                e->lo_at_usec = e->hi_at_usec = mid;
+        }
+        /* The sample bounds the offset at its own time; moved back to the reference time. */
+        moved = drift_since_ref(e, mid);
         cam = s->camera_sec * SEC;
-        lo = cam - s->recv_usec;
-        hi = cam + SEC - s->send_usec;
+        lo = cam - s->recv_usec - moved;
+        hi = cam + SEC - s->send_usec - moved;
         if (e->n_samples > 0) {
-                lo = lo > e->lo_usec ? lo : e->lo_usec;
-                hi = hi < e->hi_usec ? hi : e->hi_usec;
-                if (lo >= hi) {
+                if ((lo > e->lo_usec ? lo : e->lo_usec) >= (hi < e->hi_usec ? hi : e->hi_usec)) {
                         e->inconsistent = true;
                         return -ESTALE;
                 }
+                if (lo > e->lo_usec)
+                        e->lo_at_usec = mid;
+                else
+                        lo = e->lo_usec;
+                if (hi < e->hi_usec)
+                        e->hi_at_usec = mid;
+                else
+                        hi = e->hi_usec;
         }
         e->lo_usec = lo;
         e->hi_usec = hi;
@@ -61,11 +90,24 @@ int offset_estimator_add(OffsetEstimator *e, const OffsetSample *s)
         return 0;
 }
 
-int64_t offset_estimator_offset(const OffsetEstimator *e)
+int64_t offset_estimator_at(const OffsetEstimator *e)
 {
         if (e->n_samples == 0)
                 return 0;
-        return e->lo_usec + (e->hi_usec - e->lo_usec) / 2;
+        return e->lo_at_usec + (e->hi_at_usec - e->lo_at_usec) / 2;
+}
+
+int64_t offset_estimator_offset_at(const OffsetEstimator *e, int64_t t_usec)
+{
+        if (e->n_samples == 0)
+                return 0;
+        t_usec = t_usec < -TIME_LIMIT ? -TIME_LIMIT : t_usec > TIME_LIMIT ? TIME_LIMIT : t_usec;
+        return e->lo_usec + (e->hi_usec - e->lo_usec) / 2 + drift_since_ref(e, t_usec);
+}
+
+int64_t offset_estimator_offset(const OffsetEstimator *e)
+{
+        return offset_estimator_offset_at(e, offset_estimator_at(e));
 }
 
 uint64_t offset_estimator_uncertainty(const OffsetEstimator *e)
@@ -84,7 +126,7 @@ int64_t offset_estimator_next_send(const OffsetEstimator *e, int64_t now_usec,
         if (e->n_samples == 0 || e->inconsistent || !time_ok(now_usec))
                 return now_usec;
         half = expected_rtt_usec > 0 ? (expected_rtt_usec < SEC ? expected_rtt_usec : SEC) / 2 : 0;
-        mid = offset_estimator_offset(e);
+        mid = offset_estimator_offset_at(e, now_usec);
 
         /* While the interval is still wide, a burst of requests narrows it faster than waiting
          * a second per boundary: samples showing the same second trim both ends as the burst

@@ -11,7 +11,16 @@
  * off in [S − t_r, S + 1 s − t_s). The estimator intersects these intervals; the truth stays
  * inside as long as the camera's clock runs steadily. Requests are aimed so that their midpoint
  * falls on the camera's predicted second boundary, which halves the interval with each sample
- * until the round-trip time limits it. Pure: all times are arguments (Pi CLOCK_REALTIME µs). */
+ * until the round-trip time limits it. Pure: all times are arguments (Pi CLOCK_REALTIME µs).
+ *
+ * A camera clock that runs fast or slow moves the offset while it is measured: 20 ppm is
+ * 0.24 ms over a 12 s check. Given the drift (from the camera's history), each sample's interval
+ * is moved to one reference time before the intersection, so the samples stay consistent and the
+ * estimate is exact at every instant of the measurement. What drift is left unknown still moves
+ * the offset, so the estimate is given for the Pi time it is most nearly true at: halfway
+ * between the middles of the two samples that set its lower and its upper end. A measurement
+ * that took 12 s is thus not dated by when it ended, which would make a drift fit over
+ * measurements of different lengths steeper or flatter than the truth. */
 
 typedef struct OffsetSample {
         int64_t send_usec;  /* Pi realtime just before the request went out */
@@ -20,20 +29,35 @@ typedef struct OffsetSample {
 } OffsetSample;
 
 typedef struct OffsetEstimator {
-        int64_t lo_usec; /* the offset is in [lo_usec, hi_usec) */
+        int64_t lo_usec; /* the offset at ref_usec is in [lo_usec, hi_usec) */
         int64_t hi_usec;
+        int64_t ref_usec;   /* the middle of the first sample (send + rtt / 2) */
+        int64_t lo_at_usec; /* the middle of the sample that set lo_usec */
+        int64_t hi_at_usec; /* the middle of the sample that set hi_usec */
+        double drift_ppm;   /* how fast the offset moves: camera fast > 0 */
         unsigned n_samples; /* samples that were added (consistent ones) */
         bool inconsistent;  /* a sample contradicted the others: the camera's clock moved */
 } OffsetEstimator;
 
 void offset_estimator_init(OffsetEstimator *e);
+/* Beyond this the drift given is taken as unknown (0): no camera runs 5 % off. */
+#define OFFSET_DRIFT_MAX_PPM 50000.0
+/* The camera's drift in ppm, to move each sample to one reference time. Call after init and
+ * before the first sample; a non-finite value (an unknown drift) or one beyond
+ * ±OFFSET_DRIFT_MAX_PPM counts as 0. */
+void offset_estimator_set_drift(OffsetEstimator *e, double drift_ppm);
 /* 0 on success; -EINVAL if recv < send, -ERANGE for times that would overflow; -ESTALE if the
  * sample contradicts the interval so far (the camera's clock jumped or was set): the estimator
  * then keeps its last interval, stays inconsistent and refuses further samples with -ESTALE
  * until offset_estimator_init() starts over. */
 int offset_estimator_add(OffsetEstimator *e, const OffsetSample *s);
-/* The interval's midpoint (camera − Pi, µs); 0 before the first sample. */
+/* The Pi time the estimate is given for (see above); 0 before the first sample. */
+int64_t offset_estimator_at(const OffsetEstimator *e);
+/* The interval's midpoint (camera − Pi, µs) at offset_estimator_at(); 0 before the first
+ * sample. */
 int64_t offset_estimator_offset(const OffsetEstimator *e);
+/* The same, moved by the drift to Pi time t_usec. */
+int64_t offset_estimator_offset_at(const OffsetEstimator *e, int64_t t_usec);
 /* Half the interval's width, rounded up: |truth − offset| <= uncertainty for a steady camera
  * clock. UINT64_MAX before the first sample. */
 uint64_t offset_estimator_uncertainty(const OffsetEstimator *e);

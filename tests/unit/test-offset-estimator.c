@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <glib.h>
+#include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "camerad/offset-estimator.h"
@@ -241,6 +243,97 @@ static int64_t rand_range(GRand *r, int64_t lo, int64_t hi)
         return lo + (int64_t)(g_rand_double(r) * (double)(hi - lo));
 }
 
+static void test_drift_dating(void)
+{
+        OffsetEstimator e;
+        /* Middles at T0 + 0.02 s and T0 + 1.02 s; the first bounds the offset from above only
+         * (it showed second 10 late in its round trip), the second from below. */
+        OffsetSample a = {T0, T0 + 40 * MSEC, T0 / SEC + 10};
+        OffsetSample b = {T0 + SEC, T0 + SEC + 40 * MSEC, T0 / SEC + 11};
+
+        offset_estimator_init(&e);
+        offset_estimator_set_drift(&e, NAN);
+        g_assert_cmpfloat(e.drift_ppm, ==, 0.0);
+        offset_estimator_set_drift(&e, 2 * OFFSET_DRIFT_MAX_PPM);
+        g_assert_cmpfloat(e.drift_ppm, ==, 0.0);
+        g_assert_cmpint(offset_estimator_at(&e), ==, 0);
+
+        /* 1000 ppm: the offset grows by 1 ms a second. */
+        offset_estimator_set_drift(&e, 1000);
+        g_assert_cmpint(offset_estimator_add(&e, &a), ==, 0);
+        g_assert_cmpint(offset_estimator_at(&e), ==, T0 + 20 * MSEC);
+        /* [10 s − 40 ms, 11 s) at T0 + 20 ms. */
+        g_assert_cmpint(offset_estimator_offset(&e), ==, 10 * SEC + 480 * MSEC);
+        g_assert_cmpint(offset_estimator_add(&e, &b), ==, 0);
+        /* b says [10 s − 40 ms, 11 s) at T0 + 1.02 s, which is 1 ms less at the reference:
+         * [10 s − 41 ms, 10.999 s). Only its upper end is tighter, so the estimate is dated
+         * halfway between a (lower end) and b (upper end). */
+        g_assert_cmpint(e.lo_usec, ==, 10 * SEC - 40 * MSEC);
+        g_assert_cmpint(e.hi_usec, ==, 11 * SEC - MSEC);
+        g_assert_cmpint(offset_estimator_at(&e), ==, T0 + 520 * MSEC);
+        g_assert_cmpint(offset_estimator_offset_at(&e, T0 + 20 * MSEC), ==, 10479500);
+        g_assert_cmpint(offset_estimator_offset(&e), ==, 10480000);
+        g_assert_cmpint(offset_estimator_offset_at(&e, T0 + 20 * MSEC + SEC), ==, 10480500);
+}
+
+/* A camera 2000 ppm fast measured as camerad's idle checks do (up to 12 s, a 0.3 ms target,
+ * starting over on a contradiction): given its drift, no sample contradicts another and the
+ * truth at the estimate's date is always within the bound; without it, the estimate is still
+ * far nearer the truth at its date than at the last answer. */
+static void test_drift_simulation(void)
+{
+        g_autoptr(GRand) r = g_rand_new_with_seed(20261206);
+        const double ppm = 2000;
+        int64_t sum_at[2] = {0, 0}, sum_end = 0, stale[2] = {0, 0}, outside = 0;
+
+        for (unsigned i = 0; i < TRIALS; i++) {
+                int64_t start = T0 + rand_range(r, 0, 3600 * SEC), base = rand_range(r, 0, SEC);
+
+                for (int known = 0; known < 2; known++) {
+                        OffsetEstimator e;
+                        int64_t now = start, at, est;
+
+                        offset_estimator_init(&e);
+                        offset_estimator_set_drift(&e, known ? ppm : NAN);
+                        while (now - start < 12 * SEC &&
+                               !offset_estimator_done(&e, 300, UINT_MAX)) {
+                                int64_t send = offset_estimator_next_send(&e, now, 5 * MSEC);
+                                int64_t rtt = rand_range(r, 2 * MSEC, 8 * MSEC);
+                                int64_t read = send + rand_range(r, 0, rtt);
+                                int64_t truth = base + (int64_t)(ppm * 1e-6 * (read - start));
+                                OffsetSample s = {send, send + rtt, floor_sec(read + truth)};
+
+                                now = send + rtt;
+                                if (offset_estimator_add(&e, &s) == -ESTALE) {
+                                        stale[known]++;
+                                        offset_estimator_init(&e);
+                                        offset_estimator_set_drift(&e, known ? ppm : NAN);
+                                        g_assert_cmpint(offset_estimator_add(&e, &s), ==, 0);
+                                }
+                        }
+                        at = offset_estimator_at(&e);
+                        est = offset_estimator_offset(&e);
+                        sum_at[known] += llabs(est - base - (int64_t)(ppm * 1e-6 * (at - start)));
+                        if (known)
+                                outside += (uint64_t)llabs(est - base -
+                                                           (int64_t)(ppm * 1e-6 * (at - start))) >
+                                           offset_estimator_uncertainty(&e) + 1;
+                        else
+                                sum_end +=
+                                        llabs(est - base - (int64_t)(ppm * 1e-6 * (now - start)));
+                }
+        }
+        g_test_message("2000 ppm, 12 s checks: mean error at the estimate's date %.2f ms with the "
+                       "drift known, %.2f ms without (%.2f ms at the last answer); fresh starts "
+                       "%" G_GINT64_FORMAT " with, %" G_GINT64_FORMAT " without",
+                       sum_at[1] / 1e3 / TRIALS, sum_at[0] / 1e3 / TRIALS, sum_end / 1e3 / TRIALS,
+                       stale[1], stale[0]);
+        g_assert_cmpint(stale[1], ==, 0);
+        g_assert_cmpint(outside, ==, 0);
+        g_assert_cmpint(sum_at[0] * 2, <, sum_end);
+        g_assert_cmpint(sum_at[1], <, sum_at[0]);
+}
+
 /* One measurement as camerad runs it: the first GET at once, then each one at the planned time,
  * with the mean of the round trips seen so far as the expected RTT. It goes on to 40 requests so
  * that the bound at any point can be reported; "done" marks where camerad would stop. */
@@ -373,6 +466,8 @@ int main(int argc, char *argv[])
         g_test_add_func("/offset-estimator/bad-samples", test_bad_samples);
         g_test_add_func("/offset-estimator/next-send", test_next_send);
         g_test_add_func("/offset-estimator/set-plan", test_set_plan);
+        g_test_add_func("/offset-estimator/drift-dating", test_drift_dating);
+        g_test_add_func("/offset-estimator/drift-simulation", test_drift_simulation);
         g_test_add_data_func("/offset-estimator/simulation/symmetric", &networks[0],
                              test_simulation);
         g_test_add_data_func("/offset-estimator/simulation/slow-there", &networks[1],
