@@ -63,31 +63,35 @@ static int check_caller(Context *c, sd_bus_message *m, const char *what, sd_bus_
                                  (unsigned)uid);
 }
 
-static int check_source(const char *source, sd_bus_error *error)
+/* The source a caller named: one of the requestable ones. */
+static int check_source(const char *name, BusSyncSource *ret_source, sd_bus_error *error)
 {
+        BusSyncSource source = bus_sync_source_from_string(name);
         char shown[TEXT_SHOWN_SIZE];
 
-        if (!sync_source_is_valid(source))
+        if (!bus_sync_source_is_requestable(source))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Unknown sync source \"%s\"; " SOURCES_HINT ".",
-                                         text_shown(source, shown));
+                                         text_shown(name, shown));
+        *ret_source = source;
         return 0;
 }
 
 /* The (x, s) arguments of StepTime, SetTime and Confirm, read and checked in the same order:
  * who asks first, then what they ask. */
 static int read_sync_call(Context *c, sd_bus_message *m, const char *what, int64_t *ret_value,
-                          const char **ret_source, sd_bus_error *error)
+                          BusSyncSource *ret_source, sd_bus_error *error)
 {
+        const char *name;
         int r;
 
-        r = sd_bus_message_read(m, "xs", ret_value, ret_source);
+        r = sd_bus_message_read(m, "xs", ret_value, &name);
         if (r < 0)
                 return r;
         r = check_caller(c, m, what, error);
         if (r < 0)
                 return r;
-        return check_source(*ret_source, error);
+        return check_source(name, ret_source, error);
 }
 
 static int check_range(int64_t target_usec, const char *what, sd_bus_error *error)
@@ -119,10 +123,10 @@ static int kernel_refused(const char *what, int r, sd_bus_error *error)
                                  strerror(-r));
 }
 
-static void log_sync(const char *message_id, const char *source, int64_t offset_usec,
+static void log_sync(const char *message_id, BusSyncSource source, int64_t offset_usec,
                      const char *format, ...) __attribute__((format(printf, 4, 5)));
 
-static void log_sync(const char *message_id, const char *source, int64_t offset_usec,
+static void log_sync(const char *message_id, BusSyncSource source, int64_t offset_usec,
                      const char *format, ...)
 {
         char id[64], src[64], off[64];
@@ -130,7 +134,7 @@ static void log_sync(const char *message_id, const char *source, int64_t offset_
         va_list ap;
 
         snprintf(id, sizeof(id), "MESSAGE_ID=%s", message_id);
-        snprintf(src, sizeof(src), "PICAMSYNC_SOURCE=%s", source);
+        snprintf(src, sizeof(src), "PICAMSYNC_SOURCE=%s", bus_sync_source_to_string(source));
         snprintf(off, sizeof(off), "PICAMSYNC_OFFSET_USEC=%" PRId64, offset_usec);
         va_start(ap, format);
         log_fieldsv(LOG_NOTICE, 0, fields, format, ap);
@@ -140,7 +144,7 @@ static void log_sync(const char *message_id, const char *source, int64_t offset_
 static int method_step_time(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
-        const char *source;
+        BusSyncSource source;
         int64_t offset;
         ClockPair now;
         int r;
@@ -168,7 +172,7 @@ static int method_step_time(sd_bus_message *m, void *userdata, sd_bus_error *err
         clock_pair_read(&now);
         context_record_sync(c, source, offset, true, &now);
         log_sync(MESSAGE_ID_STEP, source, offset, "Stepped the clock by %+.6f s (source %s).",
-                 (double)offset / 1e6, source);
+                 (double)offset / 1e6, bus_sync_source_to_string(source));
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -177,7 +181,7 @@ static int method_set_time(sd_bus_message *m, void *userdata, sd_bus_error *erro
         /* Taken first: the time spent below is added to the requested time, as timedated does. */
         usec_t start = clock_boottime_usec();
         Context *c = userdata;
-        const char *source;
+        BusSyncSource source;
         int64_t usec, target, offset;
         ClockPair now;
         int r;
@@ -200,14 +204,14 @@ static int method_set_time(sd_bus_message *m, void *userdata, sd_bus_error *erro
         clock_pair_read(&now);
         context_record_sync(c, source, offset, true, &now);
         log_sync(MESSAGE_ID_SET, source, offset, "Set the clock (a change of %+.6f s, source %s).",
-                 (double)offset / 1e6, source);
+                 (double)offset / 1e6, bus_sync_source_to_string(source));
         return sd_bus_reply_method_return(m, NULL);
 }
 
 static int method_confirm(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
-        const char *source;
+        BusSyncSource source;
         int64_t offset;
         ClockPair now;
         int r;
@@ -225,8 +229,8 @@ static int method_confirm(sd_bus_message *m, void *userdata, sd_bus_error *error
         context_check_jump(c, &now);
         context_record_sync(c, source, offset, false, &now);
         log_sync(MESSAGE_ID_CONFIRM, source, offset,
-                 "Confirmed the clock against %s (off by %+.6f s, within tolerance).", source,
-                 (double)offset / 1e6);
+                 "Confirmed the clock against %s (off by %+.6f s, within tolerance).",
+                 bus_sync_source_to_string(source), (double)offset / 1e6);
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -334,13 +338,13 @@ static int property_get_reliability(sd_bus *bus, const char *path, const char *i
                                     sd_bus_error *error)
 {
         Context *c = userdata;
-        Reliability r;
+        BusReliability r;
 
         context_refresh_ntp(c);
         r = context_reliability(c);
         if (strcmp(property, "Reliable") == 0)
-                return sd_bus_message_append(reply, "b", reliability_is_reliable(r));
-        return sd_bus_message_append(reply, "s", reliability_to_string(r));
+                return sd_bus_message_append(reply, "b", bus_reliability_is_reliable(r));
+        return sd_bus_message_append(reply, "s", bus_reliability_to_string(r));
 }
 
 static int property_get_reliable_until(sd_bus *bus, const char *path, const char *interface,
@@ -358,7 +362,7 @@ static int property_get_last_sync_source(sd_bus *bus, const char *path, const ch
                                          void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
-        return sd_bus_message_append(reply, "s", c->last_sync_source);
+        return sd_bus_message_append(reply, "s", bus_sync_source_to_string(c->last_sync_source));
 }
 
 static int property_get_int64_as_t(sd_bus *bus, const char *path, const char *interface,

@@ -35,7 +35,7 @@ ReliabilityInput context_reliability_input(const Context *c)
         };
 }
 
-Reliability context_reliability(Context *c)
+BusReliability context_reliability(Context *c)
 {
         ReliabilityInput in = context_reliability_input(c);
         return reliability_compute(&in, clock_boottime_usec(), NULL);
@@ -63,7 +63,7 @@ static void context_remember_clock(Context *c, const ClockPair *now)
         c->ref_boot_usec = now->boottime_usec;
 }
 
-void context_record_sync(Context *c, const char *source, int64_t offset_usec, bool stepped,
+void context_record_sync(Context *c, BusSyncSource source, int64_t offset_usec, bool stepped,
                          const ClockPair *after)
 {
         /* After a step every stored wall time is shifted with the clock. */
@@ -71,7 +71,7 @@ void context_record_sync(Context *c, const char *source, int64_t offset_usec, bo
                 c->reliable_end_usec += offset_usec;
 
         c->synced = true;
-        if (sync_source_is_trusted(source)) {
+        if (bus_sync_source_is_trusted(source)) {
                 c->trusted = true;
                 c->last_trusted_boot = after->boottime_usec;
                 c->reliable_end_usec = after->realtime_usec + (int64_t)c->window;
@@ -81,13 +81,13 @@ void context_record_sync(Context *c, const char *source, int64_t offset_usec, bo
         if (stepped)
                 c->step_count++;
         c->last_sync_usec = after->realtime_usec;
-        c->last_sync_source = sync_source_intern(source); /* source dies with its message */
+        c->last_sync_source = source;
         c->last_sync_offset_usec = offset_usec;
         context_remember_clock(c, after);
         context_schedule_flush(c);
         if (stepped)
                 (void)sd_bus_emit_signal(c->bus, CLOCK1_PATH, CLOCK1_IFACE, "TimeStepped", "xs",
-                                         offset_usec, c->last_sync_source);
+                                         offset_usec, bus_sync_source_to_string(source));
 }
 
 /* A step made by someone else (date -s, an NTP daemon, a fake clock in tests): realtime −
@@ -109,7 +109,7 @@ void context_check_jump(Context *c, const ClockPair *now)
         log_fields(LOG_WARNING, 0,
                    (const char *const[]){id, off, "PICAMSYNC_SOURCE=external", NULL},
                    "The clock was stepped by %+.6f s by someone else.", (double)jump / 1e6);
-        context_record_sync(c, "external", jump, true, now);
+        context_record_sync(c, BUS_SYNC_SOURCE_EXTERNAL, jump, true, now);
 }
 
 static void context_snapshot(Context *c, ClockSnapshot *s)
@@ -139,17 +139,17 @@ static void context_arm_reliability_timer(Context *c)
         (void)sd_event_source_set_enabled(c->reliability_timer, SD_EVENT_ONESHOT);
 }
 
-static void log_reliability(Context *c, Reliability from, Reliability to)
+static void log_reliability(Context *c, BusReliability from, BusReliability to)
 {
         char id[64], level[64];
 
         snprintf(id, sizeof(id), "MESSAGE_ID=%s", MESSAGE_ID_RELIABILITY);
-        snprintf(level, sizeof(level), "PICAMSYNC_RELIABILITY=%s", reliability_to_string(to));
-        log_fields(reliability_is_reliable(to) || !reliability_is_reliable(from) ? LOG_INFO
-                                                                                 : LOG_WARNING,
-                   0, (const char *const[]){id, level, NULL},
-                   "Clock reliability is now %s (was %s).", reliability_to_string(to),
-                   reliability_to_string(from));
+        snprintf(level, sizeof(level), "PICAMSYNC_RELIABILITY=%s", bus_reliability_to_string(to));
+        log_fields(
+                bus_reliability_is_reliable(to) || !bus_reliability_is_reliable(from) ? LOG_INFO
+                                                                                      : LOG_WARNING,
+                0, (const char *const[]){id, level, NULL}, "Clock reliability is now %s (was %s).",
+                bus_reliability_to_string(to), bus_reliability_to_string(from));
 }
 
 static int context_flush_now(Context *c)
@@ -167,8 +167,8 @@ static int context_flush_now(Context *c)
                            s.ntp_synchronized ? "now" : "no longer");
         }
         if (s.reliability != c->emitted.reliability) {
-                if (reliability_is_reliable(s.reliability) !=
-                    reliability_is_reliable(c->emitted.reliability))
+                if (bus_reliability_is_reliable(s.reliability) !=
+                    bus_reliability_is_reliable(c->emitted.reliability))
                         changed[n++] = "Reliable";
                 changed[n++] = "Reliability";
                 log_reliability(c, c->emitted.reliability, s.reliability);
@@ -377,8 +377,8 @@ int main(int argc, char *argv[])
 {
         Context c = {
                 .cancel_on_set_fd = -1,
-                .last_sync_source = "none",
-                .emitted = {.last_sync_source = "none"},
+                .last_sync_source = BUS_SYNC_SOURCE_NONE,
+                .emitted = {.last_sync_source = BUS_SYNC_SOURCE_NONE},
         };
         ClockPair now;
         int r;

@@ -30,10 +30,10 @@
 
 typedef struct ClockSnapshot {
         bool ntp_synchronized;
-        Reliability reliability;
+        BusReliability reliability;
         int64_t reliable_until_usec;
         int64_t last_sync_usec;
-        const char *last_sync_source;
+        BusSyncSource last_sync_source;
         int64_t last_sync_offset_usec;
         uint32_t step_count;
 } ClockSnapshot;
@@ -63,7 +63,7 @@ typedef struct Context {
         usec_t last_trusted_boot;
         int64_t reliable_end_usec; /* wall time the trusted window ends; moves with each step */
         int64_t last_sync_usec;
-        const char *last_sync_source; /* static string */
+        BusSyncSource last_sync_source;
         int64_t last_sync_offset_usec;
         uint32_t step_count;
 
@@ -82,11 +82,11 @@ extern const sd_bus_vtable clock1_vtable[];
 /* clockd.c: state changes, each followed by an emission of what changed */
 int context_setup_bus(Context *c);
 ReliabilityInput context_reliability_input(const Context *c);
-Reliability context_reliability(Context *c);
+BusReliability context_reliability(Context *c);
 int64_t context_reliable_until(Context *c);
 void context_refresh_ntp(Context *c);
 void context_check_jump(Context *c, const ClockPair *now);
 /* Records a sync or step (stepped: the clock moved by offset_usec, and TimeStepped is sent). */
-void context_record_sync(Context *c, const char *source, int64_t offset_usec, bool stepped,
+void context_record_sync(Context *c, BusSyncSource source, int64_t offset_usec, bool stepped,
                          const ClockPair *after);
 void context_schedule_flush(Context *c);

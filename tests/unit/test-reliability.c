@@ -21,10 +21,10 @@ static void test_never_synced(void)
         ReliabilityInput in = {.high_limit = 5 * MINUTE, .window = 30 * MINUTE};
         usec_t next = 0;
 
-        g_assert_cmpint(reliability_compute(&in, 1000, &next), ==, RELIABILITY_NONE);
+        g_assert_cmpint(reliability_compute(&in, 1000, &next), ==, BUS_RELIABILITY_NONE);
         g_assert_cmpuint(next, ==, USEC_INFINITY);
         g_assert_cmpuint(reliability_remaining(&in, 1000), ==, 0);
-        g_assert_false(reliability_is_reliable(RELIABILITY_NONE));
+        g_assert_false(bus_reliability_is_reliable(BUS_RELIABILITY_NONE));
 }
 
 static void test_levels_and_boundaries(void)
@@ -32,19 +32,20 @@ static void test_levels_and_boundaries(void)
         ReliabilityInput in = synced_at(10 * MINUTE);
         usec_t next = 0;
 
-        g_assert_cmpint(reliability_compute(&in, 10 * MINUTE, &next), ==, RELIABILITY_HIGH);
+        g_assert_cmpint(reliability_compute(&in, 10 * MINUTE, &next), ==, BUS_RELIABILITY_HIGH);
         g_assert_cmpuint(next, ==, 15 * MINUTE);
-        g_assert_cmpint(reliability_compute(&in, 15 * MINUTE - 1, &next), ==, RELIABILITY_HIGH);
-        g_assert_cmpint(reliability_compute(&in, 15 * MINUTE, &next), ==, RELIABILITY_MEDIUM);
+        g_assert_cmpint(reliability_compute(&in, 15 * MINUTE - 1, &next), ==, BUS_RELIABILITY_HIGH);
+        g_assert_cmpint(reliability_compute(&in, 15 * MINUTE, &next), ==, BUS_RELIABILITY_MEDIUM);
         g_assert_cmpuint(next, ==, 40 * MINUTE);
-        g_assert_cmpint(reliability_compute(&in, 40 * MINUTE - 1, &next), ==, RELIABILITY_MEDIUM);
+        g_assert_cmpint(reliability_compute(&in, 40 * MINUTE - 1, &next), ==,
+                        BUS_RELIABILITY_MEDIUM);
         g_assert_cmpuint(reliability_remaining(&in, 40 * MINUTE - 1), ==, 1);
-        g_assert_cmpint(reliability_compute(&in, 40 * MINUTE, &next), ==, RELIABILITY_LOW);
+        g_assert_cmpint(reliability_compute(&in, 40 * MINUTE, &next), ==, BUS_RELIABILITY_LOW);
         g_assert_cmpuint(next, ==, USEC_INFINITY);
         g_assert_cmpuint(reliability_remaining(&in, 40 * MINUTE), ==, 0);
-        g_assert_true(reliability_is_reliable(RELIABILITY_HIGH));
-        g_assert_true(reliability_is_reliable(RELIABILITY_MEDIUM));
-        g_assert_false(reliability_is_reliable(RELIABILITY_LOW));
+        g_assert_true(bus_reliability_is_reliable(BUS_RELIABILITY_HIGH));
+        g_assert_true(bus_reliability_is_reliable(BUS_RELIABILITY_MEDIUM));
+        g_assert_false(bus_reliability_is_reliable(BUS_RELIABILITY_LOW));
 }
 
 static void test_ntp_wins(void)
@@ -53,7 +54,7 @@ static void test_ntp_wins(void)
                 .ntp_synchronized = true, .high_limit = 5 * MINUTE, .window = MINUTE};
         usec_t next = 0;
 
-        g_assert_cmpint(reliability_compute(&in, 999 * MINUTE, &next), ==, RELIABILITY_HIGH);
+        g_assert_cmpint(reliability_compute(&in, 999 * MINUTE, &next), ==, BUS_RELIABILITY_HIGH);
         g_assert_cmpuint(next, ==, USEC_INFINITY);
         /* Under NTP there is no window to run out. */
         g_assert_cmpuint(reliability_remaining(&in, 999 * MINUTE), ==, 0);
@@ -64,7 +65,7 @@ static void test_untrusted(void)
         ReliabilityInput in = synced_at(10 * MINUTE);
 
         in.trusted = false;
-        g_assert_cmpint(reliability_compute(&in, 10 * MINUTE, NULL), ==, RELIABILITY_LOW);
+        g_assert_cmpint(reliability_compute(&in, 10 * MINUTE, NULL), ==, BUS_RELIABILITY_LOW);
         g_assert_cmpuint(reliability_remaining(&in, 10 * MINUTE), ==, 0);
 }
 
@@ -75,37 +76,24 @@ static void test_high_limit_above_window(void)
 
         in.high_limit = 10 * MINUTE;
         in.window = 2 * MINUTE;
-        g_assert_cmpint(reliability_compute(&in, MINUTE, &next), ==, RELIABILITY_HIGH);
+        g_assert_cmpint(reliability_compute(&in, MINUTE, &next), ==, BUS_RELIABILITY_HIGH);
         g_assert_cmpuint(next, ==, 2 * MINUTE);
-        g_assert_cmpint(reliability_compute(&in, 2 * MINUTE, &next), ==, RELIABILITY_LOW);
+        g_assert_cmpint(reliability_compute(&in, 2 * MINUTE, &next), ==, BUS_RELIABILITY_LOW);
 }
 
-static void test_names_and_sources(void)
+/* What webd assumes right after a sync (daemons/bus-contract.h) is what clockd computes then,
+ * with its default limits: a sync from each source, as context_record_sync() records it. */
+static void test_level_right_after_sync(void)
 {
-        g_assert_cmpstr(reliability_to_string(RELIABILITY_HIGH), ==, "high");
-        g_assert_cmpstr(reliability_to_string(RELIABILITY_MEDIUM), ==, "medium");
-        g_assert_cmpstr(reliability_to_string(RELIABILITY_LOW), ==, "low");
-        g_assert_cmpstr(reliability_to_string(RELIABILITY_NONE), ==, "none");
+        for (BusSyncSource src = BUS_SYNC_SOURCE_NONE; bus_sync_source_to_string(src); src++) {
+                ReliabilityInput in = synced_at(10 * MINUTE);
 
-        g_assert_true(sync_source_is_valid("client-ap"));
-        g_assert_true(sync_source_is_valid("client-lan"));
-        g_assert_true(sync_source_is_valid("manual"));
-        g_assert_true(sync_source_is_valid("camera"));
-        g_assert_true(sync_source_is_valid("ntp"));
-        g_assert_false(sync_source_is_valid("external"));
-        g_assert_false(sync_source_is_valid(""));
-        g_assert_false(sync_source_is_valid(NULL));
-        g_assert_false(sync_source_is_valid("client-ap "));
-        g_assert_true(sync_source_is_trusted("client-ap"));
-        g_assert_false(sync_source_is_trusted("camera"));
-        g_assert_false(sync_source_is_trusted("external"));
-
-        char buf[] = "client-ap";
-        g_assert_true(sync_source_intern(buf) != buf);
-        g_assert_cmpstr(sync_source_intern(buf), ==, "client-ap");
-        g_assert_cmpstr(sync_source_intern("external"), ==, "external");
-        g_assert_null(sync_source_intern("bogus"));
-        g_assert_null(sync_source_intern(NULL));
+                if (!bus_sync_source_is_requestable(src))
+                        continue;
+                in.trusted = bus_sync_source_is_trusted(src);
+                g_assert_cmpint(reliability_compute(&in, 10 * MINUTE, NULL), ==,
+                                bus_reliability_after_sync(src));
+        }
 }
 
 int main(int argc, char *argv[])
@@ -116,6 +104,6 @@ int main(int argc, char *argv[])
         g_test_add_func("/reliability/ntp-wins", test_ntp_wins);
         g_test_add_func("/reliability/untrusted", test_untrusted);
         g_test_add_func("/reliability/high-limit-above-window", test_high_limit_above_window);
-        g_test_add_func("/reliability/names-and-sources", test_names_and_sources);
+        g_test_add_func("/reliability/level-right-after-sync", test_level_right_after_sync);
         return g_test_run();
 }
