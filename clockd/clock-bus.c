@@ -141,6 +141,28 @@ static void log_sync(const char *message_id, BusSyncSource source, int64_t offse
         va_end(ap);
 }
 
+/* After StepTime's or SetTime's call into clock-ops.c returned r: records the change (offset
+ * µs from source) and answers the caller, or says in words that the kernel refused. */
+static int clock_changed(Context *c, sd_bus_message *m, int r, bool set, BusSyncSource source,
+                         int64_t offset, sd_bus_error *error)
+{
+        const char *name = bus_sync_source_to_string(source);
+        ClockPair now;
+
+        if (r < 0)
+                return kernel_refused(set ? "set the clock" : "step the clock", r, error);
+        clock_pair_read(&now);
+        context_record_sync(c, source, offset, true, &now);
+        if (set)
+                log_sync(MESSAGE_ID_SET, source, offset,
+                         "Set the clock (a change of %+.6f s, source %s).", (double)offset / 1e6,
+                         name);
+        else
+                log_sync(MESSAGE_ID_STEP, source, offset,
+                         "Stepped the clock by %+.6f s (source %s).", (double)offset / 1e6, name);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
 static int method_step_time(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *c = userdata;
@@ -165,15 +187,7 @@ static int method_step_time(sd_bus_message *m, void *userdata, sd_bus_error *err
         if (r < 0)
                 return r;
 
-        r = clock_step_realtime(offset);
-        if (r < 0)
-                return kernel_refused("step the clock", r, error);
-
-        clock_pair_read(&now);
-        context_record_sync(c, source, offset, true, &now);
-        log_sync(MESSAGE_ID_STEP, source, offset, "Stepped the clock by %+.6f s (source %s).",
-                 (double)offset / 1e6, bus_sync_source_to_string(source));
-        return sd_bus_reply_method_return(m, NULL);
+        return clock_changed(c, m, clock_step_realtime(offset), false, source, offset, error);
 }
 
 static int method_set_time(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -197,15 +211,7 @@ static int method_set_time(sd_bus_message *m, void *userdata, sd_bus_error *erro
         context_check_jump(c, &now);
         target = usec + (int64_t)(now.boottime_usec - start);
         offset = target - now.realtime_usec;
-        r = clock_set_realtime(target);
-        if (r < 0)
-                return kernel_refused("set the clock", r, error);
-
-        clock_pair_read(&now);
-        context_record_sync(c, source, offset, true, &now);
-        log_sync(MESSAGE_ID_SET, source, offset, "Set the clock (a change of %+.6f s, source %s).",
-                 (double)offset / 1e6, bus_sync_source_to_string(source));
-        return sd_bus_reply_method_return(m, NULL);
+        return clock_changed(c, m, clock_set_realtime(target), true, source, offset, error);
 }
 
 static int method_confirm(sd_bus_message *m, void *userdata, sd_bus_error *error)

@@ -4,6 +4,24 @@
 #include <stddef.h>
 #include <string.h>
 
+/* The name at index i of a table of n names; NULL outside it. */
+static const char *table_name(const char *const *table, size_t n, int i)
+{
+        return i >= 0 && (size_t)i < n ? table[i] : NULL;
+}
+
+/* The index of name s in a table of n names; -1 (each enum's INVALID) for NULL and unknown. */
+static int table_index(const char *const *table, size_t n, const char *s)
+{
+        for (size_t i = 0; s && i < n; i++)
+                if (strcmp(s, table[i]) == 0)
+                        return (int)i;
+        return -1;
+}
+
+#define NAME(table, i)  table_name(table, sizeof(table) / sizeof(table[0]), (int)(i))
+#define INDEX(table, s) table_index(table, sizeof(table) / sizeof(table[0]), s)
+
 static const char *const timelapse_states[] = {
         [BUS_TIMELAPSE_IDLE] = "idle",
         [BUS_TIMELAPSE_RUNNING] = "running",
@@ -12,17 +30,12 @@ static const char *const timelapse_states[] = {
 
 const char *bus_timelapse_state_to_string(BusTimelapseState s)
 {
-        if (s < 0 || (size_t)s >= sizeof(timelapse_states) / sizeof(timelapse_states[0]))
-                return NULL;
-        return timelapse_states[s];
+        return NAME(timelapse_states, s);
 }
 
 BusTimelapseState bus_timelapse_state_from_string(const char *s)
 {
-        for (size_t i = 0; s && i < sizeof(timelapse_states) / sizeof(timelapse_states[0]); i++)
-                if (strcmp(s, timelapse_states[i]) == 0)
-                        return (BusTimelapseState)i;
-        return BUS_TIMELAPSE_STATE_INVALID;
+        return (BusTimelapseState)INDEX(timelapse_states, s);
 }
 
 static const char *const reliabilities[] = {
@@ -34,17 +47,12 @@ static const char *const reliabilities[] = {
 
 const char *bus_reliability_to_string(BusReliability r)
 {
-        if (r < 0 || (size_t)r >= sizeof(reliabilities) / sizeof(reliabilities[0]))
-                return NULL;
-        return reliabilities[r];
+        return NAME(reliabilities, r);
 }
 
 BusReliability bus_reliability_from_string(const char *s)
 {
-        for (size_t i = 0; s && i < sizeof(reliabilities) / sizeof(reliabilities[0]); i++)
-                if (strcmp(s, reliabilities[i]) == 0)
-                        return (BusReliability)i;
-        return BUS_RELIABILITY_INVALID;
+        return (BusReliability)INDEX(reliabilities, s);
 }
 
 bool bus_reliability_is_reliable(BusReliability r)
@@ -64,17 +72,12 @@ static const char *const sync_sources[] = {
 
 const char *bus_sync_source_to_string(BusSyncSource s)
 {
-        if (s < 0 || (size_t)s >= sizeof(sync_sources) / sizeof(sync_sources[0]))
-                return NULL;
-        return sync_sources[s];
+        return NAME(sync_sources, s);
 }
 
 BusSyncSource bus_sync_source_from_string(const char *s)
 {
-        for (size_t i = 0; s && i < sizeof(sync_sources) / sizeof(sync_sources[0]); i++)
-                if (strcmp(s, sync_sources[i]) == 0)
-                        return (BusSyncSource)i;
-        return BUS_SYNC_SOURCE_INVALID;
+        return (BusSyncSource)INDEX(sync_sources, s);
 }
 
 bool bus_sync_source_is_requestable(BusSyncSource s)
