@@ -10,6 +10,7 @@
 #include "camerad/ccapi-listing.h"
 #include "camerad/offset-estimator.h"
 #include "daemons/ccapi-date.h"
+#include "daemons/json-util.h"
 #include "daemons/text-util.h"
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
@@ -207,20 +208,6 @@ static char *camera_endpoint(Camera *self, const char *tail)
         return ep ? g_strdup(ep->url) : NULL;
 }
 
-static const char *json_string_member(JsonNode *node, const char *name)
-{
-        JsonObject *o;
-        JsonNode *m;
-
-        if (!node || !JSON_NODE_HOLDS_OBJECT(node))
-                return NULL;
-        o = json_node_get_object(node);
-        m = json_object_get_member(o, name);
-        if (!m || json_node_get_value_type(m) != G_TYPE_STRING)
-                return NULL;
-        return json_node_get_string(m);
-}
-
 static void connect_step(GTask *task);
 
 static gboolean connect_retry(gpointer data)
@@ -259,9 +246,9 @@ static void on_device_information(GObject *source, GAsyncResult *result, gpointe
                 op_return_error(task, g_steal_pointer(&error));
                 return;
         }
-        maker = json_string_member(resp->body, "manufacturer");
-        model = json_string_member(resp->body, "productname");
-        serial = json_string_member(resp->body, "serialnumber");
+        maker = ccapi_body_string(resp->body, "manufacturer");
+        model = ccapi_body_string(resp->body, "productname");
+        serial = ccapi_body_string(resp->body, "serialnumber");
         if (!maker || !model) {
                 op_return_error(task, g_error_new(CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
                                                   "The device at %s did not say what it is "
@@ -277,7 +264,7 @@ static void on_device_information(GObject *source, GAsyncResult *result, gpointe
         g_free(self->serial);
         self->serial = g_strdup(serial ? serial : "");
         if (!self->nickname || !*self->nickname) {
-                const char *nick = json_string_member(resp->body, "nickname");
+                const char *nick = ccapi_body_string(resp->body, "nickname");
                 g_free(self->nickname);
                 self->nickname = g_strdup(nick ? nick : "");
         }
@@ -444,7 +431,6 @@ static void on_datetime(GObject *source, GAsyncResult *result, gpointer data)
         g_autoptr(CcapiResponse) resp = NULL;
         char shown[TEXT_SHOWN_SIZE];
         const char *text;
-        JsonNode *dst_node;
         gboolean dst;
         int64_t utc;
         int minutes, r;
@@ -456,18 +442,15 @@ static void on_datetime(GObject *source, GAsyncResult *result, gpointer data)
                 return;
         }
         op->requests++;
-        text = json_string_member(resp->body, "datetime");
-        dst_node = resp->body && JSON_NODE_HOLDS_OBJECT(resp->body)
-                           ? json_object_get_member(json_node_get_object(resp->body), "dst")
-                           : NULL;
-        if (!text || !dst_node || json_node_get_value_type(dst_node) != G_TYPE_BOOLEAN) {
+        text = ccapi_body_string(resp->body, "datetime");
+        if (!text ||
+            !json_util_boolean(json_util_member(json_util_object(resp->body), "dst"), &dst)) {
                 op_return_error(task, g_error_new(CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
                                                   "Camera %s sent its clock without "
                                                   "\"datetime\" and \"dst\".",
                                                   ccapi_client_get_label(self->client)));
                 return;
         }
-        dst = json_node_get_boolean(dst_node);
         if (ccapi_date_parse(text, dst, &utc, &minutes) < 0) {
                 op_return_error(task, g_error_new(CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
                                                   "Camera %s sent a date that cannot be read: "

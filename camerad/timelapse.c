@@ -261,12 +261,7 @@ static void on_apo_read(GObject *source, GAsyncResult *result, gpointer data)
         g_autoptr(GError) error = NULL;
         g_autoptr(CcapiResponse) resp =
                 ccapi_client_request_finish(PICAMSYNC_CCAPI_CLIENT(source), result, &error);
-        JsonObject *o = resp && resp->body && JSON_NODE_HOLDS_OBJECT(resp->body)
-                                ? json_node_get_object(resp->body)
-                                : NULL;
-        const char *value = o && json_object_has_member(o, "value")
-                                    ? json_object_get_string_member_with_default(o, "value", NULL)
-                                    : NULL;
+        const char *value = resp ? ccapi_body_string(resp->body, "value") : NULL;
         g_autoptr(JsonBuilder) b = NULL;
         g_autoptr(JsonNode) body = NULL;
 
