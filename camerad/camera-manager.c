@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "camerad/camera-error.h"
+#include "camerad/camera-history.h"
 #include "camerad/camera-manager.h"
 #include "camerad/timelapse-bus.h"
 #include "camerad/timelapse-report-file.h"

@@ -50,14 +50,9 @@ void camera_note_pi_step(Camera *self, int64_t offset_usec);
 /* Starts the idle timers (presence probe, drift checks). */
 void camera_start_monitoring(Camera *self);
 
-/* The (measured at, offset, uncertainty) samples since the history began, oldest first. */
-GArray *camera_get_drift_history(Camera *self); /* of CameraSample */
-
-typedef struct CameraSample {
-        int64_t at_usec;
-        int64_t offset_usec;
-        uint64_t uncertainty_usec;
-} CameraSample;
+/* The (measured at, offset, uncertainty) samples since the history began, oldest first: a
+ * GArray of CameraSample (camera-history.h). */
+GArray *camera_get_drift_history(Camera *self);
 
 const char *camera_get_id(Camera *self);
 const char *camera_get_url(Camera *self);
