@@ -59,9 +59,7 @@ struct _Camera {
         CameraChangedFunc changed_func;
         gpointer changed_data;
 
-        gpointer timelapse; /* owned through timelapse_destroy */
-        GDestroyNotify timelapse_destroy;
-        gboolean shooting; /* a timelapse runs: no drift checks in between its shots */
+        gboolean shooting; /* no drift checks in between shots */
 };
 
 G_DEFINE_TYPE(Camera, camera, G_TYPE_OBJECT)
@@ -876,30 +874,6 @@ void camera_set_shooting(Camera *self, gboolean shooting)
         self->shooting = shooting;
 }
 
-gpointer camera_get_timelapse(Camera *self)
-{
-        return self->timelapse;
-}
-
-void camera_set_timelapse(Camera *self, gpointer timelapse, GDestroyNotify destroy)
-{
-        gpointer old = self->timelapse;
-        GDestroyNotify old_destroy = self->timelapse_destroy;
-
-        self->timelapse = timelapse;
-        self->timelapse_destroy = destroy;
-        if (old && old_destroy)
-                old_destroy(old);
-}
-
-static void camera_dispose(GObject *object)
-{
-        Camera *self = PICAMSYNC_CAMERA(object);
-
-        camera_set_timelapse(self, NULL, NULL);
-        G_OBJECT_CLASS(camera_parent_class)->dispose(object);
-}
-
 static void camera_finalize(GObject *object)
 {
         Camera *self = PICAMSYNC_CAMERA(object);
@@ -924,7 +898,6 @@ static void camera_finalize(GObject *object)
 
 static void camera_class_init(CameraClass *klass)
 {
-        G_OBJECT_CLASS(klass)->dispose = camera_dispose;
         G_OBJECT_CLASS(klass)->finalize = camera_finalize;
 }
 
