@@ -67,16 +67,20 @@ static void reply_error(sd_bus_message *m, const GError *error)
         sd_bus_error_free(&e);
 }
 
-static void on_camera_changed(Camera *camera, const char *const *props, gpointer data)
+void camera_manager_emit_changed(CameraManager *m, Camera *camera, const char *const *props)
 {
-        CameraManager *m = data;
         g_autofree char *path = NULL;
 
         if (!camera_manager_is_published(m, camera))
-                return; /* not on the bus yet */
+                return; /* not on the bus yet, or no longer */
         path = camera_manager_object_path(camera);
         (void)sd_bus_emit_properties_changed_strv(m->bus, path, CAMERA1_CAMERA_IFACE,
                                                   (char **)props);
+}
+
+static void on_camera_changed(Camera *camera, const char *const *props, gpointer data)
+{
+        camera_manager_emit_changed(data, camera, props);
 }
 
 /* ---- adding ---- */

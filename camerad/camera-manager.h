@@ -37,6 +37,8 @@ char *camera_manager_object_path(Camera *camera);
 /* For the other bus modules (timelapse-manager.c). */
 /* The camera is on the bus (it is not while it connects, nor after RemoveCamera). */
 gboolean camera_manager_is_published(CameraManager *m, Camera *camera);
+/* PropertiesChanged of the camera's Camera1.Camera, if it is published (names as on the bus). */
+void camera_manager_emit_changed(CameraManager *m, Camera *camera, const char *const *props);
 /* The published camera whose object is at path, or NULL. */
 Camera *camera_manager_find_by_path(CameraManager *m, const char *path);
 /* Called when RemoveCamera has taken a camera off the bus (it is no longer published). */

@@ -149,13 +149,9 @@ static void on_timelapse_changed(Timelapse *tl, Camera *camera, const char *cons
                                  gpointer data)
 {
         TimelapseManager *m = data;
-        g_autofree char *path = NULL;
 
-        if (m->closing || !camera_manager_is_published(m->cameras, camera))
-                return;
-        path = camera_manager_object_path(camera);
-        (void)sd_bus_emit_properties_changed_strv(m->bus, path, CAMERA1_CAMERA_IFACE,
-                                                  (char **)props);
+        if (!m->closing)
+                camera_manager_emit_changed(m->cameras, camera, props);
 }
 
 static void on_timelapse_shot(Timelapse *tl, Camera *camera, unsigned index, int64_t at_usec,
