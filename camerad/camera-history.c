@@ -8,6 +8,7 @@
 
 #include "camerad/camera-history.h"
 #include "camerad/drift-fit.h"
+#include "daemons/json-util.h"
 #include "daemons/time-util.h"
 
 struct CameraHistory {
@@ -90,21 +91,16 @@ static gboolean line_to_entry(const char *line, DriftEntry *ret)
             !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
                 return FALSE;
         o = json_node_get_object(json_parser_get_root(parser));
-        if (!json_object_has_member(o, "kind") || !json_object_has_member(o, "at") ||
-            !json_object_has_member(o, "offset") ||
-            !kind_from_name(json_object_get_string_member(o, "kind"), &e.type) ||
-            json_node_get_value_type(json_object_get_member(o, "at")) != G_TYPE_INT64 ||
-            json_node_get_value_type(json_object_get_member(o, "offset")) != G_TYPE_INT64)
+        if (!kind_from_name(json_util_string(json_util_member(o, "kind")), &e.type) ||
+            !json_util_int64(json_util_member(o, "at"), &e.at_usec) ||
+            !json_util_int64(json_util_member(o, "offset"), &e.offset_usec))
                 return FALSE;
-        e.at_usec = json_object_get_int_member(o, "at");
-        e.offset_usec = json_object_get_int_member(o, "offset");
         if (e.type == DRIFT_ENTRY_MEASUREMENT) {
-                if (!json_object_has_member(o, "uncertainty") ||
-                    json_node_get_value_type(json_object_get_member(o, "uncertainty")) !=
-                            G_TYPE_INT64 ||
-                    json_object_get_int_member(o, "uncertainty") < 0)
+                int64_t u;
+
+                if (!json_util_int64(json_util_member(o, "uncertainty"), &u) || u < 0)
                         return FALSE;
-                e.uncertainty_usec = (uint64_t)json_object_get_int_member(o, "uncertainty");
+                e.uncertainty_usec = (uint64_t)u;
         }
         *ret = e;
         return TRUE;

@@ -2,8 +2,7 @@
 #pragma once
 
 #include <glib.h>
-
-#include "camerad/camera.h"
+#include <stdint.h>
 
 /* A camera's clock history: measurements, camera sets and Pi steps, in the order they
  * happened, kept in <state dir>/<camera id>.history (one JSON object a line) so that it
@@ -11,6 +10,13 @@
  * steps. At most CAMERA_HISTORY_MAX_SAMPLES measurements are kept. */
 
 #define CAMERA_HISTORY_MAX_SAMPLES 2000
+
+/* One measurement: when (Pi realtime), camera − Pi, and its ± bound. */
+typedef struct CameraSample {
+        int64_t at_usec;
+        int64_t offset_usec;
+        uint64_t uncertainty_usec;
+} CameraSample;
 
 typedef struct CameraHistory CameraHistory;
 

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "camerad/camera-error.h"
+#include "camerad/camera-history.h"
 #include "camerad/camera-manager.h"
-#include "camerad/timelapse-bus.h"
-#include "camerad/timelapse-report-file.h"
-#include "camerad/timelapse.h"
 #include "daemons/text-util.h"
 
 #define _cleanup_creds_ __attribute__((cleanup(sd_bus_creds_unrefp)))
@@ -17,6 +15,8 @@ struct CameraManager {
         gboolean discovering;
         void (*discover_func)(gpointer);
         gpointer discover_data;
+        CameraRemovedFunc removed_func;
+        gpointer removed_data;
         sd_bus_slot *slots[6];
 };
 
@@ -25,48 +25,18 @@ char *camera_manager_object_path(Camera *camera)
         return g_strdup_printf(CAMERA1_CAMERA_PREFIX "/%s", camera_get_id(camera));
 }
 
-sd_bus *camera_manager_get_bus(CameraManager *m)
-{
-        return m->bus;
-}
-
 gboolean camera_manager_is_published(CameraManager *m, Camera *camera)
 {
         return g_ptr_array_find(m->cameras, camera, NULL);
 }
 
-char *camera_manager_reports_dir(CameraManager *m)
+void camera_manager_set_removed_func(CameraManager *m, CameraRemovedFunc func, gpointer data)
 {
-        return m->config.state_dir ? g_build_filename(m->config.state_dir, "reports", NULL) : NULL;
+        m->removed_func = func;
+        m->removed_data = data;
 }
 
-Camera *camera_manager_find_timelapse(CameraManager *m, const char *id)
-{
-        for (guint i = 0; i < m->cameras->len; i++) {
-                Camera *c = g_ptr_array_index(m->cameras, i);
-                Timelapse *tl = camera_get_timelapse(c);
-                if (tl && g_strcmp0(timelapse_get_id(tl), id) == 0)
-                        return c;
-        }
-        return NULL;
-}
-
-static gboolean report_is_running(const char *id, gpointer data)
-{
-        Camera *c = camera_manager_find_timelapse(data, id);
-        return c && bus_timelapse_state_from_string(timelapse_get_state(camera_get_timelapse(c))) !=
-                            BUS_TIMELAPSE_IDLE;
-}
-
-void camera_manager_recover_reports(CameraManager *m)
-{
-        g_autofree char *dir = camera_manager_reports_dir(m);
-
-        if (dir)
-                (void)timelapse_report_file_recover(dir, report_is_running, m);
-}
-
-static Camera *manager_find_by_path(CameraManager *m, const char *path)
+Camera *camera_manager_find_by_path(CameraManager *m, const char *path)
 {
         for (guint i = 0; i < m->cameras->len; i++) {
                 Camera *c = g_ptr_array_index(m->cameras, i);
@@ -97,16 +67,20 @@ static void reply_error(sd_bus_message *m, const GError *error)
         sd_bus_error_free(&e);
 }
 
-static void on_camera_changed(Camera *camera, const char *const *props, gpointer data)
+void camera_manager_emit_changed(CameraManager *m, Camera *camera, const char *const *props)
 {
-        CameraManager *m = data;
         g_autofree char *path = NULL;
 
         if (!camera_manager_is_published(m, camera))
-                return; /* not on the bus yet */
+                return; /* not on the bus yet, or no longer */
         path = camera_manager_object_path(camera);
         (void)sd_bus_emit_properties_changed_strv(m->bus, path, CAMERA1_CAMERA_IFACE,
                                                   (char **)props);
+}
+
+static void on_camera_changed(Camera *camera, const char *const *props, gpointer data)
+{
+        camera_manager_emit_changed(data, camera, props);
 }
 
 /* ---- adding ---- */
@@ -134,7 +108,6 @@ static void manager_publish(CameraManager *m, Camera *camera)
         g_autofree char *path = camera_manager_object_path(camera);
 
         g_ptr_array_add(m->cameras, g_object_ref(camera));
-        g_object_set_data(G_OBJECT(camera), "camera-manager", m);
         (void)sd_bus_emit_object_added(m->bus, path);
         (void)sd_bus_emit_properties_changed(m->bus, CAMERA1_PATH, CAMERA1_MANAGER_IFACE, "Cameras",
                                              NULL);
@@ -321,7 +294,7 @@ static int method_remove_camera(sd_bus_message *msg, void *userdata, sd_bus_erro
         r = sd_bus_message_read(msg, "o", &path);
         if (r < 0)
                 return r;
-        camera = manager_find_by_path(m, path);
+        camera = camera_manager_find_by_path(m, path);
         if (!camera) {
                 g_autoptr(GError) e = g_error_new(CAMERA_ERROR, CAMERA_ERROR_NO_CAMERA,
                                                   "There is no camera %s; see the Cameras "
@@ -334,7 +307,11 @@ static int method_remove_camera(sd_bus_message *msg, void *userdata, sd_bus_erro
                 if (g_str_equal(g_ptr_array_index(m->configured, i - 1), camera_get_url(camera)))
                         g_ptr_array_remove_index(m->configured, i - 1);
         (void)sd_bus_emit_object_removed(m->bus, path);
+        g_object_ref(camera);
         g_ptr_array_remove(m->cameras, camera);
+        if (m->removed_func)
+                m->removed_func(camera, m->removed_data);
+        g_object_unref(camera);
         (void)sd_bus_emit_properties_changed(m->bus, CAMERA1_PATH, CAMERA1_MANAGER_IFACE, "Cameras",
                                              NULL);
         return sd_bus_reply_method_return(msg, NULL);
@@ -351,10 +328,6 @@ static const sd_bus_vtable manager_vtable[] = {
                                  method_add_camera, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("RemoveCamera", "o", SD_BUS_PARAM(camera), "", ,
                                  method_remove_camera, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("ListReports", "", , "a(ssttuu)", SD_BUS_PARAM(reports),
-                                 timelapse_bus_list_reports, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("GetReport", "s", SD_BUS_PARAM(id), "s", SD_BUS_PARAM(json),
-                                 timelapse_bus_get_report, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 
@@ -493,25 +466,13 @@ static const sd_bus_vtable camera_vtable[] = {
                                  method_set_time, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetDriftHistory", "", , "a(txt)", SD_BUS_PARAM(samples),
                                  method_get_drift_history, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_PROPERTY("TimelapseState", "s", timelapse_bus_get_property, 0, EMITS),
-        SD_BUS_PROPERTY("TimelapseId", "s", timelapse_bus_get_property, 0, EMITS),
-        SD_BUS_PROPERTY("ShotsTaken", "u", timelapse_bus_get_property, 0, EMITS),
-        SD_BUS_PROPERTY("ShotsFailed", "u", timelapse_bus_get_property, 0, EMITS),
-        SD_BUS_PROPERTY("NextShotUSec", "t", timelapse_bus_get_property, 0, EMITS),
-        SD_BUS_METHOD_WITH_NAMES("StartTimelapse", "a{sv}", SD_BUS_PARAM(options), "s",
-                                 SD_BUS_PARAM(id), timelapse_bus_start, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD("StopTimelapse", "", "", timelapse_bus_stop, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_SIGNAL_WITH_NAMES("ShotTaken", "sutbs",
-                                 SD_BUS_PARAM(id) SD_BUS_PARAM(index) SD_BUS_PARAM(at_usec)
-                                         SD_BUS_PARAM(success) SD_BUS_PARAM(error),
-                                 0),
         SD_BUS_VTABLE_END,
 };
 
 static int find_camera(sd_bus *bus, const char *path, const char *interface, void *userdata,
                        void **ret_found, sd_bus_error *error)
 {
-        Camera *c = manager_find_by_path(userdata, path);
+        Camera *c = camera_manager_find_by_path(userdata, path);
 
         if (!c)
                 return 0;

@@ -8,7 +8,8 @@
 #include "daemons/bus-contract.h"
 
 /* org.picamsync.Camera1: the manager object, one object per camera, the ObjectManager, and
- * clockd's TimeStepped signal fed to every camera. */
+ * clockd's TimeStepped signal fed to every camera. The timelapse members of the same
+ * interfaces are timelapse-manager.c's. */
 
 typedef struct CameraManager CameraManager;
 
@@ -33,15 +34,13 @@ void camera_manager_retry_configured(CameraManager *m);
 
 char *camera_manager_object_path(Camera *camera);
 
-/* Marks the reports a crash left "running" as "interrupted" (none of them runs in this camerad).
- * Call after taking the bus name: another camerad may still be writing them until then. */
-void camera_manager_recover_reports(CameraManager *m);
-
-/* For the other bus modules (timelapse-bus.c). */
-sd_bus *camera_manager_get_bus(CameraManager *m);
+/* For the other bus modules (timelapse-manager.c). */
 /* The camera is on the bus (it is not while it connects, nor after RemoveCamera). */
 gboolean camera_manager_is_published(CameraManager *m, Camera *camera);
-/* <state dir>/reports, or NULL without a state directory. */
-char *camera_manager_reports_dir(CameraManager *m);
-/* The camera whose current or last timelapse has this id, or NULL. */
-Camera *camera_manager_find_timelapse(CameraManager *m, const char *id);
+/* PropertiesChanged of the camera's Camera1.Camera, if it is published (names as on the bus). */
+void camera_manager_emit_changed(CameraManager *m, Camera *camera, const char *const *props);
+/* The published camera whose object is at path, or NULL. */
+Camera *camera_manager_find_by_path(CameraManager *m, const char *path);
+/* Called when RemoveCamera has taken a camera off the bus (it is no longer published). */
+typedef void (*CameraRemovedFunc)(Camera *camera, gpointer data);
+void camera_manager_set_removed_func(CameraManager *m, CameraRemovedFunc func, gpointer data);

@@ -50,14 +50,9 @@ void camera_note_pi_step(Camera *self, int64_t offset_usec);
 /* Starts the idle timers (presence probe, drift checks). */
 void camera_start_monitoring(Camera *self);
 
-/* The (measured at, offset, uncertainty) samples since the history began, oldest first. */
-GArray *camera_get_drift_history(Camera *self); /* of CameraSample */
-
-typedef struct CameraSample {
-        int64_t at_usec;
-        int64_t offset_usec;
-        uint64_t uncertainty_usec;
-} CameraSample;
+/* The (measured at, offset, uncertainty) samples since the history began, oldest first: a
+ * GArray of CameraSample (camera-history.h). */
+GArray *camera_get_drift_history(Camera *self);
 
 const char *camera_get_id(Camera *self);
 const char *camera_get_url(Camera *self);
@@ -76,16 +71,13 @@ int64_t camera_get_last_sync(Camera *self);
 const char *camera_get_last_error(Camera *self);
 guint64 camera_get_request_count(Camera *self);
 
-/* For the timelapse engine: the camera's CCAPI connection (requests queue behind the
- * camera's own), the URL of an API it lists (NULL if it does not), a flag that pauses the
- * idle drift checks, and the running timelapse, owned by the camera (destroy is called when it
- * is replaced or the camera goes away). */
+/* For whoever shoots with the camera: its CCAPI connection (requests queue behind the camera's
+ * own, e.g. the shutter and auto power-off), the URL of an API it lists (NULL if it does not),
+ * and a flag that pauses the idle drift checks while shots are due. */
 typedef struct _CcapiClient CcapiClient;
 CcapiClient *camera_get_client(Camera *self);
 char *camera_get_endpoint(Camera *self, const char *tail);
 void camera_set_shooting(Camera *self, gboolean shooting);
-gpointer camera_get_timelapse(Camera *self);
-void camera_set_timelapse(Camera *self, gpointer timelapse, GDestroyNotify destroy);
 
 /* A bus-safe id from a serial number or UDN: [A-Za-z0-9_], never empty. */
 char *camera_id_from_identity(const char *serial, const char *udn, const char *url);

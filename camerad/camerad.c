@@ -8,6 +8,7 @@
 
 #include "camerad/camera-manager.h"
 #include "camerad/discovery.h"
+#include "camerad/timelapse-manager.h"
 #include "camerad/timelapse-report-file.h"
 #include "daemons/config.h"
 #include "daemons/event-glue.h"
@@ -71,6 +72,7 @@ int main(int argc, char *argv[])
         g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
         g_autoptr(GError) error = NULL;
         g_autoptr(CameraManager) manager = NULL;
+        g_autoptr(TimelapseManager) timelapses = NULL;
         g_autoptr(Discovery) discovery = NULL;
         GSource *glue = NULL;
         CameradConfig config = {};
@@ -92,7 +94,9 @@ int main(int argc, char *argv[])
         if (event_glue_open_system_bus(loop, &event, &glue, &bus) < 0)
                 goto out;
         manager = camera_manager_new(bus, &config.camera, &error);
-        if (!manager) {
+        if (manager)
+                timelapses = timelapse_manager_new(bus, manager, config.camera.state_dir, &error);
+        if (!timelapses) {
                 log_error("%s", error->message);
                 goto out;
         }
@@ -103,7 +107,7 @@ int main(int argc, char *argv[])
                                    "allow this user to own it?): %m");
                 goto out;
         }
-        camera_manager_recover_reports(manager);
+        timelapse_manager_recover_reports(timelapses);
 
         if (config.camera_urls) {
                 g_auto(GStrv) urls = g_strsplit_set(config.camera_urls, " ,", -1);
@@ -133,8 +137,9 @@ int main(int argc, char *argv[])
         status = EXIT_SUCCESS;
 out:
         g_clear_pointer(&discovery, discovery_free);
+        g_clear_pointer(&timelapses, timelapse_manager_free);
         g_clear_pointer(&manager, camera_manager_free);
-        /* After the manager: ending its timelapses queued their last report writes. */
+        /* After the timelapse manager: ending its timelapses queued their last report writes. */
         timelapse_report_file_shutdown();
         event_glue_detach(glue);
         if (bus)

@@ -4,6 +4,7 @@
 
 #include "camerad/camera-error.h"
 #include "camerad/ccapi-client.h"
+#include "daemons/json-util.h"
 #include "daemons/text-util.h"
 #include "daemons/time-util.h"
 
@@ -43,18 +44,9 @@ void ccapi_response_free(CcapiResponse *r)
         g_free(r);
 }
 
-const char *ccapi_body_message(JsonNode *body)
+const char *ccapi_body_string(JsonNode *body, const char *name)
 {
-        JsonObject *o;
-
-        if (!body || !JSON_NODE_HOLDS_OBJECT(body))
-                return NULL;
-        o = json_node_get_object(body);
-        if (!json_object_has_member(o, "message"))
-                return NULL;
-        return json_node_get_value_type(json_object_get_member(o, "message")) == G_TYPE_STRING
-                       ? json_object_get_string_member(o, "message")
-                       : NULL;
+        return json_util_string(json_util_member(json_util_object(body), name));
 }
 
 static void ccapi_client_send_next(CcapiClient *self);
@@ -120,7 +112,7 @@ static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
                         resp->body = json_node_ref(json_parser_get_root(parser));
         }
 
-        message = ccapi_body_message(resp->body);
+        message = ccapi_body_string(resp->body, "message");
         if (message)
                 message = text_shown(message, shown);
         if (resp->status >= 200 && resp->status < 300)

@@ -39,5 +39,6 @@ void ccapi_client_request_async(CcapiClient *self, const char *method, const cha
                                 GAsyncReadyCallback callback, gpointer user_data);
 CcapiResponse *ccapi_client_request_finish(CcapiClient *self, GAsyncResult *result, GError **error);
 
-/* The "message" member of a camera's JSON error body, or NULL. */
-const char *ccapi_body_message(JsonNode *body);
+/* A string member of a camera's JSON answer (body may be NULL), or NULL if the body is no object
+ * or the member is missing or not a string. */
+const char *ccapi_body_string(JsonNode *body, const char *name);

@@ -4,6 +4,7 @@
 
 #include "camerad/camera-error.h"
 #include "camerad/ccapi-listing.h"
+#include "daemons/json-util.h"
 #include "daemons/text-util.h"
 
 #define PREFIX "The camera's API list could not be read: "
@@ -48,20 +49,15 @@ static gboolean is_http(GUri *uri)
 
 static gboolean get_flag(JsonObject *o, const char *name)
 {
-        JsonNode *n = json_object_get_member(o, name);
+        gboolean b = FALSE;
 
-        return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_BOOLEAN &&
-               json_node_get_boolean(n);
+        return json_util_boolean(json_util_member(o, name), &b) && b;
 }
 
 /* A string member, NULL if it is missing or not a string. */
 static const char *get_string(JsonObject *o, const char *name)
 {
-        JsonNode *n = json_object_get_member(o, name);
-
-        if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-                return NULL;
-        return json_node_get_string(n);
+        return json_util_string(json_util_member(o, name));
 }
 
 /* The path of an entry: "path" as given, or the path of "url". NULL if it has neither. */

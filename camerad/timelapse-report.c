@@ -5,6 +5,7 @@
 
 #include "camerad/camera-error.h"
 #include "camerad/timelapse-report.h"
+#include "daemons/json-util.h"
 #include "daemons/report-id.h"
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
@@ -241,36 +242,33 @@ char *timelapse_report_to_json(const TimelapseReport *r)
 
 static JsonObject *get_object(JsonObject *o, const char *name)
 {
-        JsonNode *n = o ? json_object_get_member(o, name) : NULL;
-        return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+        return json_util_object(json_util_member(o, name));
 }
 
 static char *get_string(JsonObject *o, const char *name)
 {
-        JsonNode *n = o ? json_object_get_member(o, name) : NULL;
-        return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
-                       ? g_strdup(json_node_get_string(n))
-                       : NULL;
+        return g_strdup(json_util_string(json_util_member(o, name)));
 }
 
 static int64_t get_int(JsonObject *o, const char *name)
 {
-        JsonNode *n = o ? json_object_get_member(o, name) : NULL;
-        return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64
-                       ? json_node_get_int(n)
-                       : 0;
+        int64_t v = 0;
+
+        return json_util_int64(json_util_member(o, name), &v) ? v : 0;
 }
 
 static double get_double(JsonObject *o, const char *name)
 {
-        JsonNode *n = o ? json_object_get_member(o, name) : NULL;
-        GType t = n && JSON_NODE_HOLDS_VALUE(n) ? json_node_get_value_type(n) : G_TYPE_INVALID;
+        double v = NAN;
 
-        if (t == G_TYPE_DOUBLE)
-                return json_node_get_double(n);
-        if (t == G_TYPE_INT64)
-                return (double)json_node_get_int(n);
-        return NAN;
+        return json_util_number(json_util_member(o, name), &v) ? v : NAN;
+}
+
+static gboolean get_flag(JsonObject *o, const char *name)
+{
+        gboolean b = FALSE;
+
+        return json_util_boolean(json_util_member(o, name), &b) && b;
 }
 
 static int64_t get_time(JsonObject *o, const char *name)
@@ -289,7 +287,7 @@ TimelapseReport *timelapse_report_from_json(const char *json, GError **error)
         if (!json_parser_load_from_data(parser, json, -1, error))
                 return NULL;
         root = json_parser_get_root(parser);
-        o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+        o = json_util_object(root);
         if (!o || get_int(o, "version") != TIMELAPSE_REPORT_VERSION) {
                 g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
                             "This is not a version %d timelapse report.", TIMELAPSE_REPORT_VERSION);
@@ -314,12 +312,12 @@ TimelapseReport *timelapse_report_from_json(const char *json, GError **error)
         r->taken = (unsigned)get_int(shots, "taken");
         r->failed = (unsigned)get_int(shots, "failed");
         r->errors_omitted = (unsigned)get_int(shots, "errorsOmitted");
-        errors = shots ? json_object_get_member(shots, "errors") : NULL;
+        errors = json_util_member(shots, "errors");
         if (errors && JSON_NODE_HOLDS_ARRAY(errors)) {
                 JsonArray *a = json_node_get_array(errors);
                 for (guint i = 0; i < json_array_get_length(a); i++) {
                         JsonNode *n = json_array_get_element(a, i);
-                        JsonObject *e = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+                        JsonObject *e = json_util_object(n);
                         g_autofree char *text = get_string(e, "error");
                         if (e)
                                 timelapse_report_add_error(r, (unsigned)get_int(e, "index"),
@@ -355,11 +353,6 @@ TimelapseReport *timelapse_report_from_json(const char *json, GError **error)
         r->camera_uncertainty_usec = (uint64_t)get_int(camsync, "offsetBoundUSec");
         r->camera_measured_usec = get_time(camsync, "measuredAt");
         r->camera_drift_ppm = get_double(camsync, "driftPpm");
-        if (sync) {
-                JsonNode *n = json_object_get_member(sync, "cameraSetDeferred");
-                r->camera_set_deferred = n && JSON_NODE_HOLDS_VALUE(n) &&
-                                         json_node_get_value_type(n) == G_TYPE_BOOLEAN &&
-                                         json_node_get_boolean(n);
-        }
+        r->camera_set_deferred = get_flag(sync, "cameraSetDeferred");
         return g_steal_pointer(&r);
 }

@@ -11,17 +11,15 @@
 #define SHUTTER_API      "shooting/control/shutterbutton"
 #define AUTOPOWEROFF_API "functions/autopoweroff"
 
-typedef enum { TL_RUNNING, TL_STOPPING, TL_IDLE } TlState;
-
 struct Timelapse {
         int refs;
-        Camera *camera; /* borrowed; NULL once the camera let go of us */
+        Camera *camera; /* NULL once the owner let go (timelapse_free) */
         CcapiClient *client;
         char *shutter_url, *apo_url;
         char *reports_dir;
         TimelapseReport *report;
         TimelapseSchedule sched;
-        TlState state;
+        BusTimelapseState state;
         GSource *timer;
         char *apo_restore; /* auto power-off value to put back; NULL: nothing to restore */
         gboolean apo_asked;
@@ -42,6 +40,7 @@ static void tl_unref(Timelapse *tl)
                 g_source_destroy(tl->timer);
                 g_source_unref(tl->timer);
         }
+        g_clear_object(&tl->camera);
         g_clear_object(&tl->client);
         g_free(tl->shutter_url);
         g_free(tl->apo_url);
@@ -69,7 +68,7 @@ static void tl_write_report(Timelapse *tl)
 
 static void tl_finished(Timelapse *tl)
 {
-        tl->state = TL_IDLE;
+        tl->state = BUS_TIMELAPSE_IDLE;
         tl->report->end_usec = clock_realtime_usec();
         g_free(tl->report->state);
         tl->report->state = g_strdup(tl->sched.stopped ? "stopped" : "completed");
@@ -100,9 +99,9 @@ static void tl_end(Timelapse *tl)
         g_autoptr(JsonBuilder) b = NULL;
         g_autoptr(JsonNode) body = NULL;
 
-        if (tl->state != TL_RUNNING && tl->state != TL_STOPPING)
+        if (tl->state != BUS_TIMELAPSE_RUNNING && tl->state != BUS_TIMELAPSE_STOPPING)
                 return;
-        tl->state = TL_STOPPING;
+        tl->state = BUS_TIMELAPSE_STOPPING;
         tl_changed(tl, (const char *const[]){"TimelapseState", "NextShotUSec", NULL});
         if (!tl->apo_restore || g_str_equal(tl->apo_restore, "disable") || !tl->camera) {
                 tl_finished(tl);
@@ -175,7 +174,7 @@ static void on_shot(GObject *source, GAsyncResult *result, gpointer data)
                                           ? TIMELAPSE_SHOT_BUSY
                                           : TIMELAPSE_SHOT_ERROR;
 
-        if (tl->state == TL_IDLE || !tl->camera) {
+        if (tl->state == BUS_TIMELAPSE_IDLE || !tl->camera) {
                 tl_unref(tl);
                 return;
         }
@@ -261,12 +260,7 @@ static void on_apo_read(GObject *source, GAsyncResult *result, gpointer data)
         g_autoptr(GError) error = NULL;
         g_autoptr(CcapiResponse) resp =
                 ccapi_client_request_finish(PICAMSYNC_CCAPI_CLIENT(source), result, &error);
-        JsonObject *o = resp && resp->body && JSON_NODE_HOLDS_OBJECT(resp->body)
-                                ? json_node_get_object(resp->body)
-                                : NULL;
-        const char *value = o && json_object_has_member(o, "value")
-                                    ? json_object_get_string_member_with_default(o, "value", NULL)
-                                    : NULL;
+        const char *value = resp ? ccapi_body_string(resp->body, "value") : NULL;
         g_autoptr(JsonBuilder) b = NULL;
         g_autoptr(JsonNode) body = NULL;
 
@@ -277,7 +271,7 @@ static void on_apo_read(GObject *source, GAsyncResult *result, gpointer data)
                 tl_unref(tl);
                 return;
         }
-        if (tl->state == TL_IDLE || g_str_equal(value, "disable")) {
+        if (tl->state == BUS_TIMELAPSE_IDLE || g_str_equal(value, "disable")) {
                 tl_unref(tl);
                 return;
         }
@@ -293,17 +287,17 @@ static void on_apo_read(GObject *source, GAsyncResult *result, gpointer data)
 
 /* ---- the object ---- */
 
-static void tl_detach(gpointer data)
+void timelapse_free(Timelapse *tl)
 {
-        Timelapse *tl = data;
-
-        /* The camera goes away (or a new timelapse replaces this finished one). */
-        if (tl->state != TL_IDLE) {
+        if (!tl)
+                return;
+        /* The camera goes away, camerad stops, or a new timelapse replaces this finished one. */
+        if (tl->state != BUS_TIMELAPSE_IDLE) {
                 timelapse_schedule_stop(&tl->sched);
                 tl->sched.in_flight = FALSE;
                 tl_finished(tl);
         }
-        tl->camera = NULL;
+        g_clear_object(&tl->camera);
         tl_unref(tl);
 }
 
@@ -333,18 +327,11 @@ Timelapse *timelapse_start(Camera *camera, TimelapseReport *report, gboolean cam
                            GError **error)
 {
         g_autoptr(TimelapseReport) r = report;
-        Timelapse *old = camera_get_timelapse(camera);
         Timelapse *tl;
         int64_t now_wall = clock_realtime_usec();
         uint64_t now_boot = clock_boottime_usec();
         g_autofree char *shutter = NULL;
 
-        if (old && old->state != TL_IDLE) {
-                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_BUSY,
-                            "Camera %s already runs timelapse %s; stop it first.",
-                            ccapi_client_get_label(camera_get_client(camera)), old->report->id);
-                return NULL;
-        }
         if (!timelapse_options_check(interval_usec, shots, end_wall_usec, now_wall, error))
                 return NULL;
         if (!camera_get_connected(camera)) {
@@ -364,13 +351,13 @@ Timelapse *timelapse_start(Camera *camera, TimelapseReport *report, gboolean cam
 
         tl = g_new0(Timelapse, 1);
         tl->refs = 1;
-        tl->camera = camera;
+        tl->camera = g_object_ref(camera);
         tl->client = g_object_ref(camera_get_client(camera));
         tl->shutter_url = g_steal_pointer(&shutter);
         tl->apo_url = camera_get_endpoint(camera, AUTOPOWEROFF_API);
         tl->reports_dir = g_strdup(reports_dir);
         tl->cb = *callbacks;
-        tl->state = TL_RUNNING;
+        tl->state = BUS_TIMELAPSE_RUNNING;
 
         g_free(r->id);
         r->id = make_id(camera, now_wall, reports_dir);
@@ -396,7 +383,6 @@ Timelapse *timelapse_start(Camera *camera, TimelapseReport *report, gboolean cam
         timelapse_schedule_init(&tl->sched, now_boot, interval_usec, shots,
                                 end_wall_usec > 0 ? now_boot + (end_wall_usec - (uint64_t)now_wall)
                                                   : 0);
-        camera_set_timelapse(camera, tl, tl_detach);
         camera_set_shooting(camera, TRUE);
         tl_write_report(tl);
         g_message("Timelapse %s on camera %s: every %.3f s, %u shots%s.", tl->report->id,
@@ -415,7 +401,7 @@ Timelapse *timelapse_start(Camera *camera, TimelapseReport *report, gboolean cam
 
 gboolean timelapse_stop(Timelapse *tl, GError **error)
 {
-        if (!tl || tl->state != TL_RUNNING) {
+        if (!tl || tl->state != BUS_TIMELAPSE_RUNNING) {
                 g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_NO_TIMELAPSE,
                             "No timelapse is running on this camera.");
                 return FALSE;
@@ -427,7 +413,7 @@ gboolean timelapse_stop(Timelapse *tl, GError **error)
         }
         if (tl->sched.in_flight) {
                 /* The shot in flight ends it (on_shot → tl_step → DONE). */
-                tl->state = TL_STOPPING;
+                tl->state = BUS_TIMELAPSE_STOPPING;
                 tl_changed(tl, (const char *const[]){"TimelapseState", "NextShotUSec", NULL});
         } else
                 tl_step(tl);
@@ -450,14 +436,14 @@ void timelapse_set_pi_sync(Timelapse *tl, const char *reliability, const char *s
         tl_write_report(tl);
 }
 
-const char *timelapse_get_state(Timelapse *tl)
+BusTimelapseState timelapse_get_state(Timelapse *tl)
 {
-        static const BusTimelapseState states[] = {
-                [TL_RUNNING] = BUS_TIMELAPSE_RUNNING,
-                [TL_STOPPING] = BUS_TIMELAPSE_STOPPING,
-                [TL_IDLE] = BUS_TIMELAPSE_IDLE,
-        };
-        return bus_timelapse_state_to_string(tl ? states[tl->state] : BUS_TIMELAPSE_IDLE);
+        return tl ? tl->state : BUS_TIMELAPSE_IDLE;
+}
+
+Camera *timelapse_get_camera(Timelapse *tl)
+{
+        return tl->camera;
 }
 
 const char *timelapse_get_id(Timelapse *tl)
@@ -479,7 +465,7 @@ uint64_t timelapse_get_next_shot(Timelapse *tl)
 {
         uint64_t now, due;
 
-        if (!tl || tl->state != TL_RUNNING || timelapse_schedule_finished(&tl->sched))
+        if (!tl || tl->state != BUS_TIMELAPSE_RUNNING || timelapse_schedule_finished(&tl->sched))
                 return 0;
         now = clock_boottime_usec();
         due = MAX(timelapse_schedule_due(&tl->sched, tl->sched.frame), tl->sched.retry_at_usec);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #define SEC_PER_DAY                 INT64_C(86400)
 #define CLOCK_PAIR_TRIES            5
 #define CLOCK_PAIR_MAX_BRACKET_USEC 100
+/* The range of a JavaScript Date: ±100 000 000 days. */
+#define EPOCH_MS_MAX 8.64e15
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -101,6 +104,19 @@ struct timespec usec_to_timespec(int64_t usec)
                 .tv_sec = (time_t)floor_div(usec, (int64_t)USEC_PER_SEC),
                 .tv_nsec = (long)(floor_mod(usec, (int64_t)USEC_PER_SEC) * (int64_t)NSEC_PER_USEC),
         };
+}
+
+int epoch_ms_to_usec(double ms, int64_t *ret_usec)
+{
+        double usec;
+
+        if (!isfinite(ms))
+                return -EINVAL;
+        if (ms > EPOCH_MS_MAX || ms < -EPOCH_MS_MAX)
+                return -ERANGE;
+        usec = ms * 1000.0;
+        *ret_usec = (int64_t)(usec >= 0 ? usec + 0.5 : usec - 0.5);
+        return 0;
 }
 
 /* Howard Hinnant's days_from_civil()/civil_from_days(), eras of 400 years. */

@@ -35,6 +35,10 @@ int64_t timespec_to_usec(const struct timespec *ts);
 /* tv_nsec is in [0, 1e9) also for negative usec: -1 µs is { -1, 999999000 }. */
 struct timespec usec_to_timespec(int64_t usec);
 
+/* Epoch milliseconds from a page (may carry a fraction) to µs, rounded to nearest. 0; -EINVAL
+ * for NaN or an infinity; -ERANGE outside ±8.64e15 ms (the range of a JavaScript Date). */
+int epoch_ms_to_usec(double ms, int64_t *ret_usec);
+
 /* Proleptic Gregorian calendar (month 1..12, day 1..31), days counted from 1970-01-01.
  * The one definition used by the ISO 8601 and the CCAPI date code. */
 int64_t days_from_civil(int64_t year, unsigned month, unsigned day);

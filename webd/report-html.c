@@ -5,7 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <stdint.h>
 
-#include "webd/json-util.h"
+#include "daemons/json-util.h"
 
 GQuark report_html_error_quark(void)
 {

@@ -3,22 +3,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "daemons/time-util.h"
 #include "webd/time-exchange.h"
-
-/* The range of a JavaScript Date: ±100 000 000 days. */
-#define CLIENT_MS_MAX 8.64e15
 
 int time_exchange_ms_to_usec(double ms, int64_t *ret_usec)
 {
-        double usec;
-
-        if (!isfinite(ms))
-                return -EINVAL;
-        if (ms > CLIENT_MS_MAX || ms < -CLIENT_MS_MAX)
-                return -ERANGE;
-        usec = ms * 1000.0;
-        *ret_usec = (int64_t)(usec >= 0 ? usec + 0.5 : usec - 0.5);
-        return 0;
+        return epoch_ms_to_usec(ms, ret_usec);
 }
 
 static bool ms_has_fraction(double ms)

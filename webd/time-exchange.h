@@ -43,8 +43,8 @@ typedef struct TimeExchangeRound {
         int64_t naive_offset_usec;                  /* t3 − t4: no delay compensation */
 } TimeExchangeRound;
 
-/* Epoch ms from the client (may carry a fraction) to µs, rounded to nearest. 0; -EINVAL for NaN
- * or an infinity; -ERANGE outside ±8.64e15 ms (the range of a JavaScript Date). */
+/* Epoch ms from the client to µs: epoch_ms_to_usec() of daemons/time-util.h (rounded to
+ * nearest; -EINVAL for NaN or an infinity, -ERANGE outside the range of a JavaScript Date). */
 int time_exchange_ms_to_usec(double ms, int64_t *ret_usec);
 
 /* 0 and *ret filled; -EINVAL for a non-finite client time, t4 < t1, or a round no honest

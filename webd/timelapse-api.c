@@ -10,7 +10,7 @@
 #include "daemons/log.h"
 #include "daemons/report-id.h"
 #include "daemons/time-util.h"
-#include "webd/json-util.h"
+#include "daemons/json-util.h"
 #include "webd/ws-protocol.h"
 
 #define INTERVAL_MIN_MS 500

@@ -14,7 +14,7 @@
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
 #include "webd/http-answer.h"
-#include "webd/json-util.h"
+#include "daemons/json-util.h"
 #include "webd/listener.h"
 #include "webd/report-html.h"
 #include "webd/request-guard.h"

@@ -4,7 +4,7 @@
 #include "daemons/text-util.h"
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
-#include "webd/json-util.h"
+#include "daemons/json-util.h"
 #include "webd/time-exchange.h"
 #include "webd/ws-protocol.h"
 

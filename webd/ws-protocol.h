@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "webd/client-class.h"
-#include "webd/json-util.h"
+#include "daemons/json-util.h"
 
 /* The WebSocket messages of docs/web-protocol.md: parsing and validation of what clients send, and
  * the JSON text of what the server sends. Pure: no sockets, times are arguments. */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "webd/json-util.h"
+#include "daemons/json-util.h"
 #include "webd/ws-protocol.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

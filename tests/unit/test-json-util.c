@@ -2,7 +2,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "webd/json-util.h"
+#include "daemons/json-util.h"
 
 static void assert_ok(const char *text)
 {
@@ -114,6 +114,80 @@ static void test_depth(void)
         g_assert_no_error(error);
 }
 
+static JsonNode *parse(const char *text)
+{
+        g_autoptr(JsonParser) parser = json_parser_new();
+
+        g_assert_true(json_parser_load_from_data(parser, text, -1, NULL));
+        return json_node_ref(json_parser_get_root(parser));
+}
+
+static void test_readers(void)
+{
+        g_autoptr(JsonNode) root = parse("{\"s\":\"x\",\"i\":-5,\"d\":1.5,\"t\":true,"
+                                         "\"f\":false,\"n\":null,\"o\":{\"k\":1},\"a\":[]}");
+        g_autoptr(JsonNode) array = parse("[1]");
+        JsonObject *o = json_util_object(root);
+        gboolean b = FALSE;
+        int64_t i = 0;
+        double d = 0;
+
+        g_assert_nonnull(o);
+        g_assert_null(json_util_object(array));
+        g_assert_null(json_util_object(NULL));
+        g_assert_nonnull(json_util_object(json_util_member(o, "o")));
+        g_assert_null(json_util_object(json_util_member(o, "a")));
+
+        /* JSON null reads as absent. */
+        g_assert_null(json_util_member(o, "n"));
+        g_assert_null(json_util_member(o, "missing"));
+        g_assert_null(json_util_member(NULL, "s"));
+
+        g_assert_cmpstr(json_util_string(json_util_member(o, "s")), ==, "x");
+        g_assert_null(json_util_string(json_util_member(o, "i")));
+        g_assert_null(json_util_string(json_util_member(o, "o")));
+
+        g_assert_true(json_util_int64(json_util_member(o, "i"), &i));
+        g_assert_cmpint(i, ==, -5);
+        g_assert_false(json_util_int64(json_util_member(o, "d"), &i));
+        g_assert_false(json_util_int64(json_util_member(o, "t"), &i));
+        g_assert_false(json_util_int64(json_util_member(o, "s"), &i));
+        g_assert_false(json_util_int64(NULL, &i));
+        g_assert_cmpint(i, ==, -5);
+
+        g_assert_true(json_util_boolean(json_util_member(o, "t"), &b));
+        g_assert_true(b);
+        g_assert_true(json_util_boolean(json_util_member(o, "f"), &b));
+        g_assert_false(b);
+        g_assert_false(json_util_boolean(json_util_member(o, "i"), &b));
+        g_assert_false(json_util_boolean(json_util_member(o, "s"), &b));
+        g_assert_false(json_util_boolean(NULL, &b));
+
+        g_assert_true(json_util_number(json_util_member(o, "d"), &d));
+        g_assert_cmpfloat(d, ==, 1.5);
+        g_assert_true(json_util_number(json_util_member(o, "i"), &d));
+        g_assert_cmpfloat(d, ==, -5);
+        g_assert_false(json_util_number(json_util_member(o, "t"), &d));
+}
+
+static void test_time(void)
+{
+        g_autoptr(JsonNode) root =
+                parse("{\"iso\":\"2026-11-21T20:00:00.000Z\",\"ms\":1.5,\"bad\":\"noon\","
+                      "\"far\":1e16,\"t\":true}");
+        JsonObject *o = json_util_object(root);
+        int64_t usec = 0;
+
+        g_assert_true(json_util_time_usec(json_util_member(o, "iso"), &usec));
+        g_assert_cmpint(usec, ==, INT64_C(1795291200000000));
+        g_assert_true(json_util_time_usec(json_util_member(o, "ms"), &usec));
+        g_assert_cmpint(usec, ==, 1500);
+        g_assert_false(json_util_time_usec(json_util_member(o, "bad"), &usec));
+        g_assert_false(json_util_time_usec(json_util_member(o, "far"), &usec));
+        g_assert_false(json_util_time_usec(json_util_member(o, "t"), &usec));
+        g_assert_false(json_util_time_usec(NULL, &usec));
+}
+
 int main(int argc, char *argv[])
 {
         g_test_init(&argc, &argv, NULL);
@@ -121,5 +195,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/json-util/nul", test_nul);
         g_test_add_func("/json-util/integers", test_integers);
         g_test_add_func("/json-util/depth", test_depth);
+        g_test_add_func("/json-util/readers", test_readers);
+        g_test_add_func("/json-util/time", test_time);
         return g_test_run();
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <glib.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -123,6 +124,22 @@ static void test_usec_to_timespec(void)
                 g_assert_cmpint(ts.tv_nsec % 1000, ==, 0);
                 g_assert_cmpint(timespec_to_usec(&ts), ==, usec);
         }
+}
+
+static void test_epoch_ms_to_usec(void)
+{
+        int64_t usec = 7;
+
+        g_assert_cmpint(epoch_ms_to_usec(1.0005, &usec), ==, 0);
+        g_assert_cmpint(usec, ==, 1001);
+        g_assert_cmpint(epoch_ms_to_usec(-1.0005, &usec), ==, 0);
+        g_assert_cmpint(usec, ==, -1001);
+        g_assert_cmpint(epoch_ms_to_usec(-8.64e15, &usec), ==, 0);
+        g_assert_cmpint(usec, ==, INT64_C(-8640000000000000000));
+        g_assert_cmpint(epoch_ms_to_usec(8.64e15 + 1e3, &usec), ==, -ERANGE);
+        g_assert_cmpint(epoch_ms_to_usec(-INFINITY, &usec), ==, -EINVAL);
+        g_assert_cmpint(epoch_ms_to_usec(NAN, &usec), ==, -EINVAL);
+        g_assert_cmpint(usec, ==, INT64_C(-8640000000000000000));
 }
 
 static void test_calendar(void)
@@ -370,6 +387,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/time-util/clock-pair", test_clock_pair);
         g_test_add_func("/time-util/timespec-to-usec", test_timespec_to_usec);
         g_test_add_func("/time-util/usec-to-timespec", test_usec_to_timespec);
+        g_test_add_func("/time-util/epoch-ms-to-usec", test_epoch_ms_to_usec);
         g_test_add_func("/time-util/calendar", test_calendar);
         g_test_add_func("/time-util/iso8601-format", test_iso8601_format);
         g_test_add_func("/time-util/iso8601-parse-valid", test_iso8601_parse_valid);

@@ -3,17 +3,11 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "camerad/camera-error.h"
-#include "camerad/timelapse-bus.h"
-#include "camerad/timelapse-report-file.h"
+#include "camerad/timelapse-options.h"
 #include "daemons/bus-contract.h"
-#include "daemons/report-id.h"
 #include "daemons/text-util.h"
-#include "camerad/timelapse.h"
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
-
-/* ---- StartTimelapse's options ---- */
 
 /* Refuses a call with the error name, one of daemons/bus-contract.h's BUS_ERROR_INVALID_*
  * for the option it is about (docs/org.picamsync.Camera1.md, "Errors"), else
@@ -90,7 +84,7 @@ static int read_opt(sd_bus_message *msg, const char *key, const char *name, cons
         return sd_bus_message_exit_container(msg);
 }
 
-static int64_t usec_from_unsigned(uint64_t usec)
+int64_t usec_from_unsigned(uint64_t usec)
 {
         return (int64_t)MIN(usec, (uint64_t)INT64_MAX);
 }
@@ -360,121 +354,10 @@ static int timelapse_entry(sd_bus_message *msg, const char *key, void *userdata,
         return 0;
 }
 
-/* ---- the Pi's time-sync state for the report, from clockd ---- */
-
-typedef struct {
-        CameraManager *m;
-        char *id;
-} PiSyncQuery;
-
-static int on_pi_sync(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+int timelapse_options_read(sd_bus_message *msg, TimelapseReport *rep, TimelapseOptions *ret,
+                           sd_bus_error *error)
 {
-        PiSyncQuery *q = userdata;
-        Camera *camera = camera_manager_find_timelapse(q->m, q->id);
-        const char *reliability = NULL, *source = NULL, *zone = NULL;
-        uint64_t last_sync = 0;
-        int r;
-
-        if (!camera || sd_bus_message_is_method_error(reply, NULL)) {
-                if (camera)
-                        g_message("Timelapse %s: clockd did not answer (%s); the report has no "
-                                  "Pi time-sync state.",
-                                  q->id, sd_bus_message_get_error(reply)->message);
-                return 0;
-        }
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        while (r > 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                const char *key, *contents;
-                char type;
-
-                if (sd_bus_message_read(reply, "s", &key) < 0 ||
-                    sd_bus_message_peek_type(reply, &type, &contents) < 0)
-                        return 0;
-                if (g_str_equal(key, "Reliability") && g_str_equal(contents, "s"))
-                        r = sd_bus_message_read(reply, "v", "s", &reliability);
-                else if (g_str_equal(key, "LastSyncSource") && g_str_equal(contents, "s"))
-                        r = sd_bus_message_read(reply, "v", "s", &source);
-                else if (g_str_equal(key, "Timezone") && g_str_equal(contents, "s"))
-                        r = sd_bus_message_read(reply, "v", "s", &zone);
-                else if (g_str_equal(key, "LastSyncUSec") && g_str_equal(contents, "t"))
-                        r = sd_bus_message_read(reply, "v", "t", &last_sync);
-                else
-                        r = sd_bus_message_skip(reply, "v");
-                if (r < 0 || sd_bus_message_exit_container(reply) < 0)
-                        return 0;
-                r = 1;
-        }
-        timelapse_set_pi_sync(camera_get_timelapse(camera), reliability, source,
-                              usec_from_unsigned(last_sync), zone);
-        return 0;
-}
-
-static void pi_sync_query_free(void *userdata)
-{
-        PiSyncQuery *q = userdata;
-        g_free(q->id);
-        g_free(q);
-}
-
-/* Asks clockd for the Pi's time-sync state; the report of timelapse id gets it when clockd
- * answers. */
-static void manager_query_pi_sync(CameraManager *m, const char *id)
-{
-        PiSyncQuery *q = g_new0(PiSyncQuery, 1);
-        sd_bus_slot *slot = NULL;
-
-        q->m = m;
-        q->id = g_strdup(id);
-        if (sd_bus_call_method_async(camera_manager_get_bus(m), &slot, CLOCK1_NAME, CLOCK1_PATH,
-                                     "org.freedesktop.DBus.Properties", "GetAll", on_pi_sync, q,
-                                     "s", CLOCK1_IFACE) < 0) {
-                pi_sync_query_free(q);
-                return;
-        }
-        sd_bus_slot_set_destroy_callback(slot, pi_sync_query_free);
-        sd_bus_slot_set_floating(slot, 1);
-        sd_bus_slot_unref(slot);
-}
-
-/* ---- the Camera members ---- */
-
-static void on_timelapse_changed(Timelapse *tl, Camera *camera, const char *const *props,
-                                 gpointer data)
-{
-        CameraManager *m = data;
-        g_autofree char *path = NULL;
-
-        if (!camera_manager_is_published(m, camera))
-                return;
-        path = camera_manager_object_path(camera);
-        (void)sd_bus_emit_properties_changed_strv(camera_manager_get_bus(m), path,
-                                                  CAMERA1_CAMERA_IFACE, (char **)props);
-}
-
-static void on_timelapse_shot(Timelapse *tl, Camera *camera, unsigned index, int64_t at_usec,
-                              gboolean success, const char *error, gpointer data)
-{
-        CameraManager *m = data;
-        g_autofree char *path = NULL;
-
-        if (!camera_manager_is_published(m, camera))
-                return;
-        path = camera_manager_object_path(camera);
-        (void)sd_bus_emit_signal(camera_manager_get_bus(m), path, CAMERA1_CAMERA_IFACE, "ShotTaken",
-                                 "sutbs", timelapse_get_id(tl), index, (uint64_t)MAX(at_usec, 0),
-                                 success, error);
-}
-
-int timelapse_bus_start(sd_bus_message *msg, void *userdata, sd_bus_error *error)
-{
-        Camera *camera = userdata;
-        CameraManager *m = g_object_get_data(G_OBJECT(camera), "camera-manager");
-        g_autoptr(TimelapseReport) rep = timelapse_report_new();
-        g_autoptr(GError) gerror = NULL;
-        g_autofree char *reports_dir = NULL;
         TimelapseOpts o = {.rep = rep, .sync = {.rep = rep}};
-        TimelapseCallbacks cb = {on_timelapse_changed, on_timelapse_shot, m};
-        Timelapse *tl;
         int r;
 
         r = read_dict(msg, timelapse_entry, &o, error);
@@ -484,111 +367,11 @@ int timelapse_bus_start(sd_bus_message *msg, void *userdata, sd_bus_error *error
                 return invalid_args(error, BUS_ERROR_INVALID_INTERVAL,
                                     "The option interval_ms (time between shots, in ms) "
                                     "is missing. Nothing was started.");
-
-        reports_dir = camera_manager_reports_dir(m);
-        tl = timelapse_start(camera, g_steal_pointer(&rep), o.sync.camera_given, o.interval_usec,
-                             o.shots, o.end_usec, reports_dir, &cb, &gerror);
-        if (!tl) {
-                /* Like the option errors above, say that nothing happened. */
-                if (camera_error_is_invalid(gerror)) {
-                        g_autofree char *text = g_steal_pointer(&gerror->message);
-                        gerror->message = g_strconcat(text, " Nothing was started.", NULL);
-                }
-                return camera_error_to_bus_error(gerror, error);
-        }
-        manager_query_pi_sync(m, timelapse_get_id(tl));
-        return sd_bus_reply_method_return(msg, "s", timelapse_get_id(tl));
-}
-
-int timelapse_bus_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error)
-{
-        g_autoptr(GError) gerror = NULL;
-
-        if (!timelapse_stop(camera_get_timelapse(userdata), &gerror))
-                return camera_error_to_bus_error(gerror, error);
-        return sd_bus_reply_method_return(msg, NULL);
-}
-
-int timelapse_bus_get_property(sd_bus *bus, const char *path, const char *interface,
-                               const char *property, sd_bus_message *reply, void *userdata,
-                               sd_bus_error *error)
-{
-        Timelapse *tl = camera_get_timelapse(userdata);
-
-        if (g_str_equal(property, "TimelapseState"))
-                return sd_bus_message_append(reply, "s", timelapse_get_state(tl));
-        if (g_str_equal(property, "TimelapseId"))
-                return sd_bus_message_append(reply, "s", timelapse_get_id(tl));
-        if (g_str_equal(property, "ShotsTaken"))
-                return sd_bus_message_append(reply, "u", timelapse_get_taken(tl));
-        if (g_str_equal(property, "ShotsFailed"))
-                return sd_bus_message_append(reply, "u", timelapse_get_failed(tl));
-        if (g_str_equal(property, "NextShotUSec"))
-                return sd_bus_message_append(reply, "t", timelapse_get_next_shot(tl));
-        return -EINVAL;
-}
-
-/* ---- reports (on the manager: they outlive cameras) ---- */
-
-static char *read_report_text(CameraManager *m, const char *id, GError **error)
-{
-        g_autofree char *dir = camera_manager_reports_dir(m);
-        Camera *camera = camera_manager_find_timelapse(m, id);
-
-        if (camera && !dir)
-                return timelapse_report_to_json(timelapse_get_report(camera_get_timelapse(camera)));
-        if (!dir) {
-                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_NO_REPORT,
-                            "There is no report \"%s\"; camerad has no state directory to keep "
-                            "reports in.",
-                            id);
-                return NULL;
-        }
-        return timelapse_report_file_read(dir, id, error);
-}
-
-int timelapse_bus_get_report(sd_bus_message *msg, void *userdata, sd_bus_error *error)
-{
-        g_autoptr(GError) gerror = NULL;
-        g_autofree char *text = NULL;
-        char shown[TEXT_SHOWN_SIZE];
-        const char *id;
-        int r;
-
-        r = sd_bus_message_read(msg, "s", &id);
-        if (r < 0)
-                return r;
-        if (!report_id_valid(id))
-                return invalid_args(error, BUS_ERROR_INVALID_REPORT_ID,
-                                    "\"%s\" is not a report id; ids are letters, digits, _ and "
-                                    "-, as ListReports returns them.",
-                                    text_shown(id, shown));
-        text = read_report_text(userdata, id, &gerror);
-        if (!text)
-                return camera_error_to_bus_error(gerror, error);
-        return sd_bus_reply_method_return(msg, "s", text);
-}
-
-int timelapse_bus_list_reports(sd_bus_message *msg, void *userdata, sd_bus_error *error)
-{
-        g_autofree char *dir = camera_manager_reports_dir(userdata);
-        g_autoptr(GPtrArray) reports = timelapse_report_file_load_all(dir);
-        sd_bus_message *reply = NULL;
-        int r;
-
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(ssttuu)");
-        for (guint i = 0; r >= 0 && i < reports->len; i++) {
-                TimelapseReport *rep = g_ptr_array_index(reports, i);
-                r = sd_bus_message_append(reply, "(ssttuu)", rep->id, rep->title ? rep->title : "",
-                                          (uint64_t)MAX(rep->start_usec, 0),
-                                          (uint64_t)MAX(rep->end_usec, 0), rep->taken, rep->failed);
-        }
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_send(NULL, reply, NULL);
-        sd_bus_message_unref(reply);
-        return r < 0 ? r : 1;
+        *ret = (TimelapseOptions){
+                .interval_usec = o.interval_usec,
+                .end_usec = o.end_usec,
+                .shots = o.shots,
+                .camera_sync_given = o.sync.camera_given,
+        };
+        return 0;
 }

@@ -1,18 +1,44 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "webd/json-util.h"
+#include "daemons/json-util.h"
 
 #include <math.h>
 #include <string.h>
 
 #include "daemons/text-util.h"
 #include "daemons/time-util.h"
-#include "webd/time-exchange.h"
 
 JsonNode *json_util_member(JsonObject *o, const char *name)
 {
         JsonNode *n = o ? json_object_get_member(o, name) : NULL;
 
         return n && !JSON_NODE_HOLDS_NULL(n) ? n : NULL;
+}
+
+JsonObject *json_util_object(JsonNode *n)
+{
+        return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
+/* Whether n is a value of type t (G_TYPE_INT64, G_TYPE_STRING…). */
+static gboolean holds(JsonNode *n, GType t)
+{
+        return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == t;
+}
+
+gboolean json_util_int64(JsonNode *n, int64_t *ret)
+{
+        if (!holds(n, G_TYPE_INT64))
+                return FALSE;
+        *ret = json_node_get_int(n);
+        return TRUE;
+}
+
+gboolean json_util_boolean(JsonNode *n, gboolean *ret)
+{
+        if (!holds(n, G_TYPE_BOOLEAN))
+                return FALSE;
+        *ret = json_node_get_boolean(n);
+        return TRUE;
 }
 
 gboolean json_util_number(JsonNode *n, double *ret)
@@ -30,9 +56,7 @@ gboolean json_util_number(JsonNode *n, double *ret)
 
 const char *json_util_string(JsonNode *n)
 {
-        if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-                return NULL;
-        return json_node_get_string(n);
+        return holds(n, G_TYPE_STRING) ? json_node_get_string(n) : NULL;
 }
 
 gboolean json_util_time_usec(JsonNode *n, int64_t *ret_usec)
@@ -42,7 +66,7 @@ gboolean json_util_time_usec(JsonNode *n, int64_t *ret_usec)
 
         if (s)
                 return iso8601_parse(s, ret_usec) >= 0;
-        return json_util_number(n, &ms) && time_exchange_ms_to_usec(ms, ret_usec) >= 0;
+        return json_util_number(n, &ms) && epoch_ms_to_usec(ms, ret_usec) >= 0;
 }
 
 /* ---- the lexical check ---- */

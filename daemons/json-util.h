@@ -1,16 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Reading JSON that came from outside (a page, a REST body, camerad's report): each answers
- * NULL or FALSE for anything of the wrong type, so callers only say what they expected. */
+/* Reading JSON that came from outside (a page, a REST body, a camera's answer, a report or a
+ * history file): each answers NULL or FALSE for anything of the wrong type, so callers only say
+ * what they expected. Used by camerad and webd (not clockd: json-glib). */
 
 #include <json-glib/json-glib.h>
 #include <stdint.h>
 
 /* The member name of o, or NULL when o is NULL, the member is absent or it is JSON null. */
 JsonNode *json_util_member(JsonObject *o, const char *name);
+/* The object n holds, or NULL. n may be NULL. */
+JsonObject *json_util_object(JsonNode *n);
 /* A finite number (integer or not) into *ret. n may be NULL. */
 gboolean json_util_number(JsonNode *n, double *ret);
+/* A whole number written without a fraction or exponent (json-glib's integers) into *ret. n may
+ * be NULL. */
+gboolean json_util_int64(JsonNode *n, int64_t *ret);
+/* true or false into *ret. n may be NULL. */
+gboolean json_util_boolean(JsonNode *n, gboolean *ret);
 /* The string n holds, or NULL. n may be NULL. */
 const char *json_util_string(JsonNode *n);
 /* An ISO 8601 UTC string or epoch milliseconds, as µs since the epoch. n may be NULL. */

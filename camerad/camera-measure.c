@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+
+#include "camerad/camera-error.h"
+#include "camerad/camera-history.h"
+#include "camerad/camera-private.h"
+#include "camerad/camera.h"
+#include "camerad/ccapi-client.h"
+#include "daemons/ccapi-date.h"
+#include "daemons/json-util.h"
+#include "daemons/text-util.h"
+#include "daemons/time-util.h"
+#include "daemons/zone-util.h"
+
+/* A camera's MeasureOffset and SetTime operations (and the idle drift checks' measurements):
+ * the camera − Pi offset by bracketing the camera's second boundary (offset-estimator.c), and a
+ * set timed to land on a second boundary, measured before and after. They run as operations of
+ * camera.c's queue. */
+
+/* A measurement stops when the bound is this tight, after this many requests, or after this
+ * long, whichever comes first. */
+#define MEASURE_TARGET_USEC  (2 * USEC_PER_MSEC)
+#define MEASURE_MAX_REQUESTS 40
+/* Checked after each answer, so a measurement ends by about 5 s. */
+#define MEASURE_MAX_USEC (4500 * USEC_PER_MSEC)
+/* The idle drift checks have no one waiting: they take longer for a tighter bound, because a
+ * ppm-level drift shows only through sub-millisecond measurements over minutes. */
+#define CHECK_TARGET_USEC (300)
+#define CHECK_MAX_USEC    (12 * USEC_PER_SEC)
+/* The aimed PUT is sent for a second at least this far ahead. */
+#define SET_MARGIN_USEC (300 * USEC_PER_MSEC)
+
+/* ---- timers on the Pi's wall clock, to the microsecond ---- */
+
+static gboolean precise_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+{
+        g_source_set_ready_time(source, -1);
+        return callback(user_data);
+}
+
+static GSourceFuncs precise_funcs = {.dispatch = precise_dispatch};
+
+/* Runs func once when CLOCK_REALTIME reaches when_usec (measured now, run on the monotonic
+ * clock, so a step in between does not move it). */
+static void run_at_realtime(int64_t when_usec, GSourceFunc func, gpointer data)
+{
+        int64_t delay = when_usec - clock_realtime_usec();
+        GSource *source = g_source_new(&precise_funcs, sizeof(GSource));
+
+        g_source_set_priority(source, G_PRIORITY_HIGH);
+        g_source_set_ready_time(source, g_get_monotonic_time() + (delay > 0 ? delay : 0));
+        g_source_set_callback(source, func, data, NULL);
+        g_source_attach(source, NULL);
+        g_source_unref(source);
+}
+
+/* ---- measuring ---- */
+
+static void measure_next(GTask *task);
+static void set_after_measure(GTask *task);
+
+/* A new estimate, told the camera's drift so far (none while it is unknown). */
+static void measure_reset(Camera *self, Op *op)
+{
+        offset_estimator_init(&op->est);
+        offset_estimator_set_drift(&op->est, self->drift_ppm);
+}
+
+static void measure_done(GTask *task)
+{
+        Camera *self = g_task_get_source_object(task);
+        Op *op = g_task_get_task_data(task);
+        CameraSample sample;
+
+        /* Dated by the Pi time the estimate is given for, not by when the last answer came:
+         * see camerad/offset-estimator.h. */
+        self->offset_usec = offset_estimator_offset(&op->est);
+        self->uncertainty_usec = offset_estimator_uncertainty(&op->est);
+        self->last_measured_usec = offset_estimator_at(&op->est);
+        sample =
+                (CameraSample){self->last_measured_usec, self->offset_usec, self->uncertainty_usec};
+        if (self->history) {
+                g_autoptr(GError) error = NULL;
+                if (!camera_history_add_sample(self->history, &sample, &error))
+                        g_warning("Camera %s: %s", ccapi_client_get_label(self->client),
+                                  error->message);
+                self->drift_ppm = camera_history_drift_ppm(self->history);
+        }
+        g_debug("Camera %s: offset %+.3f ms ± %.3f ms after %u requests",
+                ccapi_client_get_label(self->client), self->offset_usec / 1000.0,
+                self->uncertainty_usec / 1000.0, op->requests);
+        camera_set_error(self, NULL);
+        camera_set_connected(self, TRUE);
+        camera_changed(self, (const char *const[]){"OffsetUSec", "OffsetUncertaintyUSec",
+                                                   "LastMeasuredUSec", "UtcOffsetMinutes", "Dst",
+                                                   "DriftPPM", NULL});
+        if (op->setting) {
+                set_after_measure(task);
+                return;
+        }
+        g_task_return_boolean(task, TRUE);
+        camera_op_finish(task);
+}
+
+static void on_datetime(GObject *source, GAsyncResult *result, gpointer data)
+{
+        GTask *task = data;
+        Camera *self = g_task_get_source_object(task);
+        Op *op = g_task_get_task_data(task);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(CcapiResponse) resp = NULL;
+        char shown[TEXT_SHOWN_SIZE];
+        const char *text;
+        gboolean dst;
+        int64_t utc;
+        int minutes, r;
+        OffsetSample sample;
+
+        resp = ccapi_client_request_finish(self->client, result, &error);
+        if (!resp) {
+                camera_op_fail(task, g_steal_pointer(&error));
+                return;
+        }
+        op->requests++;
+        text = ccapi_body_string(resp->body, "datetime");
+        if (!text ||
+            !json_util_boolean(json_util_member(json_util_object(resp->body), "dst"), &dst)) {
+                camera_op_fail(task, g_error_new(CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
+                                                 "Camera %s sent its clock without "
+                                                 "\"datetime\" and \"dst\".",
+                                                 ccapi_client_get_label(self->client)));
+                return;
+        }
+        if (ccapi_date_parse(text, dst, &utc, &minutes) < 0) {
+                camera_op_fail(task, g_error_new(CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
+                                                 "Camera %s sent a date that cannot be read: "
+                                                 "\"%s\".",
+                                                 ccapi_client_get_label(self->client),
+                                                 text_shown(text, shown)));
+                return;
+        }
+        self->utc_offset_minutes = minutes;
+        self->dst = dst;
+
+        if (self->min_rtt_usec <= 0 || resp->recv_usec - resp->send_usec < self->min_rtt_usec)
+                self->min_rtt_usec = resp->recv_usec - resp->send_usec;
+        sample = (OffsetSample){resp->send_usec, resp->recv_usec, utc / (int64_t)USEC_PER_SEC};
+        r = offset_estimator_add(&op->est, &sample);
+        if (r < 0) {
+                /* The camera's clock (or the Pi's) moved while measured: start again once. */
+                if (++op->restarts > 2) {
+                        camera_op_fail(task, g_error_new(CAMERA_ERROR, CAMERA_ERROR_CLOCK,
+                                                         "The clock of camera %s jumped while it "
+                                                         "was measured; try again.",
+                                                         ccapi_client_get_label(self->client)));
+                        return;
+                }
+                measure_reset(self, op);
+                (void)offset_estimator_add(&op->est, &sample);
+        }
+
+        if (offset_estimator_done(&op->est, op->precise ? CHECK_TARGET_USEC : MEASURE_TARGET_USEC,
+                                  MEASURE_MAX_REQUESTS) ||
+            g_get_monotonic_time() - op->started_mono_usec >
+                    (int64_t)(op->precise ? CHECK_MAX_USEC : MEASURE_MAX_USEC)) {
+                measure_done(task);
+                return;
+        }
+        measure_next(task);
+}
+
+static gboolean measure_send(gpointer data)
+{
+        GTask *task = data;
+        Camera *self = g_task_get_source_object(task);
+        g_autofree char *url = camera_endpoint(self, "functions/datetime");
+
+        ccapi_client_request_async(self->client, "GET", url, NULL, g_task_get_cancellable(task),
+                                   on_datetime, task);
+        return G_SOURCE_REMOVE;
+}
+
+/* The smallest round trip seen: the best guess of what the next request costs. */
+static int64_t camera_expected_rtt(Camera *self)
+{
+        return self->min_rtt_usec > 0 ? self->min_rtt_usec : 50 * (int64_t)USEC_PER_MSEC;
+}
+
+static void measure_next(GTask *task)
+{
+        Camera *self = g_task_get_source_object(task);
+        Op *op = g_task_get_task_data(task);
+        int64_t rtt = camera_expected_rtt(self);
+
+        if (op->est.n_samples == 0) {
+                measure_send(task);
+                return;
+        }
+        run_at_realtime(offset_estimator_next_send(&op->est, clock_realtime_usec(), rtt),
+                        measure_send, task);
+}
+
+static void measure_start(GTask *task)
+{
+        Camera *self = g_task_get_source_object(task);
+        Op *op = g_task_get_task_data(task);
+
+        if (!self->listing) {
+                camera_op_fail(task, g_error_new(CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE,
+                                                 "Camera at %s is not connected yet.", self->url));
+                return;
+        }
+        measure_reset(self, op);
+        measure_next(task);
+}
+
+void camera_measure_async(Camera *self, GCancellable *cancellable, GAsyncReadyCallback callback,
+                          gpointer user_data)
+{
+        camera_queue_op(self, g_task_new(self, cancellable, callback, user_data), measure_start,
+                        NULL);
+}
+
+void camera_measure_precise_async(Camera *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+        Op *op = g_new0(Op, 1);
+
+        op->precise = TRUE;
+        camera_queue_op(self, g_task_new(self, NULL, callback, user_data), measure_start, op);
+}
+
+gboolean camera_measure_finish(Camera *self, GAsyncResult *result, int64_t *ret_offset_usec,
+                               uint64_t *ret_uncertainty_usec, GError **error)
+{
+        if (!g_task_propagate_boolean(G_TASK(result), error))
+                return FALSE;
+        if (ret_offset_usec)
+                *ret_offset_usec = self->offset_usec;
+        if (ret_uncertainty_usec)
+                *ret_uncertainty_usec = self->uncertainty_usec;
+        return TRUE;
+}
+
+/* ---- setting ---- */
+
+static void on_put_datetime(GObject *source, GAsyncResult *result, gpointer data)
+{
+        GTask *task = data;
+        Camera *self = g_task_get_source_object(task);
+        Op *op = g_task_get_task_data(task);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(CcapiResponse) resp = NULL;
+
+        resp = ccapi_client_request_finish(self->client, result, &error);
+        if (!resp) {
+                camera_op_fail(task, g_steal_pointer(&error));
+                return;
+        }
+        self->last_sync_usec = clock_realtime_usec();
+        if (self->history) {
+                g_autoptr(GError) herr = NULL;
+                if (!camera_history_add_set(self->history, self->last_sync_usec, &herr))
+                        g_warning("Camera %s: %s", ccapi_client_get_label(self->client),
+                                  herr->message);
+        }
+        g_message("Camera %s set to the Pi clock in %s (it was %+.3f s off).",
+                  ccapi_client_get_label(self->client), op->zone, op->before_usec / 1e6);
+        camera_changed(self, (const char *const[]){"LastSyncUSec", NULL});
+
+        /* Now measure again: the result is the offset after the set. */
+        op->setting = TRUE;
+        op->put_done = TRUE;
+        measure_reset(self, op);
+        op->requests = 0;
+        op->restarts = 0;
+        op->started_mono_usec = g_get_monotonic_time();
+        measure_next(task);
+}
+
+static gboolean set_send(gpointer data)
+{
+        GTask *task = data;
+        Camera *self = g_task_get_source_object(task);
+        Op *op = g_task_get_task_data(task);
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) body = NULL;
+        g_autofree char *url = camera_endpoint(self, "functions/datetime");
+        CcapiDate date;
+        int r;
+
+        r = ccapi_date_format(op->set_second_usec, op->zone, NULL, &date);
+        if (r < 0) {
+                camera_op_fail(task,
+                               g_error_new(CAMERA_ERROR, CAMERA_ERROR_INVALID,
+                                           "The time could not be written for zone %s.", op->zone));
+                return G_SOURCE_REMOVE;
+        }
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "datetime");
+        json_builder_add_string_value(b, date.text);
+        json_builder_set_member_name(b, "dst");
+        json_builder_add_boolean_value(b, date.dst);
+        json_builder_end_object(b);
+        body = json_builder_get_root(b);
+        ccapi_client_request_async(self->client, "PUT", url, body, g_task_get_cancellable(task),
+                                   on_put_datetime, task);
+        return G_SOURCE_REMOVE;
+}
+
+/* Called after each measurement of a set operation: the first is "before", the second
+ * "after". */
+static void set_after_measure(GTask *task)
+{
+        Camera *self = g_task_get_source_object(task);
+        Op *op = g_task_get_task_data(task);
+        int64_t one_way, send_at;
+
+        if (op->put_done) {
+                int64_t *result = g_new(int64_t, 2);
+                result[0] = op->before_usec;
+                result[1] = self->offset_usec;
+                g_task_return_pointer(task, result, g_free);
+                camera_op_finish(task);
+                return;
+        }
+        op->before_usec = self->offset_usec;
+        op->setting = FALSE;
+        /* The camera takes the PUT's second the moment it processes it: aim for just after the
+         * second begins on the Pi, half a round trip ahead. */
+        one_way = camera_expected_rtt(self) / 2;
+        send_at = ccapi_set_plan(clock_realtime_usec(), one_way, SET_MARGIN_USEC,
+                                 &op->set_second_usec);
+        run_at_realtime(send_at, set_send, task);
+}
+
+static void set_start(GTask *task)
+{
+        Op *op = g_task_get_task_data(task);
+
+        op->setting = TRUE;
+        measure_start(task);
+}
+
+void camera_set_time_async(Camera *self, const char *zone, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+        GTask *task = g_task_new(self, cancellable, callback, user_data);
+        char why[ZONE_WHY_MAX], shown[TEXT_SHOWN_SIZE];
+        Op *op;
+        int r;
+
+        r = zone_check_civil(NULL, zone, why, sizeof(why));
+        if (r == -EDOM) {
+                g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_INVALID,
+                                        "%s The camera was not changed.", why);
+                g_object_unref(task);
+                return;
+        }
+        if (r < 0) {
+                g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_INVALID,
+                                        "There is no time zone \"%s\"; use an IANA name such as "
+                                        "Europe/Berlin. The camera was not changed.",
+                                        text_shown(zone, shown));
+                g_object_unref(task);
+                return;
+        }
+        op = g_new0(Op, 1);
+        op->zone = g_strdup(zone);
+        camera_queue_op(self, task, set_start, op);
+}
+
+gboolean camera_set_time_finish(Camera *self, GAsyncResult *result, int64_t *ret_before_usec,
+                                int64_t *ret_after_usec, GError **error)
+{
+        g_autofree int64_t *r = g_task_propagate_pointer(G_TASK(result), error);
+
+        if (!r)
+                return FALSE;
+        *ret_before_usec = r[0];
+        *ret_after_usec = r[1];
+        return TRUE;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "camerad/camera-history.h"
+#include "camerad/camera.h"
+#include "camerad/ccapi-client.h"
+#include "camerad/ccapi-listing.h"
+#include "camerad/offset-estimator.h"
+
+/* Inside a Camera, for camera.c (the object, its queue of operations, connecting, idle
+ * monitoring) and camera-measure.c (measuring and setting). Nothing else includes this. */
+
+struct _Camera {
+        GObject parent_instance;
+        CameraConfig config;
+        char *state_dir;
+        char *url;
+        char *id;
+        char *manufacturer, *model, *serial, *nickname;
+        CcapiClient *client;
+        CcapiListing *listing;
+
+        gboolean connected;
+        int64_t offset_usec;
+        uint64_t uncertainty_usec;
+        int64_t last_measured_usec;
+        int utc_offset_minutes;
+        gboolean dst;
+        double drift_ppm;
+        int64_t last_sync_usec;
+        char *last_error;
+        int64_t min_rtt_usec;
+
+        CameraHistory *history;
+        GQueue ops;        /* GTask waiting to run, oldest first */
+        GTask *op_running; /* borrowed: the task whose step runs now */
+        guint probe_source;
+        guint check_source;
+
+        CameraChangedFunc changed_func;
+        gpointer changed_data;
+
+        gboolean shooting; /* no drift checks in between shots */
+};
+
+typedef void (*OpStart)(GTask *task);
+
+typedef struct {
+        OpStart start;
+        int64_t started_mono_usec;
+        /* measuring */
+        OffsetEstimator est;
+        unsigned requests;
+        unsigned restarts;
+        /* setting */
+        char *zone;
+        gboolean setting;  /* a measurement that belongs to a set */
+        gboolean put_done; /* ... and it is the one after the PUT */
+        int64_t before_usec;
+        int64_t set_second_usec;
+        /* connecting */
+        int64_t prepare_deadline_mono;
+        gboolean listing_fallback; /* asked topurlfordev already */
+        /* measuring for the drift history: tighter bound, more time */
+        gboolean precise;
+} Op;
+
+/* Queues the operation of task (op: its data, or NULL for a fresh one); it starts when those
+ * queued before it are done. */
+void camera_queue_op(Camera *self, GTask *task, OpStart start, Op *op);
+/* The running operation is done (its task returned): the next one starts. */
+void camera_op_finish(GTask *task);
+/* Returns error from the running operation; a CAMERA_ERROR also becomes LastError, and an
+ * unreachable camera no longer Connected. */
+void camera_op_fail(GTask *task, GError *error);
+
+/* Tells the bus layer which properties changed (names as on the bus). */
+void camera_changed(Camera *self, const char *const *props);
+void camera_set_error(Camera *self, const GError *error); /* NULL: no error */
+void camera_set_connected(Camera *self, gboolean connected);
+/* The URL of an API the camera lists by its tail, or NULL. */
+char *camera_endpoint(Camera *self, const char *tail);
+
+/* A measurement for the drift history, while idle: a tighter bound, more time. */
+void camera_measure_precise_async(Camera *self, GAsyncReadyCallback callback, gpointer user_data);
