@@ -6,6 +6,7 @@
 #include "camerad/timelapse-report-file.h"
 #include "camerad/timelapse.h"
 #include "daemons/bus-contract.h"
+#include "daemons/bus-props.h"
 #include "daemons/report-id.h"
 #include "daemons/text-util.h"
 
@@ -75,44 +76,56 @@ typedef struct {
         char *id;
 } PiSyncQuery;
 
+/* The part of clockd's properties a report keeps (docs/org.picamsync.Clock1.md). */
+typedef struct PiSync {
+        char *reliability;
+        char *last_sync_source;
+        char *timezone;
+        uint64_t last_sync_usec;
+} PiSync;
+
+static const BusPropMap pi_sync_map[] = {
+        {"Reliability", "s", NULL, offsetof(PiSync, reliability)},
+        {"LastSyncSource", "s", NULL, offsetof(PiSync, last_sync_source)},
+        {"Timezone", "s", NULL, offsetof(PiSync, timezone)},
+        {"LastSyncUSec", "t", NULL, offsetof(PiSync, last_sync_usec)},
+        {},
+};
+
 static int on_pi_sync(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
         PiSyncQuery *q = userdata;
         Timelapse *tl = g_hash_table_lookup(q->m->timelapses, q->id);
-        const char *reliability = NULL, *source = NULL, *zone = NULL;
-        uint64_t last_sync = 0;
+        PiSync s = {};
         int r;
 
-        if (!tl || sd_bus_message_is_method_error(reply, NULL)) {
-                if (tl)
-                        g_message("Timelapse %s: clockd did not answer (%s); the report has no "
-                                  "Pi time-sync state.",
-                                  q->id, sd_bus_message_get_error(reply)->message);
+        if (!tl)
+                return 0;
+        if (sd_bus_message_is_method_error(reply, NULL)) {
+                g_message("Timelapse %s: clockd did not answer (%s); the report has no Pi "
+                          "time-sync state.",
+                          q->id, sd_bus_message_get_error(reply)->message);
                 return 0;
         }
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        while (r > 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                const char *key, *contents;
-                char type;
-
-                if (sd_bus_message_read(reply, "s", &key) < 0 ||
-                    sd_bus_message_peek_type(reply, &type, &contents) < 0)
-                        return 0;
-                if (g_str_equal(key, "Reliability") && g_str_equal(contents, "s"))
-                        r = sd_bus_message_read(reply, "v", "s", &reliability);
-                else if (g_str_equal(key, "LastSyncSource") && g_str_equal(contents, "s"))
-                        r = sd_bus_message_read(reply, "v", "s", &source);
-                else if (g_str_equal(key, "Timezone") && g_str_equal(contents, "s"))
-                        r = sd_bus_message_read(reply, "v", "s", &zone);
-                else if (g_str_equal(key, "LastSyncUSec") && g_str_equal(contents, "t"))
-                        r = sd_bus_message_read(reply, "v", "t", &last_sync);
-                else
-                        r = sd_bus_message_skip(reply, "v");
-                if (r < 0 || sd_bus_message_exit_container(reply) < 0)
-                        return 0;
-                r = 1;
-        }
-        timelapse_set_pi_sync(tl, reliability, source, usec_from_unsigned(last_sync), zone);
+        r = bus_props_read(reply, pi_sync_map, &s);
+        if (r < 0)
+                g_message("Timelapse %s: clockd's properties could not be read (%s); the report "
+                          "has no Pi time-sync state.",
+                          q->id, g_strerror(-r));
+        else
+                /* Only the names of the contract go into a report. */
+                timelapse_set_pi_sync(
+                        tl,
+                        bus_reliability_from_string(s.reliability) != BUS_RELIABILITY_INVALID
+                                ? s.reliability
+                                : NULL,
+                        bus_sync_source_from_string(s.last_sync_source) != BUS_SYNC_SOURCE_INVALID
+                                ? s.last_sync_source
+                                : NULL,
+                        usec_from_unsigned(s.last_sync_usec), s.timezone);
+        free(s.reliability);
+        free(s.last_sync_source);
+        free(s.timezone);
         return 0;
 }
 
