@@ -6,6 +6,8 @@
 
 #include "daemons/log.h"
 #include "webd/bus-reply.h"
+#include "webd/camerad-client.h"
+#include "webd/clockd-client.h"
 
 GQuark camera_by_hand_error_quark(void)
 {

@@ -10,6 +10,7 @@
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
 #include "webd/camera-by-hand.h"
+#include "webd/clockd-client.h"
 #include "webd/http-answer.h"
 #include "webd/json-util.h"
 #include "webd/report-html.h"

@@ -3,6 +3,7 @@
 #include "webd/sync1-bus.h"
 
 #include "daemons/log.h"
+#include "webd/client-hub.h"
 
 struct Sync1Bus {
         sd_bus *bus;

@@ -10,7 +10,10 @@
 #include "daemons/log.h"
 #include "daemons/report-id.h"
 #include "daemons/time-util.h"
+#include "webd/camerad-client.h"
 #include "webd/json-util.h"
+#include "webd/location-store.h"
+#include "webd/status.h"
 #include "webd/ws-protocol.h"
 
 #define INTERVAL_MIN_MS 500
