@@ -23,6 +23,7 @@ struct WebServer {
         GStrv host_names; /* PICAMSYNC_WEB_HOSTNAMES */
         ApNm *ap_nm;      /* not owned */
 };
+
 /* ---- the UI ---- */
 
 #define UI_RESOURCE "/org/picamsync/webd"
