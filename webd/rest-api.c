@@ -424,13 +424,22 @@ static void on_timelapse_answer(JsonNode *answer, const GError *error, gpointer 
         pending_answered(p);
 }
 
-static void get_timelapse(SyncEngine *e, SoupServerMessage *msg, GHashTable *query)
+/* A request without a body, answered 200 by timelapse-api.c. */
+typedef gboolean (*TimelapseApiCall)(SyncEngine *e, TimelapseApiDone done, gpointer user_data,
+                                     GError **error);
+
+static void ask_timelapse_api(SyncEngine *e, SoupServerMessage *msg, TimelapseApiCall call)
 {
         Pending *p = pending_new(msg, SOUP_STATUS_OK);
         g_autoptr(GError) error = NULL;
-        gboolean ok = timelapse_api_get(e, on_timelapse_answer, p, &error);
+        gboolean ok = call(e, on_timelapse_answer, p, &error);
 
         pending_wait(p, ok, error);
+}
+
+static void get_timelapse(SyncEngine *e, SoupServerMessage *msg, GHashTable *query)
+{
+        ask_timelapse_api(e, msg, timelapse_api_get);
 }
 
 static void post_timelapse(SyncEngine *e, SoupServerMessage *msg, GHashTable *query)
@@ -450,20 +459,12 @@ static void post_timelapse(SyncEngine *e, SoupServerMessage *msg, GHashTable *qu
 
 static void delete_timelapse(SyncEngine *e, SoupServerMessage *msg, GHashTable *query)
 {
-        Pending *p = pending_new(msg, SOUP_STATUS_OK);
-        g_autoptr(GError) error = NULL;
-        gboolean ok = timelapse_api_stop(e, on_timelapse_answer, p, &error);
-
-        pending_wait(p, ok, error);
+        ask_timelapse_api(e, msg, timelapse_api_stop);
 }
 
 static void get_reports(SyncEngine *e, SoupServerMessage *msg, GHashTable *query)
 {
-        Pending *p = pending_new(msg, SOUP_STATUS_OK);
-        g_autoptr(GError) error = NULL;
-        gboolean ok = timelapse_api_list_reports(e, on_timelapse_answer, p, &error);
-
-        pending_wait(p, ok, error);
+        ask_timelapse_api(e, msg, timelapse_api_list_reports);
 }
 
 static void on_report_text(const char *text, const GError *error, gpointer userdata)
