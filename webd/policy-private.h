@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Internals of the sync policy, shared by policy.c, policy-camera.c and policy-action.c. "Rule N"
- * is rule N of docs/sync-policy.md. */
+/* Internals of the sync policy, shared by policy.c, policy-apply.c, policy-camera.c and
+ * policy-action.c. "Rule N" is rule N of docs/sync-policy.md. */
 
 #include "webd/policy.h"
 
@@ -154,6 +154,9 @@ bool policy_client_may_warn(Policy *p, usec_t now, uint64_t client);
 /* policy.c */
 /* Ends the running job (asking for a location if it carries one) and starts the next. */
 void policy_job_finish(Policy *p, usec_t now);
+/* The reference is applied: the camera follows (rule 5), once for all the references queued
+ * by now, not once per page. */
+void policy_apply_finish(Policy *p, usec_t now);
 PolicyClient *policy_find_client(const Policy *p, uint64_t id);
 /* Queues a camera measurement (rule 5); location_client: ask it for its location afterwards. */
 void policy_request_camera(Policy *p, usec_t now, uint64_t location_client);
@@ -162,6 +165,10 @@ void policy_request_camera(Policy *p, usec_t now, uint64_t location_client);
 void policy_step_sent(Policy *p);
 /* Its answer; offset: the step, counted when ok. */
 void policy_step_answered(Policy *p, usec_t now, bool ok, int64_t offset_usec);
+
+/* policy-apply.c */
+/* Rules 2, 3, 7 and 8: starts applying the running job's reference (JOB_APPLY). */
+void policy_apply_reference(Policy *p, usec_t now);
 
 /* policy-camera.c */
 /* The camera part of the running job: measure, then set it or step the Pi from it. */

@@ -2,14 +2,14 @@
 /* org.picamsync.Sync1 (see sync1-bus.h). */
 #include "webd/sync1-bus.h"
 
-#include <stdarg.h>
-
 #include "daemons/log.h"
+#include "webd/client-hub.h"
 
 struct Sync1Bus {
         sd_bus *bus;
         SyncEngine *engine;
         sd_bus_slot *slot;
+        gboolean listening;
 };
 
 static int get_clients(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -18,7 +18,8 @@ static int get_clients(sd_bus *bus, const char *path, const char *interface, con
         Sync1Bus *s = userdata;
         ClientClass cls = g_str_equal(property, "ClientsAp") ? CLIENT_AP : CLIENT_LAN;
 
-        return sd_bus_message_append(reply, "u", sync_engine_count_clients(s->engine, cls));
+        return sd_bus_message_append(reply, "u",
+                                     client_hub_count(sync_engine_get_hub(s->engine), cls));
 }
 
 static int get_auto_sync(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -26,7 +27,7 @@ static int get_auto_sync(sd_bus *bus, const char *path, const char *interface, c
 {
         Sync1Bus *s = userdata;
 
-        return sd_bus_message_append(reply, "b", (int)sync_engine_auto_sync(s->engine));
+        return sd_bus_message_append(reply, "b", (int)sync_engine_get_config(s->engine)->auto_sync);
 }
 
 static int get_last_sync(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -103,6 +104,37 @@ static const sd_bus_vtable sync1_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
+static void on_changed(SyncEngineChange what, void *userdata)
+{
+        static const char *const names[] = {
+                [SYNC_ENGINE_CHANGE_CLIENTS_AP] = "ClientsAp",
+                [SYNC_ENGINE_CHANGE_CLIENTS_LAN] = "ClientsLan",
+                [SYNC_ENGINE_CHANGE_LAST_CLIENT_SYNC] = "LastClientSyncUSec",
+                [SYNC_ENGINE_CHANGE_LAST_CAMERA_SYNC] = "LastCameraSyncUSec",
+        };
+        Sync1Bus *s = userdata;
+        int r = sd_bus_emit_properties_changed(s->bus, SYNC1_PATH, SYNC1_IFACE, names[what], NULL);
+
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit PropertiesChanged: %m");
+}
+
+static void on_activity(const ActivityEntry *entry, void *userdata)
+{
+        Sync1Bus *s = userdata;
+        int r = sd_bus_emit_signal(s->bus, SYNC1_PATH, SYNC1_IFACE, "Activity", "tsss",
+                                   (uint64_t)MAX(entry->time_usec, 0),
+                                   activity_type_to_string(entry->type),
+                                   activity_level_to_string(entry->level), entry->message);
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit Activity: %m");
+}
+
+static const SyncEngineListener engine_listener = {
+        .changed = on_changed,
+        .activity = on_activity,
+};
+
 Sync1Bus *sync1_bus_new(sd_bus *bus, SyncEngine *engine, int *ret_error)
 {
         Sync1Bus *s = g_new0(Sync1Bus, 1);
@@ -116,6 +148,8 @@ Sync1Bus *sync1_bus_new(sd_bus *bus, SyncEngine *engine, int *ret_error)
                 sync1_bus_free(s);
                 return NULL;
         }
+        sync_engine_add_listener(engine, &engine_listener, s);
+        s->listening = TRUE;
         return s;
 }
 
@@ -123,34 +157,9 @@ void sync1_bus_free(Sync1Bus *s)
 {
         if (!s)
                 return;
+        if (s->listening)
+                sync_engine_remove_listener(s->engine, &engine_listener, s);
         sd_bus_slot_unref(s->slot);
         sd_bus_unref(s->bus);
         g_free(s);
-}
-
-void sync1_bus_properties_changed(Sync1Bus *s, const char *name, ...)
-{
-        g_autoptr(GPtrArray) names = g_ptr_array_new();
-        va_list ap;
-        int r;
-
-        va_start(ap, name);
-        for (const char *n = name; n; n = va_arg(ap, const char *))
-                g_ptr_array_add(names, (gpointer)n);
-        va_end(ap);
-        g_ptr_array_add(names, NULL);
-        r = sd_bus_emit_properties_changed_strv(s->bus, SYNC1_PATH, SYNC1_IFACE,
-                                                (char **)names->pdata);
-        if (r < 0)
-                log_debug_errno(r, "Failed to emit PropertiesChanged: %m");
-}
-
-void sync1_bus_emit_activity(Sync1Bus *s, const ActivityEntry *entry)
-{
-        int r = sd_bus_emit_signal(s->bus, SYNC1_PATH, SYNC1_IFACE, "Activity", "tsss",
-                                   (uint64_t)MAX(entry->time_usec, 0),
-                                   activity_type_to_string(entry->type),
-                                   activity_level_to_string(entry->level), entry->message);
-        if (r < 0)
-                log_debug_errno(r, "Failed to emit Activity: %m");
 }

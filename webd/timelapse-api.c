@@ -11,6 +11,9 @@
 #include "daemons/report-id.h"
 #include "daemons/time-util.h"
 #include "daemons/json-util.h"
+#include "webd/camerad-client.h"
+#include "webd/location-store.h"
+#include "webd/status.h"
 #include "webd/ws-protocol.h"
 
 #define INTERVAL_MIN_MS 500
@@ -49,9 +52,9 @@ static int error_index(const GError *error)
         if (error && error->domain == TIMELAPSE_API_ERROR && error->code >= 0 &&
             error->code < (int)G_N_ELEMENTS(error_table))
                 return error->code;
-        if (g_error_matches(error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_NO_CAMERA))
+        if (g_error_matches(error, CAMERAD_CLIENT_ERROR, CAMERAD_CLIENT_ERROR_NO_CAMERA))
                 return TIMELAPSE_API_ERROR_NO_CAMERA;
-        if (g_error_matches(error, SYNC_ENGINE_ERROR, SYNC_ENGINE_ERROR_STOPPING))
+        if (g_error_matches(error, CAMERAD_CLIENT_ERROR, CAMERAD_CLIENT_ERROR_STOPPING))
                 return TIMELAPSE_API_ERROR_STOPPING;
         return TIMELAPSE_API_ERROR_CAMERA;
 }
@@ -97,7 +100,7 @@ typedef struct TimelapseRequest {
         int64_t end_usec; /* 0: none */
         const char *title;
         LocationMode location_mode;
-        SyncEngineLocation location;
+        LocationFix location;
         const char *source; /* "browser" or "manual" */
 } TimelapseRequest;
 
@@ -114,7 +117,7 @@ static gboolean node_whole(JsonNode *n, double min, double max, uint64_t *ret)
 
 static gboolean parse_location(JsonNode *n, int64_t now_usec, TimelapseRequest *req, GError **error)
 {
-        SyncEngineLocation *l = &req->location;
+        LocationFix *l = &req->location;
         JsonObject *o;
         JsonNode *v;
         const char *source = "manual";
@@ -254,7 +257,7 @@ static int close_dict_entry(sd_bus_message *m)
         return r;
 }
 
-static int append_location(sd_bus_message *m, const SyncEngineLocation *l, const char *source)
+static int append_location(sd_bus_message *m, const LocationFix *l, const char *source)
 {
         int r = open_dict_entry(m, "location");
 
@@ -275,7 +278,7 @@ static int append_location(sd_bus_message *m, const SyncEngineLocation *l, const
         return r;
 }
 
-static int append_time_sync(sd_bus_message *m, const SyncEngineTimeSync *t)
+static int append_time_sync(sd_bus_message *m, const StatusTimeSync *t)
 {
         int r = open_dict_entry(m, "time_sync");
 
@@ -362,11 +365,11 @@ static void error_from_reply(sd_bus_message *reply, GError **error)
 /* camerad must be there (503); camera: and know a camera (404). */
 static gboolean camerad_ready(SyncEngine *e, gboolean camera, GError **error)
 {
-        if (!sync_engine_camerad_present(e))
+        if (!camerad_client_present(sync_engine_get_camerad(e)))
                 return fail(error, TIMELAPSE_API_ERROR_UNAVAILABLE,
                             "The camera service (picamsync-camerad) is not running, or has not "
                             "answered yet; start it with \"systemctl start picamsync-camerad\".");
-        return !camera || sync_engine_camera_known(e, error);
+        return !camera || camerad_client_camera_known(sync_engine_get_camerad(e), error);
 }
 
 /* One REST request through one or more calls to camerad. */
@@ -416,15 +419,14 @@ static void call_answer(Call *c, JsonNode *answer)
 
 /* Sends m (consumed) for c; FALSE and error when it could not be sent (c is not freed). */
 /* Sends m (taken; NULL after a failure to make it, with error set) with c (taken) for cb. */
-static gboolean call_send_message(Call *c, sd_bus_message *m, SyncEngineCameradDone cb,
-                                  GError **error)
+static gboolean call_send_message(Call *c, sd_bus_message *m, CameradReplyDone cb, GError **error)
 {
         g_autoptr(Call) owned = c;
         gboolean ok;
 
         if (!m)
                 return FALSE;
-        ok = sync_engine_camerad_call(c->e, m, cb, c, error);
+        ok = camerad_client_call(sync_engine_get_camerad(c->e), m, cb, c, error);
         sd_bus_message_unref(m);
         if (ok)
                 g_steal_pointer(&owned);
@@ -434,9 +436,10 @@ static gboolean call_send_message(Call *c, sd_bus_message *m, SyncEngineCameradD
 /* Calls method of camerad (of the camera, or the manager) with the string arg if not NULL;
  * cb gets c (taken). */
 static gboolean call_send(Call *c, gboolean camera, const char *method, const char *arg,
-                          SyncEngineCameradDone cb, GError **error)
+                          CameradReplyDone cb, GError **error)
 {
-        sd_bus_message *m = sync_engine_camerad_message(c->e, camera, method, error);
+        sd_bus_message *m =
+                camerad_client_message(sync_engine_get_camerad(c->e), camera, method, error);
         int r;
 
         if (m && arg && (r = sd_bus_message_append(m, "s", arg)) < 0) {
@@ -465,7 +468,7 @@ static gboolean call_reply_ok(Call *c, sd_bus_message *reply, const GError *stop
         return FALSE;
 }
 
-static void add_location(JsonBuilder *b, const SyncEngineLocation *l, const char *source)
+static void add_location(JsonBuilder *b, const LocationFix *l, const char *source)
 {
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "latitude");
@@ -494,10 +497,10 @@ static void add_location(JsonBuilder *b, const SyncEngineLocation *l, const char
 static JsonNode *build_view(Call *c, JsonNode *report)
 {
         g_autoptr(JsonBuilder) b = json_builder_new();
-        SyncEngineTimelapse t;
-        SyncEngineLocation loc;
+        CameradTimelapse t;
+        LocationFix loc;
 
-        sync_engine_timelapse(c->e, &t);
+        camerad_client_timelapse(sync_engine_get_camerad(c->e), &t);
         json_builder_begin_object(b);
         if (c->started && g_strcmp0(t.id, c->id) != 0) {
                 /* camerad's PropertiesChanged has not come round yet. */
@@ -511,7 +514,7 @@ static JsonNode *build_view(Call *c, JsonNode *report)
                 json_builder_add_int_value(b, 0);
                 ws_builder_add_time_member(b, "nextShotTime", 0);
         } else
-                sync_engine_add_timelapse_members(c->e, b);
+                status_add_timelapse_members(sync_engine_get_camerad(c->e), b);
         json_builder_set_member_name(b, "location");
         if (sync_engine_recent_location(c->e, &loc))
                 add_location(b, &loc, "browser");
@@ -583,15 +586,15 @@ gboolean timelapse_api_start(SyncEngine *e, JsonObject *body, TimelapseApiDone d
                              gpointer user_data, GError **error)
 {
         TimelapseRequest req;
-        SyncEngineTimelapse t;
-        SyncEngineTimeSync ts;
+        CameradTimelapse t;
+        StatusTimeSync ts;
         sd_bus_message *m;
         int r;
 
         if (!parse_request(body, clock_realtime_usec(), &req, error) ||
             !camerad_ready(e, TRUE, error))
                 return FALSE;
-        sync_engine_timelapse(e, &t);
+        camerad_client_timelapse(sync_engine_get_camerad(e), &t);
         if (bus_timelapse_state_from_string(t.state) != BUS_TIMELAPSE_IDLE)
                 return fail(error, TIMELAPSE_API_ERROR_RUNNING,
                             "Timelapse %s is still running on the camera; stop it first.",
@@ -603,7 +606,7 @@ gboolean timelapse_api_start(SyncEngine *e, JsonObject *body, TimelapseApiDone d
         }
         sync_engine_time_sync(e, &ts);
 
-        m = sync_engine_camerad_message(e, TRUE, "StartTimelapse", error);
+        m = camerad_client_message(sync_engine_get_camerad(e), TRUE, "StartTimelapse", error);
         if (!m)
                 return FALSE;
         r = sd_bus_message_open_container(m, 'a', "{sv}");
@@ -635,12 +638,12 @@ gboolean timelapse_api_start(SyncEngine *e, JsonObject *body, TimelapseApiDone d
 gboolean timelapse_api_get(SyncEngine *e, TimelapseApiDone done, gpointer user_data, GError **error)
 {
         g_autoptr(Call) c = NULL;
-        SyncEngineTimelapse t;
+        CameradTimelapse t;
 
         if (!camerad_ready(e, TRUE, error))
                 return FALSE;
         c = call_new(e, done, NULL, user_data);
-        sync_engine_timelapse(e, &t);
+        camerad_client_timelapse(sync_engine_get_camerad(e), &t);
         if (!t.id) {
                 g_autoptr(JsonNode) view = build_view(c, NULL);
                 done(view, NULL, user_data);
@@ -678,12 +681,12 @@ gboolean timelapse_api_stop(SyncEngine *e, TimelapseApiDone done, gpointer user_
                             GError **error)
 {
         g_autoptr(Call) c = NULL;
-        SyncEngineTimelapse t;
+        CameradTimelapse t;
 
         if (!camerad_ready(e, TRUE, error))
                 return FALSE;
         c = call_new(e, done, NULL, user_data);
-        sync_engine_timelapse(e, &t);
+        camerad_client_timelapse(sync_engine_get_camerad(e), &t);
         c->id = g_strdup(t.id);
         return call_send(g_steal_pointer(&c), TRUE, "StopTimelapse", NULL, on_stopped, error);
 }

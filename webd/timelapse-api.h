@@ -8,7 +8,7 @@
 
 /* webd's side of camerad's timelapses and reports (web-protocol.md, "POST /api/timelapse" to
  * "GET /api/reports/{id}"): a request is checked here first, so that a bad one never reaches
- * camerad, then asked of camerad through the engine, with the location a page sent and webd's
+ * camerad, then asked of camerad through camerad-client.c, with the location a page sent and webd's
  * view of the clocks. */
 
 #define TIMELAPSE_API_ERROR timelapse_api_error_quark()

@@ -259,7 +259,6 @@ int main(int argc, char *argv[])
                 log_error_errno(r, "Failed to publish " SYNC1_PATH ": %m");
                 goto out;
         }
-        sync_engine_set_sync1(engine, sync1);
         check_fd_limit(&config.limits);
         server = web_server_new(engine, (const char *const *)config.ap_interfaces, &config.limits,
                                 &error);
@@ -298,11 +297,10 @@ out:
         if (server)
                 web_server_set_ap_nm(server, NULL);
         ap_nm_free(ap_nm);
-        /* The engine first: it answers REST requests still waiting, and drops the WebSockets. */
-        if (engine)
-                sync_engine_set_sync1(engine, NULL);
-        sync_engine_free(engine);
+        /* Sync1 first: it listens to the engine. Then the engine: it answers REST requests still
+         * waiting, and drops the WebSockets. */
         sync1_bus_free(sync1);
+        sync_engine_free(engine);
         web_server_free(server);
         event_glue_detach(glue);
         if (bus)

@@ -28,7 +28,6 @@
 struct WsClient {
         SyncEngine *engine;
         SoupWebsocketConnection *conn;
-        ClientClass cls;
         uint64_t id;
         gulong message_handler, closed_handler, error_handler, pong_handler;
 
@@ -56,16 +55,6 @@ struct WsClient {
         /* The location-request it was sent last, until answered (once). */
         char *location_request_id;
 };
-
-uint64_t ws_client_get_id(WsClient *c)
-{
-        return c->id;
-}
-
-ClientClass ws_client_get_class(WsClient *c)
-{
-        return c->cls;
-}
 
 /* A server frame's size on the wire: the payload and an unmasked header (RFC 6455, 5.2). */
 static guint64 frame_size(gsize len)
@@ -103,7 +92,7 @@ static gboolean admit(WsClient *c, gsize len)
         return FALSE;
 }
 
-void ws_client_send(WsClient *c, const char *text)
+static void ws_client_send(WsClient *c, const char *text)
 {
         if (admit(c, strlen(text)))
                 soup_websocket_connection_send_text(c->conn, text);
@@ -190,7 +179,7 @@ static void send_round(WsClient *c)
         soup_websocket_connection_send_text(c->conn, text);
 }
 
-void ws_client_start_check(WsClient *c, gboolean manual)
+static void ws_client_start_check(WsClient *c, gboolean manual)
 {
         if (soup_websocket_connection_get_state(c->conn) != SOUP_WEBSOCKET_STATE_OPEN) {
                 PolicyCheckResult r = {.ok = false, .error = "the connection is closing"};
@@ -240,7 +229,7 @@ static void on_time_sync_response(WsClient *c, const WsTimeSyncResponse *resp, i
                 send_round(c);
 }
 
-void ws_client_request_location(WsClient *c, const char *request_id)
+static void ws_client_request_location(WsClient *c, const char *request_id)
 {
         g_autofree char *text = ws_build_location_request(request_id);
 
@@ -380,7 +369,7 @@ static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *message
         }
 }
 
-void ws_client_free(WsClient *c)
+static void ws_client_free(WsClient *c)
 {
         burst_clear(c);
         g_free(c->location_request_id);
@@ -420,9 +409,36 @@ static void on_closed(SoupWebsocketConnection *conn, gpointer userdata)
                 burst_clear(c);
                 /* The policy forgets the client's check with the client. */
         }
-        sync_engine_client_remove(c->engine, c);
+        sync_engine_client_remove(c->engine, c->id);
         ws_client_free(c);
 }
+
+static void op_send(void *client, const char *text)
+{
+        ws_client_send(client, text);
+}
+
+static void op_start_check(void *client, gboolean manual)
+{
+        ws_client_start_check(client, manual);
+}
+
+static void op_request_location(void *client, const char *request_id)
+{
+        ws_client_request_location(client, request_id);
+}
+
+static void op_free(void *client)
+{
+        ws_client_free(client);
+}
+
+static const ClientHubOps ws_client_ops = {
+        .send = op_send,
+        .start_check = op_start_check,
+        .request_location = op_request_location,
+        .free = op_free,
+};
 
 WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, ClientClass cls,
                         ConnStream *stream, const WebLimits *limits)
@@ -434,7 +450,6 @@ WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, Clien
 
         c->engine = engine;
         c->conn = g_object_ref(conn);
-        c->cls = cls;
         c->stream = stream ? g_object_ref(stream) : NULL;
         c->send_limit = limits->websocket_send_limit;
         c->silence_s = limits->websocket_timeout_s;
@@ -443,7 +458,7 @@ WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, Clien
         /* Pings keep NAT and phones' Wi-Fi from dropping an idle page, and a live page answers
          * them, so silence means it is gone. */
         soup_websocket_connection_set_keepalive_interval(conn, web_limits_ping_interval(limits));
-        c->id = sync_engine_client_add(engine, c, cls);
+        c->id = sync_engine_client_add(engine, &ws_client_ops, c, cls);
         c->message_handler = g_signal_connect(conn, "message", G_CALLBACK(on_message), c);
         c->closed_handler = g_signal_connect(conn, "closed", G_CALLBACK(on_closed), c);
         c->error_handler = g_signal_connect(conn, "error", G_CALLBACK(on_error), c);
@@ -451,7 +466,7 @@ WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, Clien
 
         client_id = g_strdup_printf("%" PRIu64, c->id);
         status = sync_engine_status(engine);
-        welcome = ws_build_welcome(client_id, cls, sync_engine_auto_sync(engine),
+        welcome = ws_build_welcome(client_id, cls, sync_engine_get_config(engine)->auto_sync,
                                    sync_engine_https_port(engine), status);
         ws_client_send(c, welcome);
         entries = activity_log_to_json(sync_engine_get_log(engine), ACTIVITY_LOG_MAX);
@@ -459,6 +474,6 @@ WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, Clien
         ws_client_send(c, log_text);
         log_info("Client %" PRIu64 " connected (%s).", c->id, client_class_to_string(cls));
         /* Now the policy may check it (docs/sync-policy.md, rule 1). */
-        sync_engine_client_zone(engine, c, NULL);
+        sync_engine_client_connected(engine, c->id, cls);
         return c;
 }

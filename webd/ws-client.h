@@ -13,16 +13,13 @@
  * ("Limits"): the size of one incoming message, the bytes waiting to be sent to the page, pings.
  * The object frees itself when the connection closes. */
 
-/* stream: the connection's (listener.c), which measures both limits; NULL: neither applies. */
+typedef struct WsClient WsClient;
+
+/* A client joins the engine's hub (client-hub.h), which owns it from then on: it sends through
+ * it, starts its bursts (the result goes to sync_engine_check_finished()) and asks it for its
+ * location (only the answer with that id is taken, once). A page with more than the send limit
+ * waiting is closed instead of sent to (1008). When the connection closes, the client leaves the
+ * engine and frees itself; the hub frees those still open at shutdown, without telling the engine.
+ * stream: the connection's (listener.c), which measures both limits; NULL: neither applies. */
 WsClient *ws_client_new(SyncEngine *engine, SoupWebsocketConnection *conn, ClientClass cls,
                         ConnStream *stream, const WebLimits *limits);
-uint64_t ws_client_get_id(WsClient *c);
-ClientClass ws_client_get_class(WsClient *c);
-/* Queues a message; a page with more than the send limit waiting is closed instead (1008). */
-void ws_client_send(WsClient *c, const char *text);
-/* Sends a location-request; only the answer with this id is taken, once. */
-void ws_client_request_location(WsClient *c, const char *request_id);
-/* Starts a burst (again, if one runs); the result goes to sync_engine_check_finished(). */
-void ws_client_start_check(WsClient *c, gboolean manual);
-/* Drops the connection at once without telling the engine (at shutdown). */
-void ws_client_free(WsClient *c);
