@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "daemons/bus-contract.h"
 #include "daemons/bus-props.h"
@@ -18,10 +19,34 @@ struct ClockdClient {
         sd_bus_slot *slot_props, *slot_owner;
 };
 
+/* Reliability and LastSyncSource: names of the contract (daemons/bus-contract.h). A name webd
+ * does not know is said in the journal and taken as "none" (0 in both enums). */
+static int set_contract_name(sd_bus_message *m, const char *name, void *p)
+{
+        bool reliability = strcmp(name, "Reliability") == 0;
+        const char *s;
+        int r, v;
+
+        r = sd_bus_message_read_basic(m, 's', &s);
+        if (r < 0)
+                return r;
+        v = reliability ? (int)bus_reliability_from_string(s) : (int)bus_sync_source_from_string(s);
+        if (v < 0) {
+                log_warning("clockd's %s is \"%s\", which webd does not know; taken as \"none\".",
+                            name, s);
+                v = 0;
+        }
+        if (reliability)
+                *(BusReliability *)p = (BusReliability)v;
+        else
+                *(BusSyncSource *)p = (BusSyncSource)v;
+        return 0;
+}
+
 static const BusPropMap clock_props[] = {
         {"Timezone", "s", NULL, offsetof(ClockdState, zone)},
-        {"Reliability", "s", NULL, offsetof(ClockdState, reliability)},
-        {"LastSyncSource", "s", NULL, offsetof(ClockdState, last_source)},
+        {"Reliability", "s", set_contract_name, offsetof(ClockdState, reliability)},
+        {"LastSyncSource", "s", set_contract_name, offsetof(ClockdState, last_source)},
         {"Reliable", "b", NULL, offsetof(ClockdState, reliable)},
         {"NTPSynchronized", "b", NULL, offsetof(ClockdState, ntp)},
         {"LastSyncUSec", "t", NULL, offsetof(ClockdState, last_sync_usec)},
@@ -167,9 +192,7 @@ void clockd_client_free(ClockdClient *cc)
                 return;
         sd_bus_slot_unref(cc->slot_props);
         sd_bus_slot_unref(cc->slot_owner);
-        free(cc->state.reliability);
         free(cc->state.zone);
-        free(cc->state.last_source);
         sd_bus_unref(cc->bus);
         g_free(cc);
 }

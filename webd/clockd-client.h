@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
+#include "daemons/bus-contract.h"
+
 /* webd's side of clockd (docs/org.picamsync.Clock1.md): a mirror of its properties, kept by
  * GetAll, PropertiesChanged and NameOwnerChanged, and its calls StepTime, Confirm and
  * SetTimezone, asynchronously. */
@@ -14,9 +16,9 @@ typedef struct ClockdState {
         gboolean present; /* on the bus and answering; TRUE until it is found otherwise */
         gboolean reliable;
         gboolean ntp;
-        char *reliability;
+        BusReliability reliability; /* none until read, and for a name not in the contract */
         char *zone;
-        char *last_source;
+        BusSyncSource last_source; /* likewise */
         uint64_t last_sync_usec;
         int64_t last_offset_usec;
         uint64_t reliable_until_usec;

@@ -39,7 +39,7 @@ JsonNode *event_json_data(const PolicySendEvent *ev)
                 add_ms_or_null(b, "offset", TRUE, ps->offset_usec);
                 add_ms_or_null(b, "uncertainty", TRUE, (int64_t)ps->uncertainty_usec);
                 add_boolean(b, "stepped", ps->stepped);
-                add_string(b, "reliability", ps->reliability);
+                add_string(b, "reliability", bus_reliability_to_string(ps->reliability));
                 break;
         case POLICY_EVENT_CAMERA_SYNC:
                 add_boolean(b, "success", cs->success);
@@ -57,7 +57,8 @@ JsonNode *event_json_data(const PolicySendEvent *ev)
                 ws_builder_add_time_member(
                         b, "lastSyncTime",
                         (uint64_t)MAX(ev->reliability_lost.last_sync_time_usec, 0));
-                add_string(b, "reliability", ev->reliability_lost.reliability);
+                add_string(b, "reliability",
+                           bus_reliability_to_string(ev->reliability_lost.reliability));
                 break;
         case POLICY_EVENT_SYNC_FAILED:
                 add_string(b, "target", ev->sync_failed.target);

@@ -95,7 +95,8 @@ static void append_event(GString *s, const PolicySendEvent *e)
                                        " synchronized=%d source=%s offset=%" PRIi64
                                        " uncertainty=%" PRIu64 " stepped=%d reliability=%s",
                                        ps->synchronized, ps->source, ps->offset_usec,
-                                       ps->uncertainty_usec, ps->stepped, ps->reliability);
+                                       ps->uncertainty_usec, ps->stepped,
+                                       bus_reliability_to_string(ps->reliability));
                 break;
         }
         case POLICY_EVENT_CAMERA_SYNC: {
@@ -113,7 +114,7 @@ static void append_event(GString *s, const PolicySendEvent *e)
         case POLICY_EVENT_RELIABILITY_LOST:
                 g_string_append_printf(s, " lastSync=%" PRIi64 " reliability=%s",
                                        e->reliability_lost.last_sync_time_usec,
-                                       e->reliability_lost.reliability);
+                                       bus_reliability_to_string(e->reliability_lost.reliability));
                 break;
         case POLICY_EVENT_SYNC_FAILED:
                 g_string_append_printf(s, " target=%s reason=\"%s\"", e->sync_failed.target,
@@ -237,7 +238,7 @@ static PolicySendEvent *push_event(Policy *p, PolicyEvent event)
 }
 
 void policy_push_pi_sync(Policy *p, const char *source, int64_t offset_usec,
-                         usec_t uncertainty_usec, bool stepped, const char *reliability)
+                         usec_t uncertainty_usec, bool stepped, BusReliability reliability)
 {
         PolicyPiSync *ps = &push_event(p, POLICY_EVENT_PI_SYNC)->pi_sync;
 
@@ -257,7 +258,8 @@ PolicyCameraSync *policy_push_camera_sync(Policy *p, bool success)
         return cs;
 }
 
-void policy_push_reliability_lost(Policy *p, int64_t last_sync_time_usec, const char *reliability)
+void policy_push_reliability_lost(Policy *p, int64_t last_sync_time_usec,
+                                  BusReliability reliability)
 {
         PolicyReliabilityLost *rl = &push_event(p, POLICY_EVENT_RELIABILITY_LOST)->reliability_lost;
 

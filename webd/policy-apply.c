@@ -153,6 +153,7 @@ static void pi_sync_done(Policy *p, bool stepped)
         ActivityType type = j->manual ? ACTIVITY_TYPE_MANUAL : ACTIVITY_TYPE_SYNC;
         g_autofree char *off = policy_format_offset(j->offset_usec);
         g_autofree char *thr = policy_format_offset((int64_t)p->cfg.threshold_usec);
+        BusReliability after;
         PolicyLog *l;
 
         if (stepped)
@@ -167,14 +168,14 @@ static void pi_sync_done(Policy *p, bool stepped)
                                     j->manual ? "by hand " : "", j->who, off, thr);
         log_details(l, j);
 
-        /* reliability: clockd's for a trusted sync just now */
-        policy_push_pi_sync(p, j->source, j->offset_usec, j->uncertainty_usec, stepped, "high");
+        /* reliability: clockd's for a sync just now from this source (daemons/bus-contract.h) */
+        after = bus_reliability_after_sync(bus_sync_source_from_string(j->source));
+        policy_push_pi_sync(p, j->source, j->offset_usec, j->uncertainty_usec, stepped, after);
 
         /* clockd will report the same; until then the camera decision must already see it. */
         p->reliable = true;
         p->ever_synced = true;
-        g_free(p->reliability);
-        p->reliability = g_strdup("high");
+        p->reliability = after;
         p->trusted_by = j->client;
         g_clear_pointer(&p->pi_failure, g_free);
         reply_manual(p, true, stepped, NULL);

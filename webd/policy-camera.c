@@ -230,11 +230,11 @@ void policy_camera_step_finished(Policy *p, usec_t now, bool ok, const char *err
                 l->details =
                         POLICY_DETAIL_SOURCE | POLICY_DETAIL_OFFSET | POLICY_DETAIL_UNCERTAINTY;
                 /* reliability: a camera step never makes the Pi reliable */
-                policy_push_pi_sync(p, "camera", j->offset_usec, j->uncertainty_usec, true, "low");
+                policy_push_pi_sync(p, "camera", j->offset_usec, j->uncertainty_usec, true,
+                                    bus_reliability_after_sync(BUS_SYNC_SOURCE_CAMERA));
 
                 p->ever_synced = true;
-                g_free(p->reliability);
-                p->reliability = g_strdup("low");
+                p->reliability = bus_reliability_after_sync(BUS_SYNC_SOURCE_CAMERA);
                 g_clear_pointer(&p->pi_failure, g_free);
         } else {
                 const char *reason = error && *error ? error : "clockd gave no reason";

@@ -85,7 +85,7 @@ struct Policy {
         bool reliable;
         bool ntp;
         bool ever_synced;
-        char *reliability;
+        BusReliability reliability;
         char *pi_zone;
         int64_t last_sync_usec;
         usec_t reliable_window_usec; /* clockd's window of trust after a sync; 0: not known */
@@ -115,10 +115,11 @@ void policy_push_set_camera(Policy *p, const char *zone);
 void policy_push_request_location(Policy *p, uint64_t client);
 /* Events to every page. A pi-sync is always synchronized; source and reliability are static. */
 void policy_push_pi_sync(Policy *p, const char *source, int64_t offset_usec,
-                         usec_t uncertainty_usec, bool stepped, const char *reliability);
+                         usec_t uncertainty_usec, bool stepped, BusReliability reliability);
 /* The rest of the camera-sync is the caller's to fill in (error: owned, g_strdup() it). */
 PolicyCameraSync *policy_push_camera_sync(Policy *p, bool success);
-void policy_push_reliability_lost(Policy *p, int64_t last_sync_time_usec, const char *reliability);
+void policy_push_reliability_lost(Policy *p, int64_t last_sync_time_usec,
+                                  BusReliability reliability);
 /* The details are the caller's to fill in (error: owned, g_strdup() it). */
 PolicyLog *policy_push_log(Policy *p, ActivityType type, ActivityLevel level, bool success,
                            const char *fmt, ...) G_GNUC_PRINTF(5, 6);

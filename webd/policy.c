@@ -58,7 +58,7 @@ Policy *policy_new(const PolicyConfig *cfg, usec_t now_mono_usec)
         /* Until clockd reports: assume it can be called (it is D-Bus activated) and never synced.
          */
         p->clock_present = true;
-        p->reliability = g_strdup("none");
+        p->reliability = BUS_RELIABILITY_NONE;
         p->no_ap_since = now_mono_usec;
         return p;
 }
@@ -71,7 +71,6 @@ void policy_free(Policy *p)
         g_queue_clear_full(&p->jobs, job_free_cb);
         job_free(p->job);
         g_ptr_array_unref(p->clients);
-        g_free(p->reliability);
         g_free(p->pi_zone);
         g_free(p->camera_model);
         g_free(p->pi_failure);
@@ -487,8 +486,7 @@ void policy_clock_state(Policy *p, usec_t now, const PolicyClockState *s)
         p->reliable = s->reliable;
         p->ntp = s->ntp_synchronized;
         p->ever_synced = s->ever_synced;
-        g_free(p->reliability);
-        p->reliability = g_strdup(s->reliability ? s->reliability : "none");
+        p->reliability = s->reliability;
         if (s->zone && *s->zone) {
                 g_free(p->pi_zone);
                 p->pi_zone = g_strdup(s->zone);
@@ -502,9 +500,10 @@ void policy_clock_state(Policy *p, usec_t now, const PolicyClockState *s)
                 /* Rule 9. */
                 char when[ISO8601_MAX];
 
-                policy_push_reliability_lost(
-                        p, s->last_sync_usec,
-                        s->reliability && g_str_equal(s->reliability, "none") ? "none" : "low");
+                policy_push_reliability_lost(p, s->last_sync_usec,
+                                             s->reliability == BUS_RELIABILITY_NONE
+                                                     ? BUS_RELIABILITY_NONE
+                                                     : BUS_RELIABILITY_LOW);
                 if (s->last_sync_usec <= 0 ||
                     iso8601_format(s->last_sync_usec, when, sizeof(when)) < 0)
                         g_strlcpy(when, "an unknown time", sizeof(when));

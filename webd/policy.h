@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemons/bus-contract.h"
 #include "daemons/time-util.h"
 #include "webd/activity-types.h"
 
@@ -100,7 +101,7 @@ typedef struct PolicyPiSync {
         int64_t offset_usec; /* reference − Pi */
         usec_t uncertainty_usec;
         bool stepped;
-        const char *reliability; /* "high", "low" */
+        BusReliability reliability; /* what clockd reports right after this sync */
 } PolicyPiSync;
 
 typedef struct PolicyCameraSync {
@@ -115,7 +116,7 @@ typedef struct PolicyCameraSync {
 
 typedef struct PolicyReliabilityLost {
         int64_t last_sync_time_usec; /* Pi realtime of the last sync, 0 = never */
-        const char *reliability;     /* "low", "none" */
+        BusReliability reliability;  /* low or none */
 } PolicyReliabilityLost;
 
 typedef struct PolicySyncFailed {
@@ -200,7 +201,7 @@ typedef struct PolicyCheckResult {
 typedef struct PolicyClockState {
         bool present; /* clockd is on the bus */
         bool reliable;
-        const char *reliability; /* "high", "medium", "low", "none" */
+        BusReliability reliability;
         bool ntp_synchronized;
         bool ever_synced;              /* synced (from any source) since boot */
         const char *zone;              /* the Pi's IANA zone */

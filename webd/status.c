@@ -19,10 +19,11 @@ static void add_pi(JsonBuilder *b, const ClockdClient *clock)
         json_builder_set_member_name(b, "reliable");
         json_builder_add_boolean_value(b, c->present && c->reliable);
         json_builder_set_member_name(b, "reliability");
-        json_builder_add_string_value(b, c->present && c->reliability ? c->reliability : "none");
+        json_builder_add_string_value(
+                b, bus_reliability_to_string(c->present ? c->reliability : BUS_RELIABILITY_NONE));
         json_builder_set_member_name(b, "source");
-        if (c->last_source && !g_str_equal(c->last_source, "none"))
-                json_builder_add_string_value(b, c->last_source);
+        if (c->last_source != BUS_SYNC_SOURCE_NONE)
+                json_builder_add_string_value(b, bus_sync_source_to_string(c->last_source));
         else
                 json_builder_add_null_value(b);
         ws_builder_add_time_member(b, "lastSyncTime", c->last_sync_usec);
@@ -131,11 +132,10 @@ void status_time_sync(const StatusSources *s, StatusTimeSync *ret)
         const CameradCamera *cam = camerad_client_camera(s->camera);
 
         *ret = (StatusTimeSync){
-                .pi_reliability =
-                        c->present && c->reliability && *c->reliability ? c->reliability : "none",
-                .pi_source = c->present && c->last_source && *c->last_source &&
-                                             !g_str_equal(c->last_source, "none")
-                                     ? c->last_source
+                .pi_reliability = bus_reliability_to_string(c->present ? c->reliability
+                                                                       : BUS_RELIABILITY_NONE),
+                .pi_source = c->present && c->last_source != BUS_SYNC_SOURCE_NONE
+                                     ? bus_sync_source_to_string(c->last_source)
                                      : NULL,
                 .pi_last_sync_usec = c->present ? c->last_sync_usec : 0,
                 .zone = clockd_client_zone(s->clock),

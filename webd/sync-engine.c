@@ -83,7 +83,7 @@ static void on_clock_changed(void *userdata)
         PolicyClockState s = {
                 .present = c->present,
                 .reliable = c->reliable,
-                .reliability = c->reliability ? c->reliability : "none",
+                .reliability = c->reliability,
                 .ntp_synchronized = c->ntp,
                 .ever_synced = c->last_sync_usec != 0,
                 .zone = c->zone,

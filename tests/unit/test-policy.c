@@ -56,7 +56,7 @@ static void clock_state(Policy *p, usec_t now, bool reliable, const char *reliab
         PolicyClockState s = {
                 .present = true,
                 .reliable = reliable,
-                .reliability = reliability,
+                .reliability = bus_reliability_from_string(reliability),
                 .ntp_synchronized = ntp,
                 .ever_synced = !g_str_equal(reliability, "none"),
                 .zone = zone,
@@ -271,7 +271,7 @@ static void test_rule4_recheck_within_window(void)
                 g_autoptr(Policy) p = NULL;
                 PolicyConfig cfg;
                 PolicyClockState s = {.present = true,
-                                      .reliability = "none",
+                                      .reliability = BUS_RELIABILITY_NONE,
                                       .zone = "Europe/Berlin",
                                       .reliable_window_usec = cases[i].window};
 
