@@ -423,14 +423,27 @@ static int method_get_drift_history(sd_bus_message *msg, void *userdata, sd_bus_
         sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(txt)");
+        r = camera_manager_array_reply_start(msg, "(txt)", &reply);
         for (guint i = 0; r >= 0 && i < samples->len; i++) {
                 CameraSample *s = &g_array_index(samples, CameraSample, i);
                 r = sd_bus_message_append(reply, "(txt)", (uint64_t)MAX(s->at_usec, 0),
                                           s->offset_usec, s->uncertainty_usec);
         }
+        return camera_manager_array_reply_send(reply, r);
+}
+
+int camera_manager_array_reply_start(sd_bus_message *msg, const char *element_signature,
+                                     sd_bus_message **ret_reply)
+{
+        int r = sd_bus_message_new_method_return(msg, ret_reply);
+
+        if (r >= 0)
+                r = sd_bus_message_open_container(*ret_reply, 'a', element_signature);
+        return r;
+}
+
+int camera_manager_array_reply_send(sd_bus_message *reply, int r)
+{
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r >= 0)

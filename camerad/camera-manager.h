@@ -39,6 +39,14 @@ char *camera_manager_object_path(Camera *camera);
 gboolean camera_manager_is_published(CameraManager *m, Camera *camera);
 /* PropertiesChanged of the camera's Camera1.Camera, if it is published (names as on the bus). */
 void camera_manager_emit_changed(CameraManager *m, Camera *camera, const char *const *props);
+
+/* A method's answer that is one array (GetDriftHistory, ListReports): start() makes the reply to
+ * msg and opens the array of element_signature ("(txt)"); the caller appends while r >= 0, then
+ * send() closes the array, sends the reply and frees it. send() returns r (or its own error) if
+ * negative, else 1 (the call was answered). */
+int camera_manager_array_reply_start(sd_bus_message *msg, const char *element_signature,
+                                     sd_bus_message **ret_reply);
+int camera_manager_array_reply_send(sd_bus_message *reply, int r);
 /* The published camera whose object is at path, or NULL. */
 Camera *camera_manager_find_by_path(CameraManager *m, const char *path);
 /* Called when RemoveCamera has taken a camera off the bus (it is no longer published). */

@@ -297,21 +297,14 @@ static int method_list_reports(sd_bus_message *msg, void *userdata, sd_bus_error
         sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(ssttuu)");
+        r = camera_manager_array_reply_start(msg, "(ssttuu)", &reply);
         for (guint i = 0; r >= 0 && i < reports->len; i++) {
                 TimelapseReport *rep = g_ptr_array_index(reports, i);
                 r = sd_bus_message_append(reply, "(ssttuu)", rep->id, rep->title ? rep->title : "",
                                           (uint64_t)MAX(rep->start_usec, 0),
                                           (uint64_t)MAX(rep->end_usec, 0), rep->taken, rep->failed);
         }
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_send(NULL, reply, NULL);
-        sd_bus_message_unref(reply);
-        return r < 0 ? r : 1;
+        return camera_manager_array_reply_send(reply, r);
 }
 
 /* ---- the vtables: added to camera-manager.c's interfaces, after its own members ---- */
