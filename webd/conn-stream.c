@@ -490,11 +490,6 @@ void conn_stream_watch_reads(ConnStream *s, guint64 max, ConnStreamFunc func, gp
         s->over_data = userdata;
 }
 
-gboolean conn_stream_is_stopped(ConnStream *s)
-{
-        return s->stopped;
-}
-
 void conn_stream_set_closed_func(ConnStream *s, ConnStreamFunc func, gpointer userdata)
 {
         s->closed_func = func;

@@ -27,7 +27,6 @@ guint64 conn_stream_get_bytes_written(ConnStream *s);
  * reading for good (reads would block, its sources never fire) and func runs once. func NULL
  * stops watching. */
 void conn_stream_watch_reads(ConnStream *s, guint64 max, ConnStreamFunc func, gpointer userdata);
-gboolean conn_stream_is_stopped(ConnStream *s);
 
 /* func runs once after the stream was closed (NULL: nothing runs, also if already scheduled). */
 void conn_stream_set_closed_func(ConnStream *s, ConnStreamFunc func, gpointer userdata);

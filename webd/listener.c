@@ -489,8 +489,3 @@ void listener_set_websocket(Listener *l, ConnStream *s)
         conn_stream_show_read_failures(s);
         g_socket_set_timeout(conn_stream_get_socket(s), l->limits.websocket_timeout_s);
 }
-
-unsigned listener_count(Listener *l)
-{
-        return g_hash_table_size(l->conns);
-}

@@ -25,5 +25,3 @@ gboolean listener_add_socket(Listener *l, GSocket *sock, GTlsCertificate *cert, 
 ConnStream *listener_find(Listener *l, GSocketAddress *local, GSocketAddress *remote);
 /* The connection is a WebSocket from now on: the WebSocket silence limit applies. */
 void listener_set_websocket(Listener *l, ConnStream *s);
-/* Connections open now. */
-unsigned listener_count(Listener *l);
