@@ -89,7 +89,7 @@ BusReliability bus_reliability_from_string(const char *s);
 /* "medium" and "high": the clock may be used as a reference (Clock1's Reliable). */
 bool bus_reliability_is_reliable(BusReliability r);
 
-/* Clock1's sync sources (docs/org.picamsync.Clock1.md, "Sync sources"): what a caller names
+/* Clock1's sync sources (docs/org.picamsync.Clock1.md, "Methods"): what a caller names
  * in StepTime, SetTime and Confirm, and what LastSyncSource and TimeStepped report. */
 typedef enum BusSyncSource {
         BUS_SYNC_SOURCE_NONE,       /* LastSyncSource before the first sync */

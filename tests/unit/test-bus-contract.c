@@ -54,7 +54,7 @@ static void test_sync_source(void)
         g_assert_cmpint(bus_sync_source_from_string(""), ==, BUS_SYNC_SOURCE_INVALID);
         g_assert_cmpint(bus_sync_source_from_string("client-ap "), ==, BUS_SYNC_SOURCE_INVALID);
 
-        /* What a caller may name (docs/org.picamsync.Clock1.md, "Sync sources"). */
+        /* What a caller may name (docs/org.picamsync.Clock1.md, "Methods"). */
         g_assert_true(bus_sync_source_is_requestable(BUS_SYNC_SOURCE_CLIENT_AP));
         g_assert_true(bus_sync_source_is_requestable(BUS_SYNC_SOURCE_CLIENT_LAN));
         g_assert_true(bus_sync_source_is_requestable(BUS_SYNC_SOURCE_MANUAL));
