@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* picamsyncctl: what every verb shares. docs/picamsyncctl.md is the reference (commands, output,
+ * --json shapes, exit status). */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+/* Exit status, as in the manual page: 0 done, 1 a daemon (or NetworkManager, or the system)
+ * reported a failure, 2 the command line was wrong. */
+enum {
+        CTL_EXIT_OK = 0,
+        CTL_EXIT_FAILED = 1,
+        CTL_EXIT_USAGE = 2,
+};
+
+typedef struct Ctl {
+        const char *address; /* --address or $PICAMSYNC_BUS_ADDRESS; NULL: the system bus */
+        bool json;           /* --json: one JSON document on stdout */
+        bool no_pager;       /* --no-pager (accepted everywhere; output is never paged) */
+        bool no_legend;      /* --no-legend: tables without their header and footer */
+        bool color;          /* stdout is a terminal and $NO_COLOR is unset */
+        uint64_t timeout_usec; /* per bus call (--timeout), default 30 s */
+        sd_bus *bus;         /* connected by ctl_bus() on first use */
+} Ctl;
+
+/* A verb gets argv with argv[0] the verb's name (as getopt_long expects) and returns the exit
+ * status. Options of the verb follow it; global options may appear anywhere. */
+typedef int (*CtlVerbFn)(Ctl *ctl, int argc, char *argv[]);
+
+/* Prints "picamsyncctl: <message>" to stderr and returns CTL_EXIT_USAGE. */
+int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "picamsyncctl: <message>" to stderr and returns CTL_EXIT_FAILED. */
+int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Connects to the bus (once). On failure prints why in words and returns a negative errno. */
+int ctl_bus(Ctl *ctl, sd_bus **ret);
+
+/* Reports a failed bus call: the daemon's own message when it sent one, else words for the
+ * common D-Bus errors (not running, no answer in time, not allowed) with what to do. `what` is
+ * the action in words ("set the time zone"). Returns CTL_EXIT_FAILED, or CTL_EXIT_USAGE for
+ * InvalidArgs-type errors that mean the user's input was wrong. */
+int ctl_bus_error(const sd_bus_error *error, int r, const char *what);
+
+/* Writes node as the one JSON document of the command (pretty on a terminal, else one line),
+ * then a newline. Takes ownership of node. */
+void ctl_json_print(JsonNode *node);
+
+/* Colour helpers: the escape sequence when ctl->color, else "". */
+const char *ctl_ansi_highlight_red(const Ctl *ctl);
+const char *ctl_ansi_highlight_green(const Ctl *ctl);
+const char *ctl_ansi_highlight_yellow(const Ctl *ctl);
+const char *ctl_ansi_bold(const Ctl *ctl);
+const char *ctl_ansi_normal(const Ctl *ctl);
