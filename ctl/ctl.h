@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <systemd/sd-bus.h>
 
 /* Exit status, as in the manual page: 0 done, 1 a daemon (or NetworkManager, or the system)
@@ -16,14 +17,24 @@ enum {
         CTL_EXIT_USAGE = 2,
 };
 
+static inline bool streq(const char *a, const char *b)
+{
+        return strcmp(a, b) == 0;
+}
+
+static inline bool streq_ptr(const char *a, const char *b)
+{
+        return a && b ? streq(a, b) : a == b;
+}
+
 typedef struct Ctl {
-        const char *address; /* --address or $PICAMSYNC_BUS_ADDRESS; NULL: the system bus */
-        bool json;           /* --json: one JSON document on stdout */
-        bool no_pager;       /* --no-pager (accepted everywhere; output is never paged) */
-        bool no_legend;      /* --no-legend: tables without their header and footer */
-        bool color;          /* stdout is a terminal and $NO_COLOR is unset */
+        const char *address;   /* --address or $PICAMSYNC_BUS_ADDRESS; NULL: the system bus */
+        bool json;             /* --json: one JSON document on stdout */
+        bool no_pager;         /* --no-pager (accepted everywhere; output is never paged) */
+        bool no_legend;        /* --no-legend: tables without their header and footer */
+        bool color;            /* stdout is a terminal and $NO_COLOR is unset */
         uint64_t timeout_usec; /* per bus call (--timeout), default 30 s */
-        sd_bus *bus;         /* connected by ctl_bus() on first use */
+        sd_bus *bus;           /* connected by ctl_bus() on first use */
 } Ctl;
 
 /* A verb gets argv with argv[0] the verb's name (as getopt_long expects) and returns the exit
