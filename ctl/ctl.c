@@ -3,9 +3,12 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl/ctl-parse.h"
 #include "ctl/ctl.h"
 #include "daemons/macro.h"
 
@@ -36,6 +39,9 @@ int ctl_fail(const char *fmt, ...)
         return CTL_EXIT_FAILED;
 }
 
+/* ctl_bus() already said why it could not connect: ctl_bus_error() need not say it again. */
+static bool connect_failed;
+
 int ctl_bus(Ctl *ctl, sd_bus **ret)
 {
         _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL;
@@ -57,6 +63,7 @@ int ctl_bus(Ctl *ctl, sd_bus **ret)
                         ctl_fail("Could not connect to the bus at %s: %s. Check the address "
                                  "(--address or PICAMSYNC_BUS_ADDRESS).",
                                  ctl->address, strerror(-r));
+                        connect_failed = true;
                         return r;
                 }
         } else {
@@ -64,6 +71,7 @@ int ctl_bus(Ctl *ctl, sd_bus **ret)
                 if (r < 0) {
                         ctl_fail("Could not connect to the system bus: %s. Is dbus running?",
                                  strerror(-r));
+                        connect_failed = true;
                         return r;
                 }
         }
@@ -94,6 +102,8 @@ int ctl_bus_error(const sd_bus_error *error, int r, const char *what)
         const char *message = error && error->message && error->message[0] ? error->message : NULL;
         const char *daemon;
 
+        if (connect_failed && !sd_bus_error_is_set(error))
+                return CTL_EXIT_FAILED;
         if (name && (sd_bus_error_has_name(error, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
                      sd_bus_error_has_name(error, SD_BUS_ERROR_NAME_HAS_NO_OWNER))) {
                 daemon = daemon_of(message);
@@ -126,6 +136,14 @@ int ctl_bus_error(const sd_bus_error *error, int r, const char *what)
                 return ctl_fail("Could not %s: the daemon does not know this request (%s). "
                                 "Is it the same version as picamsyncctl?",
                                 what, message ? message : name);
+        /* The daemons' InvalidArgs and Invalid* errors say what in the user's input was
+         * wrong: bad usage. */
+        if (message && name &&
+            (sd_bus_error_has_name(error, SD_BUS_ERROR_INVALID_ARGS) ||
+             strncmp(name, "org.picamsync.Error.Invalid", 27) == 0)) {
+                ctl_fail("%s", message);
+                return CTL_EXIT_USAGE;
+        }
         if (message)
                 return ctl_fail("%s", message);
         if (name)
@@ -172,4 +190,51 @@ const char *ctl_ansi_bold(const Ctl *ctl)
 const char *ctl_ansi_normal(const Ctl *ctl)
 {
         return ctl->color ? "\x1B[0m" : "";
+}
+
+void ctl_format_local_fmt(int64_t usec, const char *zone, const char *fmt, char *buf, size_t size)
+{
+        g_autofree char *old = g_strdup(getenv("TZ"));
+        time_t t = (time_t)(usec >= 0 ? usec / 1000000 : (usec - 999999) / 1000000);
+        struct tm tm;
+
+        /* glibc reads the zone's TZif file for TZ=":Zone"; "UTC" when there is none. */
+        if (zone && *zone) {
+                g_autofree char *tz = g_strconcat(":", zone, NULL);
+                setenv("TZ", tz, 1);
+        } else {
+                setenv("TZ", "UTC", 1);
+        }
+        tzset();
+        /* fmt is always one of picamsyncctl's own literals. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        if (!localtime_r(&t, &tm) || strftime(buf, size, fmt, &tm) == 0)
+                snprintf(buf, size, "(a time out of range)");
+#pragma GCC diagnostic pop
+        if (old)
+                setenv("TZ", old, 1);
+        else
+                unsetenv("TZ");
+        tzset();
+}
+
+void ctl_format_local(int64_t usec, const char *zone, char *buf, size_t size)
+{
+        ctl_format_local_fmt(usec, zone, "%a %Y-%m-%d %H:%M:%S %Z", buf, size);
+}
+
+void ctl_format_relative(int64_t now_usec, int64_t then_usec, char *buf, size_t size)
+{
+        char d[64];
+        int64_t diff = now_usec - then_usec;
+
+        if (diff >= 0 && diff < 1000000) {
+                snprintf(buf, size, "just now");
+                return;
+        }
+        ctl_format_duration(diff >= 0 ? (uint64_t)diff / 1000000 * 1000000
+                                      : (uint64_t)(-diff) / 1000000 * 1000000,
+                            d, sizeof(d));
+        snprintf(buf, size, diff >= 0 ? "%s ago" : "in %s", d);
 }

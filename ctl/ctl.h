@@ -59,6 +59,16 @@ int ctl_bus_error(const sd_bus_error *error, int r, const char *what);
  * then a newline. Takes ownership of node. */
 void ctl_json_print(JsonNode *node);
 
+/* "Sun 2026-12-06 22:14:03 CET": usec (µs since the epoch) as local time in zone (an IANA
+ * name; NULL or "" for UTC), the way timedatectl prints it. */
+void ctl_format_local(int64_t usec, const char *zone, char *buf, size_t size);
+/* The same with a strftime() format. */
+void ctl_format_local_fmt(int64_t usec, const char *zone, const char *fmt, char *buf,
+                          size_t size);
+/* "5min 3s ago", "in 29min", "just now": then relative to now (the Pi's clock, not this
+ * process's: on a testbed they differ). */
+void ctl_format_relative(int64_t now_usec, int64_t then_usec, char *buf, size_t size);
+
 /* Colour helpers: the escape sequence when ctl->color, else "". */
 const char *ctl_ansi_highlight_red(const Ctl *ctl);
 const char *ctl_ansi_highlight_green(const Ctl *ctl);
