@@ -205,10 +205,10 @@ char *ctl_node_to_text(JsonNode *node)
                 }
                 return g_string_free(s, FALSE);
         }
-        switch (json_node_get_value_type(node) == G_TYPE_BOOLEAN   ? 'b'
+        switch (json_node_get_value_type(node) == G_TYPE_BOOLEAN  ? 'b'
                 : json_node_get_value_type(node) == G_TYPE_INT64  ? 'x'
                 : json_node_get_value_type(node) == G_TYPE_DOUBLE ? 'd'
-                                                                   : 's') {
+                                                                  : 's') {
         case 'b':
                 return g_strdup(json_node_get_boolean(node) ? "yes" : "no");
         case 'x':
@@ -263,8 +263,8 @@ int ctl_camera_paths(Ctl *ctl, char ***ret, sd_bus_error *error)
         r = ctl_bus(ctl, &bus);
         if (r < 0)
                 return r;
-        return sd_bus_get_property_strv(bus, CAMERA_SERVICE, CAMERA_PATH, CAMERA_MANAGER,
-                                        "Cameras", error, ret);
+        return sd_bus_get_property_strv(bus, CAMERA_SERVICE, CAMERA_PATH, CAMERA_MANAGER, "Cameras",
+                                        error, ret);
 }
 
 int ctl_camera_resolve(Ctl *ctl, const char *id, char **ret_path)
@@ -300,7 +300,7 @@ int ctl_camera_resolve(Ctl *ctl, const char *id, char **ret_path)
                         *ret_path = g_strdup(paths[i]);
                         return CTL_EXIT_OK;
                 }
-        return ctl_fail("There is no camera \"%s\"; \"picamsyncctl camera list\" shows the "
-                        "cameras.",
-                        id);
+        return ctl_usage_error("There is no camera \"%s\"; \"picamsyncctl camera list\" shows the "
+                               "cameras.",
+                               id);
 }

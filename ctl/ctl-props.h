@@ -5,17 +5,17 @@
 
 #include "ctl/ctl.h"
 
-#define CLOCK_SERVICE   "org.picamsync.Clock1"
-#define CLOCK_PATH      "/org/picamsync/Clock1"
-#define CLOCK_IFACE     "org.picamsync.Clock1"
-#define CAMERA_SERVICE  "org.picamsync.Camera1"
-#define CAMERA_PATH     "/org/picamsync/Camera1"
-#define CAMERA_MANAGER  "org.picamsync.Camera1.Manager"
-#define CAMERA_IFACE    "org.picamsync.Camera1.Camera"
-#define CAMERA_PREFIX   "/org/picamsync/Camera1/camera/"
-#define SYNC_SERVICE    "org.picamsync.Sync1"
-#define SYNC_PATH       "/org/picamsync/Sync1"
-#define SYNC_IFACE      "org.picamsync.Sync1"
+#define CLOCK_SERVICE  "org.picamsync.Clock1"
+#define CLOCK_PATH     "/org/picamsync/Clock1"
+#define CLOCK_IFACE    "org.picamsync.Clock1"
+#define CAMERA_SERVICE "org.picamsync.Camera1"
+#define CAMERA_PATH    "/org/picamsync/Camera1"
+#define CAMERA_MANAGER "org.picamsync.Camera1.Manager"
+#define CAMERA_IFACE   "org.picamsync.Camera1.Camera"
+#define CAMERA_PREFIX  "/org/picamsync/Camera1/camera/"
+#define SYNC_SERVICE   "org.picamsync.Sync1"
+#define SYNC_PATH      "/org/picamsync/Sync1"
+#define SYNC_IFACE     "org.picamsync.Sync1"
 
 /* Properties.GetAll as a JSON object: basic values as JSON scalars (booleans, numbers, strings;
  * a NaN double as null), arrays of basic values as arrays; others are left out. On a bus

@@ -82,6 +82,11 @@ int ctl_bus(Ctl *ctl, sd_bus **ret)
         return 0;
 }
 
+uint64_t ctl_camera_timeout(const Ctl *ctl)
+{
+        return ctl->timeout_set ? ctl->timeout_usec : 90 * 1000000ULL;
+}
+
 /* The daemon a well-known name belongs to, for messages about a missing service. */
 static const char *daemon_of(const char *text)
 {
@@ -229,8 +234,8 @@ void ctl_format_relative(int64_t now_usec, int64_t then_usec, char *buf, size_t 
         char d[64];
         int64_t diff = now_usec - then_usec;
 
-        if (diff >= 0 && diff < 1000000) {
-                snprintf(buf, size, "just now");
+        if (diff > -1000000 && diff < 1000000) {
+                snprintf(buf, size, diff >= 0 ? "just now" : "now");
                 return;
         }
         ctl_format_duration(diff >= 0 ? (uint64_t)diff / 1000000 * 1000000

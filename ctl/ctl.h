@@ -34,6 +34,7 @@ typedef struct Ctl {
         bool no_legend;        /* --no-legend: tables without their header and footer */
         bool color;            /* stdout is a terminal and $NO_COLOR is unset */
         uint64_t timeout_usec; /* per bus call (--timeout), default 30 s */
+        bool timeout_set;      /* --timeout was given: it also applies to camera calls */
         sd_bus *bus;           /* connected by ctl_bus() on first use */
 } Ctl;
 
@@ -49,6 +50,10 @@ int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Connects to the bus (once). On failure prints why in words and returns a negative errno. */
 int ctl_bus(Ctl *ctl, sd_bus **ret);
 
+/* The timeout of a call that talks to a camera: --timeout when given, else 90 s (a camera that
+ * is still preparing is waited for up to 30 s, and SetTime measures twice). */
+uint64_t ctl_camera_timeout(const Ctl *ctl);
+
 /* Reports a failed bus call: the daemon's own message when it sent one, else words for the
  * common D-Bus errors (not running, no answer in time, not allowed) with what to do. `what` is
  * the action in words ("set the time zone"). Returns CTL_EXIT_FAILED, or CTL_EXIT_USAGE for
@@ -63,8 +68,7 @@ void ctl_json_print(JsonNode *node);
  * name; NULL or "" for UTC), the way timedatectl prints it. */
 void ctl_format_local(int64_t usec, const char *zone, char *buf, size_t size);
 /* The same with a strftime() format. */
-void ctl_format_local_fmt(int64_t usec, const char *zone, const char *fmt, char *buf,
-                          size_t size);
+void ctl_format_local_fmt(int64_t usec, const char *zone, const char *fmt, char *buf, size_t size);
 /* "5min 3s ago", "in 29min", "just now": then relative to now (the Pi's clock, not this
  * process's: on a testbed they differ). */
 void ctl_format_relative(int64_t now_usec, int64_t then_usec, char *buf, size_t size);

@@ -116,6 +116,7 @@ static int take_global(Ctl *ctl, int argc, char *argv[], int *i, bool after_ap_v
                                                              "or 2min.",
                                                              value);
                         ctl->timeout_usec = usec;
+                        ctl->timeout_set = true;
                 }
                 return 1;
         }

@@ -149,8 +149,8 @@ int verb_log(Ctl *ctl, int argc, char *argv[])
 
         if (follow) {
                 /* Subscribed before the log is read, so no entry falls between the two. */
-                r = sd_bus_match_signal(bus, &slot, SYNC_SERVICE, SYNC_PATH, SYNC_IFACE,
-                                        "Activity", on_activity, &st);
+                r = sd_bus_match_signal(bus, &slot, SYNC_SERVICE, SYNC_PATH, SYNC_IFACE, "Activity",
+                                        on_activity, &st);
                 if (r < 0) {
                         free(st.zone);
                         return ctl_fail("Could not follow the activity log: %s.", strerror(-r));
@@ -165,13 +165,12 @@ int verb_log(Ctl *ctl, int argc, char *argv[])
         if (ctl->json && !follow)
                 entries = json_array_new();
         r = sd_bus_message_enter_container(reply, SD_BUS_TYPE_ARRAY, "(tssbs)");
-        while (r >= 0 && (r = sd_bus_message_enter_container(reply, SD_BUS_TYPE_STRUCT,
-                                                              "tssbs")) > 0) {
+        while (r >= 0 &&
+               (r = sd_bus_message_enter_container(reply, SD_BUS_TYPE_STRUCT, "tssbs")) > 0) {
                 const char *type, *message, *details;
                 uint64_t usec;
                 int success;
-                r = sd_bus_message_read(reply, "tssbs", &usec, &type, &message, &success,
-                                        &details);
+                r = sd_bus_message_read(reply, "tssbs", &usec, &type, &message, &success, &details);
                 if (r < 0)
                         break;
                 if (entries) {

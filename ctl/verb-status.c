@@ -30,7 +30,8 @@ static const char *source_words(const char *source)
         return source;
 }
 
-static void print_field(const char *label, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void print_field(const char *label, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 static void print_field(const char *label, const char *fmt, ...)
 {
         va_list ap;
@@ -73,8 +74,7 @@ static void print_clock(Ctl *ctl, JsonObject *clock)
                 ctl_format_relative(now, last, ago, sizeof(ago));
                 format_offset(ctl_obj_int(clock, "LastSyncOffsetUSec"), offset, sizeof(offset));
                 print_field("Reliability", "%s%s%s (last synced from %s %s, step %s)", colour,
-                            reliability, ctl_ansi_normal(ctl), source_words(source), ago,
-                            offset);
+                            reliability, ctl_ansi_normal(ctl), source_words(source), ago, offset);
         } else {
                 print_field("Reliability", "%s%s%s (never synced since clockd started)", colour,
                             reliability, ctl_ansi_normal(ctl));
@@ -89,7 +89,8 @@ static void print_clock(Ctl *ctl, JsonObject *clock)
                 print_field("Trusted until", "not trusted; open the picamsync page on a phone "
                                              "or run \"picamsyncctl set-time\"");
         }
-        print_field("NTP synchronized", "%s", ctl_obj_bool(clock, "NTPSynchronized") ? "yes" : "no");
+        print_field("NTP synchronized", "%s",
+                    ctl_obj_bool(clock, "NTPSynchronized") ? "yes" : "no");
 }
 
 static void print_camera(Ctl *ctl, const char *path, JsonObject *cam, int64_t now)
@@ -154,10 +155,10 @@ JsonNode *ctl_camera_json(const char *path, JsonObject *cam)
         json_builder_add_string_value(b, ctl_camera_id(path));
         json_builder_set_member_name(b, "path");
         json_builder_add_string_value(b, path);
-        for (const char *const *p = (const char *const[]){"manufacturer", "Manufacturer", "model",
-                                                          "Model", "serial", "Serial", "nickname",
-                                                          "Nickname", "url", "Url", "lastError",
-                                                          "LastError", NULL};
+        for (const char *const *p =
+                     (const char *const[]){"manufacturer", "Manufacturer", "model", "Model",
+                                           "serial", "Serial", "nickname", "Nickname", "url", "Url",
+                                           "lastError", "LastError", NULL};
              *p; p += 2) {
                 json_builder_set_member_name(b, p[0]);
                 json_builder_add_string_value(b, ctl_obj_str(cam, p[1]));
@@ -212,16 +213,12 @@ static JsonNode *clock_json(JsonObject *clock)
 
         json_builder_begin_object(b);
         for (const char *const *p =
-                     (const char *const[]){"timeUSec",          "TimeUSec",
-                                           "zone",              "Timezone",
-                                           "reliability",       "Reliability",
-                                           "lastSyncSource",    "LastSyncSource",
-                                           "lastSyncUSec",      "LastSyncUSec",
-                                           "lastSyncOffsetUSec", "LastSyncOffsetUSec",
-                                           "reliableUntilUSec", "ReliableUntilUSec",
-                                           "ntpSynchronized",   "NTPSynchronized",
-                                           "stepCount",         "StepCount",
-                                           NULL};
+                     (const char *const[]){
+                             "timeUSec", "TimeUSec", "zone", "Timezone", "reliability",
+                             "Reliability", "lastSyncSource", "LastSyncSource", "lastSyncUSec",
+                             "LastSyncUSec", "lastSyncOffsetUSec", "LastSyncOffsetUSec",
+                             "reliableUntilUSec", "ReliableUntilUSec", "ntpSynchronized",
+                             "NTPSynchronized", "stepCount", "StepCount", NULL};
              *p; p += 2) {
                 JsonNode *n = json_object_get_member(clock, p[1]);
                 json_builder_set_member_name(b, p[0]);
@@ -305,8 +302,7 @@ int verb_status(Ctl *ctl, int argc, char *argv[])
                 for (size_t i = 0; paths[i]; i++) {
                         g_autoptr(JsonObject) cam = NULL;
                         sd_bus_error_free(&error);
-                        r = ctl_get_all(ctl, CAMERA_SERVICE, paths[i], CAMERA_IFACE, &cam,
-                                        &error);
+                        r = ctl_get_all(ctl, CAMERA_SERVICE, paths[i], CAMERA_IFACE, &cam, &error);
                         if (r < 0) {
                                 /* Forgotten between the two calls: not an error. */
                                 continue;
@@ -343,12 +339,13 @@ int verb_status(Ctl *ctl, int argc, char *argv[])
                 json_builder_end_object(b);
                 if (!ctl->json) {
                         putchar('\n');
-                        print_field("Pages", "%" PRId64 " on the access point, %" PRId64
-                                             " on the LAN",
-                                    ctl_obj_int(sync, "ClientsAp"), ctl_obj_int(sync, "ClientsLan"));
+                        print_field(
+                                "Pages", "%" PRId64 " on the access point, %" PRId64 " on the LAN",
+                                ctl_obj_int(sync, "ClientsAp"), ctl_obj_int(sync, "ClientsLan"));
                         print_field("Automatic sync", "%s",
-                                    ctl_obj_bool(sync, "AutoSync") ? "on (pages on the access point)"
-                                                                   : "off");
+                                    ctl_obj_bool(sync, "AutoSync")
+                                            ? "on (pages on the access point)"
+                                            : "off");
                 }
         }
         json_builder_end_object(b);

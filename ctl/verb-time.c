@@ -96,17 +96,16 @@ int verb_set_time(Ctl *ctl, int argc, char *argv[])
         read_in = zone;
         if (!has_offset) {
                 if (!read_in) {
-                        r = sd_bus_get_property_string(bus, CLOCK_SERVICE, CLOCK_PATH,
-                                                       CLOCK_IFACE, "Timezone", &error,
-                                                       &pi_zone);
+                        r = sd_bus_get_property_string(bus, CLOCK_SERVICE, CLOCK_PATH, CLOCK_IFACE,
+                                                       "Timezone", &error, &pi_zone);
                         if (r < 0)
                                 return ctl_bus_error(&error, r, "read the Pi's time zone");
                         read_in = pi_zone;
                 }
                 r = ctl_local_to_utc(NULL, read_in, usec, &usec);
                 if (r < 0)
-                        return ctl_fail("Could not read %s in the time zone %s: %s.",
-                                        argv[optind], read_in, strerror(-r));
+                        return ctl_fail("Could not read %s in the time zone %s: %s.", argv[optind],
+                                        read_in, strerror(-r));
         }
         if (usec < CLOCK_MIN_USEC || usec >= CLOCK_MAX_USEC) {
                 iso8601_format(usec, iso, sizeof(iso));
@@ -115,13 +114,13 @@ int verb_set_time(Ctl *ctl, int argc, char *argv[])
                                        iso);
         }
         if (zone) {
-                r = sd_bus_call_method(bus, CLOCK_SERVICE, CLOCK_PATH, CLOCK_IFACE,
-                                       "SetTimezone", &error, NULL, "s", zone);
+                r = sd_bus_call_method(bus, CLOCK_SERVICE, CLOCK_PATH, CLOCK_IFACE, "SetTimezone",
+                                       &error, NULL, "s", zone);
                 if (r < 0)
                         return ctl_bus_error(&error, r, "set the time zone");
         }
-        r = sd_bus_call_method(bus, CLOCK_SERVICE, CLOCK_PATH, CLOCK_IFACE, "SetTime", &error,
-                               NULL, "xs", usec, "manual");
+        r = sd_bus_call_method(bus, CLOCK_SERVICE, CLOCK_PATH, CLOCK_IFACE, "SetTime", &error, NULL,
+                               "xs", usec, "manual");
         if (r < 0)
                 return ctl_bus_error(&error, r, "set the time");
         r = sd_bus_get_property_trivial(bus, CLOCK_SERVICE, CLOCK_PATH, CLOCK_IFACE,
