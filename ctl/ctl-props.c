@@ -263,8 +263,12 @@ int ctl_camera_paths(Ctl *ctl, char ***ret, sd_bus_error *error)
         r = ctl_bus(ctl, &bus);
         if (r < 0)
                 return r;
-        return sd_bus_get_property_strv(bus, CAMERA_SERVICE, CAMERA_PATH, CAMERA_MANAGER, "Cameras",
-                                        error, ret);
+        r = sd_bus_get_property_strv(bus, CAMERA_SERVICE, CAMERA_PATH, CAMERA_MANAGER, "Cameras",
+                                     error, ret);
+        /* sd-bus gives NULL for an empty array; callers get an empty strv. */
+        if (r >= 0 && !*ret)
+                *ret = g_new0(char *, 1);
+        return r;
 }
 
 int ctl_camera_resolve(Ctl *ctl, const char *id, char **ret_path)
