@@ -82,6 +82,8 @@ int ctl_parse_duration(const char *s, uint64_t *ret_usec)
                 }
                 if (*p == '.') {
                         p++;
+                        if (!isdigit((unsigned char)*p))
+                                return -EINVAL;
                         while (isdigit((unsigned char)*p)) {
                                 frac += (*p - '0') * scale;
                                 scale /= 10;
