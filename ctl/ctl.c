@@ -12,7 +12,7 @@
 #include "ctl/ctl.h"
 #include "daemons/macro.h"
 
-static void vprint_error(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static void vprint_error(const char *fmt, va_list ap)
 {
         fputs("picamsyncctl: ", stderr);
         vfprintf(stderr, fmt, ap);
