@@ -93,15 +93,27 @@ static void print_clock(Ctl *ctl, JsonObject *clock)
                     ctl_obj_bool(clock, "NTPSynchronized") ? "yes" : "no");
 }
 
-static void print_camera(Ctl *ctl, const char *path, JsonObject *cam, int64_t now)
+/* A camera's times are Pi times as they were then (docs/org.picamsync.Camera1.md): one from
+ * before the Pi's last step cannot be compared with the Pi's clock now (clockd tells only the
+ * last step, and there may have been more). */
+static bool before_last_step(JsonObject *clock, int64_t t)
 {
+        int64_t step = ctl_obj_int(clock, "LastSyncOffsetUSec");
+        int64_t last = ctl_obj_int(clock, "LastSyncUSec");
+
+        return last > 0 && step != 0 && t > 0 && t < last - step;
+}
+
+static void print_camera(Ctl *ctl, const char *path, JsonObject *cam, JsonObject *clock)
+{
+        int64_t now = ctl_obj_int(clock, "TimeUSec");
         char label[96], when[96], ago[64];
         int64_t measured = ctl_obj_int(cam, "LastMeasuredUSec");
         int64_t set = ctl_obj_int(cam, "LastSyncUSec");
         double ppm = ctl_obj_double(cam, "DriftPPM");
         const char *error = ctl_obj_str(cam, "LastError");
         const char *state = ctl_obj_str(cam, "TimelapseState");
-        const char *zone = NULL;
+        const char *zone = ctl_obj_str(clock, "Timezone");
         bool connected = ctl_obj_bool(cam, "Connected");
 
         snprintf(label, sizeof(label), "Camera %s", ctl_camera_id(path));
@@ -110,7 +122,10 @@ static void print_camera(Ctl *ctl, const char *path, JsonObject *cam, int64_t no
                     connected ? ctl_ansi_highlight_green(ctl) : ctl_ansi_highlight_red(ctl),
                     connected ? "connected" : "not connected", ctl_ansi_normal(ctl));
         if (measured > 0) {
-                ctl_format_relative(now, measured, ago, sizeof(ago));
+                if (before_last_step(clock, measured))
+                        snprintf(ago, sizeof(ago), "before the Pi's last step");
+                else
+                        ctl_format_relative(now, measured, ago, sizeof(ago));
                 print_field("Offset", "%+.3f s ± %.3f s (camera minus Pi), measured %s",
                             (double)ctl_obj_int(cam, "OffsetUSec") / 1e6,
                             (double)ctl_obj_int(cam, "OffsetUncertaintyUSec") / 1e6, ago);
@@ -118,9 +133,13 @@ static void print_camera(Ctl *ctl, const char *path, JsonObject *cam, int64_t no
                 print_field("Offset", "not measured yet");
         }
         if (set > 0) {
-                ctl_format_local(set, zone, when, sizeof(when));
-                ctl_format_relative(now, set, ago, sizeof(ago));
-                print_field("Last set", "%s (%s)", when, ago);
+                if (before_last_step(clock, set)) {
+                        print_field("Last set", "before the Pi's last step");
+                } else {
+                        ctl_format_local(set, zone, when, sizeof(when));
+                        ctl_format_relative(now, set, ago, sizeof(ago));
+                        print_field("Last set", "%s (%s)", when, ago);
+                }
         } else {
                 print_field("Last set", "never");
         }
@@ -269,7 +288,6 @@ int verb_status(Ctl *ctl, int argc, char *argv[])
         g_auto(GStrv) paths = NULL;
         bool done;
         int r, ret = CTL_EXIT_OK;
-        int64_t now;
 
         r = no_arguments(argc, argv, status_usage, &done);
         if (r != CTL_EXIT_OK || done)
@@ -278,7 +296,6 @@ int verb_status(Ctl *ctl, int argc, char *argv[])
         r = ctl_get_all(ctl, CLOCK_SERVICE, CLOCK_PATH, CLOCK_IFACE, &clock, &error);
         if (r < 0)
                 return ctl_bus_error(&error, r, "read the Pi's clock");
-        now = ctl_obj_int(clock, "TimeUSec");
 
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "clock");
@@ -310,7 +327,7 @@ int verb_status(Ctl *ctl, int argc, char *argv[])
                         json_builder_add_value(b, ctl_camera_json(paths[i], cam));
                         if (!ctl->json) {
                                 putchar('\n');
-                                print_camera(ctl, paths[i], cam, now);
+                                print_camera(ctl, paths[i], cam, clock);
                         }
                 }
                 json_builder_end_array(b);
