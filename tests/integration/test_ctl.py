@@ -419,3 +419,19 @@ def test_timelapse_and_reports(bed):
     out = ok(bed, "timelapse", "start", "--interval", "2s", "--until", "2099-01-01 00:00")
     assert "started on camera" in out
     assert "stops after the frame in flight" in ok(bed, "timelapse", "stop", cam)
+
+
+def test_colours_only_on_a_terminal(bed):
+    """On a terminal (script(1) gives one) the reliability is coloured; NO_COLOR and a pipe
+    turn that off."""
+    cmd = f"{ctl_path()} --address {bed.bus.address} status"
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env["TERM"] = "xterm"
+    r = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True,
+                       env=env, timeout=60)
+    assert r.returncode == 0, r.stdout
+    assert re.search(r"Reliability: \x1b\[0;1;3[123]m(high|medium|low|none)\x1b\[0m", r.stdout)
+    env["NO_COLOR"] = "1"
+    r = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True,
+                       env=env, timeout=60)
+    assert r.returncode == 0 and "\x1b[" not in r.stdout, r.stdout
