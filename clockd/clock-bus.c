@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* org.picamsync.Clock1: argument checks, the caller check, and the calls into clock-ops. */
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clockd/clock-ops.h"
 #include "clockd/clockd.h"
@@ -25,10 +29,48 @@ static void log_refusal(const char *what, int error, const char *reason, uid_t u
         log_fields(LOG_WARNING, error, fields, "Refused %s: %s", what, reason);
 }
 
-/* On top of the bus policy: only root and picamsync-web may change the clock. The uid must come
- * from the bus itself; a uid that sd-bus had to read from /proc could belong to another process
- * by the time it was read. */
-static int check_caller(Context *c, sd_bus_message *m, const char *what, sd_bus_error *error)
+/* Whether the group database makes uid a member of gid, as its primary group or a
+ * supplementary one. The database, not the caller's process groups: dbus-daemon decides its
+ * <policy group="…"> the same way (getpwuid_r() and getgrouplist()), and the bus vouches for
+ * the uid only. */
+static bool uid_in_group(uid_t uid, gid_t gid)
+{
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_free_ gid_t *groups = NULL;
+        struct passwd pw, *result = NULL;
+        long size = sysconf(_SC_GETPW_R_SIZE_MAX);
+        int n = 32;
+
+        if (size <= 0)
+                size = 16384;
+        buf = malloc(size);
+        if (!buf || getpwuid_r(uid, &pw, buf, size, &result) != 0 || !result)
+                return false;
+        if (pw.pw_gid == gid)
+                return true;
+        /* getgrouplist() says how many groups there are when the array is too small. */
+        for (int want = n; want > 0; want = n) {
+                free(groups);
+                groups = calloc(want, sizeof(gid_t));
+                if (!groups)
+                        return false;
+                if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) >= 0)
+                        break;
+                if (n <= want)
+                        return false;
+        }
+        for (int i = 0; i < n; i++)
+                if (groups[i] == gid)
+                        return true;
+        return false;
+}
+
+/* On top of the bus policy: only root and picamsync-web may change the clock, and members of the
+ * picamsync group may set the time and the zone by hand (group_may). The uid must come from the
+ * bus itself; a uid that sd-bus had to read from /proc could belong to another process by the
+ * time it was read. */
+static int check_caller(Context *c, sd_bus_message *m, const char *what, bool group_may,
+                        sd_bus_error *error)
 {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         uid_t uid;
@@ -56,7 +98,18 @@ static int check_caller(Context *c, sd_bus_message *m, const char *what, sd_bus_
         }
         if (uid == 0 || (c->web_uid_known && uid == c->web_uid))
                 return 0;
+        if (group_may && c->group_gid_known && uid_in_group(uid, c->group_gid))
+                return 0;
 
+        if (group_may) {
+                log_refusal(what, 0,
+                            "the caller is neither root, picamsync-web nor in the picamsync group",
+                            uid);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Only root, picamsync-web and members of the picamsync "
+                                         "group may %s; uid %u may not.",
+                                         what, (unsigned)uid);
+        }
         log_refusal(what, 0, "the caller is neither root nor picamsync-web", uid);
         return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                  "Only root and picamsync-web may %s; uid %u may not.", what,
@@ -79,8 +132,8 @@ static int check_source(const char *name, BusSyncSource *ret_source, sd_bus_erro
 
 /* The (x, s) arguments of StepTime, SetTime and Confirm, read and checked in the same order:
  * who asks first, then what they ask. */
-static int read_sync_call(Context *c, sd_bus_message *m, const char *what, int64_t *ret_value,
-                          BusSyncSource *ret_source, sd_bus_error *error)
+static int read_sync_call(Context *c, sd_bus_message *m, const char *what, bool group_may,
+                          int64_t *ret_value, BusSyncSource *ret_source, sd_bus_error *error)
 {
         const char *name;
         int r;
@@ -88,7 +141,7 @@ static int read_sync_call(Context *c, sd_bus_message *m, const char *what, int64
         r = sd_bus_message_read(m, "xs", ret_value, &name);
         if (r < 0)
                 return r;
-        r = check_caller(c, m, what, error);
+        r = check_caller(c, m, what, group_may, error);
         if (r < 0)
                 return r;
         return check_source(name, ret_source, error);
@@ -171,7 +224,7 @@ static int method_step_time(sd_bus_message *m, void *userdata, sd_bus_error *err
         ClockPair now;
         int r;
 
-        r = read_sync_call(c, m, "step the clock", &offset, &source, error);
+        r = read_sync_call(c, m, "step the clock", false, &offset, &source, error);
         if (r < 0)
                 return r;
 
@@ -200,7 +253,7 @@ static int method_set_time(sd_bus_message *m, void *userdata, sd_bus_error *erro
         ClockPair now;
         int r;
 
-        r = read_sync_call(c, m, "set the clock", &usec, &source, error);
+        r = read_sync_call(c, m, "set the clock", true, &usec, &source, error);
         if (r < 0)
                 return r;
         r = check_range(usec, "This time", error);
@@ -222,7 +275,7 @@ static int method_confirm(sd_bus_message *m, void *userdata, sd_bus_error *error
         ClockPair now;
         int r;
 
-        r = read_sync_call(c, m, "confirm the clock", &offset, &source, error);
+        r = read_sync_call(c, m, "confirm the clock", false, &offset, &source, error);
         if (r < 0)
                 return r;
         if (offset > CONFIRM_MAX_USEC || offset < -CONFIRM_MAX_USEC)
@@ -251,7 +304,7 @@ static int method_set_timezone(sd_bus_message *m, void *userdata, sd_bus_error *
         r = sd_bus_message_read(m, "s", &zone);
         if (r < 0)
                 return r;
-        r = check_caller(c, m, "change the time zone", error);
+        r = check_caller(c, m, "change the time zone", true, error);
         if (r < 0)
                 return r;
         if (zone_name_check(zone) < 0)

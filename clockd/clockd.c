@@ -3,6 +3,7 @@
  * input. State lives in Context; every change ends in context_schedule_flush(), which tells the
  * bus what changed since it was last told. */
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <signal.h>
@@ -21,7 +22,8 @@
 #include "daemons/macro.h"
 #include "daemons/zone-util.h"
 
-#define WEB_USER "picamsync-web"
+#define WEB_USER    "picamsync-web"
+#define ADMIN_GROUP "picamsync"
 
 ReliabilityInput context_reliability_input(const Context *c)
 {
@@ -263,6 +265,7 @@ static int context_read_config(Context *c)
 {
         ConfigError err;
         struct passwd *pw;
+        struct group *gr;
 
         if (config_env_ms("TIME_SYNC_RELIABLE_WINDOW", 1800000, 100, 7 * 24 * 3600 * 1000ULL,
                           &c->window, &err) < 0 ||
@@ -285,6 +288,14 @@ static int context_read_config(Context *c)
                 log_warning("User %s does not exist; only root may change the clock. "
                             "Run systemd-sysusers to create it.",
                             WEB_USER);
+        gr = getgrnam(ADMIN_GROUP);
+        if (gr) {
+                c->group_gid = gr->gr_gid;
+                c->group_gid_known = true;
+        } else
+                log_warning("Group %s does not exist; its members may not set the time or the "
+                            "zone. Run systemd-sysusers to create it.",
+                            ADMIN_GROUP);
         return 0;
 }
 

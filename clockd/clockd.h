@@ -55,6 +55,8 @@ typedef struct Context {
         const char *localtime_path;
         uid_t web_uid;
         bool web_uid_known;
+        gid_t group_gid; /* the picamsync group: may set the time and the zone by hand */
+        bool group_gid_known;
 
         /* state */
         bool ntp_synchronized;
