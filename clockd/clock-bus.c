@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* org.picamsync.Clock1: argument checks, the caller check, and the calls into clock-ops. */
 #include <errno.h>
-#include <grp.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "clockd/clock-ops.h"
 #include "clockd/clockd.h"
@@ -21,48 +17,7 @@
 
 static void log_refusal(const char *what, int error, const char *reason, uid_t uid)
 {
-        char uid_field[48], what_field[96];
-        const char *fields[] = {"MESSAGE_ID=" MESSAGE_ID_REFUSED, uid_field, what_field, NULL};
-
-        snprintf(uid_field, sizeof(uid_field), "PICAMSYNC_CALLER_UID=%u", (unsigned)uid);
-        snprintf(what_field, sizeof(what_field), "PICAMSYNC_ACTION=%s", what);
-        log_fields(LOG_WARNING, error, fields, "Refused %s: %s", what, reason);
-}
-
-/* Whether the group database makes uid a member of gid, as its primary group or a
- * supplementary one. The database, not the caller's process groups: dbus-daemon decides its
- * <policy group="…"> the same way (getpwuid_r() and getgrouplist()), and the bus vouches for
- * the uid only. */
-static bool uid_in_group(uid_t uid, gid_t gid)
-{
-        _cleanup_free_ char *buf = NULL;
-        _cleanup_free_ gid_t *groups = NULL;
-        struct passwd pw, *result = NULL;
-        long size = sysconf(_SC_GETPW_R_SIZE_MAX);
-        int n = 32;
-
-        if (size <= 0)
-                size = 16384;
-        buf = malloc(size);
-        if (!buf || getpwuid_r(uid, &pw, buf, size, &result) != 0 || !result)
-                return false;
-        if (pw.pw_gid == gid)
-                return true;
-        /* getgrouplist() says how many groups there are when the array is too small. */
-        for (int want = n; want > 0; want = n) {
-                free(groups);
-                groups = calloc(want, sizeof(gid_t));
-                if (!groups)
-                        return false;
-                if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) >= 0)
-                        break;
-                if (n <= want)
-                        return false;
-        }
-        for (int i = 0; i < n; i++)
-                if (groups[i] == gid)
-                        return true;
-        return false;
+        bus_caller_log_refusal(MESSAGE_ID_REFUSED, what, error, reason, uid);
 }
 
 /* On top of the bus policy: only root and picamsync-web may change the clock, and members of the
@@ -72,33 +27,15 @@ static bool uid_in_group(uid_t uid, gid_t gid)
 static int check_caller(Context *c, sd_bus_message *m, const char *what, bool group_may,
                         sd_bus_error *error)
 {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         uid_t uid;
         int r;
 
-        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
-        if (r < 0) {
-                log_refusal(what, r, "the caller's credentials could not be read", (uid_t)-1);
-                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                         "Could not tell who is asking to %s; refusing.", what);
-        }
-        if (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID) {
-                log_refusal(what, 0, "the caller's uid came from /proc, not from the bus",
-                            (uid_t)-1);
-                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                         "The bus did not vouch for the caller's identity; "
-                                         "refusing to %s.",
-                                         what);
-        }
-        r = sd_bus_creds_get_euid(creds, &uid);
-        if (r < 0) {
-                log_refusal(what, r, "the caller has no uid", (uid_t)-1);
-                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                         "Could not tell who is asking to %s; refusing.", what);
-        }
-        if (uid == 0 || (c->web_uid_known && uid == c->web_uid))
+        r = bus_caller_uid(m, what, MESSAGE_ID_REFUSED, &uid, error);
+        if (r < 0)
+                return r;
+        if (uid == 0 || (c->callers.web_uid_known && uid == c->callers.web_uid))
                 return 0;
-        if (group_may && c->group_gid_known && uid_in_group(uid, c->group_gid))
+        if (group_may && c->callers.group_gid_known && uid_in_group(uid, c->callers.group_gid))
                 return 0;
 
         if (group_may) {

@@ -3,9 +3,7 @@
  * input. State lives in Context; every change ends in context_schedule_flush(), which tells the
  * bus what changed since it was last told. */
 #include <errno.h>
-#include <grp.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,9 +262,6 @@ static int on_clock_set(sd_event_source *s, int fd, uint32_t revents, void *user
 static int context_read_config(Context *c)
 {
         ConfigError err;
-        struct passwd *pw;
-        struct group *gr;
-
         if (config_env_ms("TIME_SYNC_RELIABLE_WINDOW", 1800000, 100, 7 * 24 * 3600 * 1000ULL,
                           &c->window, &err) < 0 ||
             config_env_ms("PICAMSYNC_RELIABLE_HIGH_LIMIT", 300000, 100, 7 * 24 * 3600 * 1000ULL,
@@ -280,22 +275,8 @@ static int context_read_config(Context *c)
                 return -EINVAL;
         }
 
-        pw = getpwnam(WEB_USER);
-        if (pw) {
-                c->web_uid = pw->pw_uid;
-                c->web_uid_known = true;
-        } else
-                log_warning("User %s does not exist; only root may change the clock. "
-                            "Run systemd-sysusers to create it.",
-                            WEB_USER);
-        gr = getgrnam(ADMIN_GROUP);
-        if (gr) {
-                c->group_gid = gr->gr_gid;
-                c->group_gid_known = true;
-        } else
-                log_warning("Group %s does not exist; its members may not set the time or the "
-                            "zone. Run systemd-sysusers to create it.",
-                            ADMIN_GROUP);
+        bus_callers_init(&c->callers, "only root may change the clock",
+                         "its members may not set the time or the zone");
         return 0;
 }
 

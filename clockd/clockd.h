@@ -8,6 +8,7 @@
 #include <systemd/sd-event.h>
 
 #include "clockd/reliability.h"
+#include "daemons/bus-caller.h"
 #include "daemons/bus-contract.h"
 #include "daemons/time-util.h"
 
@@ -53,10 +54,7 @@ typedef struct Context {
         usec_t ntp_check_interval;
         const char *zoneinfo_dir;
         const char *localtime_path;
-        uid_t web_uid;
-        bool web_uid_known;
-        gid_t group_gid; /* the picamsync group: may set the time and the zone by hand */
-        bool group_gid_known;
+        BusCallers callers; /* picamsync-web, and the group that may set the time and zone */
 
         /* state */
         bool ntp_synchronized;

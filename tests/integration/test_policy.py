@@ -168,16 +168,22 @@ def test_only_root_may_own_the_name(testbed):
         assert "not allowed to own" in message
 
 
-def test_clockd_checks_the_caller_itself(make_testbed, group_users):
-    """With a bus policy that lets everyone through, clockd still refuses other users."""
-    with tempfile.TemporaryDirectory() as policy_dir:
-        with open(os.path.join(policy_dir, "open.conf"), "w") as f:
-            f.write("""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+def write_open_policy(policy_dir):
+    """A bus policy that lets everyone own and call everything: only the daemons' own checks
+    are left."""
+    with open(os.path.join(policy_dir, "open.conf"), "w") as f:
+        f.write("""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <policy context="default"><allow own="*"/><allow send_destination="*"/></policy>
 </busconfig>
 """)
+
+
+def test_clockd_checks_the_caller_itself(make_testbed, group_users):
+    """With a bus policy that lets everyone through, clockd still refuses other users."""
+    with tempfile.TemporaryDirectory() as policy_dir:
+        write_open_policy(policy_dir)
         bed = make_testbed(policy_dir=policy_dir)
         client = BusClient(bed.bus.address)
         clock = ClockProxy(client)
@@ -297,3 +303,51 @@ def test_sync_now_only_for_root_web_and_group(webd_bed, group_users, user):
         assert not ok and error == ACCESS_DENIED, f"{error}: {message}"
         assert "Rejected send message" in message
         assert activity() == before
+
+
+OWN_CHECK = "Only root, picamsync-web and members of the picamsync group may "
+
+
+def test_camerad_and_webd_check_the_caller_themselves(make_testbed, group_users):
+    """With a bus policy that lets everyone through, camerad refuses its methods and webd
+    SyncNow to anyone but root, their own user, picamsync-web and the group's members."""
+    with tempfile.TemporaryDirectory() as policy_dir:
+        write_open_policy(policy_dir)
+        bed = make_testbed(policy_dir=policy_dir)
+        sim = bed.start_sim()
+        bed.start_camerad()
+        bed.start_webd({"PICAMSYNC_AUTO_SYNC": "0"})
+        a = bed.bus.address
+        ok, error, path = call_as("root", a, *CAMERA1, CAMERA1_MANAGER, "AddCamera", "s",
+                                  [sim["camera"]])
+        assert ok, f"{error}: {path}"
+        path = path[0]
+        calls = [(CAMERA1[1], CAMERA1_MANAGER, "AddCamera", "s", [sim["camera"]]),
+                 (CAMERA1[1], CAMERA1_MANAGER, "ListReports", None, []),
+                 (path, "org.picamsync.Camera1.Camera", "GetDriftHistory", None, []),
+                 (path, "org.picamsync.Camera1.Camera", "SetTime", "s", ["Not/AZone"]),
+                 (CAMERA1[1], CAMERA1_MANAGER, "RemoveCamera", "o", [path])]
+        for user in ["nobody", OTHER]:
+            for obj, iface, method, sig, args in calls:
+                ok, error, message = call_as(user, a, CAMERA1[0], obj, iface, method, sig, args)
+                assert not ok and error == ACCESS_DENIED, f"{method}: {error}: {message}"
+                assert message.startswith(OWN_CHECK + f"call {method}; uid "), message
+            ok, error, message = call_as(user, a, *SYNC1, "SyncNow")
+            assert not ok and error == ACCESS_DENIED, f"{error}: {message}"
+            assert message.startswith(OWN_CHECK + "start a sync; uid "), message
+            # Reading stays open.
+            ok, error, reply = call_as(user, a, *CAMERA1, "org.freedesktop.DBus.ObjectManager",
+                                       "GetManagedObjects")
+            assert ok and path in reply[0], f"{error}: {reply}"
+            ok, error, reply = call_as(user, a, *SYNC1, "GetActivityLog", "u", [10])
+            assert ok, f"{error}: {reply}"
+        for user in [MEMBER, "picamsync-web"]:
+            for obj, iface, method, sig, args in calls[:-1]:
+                ok, error, message = call_as(user, a, CAMERA1[0], obj, iface, method, sig, args)
+                assert error != ACCESS_DENIED, f"{user} {method}: {message}"
+            ok, error, message = call_as(user, a, *SYNC1, "SyncNow")
+            assert error == "org.picamsync.Error.NoClient", f"{user}: {error}: {message}"
+        ok, error, message = call_as(MEMBER, a, *CAMERA1, CAMERA1_MANAGER, "RemoveCamera", "o",
+                                     [path])
+        assert ok, f"{error}: {message}"
+        assert "PICAMSYNC_CALLER_UID=" in bed.daemons["camerad"].log()
