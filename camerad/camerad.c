@@ -10,6 +10,8 @@
 #include "camerad/discovery.h"
 #include "camerad/timelapse-manager.h"
 #include "camerad/timelapse-report-file.h"
+#include "daemons/bus-caller.h"
+#include "daemons/bus-contract.h"
 #include "daemons/config.h"
 #include "daemons/event-glue.h"
 #include "daemons/log-glib.h"
@@ -61,6 +63,31 @@ static gboolean on_retry_configured(gpointer manager)
         return G_SOURCE_CONTINUE;
 }
 
+/* On top of the bus policy, which opens camerad's own interfaces (the manager's and each
+ * camera's, timelapses and reports included) to root, picamsync-web and the group picamsync only:
+ * the same check here, before any method of those interfaces runs. Properties, the
+ * ObjectManager and introspection stay open, as in the policy. */
+static int check_caller(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        const BusCallers *callers = userdata;
+        const char *iface;
+        char what[320];
+
+        if (!sd_bus_message_is_method_call(m, NULL, NULL))
+                return 0;
+        iface = sd_bus_message_get_interface(m);
+        if (iface && !g_str_equal(iface, CAMERA1_MANAGER_IFACE) &&
+            !g_str_equal(iface, CAMERA1_CAMERA_IFACE))
+                return 0;
+        snprintf(what, sizeof(what), "call %s", sd_bus_message_get_member(m));
+        if (bus_caller_check(callers, m, what, &error) >= 0)
+                return 0;
+        (void)sd_bus_reply_method_error(m, &error);
+        sd_bus_error_free(&error);
+        return 1;
+}
+
 static gboolean on_signal(gpointer loop)
 {
         g_main_loop_quit(loop);
@@ -76,6 +103,7 @@ int main(int argc, char *argv[])
         g_autoptr(Discovery) discovery = NULL;
         GSource *glue = NULL;
         CameradConfig config = {};
+        BusCallers callers;
         sd_event *event = NULL;
         sd_bus *bus = NULL;
         int r, status = EXIT_FAILURE;
@@ -93,6 +121,13 @@ int main(int argc, char *argv[])
 
         if (event_glue_open_system_bus(loop, &event, &glue, &bus) < 0)
                 goto out;
+        bus_callers_init(&callers, "it may not use the cameras",
+                         "its members may not use the cameras");
+        r = sd_bus_add_filter(bus, NULL, check_caller, &callers);
+        if (r < 0) {
+                log_error_errno(r, "Failed to add the caller check: %m");
+                goto out;
+        }
         manager = camera_manager_new(bus, &config.camera, &error);
         if (manager)
                 timelapses = timelapse_manager_new(bus, manager, config.camera.state_dir, &error);

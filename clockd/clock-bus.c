@@ -17,46 +17,36 @@
 
 static void log_refusal(const char *what, int error, const char *reason, uid_t uid)
 {
-        char uid_field[48], what_field[96];
-        const char *fields[] = {"MESSAGE_ID=" MESSAGE_ID_REFUSED, uid_field, what_field, NULL};
-
-        snprintf(uid_field, sizeof(uid_field), "PICAMSYNC_CALLER_UID=%u", (unsigned)uid);
-        snprintf(what_field, sizeof(what_field), "PICAMSYNC_ACTION=%s", what);
-        log_fields(LOG_WARNING, error, fields, "Refused %s: %s", what, reason);
+        bus_caller_log_refusal(MESSAGE_ID_REFUSED, what, error, reason, uid);
 }
 
-/* On top of the bus policy: only root and picamsync-web may change the clock. The uid must come
- * from the bus itself; a uid that sd-bus had to read from /proc could belong to another process
- * by the time it was read. */
-static int check_caller(Context *c, sd_bus_message *m, const char *what, sd_bus_error *error)
+/* On top of the bus policy: only root and picamsync-web may change the clock, and members of the
+ * picamsync group may set the time and the zone by hand (group_may). The uid must come from the
+ * bus itself; a uid that sd-bus had to read from /proc could belong to another process by the
+ * time it was read. */
+static int check_caller(Context *c, sd_bus_message *m, const char *what, bool group_may,
+                        sd_bus_error *error)
 {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         uid_t uid;
         int r;
 
-        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
-        if (r < 0) {
-                log_refusal(what, r, "the caller's credentials could not be read", (uid_t)-1);
-                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                         "Could not tell who is asking to %s; refusing.", what);
-        }
-        if (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID) {
-                log_refusal(what, 0, "the caller's uid came from /proc, not from the bus",
-                            (uid_t)-1);
-                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                         "The bus did not vouch for the caller's identity; "
-                                         "refusing to %s.",
-                                         what);
-        }
-        r = sd_bus_creds_get_euid(creds, &uid);
-        if (r < 0) {
-                log_refusal(what, r, "the caller has no uid", (uid_t)-1);
-                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                         "Could not tell who is asking to %s; refusing.", what);
-        }
-        if (uid == 0 || (c->web_uid_known && uid == c->web_uid))
+        r = bus_caller_uid(m, what, MESSAGE_ID_REFUSED, &uid, error);
+        if (r < 0)
+                return r;
+        if (uid == 0 || (c->callers.web_uid_known && uid == c->callers.web_uid))
+                return 0;
+        if (group_may && c->callers.group_gid_known && uid_in_group(uid, c->callers.group_gid))
                 return 0;
 
+        if (group_may) {
+                log_refusal(what, 0,
+                            "the caller is neither root, picamsync-web nor in the picamsync group",
+                            uid);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Only root, picamsync-web and members of the picamsync "
+                                         "group may %s; uid %u may not.",
+                                         what, (unsigned)uid);
+        }
         log_refusal(what, 0, "the caller is neither root nor picamsync-web", uid);
         return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                  "Only root and picamsync-web may %s; uid %u may not.", what,
@@ -79,8 +69,8 @@ static int check_source(const char *name, BusSyncSource *ret_source, sd_bus_erro
 
 /* The (x, s) arguments of StepTime, SetTime and Confirm, read and checked in the same order:
  * who asks first, then what they ask. */
-static int read_sync_call(Context *c, sd_bus_message *m, const char *what, int64_t *ret_value,
-                          BusSyncSource *ret_source, sd_bus_error *error)
+static int read_sync_call(Context *c, sd_bus_message *m, const char *what, bool group_may,
+                          int64_t *ret_value, BusSyncSource *ret_source, sd_bus_error *error)
 {
         const char *name;
         int r;
@@ -88,7 +78,7 @@ static int read_sync_call(Context *c, sd_bus_message *m, const char *what, int64
         r = sd_bus_message_read(m, "xs", ret_value, &name);
         if (r < 0)
                 return r;
-        r = check_caller(c, m, what, error);
+        r = check_caller(c, m, what, group_may, error);
         if (r < 0)
                 return r;
         return check_source(name, ret_source, error);
@@ -171,7 +161,7 @@ static int method_step_time(sd_bus_message *m, void *userdata, sd_bus_error *err
         ClockPair now;
         int r;
 
-        r = read_sync_call(c, m, "step the clock", &offset, &source, error);
+        r = read_sync_call(c, m, "step the clock", false, &offset, &source, error);
         if (r < 0)
                 return r;
 
@@ -200,7 +190,7 @@ static int method_set_time(sd_bus_message *m, void *userdata, sd_bus_error *erro
         ClockPair now;
         int r;
 
-        r = read_sync_call(c, m, "set the clock", &usec, &source, error);
+        r = read_sync_call(c, m, "set the clock", true, &usec, &source, error);
         if (r < 0)
                 return r;
         r = check_range(usec, "This time", error);
@@ -222,7 +212,7 @@ static int method_confirm(sd_bus_message *m, void *userdata, sd_bus_error *error
         ClockPair now;
         int r;
 
-        r = read_sync_call(c, m, "confirm the clock", &offset, &source, error);
+        r = read_sync_call(c, m, "confirm the clock", false, &offset, &source, error);
         if (r < 0)
                 return r;
         if (offset > CONFIRM_MAX_USEC || offset < -CONFIRM_MAX_USEC)
@@ -251,7 +241,7 @@ static int method_set_timezone(sd_bus_message *m, void *userdata, sd_bus_error *
         r = sd_bus_message_read(m, "s", &zone);
         if (r < 0)
                 return r;
-        r = check_caller(c, m, "change the time zone", error);
+        r = check_caller(c, m, "change the time zone", true, error);
         if (r < 0)
                 return r;
         if (zone_name_check(zone) < 0)

@@ -4,7 +4,6 @@
  * bus what changed since it was last told. */
 #include <errno.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +20,8 @@
 #include "daemons/macro.h"
 #include "daemons/zone-util.h"
 
-#define WEB_USER "picamsync-web"
+#define WEB_USER    "picamsync-web"
+#define ADMIN_GROUP "picamsync"
 
 ReliabilityInput context_reliability_input(const Context *c)
 {
@@ -262,8 +262,6 @@ static int on_clock_set(sd_event_source *s, int fd, uint32_t revents, void *user
 static int context_read_config(Context *c)
 {
         ConfigError err;
-        struct passwd *pw;
-
         if (config_env_ms("TIME_SYNC_RELIABLE_WINDOW", 1800000, 100, 7 * 24 * 3600 * 1000ULL,
                           &c->window, &err) < 0 ||
             config_env_ms("PICAMSYNC_RELIABLE_HIGH_LIMIT", 300000, 100, 7 * 24 * 3600 * 1000ULL,
@@ -277,14 +275,8 @@ static int context_read_config(Context *c)
                 return -EINVAL;
         }
 
-        pw = getpwnam(WEB_USER);
-        if (pw) {
-                c->web_uid = pw->pw_uid;
-                c->web_uid_known = true;
-        } else
-                log_warning("User %s does not exist; only root may change the clock. "
-                            "Run systemd-sysusers to create it.",
-                            WEB_USER);
+        bus_callers_init(&c->callers, "only root may change the clock",
+                         "its members may not set the time or the zone");
         return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <systemd/sd-event.h>
 
 #include "clockd/reliability.h"
+#include "daemons/bus-caller.h"
 #include "daemons/bus-contract.h"
 #include "daemons/time-util.h"
 
@@ -53,8 +54,7 @@ typedef struct Context {
         usec_t ntp_check_interval;
         const char *zoneinfo_dir;
         const char *localtime_path;
-        uid_t web_uid;
-        bool web_uid_known;
+        BusCallers callers; /* picamsync-web, and the group that may set the time and zone */
 
         /* state */
         bool ntp_synchronized;

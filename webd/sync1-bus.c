@@ -2,6 +2,7 @@
 /* org.picamsync.Sync1 (see sync1-bus.h). */
 #include "webd/sync1-bus.h"
 
+#include "daemons/bus-caller.h"
 #include "daemons/log.h"
 #include "webd/client-hub.h"
 
@@ -10,6 +11,7 @@ struct Sync1Bus {
         SyncEngine *engine;
         sd_bus_slot *slot;
         gboolean listening;
+        BusCallers callers;
 };
 
 static int get_clients(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -44,7 +46,12 @@ static int get_last_sync(sd_bus *bus, const char *path, const char *interface, c
 static int method_sync_now(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         Sync1Bus *s = userdata;
+        int r;
 
+        /* On top of the bus policy, which allows the same callers. */
+        r = bus_caller_check(&s->callers, m, "start a sync", ret_error);
+        if (r < 0)
+                return r;
         if (!sync_engine_sync_now(s->engine))
                 return sd_bus_error_set(ret_error, BUS_ERROR_NO_CLIENT,
                                         "No page is connected to sync from. Open the picamsync "
@@ -142,6 +149,8 @@ Sync1Bus *sync1_bus_new(sd_bus *bus, SyncEngine *engine, int *ret_error)
 
         s->bus = sd_bus_ref(bus);
         s->engine = engine;
+        bus_callers_init(&s->callers, "it may not call SyncNow",
+                         "its members may not call SyncNow");
         r = sd_bus_add_object_vtable(bus, &s->slot, SYNC1_PATH, SYNC1_IFACE, sync1_vtable, s);
         if (r < 0) {
                 *ret_error = r;

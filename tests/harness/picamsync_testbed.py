@@ -97,8 +97,9 @@ def wait_until(predicate, timeout, what, interval=0.02):
 
 
 def create_system_users():
-    """The policy files name picamsync-web and picamsync-camera: create them as the package
-    would (systemd-sysusers with the project's own sysusers.d entry)."""
+    """The policy files name the users picamsync-web and picamsync-camera and the group
+    picamsync: create them as the package would (systemd-sysusers with the project's own
+    sysusers.d entry)."""
     conf = os.path.join(SRCDIR, "units", "sysusers.d", "picamsync.conf")
     subprocess.run(["systemd-sysusers", conf], check=True, capture_output=True)
 

@@ -146,7 +146,7 @@ def test_set_time_refuses_bad_zone(make_testbed):
 
 
 def test_set_time_reads_the_configured_zoneinfo_dir(make_testbed):
-    """PICAMSYNC_ZONEINFO_DIR (man/picamsync.conf.5) decides which zones camerad knows, for the
+    """PICAMSYNC_ZONEINFO_DIR (picamsync.conf(5)) decides which zones camerad knows, for the
     check and for the date it writes alike."""
     bed = make_testbed(pi_offset_ms=mid_2025_month_offset_ms(7))
     own = os.path.join(bed.workdir, "own-zoneinfo")

@@ -1,20 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# picamsync.conf(5) documents exactly the variables the daemons read, and renders without a
-# warning. A variable is a string literal that is only a PICAMSYNC_… or TIME_SYNC_… name.
+# picamsync.conf(5) documents exactly the variables the daemons read. A variable is a string
+# literal that is only a PICAMSYNC_… or TIME_SYNC_… name. The page's scdoc source holds each
+# setting as a line "*NAME=*_kind_" with its text indented below it, ending in "Default: …";
+# check-man.sh renders the built page.
 set -uo pipefail
 cd "$1"
-page=man/picamsync.conf.5
+page=man/picamsync.conf.5.scd
 bad=0
-warnings=$(groff -man -ww -z "$page" 2>&1)
-if [[ -n $warnings ]]; then
-    echo "$page does not render cleanly:"
-    echo "$warnings"
-    bad=1
-fi
 read_by_code=$(grep -rhoE '"(PICAMSYNC|TIME_SYNC)_[A-Z0-9_]+"' clockd camerad webd daemons \
     --include='*.[ch]' | tr -d '"' | sort -u)
-documented=$(sed -nE 's/^\.BI ((PICAMSYNC|TIME_SYNC)_[A-Z0-9_]+)=.*/\1/p' "$page" | sort -u)
+documented=$(sed -nE 's/^\*((PICAMSYNC|TIME_SYNC)_[A-Z0-9_]+)=\*.*/\1/p' "$page" | sort -u)
 for v in $(comm -23 <(echo "$read_by_code") <(echo "$documented")); do
     echo "$v is read by a daemon but not described in $page"
     bad=1
@@ -33,7 +29,7 @@ if [[ $listed != "$documented" ]]; then
     bad=1
 fi
 while read -r name value; do
-    default=$(awk -v n="$name" '$0 ~ "^\\.BI " n "=" {f = 1} f && /^Default: / {print $2; exit}' \
+    default=$(awk -v n="$name" '$0 ~ "^\\*" n "=\\*" {f = 1} f && /^\tDefault: / {print $2; exit}' \
         "$page" | sed 's/[;,]$//')
     if [[ $default =~ ^[0-9]+$|^/ || $default == auto || $default == info || $default == ap0 ]] &&
         [[ $value != "$default" ]]; then

@@ -576,7 +576,7 @@ static void test_zoneinfo_dir(void)
         g_assert_cmpint(ccapi_date_format(t, "My/Zone", "relative/dir", &d), ==, -EINVAL);
 
         /* NULL means zone_info_dir(): $PICAMSYNC_ZONEINFO_DIR, then /usr/share/zoneinfo, as for
-         * every zone of the daemons (man/picamsync.conf.5). TZDIR plays no part. */
+         * every zone of the daemons (picamsync.conf(5)). TZDIR plays no part. */
         g_assert_cmpint(unsetenv("TZDIR"), ==, 0);
         g_assert_cmpint(setenv("PICAMSYNC_ZONEINFO_DIR", dir, 1), ==, 0);
         g_assert_cmpint(ccapi_date_format(t, "My/Zone", NULL, &d), ==, 0);
