@@ -64,7 +64,8 @@ static gboolean on_retry_configured(gpointer manager)
 }
 
 /* On top of the bus policy, which opens camerad's own interfaces (the manager's and each
- * camera's, timelapses and reports included) to root, picamsync-web and the group picamsync only:
+ * camera's, timelapses included) to root, picamsync-web and the group picamsync only, but for
+ * the three reading methods (GetDriftHistory, ListReports, GetReport), which are everyone's:
  * the same check here, before any method of those interfaces runs. Properties, the
  * ObjectManager and introspection stay open, as in the policy. */
 static int check_caller(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -79,6 +80,11 @@ static int check_caller(sd_bus_message *m, void *userdata, sd_bus_error *ret_err
         iface = sd_bus_message_get_interface(m);
         if (iface && !g_str_equal(iface, CAMERA1_MANAGER_IFACE) &&
             !g_str_equal(iface, CAMERA1_CAMERA_IFACE))
+                return 0;
+        /* The reading methods are everyone's, as in the policy. */
+        if (sd_bus_message_is_method_call(m, CAMERA1_CAMERA_IFACE, "GetDriftHistory") ||
+            sd_bus_message_is_method_call(m, CAMERA1_MANAGER_IFACE, "ListReports") ||
+            sd_bus_message_is_method_call(m, CAMERA1_MANAGER_IFACE, "GetReport"))
                 return 0;
         snprintf(what, sizeof(what), "call %s", sd_bus_message_get_member(m));
         if (bus_caller_check(callers, m, what, &error) >= 0)

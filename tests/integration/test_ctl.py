@@ -15,6 +15,7 @@ import pytest
 import picamsync_testbed as harness
 from busclient import BusClient
 from testbed_clients import Client, sim_set, wait_camera_connected
+from test_policy import MEMBER, OTHER, as_user, group_users  # noqa: F401 (a fixture)
 
 CLOCK = ("org.picamsync.Clock1", "/org/picamsync/Clock1", "org.picamsync.Clock1")
 SYNC = ("org.picamsync.Sync1", "/org/picamsync/Sync1", "org.picamsync.Sync1")
@@ -25,14 +26,14 @@ def ctl_path():
     return os.path.join(harness.default_builddir(), "ctl", "picamsyncctl")
 
 
-def run(bed, *args, env=None, timeout=120, address=True):
-    """picamsyncctl on the bed's bus: (exit status, stdout, stderr)."""
+def run(bed, *args, env=None, timeout=120, address=True, user="root"):
+    """picamsyncctl on the bed's bus, as user: (exit status, stdout, stderr)."""
     e = dict(os.environ)
     e.pop("PICAMSYNC_BUS_ADDRESS", None)
     e["NO_COLOR"] = "1"
     if env:
         e.update(env)
-    cmd = [ctl_path()]
+    cmd = [ctl_path()] if user == "root" else as_user(user) + [ctl_path()]
     if address:
         cmd += ["--address", bed.bus.address]
     r = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=timeout,
@@ -435,3 +436,39 @@ def test_colours_only_on_a_terminal(bed):
     r = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True,
                        env=env, timeout=60)
     assert r.returncode == 0 and "\x1b[" not in r.stdout, r.stdout
+
+
+# --- who may do what -------------------------------------------------------------------------
+
+def test_reading_for_everyone_changing_for_root_and_the_group(bed, group_users):
+    """A member of picamsync and a non-member, through the real bus policy and the daemons'
+    own checks."""
+    cam = camera_id(bed)
+    reads = [["status"], ["show"], ["log"], ["list-timezones"], ["camera", "list"],
+             ["camera", "drift", cam], ["timelapse", "status"], ["reports", "list"]]
+    for user in [OTHER, MEMBER, "nobody"]:
+        for args in reads:
+            code, out, err = run(bed, *args, user=user)
+            assert code == 0, f"{user} {args}: {err}"
+    before = clock_props(bed)
+    for args, what in [(["set-timezone", "Asia/Tokyo"], "set the time zone"),
+                       (["set-time", "2030-01-01T00:00:00Z"], "set the time"),
+                       (["camera", "measure"], "measure camera"),
+                       (["timelapse", "start", "--interval", "5s"], "start the timelapse"),
+                       (["camera", "forget", cam], "forget the camera")]:
+        code, out, err = run(bed, *args, user=OTHER)
+        assert code == 1, f"{args}: {out} {err}"
+        assert err.startswith(f"picamsyncctl: Could not {what}") or \
+            err.startswith(f"picamsyncctl: Could not {what.split()[0]}"), err
+        assert "picamsync group" in err, err
+    after = clock_props(bed)
+    for name in ["Timezone", "StepCount", "LastSyncUSec"]:
+        assert after[name] == before[name], name
+    assert json.loads(ok(bed, "--json", "camera", "list"))[0]["id"] == cam
+    assert json.loads(ok(bed, "--json", "timelapse", "status")) == []
+
+    code, out, err = run(bed, "set-timezone", "Asia/Tokyo", user=MEMBER)
+    assert code == 0, err
+    assert clock_props(bed)["Timezone"] == "Asia/Tokyo"
+    code, out, err = run(bed, "--json", "camera", "measure", user=MEMBER)
+    assert code == 0, err

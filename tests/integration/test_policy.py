@@ -239,8 +239,15 @@ def test_camera_methods_only_for_root_web_and_group(camerabed, group_users, user
     allowed = user in ("root", "picamsync-web", MEMBER)
     calls = [(CAMERA1[1], CAMERA1_MANAGER, "Discover", None, []),
              (CAMERA1[1], CAMERA1_MANAGER, "AddCamera", "s", [sim["camera"]]),
-             (path, "org.picamsync.Camera1.Camera", "GetDriftHistory", None, []),
              (path, "org.picamsync.Camera1.Camera", "SetTime", "s", ["Not/AZone"])]
+    # The reading methods are everyone's (they send nothing to a camera).
+    for obj, iface, method, sig, args in [
+            (path, "org.picamsync.Camera1.Camera", "GetDriftHistory", None, []),
+            (CAMERA1[1], CAMERA1_MANAGER, "ListReports", None, []),
+            (CAMERA1[1], CAMERA1_MANAGER, "GetReport", "s", ["20300101T000000Z-x"])]:
+        ok, error, message = call_as(user, bed.bus.address, CAMERA1[0], obj, iface, method, sig,
+                                     args)
+        assert error != ACCESS_DENIED, f"{method}: {message}"
     for obj, iface, method, sig, args in calls:
         ok, error, message = call_as(user, bed.bus.address, CAMERA1[0], obj, iface, method, sig,
                                      args)
@@ -323,8 +330,7 @@ def test_camerad_and_webd_check_the_caller_themselves(make_testbed, group_users)
         assert ok, f"{error}: {path}"
         path = path[0]
         calls = [(CAMERA1[1], CAMERA1_MANAGER, "AddCamera", "s", [sim["camera"]]),
-                 (CAMERA1[1], CAMERA1_MANAGER, "ListReports", None, []),
-                 (path, "org.picamsync.Camera1.Camera", "GetDriftHistory", None, []),
+                 (path, "org.picamsync.Camera1.Camera", "MeasureOffset", None, []),
                  (path, "org.picamsync.Camera1.Camera", "SetTime", "s", ["Not/AZone"]),
                  (CAMERA1[1], CAMERA1_MANAGER, "RemoveCamera", "o", [path])]
         for user in ["nobody", OTHER]:
@@ -340,6 +346,11 @@ def test_camerad_and_webd_check_the_caller_themselves(make_testbed, group_users)
                                        "GetManagedObjects")
             assert ok and path in reply[0], f"{error}: {reply}"
             ok, error, reply = call_as(user, a, *SYNC1, "GetActivityLog", "u", [10])
+            assert ok, f"{error}: {reply}"
+            ok, error, reply = call_as(user, a, *CAMERA1, CAMERA1_MANAGER, "ListReports")
+            assert ok, f"{error}: {reply}"
+            ok, error, reply = call_as(user, a, CAMERA1[0], path, "org.picamsync.Camera1.Camera",
+                                       "GetDriftHistory")
             assert ok, f"{error}: {reply}"
         for user in [MEMBER, "picamsync-web"]:
             for obj, iface, method, sig, args in calls[:-1]:
