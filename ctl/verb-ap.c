@@ -380,7 +380,7 @@ static int parse_setup(int argc, char *argv[], ApConfig *c, gboolean *help)
         int opt;
 
         opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':
                         *help = TRUE;
