@@ -1,249 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* picamsyncctl ap setup | status | remove: the Pi's Wi-Fi access point on ap0, as one
  * NetworkManager profile made through libnm, and the dnsmasq snippet that announces an NTP
- * server (docs/access-point.md). The profile and the files are built and read by ap-config.c;
- * this file talks to NetworkManager and the file system, and prints. */
+ * server (docs/access-point.md). The profile and the files are built and read by ap-config.c,
+ * NetworkManager is asked through ap-nm-client.c; this file parses, writes the snippet and
+ * prints. */
 #include <errno.h>
 #include <getopt.h>
-#include <net/if.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl/ap-config.h"
+#include "ctl/ap-nm-client.h"
 #include "ctl/verbs.h"
 
 #define AP_UNDO "picamsyncctl ap remove"
 #define AP_UNIT "picamsync-ap0.service"
-
-/* NetworkManager, reached through libnm. Its async calls run on the default main context,
- * which nothing else in picamsyncctl uses. */
-typedef struct ApNm {
-        NMClient *client;
-        guint timeout_sec;
-} ApNm;
-
-static void ap_nm_close(ApNm *nm)
-{
-        GObject *busy;
-        gint64 deadline;
-
-        if (!nm->client)
-                return;
-        /* libnm lets go of the main context only after its last D-Bus call returned: wait
-         * for that (briefly), so that nothing it allocated is left behind at exit. */
-        busy = nm_client_get_context_busy_watcher(nm->client);
-        g_object_add_weak_pointer(busy, (gpointer *)&busy);
-        g_clear_object(&nm->client);
-        deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
-        while (busy && g_get_monotonic_time() < deadline)
-                if (!g_main_context_iteration(NULL, FALSE))
-                        g_usleep(1000);
-        if (busy)
-                g_object_remove_weak_pointer(busy, (gpointer *)&busy);
-}
-
-/* Connects to NetworkManager; on failure prints why and returns the exit status. */
-static int ap_nm_open(Ctl *ctl, ApNm *nm)
-{
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GDBusConnection) bus = NULL;
-
-        nm->timeout_sec = (guint)MAX(ctl->timeout_usec / G_USEC_PER_SEC, 1);
-        if (ctl->address) {
-                bus = g_dbus_connection_new_for_address_sync(
-                        ctl->address,
-                        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                        NULL, NULL, &error);
-                if (!bus)
-                        return ctl_fail("Could not connect to the bus at %s: %s. Check the "
-                                        "address (--address or PICAMSYNC_BUS_ADDRESS).",
-                                        ctl->address, error->message);
-                nm->client = g_initable_new(NM_TYPE_CLIENT, NULL, &error, NM_CLIENT_DBUS_CONNECTION,
-                                            bus, NULL);
-        } else
-                nm->client = nm_client_new(NULL, &error);
-        if (!nm->client)
-                return ctl_fail("Could not reach NetworkManager on the system bus: %s. Is dbus "
-                                "running?",
-                                error->message);
-        if (!nm_client_get_nm_running(nm->client))
-                return ctl_fail("NetworkManager is not running, and the access point is one of "
-                                "its profiles. Start it (systemctl start NetworkManager) and try "
-                                "again.");
-        return CTL_EXIT_OK;
-}
-
-static gboolean on_timeout(gpointer userdata)
-{
-        g_cancellable_cancel(userdata);
-        return G_SOURCE_REMOVE;
-}
-
-static void on_result(GObject *source, GAsyncResult *result, gpointer userdata)
-{
-        *(GAsyncResult **)userdata = g_object_ref(result);
-}
-
-/* Runs the default main context until *result is set or the timeout cancelled the call. */
-static GAsyncResult *ap_nm_wait(ApNm *nm, GCancellable *cancel, GAsyncResult **result)
-{
-        guint timeout = g_timeout_add_seconds(nm->timeout_sec, on_timeout, cancel);
-
-        while (!*result)
-                g_main_context_iteration(NULL, TRUE);
-        if (!g_cancellable_is_cancelled(cancel))
-                g_source_remove(timeout);
-        return *result;
-}
-
-static int ap_nm_error(ApNm *nm, GError *error, const char *what)
-{
-        /* NetworkManager's own words, without a D-Bus error name or anything after the first
-         * line. */
-        g_dbus_error_strip_remote_error(error);
-        error->message[strcspn(error->message, "\n")] = '\0';
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                return ctl_fail("NetworkManager did not %s within %u s; is it busy? Try again, or "
-                                "give more time with --timeout.",
-                                what, nm->timeout_sec);
-        if (g_error_matches(error, NM_SECRET_AGENT_ERROR,
-                            NM_SECRET_AGENT_ERROR_PERMISSION_DENIED) ||
-            g_error_matches(error, NM_SETTINGS_ERROR, NM_SETTINGS_ERROR_PERMISSION_DENIED) ||
-            g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED))
-                return ctl_fail("NetworkManager did not let this user %s (%s); run it as root.",
-                                what, error->message);
-        return ctl_fail("NetworkManager could not %s: %s", what, error->message);
-}
-
-/* The profiles named picamsync-ap, oldest first. */
-static GPtrArray *ap_nm_profiles(ApNm *nm)
-{
-        const GPtrArray *all = nm_client_get_connections(nm->client);
-        GPtrArray *found = g_ptr_array_new_with_free_func(g_object_unref);
-
-        for (guint i = 0; all && i < all->len; i++)
-                if (g_strcmp0(nm_connection_get_id(all->pdata[i]), AP_PROFILE_ID) == 0)
-                        g_ptr_array_add(found, g_object_ref(all->pdata[i]));
-        return found;
-}
-
-static int ap_nm_add(ApNm *nm, NMConnection *connection, NMRemoteConnection **ret)
-{
-        g_autoptr(GCancellable) cancel = g_cancellable_new();
-        g_autoptr(GAsyncResult) result = NULL;
-        g_autoptr(GError) error = NULL;
-
-        /* AddConnection (to disk), which every NetworkManager since 1.0 has. */
-        nm_client_add_connection_async(nm->client, connection, TRUE, cancel, on_result, &result);
-        *ret = nm_client_add_connection_finish(nm->client, ap_nm_wait(nm, cancel, &result), &error);
-        if (!*ret)
-                return ap_nm_error(nm, error, "add the access point profile");
-        return CTL_EXIT_OK;
-}
-
-static int ap_nm_update(ApNm *nm, NMRemoteConnection *remote, NMConnection *desired)
-{
-        g_autoptr(GCancellable) cancel = g_cancellable_new();
-        g_autoptr(GAsyncResult) result = NULL;
-        g_autoptr(GError) error = NULL;
-
-        nm_connection_replace_settings_from_connection(NM_CONNECTION(remote), desired);
-        nm_remote_connection_commit_changes_async(remote, TRUE, cancel, on_result, &result);
-        if (!nm_remote_connection_commit_changes_finish(remote, ap_nm_wait(nm, cancel, &result),
-                                                        &error))
-                return ap_nm_error(nm, error, "update the access point profile");
-        return CTL_EXIT_OK;
-}
-
-static int ap_nm_delete(ApNm *nm, NMRemoteConnection *remote)
-{
-        g_autoptr(GCancellable) cancel = g_cancellable_new();
-        g_autoptr(GAsyncResult) result = NULL;
-        g_autoptr(GError) error = NULL;
-
-        nm_remote_connection_delete_async(remote, cancel, on_result, &result);
-        if (!nm_remote_connection_delete_finish(remote, ap_nm_wait(nm, cancel, &result), &error))
-                return ap_nm_error(nm, error, "delete the access point profile");
-        return CTL_EXIT_OK;
-}
-
-/* The profile with its secrets, for comparing: NetworkManager leaves the PSK out of a profile's
- * settings and gives it to root on request. NULL secrets are left out (the profile then counts
- * as changed). */
-static NMConnection *ap_nm_with_secrets(ApNm *nm, NMRemoteConnection *remote)
-{
-        NMConnection *copy = nm_simple_connection_new_clone(NM_CONNECTION(remote));
-        NMSettingWirelessSecurity *s = nm_connection_get_setting_wireless_security(copy);
-        g_autoptr(GCancellable) cancel = NULL;
-        g_autoptr(GAsyncResult) result = NULL;
-        g_autoptr(GVariant) secrets = NULL;
-
-        if (!s || nm_setting_wireless_security_get_psk(s))
-                return copy;
-        cancel = g_cancellable_new();
-        nm_remote_connection_get_secrets_async(remote, NM_SETTING_WIRELESS_SECURITY_SETTING_NAME,
-                                               cancel, on_result, &result);
-        secrets = nm_remote_connection_get_secrets_finish(remote, ap_nm_wait(nm, cancel, &result),
-                                                          NULL);
-        if (secrets)
-                (void)nm_connection_update_secrets(copy, NM_SETTING_WIRELESS_SECURITY_SETTING_NAME,
-                                                   secrets, NULL);
-        return copy;
-}
-
-static const char *device_state_text(NMDeviceState state)
-{
-        switch (state) {
-        case NM_DEVICE_STATE_UNMANAGED:
-                return "not managed by NetworkManager";
-        case NM_DEVICE_STATE_UNAVAILABLE:
-                return "unavailable";
-        case NM_DEVICE_STATE_DISCONNECTED:
-                return "disconnected";
-        case NM_DEVICE_STATE_PREPARE:
-        case NM_DEVICE_STATE_CONFIG:
-        case NM_DEVICE_STATE_NEED_AUTH:
-        case NM_DEVICE_STATE_IP_CONFIG:
-        case NM_DEVICE_STATE_IP_CHECK:
-        case NM_DEVICE_STATE_SECONDARIES:
-                return "activating";
-        case NM_DEVICE_STATE_ACTIVATED:
-                return "activated";
-        case NM_DEVICE_STATE_DEACTIVATING:
-                return "deactivating";
-        case NM_DEVICE_STATE_FAILED:
-                return "failed";
-        default:
-                return "unknown";
-        }
-}
-
-/* ap0 as NetworkManager and the kernel see it. */
-typedef struct ApInterface {
-        gboolean exists;
-        NMDevice *device; /* NULL: NetworkManager has no device ap0 */
-} ApInterface;
-
-static void ap_interface_read(ApNm *nm, ApInterface *ret)
-{
-        ret->device = nm_client_get_device_by_iface(nm->client, AP_INTERFACE);
-        ret->exists = ret->device || if_nametoindex(AP_INTERFACE) != 0;
-}
-
-static gboolean profile_is_active(ApNm *nm, NMConnection *profile)
-{
-        const GPtrArray *active = nm_client_get_active_connections(nm->client);
-        const char *uuid = nm_connection_get_uuid(profile);
-
-        for (guint i = 0; uuid && active && i < active->len; i++)
-                if (g_strcmp0(nm_active_connection_get_uuid(active->pdata[i]), uuid) == 0 &&
-                    nm_active_connection_get_state(active->pdata[i]) ==
-                            NM_ACTIVE_CONNECTION_STATE_ACTIVATED)
-                        return TRUE;
-        return FALSE;
-}
 
 static const char *snippet_dir(void)
 {
@@ -474,10 +245,10 @@ static int snippet_apply(const ApConfig *c, SnippetResult *ret)
         return CTL_EXIT_OK;
 }
 
-static int setup_profile(ApNm *nm, const ApConfig *c, ApResult *ret_result,
+static int setup_profile(CtlNm *nm, const ApConfig *c, ApResult *ret_result,
                          NMConnection **ret_profile)
 {
-        g_autoptr(GPtrArray) profiles = ap_nm_profiles(nm);
+        g_autoptr(GPtrArray) profiles = ctl_nm_profiles(nm);
         NMRemoteConnection *remote = profiles->len ? profiles->pdata[0] : NULL;
         g_autoptr(NMConnection) desired = NULL;
         g_autoptr(NMConnection) existing = NULL;
@@ -493,22 +264,22 @@ static int setup_profile(ApNm *nm, const ApConfig *c, ApResult *ret_result,
                                 error->message);
         /* One profile only: copies made by hand or by an interrupted run go. */
         for (guint i = 1; i < profiles->len; i++) {
-                r = ap_nm_delete(nm, profiles->pdata[i]);
+                r = ctl_nm_delete(nm, profiles->pdata[i]);
                 if (r != CTL_EXIT_OK)
                         return r;
         }
         if (!remote) {
-                r = ap_nm_add(nm, desired, &added);
+                r = ctl_nm_add(nm, desired, &added);
                 if (r != CTL_EXIT_OK)
                         return r;
                 g_object_unref(added);
                 *ret_result = RESULT_CREATED;
         } else {
-                existing = ap_nm_with_secrets(nm, remote);
+                existing = ctl_nm_with_secrets(nm, remote);
                 if (ap_config_matches(existing, desired) && profiles->len == 1)
                         *ret_result = RESULT_UNCHANGED;
                 else {
-                        r = ap_nm_update(nm, remote, desired);
+                        r = ctl_nm_update(nm, remote, desired);
                         if (r != CTL_EXIT_OK)
                                 return r;
                         *ret_result = RESULT_UPDATED;
@@ -518,17 +289,17 @@ static int setup_profile(ApNm *nm, const ApConfig *c, ApResult *ret_result,
         return CTL_EXIT_OK;
 }
 
-static void print_setup(ApNm *nm, const ApConfig *c, ApResult result, SnippetResult snippet,
+static void print_setup(CtlNm *nm, const ApConfig *c, ApResult result, SnippetResult snippet,
                         NMConnection *profile)
 {
         g_auto(ApProfileInfo) p = {};
         g_autofree char *channel = channel_text(c->channel);
         g_autofree char *path = snippet_path();
-        ApInterface iface;
-        gboolean active = profile_is_active(nm, profile);
+        CtlNmInterface iface;
+        gboolean active = ctl_nm_profile_is_active(nm, profile);
 
         ap_profile_info_read(profile, &p);
-        ap_interface_read(nm, &iface);
+        ctl_nm_read_interface(nm, &iface);
         if (result == RESULT_UNCHANGED)
                 printf("The access point profile \"%s\" on %s is already as asked; nothing "
                        "changed.\n",
@@ -572,20 +343,20 @@ static void print_setup(ApNm *nm, const ApConfig *c, ApResult result, SnippetRes
         printf("To undo: " AP_UNDO "\n");
 }
 
-static void print_setup_json(ApNm *nm, const ApConfig *c, ApResult result, SnippetResult snippet,
+static void print_setup_json(CtlNm *nm, const ApConfig *c, ApResult result, SnippetResult snippet,
                              NMConnection *profile)
 {
         g_autoptr(JsonBuilder) b = json_builder_new();
         g_auto(ApProfileInfo) p = {};
         g_autofree char *path = snippet_path();
         ApResult overall = result;
-        ApInterface iface;
+        CtlNmInterface iface;
 
         if (overall == RESULT_UNCHANGED &&
             (snippet == SNIPPET_WRITTEN || snippet == SNIPPET_REMOVED))
                 overall = RESULT_UPDATED;
         ap_profile_info_read(profile, &p);
-        ap_interface_read(nm, &iface);
+        ctl_nm_read_interface(nm, &iface);
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "result");
         json_builder_add_string_value(b, result_names[overall]);
@@ -608,7 +379,7 @@ static void print_setup_json(ApNm *nm, const ApConfig *c, ApResult result, Snipp
         json_builder_add_boolean_value(b, iface.exists);
         json_builder_end_object(b);
         json_builder_set_member_name(b, "active");
-        json_builder_add_boolean_value(b, profile_is_active(nm, profile));
+        json_builder_add_boolean_value(b, ctl_nm_profile_is_active(nm, profile));
         json_builder_set_member_name(b, "undo");
         json_builder_add_string_value(b, AP_UNDO);
         json_builder_end_object(b);
@@ -620,7 +391,7 @@ static int verb_ap_setup(Ctl *ctl, int argc, char *argv[])
         g_auto(ApConfig) c = {};
         g_autoptr(NMConnection) profile = NULL;
         gboolean help = FALSE;
-        ApNm nm = {};
+        CtlNm nm = {};
         ApResult result;
         SnippetResult snippet;
         int r;
@@ -631,7 +402,7 @@ static int verb_ap_setup(Ctl *ctl, int argc, char *argv[])
                         help_setup();
                 return r;
         }
-        r = ap_nm_open(ctl, &nm);
+        r = ctl_nm_open(ctl, &nm);
         if (r == CTL_EXIT_OK)
                 r = snippet_prepare(&c);
         if (r == CTL_EXIT_OK)
@@ -644,29 +415,29 @@ static int verb_ap_setup(Ctl *ctl, int argc, char *argv[])
                 else
                         print_setup(&nm, &c, result, snippet, profile);
         }
-        ap_nm_close(&nm);
+        ctl_nm_close(&nm);
         return r;
 }
 
 /* ---- ap status ---------------------------------------------------------------------------- */
 
 typedef struct ApStatus {
-        ApInterface iface;
+        CtlNmInterface iface;
         ApProfileInfo profile; /* id NULL: no profile */
         gboolean active;
         char *ntp_server;
         int stations; /* -1: the lease file cannot be read */
 } ApStatus;
 
-static void ap_status_read(ApNm *nm, ApStatus *s)
+static void ap_status_read(CtlNm *nm, ApStatus *s)
 {
-        g_autoptr(GPtrArray) profiles = ap_nm_profiles(nm);
+        g_autoptr(GPtrArray) profiles = ctl_nm_profiles(nm);
         g_autofree char *leases = NULL;
 
-        ap_interface_read(nm, &s->iface);
+        ctl_nm_read_interface(nm, &s->iface);
         if (profiles->len > 0) {
                 ap_profile_info_read(profiles->pdata[0], &s->profile);
-                s->active = profile_is_active(nm, profiles->pdata[0]);
+                s->active = ctl_nm_profile_is_active(nm, profiles->pdata[0]);
         }
         s->ntp_server = snippet_read();
         if (g_file_get_contents(leases_path(), &leases, NULL, NULL))
@@ -688,7 +459,7 @@ static void print_status(const Ctl *ctl, const ApStatus *s)
                 printf("%s (NetworkManager)\n", s->profile.id);
         printf("  Interface: %s, ", AP_INTERFACE);
         if (s->iface.device)
-                printf("%s\n", device_state_text(nm_device_get_state(s->iface.device)));
+                printf("%s\n", ctl_nm_device_state_text(nm_device_get_state(s->iface.device)));
         else if (s->iface.exists)
                 printf("exists, not known to NetworkManager\n");
         else
@@ -721,8 +492,9 @@ static void print_status_json(const ApStatus *s)
         json_builder_set_member_name(b, "exists");
         json_builder_add_boolean_value(b, s->iface.exists);
         add_string_or_null(b, "state",
-                           s->iface.device ? device_state_text(nm_device_get_state(s->iface.device))
-                                           : NULL);
+                           s->iface.device
+                                   ? ctl_nm_device_state_text(nm_device_get_state(s->iface.device))
+                                   : NULL);
         json_builder_end_object(b);
         if (s->profile.id)
                 add_profile_json(b, &s->profile);
@@ -747,12 +519,12 @@ static void print_status_json(const ApStatus *s)
 static int verb_ap_status(Ctl *ctl, int argc, char *argv[])
 {
         ApStatus s = {};
-        ApNm nm = {};
+        CtlNm nm = {};
         int r;
 
         if (argc > 1)
                 return ctl_usage_error("ap status takes no argument \"%s\".", argv[1]);
-        r = ap_nm_open(ctl, &nm);
+        r = ctl_nm_open(ctl, &nm);
         if (r == CTL_EXIT_OK) {
                 ap_status_read(&nm, &s);
                 if (ctl->json)
@@ -762,7 +534,7 @@ static int verb_ap_status(Ctl *ctl, int argc, char *argv[])
         }
         ap_profile_info_clear(&s.profile);
         g_free(s.ntp_server);
-        ap_nm_close(&nm);
+        ctl_nm_close(&nm);
         return r;
 }
 
@@ -774,28 +546,28 @@ static int verb_ap_remove(Ctl *ctl, int argc, char *argv[])
         g_autofree char *path = snippet_path();
         gboolean had_snippet;
         guint removed = 0;
-        ApNm nm = {};
+        CtlNm nm = {};
         int r;
 
         if (argc > 1)
                 return ctl_usage_error("ap remove takes no argument \"%s\".", argv[1]);
-        r = ap_nm_open(ctl, &nm);
+        r = ctl_nm_open(ctl, &nm);
         if (r != CTL_EXIT_OK) {
-                ap_nm_close(&nm);
+                ctl_nm_close(&nm);
                 return r;
         }
         had_snippet = g_file_test(path, G_FILE_TEST_EXISTS);
         if (had_snippet && access(snippet_dir(), W_OK) < 0) {
-                ap_nm_close(&nm);
+                ctl_nm_close(&nm);
                 return ctl_fail("Cannot remove %s (%s); nothing was changed. Run as root.", path,
                                 g_strerror(errno));
         }
-        profiles = ap_nm_profiles(&nm);
+        profiles = ctl_nm_profiles(&nm);
         for (; removed < profiles->len && r == CTL_EXIT_OK; removed++)
-                r = ap_nm_delete(&nm, profiles->pdata[removed]);
+                r = ctl_nm_delete(&nm, profiles->pdata[removed]);
         if (r == CTL_EXIT_OK && had_snippet && unlink(path) < 0 && errno != ENOENT)
                 r = ctl_fail("Could not remove %s: %s.", path, g_strerror(errno));
-        ap_nm_close(&nm);
+        ctl_nm_close(&nm);
         if (r != CTL_EXIT_OK)
                 return r;
 
