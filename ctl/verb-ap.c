@@ -133,6 +133,15 @@ typedef enum {
 
 static const char *const snippet_result_names[] = {"absent", "unchanged", "written", "removed"};
 
+/* What ap setup did as a whole: a snippet written or removed is a change too. */
+static ApResult overall_result(ApResult profile, SnippetResult snippet)
+{
+        if (profile == RESULT_UNCHANGED &&
+            (snippet == SNIPPET_WRITTEN || snippet == SNIPPET_REMOVED))
+                return RESULT_UPDATED;
+        return profile;
+}
+
 static int parse_setup(int argc, char *argv[], ApConfig *c, gboolean *help)
 {
         enum { ARG_SSID = 0x100, ARG_PASSPHRASE, ARG_CHANNEL, ARG_ADDRESS, ARG_NTP };
@@ -292,18 +301,17 @@ static int setup_profile(CtlNm *nm, const ApConfig *c, ApResult *ret_result,
 static void print_setup(CtlNm *nm, const ApConfig *c, ApResult result, SnippetResult snippet,
                         NMConnection *profile)
 {
-        g_auto(ApProfileInfo) p = {};
         g_autofree char *channel = channel_text(c->channel);
         g_autofree char *path = snippet_path();
         CtlNmInterface iface;
         gboolean active = ctl_nm_profile_is_active(nm, profile);
 
-        ap_profile_info_read(profile, &p);
         ctl_nm_read_interface(nm, &iface);
         if (result == RESULT_UNCHANGED)
-                printf("The access point profile \"%s\" on %s is already as asked; nothing "
-                       "changed.\n",
-                       AP_PROFILE_ID, AP_INTERFACE);
+                printf("The access point profile \"%s\" on %s is already as asked%s.\n",
+                       AP_PROFILE_ID, AP_INTERFACE,
+                       overall_result(result, snippet) == RESULT_UNCHANGED ? "; nothing changed"
+                                                                           : "");
         else
                 printf("%s the access point profile \"%s\" on %s.\n",
                        result == RESULT_CREATED ? "Created" : "Updated", AP_PROFILE_ID,
@@ -331,8 +339,7 @@ static void print_setup(CtlNm *nm, const ApConfig *c, ApResult result, SnippetRe
                        "\"systemctl start " AP_UNIT "\"; NetworkManager then starts the access "
                        "point on it.\n",
                        AP_INTERFACE);
-        else if (active && (result != RESULT_UNCHANGED || snippet == SNIPPET_WRITTEN ||
-                            snippet == SNIPPET_REMOVED))
+        else if (active && overall_result(result, snippet) != RESULT_UNCHANGED)
                 printf("The access point is running with the old settings; they apply when it "
                        "next starts (\"nmcli connection up %s\", which drops connected phones "
                        "for a moment).\n",
@@ -349,12 +356,9 @@ static void print_setup_json(CtlNm *nm, const ApConfig *c, ApResult result, Snip
         g_autoptr(JsonBuilder) b = json_builder_new();
         g_auto(ApProfileInfo) p = {};
         g_autofree char *path = snippet_path();
-        ApResult overall = result;
+        ApResult overall = overall_result(result, snippet);
         CtlNmInterface iface;
 
-        if (overall == RESULT_UNCHANGED &&
-            (snippet == SNIPPET_WRITTEN || snippet == SNIPPET_REMOVED))
-                overall = RESULT_UPDATED;
         ap_profile_info_read(profile, &p);
         ctl_nm_read_interface(nm, &iface);
         json_builder_begin_object(b);

@@ -293,6 +293,11 @@ def test_ntp_snippet_follows_the_option(nm):
     assert other["result"] == "updated" and other["profile_result"] == "unchanged"
     assert other["ntp_snippet"]["result"] == "written"
     assert "option:ntp-server,192.168.4.2\n" in open(nm.snippet).read()
+    r = nm.ctl(*setup_args("--ntp-server", "192.168.4.3"))
+    assert r.returncode == 0, r.stderr
+    assert 'The access point profile "picamsync-ap" on ap0 is already as asked.\n' in r.stdout
+    assert "nothing changed" not in r.stdout
+    assert "NTP server 192.168.4.3 (DHCP option 42, written to" in r.stdout
     # Without --ntp-server: the file goes, and the output says so.
     r = nm.ctl(*setup_args())
     assert r.returncode == 0, r.stderr
