@@ -396,8 +396,8 @@ static int verb_ap_setup(Ctl *ctl, int argc, char *argv[])
         g_autoptr(NMConnection) profile = NULL;
         gboolean help = FALSE;
         CtlNm nm = {};
-        ApResult result;
-        SnippetResult snippet;
+        ApResult result = RESULT_UNCHANGED;
+        SnippetResult snippet = SNIPPET_ABSENT;
         int r;
 
         r = parse_setup(argc, argv, &c, &help);
