@@ -594,7 +594,7 @@ static int verb_ap_remove(Ctl *ctl, int argc, char *argv[])
         else {
                 if (removed)
                         printf("Removed the access point profile \"%s\"%s; NetworkManager "
-                               "stopped the access point on %s.\n",
+                               "no longer runs an access point on %s.\n",
                                AP_PROFILE_ID, removed > 1 ? " (and its copies)" : "", AP_INTERFACE);
                 if (had_snippet)
                         printf("Removed the NTP announcement %s.\n", path);
