@@ -24,7 +24,7 @@ import time
 ROOT_PACKAGES = [
     "systemd-sysv", "dbus", "libglib2.0-0", "libsoup-3.0-0", "libjson-glib-1.0-0", "libxml2",
     "libgssdp-1.6-0", "libnm0", "libgnutls30", "libsystemd0", "glib-networking", "tzdata",
-    "python3",
+    "python3", "iw",
 ]
 SUITE = "bookworm"
 CACHE = os.environ.get("PICAMSYNC_ROOT_CACHE", "/var/cache/picamsync-test")

@@ -203,6 +203,12 @@ def test_install_reaches_running_with_no_failed_unit(box):
     for s in SERVICES:
         assert box.run(["systemctl", "is-enabled", s]).stdout.strip() == "enabled"
         assert active(box, s) == "inactive", f"{s} was started by the installation"
+    # ap0's unit is enabled for wlan0's device; this container has no wlan0, so it stays off.
+    assert box.run(["systemctl", "is-enabled", "picamsync-ap0.service"]).stdout.strip() == \
+        "enabled"
+    assert box.run(["test", "-L", "/etc/systemd/system/sys-subsystem-net-devices-wlan0.device"
+                    ".wants/picamsync-ap0.service"], check=False).returncode == 0
+    assert active(box, "picamsync-ap0") == "inactive"
     conf = box.run(["cat", "/etc/picamsync/picamsync.conf"]).stdout
     assert "#TIME_SYNC_THRESHOLD=1000" in conf
     assert "/etc/picamsync/picamsync.conf" in box.run(["dpkg-query", "-W", "-f=${Conffiles}",

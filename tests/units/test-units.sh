@@ -58,7 +58,12 @@ declare -A max_exposure=(
         [picamsync-clockd.service]=20   # root with CAP_SYS_TIME, no network
         [picamsync-camerad.service]=15  # unprivileged, private-range network only
         [picamsync-webd.service]=15     # unprivileged, sockets passed in, private ranges only
+        [picamsync-ap0.service]=15      # a dynamic user with CAP_NET_ADMIN, netlink only
 )
+
+# Commands of the system (not built here) that a unit may run: they must exist on this machine
+# (tools/install-deps installs them) for verify to check the unit.
+system_commands=(/sbin/iw)
 
 n=0
 failed=0
@@ -84,6 +89,9 @@ for unit in "${services[@]}"; do
         exe=
         for e in "${exes[@]}"; do
                 [ "$(basename "$e")" = "$(basename "$cmd")" ] && exe=$e
+        done
+        for c in "${system_commands[@]}"; do
+                [ "$c" = "$cmd" ] && exe=$c
         done
         if [ -z "$cmd" ]; then
                 not_ok "$name: daemon binary built" "no ExecStart= in $unit"
