@@ -4,7 +4,7 @@
 # checks them all (one per file took half a minute on a loaded 2-core machine).
 set -uo pipefail
 cd "$1"
-mapfile -d '' files < <(find daemons clockd camerad webd tools tests -name '*.[ch]' -print0 | sort -z)
+mapfile -d '' files < <(find daemons clockd camerad webd ctl tools tests -name '*.[ch]' -print0 | sort -z)
 if ((${#files[@]} == 0)); then
     echo "no C files found under $1"
     exit 1
