@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* picamsyncctl: the bus connection, error messages in words, JSON and colour output. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,19 @@ int ctl_fail(const char *fmt, ...)
         vprint_error(fmt, ap);
         va_end(ap);
         return CTL_EXIT_FAILED;
+}
+
+int ctl_option_error(int c, char *argv[], const char *command)
+{
+        const char *arg = argv[optind - 1];
+
+        if (c == ':')
+                return ctl_usage_error("Option %s needs a value; see picamsyncctl %s --help.", arg,
+                                       command);
+        if (optopt && strncmp(arg, "--", 2) != 0)
+                return ctl_usage_error("Unknown option -%c; see picamsyncctl %s --help.", optopt,
+                                       command);
+        return ctl_usage_error("Unknown option %s; see picamsyncctl %s --help.", arg, command);
 }
 
 /* ctl_bus() already said why it could not connect: ctl_bus_error() need not say it again. */

@@ -47,6 +47,10 @@ int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "picamsyncctl: <message>" to stderr and returns CTL_EXIT_FAILED. */
 int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A getopt_long() error of a verb (optstrings start with ':' and opterr is 0): "Option --x
+ * needs a value" for c == ':', else "Unknown option --x". Returns CTL_EXIT_USAGE. */
+int ctl_option_error(int c, char *argv[], const char *command);
+
 /* Connects to the bus (once). On failure prints why in words and returns a negative errno. */
 int ctl_bus(Ctl *ctl, sd_bus **ret);
 

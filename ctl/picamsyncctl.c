@@ -178,8 +178,10 @@ int main(int argc, char *argv[])
         r = -1;
         for (size_t k = 0; k < ELEMENTSOF(verbs); k++)
                 if (streq(verbs[k].name, verb_name)) {
-                        /* getopt_long() in the verb starts from index 1. */
+                        /* getopt_long() in the verb starts from index 1; the verb says what
+                         * is wrong with an option, in its words. */
                         optind = 0;
+                        opterr = 0;
                         r = verbs[k].fn(&ctl, nrest, rest);
                         break;
                 }

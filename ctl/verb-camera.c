@@ -164,7 +164,7 @@ int verb_sync_camera(Ctl *ctl, int argc, char *argv[])
         uint64_t bound;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "hf", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":hf", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         return sync_camera_usage();
@@ -172,9 +172,7 @@ int verb_sync_camera(Ctl *ctl, int argc, char *argv[])
                         force = true;
                         break;
                 default:
-                        return ctl_usage_error("Unknown option %s; see picamsyncctl sync-camera "
-                                               "--help.",
-                                               argv[optind - 1]);
+                        return ctl_option_error(c, argv, "sync-camera");
                 }
         }
         if (argc - optind > 1)
@@ -381,13 +379,12 @@ static int camera_drift(Ctl *ctl, int argc, char *argv[])
         unsigned n = 0;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":", options, NULL)) >= 0) {
                 if (c == 'c') {
                         csv = true;
                         continue;
                 }
-                return ctl_usage_error("Unknown option %s; see picamsyncctl camera --help.",
-                                       argv[optind - 1]);
+                return ctl_option_error(c, argv, "camera");
         }
         if (argc - optind > 1)
                 return ctl_usage_error("picamsyncctl camera drift takes at most one camera ID.");

@@ -117,7 +117,7 @@ int verb_log(Ctl *ctl, int argc, char *argv[])
         sd_bus *bus;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "hn:f", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":hn:f", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         return log_usage();
@@ -131,8 +131,7 @@ int verb_log(Ctl *ctl, int argc, char *argv[])
                         follow = true;
                         break;
                 default:
-                        return ctl_usage_error("Unknown option %s; see picamsyncctl log --help.",
-                                               argv[optind - 1]);
+                        return ctl_option_error(c, argv, "log");
                 }
         }
         if (optind < argc)

@@ -265,13 +265,12 @@ static int no_arguments(int argc, char *argv[], int (*usage)(void), bool *ret_do
         int c;
 
         *ret_done = false;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
                 if (c == 'h') {
                         *ret_done = true;
                         return usage();
                 }
-                return ctl_usage_error("Unknown option %s; see picamsyncctl %s --help.",
-                                       argv[optind - 1], argv[0]);
+                return ctl_option_error(c, argv, argv[0]);
         }
         if (optind < argc)
                 return ctl_usage_error("picamsyncctl %s takes no argument (\"%s\").", argv[0],
@@ -432,7 +431,7 @@ int verb_show(Ctl *ctl, int argc, char *argv[])
         bool value_only = false;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "hp:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":hp:", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         return show_usage();
@@ -448,8 +447,7 @@ int verb_show(Ctl *ctl, int argc, char *argv[])
                         value_only = true;
                         break;
                 default:
-                        return ctl_usage_error("Unknown option %s; see picamsyncctl show --help.",
-                                               argv[optind - 1]);
+                        return ctl_option_error(c, argv, "show");
                 }
         }
         g_ptr_array_add(names, NULL);

@@ -64,7 +64,7 @@ int verb_set_time(Ctl *ctl, int argc, char *argv[])
         sd_bus *bus;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         return set_time_usage();
@@ -72,9 +72,7 @@ int verb_set_time(Ctl *ctl, int argc, char *argv[])
                         zone = optarg;
                         break;
                 default:
-                        return ctl_usage_error("Unknown option %s; see picamsyncctl set-time "
-                                               "--help.",
-                                               argv[optind - 1]);
+                        return ctl_option_error(c, argv, "set-time");
                 }
         }
         if (argc - optind != 1)
@@ -165,11 +163,10 @@ int verb_set_timezone(Ctl *ctl, int argc, char *argv[])
         sd_bus *bus;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
                 if (c == 'h')
                         return set_timezone_usage();
-                return ctl_usage_error("Unknown option %s; see picamsyncctl set-timezone --help.",
-                                       argv[optind - 1]);
+                return ctl_option_error(c, argv, "set-timezone");
         }
         if (argc - optind != 1)
                 return ctl_usage_error("picamsyncctl set-timezone needs one ZONE, such as "
@@ -251,15 +248,13 @@ int verb_list_timezones(Ctl *ctl, int argc, char *argv[])
         const char *dir;
         int c, r, err = 0;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
                 if (c == 'h') {
                         printf("picamsyncctl list-timezones\n\nList the time zones this Pi "
                                "knows, one per line.\n");
                         return CTL_EXIT_OK;
                 }
-                return ctl_usage_error("Unknown option %s; see picamsyncctl list-timezones "
-                                       "--help.",
-                                       argv[optind - 1]);
+                return ctl_option_error(c, argv, "list-timezones");
         }
         if (optind < argc)
                 return ctl_usage_error("picamsyncctl list-timezones takes no argument.");

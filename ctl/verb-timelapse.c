@@ -59,7 +59,7 @@ static int timelapse_start(Ctl *ctl, int argc, char *argv[])
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":", options, NULL)) >= 0) {
                 switch (c) {
                 case 'i':
                         if (ctl_parse_duration(optarg, &interval) < 0 ||
@@ -97,9 +97,7 @@ static int timelapse_start(Ctl *ctl, int argc, char *argv[])
                         camera = optarg;
                         break;
                 default:
-                        return ctl_usage_error("Unknown option %s; see picamsyncctl timelapse "
-                                               "--help.",
-                                               argv[optind - 1]);
+                        return ctl_option_error(c, argv, "timelapse");
                 }
         }
         if (optind < argc)
@@ -567,13 +565,12 @@ static int reports_export(Ctl *ctl, int argc, char *argv[])
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":", options, NULL)) >= 0) {
                 if (c == 'f') {
                         format = optarg;
                         continue;
                 }
-                return ctl_usage_error("Unknown option %s; see picamsyncctl reports --help.",
-                                       argv[optind - 1]);
+                return ctl_option_error(c, argv, "reports");
         }
         if (!streq(format, "json") && !streq(format, "html"))
                 return ctl_usage_error("\"%s\" is not a format; use json or html.", format);

@@ -111,6 +111,8 @@ def test_usage_errors_exit_2_in_words(make_testbed):
     assert "Unknown option" in fails(b, 2, "--frobnicate")
     assert "Unknown option" in fails(b, 2, "status", "--frobnicate")
     assert "takes no argument" in fails(b, 2, "status", "extra")
+    assert "Option --interval needs a value" in fails(b, 2, "timelapse", "start", "--interval")
+    assert "Unknown option -x" in fails(b, 2, "log", "-x")
     assert "duration" in fails(b, 2, "--timeout", "soon", "status")
     assert "needs a value" in fails(b, 2, "status", "--address")
     assert "needs a command" in fails(b, 2, "camera")
