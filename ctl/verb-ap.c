@@ -69,7 +69,7 @@ static void add_profile_json(JsonBuilder *b, const ApProfileInfo *p)
                 json_builder_add_null_value(b);
         json_builder_set_member_name(b, "address");
         json_builder_add_string_value(b, p->address);
-        json_builder_set_member_name(b, "ipv4_method");
+        json_builder_set_member_name(b, "ipv4Method");
         json_builder_add_string_value(b, p->ipv4_method);
         json_builder_set_member_name(b, "autoconnect");
         json_builder_add_boolean_value(b, p->autoconnect);
@@ -364,11 +364,11 @@ static void print_setup_json(CtlNm *nm, const ApConfig *c, ApResult result, Snip
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "result");
         json_builder_add_string_value(b, result_names[overall]);
-        json_builder_set_member_name(b, "profile_result");
+        json_builder_set_member_name(b, "profileResult");
         json_builder_add_string_value(b, result_names[result]);
         add_profile_json(b, &p);
-        add_string_or_null(b, "ntp_server", c->ntp_server);
-        json_builder_set_member_name(b, "ntp_snippet");
+        add_string_or_null(b, "ntpServer", c->ntp_server);
+        json_builder_set_member_name(b, "ntpSnippet");
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "path");
         json_builder_add_string_value(b, path);
@@ -508,13 +508,13 @@ static void print_status_json(const ApStatus *s)
         }
         json_builder_set_member_name(b, "active");
         json_builder_add_boolean_value(b, s->active);
-        add_string_or_null(b, "ntp_server", s->ntp_server);
+        add_string_or_null(b, "ntpServer", s->ntp_server);
         json_builder_set_member_name(b, "stations");
         if (s->stations >= 0)
                 json_builder_add_int_value(b, s->stations);
         else
                 json_builder_add_null_value(b);
-        json_builder_set_member_name(b, "stations_source");
+        json_builder_set_member_name(b, "stationsSource");
         json_builder_add_string_value(b, leases_path());
         json_builder_end_object(b);
         ctl_json_print(json_builder_get_root(b));
@@ -582,9 +582,9 @@ static int verb_ap_remove(Ctl *ctl, int argc, char *argv[])
                 json_builder_set_member_name(b, "result");
                 json_builder_add_string_value(b, removed || had_snippet ? "removed"
                                                                         : "nothing-to-remove");
-                json_builder_set_member_name(b, "profiles_removed");
+                json_builder_set_member_name(b, "profilesRemoved");
                 json_builder_add_int_value(b, removed);
-                json_builder_set_member_name(b, "ntp_snippet_removed");
+                json_builder_set_member_name(b, "ntpSnippetRemoved");
                 json_builder_add_boolean_value(b, had_snippet);
                 json_builder_end_object(b);
                 ctl_json_print(json_builder_get_root(b));

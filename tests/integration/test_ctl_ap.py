@@ -230,7 +230,7 @@ def test_setup_defaults(nm):
 
 def test_setup_is_idempotent_and_updates(nm):
     first = nm.ctl_json(*setup_args("--channel", "6"))
-    assert first["result"] == "created" and first["profile_result"] == "created"
+    assert first["result"] == "created" and first["profileResult"] == "created"
     before = normalized(nm.settings())
 
     r = nm.ctl(*setup_args("--channel", "6"))
@@ -239,7 +239,7 @@ def test_setup_is_idempotent_and_updates(nm):
         in r.stdout
     assert "To undo: picamsyncctl ap remove" in r.stdout
     again = nm.ctl_json(*setup_args("--channel", "6"))
-    assert again["result"] == "unchanged" and again["profile_result"] == "unchanged"
+    assert again["result"] == "unchanged" and again["profileResult"] == "unchanged"
     assert len(nm.connections()) == 1
     assert normalized(nm.settings()) == before
 
@@ -270,12 +270,12 @@ def test_setup_json(nm):
     uuid = normalized(nm.settings())["connection"]["uuid"]
     assert got == {
         "result": "created",
-        "profile_result": "created",
+        "profileResult": "created",
         "profile": {"id": "picamsync-ap", "uuid": uuid, "interface": "ap0", "ssid": SSID,
                     "mode": "ap", "band": "bg", "channel": 11, "address": "192.168.4.1/24",
-                    "ipv4_method": "shared", "autoconnect": True},
-        "ntp_server": "192.168.4.1",
-        "ntp_snippet": {"path": nm.snippet, "result": "written"},
+                    "ipv4Method": "shared", "autoconnect": True},
+        "ntpServer": "192.168.4.1",
+        "ntpSnippet": {"path": nm.snippet, "result": "written"},
         "interface": {"name": "ap0", "exists": False},
         "active": False,
         "undo": "picamsyncctl ap remove",
@@ -283,15 +283,15 @@ def test_setup_json(nm):
 
 
 def test_ntp_snippet_follows_the_option(nm):
-    assert nm.ctl_json(*setup_args("--ntp-server", "192.168.4.1"))["ntp_snippet"]["result"] == \
+    assert nm.ctl_json(*setup_args("--ntp-server", "192.168.4.1"))["ntpSnippet"]["result"] == \
         "written"
     assert os.path.exists(nm.snippet)
     same = nm.ctl_json(*setup_args("--ntp-server", "192.168.4.1"))
-    assert same["result"] == "unchanged" and same["ntp_snippet"]["result"] == "unchanged"
+    assert same["result"] == "unchanged" and same["ntpSnippet"]["result"] == "unchanged"
     # Another server: rewritten; the profile itself is unchanged.
     other = nm.ctl_json(*setup_args("--ntp-server", "192.168.4.2"))
-    assert other["result"] == "updated" and other["profile_result"] == "unchanged"
-    assert other["ntp_snippet"]["result"] == "written"
+    assert other["result"] == "updated" and other["profileResult"] == "unchanged"
+    assert other["ntpSnippet"]["result"] == "written"
     assert "option:ntp-server,192.168.4.2\n" in open(nm.snippet).read()
     r = nm.ctl(*setup_args("--ntp-server", "192.168.4.3"))
     assert r.returncode == 0, r.stderr
@@ -304,7 +304,7 @@ def test_ntp_snippet_follows_the_option(nm):
     assert f"Stations are no longer told of an NTP server (removed {nm.snippet})." in r.stdout
     assert not os.path.exists(nm.snippet)
     gone = nm.ctl_json(*setup_args())
-    assert gone["ntp_snippet"]["result"] == "absent" and gone["ntp_server"] is None
+    assert gone["ntpSnippet"]["result"] == "absent" and gone["ntpServer"] is None
     assert gone["result"] == "unchanged"
 
 
@@ -392,9 +392,9 @@ def test_status_without_profile(nm):
         "interface": {"name": "ap0", "exists": False, "state": None},
         "profile": None,
         "active": False,
-        "ntp_server": None,
+        "ntpServer": None,
         "stations": 0,
-        "stations_source": nm.leases,
+        "stationsSource": nm.leases,
     }
 
 
@@ -427,11 +427,11 @@ def test_status_of_a_running_access_point(nm):
         "interface": {"name": "ap0", "exists": True, "state": "activated"},
         "profile": {"id": "picamsync-ap", "uuid": uuid, "interface": "ap0", "ssid": SSID,
                     "mode": "ap", "band": "bg", "channel": 6, "address": "192.168.4.1/24",
-                    "ipv4_method": "shared", "autoconnect": True},
+                    "ipv4Method": "shared", "autoconnect": True},
         "active": True,
-        "ntp_server": "192.168.4.1",
+        "ntpServer": "192.168.4.1",
         "stations": 2,
-        "stations_source": nm.leases,
+        "stationsSource": nm.leases,
     }
 
     # A change now applies when the access point next starts, and the output says how.
@@ -462,11 +462,11 @@ def test_remove_twice(nm):
     r = nm.ctl("ap", "remove")
     assert r.returncode == 0, r.stderr
     assert r.stdout == 'There is no access point profile "picamsync-ap"; nothing to remove.\n'
-    assert nm.ctl_json("ap", "remove") == {"result": "nothing-to-remove", "profiles_removed": 0,
-                                           "ntp_snippet_removed": False}
+    assert nm.ctl_json("ap", "remove") == {"result": "nothing-to-remove", "profilesRemoved": 0,
+                                           "ntpSnippetRemoved": False}
     assert nm.ctl(*setup_args()).returncode == 0
-    assert nm.ctl_json("ap", "remove") == {"result": "removed", "profiles_removed": 1,
-                                           "ntp_snippet_removed": False}
+    assert nm.ctl_json("ap", "remove") == {"result": "removed", "profilesRemoved": 1,
+                                           "ntpSnippetRemoved": False}
 
 
 def test_copies_of_the_profile_become_one(nm):
