@@ -346,6 +346,7 @@ void camera_note_pi_step(Camera *self, int64_t offset_usec)
         g_autoptr(GError) error = NULL;
 
         /* A Pi step moves every offset by -step; the last measurement is history now. */
+        self->pi_steps_since_measured += offset_usec;
         if (self->history && !camera_history_add_pi_step(self->history, offset_usec, &error))
                 g_warning("Camera %s: %s", ccapi_client_get_label(self->client), error->message);
 }
@@ -415,6 +416,17 @@ uint64_t camera_get_uncertainty(Camera *self)
 int64_t camera_get_last_measured(Camera *self)
 {
         return self->last_measured_usec;
+}
+
+gboolean camera_get_offset_now(Camera *self, int64_t *ret_offset_usec, uint64_t *ret_bound_usec,
+                               int64_t *ret_measured_usec)
+{
+        if (self->last_measured_usec <= 0)
+                return FALSE;
+        *ret_offset_usec = self->offset_usec - self->pi_steps_since_measured;
+        *ret_bound_usec = self->uncertainty_usec;
+        *ret_measured_usec = self->last_measured_usec + self->pi_steps_since_measured;
+        return TRUE;
 }
 int camera_get_utc_offset_minutes(Camera *self)
 {

@@ -64,6 +64,11 @@ gboolean camera_get_connected(Camera *self);
 int64_t camera_get_offset(Camera *self);
 uint64_t camera_get_uncertainty(Camera *self);
 int64_t camera_get_last_measured(Camera *self);
+/* The last measurement in the Pi's time scale of now: the Pi steps made since it (clockd's
+ * TimeStepped) taken out of the offset and put into its date. FALSE if never measured (since
+ * camerad started or in the history: steps from before a restart are not counted). */
+gboolean camera_get_offset_now(Camera *self, int64_t *ret_offset_usec, uint64_t *ret_bound_usec,
+                               int64_t *ret_measured_usec);
 int camera_get_utc_offset_minutes(Camera *self);
 gboolean camera_get_dst(Camera *self);
 double camera_get_drift_ppm(Camera *self);

@@ -65,7 +65,7 @@ static gboolean on_retry_configured(gpointer manager)
 
 /* On top of the bus policy, which opens camerad's own interfaces (the manager's and each
  * camera's, timelapses included) to root, picamsync-web and the group picamsync only, but for
- * the three reading methods (GetDriftHistory, ListReports, GetReport), which are everyone's:
+ * the reading methods (GetDriftHistory, ListReports, GetReport, GetFrames), which are everyone's:
  * the same check here, before any method of those interfaces runs. Properties, the
  * ObjectManager and introspection stay open, as in the policy. */
 static int check_caller(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -84,7 +84,8 @@ static int check_caller(sd_bus_message *m, void *userdata, sd_bus_error *ret_err
         /* The reading methods are everyone's, as in the policy. */
         if (sd_bus_message_is_method_call(m, CAMERA1_CAMERA_IFACE, "GetDriftHistory") ||
             sd_bus_message_is_method_call(m, CAMERA1_MANAGER_IFACE, "ListReports") ||
-            sd_bus_message_is_method_call(m, CAMERA1_MANAGER_IFACE, "GetReport"))
+            sd_bus_message_is_method_call(m, CAMERA1_MANAGER_IFACE, "GetReport") ||
+            sd_bus_message_is_method_call(m, CAMERA1_MANAGER_IFACE, "GetFrames"))
                 return 0;
         snprintf(what, sizeof(what), "call %s", sd_bus_message_get_member(m));
         if (bus_caller_check(callers, m, what, &error) >= 0)

@@ -46,6 +46,13 @@ typedef struct TimelapseReport {
         int64_t camera_measured_usec; /* 0: never measured */
         double camera_drift_ppm;      /* NaN: unknown */
         bool camera_set_deferred;
+        /* the camera measured again at the end (docs/org.picamsync.Camera1.md, "Reports") */
+        int64_t camera_end_measured_usec; /* 0: not (yet) measured */
+        int64_t camera_end_offset_usec;
+        uint64_t camera_end_uncertainty_usec;
+        char *camera_end_error; /* why the measurement at the end failed; NULL if it did not */
+        /* where the frames are: <id>.frames beside the report ("Frames") */
+        bool has_frames_file;
 } TimelapseReport;
 
 TimelapseReport *timelapse_report_new(void);
