@@ -47,6 +47,8 @@ gboolean timelapse_frame_from_line(const char *line, gssize len, TimelapseFrame 
 
 /* The JSON array text of the records in lines [offset, offset + limit) of a frames file's text;
  * *ret_total gets how many whole lines (ended by "\n") it holds. A torn last line is not one; a
- * whole line that is not a record (only damage could make one) counts but is left out. */
+ * whole line that does not look like a record (starts with {"index":, ends with }, no control
+ * character; only damage could make one) counts but is left out. Lines are checked by their
+ * shape, not parsed (a page deep into 100,000 frames costs one scan). */
 char *timelapse_frames_page(const char *text, gsize len, unsigned offset, unsigned limit,
                             unsigned *ret_total);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -172,21 +173,60 @@ char *timelapse_report_file_read(const char *dir, const char *id, GError **error
         return NULL;
 }
 
+/* The frames file last read, kept while it does not change: a client paging through 100,000
+ * frames (webd's download asks 1000 at a time) costs one read and one scan, not one per page.
+ * Main thread only; the writer thread only appends, which changes the size. */
+static struct {
+        char *path;
+        GBytes *text;
+        off_t size;
+        struct timespec mtime;
+} frames_cache;
+
+static GBytes *read_frames_cached(const char *path, GError **error)
+{
+        struct stat st;
+        char *text = NULL;
+        gsize len = 0;
+
+        if (stat(path, &st) < 0) {
+                int e = errno;
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s", g_strerror(e));
+                return NULL;
+        }
+        if (frames_cache.path && g_str_equal(frames_cache.path, path) &&
+            frames_cache.size == st.st_size && frames_cache.mtime.tv_sec == st.st_mtim.tv_sec &&
+            frames_cache.mtime.tv_nsec == st.st_mtim.tv_nsec)
+                return g_bytes_ref(frames_cache.text);
+        if (!g_file_get_contents(path, &text, &len, error))
+                return NULL;
+        g_free(frames_cache.path);
+        g_clear_pointer(&frames_cache.text, g_bytes_unref);
+        frames_cache.path = g_strdup(path);
+        frames_cache.text = g_bytes_new_take(text, len);
+        /* What was read may be newer than what stat() saw: then the next call reads again. */
+        frames_cache.size = st.st_size;
+        frames_cache.mtime = st.st_mtim;
+        return g_bytes_ref(frames_cache.text);
+}
+
 char *timelapse_report_file_read_frames(const char *dir, const char *id, unsigned offset,
                                         unsigned limit, unsigned *ret_total, GError **error)
 {
         g_autofree char *report = NULL;
         g_autofree char *path = NULL;
-        g_autofree char *text = NULL;
+        g_autoptr(GBytes) text = NULL;
         g_autoptr(GError) e = NULL;
         gsize len = 0;
+        const char *data;
 
         /* The report first: its absence is NoReport, whatever the frames file says. */
         report = timelapse_report_file_read(dir, id, error);
         if (!report)
                 return NULL;
         path = frames_path(dir, id);
-        if (!g_file_get_contents(path, &text, &len, &e)) {
+        text = read_frames_cached(path, &e);
+        if (!text) {
                 if (!g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
                         g_set_error(error, G_FILE_ERROR, e->code,
                                     "The frames of report \"%s\" could not be read (%s); check "
@@ -198,7 +238,8 @@ char *timelapse_report_file_read_frames(const char *dir, const char *id, unsigne
                 *ret_total = 0;
                 return g_strdup("[]");
         }
-        return timelapse_frames_page(text, len, offset, limit, ret_total);
+        data = g_bytes_get_data(text, &len);
+        return timelapse_frames_page(data ? data : "", len, offset, limit, ret_total);
 }
 
 static gint compare_reports(gconstpointer a, gconstpointer b)
