@@ -24,7 +24,8 @@ static char *frames_path(const char *dir, const char *id)
 
 /* Appends one whole line to the frames file of id with one write() (O_APPEND), then
  * fdatasync(): the file grows by one line per frame, whatever its length. */
-static gboolean append_line(const char *dir, const char *id, const char *line, GError **error)
+gboolean timelapse_report_file_append_frame(const char *dir, const char *id, const char *line,
+                                            GError **error)
 {
         g_autofree char *path = frames_path(dir, id);
         size_t len = strlen(line), done = 0;
@@ -111,7 +112,7 @@ static void report_write_run(gpointer data, gpointer user_data)
         ReportWrite *w = data;
         g_autoptr(GError) error = NULL;
 
-        if (!(w->frame ? append_line(w->dir, w->id, w->text, &error)
+        if (!(w->frame ? timelapse_report_file_append_frame(w->dir, w->id, w->text, &error)
                        : write_text(w->dir, w->id, w->text, &error)))
                 g_warning("Timelapse report %s: %s", w->id, error->message);
         g_free(w->dir);

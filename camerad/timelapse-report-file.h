@@ -12,6 +12,10 @@ gboolean timelapse_report_file_write(const char *dir, const TimelapseReport *rep
 /* Writes it on the writer thread, after the writes queued before: fsync can take long on an SD
  * card, and a slow disk must never delay a shot. Failures are logged. */
 void timelapse_report_file_queue(const char *dir, const TimelapseReport *report);
+/* Appends line to <dir>/<id>.frames now: one write() with O_APPEND, then fdatasync() (what the
+ * writer thread does; tools/bench-frames times it). */
+gboolean timelapse_report_file_append_frame(const char *dir, const char *id, const char *line,
+                                            GError **error);
 /* Appends line (one record of camerad/timelapse-frames.h, "\n" included) to <dir>/<id>.frames on
  * the writer thread, in order with the report's writes. */
 void timelapse_report_file_queue_frame(const char *dir, const char *id, const char *line);
