@@ -42,6 +42,27 @@ def test_discovery_finds_the_camera_on_ap0(make_testbed):
     client.close()
 
 
+def test_discovered_camera_has_its_names(make_testbed):
+    """As a real body: the brand in productname (Model without it), the nickname only in the
+    UPnP description."""
+    bed = make_testbed(start=False, netns=True)
+    bed.start_clockd()
+    bed.start_sim(args=["--model", "Canon EOS R6 Mark II", "--nickname", "Lake north"])
+    bed.start_camerad({"PICAMSYNC_CAMERA_CHECK_INTERVAL": "600000"})
+    client = BusClient(bed.bus.address)
+    cameras = wait_for_cameras(client)
+    assert len(cameras) == 1, bed.daemons["camerad"].log()
+    path = cameras[0]
+    assert client.get(NAME, path, CAMERA, "Manufacturer") == "Canon"
+    assert client.get(NAME, path, CAMERA, "Model") == "EOS R6 Mark II"
+    # Set from the description right after the camera is published.
+    deadline = time.monotonic() + 10
+    while client.get(NAME, path, CAMERA, "Nickname") == "" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert client.get(NAME, path, CAMERA, "Nickname") == "Lake north"
+    client.close()
+
+
 def test_camera_typed_by_url_across_ap0(make_testbed):
     bed = make_testbed(start=False, netns=True)
     bed.start_clockd()
