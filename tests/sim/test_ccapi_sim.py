@@ -180,6 +180,12 @@ def test_deviceinformation(sim):
         desc = ET.fromstring(request("GET", s.urls["description"])[2])
         assert desc.findtext(".//{%s}X_deviceNickname" % CANON_NS) == "Cam A"
         assert desc.findtext(".//{%s}modelName" % UPNP_NS) == "Canon EOS R6 Mark II"
+        # Renamed on the body: the description says so, deviceinformation still does not.
+        assert s.state()["nickname"] == "Cam A"
+        assert s.set(nickname="Lake “north”")["nickname"] == "Lake “north”"
+        desc = ET.fromstring(request("GET", s.urls["description"])[2])
+        assert desc.findtext(".//{%s}X_deviceNickname" % CANON_NS) == "Lake “north”"
+        assert "nickname" not in request("GET", s.camera + "/ver100/deviceinformation")[2]
     finally:
         assert s.stop() == 0
 
@@ -572,6 +578,10 @@ def test_control_api_validation(sim):
                        ({"faultMessage": "x" * 101}, "faultMessage"),
                        ({"faultMessage": "tab\there"}, "faultMessage"),
                        ({"autoPowerOff": "1min"}, "seconds"),
+                       ({"nickname": ""}, "nickname"),
+                       ({"nickname": "a\nb"}, "nickname"),
+                       ({"nickname": "x" * 65}, "nickname"),
+                       ({"nickname": 7}, "nickname"),
                        ({"dst": 1}, "dst"),
                        ({"utcOffsetMinutes": 60.5}, "utcOffsetMinutes"),
                        ({"zone": "Mars/Olympus_Mons"}, "zone"),
@@ -583,7 +593,7 @@ def test_control_api_validation(sim):
         assert word in answer["message"] and answer["message"].endswith("."), answer
     after = sim.state()
     for k in ("driftPpm", "latencyMs", "fault", "faultForMs", "faultMessage", "zone",
-              "utcOffsetMinutes", "dst", "autoPowerOff"):
+              "utcOffsetMinutes", "dst", "autoPowerOff", "nickname"):
         assert after[k] == before[k], k
     assert abs(after["offsetMs"] - before["offsetMs"]) < 0.01
 

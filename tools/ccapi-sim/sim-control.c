@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <math.h>
+#include <string.h>
 
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
@@ -12,10 +13,10 @@
 typedef struct Change {
         bool has_offset, has_drift, has_zone, has_utc_offset, has_dst, has_latency, has_jitter,
                 has_fault, has_busy, has_preparing, has_write, has_shots, has_puts, has_gets,
-                has_autopoweroff, has_fault_ms, has_fault_message;
+                has_autopoweroff, has_fault_ms, has_fault_message, has_nickname;
         double offset_ms, drift_ppm, latency_ms, jitter_ms, busy_ms, preparing_ms, write_ms,
                 fault_ms;
-        const char *zone, *autopoweroff, *fault_message;
+        const char *zone, *autopoweroff, *fault_message, *nickname;
         int utc_offset_minutes;
         bool dst;
         SimFault fault;
@@ -95,6 +96,7 @@ static void reply_state(Sim *sim, SoupServerMessage *msg)
         sim_json_add_string(b, "autoPowerOff", c->autopoweroff);
         sim_json_add_int(b, "authFailures", sim->auth_failures);
         sim_json_add_string(b, "serial", sim->serial);
+        sim_json_add_string(b, "nickname", sim->nickname);
         json_builder_end_object(b);
         sim_reply_builder(msg, SOUP_STATUS_OK, b);
 }
@@ -141,6 +143,14 @@ static bool take_count(const char *key, JsonNode *n, gint64 *ret, char **error)
         return true;
 }
 
+static bool has_control_char(const char *s)
+{
+        for (; *s; s++)
+                if ((unsigned char)*s < 0x20 || *s == 0x7f)
+                        return true;
+        return false;
+}
+
 static bool parse_member(Change *ch, const char *key, JsonNode *n, char **error)
 {
         double v;
@@ -174,6 +184,18 @@ static bool parse_member(Change *ch, const char *key, JsonNode *n, char **error)
                 }
                 ch->fault_message = json_node_get_string(n);
                 return (ch->has_fault_message = true);
+        }
+        if (g_str_equal(key, "nickname")) {
+                const char *text = is_type(n, G_TYPE_STRING) ? json_node_get_string(n) : NULL;
+                if (!text || !*text || strlen(text) > SIM_NICKNAME_MAX ||
+                    !g_utf8_validate(text, -1, NULL) || has_control_char(text)) {
+                        *error = g_strdup_printf("\"nickname\" must be 1 to %d bytes of text "
+                                                 "without control characters.",
+                                                 SIM_NICKNAME_MAX);
+                        return false;
+                }
+                ch->nickname = text;
+                return (ch->has_nickname = true);
         }
         if (g_str_equal(key, "writeMs"))
                 return (ch->has_write = take_number(key, n, 0, DELAY_MS_MAX, &ch->write_ms, error));
@@ -242,7 +264,7 @@ static bool parse_member(Change *ch, const char *key, JsonNode *n, char **error)
         *error = g_strdup_printf("Unknown key \"%s\"; the keys are offsetMs, driftPpm, zone, "
                                  "utcOffsetMinutes, dst, latencyMs, jitterMs, fault, faultForMs, "
                                  "faultMessage, busyForMs, preparingForMs, writeMs, "
-                                 "autoPowerOff, shots, puts, gets.",
+                                 "autoPowerOff, nickname, shots, puts, gets.",
                                  key);
         return false;
 }
@@ -289,6 +311,10 @@ static void apply_sim(Sim *sim, const Change *ch, int64_t now)
                 sim->latency_ms = ch->latency_ms;
         if (ch->has_jitter)
                 sim->jitter_ms = ch->jitter_ms;
+        if (ch->has_nickname) {
+                g_free(sim->nickname);
+                sim->nickname = g_strdup(ch->nickname);
+        }
         if (ch->has_fault_message) {
                 g_free(sim->fault_message);
                 sim->fault_message = g_strdup(ch->fault_message);

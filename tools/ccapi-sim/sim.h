@@ -69,6 +69,7 @@ typedef struct Sim {
 
 #define SIM_FAULT_MESSAGE_DEFAULT "Temporarily unavailable (simulated)"
 #define SIM_FAULT_MESSAGE_MAX     100
+#define SIM_NICKNAME_MAX          64 /* bytes; what a body allows is not known */
 
 const char *sim_fault_to_string(SimFault f);
 /* 1..SIM_FAULT_MESSAGE_MAX printable ASCII characters. */
