@@ -373,6 +373,24 @@ def test_faults_busy_bad_request_garbage(sim):
     assert request("GET", sim.camera)[0] == 200
 
 
+def test_busy_message(sim):
+    # The busy fault and the busy window answer with the message set; "Device busy" again
+    # once it is set back. This refuses every request; the realistic lasting states are the
+    # faults below, each on the requests it concerns.
+    assert sim.state()["busyMessage"] == "Device busy"
+    sim.set(fault="busy", busyMessage="Can not write to card")
+    assert sim.state()["busyMessage"] == "Can not write to card"
+    assert request("GET", sim.camera)[:3:2] == (503, {"message": "Can not write to card"})
+    sim.set(fault="none", busyForMs=60000, busyMessage="Mode not supported")
+    assert request("GET", sim.camera)[:3:2] == (503, {"message": "Mode not supported"})
+    sim.set(busyForMs=0, busyMessage="Device busy")
+    assert request("GET", sim.camera)[0] == 200
+    for bad in ["", 5, "x" * 101, "tab\there"]:
+        status, _, answer = request("POST", sim.sim, {"busyMessage": bad})
+        assert status == 400 and "busyMessage" in answer["message"], bad
+    assert sim.state()["busyMessage"] == "Device busy"
+
+
 SHUTTER = "/ver100/shooting/control/shutterbutton"
 
 # (fault, the camera's words, which requests it refuses: listing, GET datetime, PUT datetime,
@@ -579,6 +597,7 @@ def test_control_api_validation(sim):
                        ({"faultMessage": "tab\there"}, "faultMessage"),
                        ({"autoPowerOff": "1min"}, "seconds"),
                        ({"nickname": ""}, "nickname"),
+                       ({"busyMessage": ""}, "busyMessage"),
                        ({"nickname": "a\nb"}, "nickname"),
                        ({"nickname": "x" * 65}, "nickname"),
                        ({"nickname": 7}, "nickname"),
@@ -680,6 +699,7 @@ def test_help_documents_everything():
                  "--password", "--no-ssdp", "--ssdp-interface", "--print-json", "--fault",
                  "/sim/state", "hang", "ssdp-silent", "garbage", "gone", "auth",
                  "--fault-ms", "--fault-message", "faultForMs", "faultMessage", "preparing",
+                 "busyMessage",
                  "shooting", "mode", "card", "focus", "unknown-503", "Can not write to card",
                  "Mode not supported", "Out of focus", "During shooting or recording",
                  "/ccapi/ver100/functions/datetime", "CameraDevDesc.xml"]:

@@ -13,10 +13,10 @@
 typedef struct Change {
         bool has_offset, has_drift, has_zone, has_utc_offset, has_dst, has_latency, has_jitter,
                 has_fault, has_busy, has_preparing, has_write, has_shots, has_puts, has_gets,
-                has_autopoweroff, has_fault_ms, has_fault_message, has_nickname;
+                has_autopoweroff, has_fault_ms, has_fault_message, has_nickname, has_busy_message;
         double offset_ms, drift_ppm, latency_ms, jitter_ms, busy_ms, preparing_ms, write_ms,
                 fault_ms;
-        const char *zone, *autopoweroff, *fault_message, *nickname;
+        const char *zone, *autopoweroff, *fault_message, *nickname, *busy_message;
         int utc_offset_minutes;
         bool dst;
         SimFault fault;
@@ -90,6 +90,9 @@ static void reply_state(Sim *sim, SoupServerMessage *msg)
                 json_builder_add_null_value(b);
         sim_json_add_string(b, "faultMessage", sim->fault_message);
         sim_json_add_double(b, "busyForMs", remaining_ms(c->busy_until, now));
+        sim_json_add_string(b, "busyMessage",
+                            sim->busy_message ? sim->busy_message
+                                              : sim_refusal_message(SIM_REFUSAL_BUSY));
         sim_json_add_double(b, "writingForMs", remaining_ms(c->writing_until, now));
         sim_json_add_double(b, "preparingForMs", remaining_ms(sim->preparing_until, now));
         sim_json_add_double(b, "writeMs", (double)c->write_usec / 1000.0);
@@ -175,6 +178,16 @@ static bool parse_member(Change *ch, const char *key, JsonNode *n, char **error)
         if (g_str_equal(key, "faultForMs"))
                 return (ch->has_fault_ms =
                                 take_number(key, n, 0, 86400000.0, &ch->fault_ms, error));
+        if (g_str_equal(key, "busyMessage")) {
+                if (!is_type(n, G_TYPE_STRING) || !sim_fault_message_ok(json_node_get_string(n))) {
+                        *error = g_strdup_printf("\"busyMessage\" must be 1 to %d printable "
+                                                 "ASCII characters, e.g. \"Device busy\".",
+                                                 SIM_FAULT_MESSAGE_MAX);
+                        return false;
+                }
+                ch->busy_message = json_node_get_string(n);
+                return (ch->has_busy_message = true);
+        }
         if (g_str_equal(key, "faultMessage")) {
                 if (!is_type(n, G_TYPE_STRING) || !sim_fault_message_ok(json_node_get_string(n))) {
                         *error = g_strdup_printf("\"faultMessage\" must be 1 to %d printable "
@@ -263,7 +276,7 @@ static bool parse_member(Change *ch, const char *key, JsonNode *n, char **error)
         }
         *error = g_strdup_printf("Unknown key \"%s\"; the keys are offsetMs, driftPpm, zone, "
                                  "utcOffsetMinutes, dst, latencyMs, jitterMs, fault, faultForMs, "
-                                 "faultMessage, busyForMs, preparingForMs, writeMs, "
+                                 "faultMessage, busyForMs, busyMessage, preparingForMs, writeMs, "
                                  "autoPowerOff, nickname, shots, puts, gets.",
                                  key);
         return false;
@@ -314,6 +327,10 @@ static void apply_sim(Sim *sim, const Change *ch, int64_t now)
         if (ch->has_nickname) {
                 g_free(sim->nickname);
                 sim->nickname = g_strdup(ch->nickname);
+        }
+        if (ch->has_busy_message) {
+                g_free(sim->busy_message);
+                sim->busy_message = g_strdup(ch->busy_message);
         }
         if (ch->has_fault_message) {
                 g_free(sim->fault_message);

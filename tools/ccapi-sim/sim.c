@@ -157,8 +157,9 @@ const char *sim_refusal_now(Sim *sim, const char *method, const char *path, int6
 
         if (now < sim->preparing_until)
                 return sim_refusal_message(SIM_REFUSAL_PREPARING);
-        if (sim_camera_busy(&sim->camera, now))
-                return sim_refusal_message(SIM_REFUSAL_BUSY);
+        if (sim_camera_busy(&sim->camera, now) || r == SIM_REFUSAL_BUSY)
+                return sim->busy_message ? sim->busy_message
+                                         : sim_refusal_message(SIM_REFUSAL_BUSY);
         if (!sim_refusal_applies(r, sim_request_kind(method, path)))
                 return NULL;
         return r == SIM_REFUSAL_UNKNOWN ? sim->fault_message : sim_refusal_message(r);
@@ -182,6 +183,7 @@ void sim_free(Sim *sim)
                 g_source_remove(sim->fault_source);
         sim->fault_source = 0;
         g_free(sim->fault_message);
+        g_free(sim->busy_message);
         g_clear_pointer(&sim->ssdp, sim_ssdp_free);
         g_clear_pointer(&sim->hung, g_ptr_array_unref);
         g_clear_pointer(&sim->nonces, g_hash_table_unref);

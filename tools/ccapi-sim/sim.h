@@ -55,6 +55,7 @@ typedef struct Sim {
         SimFault fault;
         int64_t fault_until; /* host µs when the fault ends by itself; INT64_MAX: when changed */
         char *fault_message; /* the words of SIM_FAULT_UNKNOWN_503 */
+        char *busy_message;  /* the words of the busy fault and busy windows; NULL: Device busy */
         guint fault_source;  /* ends a fault with a duration (SSDP silence needs no request) */
         double latency_ms, jitter_ms;
         int64_t preparing_until; /* host µs */
