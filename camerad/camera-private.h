@@ -19,6 +19,7 @@ struct _Camera {
         char *url;
         char *id;
         char *manufacturer, *model, *serial, *nickname;
+        char *described_nickname; /* X_deviceNickname of the UPnP description, if seen */
         CcapiClient *client;
         CcapiListing *listing;
 

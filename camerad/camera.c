@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "camerad/camera-error.h"
+#include "camerad/camera-name.h"
 #include "camerad/camera-private.h"
 #include "camerad/camera.h"
 #include "daemons/time-util.h"
@@ -159,14 +160,13 @@ static void on_device_information(GObject *source, GAsyncResult *result, gpointe
         g_free(self->manufacturer);
         self->manufacturer = g_strdup(maker);
         g_free(self->model);
-        self->model = g_strdup(model);
+        self->model = camera_name_model(maker, model);
         g_free(self->serial);
         self->serial = g_strdup(serial ? serial : "");
-        if (!self->nickname || !*self->nickname) {
-                const char *nick = ccapi_body_string(resp->body, "nickname");
-                g_free(self->nickname);
-                self->nickname = g_strdup(nick ? nick : "");
-        }
+        /* Real bodies send no "nickname" here; the description's X_deviceNickname wins. */
+        g_free(self->nickname);
+        self->nickname = camera_name_nickname(self->described_nickname,
+                                              ccapi_body_string(resp->body, "nickname"));
         if (!self->id)
                 self->id = camera_id_from_identity(self->serial, NULL, self->url);
 
@@ -401,6 +401,23 @@ const char *camera_get_nickname(Camera *self)
 {
         return self->nickname ? self->nickname : "";
 }
+
+void camera_set_described_nickname(Camera *self, const char *nickname)
+{
+        static const char *const props[] = {"Nickname", NULL};
+        g_autofree char *next = NULL;
+
+        if (!nickname || !*nickname || g_strcmp0(self->described_nickname, nickname) == 0)
+                return;
+        g_free(self->described_nickname);
+        self->described_nickname = g_strdup(nickname);
+        next = camera_name_nickname(nickname, NULL);
+        if (g_strcmp0(next, self->nickname) == 0)
+                return;
+        g_free(self->nickname);
+        self->nickname = g_steal_pointer(&next);
+        camera_changed(self, props);
+}
 gboolean camera_get_connected(Camera *self)
 {
         return self->connected;
@@ -486,6 +503,7 @@ static void camera_finalize(GObject *object)
         g_free(self->model);
         g_free(self->serial);
         g_free(self->nickname);
+        g_free(self->described_nickname);
         g_free(self->last_error);
         G_OBJECT_CLASS(camera_parent_class)->finalize(object);
 }

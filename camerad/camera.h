@@ -60,6 +60,9 @@ const char *camera_get_manufacturer(Camera *self);
 const char *camera_get_model(Camera *self);
 const char *camera_get_serial(Camera *self);
 const char *camera_get_nickname(Camera *self);
+/* The UPnP description's X_deviceNickname (SSDP discovery): Nickname from now on (it wins over
+ * deviceinformation's "nickname"); emits Nickname when it changes. NULL or "" changes nothing. */
+void camera_set_described_nickname(Camera *self, const char *nickname);
 gboolean camera_get_connected(Camera *self);
 int64_t camera_get_offset(Camera *self);
 uint64_t camera_get_uncertainty(Camera *self);
