@@ -430,6 +430,11 @@ uint64_t camera_get_uncertainty(Camera *self)
 {
         return self->uncertainty_usec;
 }
+uint64_t camera_get_run_check_interval(Camera *self)
+{
+        return self->config.run_check_interval_usec;
+}
+
 int64_t camera_get_last_measured(Camera *self)
 {
         return self->last_measured_usec;

@@ -18,6 +18,7 @@ TimelapseReport *timelapse_report_new(void)
         r->accuracy = NAN;
         r->altitude = NAN;
         r->camera_drift_ppm = NAN;
+        r->checks = g_array_new(FALSE, FALSE, sizeof(TimelapseCheck));
         return r;
 }
 
@@ -31,6 +32,7 @@ void timelapse_report_free(TimelapseReport *r)
         g_free(r->id);
         g_free(r->title);
         g_free(r->camera_end_error);
+        g_array_unref(r->checks);
         g_free(r->state);
         g_free(r->zone);
         g_free(r->camera_id);
@@ -251,6 +253,17 @@ char *timelapse_report_to_json(const TimelapseReport *r)
                 json_builder_add_null_value(b);
         }
         add_string(b, "cameraAtEndError", r->camera_end_error);
+        json_builder_set_member_name(b, "cameraDuringRun");
+        json_builder_begin_array(b);
+        for (guint i = 0; i < r->checks->len; i++) {
+                const TimelapseCheck *c = &g_array_index(r->checks, TimelapseCheck, i);
+                json_builder_begin_object(b);
+                add_int(b, "offsetUSec", c->offset_usec);
+                add_int(b, "offsetBoundUSec", (int64_t)c->uncertainty_usec);
+                add_time(b, "measuredAt", c->measured_usec, zone);
+                json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
         json_builder_end_object(b);
 
         json_builder_set_member_name(b, "frames");
@@ -316,6 +329,7 @@ TimelapseReport *timelapse_report_from_json(const char *json, GError **error)
         g_autoptr(TimelapseReport) r = timelapse_report_new();
         JsonNode *root;
         JsonObject *o, *shots, *cam, *loc, *sync, *pi, *camsync, *atend;
+        JsonArray *during;
         JsonNode *errors;
 
         if (!json_parser_load_from_data(parser, json, -1, error))
@@ -395,6 +409,24 @@ TimelapseReport *timelapse_report_from_json(const char *json, GError **error)
                 r->camera_end_measured_usec = get_time(atend, "measuredAt");
         }
         r->camera_end_error = get_string(sync, "cameraAtEndError");
+        during = sync && json_object_has_member(sync, "cameraDuringRun") &&
+                                 JSON_NODE_HOLDS_ARRAY(
+                                         json_object_get_member(sync, "cameraDuringRun"))
+                         ? json_object_get_array_member(sync, "cameraDuringRun")
+                         : NULL;
+        for (guint i = 0; during && i < json_array_get_length(during) &&
+                          r->checks->len < TIMELAPSE_REPORT_MAX_CHECKS;
+             i++) {
+                JsonNode *n = json_array_get_element(during, i);
+                JsonObject *c = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+                TimelapseCheck check;
+                if (!c)
+                        continue;
+                check.offset_usec = get_int(c, "offsetUSec");
+                check.uncertainty_usec = (uint64_t)get_int(c, "offsetBoundUSec");
+                check.measured_usec = get_time(c, "measuredAt");
+                g_array_append_val(r->checks, check);
+        }
         r->has_frames_file = get_object(o, "frames") != NULL;
         return g_steal_pointer(&r);
 }

@@ -28,7 +28,9 @@ struct Timelapse {
         int64_t shot_asked_wall;
         uint64_t shot_asked_boot;
         int64_t shot_sent, shot_recv;
-        gboolean ending; /* the end (measurement, auto power-off) has begun */
+        gboolean ending;          /* the end (measurement, auto power-off) has begun */
+        gboolean checking;        /* a measurement between frames runs */
+        uint64_t last_check_boot; /* when the last one ended (or the timelapse began) */
         gboolean apo_asked;
         TimelapseCallbacks cb;
 };
@@ -161,6 +163,49 @@ static void tl_end(Timelapse *tl)
                 return;
         }
         tl_restore_apo(tl);
+}
+
+/* ---- measurements between frames ---- */
+
+/* A measurement between frames starts only when the next frame is at least this far off: a
+ * measurement ends by about 5 s (docs/org.picamsync.Camera1.md, MeasureOffset). */
+#define RUN_CHECK_GAP_USEC (8 * G_USEC_PER_SEC)
+
+static void on_run_check(GObject *source, GAsyncResult *result, gpointer data)
+{
+        Timelapse *tl = data;
+        g_autoptr(GError) error = NULL;
+        TimelapseCheck check = {0};
+
+        tl->checking = FALSE;
+        tl->last_check_boot = clock_boottime_usec();
+        if (camera_measure_finish(PICAMSYNC_CAMERA(source), result, &check.offset_usec,
+                                  &check.uncertainty_usec, &error)) {
+                check.measured_usec = camera_get_last_measured(PICAMSYNC_CAMERA(source));
+                if (tl->report->checks->len < TIMELAPSE_REPORT_MAX_CHECKS) {
+                        g_array_append_val(tl->report->checks, check);
+                        tl_write_report(tl);
+                }
+        } else if (tl->state != BUS_TIMELAPSE_IDLE) {
+                g_message("Timelapse %s: the camera could not be measured between frames: %s",
+                          tl->report->id, error->message);
+        }
+        tl_unref(tl);
+}
+
+/* At most once per PICAMSYNC_TIMELAPSE_CHECK_INTERVAL, and only in a gap between frames long
+ * enough for the measurement, so that it never delays a frame. next_due_boot: the next frame. */
+static void tl_maybe_check(Timelapse *tl, uint64_t next_due_boot)
+{
+        uint64_t now = clock_boottime_usec();
+        uint64_t interval = tl->camera ? camera_get_run_check_interval(tl->camera) : 0;
+
+        if (!tl->camera || tl->checking || tl->ending || interval == 0 ||
+            tl->state != BUS_TIMELAPSE_RUNNING || !camera_get_connected(tl->camera) ||
+            now - tl->last_check_boot < interval || next_due_boot < now + RUN_CHECK_GAP_USEC)
+                return;
+        tl->checking = TRUE;
+        camera_measure_async(tl->camera, NULL, on_run_check, tl_ref(tl));
 }
 
 /* ---- shooting ---- */
@@ -325,8 +370,10 @@ static void tl_step(Timelapse *tl)
                         tl_shoot(tl);
                         return;
                 case TIMELAPSE_WAIT:
-                        if (when > 0)
+                        if (when > 0) {
                                 tl_arm(tl, when);
+                                tl_maybe_check(tl, when);
+                        }
                         return;
                 case TIMELAPSE_DONE:
                         tl_end(tl);
@@ -479,6 +526,7 @@ Timelapse *timelapse_start(Camera *camera, TimelapseReport *report, gboolean cam
         }
         tl->report = g_steal_pointer(&r);
 
+        tl->last_check_boot = now_boot;
         timelapse_schedule_init(&tl->sched, now_boot, interval_usec, shots,
                                 end_wall_usec > 0 ? now_boot + (end_wall_usec - (uint64_t)now_wall)
                                                   : 0);

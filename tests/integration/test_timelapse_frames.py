@@ -152,3 +152,29 @@ def test_a_hundred_thousand_frames_stay_readable(make_testbed):
     body = body.decode()
     assert code == 200 and "Frames 99501 to 100000 of 100000" in body
     assert "previous frames" in body and "next frames" not in body
+
+
+def test_the_camera_is_measured_between_frames_without_delaying_one(make_testbed):
+    """With PICAMSYNC_TIMELAPSE_CHECK_INTERVAL at its least (10 s) and a frame every 10 s, the
+    camera is measured in the gap after a frame, and the measurement lies between two frames."""
+    bed = make_testbed()
+    sim = bed.start_sim(offset_ms=1500)
+    bed.start_camerad({"PICAMSYNC_CAMERA_URLS": sim["camera"],
+                       "PICAMSYNC_TIMELAPSE_CHECK_INTERVAL": "10000"})
+    path = wait_camera_connected(bed)
+    (tid,) = call(bed, path, CAMERA_IFACE, "StartTimelapse", "a{sv}",
+                  {"interval_ms": GLib.Variant("u", 10000), "shots": GLib.Variant("u", 3)})
+    wait_until(lambda: get(bed, path, CAMERA_IFACE, "TimelapseState") == "idle", 90,
+               "the timelapse to end")
+    (text,) = call(bed, MANAGER[1], MANAGER[2], "GetReport", "s", tid)
+    report = json.loads(text)
+    checks = report["timeSync"]["cameraDuringRun"]
+    total, records = frames(bed, tid, 0, 10)
+    assert total == 3 and all(f["ok"] for f in records)
+    assert len(checks) >= 1
+    truth_usec = (sim_state(sim)["offsetMs"] - pi_minus_host_ms(bed)) * 1000
+    for c in checks:
+        at = c["measuredAt"]["usec"]
+        # Between two frames: after one went out and before the next was due.
+        assert any(records[i]["sent"] < at < records[i + 1]["due"] for i in range(2)), (c, records)
+        assert abs(c["offsetUSec"] - truth_usec) <= c["offsetBoundUSec"] + 2000

@@ -48,6 +48,7 @@ static TimelapseReport *sample(void)
         r->camera_end_uncertainty_usec = 433;
         r->camera_end_measured_usec = T0 + 3600 * SEC;
         r->has_frames_file = true;
+        g_array_append_val(r->checks, ((TimelapseCheck){T0 + 1800 * SEC, 4321, 210}));
         return r;
 }
 
@@ -88,6 +89,10 @@ static void test_round_trip(void)
         g_assert_cmpint(back->camera_end_measured_usec, ==, T0 + 3600 * SEC);
         g_assert_null(back->camera_end_error);
         g_assert_true(back->has_frames_file);
+        g_assert_cmpuint(back->checks->len, ==, 1);
+        g_assert_cmpint(g_array_index(back->checks, TimelapseCheck, 0).offset_usec, ==, 4321);
+        g_assert_cmpint(g_array_index(back->checks, TimelapseCheck, 0).measured_usec, ==,
+                        T0 + 1800 * SEC);
         /* Writing what was read gives the same document. */
         again = timelapse_report_to_json(back);
         g_assert_cmpstr(again, ==, json);
