@@ -27,7 +27,7 @@ typedef enum {
 
 typedef enum {
         TIMELAPSE_SHOT_OK,
-        TIMELAPSE_SHOT_BUSY,  /* 503 that passes by itself: retried within the frame's window */
+        TIMELAPSE_SHOT_BUSY, /* 503 that passes by itself: retried within the frame's window */
         /* 503 with a message camerad does not know: retried like BUSY, but only until
          * CCAPI_503_UNKNOWN_RETRY_USEC after the frame was due; then the frame fails */
         TIMELAPSE_SHOT_BUSY_UNKNOWN,

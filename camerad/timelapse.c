@@ -212,11 +212,11 @@ static void on_shot(GObject *source, GAsyncResult *result, gpointer data)
                                                "due (%s)",
                                                error->message);
                 else if (res == TIMELAPSE_SHOT_BUSY_UNKNOWN)
-                        text = g_strdup_printf("The camera kept refusing for %u s with words "
-                                               "camerad does not know (%s)",
-                                               (unsigned)(CCAPI_503_UNKNOWN_RETRY_USEC /
-                                                          G_USEC_PER_SEC),
-                                               error->message);
+                        text = g_strdup_printf(
+                                "The camera kept refusing for %u s with words "
+                                "camerad does not know (%s)",
+                                (unsigned)(CCAPI_503_UNKNOWN_RETRY_USEC / G_USEC_PER_SEC),
+                                error->message);
                 else if (error)
                         text = g_strdup(error->message);
                 /* A lasting state is counted per state and shown once, until a frame is taken. */

@@ -221,12 +221,12 @@ static void test_failures_by_state(void)
         g_assert_cmpstr(json_object_get_string_member(card, "message"), ==,
                         "Can not write to card");
         g_assert_cmpint(json_object_get_int_member(card, "frames"), ==, 2);
-        g_assert_cmpint(json_object_get_int_member(
-                                json_object_get_object_member(card, "firstAt"), "usec"),
-                        ==, T0 + 5 * SEC);
-        g_assert_cmpint(json_object_get_int_member(
-                                json_object_get_object_member(card, "lastAt"), "usec"),
-                        ==, T0 + 9 * SEC);
+        g_assert_cmpint(
+                json_object_get_int_member(json_object_get_object_member(card, "firstAt"), "usec"),
+                ==, T0 + 5 * SEC);
+        g_assert_cmpint(
+                json_object_get_int_member(json_object_get_object_member(card, "lastAt"), "usec"),
+                ==, T0 + 9 * SEC);
         g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(a, 1), "frames"),
                         ==, 1);
 

@@ -20,7 +20,7 @@ typedef struct Run {
         uint64_t step_at;     /* the wall clock is stepped by step_usec at this boot time */
         int64_t step_usec;
         TimelapseShotResult busy_result; /* what a refused shot is (0: TIMELAPSE_SHOT_BUSY) */
-        GArray *attempts, *taken; /* boot µs */
+        GArray *attempts, *taken;        /* boot µs */
         unsigned missed;
 } Run;
 
@@ -76,8 +76,8 @@ static void drive(TimelapseSchedule *s, Run *r, uint64_t now, uint64_t stop_at)
                                 r->busy_until = now + r->write_usec;
                         }
                         now += 20 * MS; /* the round trip */
-                        timelapse_schedule_shot_done(
-                                s, now, index, busy ? r->busy_result : TIMELAPSE_SHOT_OK);
+                        timelapse_schedule_shot_done(s, now, index,
+                                                     busy ? r->busy_result : TIMELAPSE_SHOT_OK);
                         break;
                 }
                 }
