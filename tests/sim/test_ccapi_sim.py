@@ -354,6 +354,23 @@ def test_faults_busy_bad_request_garbage(sim):
     assert request("GET", sim.camera)[0] == 200
 
 
+def test_busy_message(sim):
+    # The busy fault and the busy window answer with the message set (a lasting state, as a
+    # real body does with a full card); "Device busy" again once it is set back.
+    assert sim.state()["busyMessage"] == "Device busy"
+    sim.set(fault="busy", busyMessage="Can not write to card")
+    assert sim.state()["busyMessage"] == "Can not write to card"
+    assert request("GET", sim.camera)[:3:2] == (503, {"message": "Can not write to card"})
+    sim.set(fault="none", busyForMs=60000, busyMessage="Mode not supported")
+    assert request("GET", sim.camera)[:3:2] == (503, {"message": "Mode not supported"})
+    sim.set(busyForMs=0, busyMessage="Device busy")
+    assert request("GET", sim.camera)[0] == 200
+    for bad in ["", 5, "x" * 101, "tab\there"]:
+        status, _, answer = request("POST", sim.sim, {"busyMessage": bad})
+        assert status == 400 and "busyMessage" in answer["message"], bad
+    assert sim.state()["busyMessage"] == "Device busy"
+
+
 def test_preparing():
     s = Sim("--preparing-ms", "60000")
     try:
@@ -454,6 +471,7 @@ def test_control_api_validation(sim):
                        ({"zone": "Mars/Olympus_Mons"}, "zone"),
                        ({"zone": "UTC", "dst": True}, "not both"),
                        ({"offsetMs": 5, "bogus": 1}, "Unknown key"),
+                       ({"busyMessage": ""}, "busyMessage"),
                        ([1], "JSON object")]:
         status, _, answer = request("POST", sim.sim, body)
         assert status == 400, body
@@ -535,7 +553,7 @@ def test_help_documents_everything():
                  "--port", "--https-port", "--desc-port", "--bind", "--serial", "--model",
                  "--nickname", "--listing", "--preparing-ms", "--write-ms", "--user",
                  "--password", "--no-ssdp", "--ssdp-interface", "--print-json", "--fault",
-                 "/sim/state", "hang", "ssdp-silent", "garbage", "gone", "auth",
+                 "/sim/state", "busyMessage", "hang", "ssdp-silent", "garbage", "gone", "auth",
                  "/ccapi/ver100/functions/datetime", "CameraDevDesc.xml"]:
         assert word in r.stdout, word
 

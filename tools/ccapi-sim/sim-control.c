@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <math.h>
+#include <string.h>
 
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
@@ -12,9 +13,9 @@
 typedef struct Change {
         bool has_offset, has_drift, has_zone, has_utc_offset, has_dst, has_latency, has_jitter,
                 has_fault, has_busy, has_preparing, has_write, has_shots, has_puts, has_gets,
-                has_autopoweroff;
+                has_autopoweroff, has_busy_message;
         double offset_ms, drift_ppm, latency_ms, jitter_ms, busy_ms, preparing_ms, write_ms;
-        const char *zone, *autopoweroff;
+        const char *zone, *autopoweroff, *busy_message;
         int utc_offset_minutes;
         bool dst;
         SimFault fault;
@@ -82,6 +83,7 @@ static void reply_state(Sim *sim, SoupServerMessage *msg)
         sim_json_add_double(b, "jitterMs", sim->jitter_ms);
         sim_json_add_string(b, "fault", sim_fault_to_string(sim->fault));
         sim_json_add_double(b, "busyForMs", remaining_ms(c->busy_until, now));
+        sim_json_add_string(b, "busyMessage", sim->busy_message ? sim->busy_message : "Device busy");
         sim_json_add_double(b, "writingForMs", remaining_ms(c->writing_until, now));
         sim_json_add_double(b, "preparingForMs", remaining_ms(sim->preparing_until, now));
         sim_json_add_double(b, "writeMs", (double)c->write_usec / 1000.0);
@@ -205,6 +207,19 @@ static bool parse_member(Change *ch, const char *key, JsonNode *n, char **error)
                 ch->autopoweroff = json_node_get_string(n);
                 return (ch->has_autopoweroff = true);
         }
+        if (g_str_equal(key, "busyMessage")) {
+                const char *m = is_type(n, G_TYPE_STRING) ? json_node_get_string(n) : NULL;
+                bool printable = m && *m && strlen(m) <= 100;
+                for (const char *p = m; printable && *p; p++)
+                        printable = g_ascii_isprint(*p);
+                if (!printable) {
+                        *error = g_strdup("\"busyMessage\" must be 1 to 100 printable ASCII "
+                                          "characters, e.g. \"Can not write to card\".");
+                        return false;
+                }
+                ch->busy_message = m;
+                return (ch->has_busy_message = true);
+        }
         if (g_str_equal(key, "fault")) {
                 int f = is_type(n, G_TYPE_STRING) ? sim_fault_from_string(json_node_get_string(n))
                                                   : -1;
@@ -219,7 +234,8 @@ static bool parse_member(Change *ch, const char *key, JsonNode *n, char **error)
         }
         *error = g_strdup_printf("Unknown key \"%s\"; the keys are offsetMs, driftPpm, zone, "
                                  "utcOffsetMinutes, dst, latencyMs, jitterMs, fault, busyForMs, "
-                                 "preparingForMs, writeMs, autoPowerOff, shots, puts, gets.",
+                                 "busyMessage, preparingForMs, writeMs, autoPowerOff, shots, puts, "
+                                 "gets.",
                                  key);
         return false;
 }
@@ -268,6 +284,10 @@ static void apply_sim(Sim *sim, const Change *ch, int64_t now)
                 sim->jitter_ms = ch->jitter_ms;
         if (ch->has_fault)
                 sim_set_fault(sim, ch->fault);
+        if (ch->has_busy_message) {
+                g_free(sim->busy_message);
+                sim->busy_message = g_strdup(ch->busy_message);
+        }
         if (ch->has_preparing)
                 sim->preparing_until = now + (int64_t)llround(ch->preparing_ms * 1000.0);
 }

@@ -169,7 +169,8 @@ static Outcome ccapi_process(Sim *sim, SoupServerMessage *msg)
         if (now < sim->preparing_until)
                 sim_reply_message(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "Taken in preparation");
         else if (sim->fault == SIM_FAULT_BUSY || sim_camera_busy(&sim->camera, now))
-                sim_reply_message(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "Device busy");
+                sim_reply_message(msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                                  sim->busy_message ? sim->busy_message : "Device busy");
         else if (sim->fault == SIM_FAULT_BAD_REQUEST)
                 sim_reply_message(msg, SOUP_STATUS_BAD_REQUEST, "Invalid parameter");
         else if (sim->fault == SIM_FAULT_GARBAGE) {

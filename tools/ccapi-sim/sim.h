@@ -46,6 +46,7 @@ typedef struct Sim {
 
         /* Faults */
         SimFault fault;
+        char *busy_message; /* the message of the busy fault and busy windows; NULL: Device busy */
         double latency_ms, jitter_ms;
         int64_t preparing_until; /* host µs */
         unsigned auth_failures;
