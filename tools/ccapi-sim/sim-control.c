@@ -83,7 +83,8 @@ static void reply_state(Sim *sim, SoupServerMessage *msg)
         sim_json_add_double(b, "jitterMs", sim->jitter_ms);
         sim_json_add_string(b, "fault", sim_fault_to_string(sim->fault));
         sim_json_add_double(b, "busyForMs", remaining_ms(c->busy_until, now));
-        sim_json_add_string(b, "busyMessage", sim->busy_message ? sim->busy_message : "Device busy");
+        sim_json_add_string(b, "busyMessage",
+                            sim->busy_message ? sim->busy_message : "Device busy");
         sim_json_add_double(b, "writingForMs", remaining_ms(c->writing_until, now));
         sim_json_add_double(b, "preparingForMs", remaining_ms(sim->preparing_until, now));
         sim_json_add_double(b, "writeMs", (double)c->write_usec / 1000.0);
