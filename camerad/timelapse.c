@@ -25,6 +25,8 @@ struct Timelapse {
         char *apo_restore; /* auto power-off value to put back; NULL: nothing to restore */
         gboolean apo_asked;
         TimelapseCallbacks cb;
+        /* while a frame is settled: the lasting state that failed it, and the camera's words */
+        const char *lost_state, *lost_words;
 };
 
 static Timelapse *tl_ref(Timelapse *tl)
@@ -159,6 +161,8 @@ static void tl_settled(Timelapse *tl, unsigned index, gboolean ok, const char *e
         tl->report->failed = tl->sched.failed;
         if (!ok)
                 timelapse_report_add_error(tl->report, index, at, error);
+        if (!ok && tl->lost_state)
+                timelapse_report_add_state_failure(tl->report, tl->lost_state, tl->lost_words, at);
         tl_write_report(tl);
         if (tl->camera && tl->cb.shot)
                 tl->cb.shot(tl, tl->camera, index, at, ok, error ? error : "", tl->cb.data);
@@ -220,13 +224,14 @@ static void on_shot(GObject *source, GAsyncResult *result, gpointer data)
                 else if (error)
                         text = g_strdup(error->message);
                 /* A lasting state is counted per state and shown once, until a frame is taken. */
-                if (state) {
-                        timelapse_report_add_state_failure(tl->report, state, words,
-                                                           clock_realtime_usec());
+                if (state)
                         camera_set_condition(tl->camera, state, words);
-                } else if (res == TIMELAPSE_SHOT_OK)
+                else if (res == TIMELAPSE_SHOT_OK)
                         camera_set_condition(tl->camera, NULL, NULL);
+                tl->lost_state = state;
+                tl->lost_words = words;
                 tl_settled(tl, index, res == TIMELAPSE_SHOT_OK, text);
+                tl->lost_state = tl->lost_words = NULL;
         } else if (tl->sched.stopped)
                 g_debug("Frame %u: %s; not counted, the timelapse was stopped", index,
                         error->message);

@@ -55,6 +55,8 @@ static const BusPropMap camera_props[] = {
         {"ShotsTaken", "u", NULL, offsetof(CameradCamera, shots_taken)},
         {"ShotsFailed", "u", NULL, offsetof(CameradCamera, shots_failed)},
         {"NextShotUSec", "t", NULL, offsetof(CameradCamera, next_shot_usec)},
+        {"Condition", "s", NULL, offsetof(CameradCamera, condition)},
+        {"ConditionMessage", "s", NULL, offsetof(CameradCamera, condition_message)},
         {},
 };
 
@@ -65,6 +67,8 @@ static void camera_clear(CameradCamera *c)
         g_clear_pointer(&c->url, free);
         g_clear_pointer(&c->timelapse_state, free);
         g_clear_pointer(&c->timelapse_id, free);
+        g_clear_pointer(&c->condition, free);
+        g_clear_pointer(&c->condition_message, free);
         c->shots_taken = c->shots_failed = 0;
         c->next_shot_usec = 0;
         c->connected = FALSE;

@@ -30,6 +30,8 @@ typedef struct CameradCamera {
         uint32_t shots_taken;
         uint32_t shots_failed;
         uint64_t next_shot_usec;
+        char *condition;         /* a lasting state that fails the shots ("card", ...); "" none */
+        char *condition_message; /* ... in the camera's words */
 } CameradCamera;
 
 #define CAMERAD_CLIENT_ERROR camerad_client_error_quark()
