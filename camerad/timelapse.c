@@ -210,7 +210,7 @@ static void on_shot(GObject *source, GAsyncResult *result, gpointer data)
                 char shown[TEXT_SHOWN_SIZE];
                 const char *words = ccapi_client_result_message(result);
 
-                words = words ? text_shown(words, shown) : "";
+                words = words ? text_shown(words, shown) : "(a 503 without a message)";
                 if (res == TIMELAPSE_SHOT_BUSY)
                         text = g_strdup_printf("The camera stayed busy until the next frame was "
                                                "due (%s)",
