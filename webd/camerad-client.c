@@ -300,6 +300,7 @@ static int on_measured(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
             sd_bus_message_read(m, "xt", &off, &unc) < 0) {
                 r.error = sd_bus_message_is_method_error(m, NULL) ? bus_reply_error_text(m)
                                                                   : "bad reply from camerad";
+                r.camera_state = sd_bus_message_is_method_error(m, BUS_ERROR_CAMERA_STATE);
         } else {
                 r.ok = TRUE;
                 r.offset_usec = off;

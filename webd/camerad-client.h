@@ -89,6 +89,7 @@ typedef struct CameradMeasurement {
         int64_t offset_usec;
         uint64_t uncertainty_usec;
         const char *error;
+        gboolean camera_state; /* !ok: camerad's CameraState (the camera is in a lasting state) */
 } CameradMeasurement;
 /* r is NULL when stopping is set. */
 typedef void (*CameradMeasureDone)(const CameradMeasurement *r, const GError *stopping,

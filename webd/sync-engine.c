@@ -164,7 +164,9 @@ static void on_measured(const CameradMeasurement *m, const GError *stopping, voi
 {
         SyncEngine *e = userdata;
         const CameradCamera *cam = camerad_client_camera(e->camera);
-        PolicyCameraMeasurement r = {.ok = m && m->ok, .error = m ? m->error : NULL};
+        PolicyCameraMeasurement r = {.ok = m && m->ok,
+                                     .error = m ? m->error : NULL,
+                                     .camera_state = m && m->camera_state};
         CcapiDate d;
 
         if (stopping)
