@@ -346,6 +346,8 @@ CAMERA_STRING_GETTER(get_model, camera_get_model)
 CAMERA_STRING_GETTER(get_serial, camera_get_serial)
 CAMERA_STRING_GETTER(get_nickname, camera_get_nickname)
 CAMERA_STRING_GETTER(get_last_error, camera_get_last_error)
+CAMERA_STRING_GETTER(get_condition, camera_get_condition)
+CAMERA_STRING_GETTER(get_condition_message, camera_get_condition_message)
 
 static int get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
                      sd_bus_message *reply, void *userdata, sd_bus_error *error)
@@ -471,6 +473,8 @@ static const sd_bus_vtable camera_vtable[] = {
         SD_BUS_PROPERTY("DriftPPM", "d", get_state, 0, EMITS),
         SD_BUS_PROPERTY("LastSyncUSec", "t", get_state, 0, EMITS),
         SD_BUS_PROPERTY("LastError", "s", get_last_error, 0, EMITS),
+        SD_BUS_PROPERTY("Condition", "s", get_condition, 0, EMITS),
+        SD_BUS_PROPERTY("ConditionMessage", "s", get_condition_message, 0, EMITS),
         SD_BUS_METHOD_WITH_NAMES("MeasureOffset", "", , "xt",
                                  SD_BUS_PARAM(offset_usec) SD_BUS_PARAM(uncertainty_usec),
                                  method_measure_offset, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -35,6 +35,7 @@ struct _Camera {
         double drift_ppm;
         int64_t last_sync_usec;
         char *last_error;
+        char *condition, *condition_message; /* a lasting 503 state the shots found; NULL: none */
         int64_t min_rtt_usec;
 
         CameraHistory *history;

@@ -295,8 +295,9 @@ static void on_probe(GObject *source, GAsyncResult *result, gpointer data)
                         camera_connect_async(self, NULL, NULL, NULL);
                 else
                         camera_set_connected(self, TRUE);
-        } else if (!g_error_matches(error, CAMERA_ERROR, CAMERA_ERROR_BUSY)) {
-                /* Busy means present. Anything else: it is gone for now. */
+        } else if (!g_error_matches(error, CAMERA_ERROR, CAMERA_ERROR_BUSY) &&
+                   !g_error_matches(error, CAMERA_ERROR, CAMERA_ERROR_STATE)) {
+                /* Any 503 means present. Anything else: it is gone for now. */
                 camera_set_error(self, error);
                 camera_set_connected(self, FALSE);
         }
@@ -490,6 +491,33 @@ void camera_set_shooting(Camera *self, gboolean shooting)
         self->shooting = shooting;
 }
 
+void camera_set_condition(Camera *self, const char *state, const char *message)
+{
+        if (g_strcmp0(self->condition, state) == 0 &&
+            g_strcmp0(self->condition_message, message) == 0)
+                return;
+        g_free(self->condition);
+        g_free(self->condition_message);
+        self->condition = g_strdup(state);
+        self->condition_message = g_strdup(state ? message : NULL);
+        if (state)
+                g_warning("Camera %s refuses shots: \"%s\" (%s).",
+                          ccapi_client_get_label(self->client), message ? message : "", state);
+        else
+                g_message("Camera %s takes shots again.", ccapi_client_get_label(self->client));
+        camera_changed(self, (const char *const[]){"Condition", "ConditionMessage", NULL});
+}
+
+const char *camera_get_condition(Camera *self)
+{
+        return self->condition ? self->condition : "";
+}
+
+const char *camera_get_condition_message(Camera *self)
+{
+        return self->condition_message ? self->condition_message : "";
+}
+
 static void camera_finalize(GObject *object)
 {
         Camera *self = PICAMSYNC_CAMERA(object);
@@ -510,6 +538,8 @@ static void camera_finalize(GObject *object)
         g_free(self->nickname);
         g_free(self->described_nickname);
         g_free(self->last_error);
+        g_free(self->condition);
+        g_free(self->condition_message);
         G_OBJECT_CLASS(camera_parent_class)->finalize(object);
 }
 

@@ -90,6 +90,12 @@ typedef struct _CcapiClient CcapiClient;
 CcapiClient *camera_get_client(Camera *self);
 char *camera_get_endpoint(Camera *self, const char *tail);
 void camera_set_shooting(Camera *self, gboolean shooting);
+/* The lasting state (ccapi_503_state(), e.g. "card") the camera refuses shots with, and its words
+ * ("Can not write to card"); NULL, NULL: none (any more). Condition and ConditionMessage on the
+ * bus, changed together. */
+void camera_set_condition(Camera *self, const char *state, const char *message);
+const char *camera_get_condition(Camera *self);
+const char *camera_get_condition_message(Camera *self);
 
 /* A bus-safe id from a serial number or UDN: [A-Za-z0-9_], never empty. */
 char *camera_id_from_identity(const char *serial, const char *udn, const char *url);

@@ -25,6 +25,7 @@ typedef struct {
         GBytes *body;
         SoupMessage *msg;
         int64_t send_usec;
+        char *camera_message; /* the "message" of a refusal, as the camera sent it */
 } Request;
 
 static void request_free(Request *req)
@@ -33,6 +34,7 @@ static void request_free(Request *req)
         g_free(req->url);
         g_clear_pointer(&req->body, g_bytes_unref);
         g_clear_object(&req->msg);
+        g_free(req->camera_message);
         g_free(req);
 }
 
@@ -113,11 +115,18 @@ static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
         }
 
         message = ccapi_body_string(resp->body, "message");
+        if (message && (resp->status < 200 || resp->status >= 300))
+                req->camera_message = g_strdup(message);
         if (message)
                 message = text_shown(message, shown);
         if (resp->status >= 200 && resp->status < 300)
                 g_task_return_pointer(task, g_steal_pointer(&resp),
                                       (GDestroyNotify)ccapi_response_free);
+        else if (resp->status == 503 && ccapi_503_kind(req->camera_message) == CCAPI_503_LASTING)
+                g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_STATE,
+                                        "Camera %s says \"%s\"; that lasts until it is changed "
+                                        "on the camera.",
+                                        self->label, message);
         else if (resp->status == 503)
                 g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_BUSY,
                                         "Camera %s is busy (%s); try again when it is idle.",
@@ -191,6 +200,12 @@ void ccapi_client_request_async(CcapiClient *self, const char *method, const cha
         g_task_set_task_data(task, req, (GDestroyNotify)request_free);
         g_queue_push_tail(&self->pending, task);
         ccapi_client_send_next(self);
+}
+
+const char *ccapi_client_result_message(GAsyncResult *result)
+{
+        Request *req = g_task_get_task_data(G_TASK(result));
+        return req ? req->camera_message : NULL;
 }
 
 CcapiResponse *ccapi_client_request_finish(CcapiClient *self, GAsyncResult *result, GError **error)

@@ -33,11 +33,15 @@ const char *ccapi_client_get_label(CcapiClient *self);
 guint64 ccapi_client_get_request_count(CcapiClient *self);
 
 /* method: "GET", "PUT", "POST". body may be NULL. Only a 2xx answer with a JSON body (or an
- * empty one) succeeds; 503 is CAMERA_ERROR_BUSY with the camera's message. */
+ * empty one) succeeds; a 503 whose message names a lasting state (ccapi_503_kind()) is
+ * CAMERA_ERROR_STATE, any other 503 CAMERA_ERROR_BUSY, both with the camera's message. */
 void ccapi_client_request_async(CcapiClient *self, const char *method, const char *url,
                                 JsonNode *body, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data);
 CcapiResponse *ccapi_client_request_finish(CcapiClient *self, GAsyncResult *result, GError **error);
+/* The "message" of the camera's refusal (any status but 2xx) as it sent it, or NULL; valid as long
+ * as result. */
+const char *ccapi_client_result_message(GAsyncResult *result);
 
 /* A string member of a camera's JSON answer (body may be NULL), or NULL if the body is no object
  * or the member is missing or not a string. */

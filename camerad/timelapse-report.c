@@ -15,6 +15,7 @@ TimelapseReport *timelapse_report_new(void)
         TimelapseReport *r = g_new0(TimelapseReport, 1);
 
         r->errors = g_array_new(FALSE, TRUE, sizeof(TimelapseShotError));
+        r->state_failures = g_array_new(FALSE, TRUE, sizeof(TimelapseStateFailure));
         r->accuracy = NAN;
         r->altitude = NAN;
         r->camera_drift_ppm = NAN;
@@ -29,6 +30,13 @@ void timelapse_report_free(TimelapseReport *r)
         for (guint i = 0; i < r->errors->len; i++)
                 g_free(g_array_index(r->errors, TimelapseShotError, i).error);
         g_array_unref(r->errors);
+        for (guint i = 0; i < r->state_failures->len; i++) {
+                TimelapseStateFailure *f =
+                        &g_array_index(r->state_failures, TimelapseStateFailure, i);
+                g_free(f->state);
+                g_free(f->message);
+        }
+        g_array_unref(r->state_failures);
         g_free(r->id);
         g_free(r->title);
         g_free(r->camera_end_error);
@@ -57,6 +65,26 @@ void timelapse_report_add_error(TimelapseReport *r, unsigned index, int64_t at_u
                 return;
         }
         g_array_append_val(r->errors, e);
+}
+
+void timelapse_report_add_state_failure(TimelapseReport *r, const char *state, const char *message,
+                                        int64_t at_usec)
+{
+        TimelapseStateFailure f = {g_strdup(state ? state : "unknown"),
+                                   g_strdup(message ? message : ""), 1, at_usec, at_usec};
+
+        for (guint i = 0; i < r->state_failures->len; i++) {
+                TimelapseStateFailure *old =
+                        &g_array_index(r->state_failures, TimelapseStateFailure, i);
+                if (g_str_equal(old->state, f.state)) {
+                        old->frames++;
+                        old->last_usec = at_usec;
+                        g_free(f.state);
+                        g_free(f.message);
+                        return;
+                }
+        }
+        g_array_append_val(r->state_failures, f);
 }
 
 int64_t timelapse_report_last_settled_usec(const TimelapseReport *r)
@@ -185,6 +213,20 @@ char *timelapse_report_to_json(const TimelapseReport *r)
         }
         json_builder_end_array(b);
         add_int(b, "errorsOmitted", r->errors_omitted);
+        json_builder_set_member_name(b, "failuresByState");
+        json_builder_begin_array(b);
+        for (guint i = 0; i < r->state_failures->len; i++) {
+                const TimelapseStateFailure *f =
+                        &g_array_index(r->state_failures, TimelapseStateFailure, i);
+                json_builder_begin_object(b);
+                add_string(b, "state", f->state);
+                add_string(b, "message", f->message);
+                add_int(b, "frames", f->frames);
+                add_time(b, "firstAt", f->first_usec, zone);
+                add_time(b, "lastAt", f->last_usec, zone);
+                json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
         json_builder_end_object(b);
 
         json_builder_set_member_name(b, "camera");
@@ -330,7 +372,7 @@ TimelapseReport *timelapse_report_from_json(const char *json, GError **error)
         JsonNode *root;
         JsonObject *o, *shots, *cam, *loc, *sync, *pi, *camsync, *atend;
         JsonArray *during;
-        JsonNode *errors;
+        JsonNode *errors, *by_state;
 
         if (!json_parser_load_from_data(parser, json, -1, error))
                 return NULL;
@@ -370,6 +412,26 @@ TimelapseReport *timelapse_report_from_json(const char *json, GError **error)
                         if (e)
                                 timelapse_report_add_error(r, (unsigned)get_int(e, "index"),
                                                            get_time(e, "at"), text);
+                }
+        }
+
+        by_state = json_util_member(shots, "failuresByState");
+        if (by_state && JSON_NODE_HOLDS_ARRAY(by_state)) {
+                JsonArray *a = json_node_get_array(by_state);
+                for (guint i = 0; i < json_array_get_length(a); i++) {
+                        JsonObject *e = json_util_object(json_array_get_element(a, i));
+                        TimelapseStateFailure f;
+                        if (!e)
+                                continue;
+                        f = (TimelapseStateFailure){get_string(e, "state"),
+                                                    get_string(e, "message"),
+                                                    (unsigned)get_int(e, "frames"),
+                                                    get_time(e, "firstAt"), get_time(e, "lastAt")};
+                        if (!f.state)
+                                f.state = g_strdup("unknown");
+                        if (!f.message)
+                                f.message = g_strdup("");
+                        g_array_append_val(r->state_failures, f);
                 }
         }
 

@@ -26,6 +26,14 @@ typedef struct TimelapseCheck {
         uint64_t uncertainty_usec;
 } TimelapseCheck;
 
+/* The frames a lasting 503 state of the camera cost (see ccapi_503_state()). */
+typedef struct TimelapseStateFailure {
+        char *state;   /* "card", "mode", "focus", "shooting", "unknown" */
+        char *message; /* the camera's words, as first seen */
+        unsigned frames;
+        int64_t first_usec, last_usec; /* when the first and the last of them failed */
+} TimelapseStateFailure;
+
 typedef struct TimelapseReport {
         char *id;
         char *title;
@@ -39,6 +47,7 @@ typedef struct TimelapseReport {
         unsigned taken, failed;
         GArray *errors;          /* of TimelapseShotError, at most TIMELAPSE_REPORT_MAX_ERRORS */
         unsigned errors_omitted; /* failures beyond that */
+        GArray *state_failures;  /* of TimelapseStateFailure, one per state, first seen first */
         /* the camera */
         char *camera_id, *manufacturer, *model, *serial, *url;
         /* where */
@@ -71,6 +80,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TimelapseReport, timelapse_report_free)
 /* Records a failed frame (the counters are the caller's). */
 void timelapse_report_add_error(TimelapseReport *r, unsigned index, int64_t at_usec,
                                 const char *error);
+
+/* Counts a frame that failed because the camera was in a lasting state (the counters and the
+ * error list are the caller's). */
+void timelapse_report_add_state_failure(TimelapseReport *r, const char *state, const char *message,
+                                        int64_t at_usec);
 
 /* When the last settled frame (taken + failed − 1: frames settle in order) was settled: the
  * time of its error if it failed, else the time it was due, counted from start. 0 if no frame

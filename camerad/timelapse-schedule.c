@@ -62,17 +62,24 @@ TimelapseAction timelapse_schedule_next(TimelapseSchedule *s, uint64_t now_usec,
 bool timelapse_schedule_shot_done(TimelapseSchedule *s, uint64_t now_usec, unsigned index,
                                   TimelapseShotResult result)
 {
+        bool busy = result == TIMELAPSE_SHOT_BUSY || result == TIMELAPSE_SHOT_BUSY_UNKNOWN;
+        uint64_t window_end;
+
         if (!s->in_flight || index != s->frame)
                 return true;
         s->in_flight = false;
         /* Stopped while the camera was busy: the frame would have been retried, the user cut it
          * short. It is neither taken nor failed. */
-        if (result == TIMELAPSE_SHOT_BUSY && s->stopped) {
+        if (busy && s->stopped) {
                 s->retry_at_usec = 0;
                 return false;
         }
-        if (result == TIMELAPSE_SHOT_BUSY &&
-            now_usec + TIMELAPSE_RETRY_USEC < timelapse_schedule_due(s, s->frame + 1)) {
+        /* Busy is retried until the next frame is due; an unknown 503 for a bounded time. */
+        window_end = timelapse_schedule_due(s, s->frame + 1);
+        if (result == TIMELAPSE_SHOT_BUSY_UNKNOWN)
+                window_end = MIN(window_end, timelapse_schedule_due(s, s->frame) +
+                                                     CCAPI_503_UNKNOWN_RETRY_USEC);
+        if (busy && now_usec + TIMELAPSE_RETRY_USEC < window_end) {
                 s->retry_at_usec = now_usec + TIMELAPSE_RETRY_USEC;
                 return false;
         }

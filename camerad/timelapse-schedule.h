@@ -8,7 +8,9 @@
 /* When a timelapse shoots, as pure logic: frame k is due at start + k·interval on
  * CLOCK_BOOTTIME (a step of the wall clock moves no frame). A frame whose shot the camera
  * refuses as busy (503) is retried every TIMELAPSE_RETRY_USEC until the next frame is due,
- * then counted failed (after a stop it is dropped, not counted); a frame the daemon was too late
+ * then counted failed (after a stop it is dropped, not counted); an unknown 503 is retried the
+ * same way for CCAPI_503_UNKNOWN_RETRY_USEC at most; a lasting 503 state is an error: the frame
+ * fails at once, and the next frame's try is the next request; a frame the daemon was too late
  * for is counted failed ("missed"), never caught up with a burst. Time is always an argument. */
 
 #define TIMELAPSE_RETRY_USEC        (200 * 1000ULL)
@@ -25,8 +27,11 @@ typedef enum {
 
 typedef enum {
         TIMELAPSE_SHOT_OK,
-        TIMELAPSE_SHOT_BUSY,  /* 503: retried within the frame's window */
-        TIMELAPSE_SHOT_ERROR, /* anything else: the frame fails */
+        TIMELAPSE_SHOT_BUSY, /* 503 that passes by itself: retried within the frame's window */
+        /* 503 with a message camerad does not know: retried like BUSY, but only until
+         * CCAPI_503_UNKNOWN_RETRY_USEC after the frame was due; then the frame fails */
+        TIMELAPSE_SHOT_BUSY_UNKNOWN,
+        TIMELAPSE_SHOT_ERROR, /* anything else (a lasting 503 state too): the frame fails */
 } TimelapseShotResult;
 
 typedef struct TimelapseSchedule {

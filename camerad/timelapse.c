@@ -7,6 +7,7 @@
 #include "camerad/timelapse-report-file.h"
 #include "camerad/timelapse.h"
 #include "daemons/bus-contract.h"
+#include "daemons/text-util.h"
 #include "daemons/time-util.h"
 
 #define SHUTTER_API      "shooting/control/shutterbutton"
@@ -33,6 +34,8 @@ struct Timelapse {
         uint64_t last_check_boot; /* when the last one ended (or the timelapse began) */
         gboolean apo_asked;
         TimelapseCallbacks cb;
+        /* while a frame is settled: the lasting state that failed it, and the camera's words */
+        const char *lost_state, *lost_words;
 };
 
 static Timelapse *tl_ref(Timelapse *tl)
@@ -82,8 +85,11 @@ static void tl_finished(Timelapse *tl)
         g_free(tl->report->state);
         tl->report->state = g_strdup(tl->sched.stopped ? "stopped" : "completed");
         tl_write_report(tl);
-        if (tl->camera)
+        if (tl->camera) {
                 camera_set_shooting(tl->camera, FALSE);
+                /* Only shots watch the state: without them nobody would see it end. */
+                camera_set_condition(tl->camera, NULL, NULL);
+        }
         g_message("Timelapse %s %s: %u taken, %u failed.", tl->report->id, tl->report->state,
                   tl->sched.taken, tl->sched.failed);
         tl_changed(tl, (const char *const[]){"TimelapseState", "NextShotUSec", NULL});
@@ -288,12 +294,35 @@ static void tl_settled(Timelapse *tl, unsigned index, gboolean ok, const char *e
         tl->report->failed = tl->sched.failed;
         if (!ok)
                 timelapse_report_add_error(tl->report, index, at, error);
+        if (!ok && tl->lost_state)
+                timelapse_report_add_state_failure(tl->report, tl->lost_state, tl->lost_words, at);
         tl_write_frame(tl, index, ok, error, sent);
         tl_write_report(tl);
         if (tl->camera && tl->cb.shot)
                 tl->cb.shot(tl, tl->camera, index, at, ok, error ? error : "", tl->cb.data);
         tl_changed(tl,
                    (const char *const[]){ok ? "ShotsTaken" : "ShotsFailed", "NextShotUSec", NULL});
+}
+
+/* What a refused shot means for the schedule; *ret_state is the lasting state that failed it
+ * (ccapi_503_state()), or NULL. */
+static TimelapseShotResult shot_result(const GError *error, GAsyncResult *result,
+                                       const char **ret_state)
+{
+        const char *message = ccapi_client_result_message(result);
+
+        *ret_state = NULL;
+        if (g_error_matches(error, CAMERA_ERROR, CAMERA_ERROR_STATE)) {
+                *ret_state = ccapi_503_state(message);
+                return TIMELAPSE_SHOT_ERROR;
+        }
+        if (!g_error_matches(error, CAMERA_ERROR, CAMERA_ERROR_BUSY))
+                return TIMELAPSE_SHOT_ERROR;
+        if (ccapi_503_kind(message) != CCAPI_503_UNKNOWN)
+                return TIMELAPSE_SHOT_BUSY;
+        /* Unknown words: retried for a bounded time, then taken for a lasting state. */
+        *ret_state = ccapi_503_state(message);
+        return TIMELAPSE_SHOT_BUSY_UNKNOWN;
 }
 
 static void on_shot(GObject *source, GAsyncResult *result, gpointer data)
@@ -303,10 +332,8 @@ static void on_shot(GObject *source, GAsyncResult *result, gpointer data)
         g_autoptr(CcapiResponse) resp =
                 ccapi_client_request_finish(PICAMSYNC_CCAPI_CLIENT(source), result, &error);
         unsigned index = tl->sched.frame;
-        TimelapseShotResult res = resp ? TIMELAPSE_SHOT_OK
-                                  : g_error_matches(error, CAMERA_ERROR, CAMERA_ERROR_BUSY)
-                                          ? TIMELAPSE_SHOT_BUSY
-                                          : TIMELAPSE_SHOT_ERROR;
+        const char *state = NULL;
+        TimelapseShotResult res = resp ? TIMELAPSE_SHOT_OK : shot_result(error, result, &state);
 
         if (tl->state == BUS_TIMELAPSE_IDLE || !tl->camera) {
                 tl_unref(tl);
@@ -318,13 +345,31 @@ static void on_shot(GObject *source, GAsyncResult *result, gpointer data)
         }
         if (timelapse_schedule_shot_done(&tl->sched, clock_boottime_usec(), index, res)) {
                 g_autofree char *text = NULL;
+                char shown[TEXT_SHOWN_SIZE];
+                const char *words = ccapi_client_result_message(result);
+
+                words = words ? text_shown(words, shown) : "(a 503 without a message)";
                 if (res == TIMELAPSE_SHOT_BUSY)
                         text = g_strdup_printf("The camera stayed busy until the next frame was "
                                                "due (%s)",
                                                error->message);
+                else if (res == TIMELAPSE_SHOT_BUSY_UNKNOWN)
+                        text = g_strdup_printf(
+                                "The camera kept refusing for %u s with words "
+                                "camerad does not know (%s)",
+                                (unsigned)(CCAPI_503_UNKNOWN_RETRY_USEC / G_USEC_PER_SEC),
+                                error->message);
                 else if (error)
                         text = g_strdup(error->message);
+                /* A lasting state is counted per state and shown once, until a frame is taken. */
+                if (state)
+                        camera_set_condition(tl->camera, state, words);
+                else if (res == TIMELAPSE_SHOT_OK)
+                        camera_set_condition(tl->camera, NULL, NULL);
+                tl->lost_state = state;
+                tl->lost_words = words;
                 tl_settled(tl, index, res == TIMELAPSE_SHOT_OK, text, TRUE);
+                tl->lost_state = tl->lost_words = NULL;
         } else if (tl->sched.stopped)
                 g_debug("Frame %u: %s; not counted, the timelapse was stopped", index,
                         error->message);

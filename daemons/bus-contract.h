@@ -34,6 +34,7 @@
 #define BUS_ERROR_FAILED             "org.picamsync.Error.Failed"
 #define BUS_ERROR_CAMERA_UNREACHABLE "org.picamsync.Error.CameraUnreachable"
 #define BUS_ERROR_CAMERA_BUSY        "org.picamsync.Error.CameraBusy"
+#define BUS_ERROR_CAMERA_STATE       "org.picamsync.Error.CameraState"
 #define BUS_ERROR_CAMERA_PROTOCOL    "org.picamsync.Error.CameraProtocol"
 #define BUS_ERROR_CAMERA_AUTH        "org.picamsync.Error.CameraAuth"
 #define BUS_ERROR_CAMERA_CLOCK       "org.picamsync.Error.CameraClock"

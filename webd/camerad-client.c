@@ -56,6 +56,8 @@ static const BusPropMap camera_props[] = {
         {"ShotsTaken", "u", NULL, offsetof(CameradCamera, shots_taken)},
         {"ShotsFailed", "u", NULL, offsetof(CameradCamera, shots_failed)},
         {"NextShotUSec", "t", NULL, offsetof(CameradCamera, next_shot_usec)},
+        {"Condition", "s", NULL, offsetof(CameradCamera, condition)},
+        {"ConditionMessage", "s", NULL, offsetof(CameradCamera, condition_message)},
         {},
 };
 
@@ -67,6 +69,8 @@ static void camera_clear(CameradCamera *c)
         g_clear_pointer(&c->url, free);
         g_clear_pointer(&c->timelapse_state, free);
         g_clear_pointer(&c->timelapse_id, free);
+        g_clear_pointer(&c->condition, free);
+        g_clear_pointer(&c->condition_message, free);
         c->shots_taken = c->shots_failed = 0;
         c->next_shot_usec = 0;
         c->connected = FALSE;
@@ -298,6 +302,7 @@ static int on_measured(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
             sd_bus_message_read(m, "xt", &off, &unc) < 0) {
                 r.error = sd_bus_message_is_method_error(m, NULL) ? bus_reply_error_text(m)
                                                                   : "bad reply from camerad";
+                r.camera_state = sd_bus_message_is_method_error(m, BUS_ERROR_CAMERA_STATE);
         } else {
                 r.ok = TRUE;
                 r.offset_usec = off;

@@ -31,6 +31,8 @@ typedef struct CameradCamera {
         uint32_t shots_taken;
         uint32_t shots_failed;
         uint64_t next_shot_usec;
+        char *condition;         /* a lasting state that fails the shots ("card", ...); "" none */
+        char *condition_message; /* ... in the camera's words */
 } CameradCamera;
 
 #define CAMERAD_CLIENT_ERROR camerad_client_error_quark()
@@ -88,6 +90,7 @@ typedef struct CameradMeasurement {
         int64_t offset_usec;
         uint64_t uncertainty_usec;
         const char *error;
+        gboolean camera_state; /* !ok: camerad's CameraState (the camera is in a lasting state) */
 } CameradMeasurement;
 /* r is NULL when stopping is set. */
 typedef void (*CameradMeasureDone)(const CameradMeasurement *r, const GError *stopping,

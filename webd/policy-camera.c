@@ -79,7 +79,10 @@ void policy_camera_measured(Policy *p, usec_t now, const PolicyCameraMeasurement
                 const char *reason = m->error && *m->error ? m->error : "no reason given";
                 g_autofree char *head =
                         g_strdup_printf("%s could not be measured: %s", cam, reason);
-                g_autofree char *msg = policy_sentence(head, "Is it switched on and connected?");
+                /* It answered, in words that say what to change on it. */
+                g_autofree char *msg =
+                        policy_sentence(head, m->camera_state ? "Change that on the camera."
+                                                              : "Is it switched on and connected?");
 
                 /* The pages show the camera line from camera-sync: say it failed there too. */
                 policy_push_camera_sync(p, false)->error = g_strdup(reason);

@@ -226,6 +226,7 @@ typedef struct PolicyCameraMeasurement {
         int pi_utc_offset_minutes;
         bool pi_dst;
         const char *error; /* !ok: unreachable, busy, nonsense… in words */
+        bool camera_state; /* !ok: the camera is in a lasting state (a full card, movie mode) */
 } PolicyCameraMeasurement;
 
 typedef struct PolicyCameraSetResult {

@@ -41,6 +41,8 @@ struct SyncEngine {
         uint64_t last_client_sync_usec;
         uint64_t last_camera_sync_usec;
         char *uncovered_warning; /* a warning log entry not yet shown as a warning */
+        char *condition;         /* the camera's lasting state the pages were told of; NULL none */
+        char *condition_message;
 };
 
 static usec_t now_mono(void)
@@ -118,6 +120,8 @@ static const ClockdClientListener clock_listener = {
         .call_done = on_clock_call_done,
 };
 
+static void camera_condition(SyncEngine *e, const CameradCamera *cam);
+
 static void on_camera_changed(void *userdata)
 {
         SyncEngine *e = userdata;
@@ -132,6 +136,7 @@ static void on_camera_changed(void *userdata)
         policy_camera_state(e->policy, now_mono(), &s);
         sync_engine_run(e);
         status_changed(e);
+        camera_condition(e, cam);
 }
 
 static void camera_synced(SyncEngine *e, uint64_t realtime_usec)
@@ -159,7 +164,9 @@ static void on_measured(const CameradMeasurement *m, const GError *stopping, voi
 {
         SyncEngine *e = userdata;
         const CameradCamera *cam = camerad_client_camera(e->camera);
-        PolicyCameraMeasurement r = {.ok = m && m->ok, .error = m ? m->error : NULL};
+        PolicyCameraMeasurement r = {.ok = m && m->ok,
+                                     .error = m ? m->error : NULL,
+                                     .camera_state = m && m->camera_state};
         CcapiDate d;
 
         if (stopping)
@@ -234,6 +241,65 @@ static void do_log(SyncEngine *e, const PolicyLog *l)
         text = ws_build_activity_log(arr, clock_realtime_usec());
         client_hub_broadcast(e->hub, text);
         notify_activity(e, entry);
+}
+
+/* What the user can do about a lasting state (camerad's Condition names). */
+static const char *condition_hint(const char *state)
+{
+        if (g_str_equal(state, "card"))
+                return "Free space on the memory card, or put a card in.";
+        if (g_str_equal(state, "mode"))
+                return "Turn the mode dial to a photo mode (not movie).";
+        if (g_str_equal(state, "focus"))
+                return "Switch the lens to manual focus, or give autofocus something to hold.";
+        if (g_str_equal(state, "shooting"))
+                return "Stop the recording on the camera.";
+        return "Check the camera.";
+}
+
+/* The camera's Condition (a lasting 503 state the shots found): every page is told once when it
+ * starts (a warning and the activity log) and once when it ends (the activity log). */
+static void camera_condition(SyncEngine *e, const CameradCamera *cam)
+{
+        const char *state = cam->condition && *cam->condition ? cam->condition : NULL;
+        const char *words = cam->condition_message ? cam->condition_message : "";
+        g_autofree char *message = NULL;
+        PolicyLog l = {.type = ACTIVITY_TYPE_CAMERA};
+
+        if (g_strcmp0(state, e->condition) == 0 &&
+            (!state || g_str_equal(words, e->condition_message)))
+                return;
+        if (state) {
+                g_autofree char *text = NULL;
+                message = g_strdup_printf("The camera refuses to shoot: it says \"%s\". Frames "
+                                          "fail until that is fixed; the timelapse goes on. %s",
+                                          words, condition_hint(state));
+                l.level = ACTIVITY_LEVEL_WARNING;
+                l.success = false;
+                l.message = message;
+                do_log(e, &l);
+                text = ws_build_warning(message);
+                client_hub_broadcast(e->hub, text);
+        } else {
+                /* camerad watches the state through the shots only: the end of the timelapse
+                 * ends it too, without a word on the state itself. */
+                if (camerad_client_timelapse_running(e->camera))
+                        message = g_strdup_printf("The camera no longer says \"%s\"; it takes "
+                                                  "frames again.",
+                                                  e->condition_message);
+                else
+                        message = g_strdup_printf("The timelapse ended; until its last frame the "
+                                                  "camera said \"%s\".",
+                                                  e->condition_message);
+                l.level = ACTIVITY_LEVEL_SUCCESS;
+                l.success = true;
+                l.message = message;
+                do_log(e, &l);
+        }
+        g_free(e->condition);
+        g_free(e->condition_message);
+        e->condition = g_strdup(state);
+        e->condition_message = state ? g_strdup(words) : NULL;
 }
 
 static void do_manual_result(SyncEngine *e, const PolicyManualResult *r)
@@ -454,6 +520,8 @@ void sync_engine_free(SyncEngine *e)
         }
         g_slist_free(e->manual);
         g_free(e->uncovered_warning);
+        g_free(e->condition);
+        g_free(e->condition_message);
         /* The REST calls to camerad still running are answered "stopping". */
         camerad_client_free(e->camera);
         clockd_client_free(e->clock);

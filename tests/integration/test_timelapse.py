@@ -112,7 +112,7 @@ def test_ten_shots_one_second_apart(make_testbed):
     assert rep["title"] == 'Lake "dawn"'
     assert rep["state"] == "completed"
     assert rep["shots"] == {"planned": 10, "taken": 10, "failed": 0, "errors": [],
-                            "errorsOmitted": 0}
+                            "errorsOmitted": 0, "failuresByState": []}
     assert rep["intervalMs"] == 1000
     assert rep["start"]["utc"].endswith("Z") and rep["end"]["usec"] > rep["start"]["usec"]
     assert rep["camera"]["model"] == "EOS R50"
@@ -279,7 +279,7 @@ def test_stop_while_busy_does_not_fail_the_frame(make_testbed, latency_ms):
     wait_until(lambda: t.report_file(tl_id)["state"] == "stopped", 5, "the final report")
     rep = t.report_file(tl_id)
     assert rep["shots"] == {"planned": 0, "taken": 0, "failed": 0, "errors": [],
-                            "errorsOmitted": 0}
+                            "errorsOmitted": 0, "failuresByState": []}
     assert sim_state(t.sim)["shotLog"] == []
 
 

@@ -22,6 +22,7 @@ static void test_names(void)
                 {CAMERA_ERROR_INVALID_INTERVAL, "org.picamsync.Error.InvalidInterval"},
                 {CAMERA_ERROR_INVALID_SHOTS, "org.picamsync.Error.InvalidShots"},
                 {CAMERA_ERROR_INVALID_END_TIME, "org.picamsync.Error.InvalidEndTime"},
+                {CAMERA_ERROR_STATE, "org.picamsync.Error.CameraState"},
         };
         g_autoptr(GError) other = g_error_new_literal(G_FILE_ERROR, G_FILE_ERROR_IO, "disk");
 
@@ -50,10 +51,41 @@ static void test_bus_error(void)
         sd_bus_error_free(&bi);
 }
 
+static void test_503_kinds(void)
+{
+        static const struct {
+                const char *message;
+                Ccapi503Kind kind;
+                const char *state;
+        } table[] = {
+                {"Device busy", CCAPI_503_TRANSIENT, "busy"},
+                {"Taken in preparation", CCAPI_503_TRANSIENT, "preparing"},
+                {"Mode not supported", CCAPI_503_LASTING, "mode"},
+                {"Can not write to card", CCAPI_503_LASTING, "card"},
+                {"Out of focus", CCAPI_503_LASTING, "focus"},
+                {"During shooting or recording", CCAPI_503_LASTING, "shooting"},
+                /* Case and surrounding blanks do not matter; anything else is unknown. */
+                {"can not WRITE to card", CCAPI_503_LASTING, "card"},
+                {"  Device busy\r\n", CCAPI_503_TRANSIENT, "busy"},
+                {"Can not write to card!", CCAPI_503_UNKNOWN, "unknown"},
+                {"Can not write", CCAPI_503_UNKNOWN, "unknown"},
+                {"Lens cover closed", CCAPI_503_UNKNOWN, "unknown"},
+                {"", CCAPI_503_UNKNOWN, "unknown"},
+                {"   ", CCAPI_503_UNKNOWN, "unknown"},
+                {NULL, CCAPI_503_UNKNOWN, "unknown"},
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(table); i++) {
+                g_assert_cmpint(ccapi_503_kind(table[i].message), ==, table[i].kind);
+                g_assert_cmpstr(ccapi_503_state(table[i].message), ==, table[i].state);
+        }
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/camera-error/names", test_names);
         g_test_add_func("/camera-error/bus-error", test_bus_error);
+        g_test_add_func("/camera-error/503-kinds", test_503_kinds);
         return g_test_run();
 }

@@ -669,6 +669,21 @@ static void test_rule10_failures(void)
                                "it switched on and connected?"));
         g_assert_cmpstr(policy_last_failure(p, "camera"), ==, "no answer within 5 s");
         g_assert_cmpstr(policy_last_failure(p, "pi"), ==, "clockd is not running");
+
+        /* It answers, in a lasting state: no question whether it is switched on. */
+        policy_timer_fired(p, 60 * MINUTE);
+        g_free(drain(p));
+        camera(p, 61 * MINUTE, false, false);
+        camera(p, 61 * MINUTE, true, false);
+        policy_camera_measured(p, 61 * MINUTE,
+                               &(PolicyCameraMeasurement){.error = "it says \"Mode not supported\"",
+                                                          .camera_state = true});
+        assert_actions(p, "MEASURE_CAMERA",
+                       "SEND_EVENT camera-sync to=0 success=0 previous=0 new=0 offset=0 "
+                       "residual=0 error=\"it says \"Mode not supported\"\"",
+                       FAILURE("camera", "it says \"Mode not supported\"",
+                               "Camera EOS R50 could not be measured: it says \"Mode not "
+                               "supported\". Change that on the camera."));
 }
 
 /* A page that does not answer (a background tab) is a note in the log, not a failure shown to

@@ -241,6 +241,54 @@ static void test_interrupted(void)
         g_assert_cmpint(timelapse_report_last_settled_usec(none), ==, 0);
 }
 
+/* Frames lost to lasting camera states: counted per state, with the camera's words as first seen
+ * and the first and last such frame; written beside the error list and read back. */
+static void test_failures_by_state(void)
+{
+        g_autoptr(TimelapseReport) r = sample();
+        g_autoptr(TimelapseReport) back = NULL;
+        g_autoptr(JsonParser) p = json_parser_new();
+        g_autofree char *json = NULL;
+        g_autoptr(GError) error = NULL;
+        JsonArray *a;
+        JsonObject *card;
+
+        timelapse_report_add_state_failure(r, "card", "Can not write to card", T0 + 5 * SEC);
+        timelapse_report_add_state_failure(r, "mode", "Mode not supported", T0 + 6 * SEC);
+        timelapse_report_add_state_failure(r, "card", "CAN NOT write to card", T0 + 9 * SEC);
+        g_assert_cmpuint(r->state_failures->len, ==, 2);
+        json = timelapse_report_to_json(r);
+        g_assert_true(json_parser_load_from_data(p, json, -1, NULL));
+        a = json_object_get_array_member(
+                json_object_get_object_member(json_node_get_object(json_parser_get_root(p)),
+                                              "shots"),
+                "failuresByState");
+        g_assert_cmpuint(json_array_get_length(a), ==, 2);
+        card = json_array_get_object_element(a, 0);
+        g_assert_cmpstr(json_object_get_string_member(card, "state"), ==, "card");
+        g_assert_cmpstr(json_object_get_string_member(card, "message"), ==,
+                        "Can not write to card");
+        g_assert_cmpint(json_object_get_int_member(card, "frames"), ==, 2);
+        g_assert_cmpint(
+                json_object_get_int_member(json_object_get_object_member(card, "firstAt"), "usec"),
+                ==, T0 + 5 * SEC);
+        g_assert_cmpint(
+                json_object_get_int_member(json_object_get_object_member(card, "lastAt"), "usec"),
+                ==, T0 + 9 * SEC);
+        g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(a, 1), "frames"),
+                        ==, 1);
+
+        back = timelapse_report_from_json(json, &error);
+        g_assert_no_error(error);
+        g_assert_cmpuint(back->state_failures->len, ==, 2);
+        g_assert_cmpuint(g_array_index(back->state_failures, TimelapseStateFailure, 0).frames, ==,
+                         2);
+        {
+                g_autofree char *again = timelapse_report_to_json(back);
+                g_assert_cmpstr(again, ==, json);
+        }
+}
+
 static void test_bad_input(void)
 {
         g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL;
@@ -268,5 +316,6 @@ int main(int argc, char **argv)
         g_test_add_func("/timelapse-report/error-cap", test_error_cap);
         g_test_add_func("/timelapse-report/interrupted", test_interrupted);
         g_test_add_func("/timelapse-report/bad-input", test_bad_input);
+        g_test_add_func("/timelapse-report/failures-by-state", test_failures_by_state);
         return g_test_run();
 }

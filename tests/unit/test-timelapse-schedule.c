@@ -19,13 +19,15 @@ typedef struct Run {
         int64_t wall_offset;  /* wall = boot + wall_offset */
         uint64_t step_at;     /* the wall clock is stepped by step_usec at this boot time */
         int64_t step_usec;
-        GArray *attempts, *taken; /* boot µs */
+        TimelapseShotResult busy_result; /* what a refused shot is (0: TIMELAPSE_SHOT_BUSY) */
+        GArray *attempts, *taken;        /* boot µs */
         unsigned missed;
 } Run;
 
 static void run_init(Run *r)
 {
         *r = (Run){0};
+        r->busy_result = TIMELAPSE_SHOT_BUSY;
         r->attempts = g_array_new(FALSE, FALSE, sizeof(uint64_t));
         r->taken = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 }
@@ -74,8 +76,8 @@ static void drive(TimelapseSchedule *s, Run *r, uint64_t now, uint64_t stop_at)
                                 r->busy_until = now + r->write_usec;
                         }
                         now += 20 * MS; /* the round trip */
-                        timelapse_schedule_shot_done(
-                                s, now, index, busy ? TIMELAPSE_SHOT_BUSY : TIMELAPSE_SHOT_OK);
+                        timelapse_schedule_shot_done(s, now, index,
+                                                     busy ? r->busy_result : TIMELAPSE_SHOT_OK);
                         break;
                 }
                 }
@@ -150,6 +152,52 @@ static void test_always_busy_no_burst(void)
                 uint64_t frame = (at(r.attempts, i) - B0) / SEC;
                 g_assert_cmpuint(at(r.attempts, i), >=, B0 + frame * SEC);
         }
+        run_clear(&r);
+}
+
+/* A lasting 503 state (card full) for the first 3.5 s of a 10 s interval run: each frame fails
+ * at its first try, the next frame's try is the only request until then, and the first frame
+ * after the state ended is taken. */
+static void test_lasting_state_one_try_per_frame(void)
+{
+        TimelapseSchedule s;
+        Run r;
+
+        run_init(&r);
+        r.busy_until = B0 + 3500 * MS;
+        r.busy_result = TIMELAPSE_SHOT_ERROR;
+        timelapse_schedule_init(&s, B0, SEC, 6, 0);
+        drive(&s, &r, B0, 0);
+        g_assert_cmpuint(s.failed, ==, 4);
+        g_assert_cmpuint(s.taken, ==, 2);
+        g_assert_cmpuint(r.attempts->len, ==, 6);
+        for (guint i = 0; i < r.attempts->len; i++)
+                g_assert_cmpuint(at(r.attempts, i), ==, B0 + i * SEC);
+        run_clear(&r);
+}
+
+/* A 503 with a message camerad does not know: retried every 200 ms, but only for
+ * CCAPI_503_UNKNOWN_RETRY_USEC after the frame was due, then the frame fails. */
+static void test_unknown_busy_bounded(void)
+{
+        TimelapseSchedule s;
+        Run r;
+        uint64_t interval = 60 * SEC;
+
+        run_init(&r);
+        r.busy_until = UINT64_MAX;
+        r.busy_result = TIMELAPSE_SHOT_BUSY_UNKNOWN;
+        timelapse_schedule_init(&s, B0, interval, 2, 0);
+        drive(&s, &r, B0, 0);
+        g_assert_cmpuint(s.failed, ==, 2);
+        for (guint i = 0; i < r.attempts->len; i++) {
+                uint64_t frame = (at(r.attempts, i) - B0) / interval;
+                g_assert_cmpuint(at(r.attempts, i), <,
+                                 B0 + frame * interval + CCAPI_503_UNKNOWN_RETRY_USEC);
+        }
+        /* 5 s at one try per 220 ms: 23 tries a frame, not 270. */
+        g_assert_cmpuint(r.attempts->len, <=, 2 * (CCAPI_503_UNKNOWN_RETRY_USEC / (200 * MS) + 1));
+        g_assert_cmpuint(r.attempts->len, >=, 2 * 20);
         run_clear(&r);
 }
 
@@ -342,6 +390,9 @@ int main(int argc, char **argv)
         g_test_add_func("/timelapse-schedule/busy-retried-then-failed",
                         test_busy_retried_then_failed);
         g_test_add_func("/timelapse-schedule/always-busy-no-burst", test_always_busy_no_burst);
+        g_test_add_func("/timelapse-schedule/lasting-state-one-try-per-frame",
+                        test_lasting_state_one_try_per_frame);
+        g_test_add_func("/timelapse-schedule/unknown-busy-bounded", test_unknown_busy_bounded);
         g_test_add_func("/timelapse-schedule/slow-camera", test_slow_camera);
         g_test_add_func("/timelapse-schedule/missed-frame", test_missed_frame);
         g_test_add_func("/timelapse-schedule/wall-step-changes-nothing",
