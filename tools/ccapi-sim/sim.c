@@ -189,7 +189,6 @@ void sim_free(Sim *sim)
         g_clear_pointer(&sim->nonces, g_hash_table_unref);
         g_clear_pointer(&sim->rand, g_rand_free);
         g_free(sim->serial);
-        g_free(sim->busy_message);
         g_free(sim->model);
         g_free(sim->nickname);
         g_free(sim->firmware);
