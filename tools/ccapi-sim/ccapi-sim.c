@@ -337,6 +337,7 @@ static bool start(Sim *sim, GInetAddress *bind, SoupServer **ret_server, GError 
                 https_port >= 0 ? make_url("https", host, https_port, SIM_CCAPI_BASE) : NULL;
         sim->sim_url = make_url("http", host, port, SIM_CONTROL_PATH);
         sim->description_url = make_url("http", host, desc_port, SIM_DESCRIPTION_PATH);
+        sim_http_set_place(sim, bind, host, https_port >= 0, (unsigned)opt.ssdp_max_age);
         if (sim->ssdp)
                 sim_ssdp_announce(sim->ssdp, sim, sim->description_url, (unsigned)opt.ssdp_max_age);
 
@@ -393,6 +394,7 @@ static int run(GInetAddress *bind)
         g_clear_pointer(&sim.ssdp, sim_ssdp_free);
         if (server)
                 soup_server_disconnect(server);
+        sim_http_free(&sim);
         sim_free(&sim);
         return status;
 }

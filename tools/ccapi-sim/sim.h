@@ -30,6 +30,7 @@ typedef enum SimListing {
 } SimListing;
 
 typedef struct SimSsdp SimSsdp;
+typedef struct SimConns SimConns;
 
 typedef struct Sim {
         SimCamera camera;
@@ -55,6 +56,9 @@ typedef struct Sim {
         GRand *rand;
 
         SimSsdp *ssdp;
+
+        /* Connections: counts, keep-alive, Connection: close, moving (sim-http.c) */
+        SimConns *conns;
 } Sim;
 
 const char *sim_fault_to_string(SimFault f);
