@@ -47,7 +47,7 @@ static void on_description(GObject *source, GAsyncResult *result, gpointer data)
                 return;
         }
         g_debug("Discovered %s at %s", desc->model_name, desc->access_url);
-        camera_manager_add_async(d->manager, desc->access_url, NULL, NULL);
+        camera_manager_announced(d->manager, desc->access_url);
 }
 
 static void fetch_description(Discovery *d, const char *location)

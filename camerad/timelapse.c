@@ -96,6 +96,7 @@ static void on_apo_restored(GObject *source, GAsyncResult *result, gpointer data
 
 static void tl_end(Timelapse *tl)
 {
+        g_autofree char *apo = NULL;
         g_autoptr(JsonBuilder) b = NULL;
         g_autoptr(JsonNode) body = NULL;
 
@@ -113,6 +114,11 @@ static void tl_end(Timelapse *tl)
         json_builder_add_string_value(b, tl->apo_restore);
         json_builder_end_object(b);
         body = json_builder_get_root(b);
+        apo = camera_get_endpoint(tl->camera, AUTOPOWEROFF_API);
+        if (apo) { /* the camera may have moved to another address */
+                g_free(tl->apo_url);
+                tl->apo_url = g_steal_pointer(&apo);
+        }
         ccapi_client_request_async(tl->client, "PUT", tl->apo_url, body, NULL, on_apo_restored,
                                    tl_ref(tl));
 }
@@ -178,6 +184,7 @@ static void on_shot(GObject *source, GAsyncResult *result, gpointer data)
                 tl_unref(tl);
                 return;
         }
+        camera_note_shot(tl->camera, error);
         if (timelapse_schedule_shot_done(&tl->sched, clock_boottime_usec(), index, res)) {
                 g_autofree char *text = NULL;
                 if (res == TIMELAPSE_SHOT_BUSY)
@@ -206,8 +213,17 @@ static void tl_shoot(Timelapse *tl)
         json_builder_add_boolean_value(b, FALSE);
         json_builder_end_object(b);
         body = json_builder_get_root(b);
-        ccapi_client_request_async(tl->client, "POST", tl->shutter_url, body, NULL, on_shot,
-                                   tl_ref(tl));
+        if (tl->camera) {
+                /* The camera may have moved to another address since the last frame. */
+                g_autofree char *url = camera_get_endpoint(tl->camera, SHUTTER_API);
+                if (url) {
+                        g_free(tl->shutter_url);
+                        tl->shutter_url = g_steal_pointer(&url);
+                }
+        }
+        /* Ahead of anything waiting on the connection: a due frame waits for nothing. */
+        ccapi_client_request_first_async(tl->client, "POST", tl->shutter_url, body, NULL, on_shot,
+                                         tl_ref(tl));
 }
 
 static void tl_step(Timelapse *tl)
