@@ -221,8 +221,8 @@ static void ccapi_client_send_next(CcapiClient *self)
         req->own = g_cancellable_new();
         req->caller = g_task_get_cancellable(task);
         if (req->caller)
-                req->caller_handler = g_cancellable_connect(
-                        req->caller, G_CALLBACK(cancel_own), g_object_ref(req->own), g_object_unref);
+                req->caller_handler = g_cancellable_connect(req->caller, G_CALLBACK(cancel_own),
+                                                            g_object_ref(req->own), g_object_unref);
         soup_session_send_and_read_async(self->session, req->msg, G_PRIORITY_HIGH, req->own,
                                          on_sent, task);
 }

@@ -155,6 +155,7 @@ typedef struct LogEntry {
 struct SimConns {
         SoupServer *server;
         unsigned connections, tls_handshakes;
+        unsigned epoch; /* counts since the last reset */
         bool connection_close;
         double idle_timeout_ms;
         GPtrArray *open; /* GSocket (not owned: each removes itself when it goes) */
@@ -172,6 +173,7 @@ typedef struct ConnInfo {
         SimConns *conns; /* NULL once the simulator let go */
         GSocket *socket; /* not owned: the info lives as long as the socket */
         unsigned number;
+        unsigned epoch;
         guint idle_source;
 } ConnInfo;
 
@@ -201,17 +203,23 @@ static ConnInfo *conn_note(Sim *sim, SoupServerMessage *msg)
         if (!socket)
                 return NULL;
         info = g_object_get_data(G_OBJECT(socket), DATA_CONN);
-        if (info)
+        if (!info) {
+                info = g_new0(ConnInfo, 1);
+                info->conns = c;
+                info->socket = socket;
+                info->epoch = c->epoch - 1;
+                g_ptr_array_add(c->open, socket);
+                g_object_set_data_full(G_OBJECT(socket), DATA_CONN, info,
+                                       (GDestroyNotify)conn_info_free);
+        }
+        if (info->epoch == c->epoch)
                 return info;
-        info = g_new0(ConnInfo, 1);
-        info->conns = c;
-        info->socket = socket;
+        /* New, or the first request on it since the counts were reset: counted (again). */
+        info->epoch = c->epoch;
         info->number = ++c->connections;
         /* A request over TLS means the handshake before it completed. */
         if (g_strcmp0(g_uri_get_scheme(soup_server_message_get_uri(msg)), "https") == 0)
                 c->tls_handshakes++;
-        g_ptr_array_add(c->open, socket);
-        g_object_set_data_full(G_OBJECT(socket), DATA_CONN, info, (GDestroyNotify)conn_info_free);
         return info;
 }
 
@@ -279,6 +287,7 @@ SimConnStats sim_http_conn_stats(Sim *sim)
 void sim_http_reset_counts(Sim *sim)
 {
         sim->conns->connections = sim->conns->tls_handshakes = 0;
+        sim->conns->epoch++; /* open connections count again at their next request */
         g_array_set_size(sim->conns->log, 0);
 }
 
@@ -605,5 +614,6 @@ SoupServer *sim_http_new(Sim *sim, GTlsCertificate *cert)
         sim->conns->server = server;
         sim->conns->open = g_ptr_array_new();
         sim->conns->log = g_array_new(FALSE, FALSE, sizeof(LogEntry));
+        sim->conns->epoch = 1;
         return server;
 }

@@ -28,7 +28,8 @@ typedef struct SimConnStats {
         unsigned open;           /* still open now */
 } SimConnStats;
 SimConnStats sim_http_conn_stats(Sim *sim);
-/* Counts back to 0 and the request log emptied. */
+/* Counts back to 0 and the request log emptied; an open connection counts again (as a new one)
+ * at its next CCAPI request. */
 void sim_http_reset_counts(Sim *sim);
 /* Every answer says Connection: close (the connection closes after it), or keeps alive. */
 void sim_http_set_connection_close(Sim *sim, bool close);
