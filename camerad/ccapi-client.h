@@ -27,6 +27,7 @@
  * "starting" before each send and checks its cancellable before writing a byte; a second start
  * of a request that is neither GET nor PUT cancels it there (the request fails with words that
  * say so, a warning is logged and counted: ccapi_client_get_resend_count()).
+ * tests/sim/test_libsoup_resend.py checks these libsoup facts against the installed version.
  * A connection the camera closed while idle (its idle timeout, Connection: close) is noticed
  * by libsoup before reuse (it reads the socket) and replaced by a new one, so the frame goes
  * out on it. The one case left: the camera drops the connection at the very moment the shutter
