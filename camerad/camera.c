@@ -329,7 +329,7 @@ static gboolean on_check_timer(gpointer data)
         Camera *self = data;
 
         if (self->connected && !self->shooting && !self->op_running && g_queue_is_empty(&self->ops))
-                camera_measure_precise_async(self, on_check_measured, NULL);
+                camera_measure_idle_check_async(self, on_check_measured, NULL);
         return G_SOURCE_CONTINUE;
 }
 

@@ -15,6 +15,7 @@ NAME = "org.picamsync.Camera1"
 MANAGER = ("/org/picamsync/Camera1", "org.picamsync.Camera1.Manager")
 CAMERA_IFACE = "org.picamsync.Camera1.Camera"
 SHUTTER = "/ccapi/ver100/shooting/control/shutterbutton"
+DATETIME = "/ccapi/ver100/functions/datetime"
 
 
 class Bed:
@@ -161,13 +162,16 @@ def test_camera_found_again_at_a_new_address_mid_timelapse(make_testbed):
     assert f"moved from {old_url} to {new_url}" in log
 
 
-def test_no_probe_while_a_timelapse_shoots(make_testbed):
-    # Probes every 100 ms against a camera 300 ms away: before the timelapse they run; while
-    # it shoots, the shots are the presence signal and nothing but the timelapse's own
-    # requests goes to the camera, so no frame waits behind a probe.
-    t = Bed(make_testbed, latency_ms=300, env={"PICAMSYNC_CAMERA_PROBE_INTERVAL": "100"})
-    wait_until(lambda: any(r["path"] == "/ccapi" for r in sim_state(t.sim)["requestLog"]
-                           if r["at"] > 0), 10, "a probe")
+def test_no_probe_or_idle_check_while_a_timelapse_shoots(make_testbed):
+    # Probes every 100 ms and idle drift checks every second against a camera 300 ms away:
+    # before the timelapse they run; while it shoots, the shots are the presence signal, a
+    # running drift check gives way, and nothing but the timelapse's own requests goes to the
+    # camera, so no frame waits behind a probe or a measurement.
+    t = Bed(make_testbed, latency_ms=300, env={"PICAMSYNC_CAMERA_PROBE_INTERVAL": "100",
+                                               "PICAMSYNC_CAMERA_CHECK_INTERVAL": "1000"})
+    wait_until(lambda: {"/ccapi", DATETIME} <= {r["path"] for r in
+                                                 sim_state(t.sim)["requestLog"]},
+               20, "a probe and an idle drift check")
     t.start(1500, 6)
     t.wait_idle(30)
     log = sim_state(t.sim)["requestLog"]
