@@ -236,8 +236,7 @@ void camera_measure_precise_async(Camera *self, GAsyncReadyCallback callback, gp
         camera_queue_op(self, g_task_new(self, NULL, callback, user_data), measure_start, op);
 }
 
-void camera_measure_idle_check_async(Camera *self, GAsyncReadyCallback callback,
-                                     gpointer user_data)
+void camera_measure_idle_check_async(Camera *self, GAsyncReadyCallback callback, gpointer user_data)
 {
         Op *op = g_new0(Op, 1);
 
