@@ -491,7 +491,7 @@ static const sd_bus_vtable camera_vtable[] = {
         SD_BUS_PROPERTY("Manufacturer", "s", get_manufacturer, 0, CONST),
         SD_BUS_PROPERTY("Model", "s", get_model, 0, CONST),
         SD_BUS_PROPERTY("Serial", "s", get_serial, 0, CONST),
-        SD_BUS_PROPERTY("Nickname", "s", get_nickname, 0, CONST),
+        SD_BUS_PROPERTY("Nickname", "s", get_nickname, 0, EMITS),
         SD_BUS_PROPERTY("Connected", "b", get_state, 0, EMITS),
         SD_BUS_PROPERTY("OffsetUSec", "x", get_state, 0, EMITS),
         SD_BUS_PROPERTY("OffsetUncertaintyUSec", "t", get_state, 0, EMITS),

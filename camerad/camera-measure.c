@@ -77,6 +77,7 @@ static void measure_done(GTask *task)
         self->offset_usec = offset_estimator_offset(&op->est);
         self->uncertainty_usec = offset_estimator_uncertainty(&op->est);
         self->last_measured_usec = offset_estimator_at(&op->est);
+        self->pi_steps_since_measured = 0;
         sample =
                 (CameraSample){self->last_measured_usec, self->offset_usec, self->uncertainty_usec};
         if (self->history) {

@@ -19,6 +19,7 @@ struct _Camera {
         char *url;
         char *id;
         char *manufacturer, *model, *serial, *nickname;
+        char *described_nickname; /* X_deviceNickname of the UPnP description, if seen */
         CcapiClient *client;
         CcapiListing *listing;
 
@@ -26,6 +27,9 @@ struct _Camera {
         int64_t offset_usec;
         uint64_t uncertainty_usec;
         int64_t last_measured_usec;
+        /* Pi steps since that measurement (clockd's TimeStepped): each moved the offset by −step
+         * and the measurement's date, read on today's Pi clock, by +step. */
+        int64_t pi_steps_since_measured;
         int utc_offset_minutes;
         gboolean dst;
         double drift_ppm;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "camerad/camera-error.h"
+#include "camerad/camera-name.h"
 #include "camerad/camera-private.h"
 #include "camerad/camera.h"
 #include "daemons/time-util.h"
@@ -159,14 +160,13 @@ static void on_device_information(GObject *source, GAsyncResult *result, gpointe
         g_free(self->manufacturer);
         self->manufacturer = g_strdup(maker);
         g_free(self->model);
-        self->model = g_strdup(model);
+        self->model = camera_name_model(maker, model);
         g_free(self->serial);
         self->serial = g_strdup(serial ? serial : "");
-        if (!self->nickname || !*self->nickname) {
-                const char *nick = ccapi_body_string(resp->body, "nickname");
-                g_free(self->nickname);
-                self->nickname = g_strdup(nick ? nick : "");
-        }
+        /* Real bodies send no "nickname" here; the description's X_deviceNickname wins. */
+        g_free(self->nickname);
+        self->nickname = camera_name_nickname(self->described_nickname,
+                                              ccapi_body_string(resp->body, "nickname"));
         if (!self->id)
                 self->id = camera_id_from_identity(self->serial, NULL, self->url);
 
@@ -348,6 +348,7 @@ void camera_note_pi_step(Camera *self, int64_t offset_usec)
         g_autoptr(GError) error = NULL;
 
         /* A Pi step moves every offset by -step; the last measurement is history now. */
+        self->pi_steps_since_measured += offset_usec;
         if (self->history && !camera_history_add_pi_step(self->history, offset_usec, &error))
                 g_warning("Camera %s: %s", ccapi_client_get_label(self->client), error->message);
 }
@@ -402,6 +403,23 @@ const char *camera_get_nickname(Camera *self)
 {
         return self->nickname ? self->nickname : "";
 }
+
+void camera_set_described_nickname(Camera *self, const char *nickname)
+{
+        static const char *const props[] = {"Nickname", NULL};
+        g_autofree char *next = NULL;
+
+        if (!nickname || !*nickname || g_strcmp0(self->described_nickname, nickname) == 0)
+                return;
+        g_free(self->described_nickname);
+        self->described_nickname = g_strdup(nickname);
+        next = camera_name_nickname(nickname, NULL);
+        if (g_strcmp0(next, self->nickname) == 0)
+                return;
+        g_free(self->nickname);
+        self->nickname = g_steal_pointer(&next);
+        camera_changed(self, props);
+}
 gboolean camera_get_connected(Camera *self)
 {
         return self->connected;
@@ -414,9 +432,25 @@ uint64_t camera_get_uncertainty(Camera *self)
 {
         return self->uncertainty_usec;
 }
+uint64_t camera_get_run_check_interval(Camera *self)
+{
+        return self->config.run_check_interval_usec;
+}
+
 int64_t camera_get_last_measured(Camera *self)
 {
         return self->last_measured_usec;
+}
+
+gboolean camera_get_offset_now(Camera *self, int64_t *ret_offset_usec, uint64_t *ret_bound_usec,
+                               int64_t *ret_measured_usec)
+{
+        if (self->last_measured_usec <= 0)
+                return FALSE;
+        *ret_offset_usec = self->offset_usec - self->pi_steps_since_measured;
+        *ret_bound_usec = self->uncertainty_usec;
+        *ret_measured_usec = self->last_measured_usec + self->pi_steps_since_measured;
+        return TRUE;
 }
 int camera_get_utc_offset_minutes(Camera *self)
 {
@@ -510,6 +544,7 @@ static void camera_finalize(GObject *object)
         g_free(self->model);
         g_free(self->serial);
         g_free(self->nickname);
+        g_free(self->described_nickname);
         g_free(self->last_error);
         G_OBJECT_CLASS(camera_parent_class)->finalize(object);
 }

@@ -11,11 +11,12 @@
 G_DECLARE_FINAL_TYPE(Camera, camera, PICAMSYNC, CAMERA, GObject)
 
 typedef struct CameraConfig {
-        uint64_t probe_interval_usec;  /* presence check while idle */
-        uint64_t check_interval_usec;  /* drift measurement while idle */
-        uint64_t prepare_timeout_usec; /* how long "Taken in preparation" is waited out */
-        uint64_t drift_min_span_usec;  /* DriftPPM stays NaN until samples span this long */
-        const char *state_dir;         /* history files; NULL: kept in memory only */
+        uint64_t probe_interval_usec;     /* presence check while idle */
+        uint64_t check_interval_usec;     /* drift measurement while idle */
+        uint64_t prepare_timeout_usec;    /* how long "Taken in preparation" is waited out */
+        uint64_t drift_min_span_usec;     /* DriftPPM stays NaN until samples span this long */
+        uint64_t run_check_interval_usec; /* measurement between a timelapse's frames */
+        const char *state_dir;            /* history files; NULL: kept in memory only */
 } CameraConfig;
 
 /* Which properties changed, for the bus layer (names as on the bus). */
@@ -60,10 +61,21 @@ const char *camera_get_manufacturer(Camera *self);
 const char *camera_get_model(Camera *self);
 const char *camera_get_serial(Camera *self);
 const char *camera_get_nickname(Camera *self);
+/* The UPnP description's X_deviceNickname (SSDP discovery): Nickname from now on (it wins over
+ * deviceinformation's "nickname"); emits Nickname when it changes. NULL or "" changes nothing. */
+void camera_set_described_nickname(Camera *self, const char *nickname);
 gboolean camera_get_connected(Camera *self);
 int64_t camera_get_offset(Camera *self);
 uint64_t camera_get_uncertainty(Camera *self);
 int64_t camera_get_last_measured(Camera *self);
+/* How often a timelapse measures the camera between its frames
+ * (PICAMSYNC_TIMELAPSE_CHECK_INTERVAL). */
+uint64_t camera_get_run_check_interval(Camera *self);
+/* The last measurement in the Pi's time scale of now: the Pi steps made since it (clockd's
+ * TimeStepped) taken out of the offset and put into its date. FALSE if never measured (since
+ * camerad started or in the history: steps from before a restart are not counted). */
+gboolean camera_get_offset_now(Camera *self, int64_t *ret_offset_usec, uint64_t *ret_bound_usec,
+                               int64_t *ret_measured_usec);
 int camera_get_utc_offset_minutes(Camera *self);
 gboolean camera_get_dst(Camera *self);
 double camera_get_drift_ppm(Camera *self);

@@ -44,6 +44,8 @@ static int read_config(CameradConfig *c)
                           &c->camera.prepare_timeout_usec, &err) < 0 ||
             config_env_ms("PICAMSYNC_DRIFT_MIN_SPAN", 600000, 0, 30 * 24 * 3600 * 1000ULL,
                           &c->camera.drift_min_span_usec, &err) < 0 ||
+            config_env_ms("PICAMSYNC_TIMELAPSE_CHECK_INTERVAL", 3600000, 10000, 24 * 3600 * 1000ULL,
+                          &c->camera.run_check_interval_usec, &err) < 0 ||
             config_env_ms("PICAMSYNC_DISCOVERY_INTERVAL", 60000, 1000, 24 * 3600 * 1000ULL,
                           &c->discovery_interval_usec, &err) < 0 ||
             config_env_state_dir(&c->camera.state_dir, &err) < 0 ||
@@ -65,7 +67,7 @@ static gboolean on_retry_configured(gpointer manager)
 
 /* On top of the bus policy, which opens camerad's own interfaces (the manager's and each
  * camera's, timelapses included) to root, picamsync-web and the group picamsync only, but for
- * the three reading methods (GetDriftHistory, ListReports, GetReport), which are everyone's:
+ * the reading methods (GetDriftHistory, ListReports, GetReport, GetFrames), which are everyone's:
  * the same check here, before any method of those interfaces runs. Properties, the
  * ObjectManager and introspection stay open, as in the policy. */
 static int check_caller(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -84,7 +86,8 @@ static int check_caller(sd_bus_message *m, void *userdata, sd_bus_error *ret_err
         /* The reading methods are everyone's, as in the policy. */
         if (sd_bus_message_is_method_call(m, CAMERA1_CAMERA_IFACE, "GetDriftHistory") ||
             sd_bus_message_is_method_call(m, CAMERA1_MANAGER_IFACE, "ListReports") ||
-            sd_bus_message_is_method_call(m, CAMERA1_MANAGER_IFACE, "GetReport"))
+            sd_bus_message_is_method_call(m, CAMERA1_MANAGER_IFACE, "GetReport") ||
+            sd_bus_message_is_method_call(m, CAMERA1_MANAGER_IFACE, "GetFrames"))
                 return 0;
         snprintf(what, sizeof(what), "call %s", sd_bus_message_get_member(m));
         if (bus_caller_check(callers, m, what, &error) >= 0)

@@ -17,6 +17,25 @@ struct Discovery {
         guint window_source;
 };
 
+/* A camera found by SSDP takes its nickname from the description: real bodies send none in
+ * deviceinformation. */
+typedef struct Described {
+        CameraManager *manager;
+        char *nickname; /* NULL if the description has none */
+} Described;
+
+static void on_described_added(GObject *source, GAsyncResult *result, gpointer data)
+{
+        Described *described = data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(Camera) camera = camera_manager_add_finish(described->manager, result, &error);
+
+        if (camera)
+                camera_set_described_nickname(camera, described->nickname);
+        g_free(described->nickname);
+        g_free(described);
+}
+
 static void on_description(GObject *source, GAsyncResult *result, gpointer data)
 {
         Discovery *d = data;
@@ -26,6 +45,7 @@ static void on_description(GObject *source, GAsyncResult *result, gpointer data)
         g_autoptr(GBytes) bytes =
                 soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error);
         g_autoptr(UpnpDescription) desc = NULL;
+        Described *described;
         gsize len = 0;
         const char *data_ptr;
 
@@ -46,8 +66,14 @@ static void on_description(GObject *source, GAsyncResult *result, gpointer data)
                 g_message("Ignoring the device at %s: %s", location, error->message);
                 return;
         }
-        g_debug("Discovered %s at %s", desc->model_name, desc->access_url);
+        /* Announced: a known body found there moves to this URL. */
         camera_manager_announced(d->manager, desc->access_url);
+        /* The nickname goes to the camera the add below gives (the same attempt: it joins it). */
+        described = g_new0(Described, 1);
+        described->manager = d->manager;
+        described->nickname = g_strdup(desc->nickname);
+        camera_manager_add_async(d->manager, desc->access_url, on_described_added, described);
+        g_debug("Discovered %s at %s", desc->model_name, desc->access_url);
 }
 
 static void fetch_description(Discovery *d, const char *location)

@@ -290,6 +290,44 @@ static int method_get_report(sd_bus_message *msg, void *userdata, sd_bus_error *
         return sd_bus_reply_method_return(msg, "s", text);
 }
 
+/* GetFrames returns at most this many frames per call (docs/org.picamsync.Camera1.md, Frames). */
+#define FRAMES_PAGE_MAX 1000
+
+static int method_get_frames(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        TimelapseManager *m = userdata;
+        g_autoptr(GError) gerror = NULL;
+        g_autofree char *text = NULL;
+        char shown[TEXT_SHOWN_SIZE];
+        const char *id;
+        uint32_t offset, limit;
+        unsigned total = 0;
+        int r;
+
+        r = sd_bus_message_read(msg, "suu", &id, &offset, &limit);
+        if (r < 0)
+                return r;
+        if (!report_id_valid(id))
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_REPORT_ID,
+                                         "\"%s\" is not a report id; ids are letters, digits, _ "
+                                         "and -, as ListReports returns them.",
+                                         text_shown(id, shown));
+        if (limit == 0 || limit > FRAMES_PAGE_MAX)
+                limit = FRAMES_PAGE_MAX;
+        if (!m->reports_dir) {
+                /* Frames are kept in the state directory only. */
+                text = read_report_text(m, id, &gerror);
+                if (!text)
+                        return camera_error_to_bus_error(gerror, error);
+                return sd_bus_reply_method_return(msg, "us", 0, "[]");
+        }
+        text = timelapse_report_file_read_frames(m->reports_dir, id, offset, limit, &total,
+                                                 &gerror);
+        if (!text)
+                return camera_error_to_bus_error(gerror, error);
+        return sd_bus_reply_method_return(msg, "us", total, text);
+}
+
 static int method_list_reports(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         TimelapseManager *m = userdata;
@@ -334,6 +372,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                  method_list_reports, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetReport", "s", SD_BUS_PARAM(id), "s", SD_BUS_PARAM(json),
                                  method_get_report, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetFrames", "suu",
+                                 SD_BUS_PARAM(id) SD_BUS_PARAM(offset) SD_BUS_PARAM(limit), "us",
+                                 SD_BUS_PARAM(total) SD_BUS_PARAM(frames), method_get_frames,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

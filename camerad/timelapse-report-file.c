@@ -2,15 +2,69 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "camerad/camera-error.h"
+#include "camerad/timelapse-frames.h"
 #include "camerad/timelapse-report-file.h"
 
 static char *report_path(const char *dir, const char *id)
 {
         g_autofree char *name = g_strdup_printf("%s.json", id);
         return g_build_filename(dir, name, NULL);
+}
+
+static char *frames_path(const char *dir, const char *id)
+{
+        g_autofree char *name = g_strdup_printf("%s.frames", id);
+        return g_build_filename(dir, name, NULL);
+}
+
+/* Appends one whole line to the frames file of id with one write() (O_APPEND), then
+ * fdatasync(): the file grows by one line per frame, whatever its length. */
+gboolean timelapse_report_file_append_frame(const char *dir, const char *id, const char *line,
+                                            GError **error)
+{
+        g_autofree char *path = frames_path(dir, id);
+        size_t len = strlen(line), done = 0;
+        int fd, e;
+
+        if (g_mkdir_with_parents(dir, 0755) < 0) {
+                e = errno;
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                            "Could not create %s: %s", dir, g_strerror(e));
+                return FALSE;
+        }
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+                e = errno;
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                            "Could not open %s: %s", path, g_strerror(e));
+                return FALSE;
+        }
+        while (done < len) {
+                ssize_t n = write(fd, line + done, len - done);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        e = n < 0 ? errno : EIO;
+                        (void)close(fd);
+                        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                                    "Could not write to %s: %s", path, g_strerror(e));
+                        return FALSE;
+                }
+                done += (size_t)n;
+        }
+        (void)fdatasync(fd);
+        if (close(fd) < 0) {
+                e = errno;
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                            "Could not write to %s: %s", path, g_strerror(e));
+                return FALSE;
+        }
+        return TRUE;
 }
 
 /* Writes text to the report file of id atomically, then syncs dir so that the rename survives a
@@ -48,6 +102,7 @@ gboolean timelapse_report_file_write(const char *dir, const TimelapseReport *rep
 
 typedef struct {
         char *dir, *id, *text;
+        gboolean frame; /* text is a line for the frames file, not the report */
 } ReportWrite;
 
 static GThreadPool *writer;
@@ -57,7 +112,8 @@ static void report_write_run(gpointer data, gpointer user_data)
         ReportWrite *w = data;
         g_autoptr(GError) error = NULL;
 
-        if (!write_text(w->dir, w->id, w->text, &error))
+        if (!(w->frame ? timelapse_report_file_append_frame(w->dir, w->id, w->text, &error)
+                       : write_text(w->dir, w->id, w->text, &error)))
                 g_warning("Timelapse report %s: %s", w->id, error->message);
         g_free(w->dir);
         g_free(w->id);
@@ -65,18 +121,29 @@ static void report_write_run(gpointer data, gpointer user_data)
         g_free(w);
 }
 
-void timelapse_report_file_queue(const char *dir, const TimelapseReport *report)
+static void queue(const char *dir, const char *id, char *text, gboolean frame)
 {
         ReportWrite *w;
 
-        /* One thread: the writes of a report land in the order they were made. */
+        /* One thread: the writes of a report and its frames land in the order they were made. */
         if (!writer)
                 writer = g_thread_pool_new(report_write_run, NULL, 1, FALSE, NULL);
         w = g_new0(ReportWrite, 1);
         w->dir = g_strdup(dir);
-        w->id = g_strdup(report->id);
-        w->text = timelapse_report_to_json(report);
+        w->id = g_strdup(id);
+        w->text = text;
+        w->frame = frame;
         g_thread_pool_push(writer, w, NULL);
+}
+
+void timelapse_report_file_queue(const char *dir, const TimelapseReport *report)
+{
+        queue(dir, report->id, timelapse_report_to_json(report), FALSE);
+}
+
+void timelapse_report_file_queue_frame(const char *dir, const char *id, const char *line)
+{
+        queue(dir, id, g_strdup(line), TRUE);
 }
 
 void timelapse_report_file_shutdown(void)
@@ -105,6 +172,75 @@ char *timelapse_report_file_read(const char *dir, const char *id, GError **error
                             "directory.",
                             id, e->message);
         return NULL;
+}
+
+/* The frames file last read, kept while it does not change: a client paging through 100,000
+ * frames (webd's download asks 1000 at a time) costs one read and one scan, not one per page.
+ * Main thread only; the writer thread only appends, which changes the size. */
+static struct {
+        char *path;
+        GBytes *text;
+        off_t size;
+        struct timespec mtime;
+} frames_cache;
+
+static GBytes *read_frames_cached(const char *path, GError **error)
+{
+        struct stat st;
+        char *text = NULL;
+        gsize len = 0;
+
+        if (stat(path, &st) < 0) {
+                int e = errno;
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s", g_strerror(e));
+                return NULL;
+        }
+        if (frames_cache.path && g_str_equal(frames_cache.path, path) &&
+            frames_cache.size == st.st_size && frames_cache.mtime.tv_sec == st.st_mtim.tv_sec &&
+            frames_cache.mtime.tv_nsec == st.st_mtim.tv_nsec)
+                return g_bytes_ref(frames_cache.text);
+        if (!g_file_get_contents(path, &text, &len, error))
+                return NULL;
+        g_free(frames_cache.path);
+        g_clear_pointer(&frames_cache.text, g_bytes_unref);
+        frames_cache.path = g_strdup(path);
+        frames_cache.text = g_bytes_new_take(text, len);
+        /* What was read may be newer than what stat() saw: then the next call reads again. */
+        frames_cache.size = st.st_size;
+        frames_cache.mtime = st.st_mtim;
+        return g_bytes_ref(frames_cache.text);
+}
+
+char *timelapse_report_file_read_frames(const char *dir, const char *id, unsigned offset,
+                                        unsigned limit, unsigned *ret_total, GError **error)
+{
+        g_autofree char *report = NULL;
+        g_autofree char *path = NULL;
+        g_autoptr(GBytes) text = NULL;
+        g_autoptr(GError) e = NULL;
+        gsize len = 0;
+        const char *data;
+
+        /* The report first: its absence is NoReport, whatever the frames file says. */
+        report = timelapse_report_file_read(dir, id, error);
+        if (!report)
+                return NULL;
+        path = frames_path(dir, id);
+        text = read_frames_cached(path, &e);
+        if (!text) {
+                if (!g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+                        g_set_error(error, G_FILE_ERROR, e->code,
+                                    "The frames of report \"%s\" could not be read (%s); check "
+                                    "camerad's state directory.",
+                                    id, e->message);
+                        return NULL;
+                }
+                /* No frame settled yet, or a report from before the frames file. */
+                *ret_total = 0;
+                return g_strdup("[]");
+        }
+        data = g_bytes_get_data(text, &len);
+        return timelapse_frames_page(data ? data : "", len, offset, limit, ret_total);
 }
 
 static gint compare_reports(gconstpointer a, gconstpointer b)

@@ -18,6 +18,7 @@ TimelapseReport *timelapse_report_new(void)
         r->accuracy = NAN;
         r->altitude = NAN;
         r->camera_drift_ppm = NAN;
+        r->checks = g_array_new(FALSE, FALSE, sizeof(TimelapseCheck));
         return r;
 }
 
@@ -30,6 +31,8 @@ void timelapse_report_free(TimelapseReport *r)
         g_array_unref(r->errors);
         g_free(r->id);
         g_free(r->title);
+        g_free(r->camera_end_error);
+        g_array_unref(r->checks);
         g_free(r->state);
         g_free(r->zone);
         g_free(r->camera_id);
@@ -228,7 +231,51 @@ char *timelapse_report_to_json(const TimelapseReport *r)
         add_double(b, "driftPpm", r->camera_drift_ppm);
         json_builder_end_object(b);
         add_bool(b, "cameraSetDeferred", r->camera_set_deferred);
+        json_builder_set_member_name(b, "cameraAtEnd");
+        if (r->camera_end_measured_usec != 0) {
+                json_builder_begin_object(b);
+                add_int(b, "offsetUSec", r->camera_end_offset_usec);
+                add_int(b, "offsetBoundUSec", (int64_t)r->camera_end_uncertainty_usec);
+                add_time(b, "measuredAt", r->camera_end_measured_usec, zone);
+                /* How far the camera moved against the Pi during the run: the two
+                 * measurements' difference, ± both bounds. */
+                if (r->camera_measured_usec != 0) {
+                        add_int(b, "changeUSec", r->camera_end_offset_usec - r->camera_offset_usec);
+                        add_int(b, "changeBoundUSec",
+                                (int64_t)(r->camera_end_uncertainty_usec +
+                                          r->camera_uncertainty_usec));
+                } else {
+                        add_string(b, "changeUSec", NULL);
+                        add_string(b, "changeBoundUSec", NULL);
+                }
+                json_builder_end_object(b);
+        } else {
+                json_builder_add_null_value(b);
+        }
+        add_string(b, "cameraAtEndError", r->camera_end_error);
+        json_builder_set_member_name(b, "cameraDuringRun");
+        json_builder_begin_array(b);
+        for (guint i = 0; i < r->checks->len; i++) {
+                const TimelapseCheck *c = &g_array_index(r->checks, TimelapseCheck, i);
+                json_builder_begin_object(b);
+                add_int(b, "offsetUSec", c->offset_usec);
+                add_int(b, "offsetBoundUSec", (int64_t)c->uncertainty_usec);
+                add_time(b, "measuredAt", c->measured_usec, zone);
+                json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
         json_builder_end_object(b);
+
+        json_builder_set_member_name(b, "frames");
+        if (r->has_frames_file) {
+                g_autofree char *file = g_strdup_printf("%s.frames", r->id ? r->id : "");
+                json_builder_begin_object(b);
+                add_string(b, "file", file);
+                add_int(b, "count", r->taken + r->failed);
+                json_builder_end_object(b);
+        } else {
+                json_builder_add_null_value(b);
+        }
 
         json_builder_end_object(b);
 
@@ -281,7 +328,8 @@ TimelapseReport *timelapse_report_from_json(const char *json, GError **error)
         g_autoptr(JsonParser) parser = json_parser_new();
         g_autoptr(TimelapseReport) r = timelapse_report_new();
         JsonNode *root;
-        JsonObject *o, *shots, *cam, *loc, *sync, *pi, *camsync;
+        JsonObject *o, *shots, *cam, *loc, *sync, *pi, *camsync, *atend;
+        JsonArray *during;
         JsonNode *errors;
 
         if (!json_parser_load_from_data(parser, json, -1, error))
@@ -354,5 +402,31 @@ TimelapseReport *timelapse_report_from_json(const char *json, GError **error)
         r->camera_measured_usec = get_time(camsync, "measuredAt");
         r->camera_drift_ppm = get_double(camsync, "driftPpm");
         r->camera_set_deferred = get_flag(sync, "cameraSetDeferred");
+        atend = get_object(sync, "cameraAtEnd");
+        if (atend) {
+                r->camera_end_offset_usec = get_int(atend, "offsetUSec");
+                r->camera_end_uncertainty_usec = (uint64_t)get_int(atend, "offsetBoundUSec");
+                r->camera_end_measured_usec = get_time(atend, "measuredAt");
+        }
+        r->camera_end_error = get_string(sync, "cameraAtEndError");
+        during = sync && json_object_has_member(sync, "cameraDuringRun") &&
+                                 JSON_NODE_HOLDS_ARRAY(
+                                         json_object_get_member(sync, "cameraDuringRun"))
+                         ? json_object_get_array_member(sync, "cameraDuringRun")
+                         : NULL;
+        for (guint i = 0; during && i < json_array_get_length(during) &&
+                          r->checks->len < TIMELAPSE_REPORT_MAX_CHECKS;
+             i++) {
+                JsonNode *n = json_array_get_element(during, i);
+                JsonObject *c = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+                TimelapseCheck check;
+                if (!c)
+                        continue;
+                check.offset_usec = get_int(c, "offsetUSec");
+                check.uncertainty_usec = (uint64_t)get_int(c, "offsetBoundUSec");
+                check.measured_usec = get_time(c, "measuredAt");
+                g_array_append_val(r->checks, check);
+        }
+        r->has_frames_file = get_object(o, "frames") != NULL;
         return g_steal_pointer(&r);
 }

@@ -18,6 +18,14 @@ typedef struct TimelapseShotError {
         char *error;
 } TimelapseShotError;
 
+/* A measurement of the camera between frames (at most one an hour; the first ones kept). */
+#define TIMELAPSE_REPORT_MAX_CHECKS 1000
+typedef struct TimelapseCheck {
+        int64_t measured_usec;
+        int64_t offset_usec;
+        uint64_t uncertainty_usec;
+} TimelapseCheck;
+
 typedef struct TimelapseReport {
         char *id;
         char *title;
@@ -46,6 +54,14 @@ typedef struct TimelapseReport {
         int64_t camera_measured_usec; /* 0: never measured */
         double camera_drift_ppm;      /* NaN: unknown */
         bool camera_set_deferred;
+        /* the camera measured again at the end (docs/org.picamsync.Camera1.md, "Reports") */
+        int64_t camera_end_measured_usec; /* 0: not (yet) measured */
+        int64_t camera_end_offset_usec;
+        uint64_t camera_end_uncertainty_usec;
+        char *camera_end_error; /* why the measurement at the end failed; NULL if it did not */
+        GArray *checks;         /* of TimelapseCheck: the camera measured between frames */
+        /* where the frames are: <id>.frames beside the report ("Frames") */
+        bool has_frames_file;
 } TimelapseReport;
 
 TimelapseReport *timelapse_report_new(void);

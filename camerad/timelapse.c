@@ -3,6 +3,7 @@
 
 #include "camerad/camera-error.h"
 #include "camerad/ccapi-client.h"
+#include "camerad/timelapse-frames.h"
 #include "camerad/timelapse-report-file.h"
 #include "camerad/timelapse.h"
 #include "daemons/bus-contract.h"
@@ -22,6 +23,14 @@ struct Timelapse {
         BusTimelapseState state;
         GSource *timer;
         char *apo_restore; /* auto power-off value to put back; NULL: nothing to restore */
+        /* The shutter request of the frame in flight: when it was asked for (Pi wall and boot
+         * time), and when it went out and was answered (0 while unknown). */
+        int64_t shot_asked_wall;
+        uint64_t shot_asked_boot;
+        int64_t shot_sent, shot_recv;
+        gboolean ending;          /* the end (measurement, auto power-off) has begun */
+        gboolean checking;        /* a measurement between frames runs */
+        uint64_t last_check_boot; /* when the last one ended (or the timelapse began) */
         gboolean apo_asked;
         TimelapseCallbacks cb;
 };
@@ -94,16 +103,13 @@ static void on_apo_restored(GObject *source, GAsyncResult *result, gpointer data
         tl_unref(tl);
 }
 
-static void tl_end(Timelapse *tl)
+/* The second half of the end: auto power-off back as it was, then idle. */
+static void tl_restore_apo(Timelapse *tl)
 {
         g_autofree char *apo = NULL;
         g_autoptr(JsonBuilder) b = NULL;
         g_autoptr(JsonNode) body = NULL;
 
-        if (tl->state != BUS_TIMELAPSE_RUNNING && tl->state != BUS_TIMELAPSE_STOPPING)
-                return;
-        tl->state = BUS_TIMELAPSE_STOPPING;
-        tl_changed(tl, (const char *const[]){"TimelapseState", "NextShotUSec", NULL});
         if (!tl->apo_restore || g_str_equal(tl->apo_restore, "disable") || !tl->camera) {
                 tl_finished(tl);
                 return;
@@ -121,6 +127,91 @@ static void tl_end(Timelapse *tl)
         }
         ccapi_client_request_async(tl->client, "PUT", tl->apo_url, body, NULL, on_apo_restored,
                                    tl_ref(tl));
+}
+
+/* The camera measured once more after the last frame, so that the report says how far it moved
+ * against the Pi during the run (docs/org.picamsync.Camera1.md, "Reports"). */
+static void on_end_measured(GObject *source, GAsyncResult *result, gpointer data)
+{
+        Timelapse *tl = data;
+        g_autoptr(GError) error = NULL;
+        int64_t offset = 0;
+        uint64_t bound = 0;
+
+        if (camera_measure_finish(PICAMSYNC_CAMERA(source), result, &offset, &bound, &error)) {
+                tl->report->camera_end_offset_usec = offset;
+                tl->report->camera_end_uncertainty_usec = bound;
+                tl->report->camera_end_measured_usec =
+                        MAX(camera_get_last_measured(PICAMSYNC_CAMERA(source)), 1);
+        } else {
+                g_free(tl->report->camera_end_error);
+                tl->report->camera_end_error = g_strdup(error->message);
+                g_message("Timelapse %s: the camera could not be measured at the end: %s",
+                          tl->report->id, error->message);
+        }
+        tl_restore_apo(tl);
+        tl_unref(tl);
+}
+
+static void tl_end(Timelapse *tl)
+{
+        if (tl->state != BUS_TIMELAPSE_RUNNING && tl->state != BUS_TIMELAPSE_STOPPING)
+                return;
+        if (tl->ending)
+                return;
+        tl->ending = TRUE;
+        tl->state = BUS_TIMELAPSE_STOPPING;
+        tl_changed(tl, (const char *const[]){"TimelapseState", "NextShotUSec", NULL});
+        /* Only after a frame went out: a timelapse stopped before its first frame says nothing
+         * about drift during a run. */
+        if (tl->camera && camera_get_connected(tl->camera) && tl->sched.taken > 0) {
+                camera_measure_async(tl->camera, NULL, on_end_measured, tl_ref(tl));
+                return;
+        }
+        tl_restore_apo(tl);
+}
+
+/* ---- measurements between frames ---- */
+
+/* A measurement between frames starts only when the next frame is at least this far off: a
+ * measurement ends by about 5 s (docs/org.picamsync.Camera1.md, MeasureOffset). */
+#define RUN_CHECK_GAP_USEC (8 * G_USEC_PER_SEC)
+
+static void on_run_check(GObject *source, GAsyncResult *result, gpointer data)
+{
+        Timelapse *tl = data;
+        g_autoptr(GError) error = NULL;
+        TimelapseCheck check = {0};
+
+        tl->checking = FALSE;
+        tl->last_check_boot = clock_boottime_usec();
+        if (camera_measure_finish(PICAMSYNC_CAMERA(source), result, &check.offset_usec,
+                                  &check.uncertainty_usec, &error)) {
+                check.measured_usec = camera_get_last_measured(PICAMSYNC_CAMERA(source));
+                if (tl->report->checks->len < TIMELAPSE_REPORT_MAX_CHECKS) {
+                        g_array_append_val(tl->report->checks, check);
+                        tl_write_report(tl);
+                }
+        } else if (tl->state != BUS_TIMELAPSE_IDLE) {
+                g_message("Timelapse %s: the camera could not be measured between frames: %s",
+                          tl->report->id, error->message);
+        }
+        tl_unref(tl);
+}
+
+/* At most once per PICAMSYNC_TIMELAPSE_CHECK_INTERVAL, and only in a gap between frames long
+ * enough for the measurement, so that it never delays a frame. next_due_boot: the next frame. */
+static void tl_maybe_check(Timelapse *tl, uint64_t next_due_boot)
+{
+        uint64_t now = clock_boottime_usec();
+        uint64_t interval = tl->camera ? camera_get_run_check_interval(tl->camera) : 0;
+
+        if (!tl->camera || tl->checking || tl->ending || interval == 0 ||
+            tl->state != BUS_TIMELAPSE_RUNNING || !camera_get_connected(tl->camera) ||
+            now - tl->last_check_boot < interval || next_due_boot < now + RUN_CHECK_GAP_USEC)
+                return;
+        tl->checking = TRUE;
+        camera_measure_async(tl->camera, NULL, on_run_check, tl_ref(tl));
 }
 
 /* ---- shooting ---- */
@@ -153,7 +244,49 @@ static void tl_arm(Timelapse *tl, uint64_t when_boot)
         g_source_attach(tl->timer, NULL);
 }
 
-static void tl_settled(Timelapse *tl, unsigned index, gboolean ok, const char *error)
+/* The frame's record in the frames file (docs/org.picamsync.Camera1.md, "Frames"): when it went
+ * out, its round trip, and the camera's clock at the shot from the last measurement. */
+static void tl_write_frame(Timelapse *tl, unsigned index, gboolean ok, const char *error,
+                           gboolean sent)
+{
+        TimelapseFrame f = {
+                .index = index,
+                .ok = ok,
+                .error = (char *)(ok ? NULL : error),
+                .due_usec = tl->report->start_usec + (int64_t)(index * tl->sched.interval_usec),
+                .rtt_usec = -1,
+                .late_usec = -1,
+        };
+        g_autofree char *line = NULL;
+
+        if (!tl->reports_dir)
+                return;
+        if (sent && tl->shot_sent > 0) {
+                uint64_t due = timelapse_schedule_due(&tl->sched, index);
+                f.sent_usec = tl->shot_sent;
+                /* Boot time of the send: the boot time it was asked at, plus what passed on
+                 * the wall clock until libsoup sent it (a step in between is not likely). */
+                f.late_usec = (int64_t)tl->shot_asked_boot - (int64_t)due +
+                              MAX(tl->shot_sent - tl->shot_asked_wall, 0);
+                if (f.late_usec < 0)
+                        f.late_usec = 0;
+                if (tl->shot_recv >= tl->shot_sent) {
+                        int64_t offset, measured;
+                        uint64_t bound;
+                        f.rtt_usec = tl->shot_recv - tl->shot_sent;
+                        if (tl->camera &&
+                            camera_get_offset_now(tl->camera, &offset, &bound, &measured))
+                                f.has_camera = timelapse_frame_camera_time(
+                                        tl->shot_sent, tl->shot_recv, offset, bound, measured,
+                                        camera_get_drift_ppm(tl->camera), &f.camera_usec,
+                                        &f.camera_bound_usec);
+                }
+        }
+        line = timelapse_frame_to_line(&f);
+        timelapse_report_file_queue_frame(tl->reports_dir, tl->report->id, line);
+}
+
+static void tl_settled(Timelapse *tl, unsigned index, gboolean ok, const char *error, gboolean sent)
 {
         int64_t at = clock_realtime_usec();
 
@@ -161,6 +294,7 @@ static void tl_settled(Timelapse *tl, unsigned index, gboolean ok, const char *e
         tl->report->failed = tl->sched.failed;
         if (!ok)
                 timelapse_report_add_error(tl->report, index, at, error);
+        tl_write_frame(tl, index, ok, error, sent);
         tl_write_report(tl);
         if (tl->camera && tl->cb.shot)
                 tl->cb.shot(tl, tl->camera, index, at, ok, error ? error : "", tl->cb.data);
@@ -184,6 +318,10 @@ static void on_shot(GObject *source, GAsyncResult *result, gpointer data)
                 tl_unref(tl);
                 return;
         }
+        if (resp) {
+                tl->shot_sent = resp->send_usec;
+                tl->shot_recv = resp->recv_usec;
+        }
         camera_note_shot(tl->camera, error);
         if (timelapse_schedule_shot_done(&tl->sched, clock_boottime_usec(), index, res)) {
                 g_autofree char *text = NULL;
@@ -193,7 +331,7 @@ static void on_shot(GObject *source, GAsyncResult *result, gpointer data)
                                                error->message);
                 else if (error)
                         text = g_strdup(error->message);
-                tl_settled(tl, index, res == TIMELAPSE_SHOT_OK, text);
+                tl_settled(tl, index, res == TIMELAPSE_SHOT_OK, text, TRUE);
         } else if (tl->sched.stopped)
                 g_debug("Frame %u: %s; not counted, the timelapse was stopped", index,
                         error->message);
@@ -221,6 +359,9 @@ static void tl_shoot(Timelapse *tl)
                         tl->shutter_url = g_steal_pointer(&url);
                 }
         }
+        tl->shot_asked_wall = clock_realtime_usec();
+        tl->shot_asked_boot = clock_boottime_usec();
+        tl->shot_sent = tl->shot_recv = 0;
         /* Ahead of anything waiting on the connection: a due frame waits for nothing. */
         ccapi_client_request_first_async(tl->client, "POST", tl->shutter_url, body, NULL, on_shot,
                                          tl_ref(tl));
@@ -238,14 +379,17 @@ static void tl_step(Timelapse *tl)
                 case TIMELAPSE_MISSED:
                         tl_settled(tl, index, FALSE,
                                    "Missed: the previous shot or camerad itself was still busy "
-                                   "when this frame's time had passed");
+                                   "when this frame's time had passed",
+                                   FALSE);
                         continue;
                 case TIMELAPSE_SHOOT:
                         tl_shoot(tl);
                         return;
                 case TIMELAPSE_WAIT:
-                        if (when > 0)
+                        if (when > 0) {
                                 tl_arm(tl, when);
+                                tl_maybe_check(tl, when);
+                        }
                         return;
                 case TIMELAPSE_DONE:
                         tl_end(tl);
@@ -388,14 +532,17 @@ Timelapse *timelapse_start(Camera *camera, TimelapseReport *report, gboolean cam
         r->model = g_strdup(camera_get_model(camera));
         r->serial = g_strdup(camera_get_serial(camera));
         r->url = g_strdup(camera_get_url(camera));
+        r->has_frames_file = reports_dir != NULL;
         if (!camera_sync_given) {
-                r->camera_measured_usec = MAX(camera_get_last_measured(camera), 0);
-                r->camera_offset_usec = camera_get_offset(camera);
-                r->camera_uncertainty_usec = camera_get_uncertainty(camera);
+                /* In the Pi's time scale of now, like the frames' camera times. */
+                if (camera_get_offset_now(camera, &r->camera_offset_usec,
+                                          &r->camera_uncertainty_usec, &r->camera_measured_usec))
+                        r->camera_measured_usec = MAX(r->camera_measured_usec, 1);
                 r->camera_drift_ppm = camera_get_drift_ppm(camera);
         }
         tl->report = g_steal_pointer(&r);
 
+        tl->last_check_boot = now_boot;
         timelapse_schedule_init(&tl->sched, now_boot, interval_usec, shots,
                                 end_wall_usec > 0 ? now_boot + (end_wall_usec - (uint64_t)now_wall)
                                                   : 0);

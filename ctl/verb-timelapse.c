@@ -449,6 +449,77 @@ static int get_report(Ctl *ctl, const char *id, char **ret_json)
         return CTL_EXIT_OK;
 }
 
+/* The report with every frame in frames.records, as webd's download has it
+ * (docs/web-protocol.md, GET /api/reports/{id}): GetFrames 1000 at a time, the records spliced
+ * in as camerad sent them. */
+static int get_report_with_frames(Ctl *ctl, const char *id, char **ret_json)
+{
+        g_autoptr(JsonParser) parser = json_parser_new();
+        g_autoptr(JsonGenerator) gen = json_generator_new();
+        g_autoptr(GString) records = g_string_new(NULL);
+        g_autofree char *json = NULL, *text = NULL;
+        const char *token = "\"picamsyncctl-records-placeholder\"";
+        JsonObject *report, *frames;
+        unsigned offset = 0;
+        uint32_t total = 0;
+        const char *at;
+        sd_bus *bus;
+        int r;
+
+        r = get_report(ctl, id, &json);
+        if (r != CTL_EXIT_OK)
+                return r;
+        if (!json_parser_load_from_data(parser, json, -1, NULL) ||
+            !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+                return ctl_fail("camerad sent a report that is not a JSON object.");
+        r = ctl_bus(ctl, &bus);
+        if (r < 0)
+                return CTL_EXIT_FAILED;
+        do {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+                const char *page;
+                size_t len;
+
+                r = sd_bus_message_new_method_call(bus, &m, CAMERA_SERVICE, CAMERA_PATH,
+                                                   CAMERA_MANAGER, "GetFrames");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "suu", id, offset, 1000);
+                if (r >= 0)
+                        r = sd_bus_call(bus, m, ctl_camera_timeout(ctl), &error, &reply);
+                if (r < 0)
+                        return ctl_bus_error(&error, r, "read the report's frames");
+                r = sd_bus_message_read(reply, "us", &total, &page);
+                if (r < 0 || (len = strlen(page)) < 2 || page[0] != '[' || page[len - 1] != ']')
+                        return ctl_fail("camerad sent frames that cannot be read.");
+                if (len > 2) {
+                        if (records->len)
+                                g_string_append_c(records, ',');
+                        g_string_append_len(records, page + 1, (gssize)len - 2);
+                }
+                offset += MIN(1000u, total > offset ? total - offset : 0);
+        } while (offset < total);
+
+        report = json_node_get_object(json_parser_get_root(parser));
+        if (!json_object_has_member(report, "frames") ||
+            !JSON_NODE_HOLDS_OBJECT(json_object_get_member(report, "frames")))
+                json_object_set_object_member(report, "frames", json_object_new());
+        frames = json_object_get_object_member(report, "frames");
+        json_object_remove_member(frames, "file");
+        json_object_set_int_member(frames, "count", total);
+        json_object_set_int_member(frames, "offset", 0);
+        json_object_set_string_member(frames, "records", "picamsyncctl-records-placeholder");
+        json_generator_set_root(gen, json_parser_get_root(parser));
+        json_generator_set_pretty(gen, TRUE);
+        text = json_generator_to_data(gen, NULL);
+        at = strstr(text, token);
+        if (!at)
+                return ctl_fail("The report could not be put together.");
+        *ret_json = g_strdup_printf("%.*s[%s]%s", (int)(at - text), text, records->str,
+                                    at + strlen(token));
+        return CTL_EXIT_OK;
+}
+
 static const char *time_local(JsonObject *o, const char *name)
 {
         JsonNode *n = o && json_object_has_member(o, name) ? json_object_get_member(o, name) : NULL;
@@ -545,6 +616,27 @@ static int reports_show(Ctl *ctl, const char *id)
                          ctl_obj_int(cam, "offsetBoundUSec") / 1e6);
                 field("Camera offset", buf);
         }
+        {
+                JsonObject *end = object_member(sync, "cameraAtEnd");
+                JsonObject *frames = object_member(report, "frames");
+                if (end) {
+                        snprintf(buf, sizeof(buf),
+                                 "%+.3f s ± %.3f s, moved %+.3f s ± %.3f s during the run",
+                                 ctl_obj_int(end, "offsetUSec") / 1e6,
+                                 ctl_obj_int(end, "offsetBoundUSec") / 1e6,
+                                 ctl_obj_int(end, "changeUSec") / 1e6,
+                                 ctl_obj_int(end, "changeBoundUSec") / 1e6);
+                        field("Camera at the end", buf);
+                } else if (*ctl_obj_str(sync, "cameraAtEndError")) {
+                        field("Camera at the end", ctl_obj_str(sync, "cameraAtEndError"));
+                }
+                if (frames) {
+                        snprintf(buf, sizeof(buf),
+                                 "%" PRId64 " recorded (picamsyncctl reports export %s)",
+                                 ctl_obj_int(frames, "count"), ctl_obj_str(report, "id"));
+                        field("Frame times", buf);
+                }
+        }
         for (guint i = 0; errors && i < json_array_get_length(errors); i++) {
                 JsonNode *e = json_array_get_element(errors, i);
                 if (!JSON_NODE_HOLDS_OBJECT(e))
@@ -576,7 +668,7 @@ static int reports_export(Ctl *ctl, int argc, char *argv[])
                 return ctl_usage_error("\"%s\" is not a format; use json or html.", format);
         if (argc - optind != 1)
                 return ctl_usage_error("picamsyncctl reports export needs one report ID.");
-        r = get_report(ctl, argv[optind], &json);
+        r = get_report_with_frames(ctl, argv[optind], &json);
         if (r != CTL_EXIT_OK)
                 return r;
         if (streq(format, "html")) {
@@ -586,7 +678,7 @@ static int reports_export(Ctl *ctl, int argc, char *argv[])
                         return ctl_fail("Could not make the page: %s.", gerror->message);
                 fputs(html, stdout);
         } else {
-                /* As camerad keeps it: the document a script or the web page gets. */
+                /* The document webd's download gives: the report with every frame. */
                 fputs(json, stdout);
                 if (!*json || json[strlen(json) - 1] != '\n')
                         fputc('\n', stdout);

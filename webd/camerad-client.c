@@ -43,6 +43,7 @@ static const BusPropMap camera_props[] = {
         {"Connected", "b", NULL, offsetof(CameradCamera, connected)},
         {"Dst", "b", NULL, offsetof(CameradCamera, dst)},
         {"Model", "s", NULL, offsetof(CameradCamera, model)},
+        {"Nickname", "s", NULL, offsetof(CameradCamera, nickname)},
         {"Url", "s", NULL, offsetof(CameradCamera, url)},
         {"OffsetUSec", "x", NULL, offsetof(CameradCamera, offset_usec)},
         {"OffsetUncertaintyUSec", "t", NULL, offsetof(CameradCamera, uncertainty_usec)},
@@ -62,6 +63,7 @@ static void camera_clear(CameradCamera *c)
 {
         g_clear_pointer(&c->path, free);
         g_clear_pointer(&c->model, free);
+        g_clear_pointer(&c->nickname, free);
         g_clear_pointer(&c->url, free);
         g_clear_pointer(&c->timelapse_state, free);
         g_clear_pointer(&c->timelapse_id, free);

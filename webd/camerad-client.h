@@ -17,6 +17,7 @@ typedef struct CameradCamera {
         char *path; /* NULL: no camera */
         gboolean connected;
         char *model;
+        char *nickname; /* the body's own name (UPnP X_deviceNickname); empty if none */
         char *url;
         int64_t offset_usec;
         uint64_t uncertainty_usec;

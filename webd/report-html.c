@@ -237,6 +237,123 @@ static void section_time_sync(GString *s, JsonObject *r)
         g_string_append(s, "</table>\n");
 }
 
+static void section_end(GString *s, JsonObject *r)
+{
+        JsonObject *ts = get_object(r, "timeSync");
+        JsonObject *end = get_object(ts, "cameraAtEnd");
+        const char *why = get_string(ts, "cameraAtEndError");
+        g_autofree char *offset = NULL, *change = NULL;
+        double v, bound;
+
+        if (!end && !why)
+                return;
+        g_string_append(s, "<h2>Camera at the end</h2>\n<table>\n");
+        if (!end) {
+                row(s, "Measured", why);
+                g_string_append(s, "</table>\n");
+                return;
+        }
+        if (get_number(end, "offsetUSec", &v) && get_number(end, "offsetBoundUSec", &bound))
+                offset =
+                        g_strdup_printf("%+.1f ms ± %.1f ms (camera − Pi)", v / 1000, bound / 1000);
+        row(s, "Camera offset", offset);
+        time_row(s, "Camera measured", end, "measuredAt", "never");
+        if (get_number(end, "changeUSec", &v) && get_number(end, "changeBoundUSec", &bound))
+                change = g_strdup_printf("%+.1f ms ± %.1f ms", v / 1000, bound / 1000);
+        row(s, "Moved during the run", change);
+        g_string_append(s, "</table>\n");
+}
+
+/* A frame time in µs since the epoch as UTC with milliseconds, or "–". */
+static char *frame_time(JsonObject *f, const char *name)
+{
+        JsonNode *n = f ? json_object_get_member(f, name) : NULL;
+        g_autoptr(GDateTime) dt = NULL;
+        g_autofree char *hms = NULL;
+        int64_t usec;
+
+        if (!n || json_node_get_value_type(n) != G_TYPE_INT64)
+                return g_strdup("–");
+        usec = json_node_get_int(n);
+        dt = usec > 0 ? g_date_time_new_from_unix_utc(usec / G_USEC_PER_SEC) : NULL;
+        if (!dt || !(hms = g_date_time_format(dt, "%Y-%m-%d %H:%M:%S")))
+                return g_strdup("–");
+        return g_strdup_printf("%s.%03dZ", hms, (int)(usec % G_USEC_PER_SEC / 1000));
+}
+
+static char *frame_ms(JsonObject *f, const char *name)
+{
+        JsonNode *n = f ? json_object_get_member(f, name) : NULL;
+
+        if (!n || json_node_get_value_type(n) != G_TYPE_INT64)
+                return g_strdup("–");
+        return g_strdup_printf("%.1f", (double)json_node_get_int(n) / 1000);
+}
+
+/* frames.records (one page of the frames file, docs/web-protocol.md) as a table, with links to
+ * the pages before and after when frames.offset, frames.pageSize and frames.count say there
+ * are more. */
+static void section_frames(GString *s, JsonObject *r)
+{
+        JsonObject *fr = get_object(r, "frames");
+        JsonNode *n = fr ? json_object_get_member(fr, "records") : NULL;
+        JsonArray *records = n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
+        double count = 0, offset = 0, page = 0;
+
+        if (!records)
+                return;
+        get_number(fr, "count", &count);
+        get_number(fr, "offset", &offset);
+        get_number(fr, "pageSize", &page);
+        g_string_append(s, "<h2>Frames</h2>\n");
+        g_string_append_printf(s,
+                               "<p>Frames %.0f to %.0f of %.0f. Times are the Pi's (UTC) when the "
+                               "shutter request went out, and the camera's own clock at the "
+                               "shot.</p>\n",
+                               json_array_get_length(records) ? offset + 1 : 0,
+                               offset + json_array_get_length(records), count);
+        g_string_append(s, "<table class=\"frames\">\n<tr><th>Frame</th><th>Sent (Pi)</th>"
+                           "<th>Round trip ms</th><th>Late ms</th><th>Camera clock</th>"
+                           "<th>± ms</th><th>Result</th></tr>\n");
+        for (guint i = 0; i < json_array_get_length(records); i++) {
+                JsonNode *en = json_array_get_element(records, i);
+                JsonObject *f = JSON_NODE_HOLDS_OBJECT(en) ? json_node_get_object(en) : NULL;
+                g_autofree char *sent = frame_time(f, "sent"), *camera = frame_time(f, "camera");
+                g_autofree char *rtt = frame_ms(f, "rttUSec"), *late = frame_ms(f, "lateUSec");
+                g_autofree char *bound = frame_ms(f, "cameraBoundUSec");
+                g_autofree char *result = NULL;
+                gboolean ok = FALSE;
+                double index = 0;
+
+                get_number(f, "index", &index);
+                get_bool(f, "ok", &ok);
+                result = g_markup_escape_text(ok                       ? "taken"
+                                              : get_string(f, "error") ? get_string(f, "error")
+                                                                       : "failed",
+                                              -1);
+                g_string_append_printf(s,
+                                       "<tr><td>%.0f</td><td>%s</td><td>%s</td><td>%s</td>"
+                                       "<td>%s</td><td>%s</td><td>%s</td></tr>\n",
+                                       index + 1, sent, rtt, late, camera, bound, result);
+        }
+        g_string_append(s, "</table>\n");
+        if (page > 0 && (offset > 0 || offset + page < count)) {
+                unsigned this_page = (unsigned)(offset / page);
+                g_string_append(s, "<p class=\"pages\">");
+                if (offset > 0)
+                        g_string_append_printf(s,
+                                               "<a href=\"?format=html&amp;page=%u\">previous "
+                                               "frames</a> ",
+                                               this_page - 1);
+                if (offset + page < count)
+                        g_string_append_printf(s,
+                                               "<a href=\"?format=html&amp;page=%u\">next "
+                                               "frames</a>",
+                                               this_page + 1);
+                g_string_append(s, "</p>\n");
+        }
+}
+
 char *report_html_render(const char *json, gssize len, GError **error)
 {
         g_autoptr(JsonParser) parser = json_parser_new_immutable();
@@ -284,6 +401,8 @@ char *report_html_render(const char *json, gssize len, GError **error)
         section_camera(s, r);
         section_location(s, r);
         section_time_sync(s, r);
+        section_end(s, r);
+        section_frames(s, r);
         g_string_append(s, "</body>\n</html>\n");
         return g_string_free(s, FALSE);
 }

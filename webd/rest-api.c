@@ -368,6 +368,7 @@ typedef struct Pending {
         char *id;          /* report: its id, format and download */
         gboolean html;
         gboolean download;
+        gboolean frames_only; /* GET /api/reports/{id}/frames: the frames object alone */
 } Pending;
 
 static Pending *pending_new(SoupServerMessage *msg, guint status)
@@ -481,6 +482,30 @@ static void on_report_text(const char *text, const GError *error, gpointer userd
                 pending_answered(p);
                 return;
         }
+        if (p->frames_only) {
+                g_autoptr(JsonParser) parser = json_parser_new();
+                g_autoptr(JsonGenerator) gen = json_generator_new();
+                g_autofree char *out = NULL;
+                JsonObject *r;
+
+                if (!json_parser_load_from_data(parser, text, -1, NULL) ||
+                    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)) ||
+                    !(r = json_node_get_object(json_parser_get_root(parser))) ||
+                    !json_object_has_member(r, "frames")) {
+                        http_answer_error(p->msg, SOUP_STATUS_BAD_GATEWAY, "camera-error",
+                                          "The camera service sent a report without frames.");
+                        pending_answered(p);
+                        return;
+                }
+                json_generator_set_root(gen, json_object_get_member(r, "frames"));
+                out = json_generator_to_data(gen, NULL);
+                soup_server_message_set_status(p->msg, SOUP_STATUS_OK, NULL);
+                soup_message_headers_replace(h, "Cache-Control", "no-store");
+                soup_server_message_set_response(p->msg, "application/json", SOUP_MEMORY_COPY, out,
+                                                 strlen(out));
+                pending_answered(p);
+                return;
+        }
         if (p->html && !(html = report_html_render(text, -1, &html_error))) {
                 g_autofree char *message =
                         g_strdup_printf("Report %s cannot be shown: %s", text_shown(p->id, shown),
@@ -513,25 +538,70 @@ static void on_report_text(const char *text, const GError *error, gpointer userd
 
 #define REPORTS_PREFIX "/api/reports/"
 
+/* A whole number from a query parameter, at most max; FALSE for anything else. */
+static gboolean query_uint(GHashTable *query, const char *name, unsigned max, unsigned *ret)
+{
+        const char *v = query ? g_hash_table_lookup(query, name) : NULL;
+        guint64 n;
+
+        if (!v)
+                return TRUE;
+        if (!g_ascii_string_to_unsigned(v, 10, 0, max, &n, NULL))
+                return FALSE;
+        *ret = (unsigned)n;
+        return TRUE;
+}
+
+/* Frames per page of the printable page, and at most per GET …/frames. */
+#define REPORT_HTML_PAGE   500
+#define REPORT_FRAMES_PAGE 1000
+
 static void get_report(SyncEngine *e, SoupServerMessage *msg, GHashTable *query)
 {
         const char *path = g_uri_get_path(soup_server_message_get_uri(msg));
         const char *format = query ? g_hash_table_lookup(query, "format") : NULL;
         const char *download = query ? g_hash_table_lookup(query, "download") : NULL;
+        const char *rest = path + strlen(REPORTS_PREFIX);
+        const char *slash = strchr(rest, '/');
         g_autoptr(GError) error = NULL;
+        unsigned page = 0, offset = 0, limit = 100;
         Pending *p;
         gboolean ok;
 
+        if (slash && !g_str_equal(slash, "/frames")) {
+                http_answer_error(msg, SOUP_STATUS_NOT_FOUND, "not-found",
+                                  "There is no such path; use /api/reports/{id} or "
+                                  "/api/reports/{id}/frames.");
+                return;
+        }
         if (format && !g_str_equal(format, "json") && !g_str_equal(format, "html")) {
                 http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-format",
                                   "format must be json or html.");
                 return;
         }
+        if (!query_uint(query, "page", G_MAXUINT / REPORT_HTML_PAGE, &page) ||
+            !query_uint(query, "offset", G_MAXUINT, &offset) ||
+            !query_uint(query, "limit", REPORT_FRAMES_PAGE, &limit) || limit == 0) {
+                http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-page",
+                                  "page and offset must be whole numbers, and limit one from 1 "
+                                  "to 1000.");
+                return;
+        }
         p = pending_new(msg, SOUP_STATUS_OK);
-        p->id = g_strdup(path + strlen(REPORTS_PREFIX));
+        p->id = slash ? g_strndup(rest, (gsize)(slash - rest)) : g_strdup(rest);
         p->html = format && g_str_equal(format, "html");
         p->download = download && !g_str_equal(download, "0") && !g_str_equal(download, "false");
-        ok = timelapse_api_get_report(e, p->id, on_report_text, p, &error);
+        p->frames_only = slash != NULL;
+        if (p->frames_only)
+                ok = timelapse_api_get_report_frames(e, p->id, offset, limit, on_report_text, p,
+                                                     &error);
+        else if (p->html)
+                ok = timelapse_api_get_report_frames(e, p->id, page * REPORT_HTML_PAGE,
+                                                     REPORT_HTML_PAGE, on_report_text, p, &error);
+        else
+                /* The download is one document: the report with every frame. */
+                ok = timelapse_api_get_report_frames(e, p->id, 0, G_MAXUINT, on_report_text, p,
+                                                     &error);
         pending_wait(p, ok, error);
 }
 

@@ -50,6 +50,8 @@ static void add_camera(JsonBuilder *b, const CameradClient *camera, const Policy
         if (cam->path) {
                 json_builder_set_member_name(b, "model");
                 json_builder_add_string_value(b, cam->model);
+                json_builder_set_member_name(b, "nickname");
+                json_builder_add_string_value(b, cam->nickname ? cam->nickname : "");
                 json_builder_set_member_name(b, "url");
                 json_builder_add_string_value(b, cam->url);
                 json_builder_set_member_name(b, "offsetMs");

@@ -380,6 +380,13 @@ typedef struct Call {
         gpointer user_data;
         char *id;         /* the timelapse this is about */
         gboolean started; /* POST: the answer is for a timelapse that just started */
+        /* GetReport with its frames: the report's text, the frames gathered so far, the next
+         * one to ask for, and how many are wanted (G_MAXUINT: all). */
+        gboolean with_frames;
+        char *report_text;
+        GString *records; /* the records' JSON text, comma-separated, as camerad sent them */
+        unsigned records_n;
+        unsigned frames_offset, frames_first, frames_wanted, frames_asked;
 } Call;
 
 static Call *call_new(SyncEngine *e, TimelapseApiDone done, TimelapseApiTextDone text_done,
@@ -397,6 +404,9 @@ static Call *call_new(SyncEngine *e, TimelapseApiDone done, TimelapseApiTextDone
 static void call_free(Call *c)
 {
         g_free(c->id);
+        g_free(c->report_text);
+        if (c->records)
+                g_string_free(c->records, TRUE);
         g_free(c);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Call, call_free)
@@ -693,6 +703,8 @@ gboolean timelapse_api_stop(SyncEngine *e, TimelapseApiDone done, gpointer user_
 
 /* ---- reports ---- */
 
+static gboolean send_get_frames(Call *c, GError **error);
+
 static void on_reports(sd_bus_message *reply, const GError *stop_error, gpointer userdata)
 {
         Call *c = userdata;
@@ -770,8 +782,160 @@ static void on_report(sd_bus_message *reply, const GError *stop_error, gpointer 
                 call_fail(c, error);
                 return;
         }
+        if (c->with_frames) {
+                g_autoptr(GError) send_error = NULL;
+                c->report_text = g_strdup(text);
+                c->records = g_string_new(NULL);
+                if (!send_get_frames(c, &send_error))
+                        call_fail(c, send_error);
+                return;
+        }
         c->text_done(text, NULL, c->user_data);
         call_free(c);
+}
+
+/* The report with frames.records (and frames.offset, frames.pageSize) put in, as text. The
+ * records go in as camerad wrote them, not through a JSON tree: 100,000 of them would cost
+ * webd a million nodes. */
+static char *merge_frames(Call *c, unsigned total, GError **error)
+{
+        g_autoptr(JsonParser) p = json_parser_new();
+        g_autoptr(JsonGenerator) gen = json_generator_new();
+        g_autofree char *uuid = g_uuid_string_random();
+        g_autofree char *token = g_strdup_printf("\"records-%s\"", uuid);
+        g_autofree char *text = NULL;
+        g_autofree char *bare = g_strndup(token + 1, strlen(token) - 2);
+        JsonObject *r, *frames;
+        const char *at;
+        GString *out;
+
+        if (!json_parser_load_from_data(p, c->report_text, -1, NULL) ||
+            !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
+                fail(error, TIMELAPSE_API_ERROR_CAMERA,
+                     "The camera service sent a report that cannot be read.");
+                return NULL;
+        }
+        r = json_node_get_object(json_parser_get_root(p));
+        frames = json_object_has_member(r, "frames") &&
+                                 JSON_NODE_HOLDS_OBJECT(json_object_get_member(r, "frames"))
+                         ? json_object_get_object_member(r, "frames")
+                         : NULL;
+        if (!frames) {
+                frames = json_object_new();
+                json_object_set_object_member(r, "frames", frames);
+        }
+        json_object_set_int_member(frames, "count", total);
+        json_object_set_int_member(frames, "offset", c->frames_first);
+        if (c->frames_wanted != G_MAXUINT)
+                json_object_set_int_member(frames, "pageSize", c->frames_wanted);
+        json_object_remove_member(frames, "file");
+        json_object_set_string_member(frames, "records", bare);
+        json_generator_set_root(gen, json_parser_get_root(p));
+        json_generator_set_pretty(gen, TRUE);
+        text = json_generator_to_data(gen, NULL);
+        at = strstr(text, token);
+        if (!at) {
+                fail(error, TIMELAPSE_API_ERROR_CAMERA, "The report could not be put together.");
+                return NULL;
+        }
+        out = g_string_sized_new(strlen(text) + c->records->len + 2);
+        g_string_append_len(out, text, at - text);
+        g_string_append_c(out, '[');
+        g_string_append_len(out, c->records->str, (gssize)c->records->len);
+        g_string_append_c(out, ']');
+        g_string_append(out, at + strlen(token));
+        return g_string_free(out, FALSE);
+}
+
+static void on_frames(sd_bus_message *reply, const GError *stop_error, gpointer userdata)
+{
+        Call *c = userdata;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *merged = NULL;
+        const char *text;
+        uint32_t total;
+        unsigned n;
+        size_t len;
+
+        if (!call_reply_ok(c, reply, stop_error))
+                return;
+        /* camerad checked the records (camerad/timelapse-frames.c); here only that it is an
+         * array: parsing 100 pages of 1000 records again would cost webd seconds. */
+        if (sd_bus_message_read(reply, "us", &total, &text) <= 0 || (len = strlen(text)) < 2 ||
+            text[0] != '[' || text[len - 1] != ']') {
+                fail(&error, TIMELAPSE_API_ERROR_CAMERA,
+                     "The camera service sent frames that cannot be read.");
+                call_fail(c, error);
+                return;
+        }
+        /* The lines asked for: camerad leaves out only damaged ones, so this many were read
+         * (and the next page starts after them). */
+        n = c->frames_offset < total ? MIN(total - c->frames_offset, c->frames_asked) : 0;
+        if (len > 2) {
+                if (c->records->len > 0)
+                        g_string_append_c(c->records, ',');
+                g_string_append_len(c->records, text + 1, (gssize)len - 2);
+        }
+        c->records_n += n;
+        c->frames_offset += n;
+        if (n > 0 && c->frames_offset < total && c->records_n < c->frames_wanted) {
+                if (!send_get_frames(c, &error))
+                        call_fail(c, error);
+                return;
+        }
+        merged = merge_frames(c, total, &error);
+        if (!merged) {
+                call_fail(c, error);
+                return;
+        }
+        c->text_done(merged, NULL, c->user_data);
+        call_free(c);
+}
+
+/* Asks camerad for the next page of frames (at most 1000 a call). FALSE after failing to send
+ * (c is not freed). */
+static gboolean send_get_frames(Call *c, GError **error)
+{
+        unsigned left = c->frames_wanted - c->records_n;
+        sd_bus_message *m =
+                camerad_client_message(sync_engine_get_camerad(c->e), FALSE, "GetFrames", error);
+        int r;
+
+        if (!m)
+                return FALSE;
+        c->frames_asked = MIN(left, 1000u);
+        r = sd_bus_message_append(m, "suu", c->id, c->frames_offset, c->frames_asked);
+        if (r < 0) {
+                sd_bus_message_unref(m);
+                return fail(error, TIMELAPSE_API_ERROR_CAMERA,
+                            "The camera service could not be asked (%s).", g_strerror(-r));
+        }
+        if (!camerad_client_call(sync_engine_get_camerad(c->e), m, on_frames, c, error)) {
+                sd_bus_message_unref(m);
+                return FALSE;
+        }
+        sd_bus_message_unref(m);
+        return TRUE;
+}
+
+gboolean timelapse_api_get_report_frames(SyncEngine *e, const char *id, unsigned offset,
+                                         unsigned limit, TimelapseApiTextDone done,
+                                         gpointer user_data, GError **error)
+{
+        Call *c;
+
+        if (!report_id_valid(id))
+                return fail(error, TIMELAPSE_API_ERROR_INVALID_REPORT_ID,
+                            "A report id is 1 to 100 letters, digits, '_' and '-', as GET "
+                            "/api/reports lists them.");
+        if (!camerad_ready(e, FALSE, error))
+                return FALSE;
+        c = call_new(e, NULL, done, user_data);
+        c->id = g_strdup(id);
+        c->with_frames = TRUE;
+        c->frames_offset = c->frames_first = offset;
+        c->frames_wanted = limit;
+        return call_send(c, FALSE, "GetReport", id, on_report, error);
 }
 
 gboolean timelapse_api_get_report(SyncEngine *e, const char *id, TimelapseApiTextDone done,

@@ -55,6 +55,12 @@ gboolean timelapse_api_stop(SyncEngine *e, TimelapseApiDone done, gpointer user_
 /* GET /api/reports: {"reports":[…]}, newest first. */
 gboolean timelapse_api_list_reports(SyncEngine *e, TimelapseApiDone done, gpointer user_data,
                                     GError **error);
+/* The report with frames [offset, offset + limit) of its frames file put in frames.records
+ * (frames.count: their total; frames.offset; frames.pageSize unless limit is G_MAXUINT, which
+ * asks for all of them, 1000 per call to camerad): docs/web-protocol.md, GET /api/reports/{id}. */
+gboolean timelapse_api_get_report_frames(SyncEngine *e, const char *id, unsigned offset,
+                                         unsigned limit, TimelapseApiTextDone done,
+                                         gpointer user_data, GError **error);
 /* GET /api/reports/{id}: the report's JSON text. */
 gboolean timelapse_api_get_report(SyncEngine *e, const char *id, TimelapseApiTextDone done,
                                   gpointer user_data, GError **error);

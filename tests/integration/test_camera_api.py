@@ -56,8 +56,11 @@ def test_add_camera_connects_with_identity(make_testbed):
     path = cams.add(sim["camera"])
     assert path.startswith("/org/picamsync/Camera1/camera/")
     assert cams.prop(path, "Connected") is True
+    # The simulator answers as a real body: productname "Canon EOS R50", no nickname.
     assert cams.prop(path, "Manufacturer") == "Canon"
     assert cams.prop(path, "Model") == "EOS R50"
+    # Added by URL, with discovery off: no description was read, so no nickname.
+    assert cams.prop(path, "Nickname") == ""
     assert cams.prop(path, "Serial") == "SIM00000000"
     assert cams.prop(path, "Url") == sim["camera"]
     assert cams.prop(path, "LastError") == ""

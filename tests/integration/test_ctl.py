@@ -410,9 +410,17 @@ def test_timelapse_and_reports(bed):
     assert re.search(r"^ +State: completed$", out, re.M)
     assert re.search(r"^ +Frames: 3 taken, 0 failed, of 3 planned$", out, re.M)
     assert "48.137000, 11.575000 (manual)" in out
+    assert re.search(r"^ +Frame times: 3 recorded ", out, re.M)
+    assert re.search(r"^ +Camera at the end: [+-]\d+\.\d{3} s ± ", out, re.M)
     report = json.loads(ok(bed, "reports", "export", tid))
     assert report["id"] == tid and report["location"]["latitude"] == 48.137
-    assert json.loads(ok(bed, "--json", "reports", "show", tid)) == report
+    # The export is one document with every frame, as webd's download.
+    assert report["frames"]["count"] == 3
+    assert [f["index"] for f in report["frames"]["records"]] == [0, 1, 2]
+    shown = json.loads(ok(bed, "--json", "reports", "show", tid))
+    assert shown["frames"] == {"file": f"{tid}.frames", "count": 3}
+    del shown["frames"], report["frames"]
+    assert shown == report
     html = ok(bed, "reports", "export", tid, "--format", "html")
     assert html.startswith("<!DOCTYPE html>") and "Moonrise" in html
     assert "not a format" in fails(bed, 2, "reports", "export", tid, "--format", "pdf")

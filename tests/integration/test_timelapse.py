@@ -62,7 +62,7 @@ def spacings(times_usec):
 def test_ten_shots_one_second_apart(make_testbed):
     t = Bed(make_testbed)
     assert t.prop("TimelapseState") == "idle"
-    assert sim_state(t.sim)["autoPowerOff"] == "1min"
+    assert sim_state(t.sim)["autoPowerOff"] == "60"
     t.client.subscribe(sender=NAME, iface=CAMERA_IFACE, member="ShotTaken")
     location = {"latitude": v("d", 47.5), "longitude": v("d", 8.25), "accuracy": v("d", 20.0),
                 "source": v("s", "manual")}
@@ -93,7 +93,7 @@ def test_ten_shots_one_second_apart(make_testbed):
         assert 950 <= g <= 1050, gaps
     # The whole run is anchored to its start: no drift of the schedule either.
     assert abs((log[-1] - log[0]) / 1000 - 9000) <= 50
-    assert state["autoPowerOff"] == "1min"  # put back
+    assert state["autoPowerOff"] == "60"  # put back
     assert t.prop("ShotsTaken") == 10
     assert t.prop("ShotsFailed") == 0
     assert t.prop("NextShotUSec") == 0

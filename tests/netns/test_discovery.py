@@ -9,6 +9,7 @@ import time
 from gi.repository import GLib
 
 from busclient import BusClient
+from testbed_clients import sim_set
 
 NAME = "org.picamsync.Camera1"
 MANAGER = ("/org/picamsync/Camera1", "org.picamsync.Camera1.Manager")
@@ -43,6 +44,50 @@ def test_discovery_finds_the_camera_on_ap0(make_testbed):
     client.call(NAME, *MANAGER, "Discover")
     time.sleep(1.5)
     assert client.get(NAME, *MANAGER, "Cameras") == cameras
+    client.close()
+
+
+def test_discovered_camera_has_its_names(make_testbed):
+    """As a real body: the brand in productname (Model without it), the nickname only in the
+    UPnP description."""
+    bed = make_testbed(start=False, netns=True)
+    bed.start_clockd()
+    bed.start_sim(args=["--model", "Canon EOS R6 Mark II", "--nickname", "Lake north"])
+    bed.start_camerad({"PICAMSYNC_CAMERA_CHECK_INTERVAL": "600000"})
+    client = BusClient(bed.bus.address)
+    cameras = wait_for_cameras(client)
+    assert len(cameras) == 1, bed.daemons["camerad"].log()
+    path = cameras[0]
+    assert client.get(NAME, path, CAMERA, "Manufacturer") == "Canon"
+    assert client.get(NAME, path, CAMERA, "Model") == "EOS R6 Mark II"
+    # Set from the description right after the camera is published.
+    deadline = time.monotonic() + 10
+    while client.get(NAME, path, CAMERA, "Nickname") == "" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert client.get(NAME, path, CAMERA, "Nickname") == "Lake north"
+    assert client.get(NAME, *MANAGER, "Cameras") == [path]
+    client.close()
+
+
+def test_camera_typed_by_url_takes_its_nickname_once_discovered(make_testbed):
+    """Added by URL there is no description to read: no nickname. Once SSDP finds the same
+    body, the description gives it, on the same camera."""
+    bed = make_testbed(start=False, netns=True)
+    bed.start_clockd()
+    sim = bed.start_sim(args=["--fault", "ssdp-silent", "--nickname", "Lake north"])
+    bed.start_camerad({"PICAMSYNC_CAMERA_CHECK_INTERVAL": "600000"})
+    client = BusClient(bed.bus.address)
+    path = client.call(NAME, *MANAGER, "AddCamera", "s", (sim["camera"],), timeout_ms=60000)[0]
+    assert client.get(NAME, path, CAMERA, "Model") == "EOS R50"
+    assert client.get(NAME, path, CAMERA, "Nickname") == ""
+    bed.network.call_in("camera", sim_set, sim, fault="none")
+    deadline = time.monotonic() + 20
+    while client.get(NAME, path, CAMERA, "Nickname") == "" and time.monotonic() < deadline:
+        client.call(NAME, *MANAGER, "Discover")
+        time.sleep(1)
+    assert client.get(NAME, path, CAMERA, "Nickname") == "Lake north", \
+        bed.daemons["camerad"].log()
+    assert client.get(NAME, *MANAGER, "Cameras") == [path]
     client.close()
 
 

@@ -5,6 +5,7 @@ LAN client, the phone (on the ap0 bridge, 192.168.4.1) an AP client. Clients run
 namespaces (their sockets are made there)."""
 
 import json
+import time
 import types
 import urllib.request
 
@@ -101,3 +102,24 @@ def test_same_pi_lan_then_ap(make_testbed):
         laptop.close()
         if phone:
             phone.close()
+
+
+def test_status_names_the_camera_as_it_names_itself(make_testbed):
+    """A body's nickname reaches the pages: from the UPnP description (SSDP), through camerad's
+    Nickname, into the status object beside the model without its doubled brand."""
+    bed = make_testbed(start=False, netns=True)
+    bed.start_clockd()
+    bed.start_sim(args=["--nickname", "Lake north"])
+    bed.start_camerad({"PICAMSYNC_CAMERA_CHECK_INTERVAL": "600000"})
+    bed.start_webd()
+    url = bed.network.webd_urls["ap"]["http"] + "/api/timesync/status"
+    deadline = time.monotonic() + 30
+    camera = {}
+    while time.monotonic() < deadline:
+        camera = http_get_in(bed, "phone", url)[1]["status"]["camera"]
+        if camera.get("nickname"):
+            break
+        time.sleep(0.2)
+    assert camera["connected"] is True, bed.daemons["camerad"].log()
+    assert camera["model"] == "EOS R50"
+    assert camera["nickname"] == "Lake north"

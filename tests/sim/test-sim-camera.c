@@ -221,16 +221,69 @@ static void test_busy(void)
         g_assert_false(sim_camera_busy(&c, t));
 }
 
+/* Seconds as text, as real bodies give them, and "disable"; the old "1min" style is refused. */
 static void test_autopoweroff(void)
 {
         SimCamera c = camera("UTC", 0, 0, 0);
+        size_t n = 0;
 
-        g_assert_cmpstr(c.autopoweroff, ==, "1min");
+        g_assert_cmpstr(c.autopoweroff, ==, "60");
         g_assert_cmpint(sim_camera_set_autopoweroff(&c, "disable"), ==, 0);
         g_assert_cmpstr(c.autopoweroff, ==, "disable");
-        g_assert_cmpint(sim_camera_set_autopoweroff(&c, "3min"), ==, -EINVAL);
-        g_assert_cmpint(sim_camera_set_autopoweroff(&c, NULL), ==, -EINVAL);
+        for (; sim_camera_autopoweroff_ability[n]; n++)
+                g_assert_cmpint(sim_camera_set_autopoweroff(&c, sim_camera_autopoweroff_ability[n]),
+                                ==, 0);
+        g_assert_cmpint(n, ==, 6);
         g_assert_cmpstr(c.autopoweroff, ==, "disable");
+        g_assert_cmpint(sim_camera_set_autopoweroff(&c, "30"), ==, 0);
+        g_assert_cmpint(sim_camera_set_autopoweroff(&c, "1min"), ==, -EINVAL);
+        g_assert_cmpint(sim_camera_set_autopoweroff(&c, "45"), ==, -EINVAL);
+        g_assert_cmpint(sim_camera_set_autopoweroff(&c, NULL), ==, -EINVAL);
+        g_assert_cmpstr(c.autopoweroff, ==, "30");
+}
+
+static void test_request_kind(void)
+{
+        g_assert_cmpint(sim_request_kind("GET", "/ccapi"), ==, SIM_REQUEST_READ);
+        g_assert_cmpint(sim_request_kind("GET", "/ccapi/ver100/shooting/control/shutterbutton"), ==,
+                        SIM_REQUEST_READ);
+        g_assert_cmpint(sim_request_kind("POST", "/ccapi/ver100/shooting/control/shutterbutton"),
+                        ==, SIM_REQUEST_SHUTTER);
+        g_assert_cmpint(sim_request_kind("PUT", "/ccapi/ver100/functions/datetime"), ==,
+                        SIM_REQUEST_CHANGE);
+        g_assert_cmpint(sim_request_kind("POST", "/ccapi/ver100/shooting/control/other"), ==,
+                        SIM_REQUEST_CHANGE);
+        g_assert_cmpint(sim_request_kind("POST", "/shutterbutton"), ==, SIM_REQUEST_CHANGE);
+        g_assert_cmpint(sim_request_kind("POST", NULL), ==, SIM_REQUEST_CHANGE);
+}
+
+/* Each 503 state's words, and the requests it refuses: passing ones and unknown words refuse
+ * everything; a card, mode or focus state only the shutter; shooting also changes. */
+static void test_refusals(void)
+{
+        static const struct {
+                SimRefusal r;
+                const char *message;
+                bool read, change, shutter;
+        } t[] = {
+                {SIM_REFUSAL_NONE, NULL, false, false, false},
+                {SIM_REFUSAL_BUSY, "Device busy", true, true, true},
+                {SIM_REFUSAL_PREPARING, "Taken in preparation", true, true, true},
+                {SIM_REFUSAL_SHOOTING, "During shooting or recording", false, true, true},
+                {SIM_REFUSAL_MODE, "Mode not supported", false, false, true},
+                {SIM_REFUSAL_CARD, "Can not write to card", false, false, true},
+                {SIM_REFUSAL_FOCUS, "Out of focus", false, false, true},
+                {SIM_REFUSAL_UNKNOWN, NULL, true, true, true},
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(t); i++) {
+                g_assert_cmpstr(sim_refusal_message(t[i].r), ==, t[i].message);
+                g_assert_cmpint(sim_refusal_applies(t[i].r, SIM_REQUEST_READ), ==, t[i].read);
+                g_assert_cmpint(sim_refusal_applies(t[i].r, SIM_REQUEST_CHANGE), ==, t[i].change);
+                g_assert_cmpint(sim_refusal_applies(t[i].r, SIM_REQUEST_SHUTTER), ==, t[i].shutter);
+        }
+        g_assert_null(sim_refusal_message(_SIM_REFUSAL_MAX));
+        g_assert_false(sim_refusal_applies(_SIM_REFUSAL_MAX, SIM_REQUEST_SHUTTER));
 }
 
 int main(int argc, char *argv[])
@@ -244,5 +297,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/sim-camera/fixed-zone", test_fixed_zone);
         g_test_add_func("/sim-camera/busy", test_busy);
         g_test_add_func("/sim-camera/autopoweroff", test_autopoweroff);
+        g_test_add_func("/sim-camera/request-kind", test_request_kind);
+        g_test_add_func("/sim-camera/refusals", test_refusals);
         return g_test_run();
 }

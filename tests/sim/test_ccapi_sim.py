@@ -163,17 +163,30 @@ def test_listing_url_and_none():
         assert a.stop() == 0 and b.stop() == 0
 
 
-def test_deviceinformation():
-    s = Sim("--model", "EOS R6 Mark II", "--serial", "987654321098", "--nickname", "Cam A")
+def test_deviceinformation(sim):
+    # As a real body: the brand in the product name, no nickname (that is in the description).
+    info = request("GET", sim.camera + "/ver100/deviceinformation")[2]
+    assert info["manufacturer"] == "Canon" and info["productname"] == "Canon EOS R50"
+    assert "nickname" not in info
+    s = Sim("--model", "Canon EOS R6 Mark II", "--serial", "987654321098", "--nickname", "Cam A")
     try:
         status, _, info = request("GET", s.camera + "/ver100/deviceinformation")
         assert status == 200
         assert info["manufacturer"] == "Canon"
-        assert info["productname"] == "EOS R6 Mark II"
+        assert info["productname"] == "Canon EOS R6 Mark II"
         assert info["serialnumber"] == "987654321098"
-        assert info["nickname"] == "Cam A"
+        assert "nickname" not in info
         assert info["firmwareversion"] and info["macaddress"].count(":") == 5
         assert len(info["guid"]) == 36
+        desc = ET.fromstring(request("GET", s.urls["description"])[2])
+        assert desc.findtext(".//{%s}X_deviceNickname" % CANON_NS) == "Cam A"
+        assert desc.findtext(".//{%s}modelName" % UPNP_NS) == "Canon EOS R6 Mark II"
+        # Renamed on the body: the description says so, deviceinformation still does not.
+        assert s.state()["nickname"] == "Cam A"
+        assert s.set(nickname="Lake “north”")["nickname"] == "Lake “north”"
+        desc = ET.fromstring(request("GET", s.urls["description"])[2])
+        assert desc.findtext(".//{%s}X_deviceNickname" % CANON_NS) == "Lake “north”"
+        assert "nickname" not in request("GET", s.camera + "/ver100/deviceinformation")[2]
     finally:
         assert s.stop() == 0
 
@@ -204,12 +217,18 @@ def test_status_endpoints_and_shutter(sim):
     assert request("POST", sim.camera + "/ver100/shooting/control/shutterbutton",
                    {"af": "no"})[0] == 400
 
-    assert request("GET", sim.camera + "/ver100/functions/autopoweroff")[2]["value"] == "1min"
+    # Auto power-off in seconds, as real bodies give it (an EOS R50's menu).
+    apo = request("GET", sim.camera + "/ver100/functions/autopoweroff")[2]
+    assert apo == {"value": "60", "ability": ["30", "60", "180", "300", "600", "disable"]}
     assert request("PUT", sim.camera + "/ver100/functions/autopoweroff",
                    {"value": "disable"}) [:3:2] == (200, {})
     assert request("GET", sim.camera + "/ver100/functions/autopoweroff")[2]["value"] == "disable"
-    assert request("PUT", sim.camera + "/ver100/functions/autopoweroff",
-                   {"value": "3min"})[:3:2] == (400, {"message": "Invalid parameter"})
+    for old_style in ("1min", "3min", "45", 60):
+        assert request("PUT", sim.camera + "/ver100/functions/autopoweroff",
+                       {"value": old_style})[:3:2] == (400, {"message": "Invalid parameter"})
+    assert sim.state()["autoPowerOff"] == "disable"
+    sim.set(autoPowerOff="600")
+    assert request("GET", sim.camera + "/ver100/functions/autopoweroff")[2]["value"] == "600"
     assert request("GET", sim.camera + "/ver100/nothing")[0] == 404
 
 
@@ -355,6 +374,128 @@ def test_faults_busy_bad_request_garbage(sim):
     assert request("GET", sim.camera)[0] == 200
 
 
+def test_busy_message(sim):
+    # The busy fault and the busy window answer with the message set; "Device busy" again
+    # once it is set back. This refuses every request; the realistic lasting states are the
+    # faults below, each on the requests it concerns.
+    assert sim.state()["busyMessage"] == "Device busy"
+    sim.set(fault="busy", busyMessage="Can not write to card")
+    assert sim.state()["busyMessage"] == "Can not write to card"
+    assert request("GET", sim.camera)[:3:2] == (503, {"message": "Can not write to card"})
+    sim.set(fault="none", busyForMs=60000, busyMessage="Mode not supported")
+    assert request("GET", sim.camera)[:3:2] == (503, {"message": "Mode not supported"})
+    sim.set(busyForMs=0, busyMessage="Device busy")
+    assert request("GET", sim.camera)[0] == 200
+    for bad in ["", 5, "x" * 101, "tab\there"]:
+        status, _, answer = request("POST", sim.sim, {"busyMessage": bad})
+        assert status == 400 and "busyMessage" in answer["message"], bad
+    assert sim.state()["busyMessage"] == "Device busy"
+
+
+SHUTTER = "/ver100/shooting/control/shutterbutton"
+
+# (fault, the camera's words, which requests it refuses: listing, GET datetime, PUT datetime,
+# PUT autopoweroff, shutter). Lasting states refuse what they concern only: a full card stops
+# the shutter, not the clock.
+STATES_503 = [
+    ("busy", "Device busy", (1, 1, 1, 1, 1)),
+    ("preparing", "Taken in preparation", (1, 1, 1, 1, 1)),
+    ("shooting", "During shooting or recording", (0, 0, 1, 1, 1)),
+    ("mode", "Mode not supported", (0, 0, 0, 0, 1)),
+    ("card", "Can not write to card", (0, 0, 0, 0, 1)),
+    ("focus", "Out of focus", (0, 0, 0, 0, 1)),
+    ("unknown-503", "Temporarily unavailable (simulated)", (1, 1, 1, 1, 1)),
+]
+
+
+def five_requests(sim):
+    """The statuses and bodies of the five kinds of request, in STATES_503's order."""
+    date = request("GET", sim.camera + "/ver100/functions/datetime")
+    out = [request("GET", sim.camera),
+           date,
+           request("PUT", sim.camera + "/ver100/functions/datetime",
+                   {"datetime": date[2]["datetime"], "dst": date[2]["dst"]}
+                   if date[0] == 200 else {"datetime": "Tue, 01 Jul 2025 14:00:00 +0100",
+                                           "dst": True}),
+           request("PUT", sim.camera + "/ver100/functions/autopoweroff", {"value": "disable"}),
+           request("POST", sim.camera + SHUTTER, {"af": False})]
+    return [(status, body) for status, _, body in out]
+
+
+@pytest.mark.parametrize("fault,words,refused", STATES_503)
+def test_503_states_on_the_requests_they_concern(sim, fault, words, refused):
+    sim.set(writeMs=0)
+    st = sim.set(fault=fault)
+    assert st["fault"] == fault and st["faultForMs"] is None   # lasts until changed
+    answers = five_requests(sim)
+    for (status, body), refuses in zip(answers, refused):
+        if refuses:
+            assert (status, body) == (503, {"message": words})
+        else:
+            assert status == 200, body
+    st = sim.state()
+    assert st["shots"] == (0 if refused[4] else 1)
+    assert st["shutterLog"][-1]["status"] == (503 if refused[4] else 200)
+    # Still there a while later: a lasting state does not pass by itself.
+    assert five_requests(sim)[4][0] == 503
+    sim.set(fault="none")
+    assert [status for status, _ in five_requests(sim)] == [200] * 5
+
+
+def test_card_state_shows_a_full_card(sim):
+    free = request("GET", sim.camera + "/ver110/devicestatus/storage")[2]["storagelist"][0]
+    assert free["spacesize"] > 0
+    sim.set(fault="card")
+    full = request("GET", sim.camera + "/ver110/devicestatus/storage")[2]["storagelist"][0]
+    assert full["spacesize"] == 0 and full["maxsize"] == free["maxsize"]
+
+
+def test_unknown_503_says_the_words_given(sim):
+    st = sim.set(fault="unknown-503", faultMessage="Lens cap on")
+    assert st["faultMessage"] == "Lens cap on"
+    assert request("GET", sim.camera)[:3:2] == (503, {"message": "Lens cap on"})
+    assert request("POST", sim.camera + SHUTTER, {"af": False})[:3:2] == \
+        (503, {"message": "Lens cap on"})
+
+
+def test_a_fault_for_a_while_ends_by_itself(sim):
+    sim.set(writeMs=0)
+    st = sim.set(fault="card", faultForMs=600)
+    assert st["fault"] == "card" and 0 < st["faultForMs"] <= 600
+    # Right after, still refused (the window is far longer than one local round trip)...
+    st = sim.set(fault="card", faultForMs=60000)
+    assert request("POST", sim.camera + SHUTTER, {"af": False})[:3:2] == \
+        (503, {"message": "Can not write to card"})
+    # ...and once it is over the shutter works again, without anyone clearing it.
+    sim.set(fault="card", faultForMs=300)
+    assert wait_until(lambda: request("POST", sim.camera + SHUTTER, {"af": False})[0] == 200,
+                      timeout=20)
+    st = sim.state()
+    assert st["fault"] == "none" and st["faultForMs"] is None
+    assert "fault card is over" in sim.stderr()
+    # A new fault replaces a timed one, lasting.
+    sim.set(fault="busy", faultForMs=60000)
+    assert sim.set(fault="mode")["faultForMs"] is None
+
+
+def test_fault_from_the_command_line_for_a_while():
+    s = Sim("--fault", "mode", "--fault-ms", "60000")
+    try:
+        st = s.state()
+        assert st["fault"] == "mode" and 0 < st["faultForMs"] <= 60000
+        assert request("POST", s.camera + SHUTTER, {"af": False})[:3:2] == \
+            (503, {"message": "Mode not supported"})
+        assert request("GET", s.camera + "/ver100/functions/datetime")[0] == 200
+    finally:
+        assert s.stop() == 0
+    s = Sim("--fault", "unknown-503", "--fault-message", "Sensor cleaning")
+    try:
+        assert request("GET", s.camera)[:3:2] == (503, {"message": "Sensor cleaning"})
+        assert s.state()["faultForMs"] is None
+    finally:
+        assert s.stop() == 0
+
+
 def test_preparing():
     s = Sim("--preparing-ms", "60000")
     try:
@@ -450,6 +591,17 @@ def test_control_api_validation(sim):
                        ({"driftPpm": 1e9}, "driftPpm"),
                        ({"latencyMs": -1}, "latencyMs"),
                        ({"fault": "explode"}, "fault"),
+                       ({"faultForMs": 100}, "together with"),
+                       ({"fault": "card", "faultForMs": -1}, "faultForMs"),
+                       ({"fault": "unknown-503", "faultMessage": ""}, "faultMessage"),
+                       ({"faultMessage": "x" * 101}, "faultMessage"),
+                       ({"faultMessage": "tab\there"}, "faultMessage"),
+                       ({"autoPowerOff": "1min"}, "seconds"),
+                       ({"nickname": ""}, "nickname"),
+                       ({"busyMessage": ""}, "busyMessage"),
+                       ({"nickname": "a\nb"}, "nickname"),
+                       ({"nickname": "x" * 65}, "nickname"),
+                       ({"nickname": 7}, "nickname"),
                        ({"dst": 1}, "dst"),
                        ({"utcOffsetMinutes": 60.5}, "utcOffsetMinutes"),
                        ({"zone": "Mars/Olympus_Mons"}, "zone"),
@@ -460,7 +612,8 @@ def test_control_api_validation(sim):
         assert status == 400, body
         assert word in answer["message"] and answer["message"].endswith("."), answer
     after = sim.state()
-    for k in ("driftPpm", "latencyMs", "fault", "zone", "utcOffsetMinutes", "dst"):
+    for k in ("driftPpm", "latencyMs", "fault", "faultForMs", "faultMessage", "zone",
+              "utcOffsetMinutes", "dst", "autoPowerOff", "nickname"):
         assert after[k] == before[k], k
     assert abs(after["offsetMs"] - before["offsetMs"]) < 0.01
 
@@ -608,8 +761,16 @@ def test_description_document():
             root = ET.fromstring(xml)
             assert root.tag == "{%s}root" % UPNP_NS
             dev = root.find("{%s}device" % UPNP_NS)
-            assert "Canon" in dev.findtext("{%s}manufacturer" % UPNP_NS)
-            assert dev.findtext("{%s}modelName" % UPNP_NS) == "EOS R50"
+            # As the CCAPI reference's example description (chapter 2.5).
+            assert dev.findtext("{%s}deviceType" % UPNP_NS) == \
+                "urn:schemas-canon-com:device:ICPO-CameraControlAPIService:1"
+            assert dev.findtext("{%s}manufacturer" % UPNP_NS) == "Canon"
+            assert dev.findtext("{%s}modelName" % UPNP_NS) == "Canon EOS R50"
+            assert root.findtext("{%s}URLBase" % UPNP_NS) == \
+                s.urls["description"].rsplit("/", 1)[0] + "/"
+            assert dev.findtext(".//{%s}serviceId" % UPNP_NS) == \
+                "urn:schemas-canon-com:serviceId:ICPO-CameraControlAPIService-1"
+            assert dev.findtext(".//{%s}X_onService" % CANON_NS) == "0"
             assert dev.findtext("{%s}serialNumber" % UPNP_NS) == s.urls["serial"]
             assert dev.findtext(".//{%s}X_accessURL" % CANON_NS) == s.camera
             assert dev.findtext(".//{%s}X_deviceNickname" % CANON_NS) == "EOSR50"
@@ -625,6 +786,7 @@ def test_description_document():
 @pytest.mark.parametrize("args", [["--listing", "xml"], ["--zone", "Mars/Olympus_Mons"],
                                   ["--port", "70000"], ["--bogus"], ["--bind", "localhost"],
                                   ["--fault", "explode"], ["--latency-ms", "-5"],
+                                  ["--fault-ms", "-1"], ["--fault-message", ""],
                                   ["--cert", "/nonexistent"], ["stray"]])
 def test_bad_options_exit_2(args):
     r = subprocess.run([SIM, *args], capture_output=True, text=True, timeout=20)
@@ -642,6 +804,10 @@ def test_help_documents_everything():
                  "--nickname", "--listing", "--preparing-ms", "--write-ms", "--user",
                  "--password", "--no-ssdp", "--ssdp-interface", "--print-json", "--fault",
                  "/sim/state", "hang", "ssdp-silent", "garbage", "gone", "auth",
+                 "--fault-ms", "--fault-message", "faultForMs", "faultMessage", "preparing",
+                 "busyMessage",
+                 "shooting", "mode", "card", "focus", "unknown-503", "Can not write to card",
+                 "Mode not supported", "Out of focus", "During shooting or recording",
                  "/ccapi/ver100/functions/datetime", "CameraDevDesc.xml"]:
         assert word in r.stdout, word
 

@@ -44,6 +44,11 @@ static TimelapseReport *sample(void)
         r->camera_measured_usec = T0 - 30 * SEC;
         r->camera_drift_ppm = 3.25;
         r->camera_set_deferred = true;
+        r->camera_end_offset_usec = 8766;
+        r->camera_end_uncertainty_usec = 433;
+        r->camera_end_measured_usec = T0 + 3600 * SEC;
+        r->has_frames_file = true;
+        g_array_append_val(r->checks, ((TimelapseCheck){T0 + 1800 * SEC, 4321, 210}));
         return r;
 }
 
@@ -79,9 +84,52 @@ static void test_round_trip(void)
         g_assert_cmpint(back->camera_offset_usec, ==, -1234);
         g_assert_cmpfloat(back->camera_drift_ppm, ==, 3.25);
         g_assert_true(back->camera_set_deferred);
+        g_assert_cmpint(back->camera_end_offset_usec, ==, 8766);
+        g_assert_cmpuint(back->camera_end_uncertainty_usec, ==, 433);
+        g_assert_cmpint(back->camera_end_measured_usec, ==, T0 + 3600 * SEC);
+        g_assert_null(back->camera_end_error);
+        g_assert_true(back->has_frames_file);
+        g_assert_cmpuint(back->checks->len, ==, 1);
+        g_assert_cmpint(g_array_index(back->checks, TimelapseCheck, 0).offset_usec, ==, 4321);
+        g_assert_cmpint(g_array_index(back->checks, TimelapseCheck, 0).measured_usec, ==,
+                        T0 + 1800 * SEC);
         /* Writing what was read gives the same document. */
         again = timelapse_report_to_json(back);
         g_assert_cmpstr(again, ==, json);
+}
+
+static void test_camera_at_end(void)
+{
+        g_autoptr(TimelapseReport) r = sample();
+        g_autoptr(JsonParser) p = json_parser_new();
+        g_autofree char *json = timelapse_report_to_json(r);
+        JsonObject *o = parse(p, json);
+        JsonObject *ts = json_object_get_object_member(o, "timeSync");
+        JsonObject *end = json_object_get_object_member(ts, "cameraAtEnd");
+        JsonObject *frames = json_object_get_object_member(o, "frames");
+
+        /* The camera moved from -1234 ± 567 to 8766 ± 433 µs during the run. */
+        g_assert_cmpint(json_object_get_int_member(end, "changeUSec"), ==, 10000);
+        g_assert_cmpint(json_object_get_int_member(end, "changeBoundUSec"), ==, 1000);
+        g_assert_true(json_object_get_null_member(ts, "cameraAtEndError"));
+        g_assert_cmpstr(json_object_get_string_member(frames, "file"), ==,
+                        "20250701T120000Z-SIM00000000.frames");
+        g_assert_cmpint(json_object_get_int_member(frames, "count"), ==, 10);
+        g_clear_pointer(&json, g_free);
+
+        /* A failed measurement at the end says why; none started: null. */
+        r->camera_end_measured_usec = 0;
+        r->camera_end_error = g_strdup("Camera EOS R50 did not answer within 5 s.");
+        r->has_frames_file = false;
+        json = timelapse_report_to_json(r);
+        g_clear_object(&p);
+        p = json_parser_new();
+        o = parse(p, json);
+        ts = json_object_get_object_member(o, "timeSync");
+        g_assert_true(json_object_get_null_member(ts, "cameraAtEnd"));
+        g_assert_cmpstr(json_object_get_string_member(ts, "cameraAtEndError"), ==,
+                        "Camera EOS R50 did not answer within 5 s.");
+        g_assert_true(json_object_get_null_member(o, "frames"));
 }
 
 static void test_fields_and_local_time(void)
@@ -214,6 +262,7 @@ int main(int argc, char **argv)
         g_setenv("TZ", "UTC", TRUE);
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/timelapse-report/round-trip", test_round_trip);
+        g_test_add_func("/timelapse-report/camera-at-end", test_camera_at_end);
         g_test_add_func("/timelapse-report/fields-and-local-time", test_fields_and_local_time);
         g_test_add_func("/timelapse-report/null-location", test_null_location_and_unknowns);
         g_test_add_func("/timelapse-report/error-cap", test_error_cap);

@@ -24,18 +24,20 @@ static const char description[] =
         "Endpoints (base /ccapi):\n"
         "  GET  /ccapi                                  API listing (--listing)\n"
         "  GET  /ccapi/ver100/topurlfordev              API listing when --listing none\n"
-        "  GET  /ccapi/ver100/deviceinformation\n"
+        "  GET  /ccapi/ver100/deviceinformation         productname with the brand, no nickname\n"
         "  GET  /ccapi/ver100/functions/datetime        {\"datetime\":\"Tue, 01 Jul 2025 "
         "05:00:00 -0800\",\"dst\":true}\n"
         "  PUT  /ccapi/ver100/functions/datetime        sets the clock; the sub-second phase\n"
         "                                               restarts, the written offset+dst stay\n"
-        "  GET/PUT /ccapi/ver100/functions/autopoweroff {\"value\":\"disable\"|\"1min\"|...}\n"
+        "  GET/PUT /ccapi/ver100/functions/autopoweroff {\"value\":\"30\"|\"60\"|\"180\"|\"300\"|"
+        "\"600\"|\"disable\"}\n"
         "  POST /ccapi/ver100/shooting/control/shutterbutton {\"af\":false}; then 503 Device "
         "busy\n"
         "                                               for --write-ms while writing\n"
         "  GET  /ccapi/ver100/devicestatus/battery\n"
         "  GET  /ccapi/ver110/devicestatus/storage\n"
-        "  GET  /upnp/CameraDevDesc.xml                 UPnP description (X_accessURL, ...)\n"
+        "  GET  /upnp/CameraDevDesc.xml                 UPnP description (X_accessURL,\n"
+        "                                               X_deviceNickname, ...)\n"
         "The date is whole seconds, wall time including summer time with the STANDARD offset\n"
         "and \"dst\" (docs/ccapi.md). The latency is a round trip, as on a network: half of it\n"
         "(each half with its own jitter) passes before the camera reads its clock, half\n"
@@ -45,31 +47,42 @@ static const char description[] =
         "Invalid parameter), garbage (200, body not JSON), hang (never answers, connection\n"
         "stays open), auth (digest authentication with --user/--password; 403 after 3 failed\n"
         "attempts until the fault is set again), ssdp-silent (no M-SEARCH answers, no NOTIFY),\n"
-        "gone (connections closed without an answer). Order per CCAPI request: latency, then\n"
-        "gone/hang/auth, then --preparing-ms (503 Taken in preparation), busy windows, 400,\n"
-        "garbage. Busy windows: busyForMs (all CCAPI requests) and the shot's write window\n"
-        "(shutter and datetime PUT).\n"
+        "gone (connections closed without an answer), and a real body's 503 states, each on\n"
+        "the requests it concerns:\n"
+        "  preparing    Taken in preparation (all requests)\n"
+        "  shooting     During shooting or recording (shutter and PUTs)\n"
+        "  mode         Mode not supported (shutter)\n"
+        "  card         Can not write to card (shutter; storage shows the card full)\n"
+        "  focus        Out of focus (shutter)\n"
+        "  unknown-503  --fault-message's words (all requests)\n"
+        "A fault lasts until changed, or --fault-ms / faultForMs. Order per CCAPI request:\n"
+        "latency, then gone/hang/auth, then --preparing-ms (503 Taken in preparation), busy\n"
+        "windows, the 503 states, 400, garbage. Busy windows: busyForMs (all CCAPI requests)\n"
+        "and the shot's write window (shutter and datetime PUT). busyMessage is the 503\n"
+        "message of the busy fault and of busyForMs (default \"Device busy\").\n"
         "\n"
         "Control API (never delayed or faulted):\n"
         "  GET  /sim/state  -> {\"offsetMs\",\"driftPpm\",\"zone\",\"utcOffsetMinutes\",\"dst\","
         "\"phaseMs\",\n"
         "       \"datetime\",\"cameraTime\",\"hostTime\",\"shots\",\"shotLog\","
         "\"shutterLog\",\"puts\",\"gets\",\"requests\",\"lastPutAt\",\n"
-        "       \"latencyMs\",\"jitterMs\",\"fault\",\"busyForMs\",\"writingForMs\","
+        "       \"latencyMs\",\"jitterMs\",\"fault\",\"faultForMs\",\"faultMessage\","
+        "\"busyForMs\",\"busyMessage\",\"writingForMs\","
         "\"preparingForMs\",\"writeMs\",\n"
-        "       \"autoPowerOff\",\"authFailures\",\"serial\",\"connections\",\"tlsHandshakes\",\n"
-        "       "
-        "\"openConnections\",\"connectionClose\",\"idleTimeoutMs\",\"requestLog\",\"urls\"}\n"
+        "       \"autoPowerOff\",\"authFailures\",\"serial\",\"nickname\",\"connections\",\n"
+        "       \"tlsHandshakes\",\"openConnections\",\"connectionClose\",\"idleTimeoutMs\",\n"
+        "       \"requestLog\",\"urls\"}\n"
         "       offsetMs = camera - host now, drift included; phaseMs = the camera's sub-second\n"
         "       when the host is on a whole second; puts/gets count datetime PUTs/GETs;\n"
         "       shotLog = host µs of each shot taken, shutterLog = [{at, status}] of each\n"
         "       shutter POST (first 1000 each; writing shots resets both).\n"
         "  POST /sim/state  with any of offsetMs, driftPpm, zone, utcOffsetMinutes, dst,\n"
-        "       latencyMs, jitterMs, fault, busyForMs, preparingForMs, writeMs, autoPowerOff,\n"
-        "       shots, puts, gets, connectionClose, idleTimeoutMs, dropConnections (true),\n"
-        "       connections (0: counts and requestLog start again), move "
-        "({\"port\",\"httpsPort\"},\n"
-        "       0 = any free one); all or nothing: an unknown key or bad value -> 400.\n"
+        "       latencyMs, jitterMs, fault, faultForMs (with fault; 0: until changed),\n"
+        "       faultMessage, busyForMs, busyMessage, preparingForMs, writeMs, autoPowerOff,\n"
+        "       nickname (as renamed on the body: the description changes), shots, puts,\n"
+        "       gets, connectionClose, idleTimeoutMs, dropConnections (true), connections\n"
+        "       (0: counts and requestLog start again), move ({\"port\",\"httpsPort\"}, 0 = any\n"
+        "       free one); all or nothing: an unknown key or bad value -> 400.\n"
         "       connections/tlsHandshakes count the connections that carried a CCAPI request\n"
         "       (HTTP keep-alive; idleTimeoutMs > 0 closes one idle that long; connectionClose\n"
         "       answers Connection: close). requestLog = [{at, method, path, connection}] of\n"
@@ -88,8 +101,8 @@ typedef struct Options {
         int port, https_port, desc_port;
         char *bind, *cert, *key;
         char *serial, *model, *nickname, *firmware, *listing, *zone, *fault;
-        char *user, *password, *ssdp_interface;
-        double offset_ms, drift_ppm, latency_ms, jitter_ms, preparing_ms, write_ms;
+        char *user, *password, *ssdp_interface, *fault_message;
+        double offset_ms, drift_ppm, latency_ms, jitter_ms, preparing_ms, write_ms, fault_ms;
         int ssdp_max_age;
         gboolean no_ssdp, print_json;
 } Options;
@@ -116,10 +129,11 @@ static const GOptionEntry entries[] = {
         {"key", 0, 0, G_OPTION_ARG_FILENAME, &opt.key, "HTTPS private key (PEM)", "FILE"},
         {"serial", 0, 0, G_OPTION_ARG_STRING, &opt.serial,
          "Serial number (default 012345678901); the UDN derives from it", "S"},
-        {"model", 0, 0, G_OPTION_ARG_STRING, &opt.model, "Product name (default \"EOS R50\")",
-         "NAME"},
+        {"model", 0, 0, G_OPTION_ARG_STRING, &opt.model,
+         "Product name as the body sends it, brand included (default \"Canon EOS R50\")", "NAME"},
         {"nickname", 0, 0, G_OPTION_ARG_STRING, &opt.nickname,
-         "Device nickname (default: the model without spaces)", "NAME"},
+         "Nickname in the UPnP description (default: the model without \"Canon \" and spaces)",
+         "NAME"},
         {"firmware", 0, 0, G_OPTION_ARG_STRING, &opt.firmware, "Firmware version (default 1.2.0)",
          "V"},
         {"listing", 0, 0, G_OPTION_ARG_STRING, &opt.listing,
@@ -139,6 +153,10 @@ static const GOptionEntry entries[] = {
         {"write-ms", 0, 0, G_OPTION_ARG_DOUBLE, &opt.write_ms,
          "How long a shot is written (503 Device busy), default 300", "MS"},
         {"fault", 0, 0, G_OPTION_ARG_STRING, &opt.fault, "Fault at start (default none)", "FAULT"},
+        {"fault-ms", 0, 0, G_OPTION_ARG_DOUBLE, &opt.fault_ms,
+         "The --fault ends after this long (default 0: it lasts)", "MS"},
+        {"fault-message", 0, 0, G_OPTION_ARG_STRING, &opt.fault_message,
+         "The words of the unknown-503 fault (default \"" SIM_FAULT_MESSAGE_DEFAULT "\")", "TEXT"},
         {"user", 0, 0, G_OPTION_ARG_STRING, &opt.user,
          "Digest user name for the auth fault (default ccapi)", "USER"},
         {"password", 0, 0, G_OPTION_ARG_STRING, &opt.password,
@@ -156,10 +174,10 @@ static const GOptionEntry entries[] = {
 
 static void options_free(void)
 {
-        char **strings[] = {&opt.bind,          &opt.cert,     &opt.key,      &opt.serial,
-                            &opt.model,         &opt.nickname, &opt.firmware, &opt.listing,
-                            &opt.zone,          &opt.fault,    &opt.user,     &opt.password,
-                            &opt.ssdp_interface};
+        char **strings[] = {&opt.bind,           &opt.cert,         &opt.key,      &opt.serial,
+                            &opt.model,          &opt.nickname,     &opt.firmware, &opt.listing,
+                            &opt.zone,           &opt.fault,        &opt.user,     &opt.password,
+                            &opt.ssdp_interface, &opt.fault_message};
 
         for (size_t i = 0; i < G_N_ELEMENTS(strings); i++)
                 g_clear_pointer(strings[i], g_free);
@@ -189,8 +207,11 @@ static char *options_check(GInetAddress **ret_bind)
                                        opt.listing);
         if (sim_fault_from_string(opt.fault) < 0)
                 return g_strdup_printf("--fault must be none, busy, bad-request, garbage, hang, "
-                                       "auth, ssdp-silent or gone, not \"%s\"",
+                                       "auth, ssdp-silent, gone, preparing, shooting, mode, card, "
+                                       "focus or unknown-503, not \"%s\"",
                                        opt.fault);
+        if (!sim_fault_message_ok(opt.fault_message))
+                return g_strdup("--fault-message must be 1 to 100 printable ASCII characters");
         if (zone_exists(NULL, opt.zone) < 0)
                 return g_strdup_printf("--zone \"%s\" is not a zone of the zoneinfo database "
                                        "(e.g. Europe/Berlin)",
@@ -200,9 +221,9 @@ static char *options_check(GInetAddress **ret_bind)
         if (!isfinite(opt.drift_ppm) || fabs(opt.drift_ppm) > SIM_DRIFT_PPM_MAX)
                 return g_strdup_printf("--drift-ppm must be within +/-%g", SIM_DRIFT_PPM_MAX);
         if (!delay_ok(opt.latency_ms) || !delay_ok(opt.jitter_ms) || !delay_ok(opt.preparing_ms) ||
-            !delay_ok(opt.write_ms))
-                return g_strdup("--latency-ms, --jitter-ms, --preparing-ms and --write-ms must be "
-                                "between 0 and one day");
+            !delay_ok(opt.write_ms) || !delay_ok(opt.fault_ms))
+                return g_strdup("--latency-ms, --jitter-ms, --preparing-ms, --write-ms and "
+                                "--fault-ms must be between 0 and one day");
         if (opt.ssdp_max_age < 10)
                 return g_strdup("--ssdp-max-age must be at least 10 s");
         if ((opt.cert || opt.key) && opt.https_port < 0)
@@ -219,11 +240,14 @@ static void options_defaults(void)
         if (!opt.serial)
                 opt.serial = g_strdup("012345678901");
         if (!opt.model)
-                opt.model = g_strdup("EOS R50");
+                opt.model = g_strdup("Canon EOS R50");
         if (!opt.nickname) {
-                g_auto(GStrv) parts = g_strsplit(opt.model, " ", -1);
+                const char *m = g_str_has_prefix(opt.model, "Canon ") ? opt.model + 6 : opt.model;
+                g_auto(GStrv) parts = g_strsplit(m, " ", -1);
                 opt.nickname = g_strjoinv("", parts);
         }
+        if (!opt.fault_message)
+                opt.fault_message = g_strdup(SIM_FAULT_MESSAGE_DEFAULT);
         if (!opt.firmware)
                 opt.firmware = g_strdup("1.2.0");
         if (!opt.listing)
@@ -352,7 +376,7 @@ static bool start(Sim *sim, GInetAddress *bind, SoupServer **ret_server, GError 
         if (sim->ssdp)
                 sim_ssdp_announce(sim->ssdp, sim, sim->description_url, (unsigned)opt.ssdp_max_age);
 
-        g_printerr("ccapi-sim: Canon %s serial %s listening: %s%s%s, control %s, "
+        g_printerr("ccapi-sim: %s serial %s listening: %s%s%s, control %s, "
                    "description %s%s\n",
                    sim->model, sim->serial, sim->camera_url, sim->https_url ? " and " : "",
                    sim->https_url ? sim->https_url : "", sim->sim_url, sim->description_url,
@@ -372,6 +396,7 @@ static int run(GInetAddress *bind)
                 .serial = g_strdup(opt.serial),
                 .model = g_strdup(opt.model),
                 .nickname = g_strdup(opt.nickname),
+                .fault_message = g_strdup(opt.fault_message),
                 .firmware = g_strdup(opt.firmware),
                 .user = g_strdup(opt.user),
                 .password = g_strdup(opt.password),
@@ -388,7 +413,8 @@ static int run(GInetAddress *bind)
         sim_identity_init(&sim);
         (void)sim_camera_init(&sim.camera, opt.zone, opt.offset_ms, opt.drift_ppm,
                               (int64_t)llround(opt.write_ms * 1000.0), now);
-        sim_set_fault(&sim, (SimFault)sim_fault_from_string(opt.fault));
+        sim_set_fault_for(&sim, (SimFault)sim_fault_from_string(opt.fault),
+                          (int64_t)llround(opt.fault_ms * 1000.0), now);
 
         if (start(&sim, bind, &server, &error)) {
                 g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);

@@ -9,8 +9,18 @@
 #include "daemons/zone-util.h"
 #include "tools/ccapi-sim/sim-camera.h"
 
-static const char *const autopoweroff_values[] = {"disable", "1min",  "2min", "4min",
-                                                  "8min",    "15min", "30min"};
+/* An EOS R50's menu (30 s, 1, 3, 5, 10 min, disable), in seconds as CCAPI bodies give it. */
+const char *const sim_camera_autopoweroff_ability[] = {"30",  "60",      "180", "300",
+                                                       "600", "disable", NULL};
+
+static const char *const refusal_messages[_SIM_REFUSAL_MAX] = {
+        [SIM_REFUSAL_BUSY] = "Device busy",
+        [SIM_REFUSAL_PREPARING] = "Taken in preparation",
+        [SIM_REFUSAL_SHOOTING] = "During shooting or recording",
+        [SIM_REFUSAL_MODE] = "Mode not supported",
+        [SIM_REFUSAL_CARD] = "Can not write to card",
+        [SIM_REFUSAL_FOCUS] = "Out of focus",
+};
 
 int sim_camera_init(SimCamera *c, const char *zone, double offset_ms, double drift_ppm,
                     int64_t write_usec, int64_t now)
@@ -24,7 +34,7 @@ int sim_camera_init(SimCamera *c, const char *zone, double offset_ms, double dri
                 .busy_until = INT64_MIN,
                 .last_put_usec = INT64_MIN,
         };
-        snprintf(c->autopoweroff, sizeof(c->autopoweroff), "%s", "1min");
+        snprintf(c->autopoweroff, sizeof(c->autopoweroff), "%s", "60");
         return sim_camera_set_zone(c, zone);
 }
 
@@ -208,10 +218,45 @@ int64_t sim_camera_busy_remaining(const SimCamera *c, int64_t now)
 
 int sim_camera_set_autopoweroff(SimCamera *c, const char *value)
 {
-        for (size_t i = 0; i < sizeof(autopoweroff_values) / sizeof(autopoweroff_values[0]); i++)
-                if (value && strcmp(value, autopoweroff_values[i]) == 0) {
+        for (size_t i = 0; sim_camera_autopoweroff_ability[i]; i++)
+                if (value && strcmp(value, sim_camera_autopoweroff_ability[i]) == 0) {
                         snprintf(c->autopoweroff, sizeof(c->autopoweroff), "%s", value);
                         return 0;
                 }
         return -EINVAL;
+}
+
+SimRequestKind sim_request_kind(const char *method, const char *path)
+{
+        static const char shutter[] = "/shooting/control/shutterbutton";
+        size_t n = path ? strlen(path) : 0, m = sizeof(shutter) - 1;
+
+        if (!method || strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+                return SIM_REQUEST_READ;
+        if (strcmp(method, "POST") == 0 && n >= m && strcmp(path + n - m, shutter) == 0)
+                return SIM_REQUEST_SHUTTER;
+        return SIM_REQUEST_CHANGE;
+}
+
+const char *sim_refusal_message(SimRefusal r)
+{
+        return r < _SIM_REFUSAL_MAX ? refusal_messages[r] : NULL;
+}
+
+bool sim_refusal_applies(SimRefusal r, SimRequestKind kind)
+{
+        switch (r) {
+        case SIM_REFUSAL_BUSY:
+        case SIM_REFUSAL_PREPARING:
+        case SIM_REFUSAL_UNKNOWN:
+                return true;
+        case SIM_REFUSAL_SHOOTING:
+                return kind != SIM_REQUEST_READ;
+        case SIM_REFUSAL_MODE:
+        case SIM_REFUSAL_CARD:
+        case SIM_REFUSAL_FOCUS:
+                return kind == SIM_REQUEST_SHUTTER;
+        default:
+                return false;
+        }
 }

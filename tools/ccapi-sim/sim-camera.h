@@ -87,5 +87,35 @@ bool sim_camera_busy(const SimCamera *c, int64_t now);
 /* Remaining µs of the control API's busy window (0 if none). */
 int64_t sim_camera_busy_remaining(const SimCamera *c, int64_t now);
 
-/* "disable", "1min", "2min", "4min", "8min", "15min", "30min"; -EINVAL otherwise. */
+/* Auto power-off as an EOS R50 gives it: seconds as text or "disable" (see
+ * sim_camera_autopoweroff_ability); -EINVAL otherwise. */
 int sim_camera_set_autopoweroff(SimCamera *c, const char *value);
+/* The values the camera accepts, NULL-terminated, in the order of its "ability" list. */
+extern const char *const sim_camera_autopoweroff_ability[];
+
+/* The states in which a real body answers 503 {"message": …} (CCAPI reference 4.8.1, quoted in
+ * public projects; docs/ccapi-simulator.md). Which requests each state refuses is the
+ * simulator's model of a body, not a documented fact for every endpoint. */
+typedef enum SimRefusal {
+        SIM_REFUSAL_NONE,
+        SIM_REFUSAL_BUSY,      /* "Device busy": every request; passes by itself */
+        SIM_REFUSAL_PREPARING, /* "Taken in preparation": every request; passes by itself */
+        SIM_REFUSAL_SHOOTING,  /* "During shooting or recording": shutter and changes (PUT) */
+        SIM_REFUSAL_MODE,      /* "Mode not supported": shutter (movie mode, a dial position) */
+        SIM_REFUSAL_CARD,      /* "Can not write to card": shutter (card full or missing) */
+        SIM_REFUSAL_FOCUS,     /* "Out of focus": shutter */
+        SIM_REFUSAL_UNKNOWN,   /* a message no client knows (the caller's text): every request */
+        _SIM_REFUSAL_MAX,
+} SimRefusal;
+
+typedef enum SimRequestKind {
+        SIM_REQUEST_READ,    /* any GET, the API listing included */
+        SIM_REQUEST_CHANGE,  /* PUT, DELETE, and a POST other than the shutter */
+        SIM_REQUEST_SHUTTER, /* POST …/shooting/control/shutterbutton */
+} SimRequestKind;
+
+SimRequestKind sim_request_kind(const char *method, const char *path);
+/* The camera's words for r; NULL for NONE and UNKNOWN (whose text the caller chooses). */
+const char *sim_refusal_message(SimRefusal r);
+/* Whether a body in state r answers a request of this kind with 503. */
+bool sim_refusal_applies(SimRefusal r, SimRequestKind kind);

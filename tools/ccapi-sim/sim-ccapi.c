@@ -110,7 +110,7 @@ static void get_deviceinformation(Sim *sim, SoupServerMessage *msg, int64_t now)
         sim_json_add_string(b, "serialnumber", sim->serial);
         sim_json_add_string(b, "macaddress", sim->mac);
         sim_json_add_string(b, "firmwareversion", sim->firmware);
-        sim_json_add_string(b, "nickname", sim->nickname);
+        /* No "nickname": real bodies give it only in the UPnP description (X_deviceNickname). */
         json_builder_end_object(b);
         sim_reply_builder(msg, SOUP_STATUS_OK, b);
 }
@@ -164,16 +164,14 @@ static void put_datetime(Sim *sim, SoupServerMessage *msg, int64_t now)
 
 static void get_autopoweroff(Sim *sim, SoupServerMessage *msg, int64_t now)
 {
-        static const char *const ability[] = {"disable", "1min",  "2min", "4min",
-                                              "8min",    "15min", "30min"};
         g_autoptr(JsonBuilder) b = json_builder_new();
 
         json_builder_begin_object(b);
         sim_json_add_string(b, "value", sim->camera.autopoweroff);
         json_builder_set_member_name(b, "ability");
         json_builder_begin_array(b);
-        for (size_t i = 0; i < G_N_ELEMENTS(ability); i++)
-                json_builder_add_string_value(b, ability[i]);
+        for (size_t i = 0; sim_camera_autopoweroff_ability[i]; i++)
+                json_builder_add_string_value(b, sim_camera_autopoweroff_ability[i]);
         json_builder_end_array(b);
         json_builder_end_object(b);
         sim_reply_builder(msg, SOUP_STATUS_OK, b);
@@ -209,6 +207,10 @@ static void get_storage(Sim *sim, SoupServerMessage *msg, int64_t now)
         g_autoptr(JsonBuilder) b = json_builder_new();
         g_autofree char *url = request_url(msg, SIM_CCAPI_BASE "/ver110/contents/card1");
         gint64 used = (gint64)sim->camera.shots * SHOT_BYTES;
+
+        /* The card fault stands for a full card. */
+        if (sim->fault == SIM_FAULT_CARD)
+                used = CARD_MAX_BYTES;
 
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "storagelist");

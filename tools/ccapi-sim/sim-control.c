@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <math.h>
+#include <string.h>
 
 #include "daemons/time-util.h"
 #include "daemons/zone-util.h"
@@ -143,9 +144,10 @@ typedef struct Change {
         ConnChange conn;
         bool has_offset, has_drift, has_zone, has_utc_offset, has_dst, has_latency, has_jitter,
                 has_fault, has_busy, has_preparing, has_write, has_shots, has_puts, has_gets,
-                has_autopoweroff;
-        double offset_ms, drift_ppm, latency_ms, jitter_ms, busy_ms, preparing_ms, write_ms;
-        const char *zone, *autopoweroff;
+                has_autopoweroff, has_fault_ms, has_fault_message, has_nickname, has_busy_message;
+        double offset_ms, drift_ppm, latency_ms, jitter_ms, busy_ms, preparing_ms, write_ms,
+                fault_ms;
+        const char *zone, *autopoweroff, *fault_message, *nickname, *busy_message;
         int utc_offset_minutes;
         bool dst;
         SimFault fault;
@@ -211,14 +213,24 @@ static void reply_state(Sim *sim, SoupServerMessage *msg)
         add_iso(b, "lastPutAt", c->last_put_usec);
         sim_json_add_double(b, "latencyMs", sim->latency_ms);
         sim_json_add_double(b, "jitterMs", sim->jitter_ms);
-        sim_json_add_string(b, "fault", sim_fault_to_string(sim->fault));
+        sim_json_add_string(b, "fault", sim_fault_to_string(sim_fault_now(sim, now)));
+        json_builder_set_member_name(b, "faultForMs");
+        if (sim->fault != SIM_FAULT_NONE && sim->fault_until != INT64_MAX)
+                json_builder_add_double_value(b, remaining_ms(sim->fault_until, now));
+        else
+                json_builder_add_null_value(b);
+        sim_json_add_string(b, "faultMessage", sim->fault_message);
         sim_json_add_double(b, "busyForMs", remaining_ms(c->busy_until, now));
+        sim_json_add_string(b, "busyMessage",
+                            sim->busy_message ? sim->busy_message
+                                              : sim_refusal_message(SIM_REFUSAL_BUSY));
         sim_json_add_double(b, "writingForMs", remaining_ms(c->writing_until, now));
         sim_json_add_double(b, "preparingForMs", remaining_ms(sim->preparing_until, now));
         sim_json_add_double(b, "writeMs", (double)c->write_usec / 1000.0);
         sim_json_add_string(b, "autoPowerOff", c->autopoweroff);
         sim_json_add_int(b, "authFailures", sim->auth_failures);
         sim_json_add_string(b, "serial", sim->serial);
+        sim_json_add_string(b, "nickname", sim->nickname);
         add_conn_state(sim, b);
         json_builder_end_object(b);
         sim_reply_builder(msg, SOUP_STATUS_OK, b);
@@ -266,6 +278,14 @@ static bool take_count(const char *key, JsonNode *n, gint64 *ret, char **error)
         return true;
 }
 
+static bool has_control_char(const char *s)
+{
+        for (; *s; s++)
+                if ((unsigned char)*s < 0x20 || *s == 0x7f)
+                        return true;
+        return false;
+}
+
 static bool parse_member(Change *ch, const char *key, JsonNode *n, char **error)
 {
         double v;
@@ -290,6 +310,41 @@ static bool parse_member(Change *ch, const char *key, JsonNode *n, char **error)
         if (g_str_equal(key, "preparingForMs"))
                 return (ch->has_preparing =
                                 take_number(key, n, 0, 86400000.0, &ch->preparing_ms, error));
+        if (g_str_equal(key, "faultForMs"))
+                return (ch->has_fault_ms =
+                                take_number(key, n, 0, 86400000.0, &ch->fault_ms, error));
+        if (g_str_equal(key, "busyMessage")) {
+                if (!is_type(n, G_TYPE_STRING) || !sim_fault_message_ok(json_node_get_string(n))) {
+                        *error = g_strdup_printf("\"busyMessage\" must be 1 to %d printable "
+                                                 "ASCII characters, e.g. \"Device busy\".",
+                                                 SIM_FAULT_MESSAGE_MAX);
+                        return false;
+                }
+                ch->busy_message = json_node_get_string(n);
+                return (ch->has_busy_message = true);
+        }
+        if (g_str_equal(key, "faultMessage")) {
+                if (!is_type(n, G_TYPE_STRING) || !sim_fault_message_ok(json_node_get_string(n))) {
+                        *error = g_strdup_printf("\"faultMessage\" must be 1 to %d printable "
+                                                 "ASCII characters.",
+                                                 SIM_FAULT_MESSAGE_MAX);
+                        return false;
+                }
+                ch->fault_message = json_node_get_string(n);
+                return (ch->has_fault_message = true);
+        }
+        if (g_str_equal(key, "nickname")) {
+                const char *text = is_type(n, G_TYPE_STRING) ? json_node_get_string(n) : NULL;
+                if (!text || !*text || strlen(text) > SIM_NICKNAME_MAX ||
+                    !g_utf8_validate(text, -1, NULL) || has_control_char(text)) {
+                        *error = g_strdup_printf("\"nickname\" must be 1 to %d bytes of text "
+                                                 "without control characters.",
+                                                 SIM_NICKNAME_MAX);
+                        return false;
+                }
+                ch->nickname = text;
+                return (ch->has_nickname = true);
+        }
         if (g_str_equal(key, "writeMs"))
                 return (ch->has_write = take_number(key, n, 0, DELAY_MS_MAX, &ch->write_ms, error));
         if (g_str_equal(key, "shots"))
@@ -333,8 +388,8 @@ static bool parse_member(Change *ch, const char *key, JsonNode *n, char **error)
                 if (!is_type(n, G_TYPE_STRING) ||
                     sim_camera_set_autopoweroff(&probe, json_node_get_string(n)) < 0) {
                         *error = g_strdup("\"autoPowerOff\" must be \"disable\" or one of "
-                                          "\"1min\", \"2min\", \"4min\", \"8min\", \"15min\", "
-                                          "\"30min\".");
+                                          "\"30\", \"60\", \"180\", \"300\", \"600\" "
+                                          "(seconds).");
                         return false;
                 }
                 ch->autopoweroff = json_node_get_string(n);
@@ -346,17 +401,19 @@ static bool parse_member(Change *ch, const char *key, JsonNode *n, char **error)
                 if (f < 0) {
                         *error = g_strdup("\"fault\" must be one of \"none\", \"busy\", "
                                           "\"bad-request\", \"garbage\", \"hang\", \"auth\", "
-                                          "\"ssdp-silent\", \"gone\".");
+                                          "\"ssdp-silent\", \"gone\", \"preparing\", "
+                                          "\"shooting\", \"mode\", \"card\", \"focus\", "
+                                          "\"unknown-503\".");
                         return false;
                 }
                 ch->fault = (SimFault)f;
                 return (ch->has_fault = true);
         }
         *error = g_strdup_printf("Unknown key \"%s\"; the keys are offsetMs, driftPpm, zone, "
-                                 "utcOffsetMinutes, dst, latencyMs, jitterMs, fault, busyForMs, "
-                                 "preparingForMs, writeMs, autoPowerOff, shots, puts, gets, "
-                                 "connectionClose, idleTimeoutMs, dropConnections, connections, "
-                                 "move.",
+                                 "utcOffsetMinutes, dst, latencyMs, jitterMs, fault, faultForMs, "
+                                 "faultMessage, busyForMs, busyMessage, preparingForMs, writeMs, "
+                                 "autoPowerOff, nickname, shots, puts, gets, connectionClose, "
+                                 "idleTimeoutMs, dropConnections, connections, move.",
                                  key);
         return false;
 }
@@ -403,8 +460,22 @@ static void apply_sim(Sim *sim, const Change *ch, int64_t now)
                 sim->latency_ms = ch->latency_ms;
         if (ch->has_jitter)
                 sim->jitter_ms = ch->jitter_ms;
+        if (ch->has_nickname) {
+                g_free(sim->nickname);
+                sim->nickname = g_strdup(ch->nickname);
+        }
+        if (ch->has_busy_message) {
+                g_free(sim->busy_message);
+                sim->busy_message = g_strdup(ch->busy_message);
+        }
+        if (ch->has_fault_message) {
+                g_free(sim->fault_message);
+                sim->fault_message = g_strdup(ch->fault_message);
+        }
         if (ch->has_fault)
-                sim_set_fault(sim, ch->fault);
+                sim_set_fault_for(sim, ch->fault,
+                                  ch->has_fault_ms ? (int64_t)llround(ch->fault_ms * 1000.0) : 0,
+                                  now);
         if (ch->has_preparing)
                 sim->preparing_until = now + (int64_t)llround(ch->preparing_ms * 1000.0);
 }
@@ -431,6 +502,12 @@ static void post_state(Sim *sim, SoupServerMessage *msg)
                         sim_reply_message(msg, SOUP_STATUS_BAD_REQUEST, error);
                         return;
                 }
+        if (ch.has_fault_ms && !ch.has_fault) {
+                sim_reply_message(msg, SOUP_STATUS_BAD_REQUEST,
+                                  "Give \"faultForMs\" together with the \"fault\" it ends, e.g. "
+                                  "{\"fault\": \"card\", \"faultForMs\": 5000}.");
+                return;
+        }
         if (ch.has_zone && (ch.has_utc_offset || ch.has_dst)) {
                 sim_reply_message(
                         msg, SOUP_STATUS_BAD_REQUEST,

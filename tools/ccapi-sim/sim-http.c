@@ -465,10 +465,11 @@ void sim_http_free(Sim *sim)
 static Outcome ccapi_process(Sim *sim, SoupServerMessage *msg)
 {
         const char *path = g_uri_get_path(soup_server_message_get_uri(msg));
+        const char *refusal;
         int64_t now;
 
         sim->requests++;
-        switch (sim->fault) {
+        switch (sim_fault_now(sim, sim_now())) {
         case SIM_FAULT_GONE:
                 close_without_answer(msg);
                 return OUTCOME_CLOSED;
@@ -486,10 +487,9 @@ static Outcome ccapi_process(Sim *sim, SoupServerMessage *msg)
 
         /* Read after the latency: a datetime answer shows the clock when the camera handles it. */
         now = sim_now();
-        if (now < sim->preparing_until)
-                sim_reply_message(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "Taken in preparation");
-        else if (sim->fault == SIM_FAULT_BUSY || sim_camera_busy(&sim->camera, now))
-                sim_reply_message(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "Device busy");
+        refusal = sim_refusal_now(sim, soup_server_message_get_method(msg), path, now);
+        if (refusal)
+                sim_reply_message(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, refusal);
         else if (sim->fault == SIM_FAULT_BAD_REQUEST)
                 sim_reply_message(msg, SOUP_STATUS_BAD_REQUEST, "Invalid parameter");
         else if (sim->fault == SIM_FAULT_GARBAGE) {

@@ -83,15 +83,23 @@ void sim_ssdp_free(SimSsdp *ssdp)
 
 char *sim_description_xml(const Sim *sim)
 {
-        /* Shaped like a real body's CameraDevDesc.xml: Canon's fields sit in the service. */
+        g_autoptr(GUri) uri = g_uri_parse(sim->description_url, G_URI_FLAGS_NONE, NULL);
+        g_autofree char *base = NULL;
+
+        /* Shaped like the CCAPI reference's example (chapter 2.5): Canon's fields sit in the
+         * service; the nickname is only here, never in deviceinformation. */
+        base = uri ? g_uri_join(G_URI_FLAGS_NONE, g_uri_get_scheme(uri), NULL, g_uri_get_host(uri),
+                                g_uri_get_port(uri), "/upnp/", NULL, NULL)
+                   : g_strdup("");
         return g_markup_printf_escaped(
                 "<?xml version=\"1.0\"?>\n"
                 "<root xmlns=\"urn:schemas-upnp-org:device-1-0\">\n"
                 "<specVersion><major>1</major><minor>0</minor></specVersion>\n"
+                "<URLBase>%s</URLBase>\n"
                 "<device>\n"
                 "<deviceType>%s</deviceType>\n"
                 "<friendlyName>%s</friendlyName>\n"
-                "<manufacturer>Canon Inc.</manufacturer>\n"
+                "<manufacturer>Canon</manufacturer>\n"
                 "<manufacturerURL>http://www.canon.com/</manufacturerURL>\n"
                 "<modelDescription>Canon Digital Camera</modelDescription>\n"
                 "<modelName>%s</modelName>\n"
@@ -100,12 +108,11 @@ char *sim_description_xml(const Sim *sim)
                 "<serviceList>\n"
                 "<service>\n"
                 "<serviceType>%s</serviceType>\n"
-                "<serviceId>urn:schemas-canon-com:serviceId:ICPO-CameraControlAPIService</"
+                "<serviceId>urn:schemas-canon-com:serviceId:ICPO-CameraControlAPIService-1</"
                 "serviceId>\n"
-                "<SCPDURL>/upnp/CameraControlAPIService.xml</SCPDURL>\n"
-                "<controlURL>/upnp/control/CameraControlAPIService</controlURL>\n"
+                "<SCPDURL>CameraSvcDesc.xml</SCPDURL>\n"
+                "<controlURL>control/CanonCamera/</controlURL>\n"
                 "<eventSubURL></eventSubURL>\n"
-                "<ns:X_targetId xmlns:ns=\"" SIM_CANON_UPNP_NS "\">uuid:%s</ns:X_targetId>\n"
                 "<ns:X_onService xmlns:ns=\"" SIM_CANON_UPNP_NS "\">0</ns:X_onService>\n"
                 "<ns:X_accessURL xmlns:ns=\"" SIM_CANON_UPNP_NS "\">%s</ns:X_accessURL>\n"
                 "<ns:X_deviceNickname xmlns:ns=\"" SIM_CANON_UPNP_NS "\">%s</ns:X_deviceNickname>\n"
@@ -114,6 +121,6 @@ char *sim_description_xml(const Sim *sim)
                 "<presentationURL>/</presentationURL>\n"
                 "</device>\n"
                 "</root>\n",
-                SIM_SSDP_DEVICE_TYPE, sim->model, sim->model, sim->serial, sim->uuid,
-                SIM_SSDP_SERVICE_TYPE, sim->uuid, sim->camera_url, sim->nickname);
+                base, SIM_SSDP_DEVICE_TYPE, sim->model, sim->model, sim->serial, sim->uuid,
+                SIM_SSDP_SERVICE_TYPE, sim->camera_url, sim->nickname);
 }

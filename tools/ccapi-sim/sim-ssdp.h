@@ -11,9 +11,10 @@ typedef struct Sim Sim;
 typedef struct SimSsdp SimSsdp;
 
 #define SIM_SSDP_SERVICE_TYPE "urn:schemas-canon-com:service:ICPO-CameraControlAPIService:1"
-#define SIM_SSDP_DEVICE_TYPE  "urn:schemas-upnp-org:device:Basic:1"
-#define SIM_CANON_UPNP_NS     "urn:schemas-canon-com:schema-upnp"
-#define SIM_DESCRIPTION_PATH  "/upnp/CameraDevDesc.xml"
+/* As in the CCAPI reference's example description (chapter 2.5). */
+#define SIM_SSDP_DEVICE_TYPE "urn:schemas-canon-com:device:ICPO-CameraControlAPIService:1"
+#define SIM_CANON_UPNP_NS    "urn:schemas-canon-com:schema-upnp"
+#define SIM_DESCRIPTION_PATH "/upnp/CameraDevDesc.xml"
 
 /* A client on `iface` (gssdp joins the SSDP group there). NULL + error if it cannot be used. */
 SimSsdp *sim_ssdp_new(const char *iface, GError **error);

@@ -14,6 +14,22 @@ static const char *const fault_names[_SIM_FAULT_MAX] = {
         [SIM_FAULT_AUTH] = "auth",
         [SIM_FAULT_SSDP_SILENT] = "ssdp-silent",
         [SIM_FAULT_GONE] = "gone",
+        [SIM_FAULT_PREPARING] = "preparing",
+        [SIM_FAULT_SHOOTING] = "shooting",
+        [SIM_FAULT_MODE] = "mode",
+        [SIM_FAULT_CARD] = "card",
+        [SIM_FAULT_FOCUS] = "focus",
+        [SIM_FAULT_UNKNOWN_503] = "unknown-503",
+};
+
+static const SimRefusal fault_refusals[_SIM_FAULT_MAX] = {
+        [SIM_FAULT_BUSY] = SIM_REFUSAL_BUSY,
+        [SIM_FAULT_PREPARING] = SIM_REFUSAL_PREPARING,
+        [SIM_FAULT_SHOOTING] = SIM_REFUSAL_SHOOTING,
+        [SIM_FAULT_MODE] = SIM_REFUSAL_MODE,
+        [SIM_FAULT_CARD] = SIM_REFUSAL_CARD,
+        [SIM_FAULT_FOCUS] = SIM_REFUSAL_FOCUS,
+        [SIM_FAULT_UNKNOWN_503] = SIM_REFUSAL_UNKNOWN,
 };
 
 static const char *const listing_names[_SIM_LISTING_MAX] = {
@@ -34,6 +50,18 @@ static int name_index(const char *const *names, int n, const char *s)
 const char *sim_fault_to_string(SimFault f)
 {
         return f < _SIM_FAULT_MAX ? fault_names[f] : "?";
+}
+
+bool sim_fault_message_ok(const char *s)
+{
+        size_t n = s ? strlen(s) : 0;
+
+        if (n == 0 || n > SIM_FAULT_MESSAGE_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!g_ascii_isprint(s[i]))
+                        return false;
+        return true;
 }
 
 int sim_fault_from_string(const char *s)
@@ -87,8 +115,62 @@ void sim_identity_init(Sim *sim)
                    d[18], d[19], d[15]);
 }
 
+SimRefusal sim_fault_refusal(SimFault fault)
+{
+        return fault < _SIM_FAULT_MAX ? fault_refusals[fault] : SIM_REFUSAL_NONE;
+}
+
+static gboolean on_fault_over(gpointer data)
+{
+        Sim *sim = data;
+
+        sim->fault_source = 0;
+        (void)sim_fault_now(sim, sim_now());
+        /* A timer a little early (it rounds to ms) leaves the end to the next request. */
+        if (sim->fault != SIM_FAULT_NONE && sim->fault_until != INT64_MAX)
+                sim_set_fault_for(sim, sim->fault, sim->fault_until - sim_now(), sim_now());
+        return G_SOURCE_REMOVE;
+}
+
+void sim_set_fault_for(Sim *sim, SimFault fault, int64_t usec, int64_t now)
+{
+        sim_set_fault(sim, fault);
+        if (fault == SIM_FAULT_NONE || usec <= 0)
+                return;
+        sim->fault_until = now + usec;
+        sim->fault_source = g_timeout_add_full(G_PRIORITY_DEFAULT, (guint)((usec + 999) / 1000),
+                                               on_fault_over, sim, NULL);
+}
+
+SimFault sim_fault_now(Sim *sim, int64_t now)
+{
+        if (sim->fault != SIM_FAULT_NONE && now >= sim->fault_until) {
+                g_printerr("ccapi-sim: fault %s is over\n", sim_fault_to_string(sim->fault));
+                sim_set_fault(sim, SIM_FAULT_NONE);
+        }
+        return sim->fault;
+}
+
+const char *sim_refusal_now(Sim *sim, const char *method, const char *path, int64_t now)
+{
+        SimRefusal r = sim_fault_refusal(sim_fault_now(sim, now));
+
+        if (now < sim->preparing_until)
+                return sim_refusal_message(SIM_REFUSAL_PREPARING);
+        if (sim_camera_busy(&sim->camera, now) || r == SIM_REFUSAL_BUSY)
+                return sim->busy_message ? sim->busy_message
+                                         : sim_refusal_message(SIM_REFUSAL_BUSY);
+        if (!sim_refusal_applies(r, sim_request_kind(method, path)))
+                return NULL;
+        return r == SIM_REFUSAL_UNKNOWN ? sim->fault_message : sim_refusal_message(r);
+}
+
 void sim_set_fault(Sim *sim, SimFault fault)
 {
+        if (sim->fault_source)
+                g_source_remove(sim->fault_source);
+        sim->fault_source = 0;
+        sim->fault_until = INT64_MAX;
         sim->fault = fault;
         sim->auth_failures = 0;
         if (sim->ssdp)
@@ -97,6 +179,11 @@ void sim_set_fault(Sim *sim, SimFault fault)
 
 void sim_free(Sim *sim)
 {
+        if (sim->fault_source)
+                g_source_remove(sim->fault_source);
+        sim->fault_source = 0;
+        g_free(sim->fault_message);
+        g_free(sim->busy_message);
         g_clear_pointer(&sim->ssdp, sim_ssdp_free);
         g_clear_pointer(&sim->hung, g_ptr_array_unref);
         g_clear_pointer(&sim->nonces, g_hash_table_unref);

@@ -19,6 +19,13 @@ typedef enum SimFault {
         SIM_FAULT_AUTH,        /* digest authentication required */
         SIM_FAULT_SSDP_SILENT, /* no M-SEARCH answers, no NOTIFY */
         SIM_FAULT_GONE,        /* connections closed without an answer */
+        /* The 503 states of a real body, each on the requests it refuses (SimRefusal): */
+        SIM_FAULT_PREPARING,   /* 503 Taken in preparation, every request */
+        SIM_FAULT_SHOOTING,    /* 503 During shooting or recording, shutter and PUTs */
+        SIM_FAULT_MODE,        /* 503 Mode not supported, shutter */
+        SIM_FAULT_CARD,        /* 503 Can not write to card, shutter (storage shows it full) */
+        SIM_FAULT_FOCUS,       /* 503 Out of focus, shutter */
+        SIM_FAULT_UNKNOWN_503, /* 503 with fault_message, every request */
         _SIM_FAULT_MAX,
 } SimFault;
 
@@ -47,6 +54,10 @@ typedef struct Sim {
 
         /* Faults */
         SimFault fault;
+        int64_t fault_until; /* host µs when the fault ends by itself; INT64_MAX: when changed */
+        char *fault_message; /* the words of SIM_FAULT_UNKNOWN_503 */
+        char *busy_message;  /* the words of the busy fault and busy windows; NULL: Device busy */
+        guint fault_source;  /* ends a fault with a duration (SSDP silence needs no request) */
         double latency_ms, jitter_ms;
         int64_t preparing_until; /* host µs */
         unsigned auth_failures;
@@ -61,7 +72,13 @@ typedef struct Sim {
         SimConns *conns;
 } Sim;
 
+#define SIM_FAULT_MESSAGE_DEFAULT "Temporarily unavailable (simulated)"
+#define SIM_FAULT_MESSAGE_MAX     100
+#define SIM_NICKNAME_MAX          64 /* bytes; what a body allows is not known */
+
 const char *sim_fault_to_string(SimFault f);
+/* 1..SIM_FAULT_MESSAGE_MAX printable ASCII characters. */
+bool sim_fault_message_ok(const char *s);
 /* -1 for an unknown name. */
 int sim_fault_from_string(const char *s);
 const char *sim_listing_to_string(SimListing l);
@@ -72,7 +89,17 @@ int64_t sim_now(void);
 
 /* Fills uuid and mac from the serial (stable across runs). */
 void sim_identity_init(Sim *sim);
-/* Changes the fault; a new fault also clears the digest lockout, as re-entering the camera's
- * settings does, and tells SSDP whether to stay silent. */
+/* Changes the fault until it is changed again; a new fault also clears the digest lockout, as
+ * re-entering the camera's settings does, and tells SSDP whether to stay silent. */
 void sim_set_fault(Sim *sim, SimFault fault);
+/* The same for usec µs from now (<= 0: until changed), then back to none. */
+void sim_set_fault_for(Sim *sim, SimFault fault, int64_t usec, int64_t now);
+/* The fault in force at now (one whose time is up ends here). */
+SimFault sim_fault_now(Sim *sim, int64_t now);
+/* The 503 state a fault stands for (SIM_REFUSAL_NONE for the others). */
+SimRefusal sim_fault_refusal(SimFault fault);
+/* The words of the 503 a CCAPI request gets at now, NULL if none: the start-up window
+ * (--preparing-ms), the control API's busy window, then the fault's state if it concerns this
+ * kind of request. */
+const char *sim_refusal_now(Sim *sim, const char *method, const char *path, int64_t now);
 void sim_free(Sim *sim);

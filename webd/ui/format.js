@@ -112,9 +112,19 @@ export function piLine(pi) {
     (pi.source ? ", from " + pi.source : "") + ")";
 }
 
+// "EOS R50", or "EOS R50 “Lake”" when the body has a nickname of its own (not just its model
+// without spaces, which is what a body is called until someone names it).
+export function cameraName(cam) {
+  const model = (cam && cam.model) || "camera";
+  const nick = ((cam && cam.nickname) || "").trim();
+  const plain = (s) => s.replace(/\s+/g, "").toLowerCase();
+  if (!nick || plain(nick) === plain(model)) return model;
+  return model + " \u201c" + nick + "\u201d";
+}
+
 export function camLine(cam) {
   if (!cam || !cam.connected) return "no camera";
-  const name = cam.model || "camera";
+  const name = cameraName(cam);
   if (!valid(cam.offsetMs)) return name + ": not measured";
   return name + ": " + durationText(cam.offsetMs) + " off" +
     (valid(cam.uncertaintyMs) ? " (±" + durationText(cam.uncertaintyMs) + ")" : "");
