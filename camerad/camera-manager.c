@@ -12,6 +12,7 @@ struct CameraManager {
         GPtrArray *cameras;    /* Camera, each with a known identity and a bus object */
         GHashTable *adding;    /* url → GPtrArray of GTask waiting for that camera */
         GPtrArray *configured; /* URLs from PICAMSYNC_CAMERA_URLS */
+        GHashTable *announced; /* URLs a camera announced by SSDP, while they are added */
         gboolean discovering;
         void (*discover_func)(gpointer);
         gpointer discover_data;
@@ -116,6 +117,23 @@ static void manager_publish(CameraManager *m, Camera *camera)
                   camera_get_model(camera), camera_get_url(camera), path);
 }
 
+/* The body `found` (just connected at its URL) is `known`: does known move there? Yes when the
+ * camera announced the URL (SSDP: it says where it is now) or known no longer answers; never
+ * from https to http on the same host while https answers. */
+static gboolean should_move(Camera *known, Camera *found, gboolean announced)
+{
+        g_autoptr(GUri) a = g_uri_parse(camera_get_url(known), G_URI_FLAGS_NONE, NULL);
+        g_autoptr(GUri) b = g_uri_parse(camera_get_url(found), G_URI_FLAGS_NONE, NULL);
+
+        if (!camera_get_connected(known))
+                return TRUE;
+        if (!announced || !a || !b)
+                return FALSE;
+        return !(g_ascii_strcasecmp(g_uri_get_scheme(a), "https") == 0 &&
+                 g_ascii_strcasecmp(g_uri_get_scheme(b), "http") == 0 &&
+                 g_strcmp0(g_uri_get_host(a), g_uri_get_host(b)) == 0);
+}
+
 static void on_connected(GObject *source, GAsyncResult *result, gpointer data)
 {
         CameraManager *m = data;
@@ -126,15 +144,20 @@ static void on_connected(GObject *source, GAsyncResult *result, gpointer data)
         gboolean ok = camera_connect_finish(camera, result, &error);
         g_autofree char *url = NULL;
 
+        gboolean announced;
+
         g_hash_table_steal_extended(m->adding, camera_get_url(camera), (gpointer *)&url,
                                     (gpointer *)&waiting);
+        announced = g_hash_table_remove(m->announced, url);
         if (ok) {
-                /* The same body reached through another address stays one camera. */
+                /* The same body reached through another address stays one camera, on its
+                 * bus path; it moves to the new address when it was found again there. */
                 known = manager_find(m, NULL, camera_get_id(camera));
                 if (!known) {
                         manager_publish(m, camera);
                         known = camera;
-                }
+                } else if (should_move(known, camera, announced))
+                        (void)camera_take_address(known, camera);
         }
         for (guint i = 0; waiting && i < waiting->len; i++) {
                 GTask *task = g_ptr_array_index(waiting, i);
@@ -174,6 +197,13 @@ void camera_manager_add_async(CameraManager *m, const char *url, GAsyncReadyCall
         camera_set_changed_func(camera, on_camera_changed, m);
         g_hash_table_insert(m->adding, g_strdup(camera_get_url(camera)), waiting);
         camera_connect_async(camera, NULL, on_connected, m);
+}
+
+void camera_manager_announced(CameraManager *m, const char *url)
+{
+        if (!manager_find(m, url, NULL))
+                g_hash_table_add(m->announced, g_strdup(url));
+        camera_manager_add_async(m, url, NULL, NULL);
 }
 
 Camera *camera_manager_add_finish(CameraManager *m, GAsyncResult *result, GError **error)
@@ -459,7 +489,7 @@ int camera_manager_array_reply_send(sd_bus_message *reply, int r)
 
 static const sd_bus_vtable camera_vtable[] = {
         SD_BUS_VTABLE_START(0),
-        SD_BUS_PROPERTY("Url", "s", get_url, 0, CONST),
+        SD_BUS_PROPERTY("Url", "s", get_url, 0, EMITS),
         SD_BUS_PROPERTY("Manufacturer", "s", get_manufacturer, 0, CONST),
         SD_BUS_PROPERTY("Model", "s", get_model, 0, CONST),
         SD_BUS_PROPERTY("Serial", "s", get_serial, 0, CONST),
@@ -545,6 +575,7 @@ CameraManager *camera_manager_new(sd_bus *bus, const CameraConfig *config, GErro
         m->configured = g_ptr_array_new_with_free_func(g_free);
         m->adding = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify)g_ptr_array_unref);
+        m->announced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
         r = sd_bus_add_object_vtable(bus, &m->slots[0], CAMERA1_PATH, CAMERA1_MANAGER_IFACE,
                                      manager_vtable, m);
@@ -577,6 +608,7 @@ void camera_manager_free(CameraManager *m)
         g_clear_pointer(&m->cameras, g_ptr_array_unref);
         g_clear_pointer(&m->configured, g_ptr_array_unref);
         g_clear_pointer(&m->adding, g_hash_table_unref);
+        g_clear_pointer(&m->announced, g_hash_table_unref);
         sd_bus_unref(m->bus);
         g_free(m);
 }

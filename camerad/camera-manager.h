@@ -22,6 +22,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CameraManager, camera_manager_free)
 void camera_manager_add_async(CameraManager *m, const char *url, GAsyncReadyCallback callback,
                               gpointer user_data);
 Camera *camera_manager_add_finish(CameraManager *m, GAsyncResult *result, GError **error);
+/* The same for a URL a camera announced (SSDP): a known body found there moves to it (its Url
+ * changes, its bus path stays). */
+void camera_manager_announced(CameraManager *m, const char *url);
 
 /* Remembers URLs to (re)try at every rescan until they answer (PICAMSYNC_CAMERA_URLS). */
 void camera_manager_add_configured(CameraManager *m, const char *url);

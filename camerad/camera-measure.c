@@ -160,6 +160,13 @@ static void on_datetime(GObject *source, GAsyncResult *result, gpointer data)
                 (void)offset_estimator_add(&op->est, &sample);
         }
 
+        if (op->idle_check && self->shooting) {
+                /* A timelapse started: its frames go first (the check runs again later). */
+                camera_op_fail(task, g_error_new_literal(G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                         "The idle drift check gave way to a "
+                                                         "timelapse."));
+                return;
+        }
         if (offset_estimator_done(&op->est, op->precise ? CHECK_TARGET_USEC : MEASURE_TARGET_USEC,
                                   MEASURE_MAX_REQUESTS) ||
             g_get_monotonic_time() - op->started_mono_usec >
@@ -227,6 +234,15 @@ void camera_measure_precise_async(Camera *self, GAsyncReadyCallback callback, gp
         Op *op = g_new0(Op, 1);
 
         op->precise = TRUE;
+        camera_queue_op(self, g_task_new(self, NULL, callback, user_data), measure_start, op);
+}
+
+void camera_measure_idle_check_async(Camera *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+        Op *op = g_new0(Op, 1);
+
+        op->precise = TRUE;
+        op->idle_check = TRUE;
         camera_queue_op(self, g_task_new(self, NULL, callback, user_data), measure_start, op);
 }
 

@@ -70,6 +70,7 @@ typedef struct {
         gboolean listing_fallback; /* asked topurlfordev already */
         /* measuring for the drift history: tighter bound, more time */
         gboolean precise;
+        gboolean idle_check; /* camerad's own idle drift check: gives way to a timelapse */
 } Op;
 
 /* Queues the operation of task (op: its data, or NULL for a fresh one); it starts when those
@@ -90,3 +91,7 @@ char *camera_endpoint(Camera *self, const char *tail);
 
 /* A measurement for the drift history, while idle: a tighter bound, more time. */
 void camera_measure_precise_async(Camera *self, GAsyncReadyCallback callback, gpointer user_data);
+/* The same as the idle drift check: it stops (G_IO_ERROR_CANCELLED, no LastError) at its next
+ * request once the camera shoots, so that no frame waits behind it. */
+void camera_measure_idle_check_async(Camera *self, GAsyncReadyCallback callback,
+                                     gpointer user_data);

@@ -308,8 +308,10 @@ static gboolean on_probe_timer(gpointer data)
 {
         Camera *self = data;
 
-        /* While an operation runs, the camera shows it is there (or not) by itself. */
-        if (!self->op_running && g_queue_is_empty(&self->ops))
+        /* While an operation runs, the camera shows it is there (or not) by itself; while a
+         * timelapse runs, its shots do (camera_note_shot()): a probe must never hold a frame
+         * back behind it on the camera's one connection. */
+        if (!self->shooting && !self->op_running && g_queue_is_empty(&self->ops))
                 ccapi_client_request_async(self->client, "GET", self->url, NULL, NULL, on_probe,
                                            g_object_ref(self));
         return G_SOURCE_CONTINUE;
@@ -328,7 +330,7 @@ static gboolean on_check_timer(gpointer data)
         Camera *self = data;
 
         if (self->connected && !self->shooting && !self->op_running && g_queue_is_empty(&self->ops))
-                camera_measure_precise_async(self, on_check_measured, NULL);
+                camera_measure_idle_check_async(self, on_check_measured, NULL);
         return G_SOURCE_CONTINUE;
 }
 
@@ -516,6 +518,40 @@ const char *camera_get_condition(Camera *self)
 const char *camera_get_condition_message(Camera *self)
 {
         return self->condition_message ? self->condition_message : "";
+}
+
+void camera_note_shot(Camera *self, const GError *error)
+{
+        if (!error || g_error_matches(error, CAMERA_ERROR, CAMERA_ERROR_BUSY))
+                camera_set_connected(self, TRUE);
+        else if (g_error_matches(error, CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE)) {
+                camera_set_error(self, error);
+                camera_set_connected(self, FALSE);
+        }
+}
+
+gboolean camera_take_address(Camera *self, Camera *found)
+{
+        g_autoptr(GUri) uri = NULL;
+        g_autofree char *label = NULL, *old = NULL;
+
+        if (self == found || g_strcmp0(self->url, found->url) == 0 || !found->listing)
+                return FALSE;
+        old = g_steal_pointer(&self->url);
+        self->url = g_strdup(found->url);
+        /* The listing names absolute URLs: the new one's, for every request from now on. */
+        ccapi_listing_free(self->listing);
+        self->listing = g_steal_pointer(&found->listing);
+        uri = g_uri_parse(self->url, G_URI_FLAGS_NONE, NULL);
+        label = g_strdup_printf("%s (%s)", self->model ? self->model : "camera",
+                                uri ? g_uri_get_host(uri) : self->url);
+        ccapi_client_set_label(self->client, label);
+        g_message("Camera %s %s (serial %s) moved from %s to %s.", camera_get_manufacturer(self),
+                  camera_get_model(self), camera_get_serial(self), old, self->url);
+        camera_set_error(self, NULL);
+        camera_set_connected(self, TRUE);
+        camera_changed(self, (const char *const[]){"Url", NULL});
+        return TRUE;
 }
 
 static void camera_finalize(GObject *object)

@@ -96,6 +96,13 @@ void camera_set_shooting(Camera *self, gboolean shooting);
 void camera_set_condition(Camera *self, const char *state, const char *message);
 const char *camera_get_condition(Camera *self);
 const char *camera_get_condition_message(Camera *self);
+/* A shot's outcome (error NULL: taken) is the camera's presence signal while it shoots, as
+ * presence probes pause then: an answer (busy included) means Connected, unreachable not. */
+void camera_note_shot(Camera *self, const GError *error);
+/* The same body (same id) answered at another URL (found: a Camera just connected there):
+ * self takes its URL and listing, logs the move and tells the bus (Url changes). FALSE if
+ * nothing changed. */
+gboolean camera_take_address(Camera *self, Camera *found);
 
 /* A bus-safe id from a serial number or UDN: [A-Za-z0-9_], never empty. */
 char *camera_id_from_identity(const char *serial, const char *udn, const char *url);

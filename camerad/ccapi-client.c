@@ -15,6 +15,7 @@ struct _CcapiClient {
         GQueue pending; /* GTask, oldest first */
         gboolean in_flight;
         guint64 requests;
+        guint64 resends; /* non-idempotent requests libsoup sent again: must stay 0 */
 };
 
 G_DEFINE_TYPE(CcapiClient, ccapi_client, G_TYPE_OBJECT)
@@ -26,10 +27,19 @@ typedef struct {
         SoupMessage *msg;
         int64_t send_usec;
         char *camera_message; /* the "message" of a refusal, as the camera sent it */
+        unsigned starts;      /* times libsoup began to send it */
+        gboolean resend_stopped;
+        CcapiClient *client;
+        GCancellable *own;    /* what libsoup is given: the caller's, chained, or a new one */
+        GCancellable *caller; /* borrowed from the task */
+        gulong caller_handler;
 } Request;
 
 static void request_free(Request *req)
 {
+        if (req->caller_handler)
+                g_cancellable_disconnect(req->caller, req->caller_handler);
+        g_clear_object(&req->own);
         g_free(req->method);
         g_free(req->url);
         g_clear_pointer(&req->body, g_bytes_unref);
@@ -60,6 +70,30 @@ static gboolean accept_any_certificate(SoupMessage *msg, GTlsCertificate *cert,
         return TRUE;
 }
 
+/* A guard behind the reasoning in ccapi-client.h: a request whose method is not idempotent
+ * (the shutter's POST) must never go out twice. libsoup emits "starting" each time it sends a
+ * message, a restart included. */
+static void on_starting(SoupMessage *msg, gpointer user_data)
+{
+        Request *req = user_data;
+
+        if (++req->starts > 1 && !g_str_equal(req->method, "GET") &&
+            !g_str_equal(req->method, "PUT")) {
+                /* libsoup checks the cancellable before it writes a byte. */
+                req->client->resends++;
+                req->resend_stopped = TRUE;
+                g_warning("libsoup was about to send %s %s again on camera %s; stopped, so that "
+                          "nothing is done twice",
+                          req->method, req->url, req->client->label);
+                g_cancellable_cancel(req->own);
+        }
+}
+
+static void cancel_own(GCancellable *caller, gpointer own)
+{
+        g_cancellable_cancel(own);
+}
+
 static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
 {
         g_autoptr(GTask) task = user_data;
@@ -77,7 +111,13 @@ static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
         bytes = soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error);
         self->in_flight = FALSE;
         if (!bytes) {
-                if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+                if (req->resend_stopped)
+                        g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE,
+                                                "The connection to camera %s broke as %s %s "
+                                                "went out; it was not sent again, so that it "
+                                                "cannot be done twice.",
+                                                self->label, req->method, req->url);
+                else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
                         g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE,
                                                 "Camera %s did not answer within %d s; is it "
                                                 "switched on and on this network?",
@@ -175,18 +215,30 @@ static void ccapi_client_send_next(CcapiClient *self)
                 return;
         }
         g_signal_connect(req->msg, "accept-certificate", G_CALLBACK(accept_any_certificate), NULL);
+        /* Every request may use the camera's kept-alive connection, the shutter's POST too
+         * (libsoup opens a new connection for a non-idempotent method unless the message is
+         * marked IDEMPOTENT). This cannot resend a shot: see ccapi-client.h. No redirects:
+         * a redirected POST would be a second request. */
+        soup_message_add_flags(req->msg, SOUP_MESSAGE_IDEMPOTENT | SOUP_MESSAGE_NO_REDIRECT);
+        req->client = self;
+        g_signal_connect(req->msg, "starting", G_CALLBACK(on_starting), req);
         if (req->body)
                 soup_message_set_request_body_from_bytes(req->msg, "application/json", req->body);
         self->in_flight = TRUE;
         self->requests++;
         req->send_usec = clock_realtime_usec();
-        soup_session_send_and_read_async(self->session, req->msg, G_PRIORITY_HIGH,
-                                         g_task_get_cancellable(task), on_sent, task);
+        req->own = g_cancellable_new();
+        req->caller = g_task_get_cancellable(task);
+        if (req->caller)
+                req->caller_handler = g_cancellable_connect(req->caller, G_CALLBACK(cancel_own),
+                                                            g_object_ref(req->own), g_object_unref);
+        soup_session_send_and_read_async(self->session, req->msg, G_PRIORITY_HIGH, req->own,
+                                         on_sent, task);
 }
 
-void ccapi_client_request_async(CcapiClient *self, const char *method, const char *url,
-                                JsonNode *body, GCancellable *cancellable,
-                                GAsyncReadyCallback callback, gpointer user_data)
+static void request_queue(CcapiClient *self, gboolean first, const char *method, const char *url,
+                          JsonNode *body, GCancellable *cancellable, GAsyncReadyCallback callback,
+                          gpointer user_data)
 {
         GTask *task = g_task_new(self, cancellable, callback, user_data);
         Request *req = g_new0(Request, 1);
@@ -198,7 +250,10 @@ void ccapi_client_request_async(CcapiClient *self, const char *method, const cha
                 req->body = g_bytes_new_take(text, strlen(text));
         }
         g_task_set_task_data(task, req, (GDestroyNotify)request_free);
-        g_queue_push_tail(&self->pending, task);
+        if (first)
+                g_queue_push_head(&self->pending, task);
+        else
+                g_queue_push_tail(&self->pending, task);
         ccapi_client_send_next(self);
 }
 
@@ -206,6 +261,20 @@ const char *ccapi_client_result_message(GAsyncResult *result)
 {
         Request *req = g_task_get_task_data(G_TASK(result));
         return req ? req->camera_message : NULL;
+}
+
+void ccapi_client_request_async(CcapiClient *self, const char *method, const char *url,
+                                JsonNode *body, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data)
+{
+        request_queue(self, FALSE, method, url, body, cancellable, callback, user_data);
+}
+
+void ccapi_client_request_first_async(CcapiClient *self, const char *method, const char *url,
+                                      JsonNode *body, GCancellable *cancellable,
+                                      GAsyncReadyCallback callback, gpointer user_data)
+{
+        request_queue(self, TRUE, method, url, body, cancellable, callback, user_data);
 }
 
 CcapiResponse *ccapi_client_request_finish(CcapiClient *self, GAsyncResult *result, GError **error)
@@ -231,6 +300,11 @@ const char *ccapi_client_get_label(CcapiClient *self)
 guint64 ccapi_client_get_request_count(CcapiClient *self)
 {
         return self->requests;
+}
+
+guint64 ccapi_client_get_resend_count(CcapiClient *self)
+{
+        return self->resends;
 }
 
 static void ccapi_client_finalize(GObject *object)
@@ -261,6 +335,9 @@ static void ccapi_client_init(CcapiClient *self)
                 "user-agent", "picamsync-camerad",
                 /* cameras are on the LAN: never via a proxy */
                 "proxy-resolver", NULL, NULL);
+        /* Cameras that want a password are told to switch it off (CAMERA_ERROR_AUTH); without
+         * the auth manager libsoup never requeues a request after a 401. */
+        soup_session_remove_feature_by_type(self->session, SOUP_TYPE_AUTH_MANAGER);
 }
 
 CcapiClient *ccapi_client_new(const char *label)

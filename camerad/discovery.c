@@ -66,13 +66,14 @@ static void on_description(GObject *source, GAsyncResult *result, gpointer data)
                 g_message("Ignoring the device at %s: %s", location, error->message);
                 return;
         }
+        /* Announced: a known body found there moves to this URL. */
+        camera_manager_announced(d->manager, desc->access_url);
         /* The nickname goes to the camera the add below gives (the same attempt: it joins it). */
         described = g_new0(Described, 1);
         described->manager = d->manager;
         described->nickname = g_strdup(desc->nickname);
         camera_manager_add_async(d->manager, desc->access_url, on_described_added, described);
         g_debug("Discovered %s at %s", desc->model_name, desc->access_url);
-        camera_manager_add_async(d->manager, desc->access_url, NULL, NULL);
 }
 
 static void fetch_description(Discovery *d, const char *location)

@@ -112,6 +112,7 @@ static void on_apo_restored(GObject *source, GAsyncResult *result, gpointer data
 /* The second half of the end: auto power-off back as it was, then idle. */
 static void tl_restore_apo(Timelapse *tl)
 {
+        g_autofree char *apo = NULL;
         g_autoptr(JsonBuilder) b = NULL;
         g_autoptr(JsonNode) body = NULL;
 
@@ -125,6 +126,11 @@ static void tl_restore_apo(Timelapse *tl)
         json_builder_add_string_value(b, tl->apo_restore);
         json_builder_end_object(b);
         body = json_builder_get_root(b);
+        apo = camera_get_endpoint(tl->camera, AUTOPOWEROFF_API);
+        if (apo) { /* the camera may have moved to another address */
+                g_free(tl->apo_url);
+                tl->apo_url = g_steal_pointer(&apo);
+        }
         ccapi_client_request_async(tl->client, "PUT", tl->apo_url, body, NULL, on_apo_restored,
                                    tl_ref(tl));
 }
@@ -343,6 +349,7 @@ static void on_shot(GObject *source, GAsyncResult *result, gpointer data)
                 tl->shot_sent = resp->send_usec;
                 tl->shot_recv = resp->recv_usec;
         }
+        camera_note_shot(tl->camera, error);
         if (timelapse_schedule_shot_done(&tl->sched, clock_boottime_usec(), index, res)) {
                 g_autofree char *text = NULL;
                 char shown[TEXT_SHOWN_SIZE];
@@ -389,11 +396,20 @@ static void tl_shoot(Timelapse *tl)
         json_builder_add_boolean_value(b, FALSE);
         json_builder_end_object(b);
         body = json_builder_get_root(b);
+        if (tl->camera) {
+                /* The camera may have moved to another address since the last frame. */
+                g_autofree char *url = camera_get_endpoint(tl->camera, SHUTTER_API);
+                if (url) {
+                        g_free(tl->shutter_url);
+                        tl->shutter_url = g_steal_pointer(&url);
+                }
+        }
         tl->shot_asked_wall = clock_realtime_usec();
         tl->shot_asked_boot = clock_boottime_usec();
         tl->shot_sent = tl->shot_recv = 0;
-        ccapi_client_request_async(tl->client, "POST", tl->shutter_url, body, NULL, on_shot,
-                                   tl_ref(tl));
+        /* Ahead of anything waiting on the connection: a due frame waits for nothing. */
+        ccapi_client_request_first_async(tl->client, "POST", tl->shutter_url, body, NULL, on_shot,
+                                         tl_ref(tl));
 }
 
 static void tl_step(Timelapse *tl)

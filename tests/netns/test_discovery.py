@@ -2,7 +2,11 @@
 """Across real interfaces: the Pi's access point as a bridge in a network namespace, the
 camera simulator in its own namespace on it, SSDP multicast between them."""
 
+import json
+import subprocess
 import time
+
+from gi.repository import GLib
 
 from busclient import BusClient
 from testbed_clients import sim_set
@@ -107,4 +111,62 @@ def test_silent_camera_is_not_discovered(make_testbed):
     bed.start_camerad()
     client = BusClient(bed.bus.address)
     assert wait_for_cameras(client, timeout=4) == []
+    client.close()
+
+
+def sim_post(bed, url, body):
+    """POST to the simulator's control API from the Pi's namespace (the camera's address is
+    reached through the access point there)."""
+    out = subprocess.run(["ip", "netns", "exec", bed.netns("pi"), "curl", "-sS", "-m", "5",
+                          "-X", "POST", "-H", "Content-Type: application/json",
+                          "-d", json.dumps(body), url],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def test_camera_moves_to_a_new_port_mid_timelapse(make_testbed):
+    """The camera changes address while it shoots and announces the new LOCATION by SSDP:
+    camerad keeps the camera (same path), changes Url, and the frames after the move go to
+    the new address."""
+    bed = make_testbed(start=False, netns=True)
+    bed.start_clockd()
+    sim = bed.start_sim()
+    bed.start_camerad({"PICAMSYNC_CAMERA_CHECK_INTERVAL": "600000"})
+    client = BusClient(bed.bus.address)
+    cameras = wait_for_cameras(client)
+    assert len(cameras) == 1, bed.daemons["camerad"].log()
+    path = cameras[0]
+    assert client.get(NAME, path, CAMERA, "Url") == "http://192.168.4.7:8080/ccapi"
+    client.call(NAME, path, CAMERA, "StartTimelapse", "a{sv}",
+                ({"interval_ms": GLib.Variant("u", 1000), "shots": GLib.Variant("u", 12)},),
+                timeout_ms=60000)
+    deadline = time.monotonic() + 20
+    while client.get(NAME, path, CAMERA, "ShotsTaken") < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    # (The request log starts again at the move.)
+    moved = sim_post(bed, sim["sim"], {"move": {"port": 8081}, "connections": 0})
+    assert moved["urls"]["camera"] == "http://192.168.4.7:8081/ccapi"
+    deadline = time.monotonic() + 30
+    while (client.get(NAME, path, CAMERA, "Url") != "http://192.168.4.7:8081/ccapi"
+           and time.monotonic() < deadline):
+        time.sleep(0.2)
+    log = bed.daemons["camerad"].log()
+    assert client.get(NAME, path, CAMERA, "Url") == "http://192.168.4.7:8081/ccapi", log
+    assert client.get(NAME, *MANAGER, "Cameras") == [path]
+    assert ("moved from http://192.168.4.7:8080/ccapi to http://192.168.4.7:8081/ccapi"
+            in log)
+    deadline = time.monotonic() + 30
+    while (client.get(NAME, path, CAMERA, "TimelapseState") != "idle"
+           and time.monotonic() < deadline):
+        time.sleep(0.2)
+    taken = client.get(NAME, path, CAMERA, "ShotsTaken")
+    failed = client.get(NAME, path, CAMERA, "ShotsFailed")
+    state = sim_post(bed, moved["urls"]["sim"], {})
+    print(f"taken {taken}, failed {failed}, shots the camera took {state['shots']}")
+    assert taken + failed == 12
+    # Every shot the camera took (before and after the move) counts, and some came after it.
+    assert state["shots"] == taken
+    after = [r for r in state["requestLog"] if r["path"].endswith("/shutterbutton")]
+    assert after, "no frame after the move"
+    assert state["connections"] >= 1
     client.close()

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 import zoneinfo
@@ -625,6 +626,111 @@ def test_control_api_validation(sim):
               "latencyMs", "jitterMs", "fault", "phaseMs"):
         assert k in st
     assert request("DELETE", sim.sim)[0] == 405
+
+
+# --- connections ---------------------------------------------------------------------------------
+
+def keepalive_gets(url, n):
+    """n GETs on one HTTP/1.1 connection (http.client keeps it); the statuses."""
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    statuses = []
+    try:
+        for _ in range(n):
+            conn.request("GET", u.path + "/ver100/functions/datetime")
+            r = conn.getresponse()
+            r.read()
+            statuses.append((r.status, r.getheader("Connection")))
+    finally:
+        conn.close()
+    return statuses
+
+
+def test_keep_alive_counts_and_request_log(sim):
+    assert keepalive_gets(sim.camera, 3) == [(200, None)] * 3
+    st = sim.state()
+    assert st["connections"] == 1 and st["tlsHandshakes"] == 0
+    assert [(r["method"], r["path"], r["connection"]) for r in st["requestLog"]] == \
+        [("GET", "/ccapi/ver100/functions/datetime", 1)] * 3
+    # The control API's own requests are not counted; a reset starts counts and log again.
+    st = sim.set(connections=0)
+    assert st["connections"] == 0 and st["requestLog"] == []
+    keepalive_gets(sim.camera, 1)
+    assert sim.state()["connections"] == 1
+
+
+def test_connection_close_mode_and_idle_timeout(sim):
+    sim.set(connectionClose=True, connections=0)
+    u = urllib.parse.urlsplit(sim.camera)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    conn.request("GET", u.path)
+    r = conn.getresponse()
+    r.read()
+    assert r.getheader("Connection") == "close"
+    conn.close()
+    sim.set(connectionClose=False, idleTimeoutMs=50, connections=0)
+    s = socket.create_connection((u.hostname, u.port), timeout=10)
+    s.sendall(f"GET {u.path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    data = b""
+    while True:  # the answer, then the camera closes the idle connection (EOF)
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    assert data.startswith(b"HTTP/1.1 200")
+    assert "closing connection 1, idle for 50 ms" in sim.stderr()
+
+
+def test_drop_connections(sim):
+    u = urllib.parse.urlsplit(sim.camera)
+    s = socket.create_connection((u.hostname, u.port), timeout=10)
+    s.sendall(f"GET {u.path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    assert s.recv(12) == b"HTTP/1.1 200"
+    sim.set(dropConnections=True)
+    s.settimeout(10)
+    while s.recv(65536):
+        pass  # the rest of the answer, then EOF: dropped
+    s.close()
+    assert "dropping 1 connection(s)" in sim.stderr()
+
+
+def test_move_to_new_ports(sim):
+    old_camera, old_sim = sim.camera, sim.sim
+    st = sim.set(move={"port": 0})
+    urls = st["urls"]
+    assert urls["camera"] != old_camera and urls["sim"] != old_sim
+    assert urls["description"].startswith(urls["camera"].rsplit("/", 1)[0])
+    wait_until(lambda: request("GET", urls["camera"])[0] == 200)
+    with pytest.raises(urllib.error.URLError):
+        request("GET", old_camera, timeout=3)
+    sim.sim, sim.camera = urls["sim"], urls["camera"]
+    assert sim.state()["urls"] == urls
+    _, _, body = request("GET", urls["description"])
+    assert urls["camera"].encode() in body
+
+
+def test_connection_keys_validation(sim):
+    before = sim.state()
+    for body, word in [({"connectionClose": 1}, "connectionClose"),
+                       ({"idleTimeoutMs": -5}, "idleTimeoutMs"),
+                       ({"dropConnections": False}, "dropConnections"),
+                       ({"connections": 3}, "connections"),
+                       ({"move": 8080}, "move"),
+                       ({"move": {"port": 70000}}, "port"),
+                       ({"move": {"where": 1}}, "where"),
+                       ({"move": {"port": 0}, "bogus": 1}, "Unknown key")]:
+        status, _, answer = request("POST", sim.sim, body)
+        assert status == 400, body
+        assert word in answer["message"] and answer["message"].endswith("."), answer
+    after = sim.state()
+    assert after["urls"] == before["urls"]
+    assert after["connectionClose"] is False and after["idleTimeoutMs"] == 0
+    # A port that is taken: 400, and nothing changes.
+    taken = urllib.parse.urlsplit(sim.camera).port
+    status, _, answer = request("POST", sim.sim, {"move": {"port": taken}, "latencyMs": 5})
+    assert status == 400 and "Cannot listen on port" in answer["message"], answer
+    assert sim.state()["latencyMs"] == before["latencyMs"]
 
 
 def test_two_simulators_at_once():

@@ -69,7 +69,9 @@ static const char description[] =
         "       \"latencyMs\",\"jitterMs\",\"fault\",\"faultForMs\",\"faultMessage\","
         "\"busyForMs\",\"busyMessage\",\"writingForMs\","
         "\"preparingForMs\",\"writeMs\",\n"
-        "       \"autoPowerOff\",\"authFailures\",\"serial\",\"nickname\"}\n"
+        "       \"autoPowerOff\",\"authFailures\",\"serial\",\"nickname\",\"connections\",\n"
+        "       \"tlsHandshakes\",\"openConnections\",\"connectionClose\",\"idleTimeoutMs\",\n"
+        "       \"requestLog\",\"urls\"}\n"
         "       offsetMs = camera - host now, drift included; phaseMs = the camera's sub-second\n"
         "       when the host is on a whole second; puts/gets count datetime PUTs/GETs;\n"
         "       shotLog = host µs of each shot taken, shutterLog = [{at, status}] of each\n"
@@ -78,7 +80,15 @@ static const char description[] =
         "       latencyMs, jitterMs, fault, faultForMs (with fault; 0: until changed),\n"
         "       faultMessage, busyForMs, busyMessage, preparingForMs, writeMs, autoPowerOff,\n"
         "       nickname (as renamed on the body: the description changes), shots, puts,\n"
-        "       gets; all or nothing: an unknown key or bad value -> 400.\n"
+        "       gets, connectionClose, idleTimeoutMs, dropConnections (true), connections\n"
+        "       (0: counts and requestLog start again), move ({\"port\",\"httpsPort\"}, 0 = any\n"
+        "       free one); all or nothing: an unknown key or bad value -> 400.\n"
+        "       connections/tlsHandshakes count the connections that carried a CCAPI request\n"
+        "       (HTTP keep-alive; idleTimeoutMs > 0 closes one idle that long; connectionClose\n"
+        "       answers Connection: close). requestLog = [{at, method, path, connection}] of\n"
+        "       each CCAPI request (first 2000). move: the answer names the new urls; then the\n"
+        "       old ports close with their connections, CCAPI, control and description listen\n"
+        "       on the new port and SSDP announces the new LOCATION (ssdp:alive).\n"
         "\n"
         "--print-json prints one line once listening:\n"
         "  {\"camera\":\"http://.../ccapi\",\"https\":\"https://.../ccapi\"|null,"
@@ -362,6 +372,7 @@ static bool start(Sim *sim, GInetAddress *bind, SoupServer **ret_server, GError 
                 https_port >= 0 ? make_url("https", host, https_port, SIM_CCAPI_BASE) : NULL;
         sim->sim_url = make_url("http", host, port, SIM_CONTROL_PATH);
         sim->description_url = make_url("http", host, desc_port, SIM_DESCRIPTION_PATH);
+        sim_http_set_place(sim, bind, host, https_port >= 0, (unsigned)opt.ssdp_max_age);
         if (sim->ssdp)
                 sim_ssdp_announce(sim->ssdp, sim, sim->description_url, (unsigned)opt.ssdp_max_age);
 
@@ -420,6 +431,7 @@ static int run(GInetAddress *bind)
         g_clear_pointer(&sim.ssdp, sim_ssdp_free);
         if (server)
                 soup_server_disconnect(server);
+        sim_http_free(&sim);
         sim_free(&sim);
         return status;
 }

@@ -9,8 +9,139 @@
 
 #define DELAY_MS_MAX 600000.0 /* ten minutes: anything longer is a hang */
 
+/* ---- connections (sim-http.c): counts, keep-alive, Connection: close, moving ---- */
+
+typedef struct ConnChange {
+        bool has_close, has_idle, has_drop, has_reset, has_move;
+        bool close;
+        double idle_ms;
+        int port, https_port;
+} ConnChange;
+
+static void add_conn_state(Sim *sim, JsonBuilder *b)
+{
+        SimConnStats st = sim_http_conn_stats(sim);
+
+        sim_json_add_int(b, "connections", st.connections);
+        sim_json_add_int(b, "tlsHandshakes", st.tls_handshakes);
+        sim_json_add_int(b, "openConnections", st.open);
+        sim_json_add_bool(b, "connectionClose", sim_http_get_connection_close(sim));
+        sim_json_add_double(b, "idleTimeoutMs", sim_http_get_idle_timeout_ms(sim));
+        json_builder_set_member_name(b, "requestLog");
+        sim_http_add_request_log(sim, b);
+        json_builder_set_member_name(b, "urls");
+        json_builder_begin_object(b);
+        sim_json_add_string(b, "camera", sim->camera_url);
+        sim_json_add_string(b, "https", sim->https_url);
+        sim_json_add_string(b, "sim", sim->sim_url);
+        sim_json_add_string(b, "description", sim->description_url);
+        json_builder_end_object(b);
+}
+
+static bool take_port(JsonObject *o, const char *key, int *ret, char **error)
+{
+        JsonNode *n = json_object_get_member(o, key);
+
+        *ret = 0;
+        if (!n)
+                return true;
+        if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64 ||
+            json_node_get_int(n) < 0 || json_node_get_int(n) > 65535) {
+                *error = g_strdup_printf("\"move\": \"%s\" must be a port, 0 to 65535 (0: any "
+                                         "free one).",
+                                         key);
+                return false;
+        }
+        *ret = (int)json_node_get_int(n);
+        return true;
+}
+
+/* 1: one of the connection keys, taken; 0: one of them, bad (*error says why); -1: not one. */
+static int parse_conn_member(ConnChange *ch, const char *key, JsonNode *n, char **error)
+{
+        bool is_bool = JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_BOOLEAN;
+
+        if (g_str_equal(key, "connectionClose")) {
+                if (!is_bool) {
+                        *error = g_strdup("\"connectionClose\" must be true or false.");
+                        return 0;
+                }
+                ch->close = json_node_get_boolean(n);
+                return ch->has_close = true;
+        }
+        if (g_str_equal(key, "idleTimeoutMs")) {
+                double v = JSON_NODE_HOLDS_VALUE(n) ? json_node_get_double(n) : -1;
+                GType t = JSON_NODE_HOLDS_VALUE(n) ? json_node_get_value_type(n) : G_TYPE_INVALID;
+                if ((t != G_TYPE_INT64 && t != G_TYPE_DOUBLE) || !isfinite(v) || v < 0 ||
+                    v > DELAY_MS_MAX) {
+                        *error = g_strdup_printf("\"idleTimeoutMs\" must be between 0 (never) "
+                                                 "and %g.",
+                                                 DELAY_MS_MAX);
+                        return 0;
+                }
+                ch->idle_ms = v;
+                return ch->has_idle = true;
+        }
+        if (g_str_equal(key, "dropConnections")) {
+                if (!is_bool || !json_node_get_boolean(n)) {
+                        *error = g_strdup("\"dropConnections\" can only be true.");
+                        return 0;
+                }
+                return ch->has_drop = true;
+        }
+        if (g_str_equal(key, "connections")) {
+                if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64 ||
+                    json_node_get_int(n) != 0) {
+                        *error = g_strdup("\"connections\" can only be set to 0 (it also "
+                                          "empties the request log).");
+                        return 0;
+                }
+                return ch->has_reset = true;
+        }
+        if (g_str_equal(key, "move")) {
+                JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+                g_autoptr(GList) keys = o ? json_object_get_members(o) : NULL;
+                if (!o) {
+                        *error = g_strdup("\"move\" must be an object such as {\"port\": 0, "
+                                          "\"httpsPort\": 0}.");
+                        return 0;
+                }
+                for (GList *l = keys; l; l = l->next)
+                        if (!g_str_equal(l->data, "port") && !g_str_equal(l->data, "httpsPort")) {
+                                *error = g_strdup_printf("\"move\": unknown key \"%s\"; the "
+                                                         "keys are port and httpsPort.",
+                                                         (const char *)l->data);
+                                return 0;
+                        }
+                if (!take_port(o, "port", &ch->port, error) ||
+                    !take_port(o, "httpsPort", &ch->https_port, error))
+                        return 0;
+                return ch->has_move = true;
+        }
+        return -1;
+}
+
+/* The part that can fail (ports for a move), before anything else is applied. */
+static bool prepare_conn(Sim *sim, const ConnChange *ch, SoupServerMessage *msg, char **error)
+{
+        return !ch->has_move || sim_http_move(sim, msg, ch->port, ch->https_port, error);
+}
+
+static void apply_conn(Sim *sim, const ConnChange *ch)
+{
+        if (ch->has_close)
+                sim_http_set_connection_close(sim, ch->close);
+        if (ch->has_idle)
+                sim_http_set_idle_timeout_ms(sim, ch->idle_ms);
+        if (ch->has_reset)
+                sim_http_reset_counts(sim);
+        if (ch->has_drop)
+                sim_http_drop_connections(sim);
+}
+
 /* Everything a POST may change, checked before anything is applied. */
 typedef struct Change {
+        ConnChange conn;
         bool has_offset, has_drift, has_zone, has_utc_offset, has_dst, has_latency, has_jitter,
                 has_fault, has_busy, has_preparing, has_write, has_shots, has_puts, has_gets,
                 has_autopoweroff, has_fault_ms, has_fault_message, has_nickname, has_busy_message;
@@ -100,6 +231,7 @@ static void reply_state(Sim *sim, SoupServerMessage *msg)
         sim_json_add_int(b, "authFailures", sim->auth_failures);
         sim_json_add_string(b, "serial", sim->serial);
         sim_json_add_string(b, "nickname", sim->nickname);
+        add_conn_state(sim, b);
         json_builder_end_object(b);
         sim_reply_builder(msg, SOUP_STATUS_OK, b);
 }
@@ -157,7 +289,10 @@ static bool has_control_char(const char *s)
 static bool parse_member(Change *ch, const char *key, JsonNode *n, char **error)
 {
         double v;
+        int conn = parse_conn_member(&ch->conn, key, n, error);
 
+        if (conn >= 0)
+                return conn == 1;
         if (g_str_equal(key, "offsetMs"))
                 return (ch->has_offset = take_number(key, n, -SIM_OFFSET_MS_MAX, SIM_OFFSET_MS_MAX,
                                                      &ch->offset_ms, error));
@@ -277,7 +412,8 @@ static bool parse_member(Change *ch, const char *key, JsonNode *n, char **error)
         *error = g_strdup_printf("Unknown key \"%s\"; the keys are offsetMs, driftPpm, zone, "
                                  "utcOffsetMinutes, dst, latencyMs, jitterMs, fault, faultForMs, "
                                  "faultMessage, busyForMs, busyMessage, preparingForMs, writeMs, "
-                                 "autoPowerOff, nickname, shots, puts, gets.",
+                                 "autoPowerOff, nickname, shots, puts, gets, connectionClose, "
+                                 "idleTimeoutMs, dropConnections, connections, move.",
                                  key);
         return false;
 }
@@ -387,8 +523,13 @@ static void post_state(Sim *sim, SoupServerMessage *msg)
                                   "1970..9999 it can show.");
                 return;
         }
+        if (!prepare_conn(sim, &ch.conn, msg, &error)) {
+                sim_reply_message(msg, SOUP_STATUS_BAD_REQUEST, error);
+                return;
+        }
         sim->camera = camera;
         apply_sim(sim, &ch, now);
+        apply_conn(sim, &ch.conn);
         reply_state(sim, msg);
 }
 

@@ -47,6 +47,15 @@ void sim_ssdp_announce(SimSsdp *ssdp, const Sim *sim, const char *location, unsi
         gssdp_resource_group_set_available(ssdp->group, TRUE);
 }
 
+void sim_ssdp_move(SimSsdp *ssdp, const Sim *sim, const char *location, unsigned max_age)
+{
+        /* An inactive client sends nothing: dropping the old group sends no bye-bye. */
+        g_object_set(ssdp->client, "active", FALSE, NULL);
+        g_clear_object(&ssdp->group);
+        g_object_set(ssdp->client, "active", !ssdp->silent, NULL);
+        sim_ssdp_announce(ssdp, sim, location, max_age);
+}
+
 const char *sim_ssdp_host_ip(SimSsdp *ssdp)
 {
         return gssdp_client_get_host_ip(ssdp->client);

@@ -22,6 +22,9 @@ SimSsdp *sim_ssdp_new(const char *iface, GError **error);
  * LOCATION `location`: NOTIFY at once and again every max_age / 2 seconds or so (gssdp's
  * schedule), answers to M-SEARCH. */
 void sim_ssdp_announce(SimSsdp *ssdp, const Sim *sim, const char *location, unsigned max_age);
+/* The camera moved: announces its resources again with the new LOCATION (ssdp:alive, no
+ * bye-bye for the old one, as a body that changed address does). */
+void sim_ssdp_move(SimSsdp *ssdp, const Sim *sim, const char *location, unsigned max_age);
 /* The host address gssdp uses on the interface (for URLs when bound to the any-address). */
 const char *sim_ssdp_host_ip(SimSsdp *ssdp);
 /* Silent: no NOTIFY, no answers to M-SEARCH (the resources stay "available", nothing is sent). */

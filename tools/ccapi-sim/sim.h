@@ -37,6 +37,7 @@ typedef enum SimListing {
 } SimListing;
 
 typedef struct SimSsdp SimSsdp;
+typedef struct SimConns SimConns;
 
 typedef struct Sim {
         SimCamera camera;
@@ -66,6 +67,9 @@ typedef struct Sim {
         GRand *rand;
 
         SimSsdp *ssdp;
+
+        /* Connections: counts, keep-alive, Connection: close, moving (sim-http.c) */
+        SimConns *conns;
 } Sim;
 
 #define SIM_FAULT_MESSAGE_DEFAULT "Temporarily unavailable (simulated)"
