@@ -78,9 +78,33 @@ static int pi_zone(Ctl *ctl, char **ret)
         return CTL_EXIT_OK;
 }
 
+/* Says how a sync went (set or not), in words or as JSON (docs/picamsyncctl.md, sync-camera). */
+static int print_sync(Ctl *ctl, const char *path, const char *name, const char *zone, bool set,
+                      int64_t before, int64_t after, uint64_t bound)
+{
+        if (ctl->json) {
+                JsonObject *o = json_object_new();
+                json_object_set_string_member(o, "id", ctl_camera_id(path));
+                json_object_set_boolean_member(o, "set", set);
+                json_object_set_string_member(o, "zone", zone);
+                json_object_set_int_member(o, "offsetBeforeUSec", before);
+                json_object_set_int_member(o, "offsetAfterUSec", after);
+                json_object_set_int_member(o, "offsetBoundUSec", (int64_t)bound);
+                ctl_json_print(json_node_init_object(json_node_alloc(), o));
+        } else if (set) {
+                printf("Camera %s set to the Pi's time in %s: it was %+.3f s off, now %+.3f s "
+                       "± %.3f s.\n",
+                       name, zone, (double)before / 1e6, (double)after / 1e6, (double)bound / 1e6);
+        } else {
+                printf("Camera %s is %+.3f s ± %.3f s from the Pi and shows its zone (%s): not "
+                       "set (--force sets it anyway).\n",
+                       name, (double)before / 1e6, (double)bound / 1e6, zone);
+        }
+        return CTL_EXIT_OK;
+}
+
 /* Sets the camera to the Pi in zone and says how it went. */
-static int set_camera(Ctl *ctl, const char *path, const char *zone, bool measured,
-                      int64_t measured_offset)
+static int set_camera(Ctl *ctl, const char *path, const char *zone)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -101,23 +125,7 @@ static int set_camera(Ctl *ctl, const char *path, const char *zone, bool measure
             sd_bus_get_property_trivial(bus, CAMERA_SERVICE, path, CAMERA_IFACE,
                                         "OffsetUncertaintyUSec", &error, 't', &bound) < 0)
                 sd_bus_error_free(&error);
-        if (ctl->json) {
-                JsonObject *o = json_object_new();
-                json_object_set_string_member(o, "id", ctl_camera_id(path));
-                json_object_set_boolean_member(o, "set", true);
-                json_object_set_string_member(o, "zone", zone);
-                json_object_set_int_member(o, "offsetBeforeUSec", before);
-                json_object_set_int_member(o, "offsetAfterUSec", after);
-                json_object_set_int_member(o, "offsetBoundUSec", (int64_t)bound);
-                ctl_json_print(json_node_init_object(json_node_alloc(), o));
-        } else {
-                printf("Camera %s set to the Pi's time in %s: it was %+.3f s off, now %+.3f s "
-                       "± %.3f s.\n",
-                       name, zone, (double)before / 1e6, (double)after / 1e6, (double)bound / 1e6);
-        }
-        (void)measured;
-        (void)measured_offset;
-        return CTL_EXIT_OK;
+        return print_sync(ctl, path, name, zone, true, before, after, bound);
 }
 
 /* Whether the camera's zone, as it last reported it, is what SetTime(zone) would write now
@@ -191,7 +199,7 @@ int verb_sync_camera(Ctl *ctl, int argc, char *argv[])
         if (r != CTL_EXIT_OK)
                 return r;
         if (force)
-                return set_camera(ctl, path, zone, false, 0);
+                return set_camera(ctl, path, zone);
 
         name = camera_name(ctl, path);
         what = g_strdup_printf("measure camera %s", name);
@@ -202,24 +210,9 @@ int verb_sync_camera(Ctl *ctl, int argc, char *argv[])
         if (r < 0)
                 return ctl_fail("Could not read camerad's answer: %s.", strerror(-r));
         if (llabs(offset) <= SYNC_THRESHOLD_USEC &&
-            zone_matches(ctl, path, zone, ctl_obj_int(clock, "TimeUSec"))) {
-                if (ctl->json) {
-                        JsonObject *o = json_object_new();
-                        json_object_set_string_member(o, "id", ctl_camera_id(path));
-                        json_object_set_boolean_member(o, "set", false);
-                        json_object_set_string_member(o, "zone", zone);
-                        json_object_set_int_member(o, "offsetBeforeUSec", offset);
-                        json_object_set_int_member(o, "offsetAfterUSec", offset);
-                        json_object_set_int_member(o, "offsetBoundUSec", (int64_t)bound);
-                        ctl_json_print(json_node_init_object(json_node_alloc(), o));
-                } else {
-                        printf("Camera %s is %+.3f s ± %.3f s from the Pi and shows its zone "
-                               "(%s): not set (--force sets it anyway).\n",
-                               name, (double)offset / 1e6, (double)bound / 1e6, zone);
-                }
-                return CTL_EXIT_OK;
-        }
-        return set_camera(ctl, path, zone, true, offset);
+            zone_matches(ctl, path, zone, ctl_obj_int(clock, "TimeUSec")))
+                return print_sync(ctl, path, name, zone, false, offset, offset, bound);
+        return set_camera(ctl, path, zone);
 }
 
 static int camera_usage(void)
@@ -362,7 +355,7 @@ static int camera_set(Ctl *ctl, int argc, char *argv[])
         r = ctl_camera_resolve(ctl, id, &path);
         if (r != CTL_EXIT_OK)
                 return r;
-        return set_camera(ctl, path, zone, false, 0);
+        return set_camera(ctl, path, zone);
 }
 
 static int camera_drift(Ctl *ctl, int argc, char *argv[])

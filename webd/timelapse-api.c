@@ -937,19 +937,3 @@ gboolean timelapse_api_get_report_frames(SyncEngine *e, const char *id, unsigned
         c->frames_wanted = limit;
         return call_send(c, FALSE, "GetReport", id, on_report, error);
 }
-
-gboolean timelapse_api_get_report(SyncEngine *e, const char *id, TimelapseApiTextDone done,
-                                  gpointer user_data, GError **error)
-{
-        Call *c;
-
-        if (!report_id_valid(id))
-                return fail(error, TIMELAPSE_API_ERROR_INVALID_REPORT_ID,
-                            "A report id is 1 to 100 letters, digits, '_' and '-', as GET "
-                            "/api/reports lists them.");
-        if (!camerad_ready(e, FALSE, error))
-                return FALSE;
-        c = call_new(e, NULL, done, user_data);
-        c->id = g_strdup(id);
-        return call_send(c, FALSE, "GetReport", id, on_report, error);
-}

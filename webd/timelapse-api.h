@@ -61,6 +61,3 @@ gboolean timelapse_api_list_reports(SyncEngine *e, TimelapseApiDone done, gpoint
 gboolean timelapse_api_get_report_frames(SyncEngine *e, const char *id, unsigned offset,
                                          unsigned limit, TimelapseApiTextDone done,
                                          gpointer user_data, GError **error);
-/* GET /api/reports/{id}: the report's JSON text. */
-gboolean timelapse_api_get_report(SyncEngine *e, const char *id, TimelapseApiTextDone done,
-                                  gpointer user_data, GError **error);
