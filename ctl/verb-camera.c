@@ -78,6 +78,24 @@ static int pi_zone(Ctl *ctl, char **ret)
         return CTL_EXIT_OK;
 }
 
+/* MeasureOffset on the camera at path (name: for the message): an exit status. */
+static int measure(Ctl *ctl, const char *path, const char *name, int64_t *ret_offset,
+                   uint64_t *ret_bound)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        g_autofree char *what = g_strdup_printf("measure camera %s", name);
+        int r;
+
+        r = camera_call(ctl, path, CAMERA_IFACE, "MeasureOffset", &error, &reply, NULL);
+        if (r < 0)
+                return ctl_bus_error(&error, r, what);
+        r = sd_bus_message_read(reply, "xt", ret_offset, ret_bound);
+        if (r < 0)
+                return ctl_fail("Could not read camerad's answer: %s.", strerror(-r));
+        return CTL_EXIT_OK;
+}
+
 /* Says how a sync went (set or not), in words or as JSON (docs/picamsyncctl.md, sync-camera). */
 static int print_sync(Ctl *ctl, const char *path, const char *name, const char *zone, bool set,
                       int64_t before, int64_t after, uint64_t bound)
@@ -163,9 +181,8 @@ int verb_sync_camera(Ctl *ctl, int argc, char *argv[])
                 {},
         };
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         g_autoptr(JsonObject) clock = NULL;
-        g_autofree char *path = NULL, *name = NULL, *what = NULL;
+        g_autofree char *path = NULL, *name = NULL;
         const char *zone;
         bool force = false;
         int64_t offset;
@@ -202,13 +219,9 @@ int verb_sync_camera(Ctl *ctl, int argc, char *argv[])
                 return set_camera(ctl, path, zone);
 
         name = camera_name(ctl, path);
-        what = g_strdup_printf("measure camera %s", name);
-        r = camera_call(ctl, path, CAMERA_IFACE, "MeasureOffset", &error, &reply, NULL);
-        if (r < 0)
-                return ctl_bus_error(&error, r, what);
-        r = sd_bus_message_read(reply, "xt", &offset, &bound);
-        if (r < 0)
-                return ctl_fail("Could not read camerad's answer: %s.", strerror(-r));
+        r = measure(ctl, path, name, &offset, &bound);
+        if (r != CTL_EXIT_OK)
+                return r;
         if (llabs(offset) <= SYNC_THRESHOLD_USEC &&
             zone_matches(ctl, path, zone, ctl_obj_int(clock, "TimeUSec")))
                 return print_sync(ctl, path, name, zone, false, offset, offset, bound);
@@ -280,9 +293,7 @@ static int camera_list(Ctl *ctl)
 
 static int camera_measure(Ctl *ctl, const char *id)
 {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        g_autofree char *path = NULL, *name = NULL, *what = NULL;
+        g_autofree char *path = NULL, *name = NULL;
         int64_t offset;
         uint64_t bound;
         int r;
@@ -291,13 +302,9 @@ static int camera_measure(Ctl *ctl, const char *id)
         if (r != CTL_EXIT_OK)
                 return r;
         name = camera_name(ctl, path);
-        what = g_strdup_printf("measure camera %s", name);
-        r = camera_call(ctl, path, CAMERA_IFACE, "MeasureOffset", &error, &reply, NULL);
-        if (r < 0)
-                return ctl_bus_error(&error, r, what);
-        r = sd_bus_message_read(reply, "xt", &offset, &bound);
-        if (r < 0)
-                return ctl_fail("Could not read camerad's answer: %s.", strerror(-r));
+        r = measure(ctl, path, name, &offset, &bound);
+        if (r != CTL_EXIT_OK)
+                return r;
         if (ctl->json) {
                 JsonObject *o = json_object_new();
                 json_object_set_string_member(o, "id", ctl_camera_id(path));
