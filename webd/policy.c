@@ -7,6 +7,7 @@
 
 /* Rule 4: at most this long between a periodic check and the end of clockd's window. */
 #define RECHECK_LEAD_MAX_USEC (60 * USEC_PER_SEC)
+#define RECHECK_LEAD_MIN_USEC (2 * USEC_PER_SEC)
 
 void policy_config_init_default(PolicyConfig *cfg)
 {
@@ -273,14 +274,17 @@ static void queue_apply(Policy *p, usec_t now, PolicyClient *c, const Check *che
  * from that check's sync ends, with room for a whole check: the window starts when the sync
  * reaches clockd, after the check, so an interval as long as the window (the defaults) would
  * let the Pi turn unreliable for the length of every periodic check, and rule 9 would warn
- * every page each time. */
+ * every page each time. The room is a tenth of the window, but never less than two seconds
+ * (a check of eight rounds on a busy Pi), nor more than half of a short window, nor more
+ * than a minute. */
 static usec_t recheck_interval(const Policy *p)
 {
         usec_t lead;
 
         if (p->reliable_window_usec == 0)
                 return p->cfg.interval_usec;
-        lead = MIN(p->reliable_window_usec / 10, RECHECK_LEAD_MAX_USEC);
+        lead = CLAMP(p->reliable_window_usec / 10, RECHECK_LEAD_MIN_USEC, RECHECK_LEAD_MAX_USEC);
+        lead = MIN(lead, p->reliable_window_usec / 2);
         return MIN(p->cfg.interval_usec, p->reliable_window_usec - lead);
 }
 

@@ -393,7 +393,8 @@ def test_connected_page_keeps_the_pi_reliable(make_testbed):
     c = Client(bed)
     try:
         assert c.wait_for(is_event("pi-sync"))["data"]["stepped"] is True
-        # Four windows: the page is checked again about every 2.7 s, each before the end.
+        # Four windows: the page is checked again every 1.5 s (half the short window is left
+        # for the check itself, docs/sync-policy.md rule 4), each well before the end.
         later = c.messages_for(12)
         checks = [m for m in later if is_event("pi-sync")(m)]
         assert len(checks) >= 3, [m["type"] for m in later]

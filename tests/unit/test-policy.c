@@ -263,7 +263,9 @@ static void test_rule4_recheck_within_window(void)
                 {30 * MINUTE, 30 * MINUTE, 29 * MINUTE}, /* the defaults: 1 min ahead */
                 {30 * MINUTE, 0, 30 * MINUTE},           /* window not known */
                 {10 * MINUTE, 30 * MINUTE, 10 * MINUTE}, /* shorter: as configured */
-                {3 * SEC, 3 * SEC, 2700 * MSEC},         /* short windows: a tenth ahead */
+                {5 * MINUTE, 5 * MINUTE, 270 * SEC},     /* a tenth ahead */
+                {10 * SEC, 10 * SEC, 8 * SEC},           /* at least 2 s ahead */
+                {3 * SEC, 3 * SEC, 1500 * MSEC},         /* short windows: half ahead */
                 {HOUR, 30 * MINUTE, 29 * MINUTE},        /* longer than the window */
         };
 
