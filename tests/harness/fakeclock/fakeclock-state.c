@@ -158,6 +158,7 @@ static void state_write(struct fakeclock_state *s, const struct fakeclock_change
         };
         int64_t offset = fakeclock_offset_at(&cur, host_ns);
         int64_t rate = cur.rate_ppt;
+        int64_t esterror = s->esterror_us, maxerror = s->maxerror_us;
         uint32_t flags = cur.flags;
         uint32_t seq = s->seq;
 
@@ -172,6 +173,16 @@ static void state_write(struct fakeclock_state *s, const struct fakeclock_change
         if (c->what & FAKECLOCK_CHANGE_SET_SYNCED)
                 flags = c->synced ? (flags | FAKECLOCK_FLAG_NTP_SYNCED)
                                   : (flags & ~FAKECLOCK_FLAG_NTP_SYNCED);
+        if (c->what & FAKECLOCK_CHANGE_SET_ESTERROR) {
+                esterror = c->esterror_us < 0 ? 0 : c->esterror_us;
+                flags = c->esterror_us < 0 ? (flags & ~FAKECLOCK_FLAG_ESTERROR)
+                                           : (flags | FAKECLOCK_FLAG_ESTERROR);
+        }
+        if (c->what & FAKECLOCK_CHANGE_SET_MAXERROR) {
+                maxerror = c->maxerror_us < 0 ? 0 : c->maxerror_us;
+                flags = c->maxerror_us < 0 ? (flags & ~FAKECLOCK_FLAG_MAXERROR)
+                                           : (flags | FAKECLOCK_FLAG_MAXERROR);
+        }
 
         /* Seqlock write side: odd sequence, release fence, data, even sequence with release. */
         __atomic_store_n(&s->seq, seq + 1, __ATOMIC_RELAXED);
@@ -180,6 +191,8 @@ static void state_write(struct fakeclock_state *s, const struct fakeclock_change
         __atomic_store_n(&s->host_base_ns, host_ns, __ATOMIC_RELAXED);
         __atomic_store_n(&s->rate_ppt, rate, __ATOMIC_RELAXED);
         __atomic_store_n(&s->flags, flags, __ATOMIC_RELAXED);
+        __atomic_store_n(&s->esterror_us, esterror, __ATOMIC_RELAXED);
+        __atomic_store_n(&s->maxerror_us, maxerror, __ATOMIC_RELAXED);
         __atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
         __atomic_store_n(&s->writes, s->writes + 1, __ATOMIC_RELAXED);
 }
@@ -262,9 +275,15 @@ int fakeclock_state_create(const char *path, const struct fakeclock_change *init
         if (st.st_size >= (off_t)sizeof(*s) && state_valid(s, ignored, sizeof(ignored))) {
                 struct fakeclock_change c = *initial;
 
-                /* Re-initialise every field, keeping the lock that others may be using. */
+                /* Re-initialise every field, keeping the lock that others may be using; errors
+                 * the change does not name go back to their defaults. */
+                if (!(c.what & FAKECLOCK_CHANGE_SET_ESTERROR))
+                        c.esterror_us = -1;
+                if (!(c.what & FAKECLOCK_CHANGE_SET_MAXERROR))
+                        c.maxerror_us = -1;
                 c.what |= FAKECLOCK_CHANGE_SET_OFFSET | FAKECLOCK_CHANGE_SET_RATE |
-                          FAKECLOCK_CHANGE_SET_SYNCED;
+                          FAKECLOCK_CHANGE_SET_SYNCED | FAKECLOCK_CHANGE_SET_ESTERROR |
+                          FAKECLOCK_CHANGE_SET_MAXERROR;
                 r = fakeclock_state_apply(s, &c, host_now);
                 if (r < 0)
                         set_err(err, errsz, "cannot lock", -r);

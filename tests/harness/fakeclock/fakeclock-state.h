@@ -35,11 +35,17 @@
 #define FAKECLOCK_RATE_MAX_PPT (INT64_C(1000000) * FAKECLOCK_PPT_PER_PPM)
 
 #define FAKECLOCK_FLAG_NTP_SYNCED (UINT32_C(1) << 0)
+/* esterror_us / maxerror_us hold a value set by a test; without the flag the defaults apply. */
+#define FAKECLOCK_FLAG_ESTERROR (UINT32_C(1) << 1)
+#define FAKECLOCK_FLAG_MAXERROR (UINT32_C(1) << 2)
+/* The kernel's NTP_PHASE_LIMIT: adjtimex() never reports an error above 16 s. */
+#define FAKECLOCK_ERROR_MAX_US INT64_C(16000000)
 
 /* Layout (all little-endian on the machines we run on, offsets in bytes):
  *   0 magic, 8 version, 12 size, 16 seq, 20 flags, 24 offset_at_base_ns, 32 host_base_ns,
  *   40 rate_ppt, 48 writes, 56 wall_anchor_ns, 64 writer mutex (64 bytes reserved),
- *   128..255 reserved (zero). */
+ *   128 esterror_us, 136 maxerror_us, 144..255 reserved (zero). A file made before the two
+ *   error fields existed has zeros there and no flags for them, so it keeps the defaults. */
 struct fakeclock_state {
         uint64_t magic;
         uint32_t version;
@@ -55,13 +61,16 @@ struct fakeclock_state {
                 pthread_mutex_t mutex; /* PTHREAD_PROCESS_SHARED, PTHREAD_MUTEX_ROBUST */
                 uint8_t pad[64];
         } writer;
-        uint8_t reserved[128];
+        int64_t esterror_us; /* what adjtimex() reports while synchronized (FLAG_ESTERROR) */
+        int64_t maxerror_us; /* the same for maxerror (FLAG_MAXERROR) */
+        uint8_t reserved[112];
 };
 
 _Static_assert(sizeof(struct fakeclock_state) == FAKECLOCK_STATE_SIZE, "state layout changed");
 _Static_assert(offsetof(struct fakeclock_state, seq) == 16, "state layout changed");
 _Static_assert(offsetof(struct fakeclock_state, wall_anchor_ns) == 56, "state layout changed");
 _Static_assert(offsetof(struct fakeclock_state, writer) == 64, "state layout changed");
+_Static_assert(offsetof(struct fakeclock_state, esterror_us) == 128, "state layout changed");
 
 /* A consistent copy of the fields a reader needs. */
 struct fakeclock_snapshot {
@@ -69,6 +78,8 @@ struct fakeclock_snapshot {
         int64_t host_base_ns;
         int64_t rate_ppt;
         int64_t wall_anchor_ns;
+        int64_t esterror_us;
+        int64_t maxerror_us;
         uint32_t flags;
 };
 
@@ -98,6 +109,8 @@ static inline void fakeclock_state_read(const struct fakeclock_state *s,
                 out->rate_ppt = __atomic_load_n(&s->rate_ppt, __ATOMIC_RELAXED);
                 out->wall_anchor_ns = __atomic_load_n(&s->wall_anchor_ns, __ATOMIC_RELAXED);
                 out->flags = __atomic_load_n(&s->flags, __ATOMIC_RELAXED);
+                out->esterror_us = __atomic_load_n(&s->esterror_us, __ATOMIC_RELAXED);
+                out->maxerror_us = __atomic_load_n(&s->maxerror_us, __ATOMIC_RELAXED);
                 __atomic_thread_fence(__ATOMIC_ACQUIRE);
                 seq2 = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
                 if (seq1 == seq2)
@@ -123,11 +136,13 @@ static inline int64_t fakeclock_wall_offset_at(const struct fakeclock_snapshot *
 
 /* What one update changes; every update re-bases at the host time read under the lock. */
 enum {
-        FAKECLOCK_CHANGE_SET_OFFSET = 1 << 0, /* wall offset := offset_ns */
-        FAKECLOCK_CHANGE_ADD_OFFSET = 1 << 1, /* offset += delta_ns (atomic step) */
-        FAKECLOCK_CHANGE_SET_TIME = 1 << 2,   /* offset := time_ns − host now */
-        FAKECLOCK_CHANGE_SET_RATE = 1 << 3,   /* rate := rate_ppt */
-        FAKECLOCK_CHANGE_SET_SYNCED = 1 << 4, /* NTP synchronized flag := synced */
+        FAKECLOCK_CHANGE_SET_OFFSET = 1 << 0,   /* wall offset := offset_ns */
+        FAKECLOCK_CHANGE_ADD_OFFSET = 1 << 1,   /* offset += delta_ns (atomic step) */
+        FAKECLOCK_CHANGE_SET_TIME = 1 << 2,     /* offset := time_ns − host now */
+        FAKECLOCK_CHANGE_SET_RATE = 1 << 3,     /* rate := rate_ppt */
+        FAKECLOCK_CHANGE_SET_SYNCED = 1 << 4,   /* NTP synchronized flag := synced */
+        FAKECLOCK_CHANGE_SET_ESTERROR = 1 << 5, /* esterror := esterror_us (< 0: the default) */
+        FAKECLOCK_CHANGE_SET_MAXERROR = 1 << 6, /* maxerror := maxerror_us (< 0: the default) */
 };
 
 struct fakeclock_change {
@@ -136,6 +151,8 @@ struct fakeclock_change {
         int64_t delta_ns;
         int64_t time_ns;
         int64_t rate_ppt;
+        int64_t esterror_us;
+        int64_t maxerror_us;
         bool synced;
 };
 

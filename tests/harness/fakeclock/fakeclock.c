@@ -17,9 +17,9 @@
 
 static const char usage[] =
         "Usage:\n"
-        "  fakeclock init STATE [--offset-ms N] [--ppm P] [--ntp-synced 0|1]\n"
+        "  fakeclock init STATE [--offset-ms N] [--ppm P] [--ntp-synced 0|1] [ERRORS]\n"
         "  fakeclock get  STATE\n"
-        "  fakeclock set  STATE [--offset-ms N] [--ppm P] [--ntp-synced 0|1]\n"
+        "  fakeclock set  STATE [--offset-ms N] [--ppm P] [--ntp-synced 0|1] [ERRORS]\n"
         "  fakeclock show STATE\n"
         "  fakeclock --help\n"
         "\n"
@@ -33,7 +33,11 @@ static const char usage[] =
         "Options:\n"
         "  --offset-ms N     Pi - host in milliseconds, an integer, may be negative\n"
         "  --ppm P           rate at which the offset grows, in ppm (e.g. -12.5), |P| <= 1000000\n"
-        "  --ntp-synced 0|1  what adjtimex() reports as NTP synchronization\n";
+        "  --ntp-synced 0|1  what adjtimex() reports as NTP synchronization\n"
+        "ERRORS, what adjtimex() reports while NTP-synchronized (unsynchronized: 16 s):\n"
+        "  --esterror-us N   estimated error in microseconds, 0 to 16000000, or 'default' (1000)\n"
+        "  --maxerror-us N   maximum error in microseconds, 0 to 16000000, or 'default' (50000);\n"
+        "                    16000000 makes adjtimex() say 'not synchronized' as the kernel does\n";
 
 /* The host time the fake clock counts from (see fakeclock-state.h). */
 static int64_t host_now(void)
@@ -67,6 +71,24 @@ static bool parse_offset_ms(const char *s, int64_t *ns)
         return true;
 }
 
+/* A kernel error in µs (0 .. 16 s), or "default" (stored as −1). */
+static bool parse_error_us(const char *s, int64_t *us)
+{
+        long long v;
+        char *end;
+
+        if (!strcmp(s, "default")) {
+                *us = -1;
+                return true;
+        }
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        if (errno || end == s || *end || v < 0 || v > FAKECLOCK_ERROR_MAX_US)
+                return false;
+        *us = v;
+        return true;
+}
+
 static bool parse_ppm(const char *s, int64_t *ppt)
 {
         double v;
@@ -93,7 +115,8 @@ static int parse_options(int argc, char **argv, struct fakeclock_change *c)
                 memcpy(name, arg, len);
                 name[len] = 0;
                 if (strcmp(name, "--offset-ms") && strcmp(name, "--ppm") &&
-                    strcmp(name, "--ntp-synced"))
+                    strcmp(name, "--ntp-synced") && strcmp(name, "--esterror-us") &&
+                    strcmp(name, "--maxerror-us"))
                         return usage_error("unknown option '%s'", name);
                 if (eq)
                         val = eq + 1;
@@ -114,6 +137,16 @@ static int parse_options(int argc, char **argv, struct fakeclock_change *c)
                                                    "and 1000000",
                                                    val);
                         c->what |= FAKECLOCK_CHANGE_SET_RATE;
+                } else if (!strcmp(name, "--esterror-us") || !strcmp(name, "--maxerror-us")) {
+                        bool est = !strcmp(name, "--esterror-us");
+
+                        if (!parse_error_us(val, est ? &c->esterror_us : &c->maxerror_us))
+                                return usage_error("%s: '%s' is not a whole number of "
+                                                   "microseconds from 0 to 16000000, nor "
+                                                   "'default'",
+                                                   name, val);
+                        c->what |=
+                                est ? FAKECLOCK_CHANGE_SET_ESTERROR : FAKECLOCK_CHANGE_SET_MAXERROR;
                 } else {
                         if (strcmp(val, "0") && strcmp(val, "1"))
                                 return usage_error("--ntp-synced: '%s' is not 0 or 1", val);
@@ -174,6 +207,14 @@ static int cmd_show(const struct fakeclock_state *s)
         printf("offset:     %" PRId64 " ns (%.3f ms)\n", offset, (double)offset / 1e6);
         printf("rate:       %.6f ppm\n", (double)snap.rate_ppt / (double)FAKECLOCK_PPT_PER_PPM);
         printf("ntp-synced: %s\n", (snap.flags & FAKECLOCK_FLAG_NTP_SYNCED) ? "yes" : "no");
+        if (snap.flags & FAKECLOCK_FLAG_ESTERROR)
+                printf("esterror:   %" PRId64 " us\n", snap.esterror_us);
+        else
+                printf("esterror:   default\n");
+        if (snap.flags & FAKECLOCK_FLAG_MAXERROR)
+                printf("maxerror:   %" PRId64 " us\n", snap.maxerror_us);
+        else
+                printf("maxerror:   default\n");
         printf("pi time:    %s\n", pi);
         printf("host time:  %s\n", hostbuf);
         return 0;
@@ -218,8 +259,13 @@ int main(int argc, char **argv)
                 return r;
 
         if (!strcmp(cmd, "init")) {
+                if (!(change.what & FAKECLOCK_CHANGE_SET_ESTERROR))
+                        change.esterror_us = -1;
+                if (!(change.what & FAKECLOCK_CHANGE_SET_MAXERROR))
+                        change.maxerror_us = -1;
                 change.what |= FAKECLOCK_CHANGE_SET_OFFSET | FAKECLOCK_CHANGE_SET_RATE |
-                               FAKECLOCK_CHANGE_SET_SYNCED;
+                               FAKECLOCK_CHANGE_SET_SYNCED | FAKECLOCK_CHANGE_SET_ESTERROR |
+                               FAKECLOCK_CHANGE_SET_MAXERROR;
                 r = fakeclock_state_create(path, &change, host_now, err, sizeof(err));
                 if (r < 0) {
                         fprintf(stderr, "fakeclock: %s: %s\n", path, err);
@@ -229,8 +275,8 @@ int main(int argc, char **argv)
         }
 
         if (change.what == 0)
-                return usage_error("set: nothing to set; give --offset-ms, --ppm or "
-                                   "--ntp-synced");
+                return usage_error("set: nothing to set; give --offset-ms, --ppm, "
+                                   "--ntp-synced, --esterror-us or --maxerror-us");
         s = open_state(path);
         if (!s)
                 return EXIT_FAILURE;

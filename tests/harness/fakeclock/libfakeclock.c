@@ -382,8 +382,10 @@ static int fake_adjtime_read(struct fakeclock_state *s, struct timex *tx)
         rtx.freq = freq > LONG_MAX ? LONG_MAX : freq < LONG_MIN ? LONG_MIN : (long)freq;
         if (snap.flags & FAKECLOCK_FLAG_NTP_SYNCED) {
                 rtx.status &= ~STA_UNSYNC;
-                rtx.maxerror = SYNCED_MAXERROR_US;
-                rtx.esterror = SYNCED_ESTERROR_US;
+                rtx.maxerror = (snap.flags & FAKECLOCK_FLAG_MAXERROR) ? (long)snap.maxerror_us
+                                                                      : SYNCED_MAXERROR_US;
+                rtx.esterror = (snap.flags & FAKECLOCK_FLAG_ESTERROR) ? (long)snap.esterror_us
+                                                                      : SYNCED_ESTERROR_US;
         } else {
                 rtx.status |= STA_UNSYNC;
                 rtx.maxerror = UNSYNCED_MAXERROR_US;

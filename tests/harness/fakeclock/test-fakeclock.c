@@ -461,6 +461,67 @@ static void test_adjtimex_status(void)
         check_status(r, &tx, false, "adjtimex unsynced");
 }
 
+/* --esterror-us / --maxerror-us: what the read reports while synchronized, the defaults back
+ * with "default", and 16 s whatever was set while not synchronized. */
+static void test_adjtimex_errors(void)
+{
+        struct timex tx;
+        int r;
+
+        CHECK(TOOL("set", state_path, "--ntp-synced", "1", "--esterror-us", "250000",
+                   "--maxerror-us", "400000") == 0,
+              "set errors");
+        tx = (struct timex){.modes = 0};
+        r = adjtimex(&tx);
+        CHECK(r == TIME_OK && tx.esterror == 250000 && tx.maxerror == 400000,
+              "set errors: returned %d, esterror %ld, maxerror %ld", r, tx.esterror, tx.maxerror);
+
+        CHECK(TOOL("set", state_path, "--esterror-us", "0") == 0, "set esterror 0");
+        tx = (struct timex){.modes = 0};
+        r = clock_adjtime(CLOCK_REALTIME, &tx);
+        CHECK(r == TIME_OK && tx.esterror == 0 && tx.maxerror == 400000,
+              "esterror 0: esterror %ld, maxerror %ld", tx.esterror, tx.maxerror);
+
+        CHECK(TOOL("set", state_path, "--ntp-synced", "0") == 0, "set unsynced");
+        tx = (struct timex){.modes = 0};
+        r = ntp_adjtime(&tx);
+        CHECK(r == TIME_ERROR && tx.esterror == 16000000 && tx.maxerror == 16000000,
+              "unsynced: esterror %ld, maxerror %ld", tx.esterror, tx.maxerror);
+
+        /* Set values survive a spell unsynchronized; "default" restores the defaults. */
+        CHECK(TOOL("set", state_path, "--ntp-synced", "1") == 0, "set synced");
+        tx = (struct timex){.modes = 0};
+        (void)adjtimex(&tx);
+        CHECK(tx.esterror == 0 && tx.maxerror == 400000, "synced again: %ld %ld", tx.esterror,
+              tx.maxerror);
+        CHECK(TOOL("set", state_path, "--esterror-us", "default", "--maxerror-us=default") == 0,
+              "set default");
+        tx = (struct timex){.modes = 0};
+        (void)adjtimex(&tx);
+        CHECK(tx.esterror == 1000 && tx.maxerror == 50000, "defaults: %ld %ld", tx.esterror,
+              tx.maxerror);
+
+        /* A maximum error of 16 s is the kernel's "not synchronized", as clockd reads it. */
+        CHECK(TOOL("set", state_path, "--maxerror-us", "16000000") == 0, "set maxerror 16 s");
+        tx = (struct timex){.modes = 0};
+        (void)adjtimex(&tx);
+        CHECK(tx.maxerror == 16000000, "maxerror 16 s: %ld", tx.maxerror);
+
+        /* init resets both to the defaults. */
+        CHECK(TOOL("init", state_path, "--ntp-synced", "1") == 0, "init");
+        tx = (struct timex){.modes = 0};
+        (void)adjtimex(&tx);
+        CHECK(tx.esterror == 1000 && tx.maxerror == 50000, "after init: %ld %ld", tx.esterror,
+              tx.maxerror);
+        CHECK(TOOL("init", state_path, "--ntp-synced", "1", "--esterror-us", "7") == 0,
+              "init with esterror");
+        tx = (struct timex){.modes = 0};
+        (void)adjtimex(&tx);
+        CHECK(tx.esterror == 7 && tx.maxerror == 50000, "init with esterror: %ld %ld", tx.esterror,
+              tx.maxerror);
+        CHECK(TOOL("init", state_path, "--offset-ms", "10800000") == 0, "init back");
+}
+
 static void test_frequency(void)
 {
         struct fakeclock_snapshot snap;
@@ -653,6 +714,11 @@ static void test_tool_errors(void)
                 {"set", "@", "--ppm", "2000000"},
                 {"set", "@", "--ntp-synced", "2"},
                 {"set", "@", "--ntp-synced", "yes"},
+                {"set", "@", "--esterror-us", "-1"},
+                {"set", "@", "--esterror-us", "16000001"},
+                {"set", "@", "--esterror-us", "1.5"},
+                {"set", "@", "--maxerror-us", "lots"},
+                {"set", "@", "--maxerror-us"},
                 {"set", "@", "--bogus", "1"},
                 {"set", "@", "--ppm", "5", "extra"},
                 {"set", "@"},
@@ -731,7 +797,8 @@ static void test_tool_errors(void)
         snapshot_all(&s1, &w1);
         CHECK(w1 == w0 && s1.offset_at_base_ns == s0.offset_at_base_ns &&
                       s1.host_base_ns == s0.host_base_ns && s1.rate_ppt == s0.rate_ppt &&
-                      s1.flags == s0.flags,
+                      s1.flags == s0.flags && s1.esterror_us == s0.esterror_us &&
+                      s1.maxerror_us == s0.maxerror_us,
               "bad tool invocations changed the state");
 
         r = run_tool(out, sizeof(out), err, sizeof(err),
@@ -888,6 +955,7 @@ static int inner(const char *self)
         RUN(test_setoffset);
         RUN(test_settime);
         RUN(test_adjtimex_status);
+        RUN(test_adjtimex_errors);
         RUN(test_frequency);
         RUN(test_rate);
         RUN(test_two_processes, self);
