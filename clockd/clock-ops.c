@@ -31,11 +31,27 @@ int clock_set_realtime(int64_t usec)
 
 int clock_read_ntp_synchronized(bool *ret)
 {
+        ClockKernelNtp k;
+        int r = clock_read_kernel_ntp(&k);
+
+        if (r < 0)
+                return r;
+        *ret = k.synchronized;
+        return 0;
+}
+
+int clock_read_kernel_ntp(ClockKernelNtp *ret)
+{
         struct timex tx = {};
 
         /* STA_UNSYNC is ignored on purpose: daemons set it to keep the kernel off the RTC. */
         if (adjtimex(&tx) < 0)
                 return -errno;
-        *ret = tx.maxerror < 16000000;
+        *ret = (ClockKernelNtp){
+                .synchronized = tx.maxerror<16000000, .estimated_error_usec = tx.esterror> 0
+                                        ? (uint64_t)tx.esterror
+                                        : 0,
+                .max_error_usec = tx.maxerror > 0 ? (uint64_t)tx.maxerror : 0,
+        };
         return 0;
 }

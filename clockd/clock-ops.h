@@ -16,3 +16,12 @@ int clock_set_realtime(int64_t usec);
 
 /* The kernel's view of NTP discipline: maximum error below 16 s (as timedated decides). */
 int clock_read_ntp_synchronized(bool *ret);
+
+/* The same read with the kernel's error estimates (adjtimex() esterror and maxerror, µs). */
+typedef struct ClockKernelNtp {
+        bool synchronized;
+        uint64_t estimated_error_usec;
+        uint64_t max_error_usec;
+} ClockKernelNtp;
+
+int clock_read_kernel_ntp(ClockKernelNtp *ret);

@@ -27,6 +27,8 @@ ReliabilityInput context_reliability_input(const Context *c)
 {
         return (ReliabilityInput){
                 .ntp_synchronized = c->ntp_synchronized,
+                .estimated_error = c->estimated_error_usec,
+                .ntp_max_error = c->ntp_max_error,
                 .synced = c->synced,
                 .trusted = c->trusted,
                 .last_trusted_boot = c->last_trusted_boot,
@@ -49,12 +51,22 @@ int64_t context_reliable_until(Context *c)
 
 void context_refresh_ntp(Context *c)
 {
-        bool synced;
+        ReliabilityInput in = context_reliability_input(c);
+        ReliabilityNtp before = reliability_ntp(&in);
+        ClockKernelNtp k;
+        bool changed;
 
-        if (clock_read_ntp_synchronized(&synced) < 0 || synced == c->ntp_synchronized)
+        if (clock_read_kernel_ntp(&k) < 0)
                 return;
-        c->ntp_synchronized = synced;
-        context_schedule_flush(c);
+        changed = k.synchronized != c->ntp_synchronized;
+        c->ntp_synchronized = k.synchronized;
+        c->estimated_error_usec = k.estimated_error_usec;
+        c->max_error_usec = k.max_error_usec;
+        in = context_reliability_input(c);
+        if (changed)
+                ntp_watch_kernel_changed(c); /* chronyd may have a new server */
+        if (changed || reliability_ntp(&in) != before)
+                context_schedule_flush(c);
 }
 
 static void context_remember_clock(Context *c, const ClockPair *now)
@@ -155,7 +167,7 @@ static void log_reliability(Context *c, BusReliability from, BusReliability to)
 static int context_flush_now(Context *c)
 {
         ClockSnapshot s;
-        const char *changed[12];
+        const char *changed[24];
         size_t n = 0;
         _cleanup_free_ char *zone = NULL;
 
@@ -190,6 +202,7 @@ static int context_flush_now(Context *c)
                 c->emitted_timezone = zone;
                 zone = NULL;
         }
+        n += ntp_watch_changes(c, changed + n);
         changed[n] = NULL;
 
         c->emitted = s;
@@ -230,6 +243,7 @@ static int on_ntp_timer(sd_event_source *s, uint64_t usec, void *userdata)
         clock_pair_read(&now);
         context_check_jump(c, &now);
         context_refresh_ntp(c);
+        ntp_watch_periodic(c);
         (void)sd_event_source_set_time(s, usec + c->ntp_check_interval);
         (void)sd_event_source_set_enabled(s, SD_EVENT_ON);
         return 0;
@@ -268,7 +282,8 @@ static int context_read_config(Context *c)
                           &c->high_limit, &err) < 0 ||
             config_env_ms("PICAMSYNC_NTP_CHECK_INTERVAL", 60000, 100, 120000,
                           &c->ntp_check_interval, &err) < 0 ||
-            zone_info_dir(&c->zoneinfo_dir, &err) < 0 ||
+            config_env_ms("PICAMSYNC_NTP_MAX_ERROR", 100, 1, 16000, &c->ntp_max_error, &err) < 0 ||
+            ntp_watch_read_config(&c->ntp, &err) < 0 || zone_info_dir(&c->zoneinfo_dir, &err) < 0 ||
             config_env_path("PICAMSYNC_LOCALTIME", "/etc/localtime", &c->localtime_path, &err) <
                     0) {
                 log_error("Bad configuration: %s", err.message);
@@ -313,6 +328,8 @@ static int context_setup_event(Context *c)
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        /* sd_event_add_child() needs SIGCHLD blocked (chronyc, chrony-client.c). */
+        sigaddset(&mask, SIGCHLD);
         sigprocmask(SIG_BLOCK, &mask, NULL);
         (void)sd_event_add_signal(c->event, NULL, SIGTERM, NULL, NULL);
         (void)sd_event_add_signal(c->event, NULL, SIGINT, NULL, NULL);
@@ -354,6 +371,7 @@ static int context_setup_event(Context *c)
 
 static void context_done(Context *c)
 {
+        ntp_watch_done(&c->ntp);
         sd_event_source_unref(c->reliability_timer);
         sd_event_source_unref(c->ntp_timer);
         sd_event_source_unref(c->cancel_on_set);
@@ -389,22 +407,31 @@ int main(int argc, char *argv[])
 
         clock_pair_read(&now);
         context_remember_clock(&c, &now);
-        (void)clock_read_ntp_synchronized(&c.ntp_synchronized);
+        context_refresh_ntp(&c);
         (void)timezone_read(c.localtime_path, &c.emitted_timezone);
         c.emitted.ntp_synchronized = c.ntp_synchronized;
         c.emitted.reliability = context_reliability(&c);
+        c.ntp.emitted_source = ntp_watch_current(&c, &c.ntp.emitted);
+        {
+                ReliabilityInput in = context_reliability_input(&c);
+                c.ntp.emitted_counting = (int)reliability_ntp(&in);
+        }
 
         r = context_setup_event(&c);
         if (r >= 0)
                 r = context_setup_bus(&c);
+        if (r >= 0)
+                r = ntp_watch_start(&c);
         if (r < 0) {
                 context_done(&c);
                 return EXIT_FAILURE;
         }
 
-        log_info("Ready: reliability window %" PRIu64 " s, zone %s, NTP %s.",
+        log_info("Ready: reliability window %" PRIu64 " s, zone %s, NTP %s (estimated error "
+                 "%.3f ms, NTP counts below %.3f ms).",
                  c.window / USEC_PER_SEC, c.emitted_timezone ? c.emitted_timezone : "?",
-                 c.ntp_synchronized ? "synchronized" : "not synchronized");
+                 c.ntp_synchronized ? "synchronized" : "not synchronized",
+                 (double)c.estimated_error_usec / 1000.0, (double)c.ntp_max_error / 1000.0);
         (void)sd_notify(0, "READY=1\nSTATUS=Serving org.picamsync.Clock1");
 
         r = sd_event_loop(c.event);

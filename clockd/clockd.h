@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "clockd/ntp-source.h"
 #include "clockd/reliability.h"
 #include "daemons/bus-caller.h"
 #include "daemons/bus-contract.h"
@@ -52,12 +53,16 @@ typedef struct Context {
         usec_t window;
         usec_t high_limit;
         usec_t ntp_check_interval;
+        usec_t ntp_max_error; /* PICAMSYNC_NTP_MAX_ERROR */
         const char *zoneinfo_dir;
         const char *localtime_path;
         BusCallers callers; /* picamsync-web, and the group that may set the time and zone */
 
         /* state */
         bool ntp_synchronized;
+        uint64_t estimated_error_usec; /* the kernel's, at the last NTP read */
+        uint64_t max_error_usec;
+        NtpWatch ntp; /* timesyncd and chronyd (ntp-source.c) */
         bool synced;
         bool trusted;
         usec_t last_trusted_boot;

@@ -1,12 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "clockd/reliability.h"
 
+ReliabilityNtp reliability_ntp(const ReliabilityInput *in)
+{
+        if (!in->ntp_synchronized)
+                return RELIABILITY_NTP_UNSYNCHRONIZED;
+        if (in->estimated_error >= in->ntp_max_error)
+                return RELIABILITY_NTP_ERROR_TOO_LARGE;
+        return RELIABILITY_NTP_COUNTS;
+}
+
 BusReliability reliability_compute(const ReliabilityInput *in, usec_t now, usec_t *ret_next_change)
 {
         usec_t next = USEC_INFINITY, age;
         BusReliability r;
 
-        if (in->ntp_synchronized)
+        if (reliability_ntp(in) == RELIABILITY_NTP_COUNTS)
                 r = BUS_RELIABILITY_HIGH;
         else if (!in->synced)
                 r = BUS_RELIABILITY_NONE;
@@ -36,7 +45,7 @@ usec_t reliability_remaining(const ReliabilityInput *in, usec_t now)
 {
         usec_t end;
 
-        if (in->ntp_synchronized || !in->synced || !in->trusted)
+        if (reliability_ntp(in) == RELIABILITY_NTP_COUNTS || !in->synced || !in->trusted)
                 return 0;
         end = in->last_trusted_boot + in->window;
         return now < end ? end - now : 0;

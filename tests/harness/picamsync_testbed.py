@@ -125,8 +125,14 @@ class FakeClock:
     def offset_ns(self):
         return int(self._run("get").strip())
 
-    def set(self, offset_ms=None, ppm=None, ntp_synced=None):
+    def set(self, offset_ms=None, ppm=None, ntp_synced=None, esterror_us=None,
+            maxerror_us=None):
+        """esterror_us/maxerror_us: what adjtimex() reports while synchronized (or "default")."""
         args = []
+        if esterror_us is not None:
+            args += ["--esterror-us", str(esterror_us)]
+        if maxerror_us is not None:
+            args += ["--maxerror-us", str(maxerror_us)]
         if offset_ms is not None:
             args += ["--offset-ms", str(int(offset_ms))]
         if ppm is not None:

@@ -36,13 +36,17 @@ def test_introspection_shows_the_whole_interface(testbed, clock):
     expected = {"TimeUSec": "t", "Timezone": "s", "NTPSynchronized": "b", "Reliable": "b",
                 "Reliability": "s", "ReliableUntilUSec": "t", "LastSyncUSec": "t",
                 "LastSyncSource": "s", "LastSyncOffsetUSec": "x", "ReliableWindowUSec": "t",
-                "StepCount": "u"}
+                "StepCount": "u", "EstimatedErrorUSec": "t", "MaxErrorUSec": "t",
+                "NTPMaxErrorUSec": "t", "NTPSource": "s", "NTPServerName": "s",
+                "NTPServerAddress": "s", "NTPStratum": "u", "NTPPollIntervalUSec": "t",
+                "NTPLastMessageUSec": "t", "NTPOffsetUSec": "x", "NTPRootDispersionUSec": "t"}
     assert {n: p.get("type") for n, p in props.items()} == expected
     for name, p in props.items():
         assert p.get("access") == "read", name
         ann = {a.get("name"): a.get("value") for a in p.iter("annotation")}
         emits = ann.get("org.freedesktop.DBus.Property.EmitsChangedSignal", "true")
-        want = {"TimeUSec": "false", "ReliableWindowUSec": "const"}.get(name, "true")
+        want = {"TimeUSec": "false", "ReliableWindowUSec": "const", "NTPMaxErrorUSec": "const",
+                "EstimatedErrorUSec": "false", "MaxErrorUSec": "false"}.get(name, "true")
         assert emits == want, name
     signals = {s.get("name"): [(a.get("type"), a.get("name")) for a in s.iter("arg")]
                for s in iface.iter("signal")}
@@ -58,6 +62,12 @@ def test_initial_state(testbed, clock):
     assert p["ReliableUntilUSec"] == 0
     assert p["StepCount"] == 0
     assert p["NTPSynchronized"] is False
+    # No NTP daemon on the testbed: the source and its server are unknown.
+    assert p["NTPSource"] == "none"
+    assert p["NTPServerName"] == "" and p["NTPServerAddress"] == ""
+    assert p["NTPStratum"] == 0 and p["NTPLastMessageUSec"] == 0
+    assert p["NTPMaxErrorUSec"] == 100_000
+    assert p["EstimatedErrorUSec"] == 16_000_000 and p["MaxErrorUSec"] == 16_000_000
     assert p["Timezone"] == "UTC"
     assert p["ReliableWindowUSec"] == 1800 * SEC
     assert abs(p["TimeUSec"] - host_usec()) < SEC
@@ -319,6 +329,11 @@ def test_get_time_reads_both_clocks(make_testbed):
                                        ("TIME_SYNC_RELIABLE_WINDOW", "-5"),
                                        ("PICAMSYNC_RELIABLE_HIGH_LIMIT", "5 min"),
                                        ("PICAMSYNC_NTP_CHECK_INTERVAL", "999999999"),
+                                       ("PICAMSYNC_NTP_MAX_ERROR", "0"),
+                                       ("PICAMSYNC_NTP_MAX_ERROR", "100ms"),
+                                       ("PICAMSYNC_NTP_MAX_ERROR", "16001"),
+                                       ("PICAMSYNC_CHRONY_SOCKET", "chronyd.sock"),
+                                       ("PICAMSYNC_CHRONYC", "chronyc"),
                                        ("PICAMSYNC_ZONEINFO_DIR", "zoneinfo"),
                                        ("PICAMSYNC_LOCALTIME", "etc/localtime"),
                                        ("PICAMSYNC_LOG_LEVEL", "chatty")])

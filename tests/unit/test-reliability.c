@@ -50,14 +50,59 @@ static void test_levels_and_boundaries(void)
 
 static void test_ntp_wins(void)
 {
-        ReliabilityInput in = {
-                .ntp_synchronized = true, .high_limit = 5 * MINUTE, .window = MINUTE};
+        ReliabilityInput in = {.ntp_synchronized = true,
+                               .estimated_error = 1000,
+                               .ntp_max_error = 100000,
+                               .high_limit = 5 * MINUTE,
+                               .window = MINUTE};
         usec_t next = 0;
 
         g_assert_cmpint(reliability_compute(&in, 999 * MINUTE, &next), ==, BUS_RELIABILITY_HIGH);
         g_assert_cmpuint(next, ==, USEC_INFINITY);
         /* Under NTP there is no window to run out. */
         g_assert_cmpuint(reliability_remaining(&in, 999 * MINUTE), ==, 0);
+}
+
+/* NTP counts only while synchronized with an estimated error below the limit; otherwise the
+ * sync rules decide, as if there were no NTP. */
+static void test_ntp_error_limit(void)
+{
+        ReliabilityInput in = synced_at(10 * MINUTE);
+        usec_t next = 0;
+
+        in.ntp_synchronized = true;
+        in.ntp_max_error = 100000;
+        in.estimated_error = 99999;
+        g_assert_cmpint(reliability_ntp(&in), ==, RELIABILITY_NTP_COUNTS);
+        g_assert_cmpint(reliability_compute(&in, 50 * MINUTE, &next), ==, BUS_RELIABILITY_HIGH);
+        g_assert_cmpuint(next, ==, USEC_INFINITY);
+        g_assert_cmpuint(reliability_remaining(&in, 20 * MINUTE), ==, 0);
+
+        /* At the limit and above: the window after the last trusted sync decides. */
+        in.estimated_error = 100000;
+        g_assert_cmpint(reliability_ntp(&in), ==, RELIABILITY_NTP_ERROR_TOO_LARGE);
+        g_assert_cmpint(reliability_compute(&in, 12 * MINUTE, &next), ==, BUS_RELIABILITY_HIGH);
+        g_assert_cmpuint(next, ==, 15 * MINUTE);
+        g_assert_cmpint(reliability_compute(&in, 20 * MINUTE, &next), ==, BUS_RELIABILITY_MEDIUM);
+        g_assert_cmpuint(reliability_remaining(&in, 20 * MINUTE), ==, 20 * MINUTE);
+        in.estimated_error = 16000000;
+        g_assert_cmpint(reliability_compute(&in, 50 * MINUTE, &next), ==, BUS_RELIABILITY_LOW);
+
+        /* Never synced otherwise: none, not high. */
+        in.synced = false;
+        in.trusted = false;
+        g_assert_cmpint(reliability_compute(&in, 50 * MINUTE, NULL), ==, BUS_RELIABILITY_NONE);
+
+        /* Not synchronized: the error does not matter. */
+        in.ntp_synchronized = false;
+        in.estimated_error = 0;
+        g_assert_cmpint(reliability_ntp(&in), ==, RELIABILITY_NTP_UNSYNCHRONIZED);
+        g_assert_cmpint(reliability_compute(&in, 50 * MINUTE, NULL), ==, BUS_RELIABILITY_NONE);
+
+        /* An error of 0 with a limit of 0 does not count: the limit is strict. */
+        in.ntp_synchronized = true;
+        in.ntp_max_error = 0;
+        g_assert_cmpint(reliability_ntp(&in), ==, RELIABILITY_NTP_ERROR_TOO_LARGE);
 }
 
 static void test_untrusted(void)
@@ -102,6 +147,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/reliability/never-synced", test_never_synced);
         g_test_add_func("/reliability/levels-and-boundaries", test_levels_and_boundaries);
         g_test_add_func("/reliability/ntp-wins", test_ntp_wins);
+        g_test_add_func("/reliability/ntp-error-limit", test_ntp_error_limit);
         g_test_add_func("/reliability/untrusted", test_untrusted);
         g_test_add_func("/reliability/high-limit-above-window", test_high_limit_above_window);
         g_test_add_func("/reliability/level-right-after-sync", test_level_right_after_sync);
