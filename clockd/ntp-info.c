@@ -163,6 +163,7 @@ int ntp_info_from_chronyc(const char *output, NtpInfo *info, char *why, size_t w
         const char *p = output, *next;
         int64_t reftime, offset, dispersion;
         long stratum, poll;
+        uint64_t interval, selected_poll = 0, shortest_poll = 0;
         size_t n;
         NtpInfo r = {.running = true};
 
@@ -195,16 +196,19 @@ int ntp_info_from_chronyc(const char *output, NtpInfo *info, char *why, size_t w
                 if (n != SOURCES_FIELDS || strlen(f[0]) != 1 || strlen(f[1]) != 1)
                         return bad(why, why_size, "the source line \"%.120s\" is not chronyc's",
                                    line);
-                if (strcmp(f[1], "*") != 0 || r.stratum == 0)
-                        continue;
                 if (!parse_long(f[3], 0, 16, &stratum) || !parse_long(f[4], -10, 30, &poll))
                         return bad(why, why_size, "the source line \"%.120s\" is not chronyc's",
                                    line);
-                snprintf(r.server_name, sizeof(r.server_name), "%s", f[2]);
-                r.stratum = (uint32_t)stratum;
-                r.poll_interval_usec =
-                        poll >= 0 ? (UINT64_C(1000000) << poll) : (UINT64_C(1000000) >> -poll);
+                interval = poll >= 0 ? (UINT64_C(1000000) << poll) : (UINT64_C(1000000) >> -poll);
+                if (strcmp(f[1], "*") == 0 && r.stratum > 0) {
+                        snprintf(r.server_name, sizeof(r.server_name), "%s", f[2]);
+                        r.stratum = (uint32_t)stratum;
+                        selected_poll = interval;
+                } else if (shortest_poll == 0 || interval < shortest_poll)
+                        shortest_poll = interval;
         }
+        /* The selected source's interval; without one, how soon chronyd asks any source. */
+        r.poll_interval_usec = selected_poll ? selected_poll : shortest_poll;
         *info = r;
         return 0;
 }

@@ -44,6 +44,8 @@ static void test_chronyc_unsynchronised(void)
         g_assert_cmpuint(info.stratum, ==, 0);
         g_assert_cmpuint(info.last_message_usec, ==, 0);
         g_assert_cmpint(info.offset_usec, ==, 0);
+        /* No source selected: how often chronyd asks the one it has. */
+        g_assert_cmpuint(info.poll_interval_usec, ==, 64000000);
 }
 
 static void test_chronyc_garbage(void)
