@@ -209,6 +209,16 @@ void chrony_read(Context *c)
                 w->chrony_again = true; /* once more when this read is done */
                 return;
         }
+        if (stat(w->chrony_socket, &st) < 0 && errno != ENOENT && errno != ENOTDIR) {
+                /* /run/chrony is chronyd's: see the drop-in in docs/org.picamsync.Clock1.md. */
+                snprintf(problem, sizeof(problem),
+                         "Could not look at chronyd's socket %s (%s); clockd needs the group "
+                         "_chrony and the directory (docs/org.picamsync.Clock1.md, \"Time "
+                         "source\")",
+                         w->chrony_socket, strerror(errno));
+                chrony_unknown(c, problem);
+                return;
+        }
         if (stat(w->chrony_socket, &st) < 0 || !S_ISSOCK(st.st_mode)) {
                 /* No chronyd: nothing to say unless one was there. */
                 chrony_unknown(c, w->chrony.running ? "chronyd's command socket is gone" : NULL);
