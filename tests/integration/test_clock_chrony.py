@@ -149,7 +149,7 @@ def test_clockd_reports_chrony_and_its_server(make_testbed, chrony_env):
         assert p["NTPStratum"] == 1               # the server's, not chronyd's own
         assert p["NTPPollIntervalUSec"] == 1_000_000  # minpoll 0 maxpoll 0
         # Server minus this clock: the server's 250 ms, whatever chronyd's -x model adds.
-        assert abs(p["NTPOffsetUSec"] - 250_000) < 50_000, p["NTPOffsetUSec"]
+        assert abs(p["NTPOffsetUSec"] - 250_000) < 100_000, p["NTPOffsetUSec"]
         assert p["NTPLastMessageUSec"] > 0
         assert p["NTPRootDispersionUSec"] > 0
         assert "chronyd answers on" in clockd_log(bed)
@@ -158,7 +158,7 @@ def test_clockd_reports_chrony_and_its_server(make_testbed, chrony_env):
         server.write(offset_ms=-400, stratum=2, refid="192.0.2.1")
         harness.wait_until(lambda: clock.prop("NTPStratum") == 2, 60,
                            "clockd to follow the server's new stratum")
-        harness.wait_until(lambda: abs(clock.prop("NTPOffsetUSec") + 400_000) < 50_000, 90,
+        harness.wait_until(lambda: abs(clock.prop("NTPOffsetUSec") + 400_000) < 100_000, 90,
                            "clockd to follow the server's new offset")
     finally:
         client.close()
