@@ -26,8 +26,9 @@ AF_INET = 2
 # Short NTP checks, so that a change of the fake kernel's error is seen within a second.
 FAST = {"PICAMSYNC_NTP_CHECK_INTERVAL": "200"}
 
-# What systemd's own policy for timesyncd grants everyone (reading, introspection); root, which
-# here runs the mock, may do everything, including the mock's control interface.
+# The rules systemd's own policy for timesyncd gives everyone (every call denied but reading
+# properties, introspection and Peer; its signals received); root, which here runs the mock (and
+# clockd), may do everything, including the mock's control interface.
 TS_POLICY = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
@@ -37,6 +38,8 @@ TS_POLICY = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configu
   </policy>
   <policy context="default">
     <deny own="org.freedesktop.timesync1"/>
+    <deny send_destination="org.freedesktop.timesync1"/>
+    <allow receive_sender="org.freedesktop.timesync1"/>
     <allow send_destination="org.freedesktop.timesync1"
            send_interface="org.freedesktop.DBus.Introspectable"/>
     <allow send_destination="org.freedesktop.timesync1"
