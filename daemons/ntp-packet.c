@@ -162,7 +162,10 @@ NtpFault ntp_reply_parse(const uint8_t *buf, size_t size, NtpTimestamp sent_orig
          * request says nothing we can trust (RFC 5905 section 8, the origin check). */
         if (r.origin != sent_origin)
                 return NTP_FAULT_ORIGIN;
-        if (r.stratum == 0 && r.kiss_code[0])
+        /* INIT and STEP are states, not requests to go away (RFC 4330 section 8 names DENY,
+         * RSTR and RATE as the codes a client must act on): they say "unsynchronised". */
+        if (r.stratum == 0 && r.kiss_code[0] && strcmp(r.kiss_code, "INIT") != 0 &&
+            strcmp(r.kiss_code, "STEP") != 0)
                 return NTP_FAULT_KISS;
         if (r.leap == NTP_LEAP_UNSYNCHRONISED || r.stratum == 0 || r.stratum >= 16)
                 return NTP_FAULT_UNSYNCHRONISED;
@@ -242,16 +245,18 @@ void ntp_fault_describe(NtpFault fault, const NtpReply *reply, char *buf, size_t
                 else
                         snprintf(buf, size, "the server sent a kiss-o'-death");
                 break;
-        case NTP_FAULT_UNSYNCHRONISED:
+        case NTP_FAULT_UNSYNCHRONISED: {
+                char why[96] = "";
                 if (reply && reply->leap == NTP_LEAP_UNSYNCHRONISED)
-                        snprintf(buf, size,
-                                 "the server is not synchronised itself (leap indicator 3)");
+                        snprintf(why, sizeof(why), " (leap indicator 3)");
+                else if (reply && reply->kiss_code[0])
+                        snprintf(why, sizeof(why), " (stratum 0, %s: %s)", reply->kiss_code,
+                                 kiss_meaning(reply->kiss_code));
                 else if (reply)
-                        snprintf(buf, size, "the server is not synchronised itself (stratum %u)",
-                                 reply->stratum);
-                else
-                        snprintf(buf, size, "the server is not synchronised itself");
+                        snprintf(why, sizeof(why), " (stratum %u)", reply->stratum);
+                snprintf(buf, size, "the server is not synchronised itself%s", why);
                 break;
+        }
         case NTP_FAULT_ZERO_TRANSMIT:
                 snprintf(buf, size, "the answer has no transmit timestamp (it is zero)");
                 break;

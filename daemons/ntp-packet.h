@@ -32,7 +32,7 @@ typedef enum NtpFault {
         NTP_FAULT_MODE,           /* not mode 4 (server) */
         NTP_FAULT_VERSION,        /* version not 1..4 */
         NTP_FAULT_ORIGIN,         /* origin timestamp is not our transmit timestamp */
-        NTP_FAULT_KISS,           /* kiss-o'-death (stratum 0 with an ASCII code) */
+        NTP_FAULT_KISS,           /* kiss-o'-death (stratum 0 with a code but INIT, STEP) */
         NTP_FAULT_UNSYNCHRONISED, /* leap 3, stratum 0 or stratum 16 and above */
         NTP_FAULT_ZERO_TRANSMIT,  /* transmit timestamp 0 */
         NTP_FAULT_TIMESTAMPS,     /* the server held the request longer than the round trip */

@@ -233,6 +233,15 @@ static void test_reply_faults(void)
         assert_fault(buf, sizeof(buf), t1, NTP_FAULT_KISS, "XYZW: a code it does not explain");
         /* A kiss-o'-death that does not echo our origin is not for us. */
         assert_fault(buf, sizeof(buf), t1 + 1, NTP_FAULT_ORIGIN, "request we did not send");
+        /* INIT and STEP are states: unsynchronised, with the code in words. */
+        buf[0] = 0 << 6 | 4 << 3 | 4;
+        memcpy(buf + 12, "INIT", 4);
+        assert_fault(buf, sizeof(buf), t1, NTP_FAULT_UNSYNCHRONISED,
+                     "not synchronised itself (stratum 0, INIT: it has not synchronised yet)");
+        memcpy(buf + 12, "STEP", 4);
+        assert_fault(buf, sizeof(buf), t1, NTP_FAULT_UNSYNCHRONISED, "STEP");
+        buf[0] = 3 << 6 | 4 << 3 | 4;
+        assert_fault(buf, sizeof(buf), t1, NTP_FAULT_UNSYNCHRONISED, "leap indicator 3");
 
         /* Stratum 0 without a code, leap 3, stratum 16: unsynchronised. */
         buf[0] = 0 << 6 | 4 << 3 | 4;
