@@ -86,12 +86,12 @@ void ntp_servers_parse_chrony(const char *text, char ***servers, char ***confdir
         for (char **l = lines; *l; l++) {
                 g_auto(GStrv) words = NULL;
                 g_autofree char *line = g_strdup(*l);
-                char *comment = strpbrk(line, "#!;%");
                 size_t n = 0;
 
-                if (comment)
-                        *comment = '\0';
                 g_strstrip(line);
+                /* chrony.conf(5): a line starting with one of these is a comment. */
+                if (strchr("#!;%", line[0]) && line[0])
+                        continue;
                 words = g_strsplit_set(line, " \t", -1);
                 /* Drop the empty words of repeated blanks. */
                 for (char **w = words; *w; w++)
