@@ -236,32 +236,36 @@ static void chrony_read(const char *path, int depth, char ***servers)
         }
 }
 
-/* clockd's NTPServerAddress, else NTPServerName (docs/org.picamsync.Clock1.md), on a
- * connection of our own so that a missing bus or clockd says nothing. */
-static char *clockd_server(Ctl *ctl)
+/* The bus, quietly: ctl's connection when it has one, else one of our own (*own), so that a
+ * missing bus says nothing. NULL when there is none. */
+static sd_bus *quiet_bus(Ctl *ctl, sd_bus **own)
 {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *own = NULL;
-        sd_bus *bus = ctl->bus;
+        int r;
+
+        if (ctl->bus)
+                return ctl->bus;
+        if (ctl->address) {
+                r = sd_bus_new(own);
+                if (r >= 0)
+                        r = sd_bus_set_address(*own, ctl->address);
+                if (r >= 0)
+                        r = sd_bus_set_bus_client(*own, true);
+                if (r >= 0)
+                        r = sd_bus_start(*own);
+        } else {
+                r = sd_bus_open_system(own);
+        }
+        if (r < 0)
+                return NULL;
+        (void)sd_bus_set_method_call_timeout(*own, 5 * 1000000ULL);
+        return *own;
+}
+
+/* clockd's NTPServerAddress, else NTPServerName (docs/org.picamsync.Clock1.md). */
+static char *clockd_server(sd_bus *bus)
+{
         char *value = NULL;
 
-        if (!bus) {
-                int r;
-                if (ctl->address) {
-                        r = sd_bus_new(&own);
-                        if (r >= 0)
-                                r = sd_bus_set_address(own, ctl->address);
-                        if (r >= 0)
-                                r = sd_bus_set_bus_client(own, true);
-                        if (r >= 0)
-                                r = sd_bus_start(own);
-                } else {
-                        r = sd_bus_open_system(&own);
-                }
-                if (r < 0)
-                        return NULL;
-                (void)sd_bus_set_method_call_timeout(own, 5 * 1000000ULL);
-                bus = own;
-        }
         for (const char *const *name =
                      (const char *const[]){"NTPServerAddress", "NTPServerName", NULL};
              *name; name++) {
@@ -280,15 +284,66 @@ static char *clockd_server(Ctl *ctl)
         return NULL;
 }
 
+#define NM_SERVICE "org.freedesktop.NetworkManager"
+#define NM_PATH    "/org/freedesktop/NetworkManager"
+
+/* The "ntp_servers" option (DHCP option 42) of each active connection's DHCP4Config, as
+ * NetworkManager's D-Bus API exposes it (space-separated addresses). */
+static void dhcp_servers(sd_bus *bus, char ***servers)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_auto(GStrv) active = NULL;
+
+        if (sd_bus_get_property_strv(bus, NM_SERVICE, NM_PATH, NM_SERVICE, "ActiveConnections",
+                                     &error, &active) < 0)
+                return;
+        for (char **a = active; a && *a; a++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *object = NULL;
+                const char *config = NULL, *key;
+
+                sd_bus_error_free(&error);
+                if (sd_bus_get_property(bus, NM_SERVICE, *a, NM_SERVICE ".Connection.Active",
+                                        "Dhcp4Config", &error, &object, "o") < 0 ||
+                    sd_bus_message_read(object, "o", &config) < 0 || streq(config, "/"))
+                        continue;
+                sd_bus_error_free(&error);
+                if (sd_bus_get_property(bus, NM_SERVICE, config, NM_SERVICE ".DHCP4Config",
+                                        "Options", &error, &reply, "a{sv}") < 0)
+                        continue;
+                if (sd_bus_message_enter_container(reply, 'a', "{sv}") < 0)
+                        continue;
+                while (sd_bus_message_enter_container(reply, 'e', "sv") > 0) {
+                        const char *value = NULL;
+                        if (sd_bus_message_read(reply, "s", &key) < 0)
+                                break;
+                        if (streq(key, "ntp_servers") &&
+                            sd_bus_message_read(reply, "v", "s", &value) >= 0 && value) {
+                                g_auto(GStrv) words = g_strsplit_set(value, " \t,", -1);
+                                for (char **w = words; *w; w++)
+                                        if (**w)
+                                                strv_add_unique(servers, *w);
+                        } else if (sd_bus_message_skip(reply, "v") < 0) {
+                                break;
+                        }
+                        if (sd_bus_message_exit_container(reply) < 0)
+                                break;
+                }
+        }
+}
+
 int ntp_servers_default(Ctl *ctl, char ***ret_servers, char **ret_source)
 {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *own = NULL;
+        sd_bus *bus = quiet_bus(ctl, &own);
         const char *env;
-        char *server;
+        char *server = NULL;
         char **list = NULL;
 
         *ret_servers = NULL;
         *ret_source = NULL;
-        server = clockd_server(ctl);
+        if (bus)
+                server = clockd_server(bus);
         if (server) {
                 strv_add(&list, server);
                 free(server);
@@ -313,6 +368,15 @@ int ntp_servers_default(Ctl *ctl, char ***ret_servers, char **ret_source)
                 *ret_servers = list;
                 *ret_source = g_strdup_printf("chrony (%s)",
                                               env && *env ? env : "/etc/chrony/chrony.conf");
+                return 0;
+        }
+        g_strfreev(list);
+        list = NULL;
+        if (bus)
+                dhcp_servers(bus, &list);
+        if (list && list[0]) {
+                *ret_servers = list;
+                *ret_source = g_strdup("DHCP (NetworkManager)");
                 return 0;
         }
         g_strfreev(list);

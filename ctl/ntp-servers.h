@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Which NTP servers this Pi uses, for picamsyncctl ntp-check without servers
  * (docs/picamsyncctl.md, "ntp-check"): the one clockd reports, else timesyncd's or chrony's
- * configuration. Reads only. */
+ * configuration, else the ones DHCP advertised (NetworkManager). Reads only. */
 #pragma once
 
 #include "ctl/ctl.h"
@@ -19,7 +19,8 @@ void ntp_servers_parse_chrony(const char *text, char ***servers, char ***confdir
                               char ***sourcedirs, char ***includes);
 
 /* The servers to check when none is given, and where they came from in words ("clockd",
- * "timesyncd (/etc/systemd/timesyncd.conf)", "chrony (/etc/chrony/chrony.conf)"). Files:
+ * "timesyncd (/etc/systemd/timesyncd.conf)", "chrony (/etc/chrony/chrony.conf)",
+ * "DHCP (NetworkManager)"). Files:
  * $PICAMSYNC_TIMESYNCD_CONF (default /etc/systemd/timesyncd.conf, drop-ins in <file>.d/ and,
  * for the default, the other timesyncd.conf.d directories) and $PICAMSYNC_CHRONY_CONF
  * (default /etc/chrony/chrony.conf). Returns 0 with an empty list when there is none. */

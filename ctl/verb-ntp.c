@@ -159,7 +159,8 @@ static int ntp_check_usage(void)
                "Ask NTP servers, all at once, how far this Pi's clock is off: each server's\n"
                "offset, delay, stratum, reference and leap flag, and the median offset with\n"
                "its quality. It never changes the clock. Without SERVER: the server clockd\n"
-               "reports, else those of timesyncd's or chrony's configuration.\n\n"
+               "reports, else those of timesyncd's or chrony's configuration, else those\n"
+               "DHCP advertised (NetworkManager).\n\n"
                "  SERVER            A name or address, with :PORT ([IPv6]:PORT) if not 123\n"
                "  --samples N       Requests per server, 1 to %d (default %d); the one with\n"
                "                    the shortest round trip counts\n"
@@ -219,8 +220,9 @@ int verb_ntp_check(Ctl *ctl, int argc, char *argv[])
                 ntp_servers_default(ctl, &defaults, &source);
                 if (!defaults || !defaults[0])
                         return ctl_fail("No NTP server to check: none was given, clockd reports "
-                                        "none, and neither timesyncd's nor chrony's "
-                                        "configuration names one. Name one, such as "
+                                        "none, neither timesyncd's nor chrony's "
+                                        "configuration names one, and DHCP advertised none. Name "
+                                        "one, such as "
                                         "\"picamsyncctl ntp-check 192.168.4.2\".");
                 servers = defaults;
                 n_servers = g_strv_length(defaults);

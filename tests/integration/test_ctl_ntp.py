@@ -351,3 +351,124 @@ def test_real_chronyd_with_x(ctl, workdir):
         proc.terminate()
         out = proc.communicate(timeout=30)[0]
     assert "Fatal" not in out, out
+
+
+BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={socket}</listen>
+  <policy context="default">
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>
+    <allow send_requested_reply="true"/>
+    <allow receive_requested_reply="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+MOCK_IFACE = "org.freedesktop.DBus.Mock"
+NM = "org.freedesktop.NetworkManager"
+NM_PATH = "/org/freedesktop/NetworkManager"
+
+
+class MockBus:
+    """A private bus of its own (never this machine's) with python-dbusmock objects on it:
+    clockd's Clock1 and NetworkManager's active connection with its DHCP4Config."""
+
+    def __init__(self, workdir):
+        from busclient import BusClient
+        socket_path = os.path.join(workdir, "mock-bus")
+        conf = os.path.join(workdir, "mock-bus.conf")
+        with open(conf, "w") as f:
+            f.write(BUS_CONF.format(socket=socket_path))
+        self.daemon = subprocess.Popen(["dbus-daemon", "--nofork", "--config-file", conf,
+                                        "--print-address"], stdout=subprocess.PIPE, text=True)
+        self.address = self.daemon.stdout.readline().strip()
+        assert self.address, "dbus-daemon did not start"
+        self.mocks = []
+        self.client = BusClient(self.address)
+
+    def mock(self, name, path, iface):
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.address)
+        p = subprocess.Popen([sys.executable, "-m", "dbusmock", name, path, iface], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.mocks.append(p)
+        deadline = time.monotonic() + 30
+        while True:
+            owner = self.client.call("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                     "org.freedesktop.DBus", "NameHasOwner", "s", (name,))[0]
+            if owner:
+                return
+            assert time.monotonic() < deadline and p.poll() is None, f"{name} mock did not start"
+            time.sleep(0.1)
+
+    def call(self, name, path, method, signature, args):
+        return self.client.call(name, path, MOCK_IFACE, method, signature, args)
+
+    def stop(self):
+        self.client.close()
+        for p in self.mocks + [self.daemon]:
+            p.terminate()
+            p.wait(timeout=30)
+
+
+@pytest.fixture
+def mockbus(workdir):
+    bus = MockBus(workdir)
+    yield bus
+    bus.stop()
+
+
+def test_servers_from_clockd_then_dhcp(servers, ctl, workdir, mockbus):
+    """clockd's NTPServerAddress first; without it (and without timesyncd or chrony
+    configuration), the NTP server NetworkManager's DHCP lease names (option 42)."""
+    from gi.repository import GLib
+    clockd_server = servers("clockd", offset_ms=2.0)
+    # Option 42 carries addresses only, so the DHCP server listens on port 123, on an address
+    # of 127/8 of its own (all of it is loopback).
+    dhcp_addr = f"127.{os.getpid() % 200 + 20}.{os.getpid() // 200 % 250 + 1}.{42}"
+    proc = subprocess.Popen([sys.executable, SERVER_PY, "--listen", dhcp_addr, "--port", "123",
+                             "--offset-ms", "-4"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("READY ")
+        mockbus.mock("org.picamsync.Clock1", "/org/picamsync/Clock1", "org.picamsync.Clock1")
+        mockbus.call("org.picamsync.Clock1", "/org/picamsync/Clock1", "AddProperty", "ssv",
+                     ("org.picamsync.Clock1", "NTPServerAddress",
+                      GLib.Variant("s", clockd_server.spec)))
+        mockbus.call("org.picamsync.Clock1", "/org/picamsync/Clock1", "AddProperty", "ssv",
+                     ("org.picamsync.Clock1", "NTPServerName", GLib.Variant("s", "")))
+        mockbus.mock(NM, NM_PATH, NM)
+        active = NM_PATH + "/ActiveConnection/1"
+        dhcp4 = NM_PATH + "/DHCP4Config/1"
+        mockbus.call(NM, NM_PATH, "AddProperty", "ssv",
+                     (NM, "ActiveConnections", GLib.Variant("ao", [NM_PATH + "/ActiveConnection/0",
+                                                                  active])))
+        mockbus.call(NM, NM_PATH, "AddObject", "ssa{sv}a(ssss)",
+                     (NM_PATH + "/ActiveConnection/0", NM + ".Connection.Active",
+                      {"Dhcp4Config": GLib.Variant("o", "/")}, []))
+        mockbus.call(NM, NM_PATH, "AddObject", "ssa{sv}a(ssss)",
+                     (active, NM + ".Connection.Active",
+                      {"Dhcp4Config": GLib.Variant("o", dhcp4)}, []))
+        mockbus.call(NM, NM_PATH, "AddObject", "ssa{sv}a(ssss)",
+                     (dhcp4, NM + ".DHCP4Config",
+                      {"Options": GLib.Variant("a{sv}", {
+                          "ip_address": GLib.Variant("s", "192.168.4.20"),
+                          "ntp_servers": GLib.Variant("s", dhcp_addr)})}, []))
+
+        doc, _ = ctl.json("--samples", "1", "--address", mockbus.address)
+        assert doc["source"] == "clockd"
+        assert [r["server"] for r in doc["servers"]] == [clockd_server.spec]
+        assert doc["good"] == 1
+
+        # clockd knows no server: on to the configuration files (none here), then DHCP.
+        mockbus.call("org.picamsync.Clock1", "/org/picamsync/Clock1", "UpdateProperties", "sa{sv}",
+                     ("org.picamsync.Clock1", {"NTPServerAddress": GLib.Variant("s", "")}))
+        doc, _ = ctl.json("--samples", "1", "--address", mockbus.address)
+        assert doc["source"] == "DHCP (NetworkManager)"
+        r = doc["servers"][0]
+        assert r["server"] == dhcp_addr and r["port"] == 123 and r["ok"], r
+        assert within_bound(r, -4.0)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
