@@ -40,7 +40,7 @@ typedef struct NtpQueryResult {
         uint64_t root_dispersion_usec;
         unsigned samples_sent;
         unsigned samples_good;
-        NtpFault fault; /* the last fault of a reply, NTP_FAULT_NONE when none */
+        NtpFault fault; /* when !ok: the last fault of a reply, NTP_FAULT_NONE when none */
         char *error;    /* when !ok: why, one sentence in words without the final full stop */
 } NtpQueryResult;
 
