@@ -308,6 +308,8 @@ def chronyd_conf(workdir, port):
         "allow 127.0.0.1",
         "local stratum 8",
         "cmdport 0",
+        # Its own command socket, not /run/chrony's (which a real chronyd would use).
+        f"bindcmdaddress {workdir}/chronyd.sock",
         f"pidfile {workdir}/chronyd.pid",
         f"driftfile {workdir}/chronyd.drift",
         "",
