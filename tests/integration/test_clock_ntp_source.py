@@ -264,3 +264,22 @@ def test_ntp_max_error_is_configurable(make_testbed):
                            "NTP to count below 1 ms")
     finally:
         client.close()
+
+
+def test_timesyncd_already_running_when_clockd_starts(make_testbed, ts_policy_dir):
+    bed = make_testbed(start=False, ntp_synced=True, policy_dir=ts_policy_dir, env=FAST)
+    ts = TimesyncdMock(bed)
+    client = None
+    try:
+        ts.serve(name="pi-zero.lan")
+        bed.start_clockd()
+        client = BusClient(bed.bus.address)
+        clock = ClockProxy(client)
+        # clockd asks who owns the name at start, then reads the properties once.
+        wait_prop(clock, "NTPServerName", "pi-zero.lan")
+        assert clock.prop("NTPSource") == "timesyncd"
+        assert clock.prop("NTPServerAddress") == "192.168.4.2"
+    finally:
+        if client:
+            client.close()
+        ts.stop()
