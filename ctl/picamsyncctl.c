@@ -29,6 +29,8 @@ static const Verb verbs[] = {
         {"timelapse", verb_timelapse},
         {"reports", verb_reports},
         {"ap", verb_ap},
+        {"drift-log", verb_drift_log},
+        {"drift-report", verb_drift_report},
 };
 
 static void help(void)
@@ -51,6 +53,10 @@ static void help(void)
                "  timelapse start|stop|status ...\n"
                "  reports list|show|export ...\n"
                "  ap setup|status|remove ...  The Wi-Fi access point on ap0\n"
+               "  drift-log --output FILE  Log the camera's and the Pi's offsets (drift "
+               "experiments)\n"
+               "  drift-report FILE        Fit the drifts in a drift log; --svg PLOT writes a "
+               "plot\n"
                "\n"
                "Options:\n"
                "  -h --help                Show this help (COMMAND --help: the command's)\n"
