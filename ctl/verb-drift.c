@@ -40,7 +40,8 @@ typedef struct DriftLog {
         uint32_t last_step_count;
         uint64_t last_camera_set_usec;
         unsigned rows;
-        bool ended; /* no more ticks: exit once the call in flight is answered */
+        unsigned skipped; /* intervals that found the previous measurement still running */
+        bool ended;       /* no more ticks: exit once the call in flight is answered */
         int exit_status;
 } DriftLog;
 
@@ -297,9 +298,10 @@ static void measure_camera(DriftLog *d)
 {
         int r;
 
+        /* A measurement takes seconds (docs/org.picamsync.Camera1.md, MeasureOffset): one at a
+         * time, and an interval that finds one running waits for the next. */
         if (d->measure_slot) {
-                fprintf(stderr, "picamsyncctl: the camera's previous measurement is still running; "
-                                "this interval is skipped.\n");
+                d->skipped++;
                 return;
         }
         r = sd_bus_call_method_async(d->bus, &d->measure_slot, CAMERA_SERVICE, d->camera_path,
@@ -513,11 +515,16 @@ int verb_drift_log(Ctl *ctl, int argc, char *argv[])
                 json_object_set_string_member(o, "output", d.output);
                 json_object_set_int_member(o, "rows", d.rows);
                 json_object_set_boolean_member(o, "complete", d.ended);
+                json_object_set_int_member(o, "skippedIntervals", d.skipped);
                 ctl_json_print(json_node_init_object(json_node_alloc(), o));
         } else if (r == CTL_EXIT_OK) {
                 printf("%s %u row%s to %s; \"picamsyncctl drift-report %s\" fits them.\n",
                        d.ended ? "Done:" : "Stopped:", d.rows, d.rows == 1 ? "" : "s", d.output,
                        d.output);
+                if (d.skipped > 0)
+                        printf("%u interval%s found the previous measurement still running and "
+                               "measured nothing; a longer --interval avoids that.\n",
+                               d.skipped, d.skipped == 1 ? "" : "s");
         }
 finish:
         d.measure_slot = sd_bus_slot_unref(d.measure_slot);
