@@ -34,6 +34,7 @@ typedef struct DriftLog {
         char *camera_path;
         char *camera_name;
         const char *ntp[MAX_NTP_SERVERS + 1];
+        char *ntp_from_clockd; /* Clock1 NTPServerAddress (free) */
         uint64_t interval_usec, duration_usec, start_boottime;
         sd_bus_slot *measure_slot; /* the MeasureOffset call in flight */
         uint64_t last_pi_sync_usec;
@@ -356,15 +357,14 @@ static int drift_log_usage(void)
 static int start_ntp(DriftLog *d, unsigned n_ntp)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        static char *from_clockd;
 
-        if (n_ntp > 0)
+        if (n_ntp > 0 || !drift_ntp_available())
                 return CTL_EXIT_OK;
         /* The server clockd reports (docs/org.picamsync.Clock1.md), when it has that property. */
         if (sd_bus_get_property_string(d->bus, CLOCK_SERVICE, CLOCK_PATH, CLOCK_IFACE,
-                                       "NTPServerAddress", &error, &from_clockd) >= 0 &&
-            from_clockd && *from_clockd)
-                d->ntp[0] = from_clockd;
+                                       "NTPServerAddress", &error, &d->ntp_from_clockd) >= 0 &&
+            d->ntp_from_clockd && *d->ntp_from_clockd)
+                d->ntp[0] = d->ntp_from_clockd;
         return CTL_EXIT_OK;
 }
 
@@ -436,6 +436,9 @@ int verb_drift_log(Ctl *ctl, int argc, char *argv[])
         if (!d.output)
                 return ctl_usage_error("picamsyncctl drift-log needs --output FILE.csv, the file "
                                        "the rows go to.");
+        if (n_ntp > 0 && !drift_ntp_available())
+                return ctl_usage_error("This picamsyncctl was built without NTP queries, so "
+                                       "--ntp cannot be used; nothing was measured.");
 
         /* The file first: a log that cannot be written is refused before anything starts. */
         r = open_output(&d);
@@ -459,7 +462,9 @@ int verb_drift_log(Ctl *ctl, int argc, char *argv[])
                 d.camera_name = g_strdup(ctl_camera_id(d.camera_path));
         }
         sd_bus_error_free(&error);
-        (void)start_ntp(&d, n_ntp);
+        r = start_ntp(&d, n_ntp);
+        if (r != CTL_EXIT_OK)
+                goto finish;
         {
                 /* The syncs before the log are not part of it. */
                 g_autoptr(JsonObject) clock = NULL;
@@ -534,6 +539,7 @@ finish:
                 r = ctl_fail("Could not write to %s (%s).", d.output, strerror(errno));
         g_free(d.camera_path);
         g_free(d.camera_name);
+        free(d.ntp_from_clockd);
         return r;
 }
 
