@@ -230,7 +230,6 @@ static int on_measured(sd_bus_message *reply, void *userdata, sd_bus_error *ret_
 {
         DriftLog *d = userdata;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *now = NULL;
         g_autoptr(JsonObject) cam = NULL;
         g_autofree char *words = NULL;
         const sd_bus_error *e = sd_bus_message_get_error(reply);
