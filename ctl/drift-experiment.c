@@ -423,11 +423,48 @@ static void fit_series(DriftSeries *s, GArray *entries)
         }
 }
 
+/* Offsets without a bound (a page's sync) first count as DRIFT_UNKNOWN_BOUND_USEC; with three
+ * or more of them, their scatter around that first fit (at least the fit's floor) is their
+ * bound, and the series is fitted again. known[i] says whether point i had its own bound. */
+static void rescale_unknown_bounds(DriftSeries *s, GArray *entries, GArray *known)
+{
+        DriftPoint *pts = (DriftPoint *)s->points->data;
+        double sum = 0, rms;
+        unsigned n = 0;
+        uint64_t b;
+
+        if (isnan(s->fit.ppm))
+                return;
+        for (guint i = 0; i < s->points->len; i++) {
+                double line, res;
+
+                if (g_array_index(known, bool, i))
+                        continue;
+                line = s->fit.center_offset_usec +
+                       s->fit.ppm * 1e-6 * ((double)pts[i].at_usec - s->fit.center_at_usec);
+                res = pts[i].offset_usec - line;
+                sum += res * res;
+                n++;
+        }
+        if (n < 3)
+                return;
+        rms = sqrt(sum / (n - 2 > 0 ? n - 2 : 1));
+        b = rms > (double)DRIFT_UNCERTAINTY_FLOOR_USEC ? (uint64_t)llround(rms)
+                                                       : DRIFT_UNCERTAINTY_FLOOR_USEC;
+        for (guint i = 0; i < s->points->len; i++)
+                if (!g_array_index(known, bool, i)) {
+                        pts[i].bound_usec = b;
+                        g_array_index(entries, DriftEntry, i).uncertainty_usec = b;
+                }
+        fit_series(s, entries);
+}
+
 void drift_analyse(const DriftRow *rows, size_t n, DriftAnalysis *ret)
 {
         g_autofree const DriftRow **sorted = g_new0(const DriftRow *, n + 1);
         g_autoptr(GArray) cam = g_array_new(FALSE, FALSE, sizeof(DriftEntry));
         g_autoptr(GArray) pi = g_array_new(FALSE, FALSE, sizeof(DriftEntry));
+        g_autoptr(GArray) unknown = g_array_new(FALSE, FALSE, sizeof(bool));
         int64_t steps = 0;
 
         *ret = (DriftAnalysis){.camera_true_ppm = NAN, .camera_true_sigma = NAN};
@@ -460,6 +497,9 @@ void drift_analyse(const DriftRow *rows, size_t n, DriftAnalysis *ret)
                 }
                 if (r->has_pi) {
                         uint64_t b = r->has_pi_bound ? r->pi_bound_usec : DRIFT_UNKNOWN_BOUND_USEC;
+                        bool known = r->has_pi_bound;
+
+                        g_array_append_val(unknown, known);
                         DriftPoint p = {r->boottime_usec, (double)(r->pi_offset_usec - steps), b,
                                         false};
                         DriftEntry e = {DRIFT_ENTRY_MEASUREMENT, p.at_usec,
@@ -472,6 +512,7 @@ void drift_analyse(const DriftRow *rows, size_t n, DriftAnalysis *ret)
         }
         fit_series(&ret->series[DRIFT_CLOCK_CAMERA], cam);
         fit_series(&ret->series[DRIFT_CLOCK_PI], pi);
+        rescale_unknown_bounds(&ret->series[DRIFT_CLOCK_PI], pi, unknown);
         if (!isnan(ret->series[DRIFT_CLOCK_CAMERA].fit.ppm) &&
             !isnan(ret->series[DRIFT_CLOCK_PI].fit.ppm)) {
                 const DriftFit *c = &ret->series[DRIFT_CLOCK_CAMERA].fit,

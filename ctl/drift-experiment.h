@@ -73,7 +73,8 @@ typedef struct DriftPoint {
         bool fitted;         /* after the last camera set: part of the fit */
 } DriftPoint;
 
-/* A Pi offset without a bound (a phone's sync) counts as this in the fit's weights. */
+/* A Pi offset without a bound (a phone's sync) counts as this in the fit's weights; with three
+ * or more such offsets, as their scatter around the line (at least 1 ms) instead. */
 #define DRIFT_UNKNOWN_BOUND_USEC ((uint64_t)10000)
 /* The conservative hold time uses the drift plus this many standard deviations. */
 #define DRIFT_HOLD_SIGMAS 2.0

@@ -29,6 +29,7 @@ static const Verb verbs[] = {
         {"timelapse", verb_timelapse},
         {"reports", verb_reports},
         {"ap", verb_ap},
+        {"ntp-check", verb_ntp_check},
         {"drift-log", verb_drift_log},
         {"drift-report", verb_drift_report},
 };
@@ -38,7 +39,7 @@ static void help(void)
         printf("picamsyncctl [OPTIONS...] COMMAND ...\n"
                "\n"
                "Query and control picamsync: the Pi's clock and zone, the camera, timelapses,\n"
-               "reports and the access point.\n"
+               "reports, the access point, and NTP servers.\n"
                "\n"
                "Commands:\n"
                "  status                   Show the clocks, cameras, pages and timelapse "
@@ -53,6 +54,7 @@ static void help(void)
                "  timelapse start|stop|status ...\n"
                "  reports list|show|export ...\n"
                "  ap setup|status|remove ...  The Wi-Fi access point on ap0\n"
+               "  ntp-check [SERVER...] [--samples N]  Ask NTP servers how far the Pi is off\n"
                "  drift-log --output FILE  Log the camera's and the Pi's offsets (drift "
                "experiments)\n"
                "  drift-report FILE        Fit the drifts in a drift log; --svg PLOT writes a "

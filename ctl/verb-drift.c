@@ -313,6 +313,7 @@ static void measure_camera(DriftLog *d)
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
         DriftLog *d = userdata;
+        uint64_t next;
 
         if (usec > d->start_boottime + d->duration_usec) {
                 d->ended = true;
@@ -322,8 +323,12 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
         check_pi_sync(d);
         measure_camera(d);
         query_ntp(d);
-        /* The next tick on the schedule, not after the work: no drift of the intervals. */
-        (void)sd_event_source_set_time(s, usec + d->interval_usec);
+        /* The next tick on the schedule, not after the work: no drift of the intervals. Ticks
+         * the work overran are skipped. */
+        next = usec + d->interval_usec;
+        for (uint64_t now = clock_boottime_usec(); next < now; next += d->interval_usec)
+                d->skipped++;
+        (void)sd_event_source_set_time(s, next);
         return sd_event_source_set_enabled(s, SD_EVENT_ON);
 }
 

@@ -11,7 +11,7 @@ import os
 import resource
 import signal
 import subprocess
-import time
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -41,11 +41,37 @@ def drift_bed(make_testbed):
 
 
 def start_log(bed, *args, preexec_fn=None):
+    """drift-log on the fake Pi clock, as the Pi's own picamsyncctl: its NTP offsets are the
+    Pi's."""
     e = dict(os.environ, NO_COLOR="1")
     e.pop("PICAMSYNC_BUS_ADDRESS", None)
+    e["LD_PRELOAD"] = bed.fakeclock.library
+    e["FAKECLOCK_STATE"] = bed.fakeclock.path
+    e["ASAN_OPTIONS"] = bed.daemon_env()["ASAN_OPTIONS"]
     return subprocess.Popen([ctl_path(), "--address", bed.bus.address, "drift-log", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e,
                             preexec_fn=preexec_fn)
+
+
+@pytest.fixture
+def ntp_server():
+    """tests/sim/ntp_server.py on 127.0.0.1: a function (offset_ms) -> "127.0.0.1:PORT"."""
+    procs = []
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sim",
+                          "ntp_server.py")
+
+    def start(offset_ms=0.0):
+        p = subprocess.Popen([sys.executable, script, "--listen", "127.0.0.1", "--port", "0",
+                              "--offset-ms", str(offset_ms)], stdout=subprocess.PIPE, text=True)
+        procs.append(p)
+        word, port = p.stdout.readline().split()
+        assert word == "READY"
+        return f"127.0.0.1:{port}"
+
+    yield start
+    for p in procs:
+        p.terminate()
+        p.wait()
 
 
 def rows(path):
@@ -57,10 +83,13 @@ def camera_rows(path):
     return [r for r in rows(path) if r["camera_offset_ms"]]
 
 
-def test_log_and_report_find_the_simulated_drift(drift_bed, tmp_path):
+def test_log_and_report_find_the_simulated_drift(drift_bed, ntp_server, tmp_path):
     out = tmp_path / "drift.csv"
     plot = tmp_path / "drift.svg"
-    p = start_log(drift_bed, "--interval", "2s", "--duration", "40s", "--output", str(out))
+    # The NTP server serves host time, the reference the page's sync below uses too.
+    server = ntp_server(0)
+    p = start_log(drift_bed, "--interval", "2s", "--duration", "40s", "--ntp", server,
+                  "--output", str(out))
     try:
         # A page's sync, as webd's Confirm records it: the Pi is fakeclock's offset from host
         # time (the reference), so Confirm gets reference − Pi.
@@ -84,6 +113,9 @@ def test_log_and_report_find_the_simulated_drift(drift_bed, tmp_path):
     cams = camera_rows(out)
     assert len(cams) >= 3, out.read_text()
     assert all(float(r["camera_bound_ms"]) > 0 and r["event"] == "measure" for r in cams)
+    ntps = [r for r in rows(out) if r["pi_reference"] == "ntp:127.0.0.1"]
+    assert len(ntps) >= 3, out.read_text()
+    assert all(r["pi_offset_ms"] and float(r["pi_bound_ms"]) > 0 for r in ntps)
     syncs = [r for r in rows(out) if r["event"] == "pi-sync"]
     assert len(syncs) == 1, out.read_text()
     assert syncs[0]["pi_reference"] == "client-ap"
@@ -105,20 +137,61 @@ def test_log_and_report_find_the_simulated_drift(drift_bed, tmp_path):
     # Hold times: conservative (drift + 2 sigma) at most the nominal, and 1 s / 20 ms = 50.
     assert 0 < cam["within1sSeconds"] <= cam["within1sNominalSeconds"]
     assert cam["within1sSeconds"] == pytest.approx(50 * cam["within20msSeconds"])
-    # One page sync: the Pi has a point, not a fit.
+    # The Pi against NTP and the page: the fake clock's rate.
     pi = clocks[("pi", "reference")]
-    assert pi["points"] == 1 and pi["driftPpm"] is None
-    assert ("camera", "reference") not in clocks
+    print(f"Pi {pi['driftPpm']} ± {pi['driftSigmaPpm']} ppm, want {PI_PPM}")
+    assert pi["points"] == len(ntps) + 1
+    assert abs(pi["driftPpm"] - PI_PPM) <= 4 * pi["driftSigmaPpm"] + 5
+    both = clocks[("camera", "reference")]
+    assert abs(both["driftPpm"] - CAMERA_PPM) <= 4 * both["driftSigmaPpm"] + 5
 
     root = ET.parse(plot).getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     texts = [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert any(t.startswith("camera − Pi: +") for t in texts), texts
     assert any("time since the first row" in t for t in texts), texts
-    assert len(list(root.iter("{http://www.w3.org/2000/svg}circle"))) == len(cams) + 1
+    assert len(list(root.iter("{http://www.w3.org/2000/svg}circle"))) == len(cams) + len(ntps) + 1
 
     text = ok(drift_bed, "drift-report", str(out))
     assert "Camera against the Pi: " in text and "ppm" in text and "within 20 ms" in text
+    assert "Camera against the reference" in text
+
+
+def test_ntp_offsets_are_pi_minus_server_and_failures_are_noted(drift_bed, ntp_server, tmp_path):
+    out = tmp_path / "drift.csv"
+    ahead = ntp_server(250)  # serves host time + 250 ms: the Pi is about 250 ms behind it
+    p = start_log(drift_bed, "--interval", "1s", "--ntp", ahead, "--output", str(out))
+    try:
+        harness.wait_until(lambda: out.exists() and any(r["pi_offset_ms"] for r in rows(out)),
+                           120, "a first NTP row")
+        p.send_signal(signal.SIGINT)
+        stdout, stderr = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, stdout + stderr
+    ntps = [r for r in rows(out) if r["pi_offset_ms"]]
+    # The fake Pi clock is within 100 ms of host time in this short run (−500 ppm).
+    assert all(-350 < float(r["pi_offset_ms"]) < -150 for r in ntps), out.read_text()
+
+    # A server that does not answer: a row noting it, a line on stderr, the log goes on.
+    out2 = tmp_path / "silent.csv"
+    p = start_log(drift_bed, "--interval", "1s", "--ntp", "127.0.0.1:9", "--output", str(out2))
+    try:
+        harness.wait_until(lambda: out2.exists() and any(r["note"] for r in rows(out2)), 120,
+                           "a row noting the silent server")
+        harness.wait_until(lambda: camera_rows(out2), 120, "a camera row after it")
+        p.send_signal(signal.SIGTERM)
+        stdout, stderr = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, stdout + stderr
+    noted = [r for r in rows(out2) if r["note"]]
+    assert noted[0]["pi_offset_ms"] == "" and "127.0.0.1:9" in noted[0]["note"]
+    assert "picamsyncctl: No NTP server answered well" in stderr
 
 
 def test_ctrl_c_stops_cleanly_and_keeps_the_rows(drift_bed, tmp_path):

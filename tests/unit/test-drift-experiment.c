@@ -272,6 +272,24 @@ static void test_camera_set_starts_the_fit_again(void)
         drift_analysis_clear(&a);
 }
 
+static void test_page_syncs_without_bounds(void)
+{
+        g_autoptr(GArray) rows = scenario(0, 40.0, 0, false);
+        DriftAnalysis a;
+        const DriftSeries *p;
+
+        for (guint i = 0; i < rows->len; i++)
+                g_array_index(rows, DriftRow, i).has_pi_bound = false;
+        drift_analyse((const DriftRow *)rows->data, rows->len, &a);
+        p = &a.series[DRIFT_CLOCK_PI];
+        /* Exact offsets: the bound is the floor, not DRIFT_UNKNOWN_BOUND_USEC. */
+        g_assert_cmpuint(g_array_index(p->points, DriftPoint, 0).bound_usec, ==,
+                         DRIFT_UNCERTAINTY_FLOOR_USEC);
+        g_assert_cmpfloat_with_epsilon(p->fit.ppm, 40.0, 0.01);
+        g_assert_cmpfloat(p->fit.ppm_sigma, <, 1.0);
+        drift_analysis_clear(&a);
+}
+
 static void test_too_little_data(void)
 {
         DriftRow rows[2] = {
@@ -348,6 +366,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/drift-experiment/fit-both-clocks", test_fit_of_both_clocks);
         g_test_add_func("/drift-experiment/pi-steps", test_pi_steps_are_taken_out);
         g_test_add_func("/drift-experiment/camera-set", test_camera_set_starts_the_fit_again);
+        g_test_add_func("/drift-experiment/page-syncs", test_page_syncs_without_bounds);
         g_test_add_func("/drift-experiment/too-little-data", test_too_little_data);
         g_test_add_func("/drift-experiment/hold-times", test_hold_times);
         g_test_add_func("/drift-experiment/svg", test_svg_is_a_document_with_both_clocks);
