@@ -633,19 +633,21 @@ static void tick_label(char *buf, size_t size, double v, double step)
         g_ascii_formatd(buf, size, fmt, v);
 }
 
-static void legend_drift(char *buf, size_t size, const DriftSeries *s, DriftClock c)
+static void legend_drift(char *buf, size_t size, const DriftSeries *s, DriftClock c, double base)
 {
-        char ppm[G_ASCII_DTOSTR_BUF_SIZE], sig[G_ASCII_DTOSTR_BUF_SIZE];
+        char ppm[G_ASCII_DTOSTR_BUF_SIZE], sig[G_ASCII_DTOSTR_BUF_SIZE],
+                from[G_ASCII_DTOSTR_BUF_SIZE];
 
+        g_ascii_formatd(from, sizeof(from), "%+.3f", base / 1e3);
         if (isnan(s->fit.ppm)) {
-                snprintf(buf, size, "%s: %u point%s, no fit", series_label[c], s->points->len,
-                         s->points->len == 1 ? "" : "s");
+                snprintf(buf, size, "%s (first %s ms): %u point%s, no fit", series_label[c], from,
+                         s->points->len, s->points->len == 1 ? "" : "s");
                 return;
         }
         g_ascii_formatd(ppm, sizeof(ppm), "%+.2f", s->fit.ppm);
         g_ascii_formatd(sig, sizeof(sig), "%.2f", s->fit.ppm_sigma);
-        snprintf(buf, size, "%s: %s ± %s ppm (%u points)", series_label[c], ppm, sig,
-                 s->fit.n_measurements);
+        snprintf(buf, size, "%s (first %s ms): %s ± %s ppm (%u points)", series_label[c], from, ppm,
+                 sig, s->fit.n_measurements);
 }
 
 char *drift_svg(const DriftAnalysis *a, const char *title)
@@ -653,7 +655,7 @@ char *drift_svg(const DriftAnalysis *a, const char *title)
         GString *s = g_string_new(NULL);
         Frame f = {.x0 = 0};
         double span = (double)(a->last_usec - a->first_usec), lo = INFINITY, hi = -INFINITY;
-        double step, ppm;
+        double step, ppm, base[_DRIFT_CLOCK_MAX];
         const char *x_unit, *y_unit;
         char buf[160], num[G_ASCII_DTOSTR_BUF_SIZE], fill[32];
         unsigned legend = 0;
@@ -671,12 +673,15 @@ char *drift_svg(const DriftAnalysis *a, const char *title)
         }
         f.x1 = span > 0 ? span / f.x_div : 1;
 
+        /* Each clock from its first point: a camera seconds off and a Pi milliseconds off
+         * share one axis and both drifts show. */
         for (int c = 0; c < _DRIFT_CLOCK_MAX; c++) {
                 const GArray *pts = a->series[c].points;
+                base[c] = pts && pts->len > 0 ? g_array_index(pts, DriftPoint, 0).offset_usec : 0;
                 for (guint i = 0; pts && i < pts->len; i++) {
                         const DriftPoint *p = &g_array_index(pts, DriftPoint, i);
-                        lo = fmin(lo, p->offset_usec - (double)p->bound_usec);
-                        hi = fmax(hi, p->offset_usec + (double)p->bound_usec);
+                        lo = fmin(lo, p->offset_usec - base[c] - (double)p->bound_usec);
+                        hi = fmax(hi, p->offset_usec - base[c] + (double)p->bound_usec);
                 }
         }
         if (!isfinite(lo)) {
@@ -726,7 +731,7 @@ char *drift_svg(const DriftAnalysis *a, const char *title)
                 svg_line(s, PLOT_LEFT, py(&f, 0), PLOT_RIGHT, py(&f, 0), "#888", NULL);
         snprintf(buf, sizeof(buf), "time since the first row (%s)", x_unit);
         svg_text(s, (PLOT_LEFT + PLOT_RIGHT) / 2, PLOT_BOT + 40, "middle", NULL, buf);
-        snprintf(buf, sizeof(buf), "offset (%s), Pi steps taken out", y_unit);
+        snprintf(buf, sizeof(buf), "offset since the first point of each clock (%s)", y_unit);
         g_string_append_printf(s,
                                "<text x=\"24\" y=\"%d\" text-anchor=\"middle\" "
                                "transform=\"rotate(-90 24 %d)\">",
@@ -746,7 +751,7 @@ char *drift_svg(const DriftAnalysis *a, const char *title)
                 for (guint i = 0; i < pts->len; i++) {
                         const DriftPoint *p = &g_array_index(pts, DriftPoint, i);
                         double x = px(&f, (double)(p->at_usec - a->first_usec) / f.x_div);
-                        double y = p->offset_usec / f.y_div;
+                        double y = (p->offset_usec - base[c]) / f.y_div;
                         double b = (double)p->bound_usec / f.y_div;
 
                         svg_line(s, x, py(&f, y - b), x, py(&f, y + b), series_colour[c], NULL);
@@ -767,9 +772,9 @@ char *drift_svg(const DriftAnalysis *a, const char *title)
                 g_string_append(s, "</g>\n");
                 ppm = se->fit.ppm;
                 if (!isnan(ppm) && fx1 > fx0) {
-                        double y0 = se->fit.center_offset_usec +
+                        double y0 = se->fit.center_offset_usec - base[c] +
                                     ppm * 1e-6 * (fx0 - se->fit.center_at_usec),
-                               y1 = se->fit.center_offset_usec +
+                               y1 = se->fit.center_offset_usec - base[c] +
                                     ppm * 1e-6 * (fx1 - se->fit.center_at_usec);
                         svg_line(s, px(&f, (fx0 - (double)a->first_usec) / f.x_div),
                                  py(&f, y0 / f.y_div),
@@ -778,7 +783,7 @@ char *drift_svg(const DriftAnalysis *a, const char *title)
                                  " stroke-width=\"2\" stroke-dasharray=\"8 4\"");
                 }
                 /* Legend: below the plot, one line per clock. */
-                legend_drift(buf, sizeof(buf), se, (DriftClock)c);
+                legend_drift(buf, sizeof(buf), se, (DriftClock)c, base[c]);
                 svg_line(s, PLOT_LEFT, PLOT_BOT + 62 + 20.0 * legend, PLOT_LEFT + 30,
                          PLOT_BOT + 62 + 20.0 * legend, series_colour[c],
                          " stroke-width=\"2\" stroke-dasharray=\"8 4\"");

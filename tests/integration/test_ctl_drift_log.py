@@ -148,7 +148,7 @@ def test_log_and_report_find_the_simulated_drift(drift_bed, ntp_server, tmp_path
     root = ET.parse(plot).getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     texts = [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text")]
-    assert any(t.startswith("camera − Pi: +") for t in texts), texts
+    assert any(t.startswith("camera − Pi (first +") for t in texts), texts
     assert any("time since the first row" in t for t in texts), texts
     assert len(list(root.iter("{http://www.w3.org/2000/svg}circle"))) == len(cams) + len(ntps) + 1
 

@@ -345,10 +345,10 @@ static void test_svg_is_a_document_with_both_clocks(void)
         g_assert_true(g_str_has_prefix(svg, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "));
         g_assert_true(g_str_has_suffix(svg, "</svg>\n"));
         g_assert_nonnull(strstr(svg, "Drift &lt;sample&gt; &amp; co"));
-        g_assert_nonnull(strstr(svg, "camera − Pi: +35."));
-        g_assert_nonnull(strstr(svg, "Pi − reference: -12."));
+        g_assert_nonnull(strstr(svg, "camera − Pi (first +3999.500 ms): +35."));
+        g_assert_nonnull(strstr(svg, "Pi − reference (first +0.488 ms): -12."));
         g_assert_nonnull(strstr(svg, "time since the first row (min)"));
-        g_assert_nonnull(strstr(svg, "offset (ms)"));
+        g_assert_nonnull(strstr(svg, "offset since the first point of each clock (ms)"));
         g_assert_null(strstr(svg, "nan"));
         g_assert_null(strstr(svg, "inf"));
         drift_analysis_clear(&a);
