@@ -53,7 +53,8 @@ int drift_fit(const DriftEntry *entries, size_t n, int64_t min_span_usec, DriftF
         Walk w;
         Point p;
 
-        *ret = (DriftFit){.ppm = NAN, .ppm_sigma = NAN};
+        *ret = (DriftFit){
+                .ppm = NAN, .ppm_sigma = NAN, .center_at_usec = NAN, .center_offset_usec = NAN};
         if (!entries && n > 0)
                 return -EINVAL;
         for (size_t i = 0; i < n; i++) {
@@ -106,6 +107,8 @@ int drift_fit(const DriftEntry *entries, size_t n, int64_t min_span_usec, DriftF
         /* Honest when the measurements scatter more than their stated uncertainties. */
         scale = count > 2 ? sqrt(chi2 / (count - 2)) : 1;
         ret->ppm = slope;
+        ret->center_at_usec = (double)x0 + mx * USEC_PER_SEC;
+        ret->center_offset_usec = (double)y0 + my;
         ret->ppm_sigma = sqrt(1 / sxx) * (scale > 1 ? scale : 1);
         return 0;
 }

@@ -32,6 +32,10 @@ typedef struct DriftFit {
         double ppm_sigma; /* 1-sigma uncertainty of ppm; NaN if not known */
         unsigned n_measurements; /* measurements since the last camera set */
         int64_t span_usec;       /* their span in the common frame */
+        /* The fitted line passes through the weighted mean of the measurements, in the common
+         * frame: offset(at) = center_offset_usec + ppm·1e-6·(at − center_at_usec). NaN while
+         * ppm is. */
+        double center_at_usec, center_offset_usec;
 } DriftFit;
 
 /* Fits the ORDERED entries (oldest first). The result is NaN until there are at least

@@ -30,6 +30,8 @@ static const Verb verbs[] = {
         {"reports", verb_reports},
         {"ap", verb_ap},
         {"ntp-check", verb_ntp_check},
+        {"drift-log", verb_drift_log},
+        {"drift-report", verb_drift_report},
 };
 
 static void help(void)
@@ -53,6 +55,10 @@ static void help(void)
                "  reports list|show|export ...\n"
                "  ap setup|status|remove ...  The Wi-Fi access point on ap0\n"
                "  ntp-check [SERVER...] [--samples N]  Ask NTP servers how far the Pi is off\n"
+               "  drift-log --output FILE  Log the camera's and the Pi's offsets (drift "
+               "experiments)\n"
+               "  drift-report FILE        Fit the drifts in a drift log; --svg PLOT writes a "
+               "plot\n"
                "\n"
                "Options:\n"
                "  -h --help                Show this help (COMMAND --help: the command's)\n"

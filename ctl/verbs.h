@@ -21,5 +21,8 @@ int verb_timelapse(Ctl *ctl, int argc, char *argv[]);
 int verb_reports(Ctl *ctl, int argc, char *argv[]);
 /* verb-ntp.c */
 int verb_ntp_check(Ctl *ctl, int argc, char *argv[]);
+/* verb-drift.c */
+int verb_drift_log(Ctl *ctl, int argc, char *argv[]);
+int verb_drift_report(Ctl *ctl, int argc, char *argv[]);
 /* verb-ap.c */
 int verb_ap(Ctl *ctl, int argc, char *argv[]);

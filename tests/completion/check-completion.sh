@@ -59,7 +59,12 @@ expect() { # expect LINE WANTED
     fi
 }
 
-expect 'picamsyncctl ' 'ap camera list-timezones log ntp-check reports set-time set-timezone show status sync-camera timelapse'
+expect 'picamsyncctl ' 'ap camera drift-log drift-report list-timezones log ntp-check reports set-time set-timezone show status sync-camera timelapse'
+expect 'picamsyncctl dr' 'drift-log drift-report'
+expect 'picamsyncctl drift-log --i' '--interval'
+expect 'picamsyncctl drift-log --output x.csv --d' '--duration'
+expect 'picamsyncctl drift-log --camera ' 'c012345678901 url_sim'
+expect 'picamsyncctl drift-report x.csv --s' '--svg'
 expect 'picamsyncctl s' 'set-time set-timezone show status sync-camera'
 expect 'picamsyncctl camera ' 'add drift forget list measure set'
 expect 'picamsyncctl --json camera m' 'measure'
