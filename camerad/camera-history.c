@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "camerad/camera-history.h"
-#include "camerad/drift-fit.h"
+#include "daemons/drift-fit.h"
 #include "daemons/json-util.h"
 #include "daemons/time-util.h"
 
@@ -27,9 +27,9 @@ static const char *kind_name(DriftEntryType kind)
         switch (kind) {
         case DRIFT_ENTRY_MEASUREMENT:
                 return "measurement";
-        case DRIFT_ENTRY_CAMERA_SET:
+        case DRIFT_ENTRY_RESET:
                 return "set";
-        case DRIFT_ENTRY_PI_STEP:
+        case DRIFT_ENTRY_STEP:
                 return "pi-step";
         }
         return "?";
@@ -37,8 +37,8 @@ static const char *kind_name(DriftEntryType kind)
 
 static gboolean kind_from_name(const char *name, DriftEntryType *ret)
 {
-        static const DriftEntryType all[] = {DRIFT_ENTRY_MEASUREMENT, DRIFT_ENTRY_PI_STEP,
-                                             DRIFT_ENTRY_CAMERA_SET};
+        static const DriftEntryType all[] = {DRIFT_ENTRY_MEASUREMENT, DRIFT_ENTRY_STEP,
+                                             DRIFT_ENTRY_RESET};
 
         for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
                 if (g_strcmp0(name, kind_name(all[i])) == 0) {
@@ -65,7 +65,7 @@ static void history_note(CameraHistory *h, const DriftEntry *e)
                 h->n_samples++;
                 h->last = (CameraSample){e->at_usec, e->offset_usec, e->uncertainty_usec};
                 h->last_sample = (int)h->entries->len - 1;
-        } else if (e->type == DRIFT_ENTRY_CAMERA_SET)
+        } else if (e->type == DRIFT_ENTRY_RESET)
                 h->last_set_usec = e->at_usec;
 }
 
@@ -219,13 +219,13 @@ gboolean camera_history_add_sample(CameraHistory *h, const CameraSample *s, GErr
 
 gboolean camera_history_add_set(CameraHistory *h, int64_t at_usec, GError **error)
 {
-        DriftEntry e = {.type = DRIFT_ENTRY_CAMERA_SET, .at_usec = at_usec};
+        DriftEntry e = {.type = DRIFT_ENTRY_RESET, .at_usec = at_usec};
         return history_append(h, &e, error);
 }
 
 gboolean camera_history_add_pi_step(CameraHistory *h, int64_t offset_usec, GError **error)
 {
-        DriftEntry e = {.type = DRIFT_ENTRY_PI_STEP,
+        DriftEntry e = {.type = DRIFT_ENTRY_STEP,
                         .at_usec = clock_realtime_usec(),
                         .offset_usec = offset_usec};
         return history_append(h, &e, error);

@@ -3,7 +3,7 @@
 #include <glib.h>
 #include <math.h>
 
-#include "camerad/drift-fit.h"
+#include "daemons/drift-fit.h"
 #include "daemons/time-util.h"
 
 #define SEC  ((int64_t)USEC_PER_SEC)
@@ -36,7 +36,7 @@ static void add_measurements(GArray *h, GRand *r, const Scenario *sc)
                                 (uint64_t)(sc->noise ? sc->noise : 0)};
 
                 if (sc->step_at && !stepped && t >= sc->step_at) {
-                        DriftEntry step = {DRIFT_ENTRY_PI_STEP, 0, -sc->pi_error, 0};
+                        DriftEntry step = {DRIFT_ENTRY_STEP, 0, -sc->pi_error, 0};
 
                         stepped = true;
                         if (sc->note_steps)
@@ -103,7 +103,7 @@ static void test_steps_before_first(void)
         g_autoptr(GRand) r = g_rand_new_with_seed(7);
         g_autoptr(GArray) h = g_array_new(FALSE, FALSE, sizeof(DriftEntry));
         Scenario sc = {-35, 90 * SEC, T0, 12 * HOUR, 15 * 60 * SEC, 5 * MSEC, 0, 0, true};
-        DriftEntry step = {DRIFT_ENTRY_PI_STEP, 0, 5 * HOUR, 0};
+        DriftEntry step = {DRIFT_ENTRY_STEP, 0, 5 * HOUR, 0};
         DriftFit f, g;
 
         add_measurements(h, r, &sc);
@@ -121,7 +121,7 @@ static void test_camera_set_resets(void)
         g_autoptr(GArray) h = g_array_new(FALSE, FALSE, sizeof(DriftEntry));
         Scenario before = {-80, 40 * SEC, T0, 10 * HOUR, 10 * 60 * SEC, 10 * MSEC, 0, 0, true};
         Scenario after = {20, 0, T0 + 11 * HOUR, 8 * HOUR, 10 * 60 * SEC, 10 * MSEC, 0, 0, true};
-        DriftEntry set = {DRIFT_ENTRY_CAMERA_SET, 0, 0, 0};
+        DriftEntry set = {DRIFT_ENTRY_RESET, 0, 0, 0};
         DriftFit f;
 
         add_measurements(h, r, &before);
