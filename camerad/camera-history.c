@@ -17,6 +17,7 @@ struct CameraHistory {
         GArray *entries; /* DriftEntry, in order */
         guint n_samples;
         double drift_ppm;
+        DriftFit fit;
         int64_t last_set_usec;
         int last_sample; /* index in entries, -1 if none */
         CameraSample last;
@@ -50,12 +51,10 @@ static gboolean kind_from_name(const char *name, DriftEntryType *ret)
 
 static void history_refit(CameraHistory *h)
 {
-        DriftFit fit;
-
-        h->drift_ppm = drift_fit((const DriftEntry *)(void *)h->entries->data, h->entries->len,
-                                 (int64_t)h->min_span_usec, &fit) < 0
-                               ? NAN
-                               : fit.ppm;
+        if (drift_fit((const DriftEntry *)(void *)h->entries->data, h->entries->len,
+                      (int64_t)h->min_span_usec, &h->fit) < 0)
+                h->fit = (DriftFit){.ppm = NAN, .ppm_sigma = NAN};
+        h->drift_ppm = h->fit.ppm;
 }
 
 static void history_note(CameraHistory *h, const DriftEntry *e)
@@ -175,6 +174,7 @@ CameraHistory *camera_history_open(const char *dir, const char *id, uint64_t min
         h->entries = g_array_new(FALSE, FALSE, sizeof(DriftEntry));
         h->min_span_usec = min_span_usec;
         h->drift_ppm = NAN;
+        h->fit = (DriftFit){.ppm = NAN, .ppm_sigma = NAN};
         h->last_sample = -1;
         if (!dir)
                 return h;
@@ -244,6 +244,11 @@ int64_t camera_history_last_set(CameraHistory *h)
 double camera_history_drift_ppm(CameraHistory *h)
 {
         return h->drift_ppm;
+}
+
+double camera_history_predict(CameraHistory *h, int64_t at_usec)
+{
+        return drift_fit_predict(&h->fit, at_usec);
 }
 
 GArray *camera_history_samples(CameraHistory *h)

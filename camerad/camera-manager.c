@@ -84,6 +84,19 @@ static void on_camera_changed(Camera *camera, const char *const *props, gpointer
         camera_manager_emit_changed(data, camera, props);
 }
 
+static void on_drift_alert(Camera *camera, int64_t measured_usec, int64_t predicted_usec,
+                           uint64_t threshold_usec, gpointer data)
+{
+        CameraManager *m = data;
+        g_autofree char *path = NULL;
+
+        if (!camera_manager_is_published(m, camera))
+                return;
+        path = camera_manager_object_path(camera);
+        (void)sd_bus_emit_signal(m->bus, path, CAMERA1_CAMERA_IFACE, "DriftAlert", "xxt",
+                                 measured_usec, predicted_usec, threshold_usec);
+}
+
 /* ---- adding ---- */
 
 static gboolean url_is_acceptable(const char *url, GError **error)
@@ -195,6 +208,7 @@ void camera_manager_add_async(CameraManager *m, const char *url, GAsyncReadyCall
         g_ptr_array_add(waiting, g_steal_pointer(&task));
         camera = camera_new(url, &m->config);
         camera_set_changed_func(camera, on_camera_changed, m);
+        camera_set_drift_alert_func(camera, on_drift_alert, m);
         g_hash_table_insert(m->adding, g_strdup(camera_get_url(camera)), waiting);
         camera_connect_async(camera, NULL, on_connected, m);
 }
@@ -513,6 +527,10 @@ static const sd_bus_vtable camera_vtable[] = {
                                  method_set_time, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetDriftHistory", "", , "a(txt)", SD_BUS_PARAM(samples),
                                  method_get_drift_history, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_NAMES("DriftAlert", "xxt",
+                                 SD_BUS_PARAM(measured_offset_usec) SD_BUS_PARAM(
+                                         predicted_offset_usec) SD_BUS_PARAM(threshold_usec),
+                                 0),
         SD_BUS_VTABLE_END,
 };
 

@@ -46,6 +46,8 @@ struct _Camera {
 
         CameraChangedFunc changed_func;
         gpointer changed_data;
+        CameraDriftAlertFunc drift_alert_func;
+        gpointer drift_alert_data;
 
         gboolean shooting; /* no drift checks in between shots */
 };

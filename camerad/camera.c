@@ -24,6 +24,12 @@ void camera_changed(Camera *self, const char *const *props)
                 self->changed_func(self, props, self->changed_data);
 }
 
+void camera_set_drift_alert_func(Camera *self, CameraDriftAlertFunc func, gpointer user_data)
+{
+        self->drift_alert_func = func;
+        self->drift_alert_data = user_data;
+}
+
 void camera_set_error(Camera *self, const GError *error)
 {
         const char *text = error ? error->message : "";

@@ -13,12 +13,13 @@
 
 uint64_t pi_drift_source_uncertainty(BusSyncSource source)
 {
-        /* Nominal bounds (docs/org.picamsync.Clock1.md, "Drift of the Pi clock"): a page's time
-         * exchange on the access point is good to a few ms, on another network to tens of ms; a
-         * time typed by hand to about a second. */
+        /* Nominal bounds (docs/org.picamsync.Clock1.md, "Drift of the Pi clock"): NTP is good to
+         * a few ms, a page's time exchange on the access point to tens of ms and on another
+         * network to more; a time typed by hand to about a second. */
         switch (source) {
-        case BUS_SYNC_SOURCE_CLIENT_AP:
         case BUS_SYNC_SOURCE_NTP:
+                return 10000;
+        case BUS_SYNC_SOURCE_CLIENT_AP:
                 return 25000;
         case BUS_SYNC_SOURCE_CLIENT_LAN:
                 return 50000;
