@@ -8,6 +8,7 @@
 #include "camerad/camera.h"
 #include "camerad/ccapi-client.h"
 #include "daemons/ccapi-date.h"
+#include "daemons/drift-fit.h"
 #include "daemons/json-util.h"
 #include "daemons/text-util.h"
 #include "daemons/time-util.h"
@@ -74,8 +75,7 @@ static void check_drift_alert(Camera *self, const CameraSample *s, double predic
         double departure = fabs((double)s->offset_usec - predicted);
         uint64_t threshold = self->config.drift_alert_usec;
 
-        if (threshold == 0 || departure <= (double)threshold ||
-            departure <= (double)s->uncertainty_usec)
+        if (!drift_departs((double)s->offset_usec, predicted, s->uncertainty_usec, threshold))
                 return;
         g_warning("Camera %s was off by %+.3f s against the Pi, where its drift so far predicted "
                   "%+.3f s: %.3f s more than the alert threshold of %.3f s allows.",

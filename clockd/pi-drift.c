@@ -324,16 +324,11 @@ bool pi_drift_add_measurement(PiDrift *d, uint64_t boot_usec, int64_t offset_use
         double predicted = drift_fit_predict(&d->fit, (int64_t)boot_usec);
         bool alert = false;
 
-        if (!isnan(predicted)) {
-                double departure = fabs((double)offset_usec - predicted);
-
-                alert = departure > (double)d->alert_usec &&
-                        departure > (double)p.e.uncertainty_usec;
-                if (alert && ret_alert)
-                        *ret_alert = (PiDriftAlert){.measured_usec = offset_usec,
-                                                    .predicted_usec = (int64_t)llround(predicted),
-                                                    .source = source};
-        }
+        alert = drift_departs((double)offset_usec, predicted, p.e.uncertainty_usec, d->alert_usec);
+        if (alert && ret_alert)
+                *ret_alert = (PiDriftAlert){.measured_usec = offset_usec,
+                                            .predicted_usec = (int64_t)llround(predicted),
+                                            .source = source};
         (void)drift_append(d, &p);
         return alert;
 }

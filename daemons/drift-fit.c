@@ -136,3 +136,12 @@ double drift_fit_predict(const DriftFit *fit, int64_t at_usec)
                fit->ppm * ((double)(x - fit->x0_usec) / USEC_PER_SEC - fit->mx_sec) -
                (double)fit->steps_usec;
 }
+
+bool drift_departs(double measured_usec, double predicted_usec, uint64_t uncertainty_usec,
+                   uint64_t threshold_usec)
+{
+        double departure = fabs(measured_usec - predicted_usec);
+
+        /* NaN compares false: no prediction, no alert. */
+        return departure > (double)threshold_usec && departure > (double)uncertainty_usec;
+}

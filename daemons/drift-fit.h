@@ -64,3 +64,9 @@ int drift_fit(const DriftEntry *entries, size_t n, int64_t min_span_usec, DriftF
 /* The offset the fit predicts for a measurement at at_usec made after all the fitted entries
  * (so with every step of the history applied); NaN while the drift is not known. */
 double drift_fit_predict(const DriftFit *fit, int64_t at_usec);
+
+/* The drift alert's rule (Clock1 and Camera1 DriftAlert): a measured offset departs from the
+ * predicted one by more than the threshold and by more than the measurement's own ± bound.
+ * Never while the prediction is NaN. */
+bool drift_departs(double measured_usec, double predicted_usec, uint64_t uncertainty_usec,
+                   uint64_t threshold_usec);

@@ -142,3 +142,34 @@ def test_camera_and_outside_steps_are_not_measurements(make_testbed):
                                                             (-2000, "client-ap")]
     step = history[1][2] - history[1][1]
     assert abs(step - (5 * SEC + 55 * SEC)) < SEC // 10, history
+
+
+def test_camera_alert_fires_beyond_the_threshold_only(make_testbed):
+    from test_camera_api import CAMERA_IFACE, NAME, camera_bed
+    from testbed_clients import sim_set, sim_state
+
+    # Measurements 1.5 s apart over at least 3 s: a fitted drift of at most a few hundred ppm,
+    # which the estimator's drift correction within one measurement can take.
+    env = {"PICAMSYNC_DRIFT_MIN_SPAN": "3000"}
+    bed, sim, cams = camera_bed(make_testbed, env=env)
+    clock = ClockProxy(BusClient(bed.bus.address))
+    path = cams.add(sim["camera"])
+    cams.client.subscribe(sender=NAME, iface=CAMERA_IFACE, member="DriftAlert")
+    _real, boot = clock.call("GetTime")
+    for i in range(4):
+        boot = wait_boottime(clock, boot + 3 * SEC // 2) if i else boot
+        cams.call(path, "MeasureOffset")
+    # The fourth was within the default 20 ms of the line: no alert.
+    assert not math.isnan(cams.prop(path, "DriftPPM"))
+    # The camera's clock jumps by 40 s (nothing camerad did): far beyond it.
+    sim_set(sim, offsetMs=sim_state(sim)["offsetMs"] + 40_000)
+    measured = cams.call(path, "MeasureOffset")[0]
+
+    alert = cams.client.wait_signal(lambda s: s[1] == "DriftAlert", 30)
+    assert alert is not None and alert[2] == path
+    got, predicted, threshold = alert[3]
+    assert threshold == 20 * 1000
+    assert got == measured and abs(got - predicted) > 39 * SEC
+    # Signals keep their order: an alert for an earlier measurement would have come first.
+    assert not [s for s in cams.client.signals if s[1] == "DriftAlert"]
+    assert "where its drift so far predicted" in bed.daemons["camerad"].log()

@@ -188,6 +188,36 @@ static void test_not_known(void)
         g_assert_true(isnan(f.ppm));
 }
 
+/* The camera's prediction on the Pi's wall clock: a Pi step moves both the date and the offset
+ * of the next measurement. */
+static void test_predict_and_departs(void)
+{
+        g_autoptr(GArray) h = g_array_new(FALSE, FALSE, sizeof(DriftEntry));
+        DriftEntry step = {DRIFT_ENTRY_STEP, 0, 10 * SEC, 0};
+        DriftFit f;
+        double p;
+
+        for (int i = 0; i < 4; i++) {
+                DriftEntry m = {DRIFT_ENTRY_MEASUREMENT, T0 + i * HOUR,
+                                (int64_t)llround(50.0 * (double)i * 3600), 1000};
+                g_array_append_val(h, m);
+        }
+        f = fit(h, 0);
+        g_assert_cmpfloat(fabs(drift_fit_predict(&f, T0 + 4 * HOUR) - 50.0 * 4 * 3600), <, 1);
+        /* The Pi steps 10 s forward: the camera is 10 s less ahead, and an hour on the camera's
+         * clock ends 10 s later on the Pi's. */
+        g_array_append_val(h, step);
+        f = fit(h, 0);
+        p = drift_fit_predict(&f, T0 + 4 * HOUR + 10 * SEC);
+        g_assert_cmpfloat(fabs(p - (50.0 * 4 * 3600 - 10 * SEC)), <, 1);
+
+        g_assert_true(drift_departs(30000, 0, 1000, 20000));
+        g_assert_false(drift_departs(15000, 0, 1000, 20000));  /* below the threshold */
+        g_assert_false(drift_departs(30000, 0, 50000, 20000)); /* within its own bound */
+        g_assert_true(drift_departs(-30000, 0, 1000, 20000));
+        g_assert_false(drift_departs(1e9, NAN, 1000, 20000)); /* nothing to compare with */
+}
+
 int main(int argc, char *argv[])
 {
         g_test_init(&argc, &argv, NULL);
@@ -197,6 +227,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/drift-fit/steps-before-first", test_steps_before_first);
         g_test_add_func("/drift-fit/camera-set-resets", test_camera_set_resets);
         g_test_add_func("/drift-fit/not-known", test_not_known);
+        g_test_add_func("/drift-fit/predict-and-departs", test_predict_and_departs);
 
         return g_test_run();
 }
