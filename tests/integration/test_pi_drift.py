@@ -2,13 +2,15 @@
 """The Pi's drift on Clock1 (docs/org.picamsync.Clock1.md, "Drift of the Pi clock"): clockd under
 the fake Pi clock running at a known rate, synced by hand at several CLOCK_BOOTTIME points."""
 
+import json
 import math
 import os
-import time
+import re
 
 from busclient import BusClient
 from conftest import CLOCK, ClockProxy
 from picamsync_testbed import wait_until
+from test_ctl import run as run_ctl
 
 SEC = 1_000_000
 ALERT_ID = "MESSAGE_ID=9d221a2374fd4701869e6c163ccca83f"
@@ -40,6 +42,8 @@ def test_drift_matches_the_fake_rate_and_survives_a_restart(make_testbed):
     p = clock.props()
     assert p["DriftPoints"] == 0
     assert math.isnan(p["DriftPPM"]) and math.isnan(p["DriftUncertaintyPPM"])
+    _code, out, _err = run_ctl(bed, "status")
+    assert re.search(r"^ *Pi drift: not known yet \(0 syncs since boot", out, re.M), out
 
     # True time is CLOCK_BOOTTIME + base: the Pi, 10000 ppm fast, falls behind by 10 ms a s.
     real, boot = clock.call("GetTime")
@@ -74,6 +78,14 @@ def test_drift_matches_the_fake_rate_and_survives_a_restart(make_testbed):
     assert p["DriftPoints"] == 6
     assert p["DriftPPM"] == ppm and p["DriftUncertaintyPPM"] == sigma
     assert again.call("GetDriftHistory")[0] == history
+
+    _code, out, _err = run_ctl(bed, "status")
+    line = re.search(r"^ *Pi drift: (.*)$", out, re.M).group(1)
+    assert line == (f"{ppm:+.1f} ± {sigma:.1f} ppm ({ppm * 86400e-6:+.2f} ± "
+                    f"{sigma * 86400e-6:.2f} s a day, from 6 syncs)"), out
+    _code, out, _err = run_ctl(bed, "--json", "status")
+    doc = json.loads(out)["clock"]
+    assert (doc["driftPpm"], doc["driftUncertaintyPpm"], doc["driftPoints"]) == (ppm, sigma, 6)
 
 
 def test_alert_fires_beyond_the_threshold_only(make_testbed):
