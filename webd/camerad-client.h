@@ -54,6 +54,10 @@ typedef struct CameradClientListener {
         /* camerad answered a SetTime (of anyone): the mirror shows the offset after it already,
          * not only once camerad's PropertiesChanged has gone round. */
         void (*camera_set)(int64_t pi_realtime_usec, void *userdata);
+        /* A camera's DriftAlert (docs/org.picamsync.Camera1.md): a measurement far from its
+         * drift's prediction. path: the camera's object. */
+        void (*drift_alert)(const char *path, int64_t measured_usec, int64_t predicted_usec,
+                            uint64_t threshold_usec, void *userdata);
 } CameradClientListener;
 
 typedef struct CameradClient CameradClient;

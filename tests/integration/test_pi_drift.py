@@ -185,3 +185,51 @@ def test_camera_alert_fires_beyond_the_threshold_only(make_testbed):
     # Signals keep their order: an alert for an earlier measurement would have come first.
     assert not [s for s in cams.client.signals if s[1] == "DriftAlert"]
     assert "where its drift so far predicted" in bed.daemons["camerad"].log()
+
+
+def test_webd_warns_every_page_and_serves_the_pi_drift(make_testbed):
+    from testbed_clients import Client, http, is_type
+
+    bed = make_testbed(env=dict(BASE_ENV, PICAMSYNC_DRIFT_ALERT="1000"))
+    bed.start_webd()
+    clock = ClockProxy(BusClient(bed.bus.address))
+    status, body, _ = http(bed, "GET", "/api/pi/drift")
+    assert status == 200
+    doc = json.loads(body)
+    assert set(doc) == {"driftPpm", "driftUncertaintyPpm", "driftSecondsPerDay",
+                        "driftUncertaintySecondsPerDay", "driftPoints", "ntpSynchronized"}
+    pages = [Client(bed), Client(bed)]
+    for p in pages:
+        p.welcome()
+
+    _real, boot = clock.call("GetTime")
+    for i in range(3):
+        boot = wait_boottime(clock, boot + SEC) if i else boot
+        clock.call("Confirm", "xs", 0, "ntp")
+    wait_boottime(clock, boot + SEC)
+    clock.call("Confirm", "xs", -40 * SEC, "ntp")
+
+    for p in pages:
+        warning = p.wait_for(lambda m: is_type("warning")(m)
+                             and "Drift alert" in m["data"]["message"])
+        assert warning["data"]["message"].startswith(
+            "Drift alert: the Pi clock was 40.000 s ahead of NTP, where its drift so far "
+            "predicted "), warning
+        entry = next((m for m in p.messages if m["type"] == "activity_log"
+                      and any("Drift alert" in e["message"] for e in m["data"]["entries"])),
+                     None) or p.wait_for(lambda m: m["type"] == "activity_log" and any(
+                         "Drift alert" in e["message"] for e in m["data"]["entries"]))
+        logged = [e for e in entry["data"]["entries"] if "Drift alert" in e["message"]][-1]
+        assert logged["level"] == "warning" and logged["type"] == "sync"
+        assert logged["details"]["offsetMs"] == -40000
+    # Once per alert: no second warning for it.
+    for p in pages:
+        p.barrier(answer=True)
+        assert len([m for m in p.messages if m["type"] == "warning"
+                    and "Drift alert" in m["data"]["message"]]) == 1
+
+    status, body, _ = http(bed, "GET", "/api/pi/drift")
+    doc = json.loads(body)
+    assert doc["driftPoints"] == clock.prop("DriftPoints") >= 4
+    assert doc["driftPpm"] == clock.prop("DriftPPM")
+    assert doc["driftUncertaintyPpm"] == clock.prop("DriftUncertaintyPPM")
