@@ -246,6 +246,11 @@ double camera_history_drift_ppm(CameraHistory *h)
         return h->drift_ppm;
 }
 
+double camera_history_drift_uncertainty(CameraHistory *h)
+{
+        return h->fit.ppm_sigma;
+}
+
 double camera_history_predict(CameraHistory *h, int64_t at_usec)
 {
         return drift_fit_predict(&h->fit, at_usec);

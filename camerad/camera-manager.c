@@ -413,6 +413,8 @@ static int get_state(sd_bus *bus, const char *path, const char *interface, const
                 return sd_bus_message_append(reply, "b", camera_get_dst(c));
         if (g_str_equal(property, "DriftPPM"))
                 return sd_bus_message_append(reply, "d", camera_get_drift_ppm(c));
+        if (g_str_equal(property, "DriftUncertaintyPPM"))
+                return sd_bus_message_append(reply, "d", camera_get_drift_uncertainty_ppm(c));
         if (g_str_equal(property, "LastSyncUSec"))
                 return sd_bus_message_append(reply, "t", (uint64_t)MAX(camera_get_last_sync(c), 0));
         return -EINVAL;
@@ -515,6 +517,7 @@ static const sd_bus_vtable camera_vtable[] = {
         SD_BUS_PROPERTY("UtcOffsetMinutes", "i", get_state, 0, EMITS),
         SD_BUS_PROPERTY("Dst", "b", get_state, 0, EMITS),
         SD_BUS_PROPERTY("DriftPPM", "d", get_state, 0, EMITS),
+        SD_BUS_PROPERTY("DriftUncertaintyPPM", "d", get_state, 0, EMITS),
         SD_BUS_PROPERTY("LastSyncUSec", "t", get_state, 0, EMITS),
         SD_BUS_PROPERTY("LastError", "s", get_last_error, 0, EMITS),
         SD_BUS_PROPERTY("Condition", "s", get_condition, 0, EMITS),

@@ -110,6 +110,7 @@ static void measure_done(GTask *task)
                         g_warning("Camera %s: %s", ccapi_client_get_label(self->client),
                                   error->message);
                 self->drift_ppm = camera_history_drift_ppm(self->history);
+                self->drift_sigma_ppm = camera_history_drift_uncertainty(self->history);
         }
         g_debug("Camera %s: offset %+.3f ms ± %.3f ms after %u requests",
                 ccapi_client_get_label(self->client), self->offset_usec / 1000.0,
@@ -118,7 +119,7 @@ static void measure_done(GTask *task)
         camera_set_connected(self, TRUE);
         camera_changed(self, (const char *const[]){"OffsetUSec", "OffsetUncertaintyUSec",
                                                    "LastMeasuredUSec", "UtcOffsetMinutes", "Dst",
-                                                   "DriftPPM", NULL});
+                                                   "DriftPPM", "DriftUncertaintyPPM", NULL});
         if (op->setting) {
                 set_after_measure(task);
                 return;

@@ -86,6 +86,7 @@ gboolean camera_get_offset_now(Camera *self, int64_t *ret_offset_usec, uint64_t 
 int camera_get_utc_offset_minutes(Camera *self);
 gboolean camera_get_dst(Camera *self);
 double camera_get_drift_ppm(Camera *self);
+double camera_get_drift_uncertainty_ppm(Camera *self);
 int64_t camera_get_last_sync(Camera *self);
 const char *camera_get_last_error(Camera *self);
 guint64 camera_get_request_count(Camera *self);

@@ -51,6 +51,7 @@ static const BusPropMap camera_props[] = {
         {"LastSyncUSec", "t", NULL, offsetof(CameradCamera, last_sync_usec)},
         {"UtcOffsetMinutes", "i", NULL, offsetof(CameradCamera, utc_offset_minutes)},
         {"DriftPPM", "d", NULL, offsetof(CameradCamera, drift_ppm)},
+        {"DriftUncertaintyPPM", "d", NULL, offsetof(CameradCamera, drift_sigma_ppm)},
         {"TimelapseState", "s", NULL, offsetof(CameradCamera, timelapse_state)},
         {"TimelapseId", "s", NULL, offsetof(CameradCamera, timelapse_id)},
         {"ShotsTaken", "u", NULL, offsetof(CameradCamera, shots_taken)},
@@ -169,7 +170,7 @@ CameradClient *camerad_client_new(sd_bus *bus, const CameradClientListener *list
         cc->bus = sd_bus_ref(bus);
         cc->listener = listener;
         cc->userdata = userdata;
-        cc->camera.drift_ppm = NAN;
+        cc->camera.drift_ppm = cc->camera.drift_sigma_ppm = NAN;
         cc->present = -1;
         r = sd_bus_add_match_async(bus, &cc->slot_owner,
                                    "type='signal',sender='org.freedesktop.DBus',"

@@ -25,9 +25,10 @@ typedef struct CameradCamera {
         uint64_t last_sync_usec;
         int32_t utc_offset_minutes;
         gboolean dst;
-        double drift_ppm;      /* NaN until known */
-        char *timelapse_state; /* "idle", "running", "stopping"; NULL until read */
-        char *timelapse_id;    /* empty or NULL: none since camerad started */
+        double drift_ppm;       /* NaN until known */
+        double drift_sigma_ppm; /* its 1-sigma uncertainty; NaN until known */
+        char *timelapse_state;  /* "idle", "running", "stopping"; NULL until read */
+        char *timelapse_id;     /* empty or NULL: none since camerad started */
         uint32_t shots_taken;
         uint32_t shots_failed;
         uint64_t next_shot_usec;

@@ -324,8 +324,10 @@ static void post_camera_sync(SyncEngine *e, SoupServerMessage *msg, GHashTable *
         soup_server_message_pause(msg);
 }
 
-static void on_camera_drift(JsonNode *samples, double drift_ppm, const GError *error,
-                            gpointer userdata)
+static void add_ppm(JsonBuilder *b, const char *name, double ppm, double scale);
+
+static void on_camera_drift(JsonNode *samples, double drift_ppm, double drift_sigma_ppm,
+                            const GError *error, gpointer userdata)
 {
         g_autoptr(JsonBuilder) b = json_builder_new();
         g_autoptr(JsonNode) root = NULL;
@@ -334,11 +336,8 @@ static void on_camera_drift(JsonNode *samples, double drift_ppm, const GError *e
                 json_builder_begin_object(b);
                 json_builder_set_member_name(b, "samples");
                 json_builder_add_value(b, json_node_copy(samples));
-                json_builder_set_member_name(b, "driftPpm");
-                if (isnan(drift_ppm))
-                        json_builder_add_null_value(b);
-                else
-                        json_builder_add_double_value(b, drift_ppm);
+                add_ppm(b, "driftPpm", drift_ppm, 1);
+                add_ppm(b, "driftUncertaintyPpm", drift_sigma_ppm, 1);
                 json_builder_end_object(b);
                 root = json_builder_get_root(b);
         }
