@@ -29,6 +29,7 @@ static const Verb verbs[] = {
         {"timelapse", verb_timelapse},
         {"reports", verb_reports},
         {"ap", verb_ap},
+        {"ntp-check", verb_ntp_check},
 };
 
 static void help(void)
@@ -36,7 +37,7 @@ static void help(void)
         printf("picamsyncctl [OPTIONS...] COMMAND ...\n"
                "\n"
                "Query and control picamsync: the Pi's clock and zone, the camera, timelapses,\n"
-               "reports and the access point.\n"
+               "reports, the access point, and NTP servers.\n"
                "\n"
                "Commands:\n"
                "  status                   Show the clocks, cameras, pages and timelapse "
@@ -51,6 +52,7 @@ static void help(void)
                "  timelapse start|stop|status ...\n"
                "  reports list|show|export ...\n"
                "  ap setup|status|remove ...  The Wi-Fi access point on ap0\n"
+               "  ntp-check [SERVER...] [--samples N]  Ask NTP servers how far the Pi is off\n"
                "\n"
                "Options:\n"
                "  -h --help                Show this help (COMMAND --help: the command's)\n"

@@ -19,5 +19,7 @@ int verb_camera(Ctl *ctl, int argc, char *argv[]);
 /* verb-timelapse.c */
 int verb_timelapse(Ctl *ctl, int argc, char *argv[]);
 int verb_reports(Ctl *ctl, int argc, char *argv[]);
+/* verb-ntp.c */
+int verb_ntp_check(Ctl *ctl, int argc, char *argv[]);
 /* verb-ap.c */
 int verb_ap(Ctl *ctl, int argc, char *argv[]);

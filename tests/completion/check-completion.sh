@@ -59,7 +59,7 @@ expect() { # expect LINE WANTED
     fi
 }
 
-expect 'picamsyncctl ' 'ap camera list-timezones log reports set-time set-timezone show status sync-camera timelapse'
+expect 'picamsyncctl ' 'ap camera list-timezones log ntp-check reports set-time set-timezone show status sync-camera timelapse'
 expect 'picamsyncctl s' 'set-time set-timezone show status sync-camera'
 expect 'picamsyncctl camera ' 'add drift forget list measure set'
 expect 'picamsyncctl --json camera m' 'measure'
@@ -77,6 +77,10 @@ expect 'picamsyncctl reports export X --format ' 'html json'
 expect 'picamsyncctl timelapse start --camera ' 'c012345678901 url_sim'
 expect 'picamsyncctl --no-' '--no-legend --no-pager'
 expect 'picamsyncctl sync-camera --f' '--force'
+expect 'picamsyncctl n' 'ntp-check'
+expect 'picamsyncctl ntp-check 192.168.4.2 --s' '--samples'
+expect 'picamsyncctl ntp-check --samples ' ''
+expect 'picamsyncctl ntp-check --samples 4 ' ''
 expect 'picamsyncctl show ' 'c012345678901 url_sim'
 expect 'picamsyncctl show --v' '--value --version'
 expect 'picamsyncctl log --f' '--follow'
