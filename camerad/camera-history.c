@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "camerad/camera-history.h"
-#include "camerad/drift-fit.h"
+#include "daemons/drift-fit.h"
 #include "daemons/json-util.h"
 #include "daemons/time-util.h"
 
@@ -17,6 +17,7 @@ struct CameraHistory {
         GArray *entries; /* DriftEntry, in order */
         guint n_samples;
         double drift_ppm;
+        DriftFit fit;
         int64_t last_set_usec;
         int last_sample; /* index in entries, -1 if none */
         CameraSample last;
@@ -27,9 +28,9 @@ static const char *kind_name(DriftEntryType kind)
         switch (kind) {
         case DRIFT_ENTRY_MEASUREMENT:
                 return "measurement";
-        case DRIFT_ENTRY_CAMERA_SET:
+        case DRIFT_ENTRY_RESET:
                 return "set";
-        case DRIFT_ENTRY_PI_STEP:
+        case DRIFT_ENTRY_STEP:
                 return "pi-step";
         }
         return "?";
@@ -37,8 +38,8 @@ static const char *kind_name(DriftEntryType kind)
 
 static gboolean kind_from_name(const char *name, DriftEntryType *ret)
 {
-        static const DriftEntryType all[] = {DRIFT_ENTRY_MEASUREMENT, DRIFT_ENTRY_PI_STEP,
-                                             DRIFT_ENTRY_CAMERA_SET};
+        static const DriftEntryType all[] = {DRIFT_ENTRY_MEASUREMENT, DRIFT_ENTRY_STEP,
+                                             DRIFT_ENTRY_RESET};
 
         for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
                 if (g_strcmp0(name, kind_name(all[i])) == 0) {
@@ -50,12 +51,10 @@ static gboolean kind_from_name(const char *name, DriftEntryType *ret)
 
 static void history_refit(CameraHistory *h)
 {
-        DriftFit fit;
-
-        h->drift_ppm = drift_fit((const DriftEntry *)(void *)h->entries->data, h->entries->len,
-                                 (int64_t)h->min_span_usec, &fit) < 0
-                               ? NAN
-                               : fit.ppm;
+        if (drift_fit((const DriftEntry *)(void *)h->entries->data, h->entries->len,
+                      (int64_t)h->min_span_usec, &h->fit) < 0)
+                h->fit = (DriftFit){.ppm = NAN, .ppm_sigma = NAN};
+        h->drift_ppm = h->fit.ppm;
 }
 
 static void history_note(CameraHistory *h, const DriftEntry *e)
@@ -65,7 +64,7 @@ static void history_note(CameraHistory *h, const DriftEntry *e)
                 h->n_samples++;
                 h->last = (CameraSample){e->at_usec, e->offset_usec, e->uncertainty_usec};
                 h->last_sample = (int)h->entries->len - 1;
-        } else if (e->type == DRIFT_ENTRY_CAMERA_SET)
+        } else if (e->type == DRIFT_ENTRY_RESET)
                 h->last_set_usec = e->at_usec;
 }
 
@@ -175,6 +174,7 @@ CameraHistory *camera_history_open(const char *dir, const char *id, uint64_t min
         h->entries = g_array_new(FALSE, FALSE, sizeof(DriftEntry));
         h->min_span_usec = min_span_usec;
         h->drift_ppm = NAN;
+        h->fit = (DriftFit){.ppm = NAN, .ppm_sigma = NAN};
         h->last_sample = -1;
         if (!dir)
                 return h;
@@ -219,13 +219,13 @@ gboolean camera_history_add_sample(CameraHistory *h, const CameraSample *s, GErr
 
 gboolean camera_history_add_set(CameraHistory *h, int64_t at_usec, GError **error)
 {
-        DriftEntry e = {.type = DRIFT_ENTRY_CAMERA_SET, .at_usec = at_usec};
+        DriftEntry e = {.type = DRIFT_ENTRY_RESET, .at_usec = at_usec};
         return history_append(h, &e, error);
 }
 
 gboolean camera_history_add_pi_step(CameraHistory *h, int64_t offset_usec, GError **error)
 {
-        DriftEntry e = {.type = DRIFT_ENTRY_PI_STEP,
+        DriftEntry e = {.type = DRIFT_ENTRY_STEP,
                         .at_usec = clock_realtime_usec(),
                         .offset_usec = offset_usec};
         return history_append(h, &e, error);
@@ -244,6 +244,16 @@ int64_t camera_history_last_set(CameraHistory *h)
 double camera_history_drift_ppm(CameraHistory *h)
 {
         return h->drift_ppm;
+}
+
+double camera_history_drift_uncertainty(CameraHistory *h)
+{
+        return h->fit.ppm_sigma;
+}
+
+double camera_history_predict(CameraHistory *h, int64_t at_usec)
+{
+        return drift_fit_predict(&h->fit, at_usec);
 }
 
 GArray *camera_history_samples(CameraHistory *h)

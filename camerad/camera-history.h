@@ -31,4 +31,8 @@ gboolean camera_history_add_pi_step(CameraHistory *h, int64_t offset_usec, GErro
 const CameraSample *camera_history_last_sample(CameraHistory *h);
 int64_t camera_history_last_set(CameraHistory *h);
 double camera_history_drift_ppm(CameraHistory *h);
+double camera_history_drift_uncertainty(CameraHistory *h); /* 1-sigma, ppm; NaN if not known */
+/* The offset the drift so far predicts for a measurement at at_usec (Pi realtime, after every
+ * entry so far); NaN while the drift is not known. */
+double camera_history_predict(CameraHistory *h, int64_t at_usec);
 GArray *camera_history_samples(CameraHistory *h); /* of CameraSample, oldest first */

@@ -84,6 +84,19 @@ static void on_camera_changed(Camera *camera, const char *const *props, gpointer
         camera_manager_emit_changed(data, camera, props);
 }
 
+static void on_drift_alert(Camera *camera, int64_t measured_usec, int64_t predicted_usec,
+                           uint64_t threshold_usec, gpointer data)
+{
+        CameraManager *m = data;
+        g_autofree char *path = NULL;
+
+        if (!camera_manager_is_published(m, camera))
+                return;
+        path = camera_manager_object_path(camera);
+        (void)sd_bus_emit_signal(m->bus, path, CAMERA1_CAMERA_IFACE, "DriftAlert", "xxt",
+                                 measured_usec, predicted_usec, threshold_usec);
+}
+
 /* ---- adding ---- */
 
 static gboolean url_is_acceptable(const char *url, GError **error)
@@ -195,6 +208,7 @@ void camera_manager_add_async(CameraManager *m, const char *url, GAsyncReadyCall
         g_ptr_array_add(waiting, g_steal_pointer(&task));
         camera = camera_new(url, &m->config);
         camera_set_changed_func(camera, on_camera_changed, m);
+        camera_set_drift_alert_func(camera, on_drift_alert, m);
         g_hash_table_insert(m->adding, g_strdup(camera_get_url(camera)), waiting);
         camera_connect_async(camera, NULL, on_connected, m);
 }
@@ -399,6 +413,8 @@ static int get_state(sd_bus *bus, const char *path, const char *interface, const
                 return sd_bus_message_append(reply, "b", camera_get_dst(c));
         if (g_str_equal(property, "DriftPPM"))
                 return sd_bus_message_append(reply, "d", camera_get_drift_ppm(c));
+        if (g_str_equal(property, "DriftUncertaintyPPM"))
+                return sd_bus_message_append(reply, "d", camera_get_drift_uncertainty_ppm(c));
         if (g_str_equal(property, "LastSyncUSec"))
                 return sd_bus_message_append(reply, "t", (uint64_t)MAX(camera_get_last_sync(c), 0));
         return -EINVAL;
@@ -501,6 +517,7 @@ static const sd_bus_vtable camera_vtable[] = {
         SD_BUS_PROPERTY("UtcOffsetMinutes", "i", get_state, 0, EMITS),
         SD_BUS_PROPERTY("Dst", "b", get_state, 0, EMITS),
         SD_BUS_PROPERTY("DriftPPM", "d", get_state, 0, EMITS),
+        SD_BUS_PROPERTY("DriftUncertaintyPPM", "d", get_state, 0, EMITS),
         SD_BUS_PROPERTY("LastSyncUSec", "t", get_state, 0, EMITS),
         SD_BUS_PROPERTY("LastError", "s", get_last_error, 0, EMITS),
         SD_BUS_PROPERTY("Condition", "s", get_condition, 0, EMITS),
@@ -513,6 +530,10 @@ static const sd_bus_vtable camera_vtable[] = {
                                  method_set_time, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetDriftHistory", "", , "a(txt)", SD_BUS_PARAM(samples),
                                  method_get_drift_history, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_NAMES("DriftAlert", "xxt",
+                                 SD_BUS_PARAM(measured_offset_usec) SD_BUS_PARAM(
+                                         predicted_offset_usec) SD_BUS_PARAM(threshold_usec),
+                                 0),
         SD_BUS_VTABLE_END,
 };
 

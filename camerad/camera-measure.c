@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <math.h>
 
 #include "camerad/camera-error.h"
 #include "camerad/camera-history.h"
@@ -7,6 +8,7 @@
 #include "camerad/camera.h"
 #include "camerad/ccapi-client.h"
 #include "daemons/ccapi-date.h"
+#include "daemons/drift-fit.h"
 #include "daemons/json-util.h"
 #include "daemons/text-util.h"
 #include "daemons/time-util.h"
@@ -66,6 +68,24 @@ static void measure_reset(Camera *self, Op *op)
         offset_estimator_set_drift(&op->est, self->drift_ppm);
 }
 
+/* The same rule as clockd's (docs/org.picamsync.Camera1.md, "DriftAlert"): beyond the threshold
+ * and beyond the measurement's own bound. */
+static void check_drift_alert(Camera *self, const CameraSample *s, double predicted)
+{
+        double departure = fabs((double)s->offset_usec - predicted);
+        uint64_t threshold = self->config.drift_alert_usec;
+
+        if (!drift_departs((double)s->offset_usec, predicted, s->uncertainty_usec, threshold))
+                return;
+        g_warning("Camera %s was off by %+.3f s against the Pi, where its drift so far predicted "
+                  "%+.3f s: %.3f s more than the alert threshold of %.3f s allows.",
+                  ccapi_client_get_label(self->client), (double)s->offset_usec / 1e6,
+                  predicted / 1e6, (departure - (double)threshold) / 1e6, (double)threshold / 1e6);
+        if (self->drift_alert_func)
+                self->drift_alert_func(self, s->offset_usec, (int64_t)llround(predicted), threshold,
+                                       self->drift_alert_data);
+}
+
 static void measure_done(GTask *task)
 {
         Camera *self = g_task_get_source_object(task);
@@ -82,10 +102,15 @@ static void measure_done(GTask *task)
                 (CameraSample){self->last_measured_usec, self->offset_usec, self->uncertainty_usec};
         if (self->history) {
                 g_autoptr(GError) error = NULL;
+                double predicted = camera_history_predict(self->history, sample.at_usec);
+
+                if (!isnan(predicted))
+                        check_drift_alert(self, &sample, predicted);
                 if (!camera_history_add_sample(self->history, &sample, &error))
                         g_warning("Camera %s: %s", ccapi_client_get_label(self->client),
                                   error->message);
                 self->drift_ppm = camera_history_drift_ppm(self->history);
+                self->drift_sigma_ppm = camera_history_drift_uncertainty(self->history);
         }
         g_debug("Camera %s: offset %+.3f ms ± %.3f ms after %u requests",
                 ccapi_client_get_label(self->client), self->offset_usec / 1000.0,
@@ -94,7 +119,7 @@ static void measure_done(GTask *task)
         camera_set_connected(self, TRUE);
         camera_changed(self, (const char *const[]){"OffsetUSec", "OffsetUncertaintyUSec",
                                                    "LastMeasuredUSec", "UtcOffsetMinutes", "Dst",
-                                                   "DriftPPM", NULL});
+                                                   "DriftPPM", "DriftUncertaintyPPM", NULL});
         if (op->setting) {
                 set_after_measure(task);
                 return;

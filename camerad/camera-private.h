@@ -33,6 +33,7 @@ struct _Camera {
         int utc_offset_minutes;
         gboolean dst;
         double drift_ppm;
+        double drift_sigma_ppm; /* 1-sigma uncertainty of drift_ppm */
         int64_t last_sync_usec;
         char *last_error;
         char *condition, *condition_message; /* a lasting 503 state the shots found; NULL: none */
@@ -46,6 +47,8 @@ struct _Camera {
 
         CameraChangedFunc changed_func;
         gpointer changed_data;
+        CameraDriftAlertFunc drift_alert_func;
+        gpointer drift_alert_data;
 
         gboolean shooting; /* no drift checks in between shots */
 };

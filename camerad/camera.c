@@ -24,6 +24,12 @@ void camera_changed(Camera *self, const char *const *props)
                 self->changed_func(self, props, self->changed_data);
 }
 
+void camera_set_drift_alert_func(Camera *self, CameraDriftAlertFunc func, gpointer user_data)
+{
+        self->drift_alert_func = func;
+        self->drift_alert_data = user_data;
+}
+
 void camera_set_error(Camera *self, const GError *error)
 {
         const char *text = error ? error->message : "";
@@ -181,6 +187,7 @@ static void on_device_information(GObject *source, GAsyncResult *result, gpointe
         if (self->history) {
                 const CameraSample *last = camera_history_last_sample(self->history);
                 self->drift_ppm = camera_history_drift_ppm(self->history);
+                self->drift_sigma_ppm = camera_history_drift_uncertainty(self->history);
                 self->last_sync_usec = camera_history_last_set(self->history);
                 if (last) {
                         self->offset_usec = last->offset_usec;
@@ -465,6 +472,11 @@ double camera_get_drift_ppm(Camera *self)
 {
         return self->drift_ppm;
 }
+
+double camera_get_drift_uncertainty_ppm(Camera *self)
+{
+        return self->drift_sigma_ppm;
+}
 int64_t camera_get_last_sync(Camera *self)
 {
         return self->last_sync_usec;
@@ -588,6 +600,7 @@ static void camera_init(Camera *self)
 {
         g_queue_init(&self->ops);
         self->drift_ppm = NAN;
+        self->drift_sigma_ppm = NAN;
 }
 
 Camera *camera_new(const char *base_url, const CameraConfig *config)

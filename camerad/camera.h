@@ -15,6 +15,7 @@ typedef struct CameraConfig {
         uint64_t check_interval_usec;     /* drift measurement while idle */
         uint64_t prepare_timeout_usec;    /* how long "Taken in preparation" is waited out */
         uint64_t drift_min_span_usec;     /* DriftPPM stays NaN until samples span this long */
+        uint64_t drift_alert_usec;        /* DriftAlert beyond this departure from the fit */
         uint64_t run_check_interval_usec; /* measurement between a timelapse's frames */
         const char *state_dir;            /* history files; NULL: kept in memory only */
 } CameraConfig;
@@ -23,8 +24,14 @@ typedef struct CameraConfig {
 typedef void (*CameraChangedFunc)(Camera *camera, const char *const *properties,
                                   gpointer user_data);
 
+/* A measurement departed from the drift's prediction by more than the alert threshold
+ * (docs/org.picamsync.Camera1.md, "DriftAlert"). */
+typedef void (*CameraDriftAlertFunc)(Camera *camera, int64_t measured_usec, int64_t predicted_usec,
+                                     uint64_t threshold_usec, gpointer user_data);
+
 Camera *camera_new(const char *base_url, const CameraConfig *config);
 void camera_set_changed_func(Camera *self, CameraChangedFunc func, gpointer user_data);
+void camera_set_drift_alert_func(Camera *self, CameraDriftAlertFunc func, gpointer user_data);
 
 /* Reads the API list and the device information (waiting out "Taken in preparation"). On
  * success the identity is known and Connected is true. */
@@ -79,6 +86,7 @@ gboolean camera_get_offset_now(Camera *self, int64_t *ret_offset_usec, uint64_t 
 int camera_get_utc_offset_minutes(Camera *self);
 gboolean camera_get_dst(Camera *self);
 double camera_get_drift_ppm(Camera *self);
+double camera_get_drift_uncertainty_ppm(Camera *self);
 int64_t camera_get_last_sync(Camera *self);
 const char *camera_get_last_error(Camera *self);
 guint64 camera_get_request_count(Camera *self);

@@ -44,6 +44,8 @@ static int read_config(CameradConfig *c)
                           &c->camera.prepare_timeout_usec, &err) < 0 ||
             config_env_ms("PICAMSYNC_DRIFT_MIN_SPAN", 600000, 0, 30 * 24 * 3600 * 1000ULL,
                           &c->camera.drift_min_span_usec, &err) < 0 ||
+            config_env_ms("PICAMSYNC_DRIFT_ALERT", 20, 1, 3600 * 1000ULL,
+                          &c->camera.drift_alert_usec, &err) < 0 ||
             config_env_ms("PICAMSYNC_TIMELAPSE_CHECK_INTERVAL", 3600000, 10000, 24 * 3600 * 1000ULL,
                           &c->camera.run_check_interval_usec, &err) < 0 ||
             config_env_ms("PICAMSYNC_DISCOVERY_INTERVAL", 60000, 1000, 24 * 3600 * 1000ULL,

@@ -402,6 +402,9 @@ const sd_bus_vtable clock1_vtable[] = {
         SD_BUS_PROPERTY("NTPLastMessageUSec", "t", ntp_property_get, 0, EMITS),
         SD_BUS_PROPERTY("NTPOffsetUSec", "x", ntp_property_get, 0, EMITS),
         SD_BUS_PROPERTY("NTPRootDispersionUSec", "t", ntp_property_get, 0, EMITS),
+        SD_BUS_PROPERTY("DriftPPM", "d", property_get_drift, 0, EMITS),
+        SD_BUS_PROPERTY("DriftUncertaintyPPM", "d", property_get_drift, 0, EMITS),
+        SD_BUS_PROPERTY("DriftPoints", "u", property_get_drift, 0, EMITS),
         SD_BUS_METHOD_WITH_NAMES("StepTime", "xs", SD_BUS_PARAM(offset_usec) SD_BUS_PARAM(source),
                                  "", , method_step_time, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetTime", "xs", SD_BUS_PARAM(usec_utc) SD_BUS_PARAM(source), "", ,
@@ -414,7 +417,14 @@ const sd_bus_vtable clock1_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("GetTime", "", , "tt",
                                  SD_BUS_PARAM(realtime_usec) SD_BUS_PARAM(boottime_usec),
                                  method_get_time, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetDriftHistory", "", , "a(txxts)", SD_BUS_PARAM(points),
+                                 method_get_drift_history, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("TimeStepped", "xs",
                                  SD_BUS_PARAM(offset_usec) SD_BUS_PARAM(source), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("DriftAlert", "xxts",
+                                 SD_BUS_PARAM(measured_offset_usec)
+                                         SD_BUS_PARAM(predicted_offset_usec)
+                                                 SD_BUS_PARAM(threshold_usec) SD_BUS_PARAM(source),
+                                 0),
         SD_BUS_VTABLE_END,
 };

@@ -4,6 +4,7 @@
  * bus what changed since it was last told. */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,7 @@ void context_record_sync(Context *c, BusSyncSource source, int64_t offset_usec, 
         c->last_sync_usec = after->realtime_usec;
         c->last_sync_source = source;
         c->last_sync_offset_usec = offset_usec;
+        context_note_drift(c, source, offset_usec, stepped, after->boottime_usec);
         context_remember_clock(c, after);
         context_schedule_flush(c);
         if (stepped)
@@ -134,6 +136,9 @@ static void context_snapshot(Context *c, ClockSnapshot *s)
                 .last_sync_source = c->last_sync_source,
                 .last_sync_offset_usec = c->last_sync_offset_usec,
                 .step_count = c->step_count,
+                .drift_ppm = pi_drift_ppm(&c->drift),
+                .drift_uncertainty_ppm = pi_drift_uncertainty_ppm(&c->drift),
+                .drift_points = pi_drift_points(&c->drift),
         };
 }
 
@@ -164,10 +169,15 @@ static void log_reliability(Context *c, BusReliability from, BusReliability to)
                 bus_reliability_to_string(to), bus_reliability_to_string(from));
 }
 
+static bool double_changed(double a, double b)
+{
+        return isnan(a) != isnan(b) || (!isnan(a) && a != b);
+}
+
 static int context_flush_now(Context *c)
 {
         ClockSnapshot s;
-        const char *changed[24];
+        const char *changed[32];
         size_t n = 0;
         _cleanup_free_ char *zone = NULL;
 
@@ -195,6 +205,12 @@ static int context_flush_now(Context *c)
                 changed[n++] = "LastSyncOffsetUSec";
         if (s.step_count != c->emitted.step_count)
                 changed[n++] = "StepCount";
+        if (double_changed(s.drift_ppm, c->emitted.drift_ppm))
+                changed[n++] = "DriftPPM";
+        if (double_changed(s.drift_uncertainty_ppm, c->emitted.drift_uncertainty_ppm))
+                changed[n++] = "DriftUncertaintyPPM";
+        if (s.drift_points != c->emitted.drift_points)
+                changed[n++] = "DriftPoints";
         if (timezone_read(c->localtime_path, &zone) >= 0 &&
             (!c->emitted_timezone || strcmp(zone, c->emitted_timezone) != 0)) {
                 changed[n++] = "Timezone";
@@ -381,6 +397,7 @@ static void context_done(Context *c)
         sd_bus_flush_close_unref(c->bus);
         sd_event_unref(c->event);
         free(c->emitted_timezone);
+        pi_drift_done(&c->drift);
 }
 
 int main(int argc, char *argv[])
@@ -402,8 +419,12 @@ int main(int argc, char *argv[])
         }
 
         r = context_read_config(&c);
-        if (r < 0)
+        if (r >= 0)
+                r = context_open_drift(&c);
+        if (r < 0) {
+                pi_drift_done(&c.drift);
                 return EXIT_FAILURE;
+        }
 
         clock_pair_read(&now);
         context_remember_clock(&c, &now);
@@ -416,6 +437,9 @@ int main(int argc, char *argv[])
                 ReliabilityInput in = context_reliability_input(&c);
                 c.ntp.emitted_counting = (int)reliability_ntp(&in);
         }
+        c.emitted.drift_ppm = pi_drift_ppm(&c.drift);
+        c.emitted.drift_uncertainty_ppm = pi_drift_uncertainty_ppm(&c.drift);
+        c.emitted.drift_points = pi_drift_points(&c.drift);
 
         r = context_setup_event(&c);
         if (r >= 0)

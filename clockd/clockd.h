@@ -8,6 +8,7 @@
 #include <systemd/sd-event.h>
 
 #include "clockd/ntp-source.h"
+#include "clockd/pi-drift.h"
 #include "clockd/reliability.h"
 #include "daemons/bus-caller.h"
 #include "daemons/bus-contract.h"
@@ -22,6 +23,7 @@
 #define MESSAGE_ID_EXTERNAL    "45c7461c2a76436eaeaedd1c843d5d28"
 #define MESSAGE_ID_RELIABILITY "e7eb9c6bb0244a3db174aec84caead8b"
 #define MESSAGE_ID_NTP         "c0ea3d57f4d840729f75a6c8af77cd83"
+#define MESSAGE_ID_DRIFT_ALERT "9d221a2374fd4701869e6c163ccca83f"
 
 /* The range a step or a set may leave the clock in
  * (docs/org.picamsync.Clock1.md, "Times and units"). */
@@ -38,6 +40,8 @@ typedef struct ClockSnapshot {
         BusSyncSource last_sync_source;
         int64_t last_sync_offset_usec;
         uint32_t step_count;
+        double drift_ppm, drift_uncertainty_ppm;
+        unsigned drift_points;
 } ClockSnapshot;
 
 typedef struct Context {
@@ -71,6 +75,7 @@ typedef struct Context {
         BusSyncSource last_sync_source;
         int64_t last_sync_offset_usec;
         uint32_t step_count;
+        PiDrift drift; /* the Pi's drift against trusted syncs (clock-drift.c) */
 
         /* realtime − boottime at the last clock read, to notice steps made by others */
         int64_t ref_delta_usec;
@@ -95,3 +100,12 @@ void context_check_jump(Context *c, const ClockPair *now);
 void context_record_sync(Context *c, BusSyncSource source, int64_t offset_usec, bool stepped,
                          const ClockPair *after);
 void context_schedule_flush(Context *c);
+
+/* clock-drift.c: the Pi's drift */
+int context_open_drift(Context *c);
+/* A sync (trusted sources are measurements) or step, at CLOCK_BOOTTIME boot_usec. */
+void context_note_drift(Context *c, BusSyncSource source, int64_t offset_usec, bool stepped,
+                        usec_t boot_usec);
+int method_get_drift_history(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int property_get_drift(sd_bus *bus, const char *path, const char *interface, const char *property,
+                       sd_bus_message *reply, void *userdata, sd_bus_error *error);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Drift experiments (docs/drift.md): the CSV rows "picamsyncctl drift-log" writes, reading them
- * back with line-numbered errors, the fit of each clock's offset (camerad/drift-fit.c), how long
+ * back with line-numbered errors, the fit of each clock's offset (daemons/drift-fit.c), how long
  * a clock stays within a limit after a sync, and the SVG plot. Pure: no I/O, no clock
  * (tests/unit/test-drift-experiment.c). */
 #pragma once
@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "camerad/drift-fit.h"
+#include "daemons/drift-fit.h"
 
 #define DRIFT_CSV_HEADER                                                                           \
         "utc,boottime_s,camera_offset_ms,camera_bound_ms,pi_offset_ms,pi_bound_ms,pi_reference,"   \

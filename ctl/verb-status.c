@@ -48,6 +48,24 @@ static void format_offset(int64_t usec, char *buf, size_t size)
         snprintf(buf, size, "%+.3f s", (double)usec / 1e6);
 }
 
+/* The Pi's drift against true time, from its trusted syncs (docs/org.picamsync.Clock1.md, "Drift
+ * of the Pi clock"). */
+static void print_pi_drift(JsonObject *clock)
+{
+        double ppm = ctl_obj_double(clock, "DriftPPM");
+        double sigma = ctl_obj_double(clock, "DriftUncertaintyPPM");
+        int64_t points = ctl_obj_int(clock, "DriftPoints");
+
+        if (isnan(ppm))
+                print_field("Pi drift",
+                            "not known yet (%" PRId64 " %s since boot; needs 3 over 10 minutes)",
+                            points, points == 1 ? "sync" : "syncs");
+        else
+                print_field("Pi drift",
+                            "%+.1f ± %.1f ppm (%+.2f ± %.2f s a day, from %" PRId64 " syncs)", ppm,
+                            sigma, ppm * 86400e-6, sigma * 86400e-6, points);
+}
+
 /* The Pi's clock, from clockd. */
 static void print_clock(Ctl *ctl, JsonObject *clock)
 {
@@ -91,6 +109,7 @@ static void print_clock(Ctl *ctl, JsonObject *clock)
         }
         print_field("NTP synchronized", "%s",
                     ctl_obj_bool(clock, "NTPSynchronized") ? "yes" : "no");
+        print_pi_drift(clock);
 }
 
 /* A camera's times are Pi times as they were then (docs/org.picamsync.Camera1.md): one from
@@ -231,13 +250,31 @@ static JsonNode *clock_json(JsonObject *clock)
         g_autoptr(JsonBuilder) b = json_builder_new();
 
         json_builder_begin_object(b);
-        for (const char *const *p =
-                     (const char *const[]){
-                             "timeUSec", "TimeUSec", "zone", "Timezone", "reliability",
-                             "Reliability", "lastSyncSource", "LastSyncSource", "lastSyncUSec",
-                             "LastSyncUSec", "lastSyncOffsetUSec", "LastSyncOffsetUSec",
-                             "reliableUntilUSec", "ReliableUntilUSec", "ntpSynchronized",
-                             "NTPSynchronized", "stepCount", "StepCount", NULL};
+        for (const char *const *p = (const char *const[]){"timeUSec",
+                                                          "TimeUSec",
+                                                          "zone",
+                                                          "Timezone",
+                                                          "reliability",
+                                                          "Reliability",
+                                                          "lastSyncSource",
+                                                          "LastSyncSource",
+                                                          "lastSyncUSec",
+                                                          "LastSyncUSec",
+                                                          "lastSyncOffsetUSec",
+                                                          "LastSyncOffsetUSec",
+                                                          "reliableUntilUSec",
+                                                          "ReliableUntilUSec",
+                                                          "ntpSynchronized",
+                                                          "NTPSynchronized",
+                                                          "stepCount",
+                                                          "StepCount",
+                                                          "driftPpm",
+                                                          "DriftPPM",
+                                                          "driftUncertaintyPpm",
+                                                          "DriftUncertaintyPPM",
+                                                          "driftPoints",
+                                                          "DriftPoints",
+                                                          NULL};
              *p; p += 2) {
                 JsonNode *n = json_object_get_member(clock, p[1]);
                 json_builder_set_member_name(b, p[0]);

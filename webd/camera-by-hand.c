@@ -183,7 +183,7 @@ static void on_drift(sd_bus_message *m, const GError *stopping, void *userdata)
         g_autoptr(GError) error = NULL;
 
         if (stopping) {
-                req->done(NULL, NAN, stopping, req->user_data);
+                req->done(NULL, NAN, NAN, stopping, req->user_data);
                 return;
         }
         if (sd_bus_message_is_method_error(m, NULL))
@@ -192,7 +192,8 @@ static void on_drift(sd_bus_message *m, const GError *stopping, void *userdata)
         else if (!(samples = samples_from_reply(m)))
                 g_set_error_literal(&error, CAMERA_BY_HAND_ERROR, CAMERA_BY_HAND_ERROR_FAILED,
                                     "camerad sent a drift history that cannot be read.");
-        req->done(samples, camerad_client_camera(req->cc)->drift_ppm, error, req->user_data);
+        req->done(samples, camerad_client_camera(req->cc)->drift_ppm,
+                  camerad_client_camera(req->cc)->drift_sigma_ppm, error, req->user_data);
 }
 
 gboolean camera_by_hand_drift(SyncEngine *e, CameraDriftDone done, gpointer user_data,

@@ -30,8 +30,8 @@ typedef void (*CameraSetDone)(const CameraSetResult *result, const GError *error
                               gpointer user_data);
 /* samples: a JSON array of {time, offsetMs, uncertaintyMs}, oldest first, NULL on error;
  * drift_ppm: NaN until known. */
-typedef void (*CameraDriftDone)(JsonNode *samples, double drift_ppm, const GError *error,
-                                gpointer user_data);
+typedef void (*CameraDriftDone)(JsonNode *samples, double drift_ppm, double drift_sigma_ppm,
+                                const GError *error, gpointer user_data);
 
 /* Sets the camera to the Pi clock in the Pi's zone (policy_camera_set_unverified(): a set that
  * the measurement after it does not confirm is a failure); force: even when the Pi clock is not

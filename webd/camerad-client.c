@@ -30,7 +30,7 @@ struct CameradClient {
         void *userdata;
         CameradCamera camera;
         int present; /* the last question to camerad found it on the bus; -1 not asked */
-        sd_bus_slot *slot_props, *slot_owner;
+        sd_bus_slot *slot_props, *slot_owner, *slot_alert;
         GSList *requests; /* CameradRequest* */
 };
 
@@ -51,6 +51,7 @@ static const BusPropMap camera_props[] = {
         {"LastSyncUSec", "t", NULL, offsetof(CameradCamera, last_sync_usec)},
         {"UtcOffsetMinutes", "i", NULL, offsetof(CameradCamera, utc_offset_minutes)},
         {"DriftPPM", "d", NULL, offsetof(CameradCamera, drift_ppm)},
+        {"DriftUncertaintyPPM", "d", NULL, offsetof(CameradCamera, drift_sigma_ppm)},
         {"TimelapseState", "s", NULL, offsetof(CameradCamera, timelapse_state)},
         {"TimelapseId", "s", NULL, offsetof(CameradCamera, timelapse_id)},
         {"ShotsTaken", "u", NULL, offsetof(CameradCamera, shots_taken)},
@@ -146,6 +147,20 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         return 0;
 }
 
+static int on_drift_alert(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        CameradClient *cc = userdata;
+        int64_t measured, predicted;
+        uint64_t threshold;
+
+        if (sd_bus_message_read(m, "xxt", &measured, &predicted, &threshold) < 0)
+                return 0;
+        if (cc->listener->drift_alert)
+                cc->listener->drift_alert(sd_bus_message_get_path(m), measured, predicted,
+                                          threshold, cc->userdata);
+        return 0;
+}
+
 CameradClient *camerad_client_new(sd_bus *bus, const CameradClientListener *listener,
                                   void *userdata)
 {
@@ -155,7 +170,7 @@ CameradClient *camerad_client_new(sd_bus *bus, const CameradClientListener *list
         cc->bus = sd_bus_ref(bus);
         cc->listener = listener;
         cc->userdata = userdata;
-        cc->camera.drift_ppm = NAN;
+        cc->camera.drift_ppm = cc->camera.drift_sigma_ppm = NAN;
         cc->present = -1;
         r = sd_bus_add_match_async(bus, &cc->slot_owner,
                                    "type='signal',sender='org.freedesktop.DBus',"
@@ -165,6 +180,10 @@ CameradClient *camerad_client_new(sd_bus *bus, const CameradClientListener *list
                 r = sd_bus_match_signal_async(bus, &cc->slot_props, CAMERA1_NAME, NULL,
                                               "org.freedesktop.DBus.Properties",
                                               "PropertiesChanged", on_signal, NULL, cc);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(bus, &cc->slot_alert, CAMERA1_NAME, NULL,
+                                              CAMERA1_CAMERA_IFACE, "DriftAlert", on_drift_alert,
+                                              NULL, cc);
         if (r < 0)
                 log_warning_errno(r, "Failed to watch camerad: %m");
         refresh(cc);
@@ -197,6 +216,7 @@ void camerad_client_free(CameradClient *cc)
         }
         sd_bus_slot_unref(cc->slot_props);
         sd_bus_slot_unref(cc->slot_owner);
+        sd_bus_slot_unref(cc->slot_alert);
         camera_clear(&cc->camera);
         sd_bus_unref(cc->bus);
         g_free(cc);

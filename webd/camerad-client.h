@@ -25,9 +25,10 @@ typedef struct CameradCamera {
         uint64_t last_sync_usec;
         int32_t utc_offset_minutes;
         gboolean dst;
-        double drift_ppm;      /* NaN until known */
-        char *timelapse_state; /* "idle", "running", "stopping"; NULL until read */
-        char *timelapse_id;    /* empty or NULL: none since camerad started */
+        double drift_ppm;       /* NaN until known */
+        double drift_sigma_ppm; /* its 1-sigma uncertainty; NaN until known */
+        char *timelapse_state;  /* "idle", "running", "stopping"; NULL until read */
+        char *timelapse_id;     /* empty or NULL: none since camerad started */
         uint32_t shots_taken;
         uint32_t shots_failed;
         uint64_t next_shot_usec;
@@ -54,6 +55,10 @@ typedef struct CameradClientListener {
         /* camerad answered a SetTime (of anyone): the mirror shows the offset after it already,
          * not only once camerad's PropertiesChanged has gone round. */
         void (*camera_set)(int64_t pi_realtime_usec, void *userdata);
+        /* A camera's DriftAlert (docs/org.picamsync.Camera1.md): a measurement far from its
+         * drift's prediction. path: the camera's object. */
+        void (*drift_alert)(const char *path, int64_t measured_usec, int64_t predicted_usec,
+                            uint64_t threshold_usec, void *userdata);
 } CameradClientListener;
 
 typedef struct CameradClient CameradClient;

@@ -2,6 +2,7 @@
 /* webd's side of clockd (see clockd-client.h). */
 #include "webd/clockd-client.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@ struct ClockdClient {
         const ClockdClientListener *listener;
         void *userdata;
         ClockdState state;
-        sd_bus_slot *slot_props, *slot_owner;
+        sd_bus_slot *slot_props, *slot_owner, *slot_alert;
 };
 
 /* Reliability and LastSyncSource: names of the contract (daemons/bus-contract.h). A name webd
@@ -53,6 +54,9 @@ static const BusPropMap clock_props[] = {
         {"ReliableUntilUSec", "t", NULL, offsetof(ClockdState, reliable_until_usec)},
         {"ReliableWindowUSec", "t", NULL, offsetof(ClockdState, reliable_window_usec)},
         {"LastSyncOffsetUSec", "x", NULL, offsetof(ClockdState, last_offset_usec)},
+        {"DriftPPM", "d", NULL, offsetof(ClockdState, drift_ppm)},
+        {"DriftUncertaintyPPM", "d", NULL, offsetof(ClockdState, drift_uncertainty_ppm)},
+        {"DriftPoints", "u", NULL, offsetof(ClockdState, drift_points)},
         {},
 };
 
@@ -122,6 +126,20 @@ static int on_owner(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         return 0;
 }
 
+static int on_drift_alert(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        ClockdClient *cc = userdata;
+        int64_t measured, predicted;
+        uint64_t threshold;
+        const char *source;
+
+        if (sd_bus_message_read(m, "xxts", &measured, &predicted, &threshold, &source) < 0)
+                return 0;
+        if (cc->listener->drift_alert)
+                cc->listener->drift_alert(measured, predicted, threshold, source, cc->userdata);
+        return 0;
+}
+
 static int call_done(sd_bus_message *m, ClockdClient *cc, ClockdCall call)
 {
         gboolean ok = !sd_bus_message_is_method_error(m, NULL);
@@ -172,6 +190,7 @@ ClockdClient *clockd_client_new(sd_bus *bus, const ClockdClientListener *listene
         cc->listener = listener;
         cc->userdata = userdata;
         cc->state.present = TRUE; /* until it says otherwise */
+        cc->state.drift_ppm = cc->state.drift_uncertainty_ppm = NAN;
         r = sd_bus_match_signal_async(bus, &cc->slot_props, CLOCK1_NAME, CLOCK1_PATH,
                                       "org.freedesktop.DBus.Properties", "PropertiesChanged",
                                       on_properties_changed, NULL, cc);
@@ -180,6 +199,9 @@ ClockdClient *clockd_client_new(sd_bus *bus, const ClockdClientListener *listene
                                            "type='signal',sender='org.freedesktop.DBus',"
                                            "member='NameOwnerChanged',arg0='" CLOCK1_NAME "'",
                                            on_owner, NULL, cc);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(bus, &cc->slot_alert, CLOCK1_NAME, CLOCK1_PATH,
+                                              CLOCK1_IFACE, "DriftAlert", on_drift_alert, NULL, cc);
         if (r < 0)
                 log_warning_errno(r, "Failed to watch clockd: %m");
         refresh(cc);
@@ -192,6 +214,7 @@ void clockd_client_free(ClockdClient *cc)
                 return;
         sd_bus_slot_unref(cc->slot_props);
         sd_bus_slot_unref(cc->slot_owner);
+        sd_bus_slot_unref(cc->slot_alert);
         free(cc->state.zone);
         sd_bus_unref(cc->bus);
         g_free(cc);

@@ -23,6 +23,9 @@ typedef struct ClockdState {
         int64_t last_offset_usec;
         uint64_t reliable_until_usec;
         uint64_t reliable_window_usec;
+        double drift_ppm;             /* the Pi's drift; NaN until known */
+        double drift_uncertainty_ppm; /* its 1-sigma uncertainty; NaN until known */
+        uint32_t drift_points;
 } ClockdState;
 
 typedef enum ClockdCall {
@@ -36,6 +39,10 @@ typedef struct ClockdClientListener {
         void (*changed)(void *userdata);
         /* A call's answer: ok, or error in words (clockd's message). */
         void (*call_done)(ClockdCall call, gboolean ok, const char *error, void *userdata);
+        /* clockd's DriftAlert (docs/org.picamsync.Clock1.md): a trusted sync far from the
+         * drift's prediction. */
+        void (*drift_alert)(int64_t measured_usec, int64_t predicted_usec, uint64_t threshold_usec,
+                            const char *source, void *userdata);
 } ClockdClientListener;
 
 typedef struct ClockdClient ClockdClient;

@@ -324,8 +324,10 @@ static void post_camera_sync(SyncEngine *e, SoupServerMessage *msg, GHashTable *
         soup_server_message_pause(msg);
 }
 
-static void on_camera_drift(JsonNode *samples, double drift_ppm, const GError *error,
-                            gpointer userdata)
+static void add_ppm(JsonBuilder *b, const char *name, double ppm, double scale);
+
+static void on_camera_drift(JsonNode *samples, double drift_ppm, double drift_sigma_ppm,
+                            const GError *error, gpointer userdata)
 {
         g_autoptr(JsonBuilder) b = json_builder_new();
         g_autoptr(JsonNode) root = NULL;
@@ -334,11 +336,8 @@ static void on_camera_drift(JsonNode *samples, double drift_ppm, const GError *e
                 json_builder_begin_object(b);
                 json_builder_set_member_name(b, "samples");
                 json_builder_add_value(b, json_node_copy(samples));
-                json_builder_set_member_name(b, "driftPpm");
-                if (isnan(drift_ppm))
-                        json_builder_add_null_value(b);
-                else
-                        json_builder_add_double_value(b, drift_ppm);
+                add_ppm(b, "driftPpm", drift_ppm, 1);
+                add_ppm(b, "driftUncertaintyPpm", drift_sigma_ppm, 1);
                 json_builder_end_object(b);
                 root = json_builder_get_root(b);
         }
@@ -355,6 +354,41 @@ static void get_camera_drift(SyncEngine *e, SoupServerMessage *msg, GHashTable *
         }
         g_object_ref(msg);
         soup_server_message_pause(msg);
+}
+
+static void add_ppm(JsonBuilder *b, const char *name, double ppm, double scale)
+{
+        json_builder_set_member_name(b, name);
+        if (isnan(ppm) || isinf(ppm))
+                json_builder_add_null_value(b);
+        else
+                json_builder_add_double_value(b, ppm * scale);
+}
+
+/* The Pi's drift against true time, from clockd (docs/web-protocol.md, "GET /api/pi/drift"). */
+static void get_pi_drift(SyncEngine *e, SoupServerMessage *msg, GHashTable *query)
+{
+        const ClockdState *c = clockd_client_state(sync_engine_get_clockd(e));
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) root = NULL;
+
+        if (!c->present) {
+                http_answer_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "clock-unavailable",
+                                  "The clock service (picamsync-clockd) is not running.");
+                return;
+        }
+        json_builder_begin_object(b);
+        add_ppm(b, "driftPpm", c->drift_ppm, 1);
+        add_ppm(b, "driftUncertaintyPpm", c->drift_uncertainty_ppm, 1);
+        add_ppm(b, "driftSecondsPerDay", c->drift_ppm, 86400e-6);
+        add_ppm(b, "driftUncertaintySecondsPerDay", c->drift_uncertainty_ppm, 86400e-6);
+        json_builder_set_member_name(b, "driftPoints");
+        json_builder_add_int_value(b, c->drift_points);
+        json_builder_set_member_name(b, "ntpSynchronized");
+        json_builder_add_boolean_value(b, c->ntp);
+        json_builder_end_object(b);
+        root = json_builder_get_root(b);
+        http_answer_json(msg, SOUP_STATUS_OK, root);
 }
 
 /* ---- timelapses and reports ---- */
@@ -620,6 +654,7 @@ static const struct {
         {"/api/timesync/log", answer_log, NULL, NULL, "Use GET."},
         {"/api/timesync/camera", NULL, post_camera_sync, NULL, "Use POST."},
         {"/api/camera/drift", get_camera_drift, NULL, NULL, "Use GET."},
+        {"/api/pi/drift", get_pi_drift, NULL, NULL, "Use GET."},
         {"/api/timelapse", get_timelapse, post_timelapse, delete_timelapse,
          "Use GET, POST or DELETE."},
         {"/api/reports", get_reports, NULL, NULL, "Use GET."},

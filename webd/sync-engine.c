@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The glue between the pure Policy and the world (see sync-engine.h). */
+#include "webd/drift-alert.h"
 #include "webd/sync-engine.h"
 
 #include <inttypes.h>
@@ -115,9 +116,21 @@ static void on_clock_call_done(ClockdCall call, gboolean ok, const char *error, 
         sync_engine_run(e);
 }
 
+static void drift_alert(SyncEngine *e, ActivityType type, const char *message, int64_t offset_usec);
+
+static void on_clock_drift_alert(int64_t measured_usec, int64_t predicted_usec,
+                                 uint64_t threshold_usec, const char *source, void *userdata)
+{
+        g_autofree char *text =
+                drift_alert_pi_text(measured_usec, predicted_usec, threshold_usec, source);
+
+        drift_alert(userdata, ACTIVITY_TYPE_SYNC, text, measured_usec);
+}
+
 static const ClockdClientListener clock_listener = {
         .changed = on_clock_changed,
         .call_done = on_clock_call_done,
+        .drift_alert = on_clock_drift_alert,
 };
 
 static void camera_condition(SyncEngine *e, const CameradCamera *cam);
@@ -155,9 +168,22 @@ static void on_camera_set(int64_t pi_realtime_usec, void *userdata)
         status_changed(e);
 }
 
+static void on_camera_drift_alert(const char *path, int64_t measured_usec, int64_t predicted_usec,
+                                  uint64_t threshold_usec, void *userdata)
+{
+        SyncEngine *e = userdata;
+        const CameradCamera *cam = camerad_client_camera(e->camera);
+        const char *name = cam->path && g_strcmp0(cam->path, path) == 0 ? cam->model : NULL;
+        g_autofree char *text =
+                drift_alert_camera_text(name, measured_usec, predicted_usec, threshold_usec);
+
+        drift_alert(e, ACTIVITY_TYPE_CAMERA, text, measured_usec);
+}
+
 static const CameradClientListener camera_listener = {
         .changed = on_camera_changed,
         .camera_set = on_camera_set,
+        .drift_alert = on_camera_drift_alert,
 };
 
 static void on_measured(const CameradMeasurement *m, const GError *stopping, void *userdata)
@@ -241,6 +267,22 @@ static void do_log(SyncEngine *e, const PolicyLog *l)
         text = ws_build_activity_log(arr, clock_realtime_usec());
         client_hub_broadcast(e->hub, text);
         notify_activity(e, entry);
+}
+
+/* A drift alert (docs/web-protocol.md, "warning"): every page is told once, as it happens, and
+ * the activity log keeps it. */
+static void drift_alert(SyncEngine *e, ActivityType type, const char *message, int64_t offset_usec)
+{
+        PolicyLog l = {.type = type,
+                       .level = ACTIVITY_LEVEL_WARNING,
+                       .success = false,
+                       .message = (char *)message,
+                       .details = POLICY_DETAIL_OFFSET,
+                       .offset_usec = offset_usec};
+        g_autofree char *text = ws_build_warning(message);
+
+        do_log(e, &l);
+        client_hub_broadcast(e->hub, text);
 }
 
 /* What the user can do about a lasting state (camerad's Condition names). */

@@ -31,6 +31,7 @@ def test_introspection_shows_the_whole_interface(testbed, clock):
         "Confirm": [("x", "in", "measured_offset_usec"), ("s", "in", "source")],
         "SetTimezone": [("s", "in", "zone")],
         "GetTime": [("t", "out", "realtime_usec"), ("t", "out", "boottime_usec")],
+        "GetDriftHistory": [("a(txxts)", "out", "points")],
     }
     props = {p.get("name"): p for p in iface.iter("property")}
     expected = {"TimeUSec": "t", "Timezone": "s", "NTPSynchronized": "b", "Reliable": "b",
@@ -39,7 +40,8 @@ def test_introspection_shows_the_whole_interface(testbed, clock):
                 "StepCount": "u", "EstimatedErrorUSec": "t", "MaxErrorUSec": "t",
                 "NTPMaxErrorUSec": "t", "NTPSource": "s", "NTPServerName": "s",
                 "NTPServerAddress": "s", "NTPStratum": "u", "NTPPollIntervalUSec": "t",
-                "NTPLastMessageUSec": "t", "NTPOffsetUSec": "x", "NTPRootDispersionUSec": "t"}
+                "NTPLastMessageUSec": "t", "NTPOffsetUSec": "x", "NTPRootDispersionUSec": "t",
+                "DriftPPM": "d", "DriftUncertaintyPPM": "d", "DriftPoints": "u"}
     assert {n: p.get("type") for n, p in props.items()} == expected
     for name, p in props.items():
         assert p.get("access") == "read", name
@@ -50,7 +52,10 @@ def test_introspection_shows_the_whole_interface(testbed, clock):
         assert emits == want, name
     signals = {s.get("name"): [(a.get("type"), a.get("name")) for a in s.iter("arg")]
                for s in iface.iter("signal")}
-    assert signals == {"TimeStepped": [("x", "offset_usec"), ("s", "source")]}
+    assert signals == {"TimeStepped": [("x", "offset_usec"), ("s", "source")],
+                       "DriftAlert": [("x", "measured_offset_usec"),
+                                      ("x", "predicted_offset_usec"), ("t", "threshold_usec"),
+                                      ("s", "source")]}
 
 
 def test_initial_state(testbed, clock):

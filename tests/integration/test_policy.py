@@ -150,6 +150,8 @@ def test_everyone_may_read_and_introspect(testbed, group_users, user):
     assert r.returncode == 0, r.stderr
     r = busctl_as(user, a, "call", *DEST, IFACE, "GetTime")
     assert r.returncode == 0 and r.stdout.startswith("tt "), r.stderr
+    r = busctl_as(user, a, "call", *DEST, IFACE, "GetDriftHistory")
+    assert r.returncode == 0 and r.stdout.strip() == "a(txxts) 0", r.stderr
 
 
 @pytest.mark.parametrize("user", ["root", "nobody"])

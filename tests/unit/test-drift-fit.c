@@ -3,7 +3,7 @@
 #include <glib.h>
 #include <math.h>
 
-#include "camerad/drift-fit.h"
+#include "daemons/drift-fit.h"
 #include "daemons/time-util.h"
 
 #define SEC  ((int64_t)USEC_PER_SEC)
@@ -36,7 +36,7 @@ static void add_measurements(GArray *h, GRand *r, const Scenario *sc)
                                 (uint64_t)(sc->noise ? sc->noise : 0)};
 
                 if (sc->step_at && !stepped && t >= sc->step_at) {
-                        DriftEntry step = {DRIFT_ENTRY_PI_STEP, 0, -sc->pi_error, 0};
+                        DriftEntry step = {DRIFT_ENTRY_STEP, 0, -sc->pi_error, 0};
 
                         stepped = true;
                         if (sc->note_steps)
@@ -103,7 +103,7 @@ static void test_steps_before_first(void)
         g_autoptr(GRand) r = g_rand_new_with_seed(7);
         g_autoptr(GArray) h = g_array_new(FALSE, FALSE, sizeof(DriftEntry));
         Scenario sc = {-35, 90 * SEC, T0, 12 * HOUR, 15 * 60 * SEC, 5 * MSEC, 0, 0, true};
-        DriftEntry step = {DRIFT_ENTRY_PI_STEP, 0, 5 * HOUR, 0};
+        DriftEntry step = {DRIFT_ENTRY_STEP, 0, 5 * HOUR, 0};
         DriftFit f, g;
 
         add_measurements(h, r, &sc);
@@ -121,7 +121,7 @@ static void test_camera_set_resets(void)
         g_autoptr(GArray) h = g_array_new(FALSE, FALSE, sizeof(DriftEntry));
         Scenario before = {-80, 40 * SEC, T0, 10 * HOUR, 10 * 60 * SEC, 10 * MSEC, 0, 0, true};
         Scenario after = {20, 0, T0 + 11 * HOUR, 8 * HOUR, 10 * 60 * SEC, 10 * MSEC, 0, 0, true};
-        DriftEntry set = {DRIFT_ENTRY_CAMERA_SET, 0, 0, 0};
+        DriftEntry set = {DRIFT_ENTRY_RESET, 0, 0, 0};
         DriftFit f;
 
         add_measurements(h, r, &before);
@@ -188,6 +188,36 @@ static void test_not_known(void)
         g_assert_true(isnan(f.ppm));
 }
 
+/* The camera's prediction on the Pi's wall clock: a Pi step moves both the date and the offset
+ * of the next measurement. */
+static void test_predict_and_departs(void)
+{
+        g_autoptr(GArray) h = g_array_new(FALSE, FALSE, sizeof(DriftEntry));
+        DriftEntry step = {DRIFT_ENTRY_STEP, 0, 10 * SEC, 0};
+        DriftFit f;
+        double p;
+
+        for (int i = 0; i < 4; i++) {
+                DriftEntry m = {DRIFT_ENTRY_MEASUREMENT, T0 + i * HOUR,
+                                (int64_t)llround(50.0 * (double)i * 3600), 1000};
+                g_array_append_val(h, m);
+        }
+        f = fit(h, 0);
+        g_assert_cmpfloat(fabs(drift_fit_predict(&f, T0 + 4 * HOUR) - 50.0 * 4 * 3600), <, 1);
+        /* The Pi steps 10 s forward: the camera is 10 s less ahead, and an hour on the camera's
+         * clock ends 10 s later on the Pi's. */
+        g_array_append_val(h, step);
+        f = fit(h, 0);
+        p = drift_fit_predict(&f, T0 + 4 * HOUR + 10 * SEC);
+        g_assert_cmpfloat(fabs(p - (50.0 * 4 * 3600 - 10 * SEC)), <, 1);
+
+        g_assert_true(drift_departs(30000, 0, 1000, 20000));
+        g_assert_false(drift_departs(15000, 0, 1000, 20000));  /* below the threshold */
+        g_assert_false(drift_departs(30000, 0, 50000, 20000)); /* within its own bound */
+        g_assert_true(drift_departs(-30000, 0, 1000, 20000));
+        g_assert_false(drift_departs(1e9, NAN, 1000, 20000)); /* nothing to compare with */
+}
+
 int main(int argc, char *argv[])
 {
         g_test_init(&argc, &argv, NULL);
@@ -197,6 +227,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/drift-fit/steps-before-first", test_steps_before_first);
         g_test_add_func("/drift-fit/camera-set-resets", test_camera_set_resets);
         g_test_add_func("/drift-fit/not-known", test_not_known);
+        g_test_add_func("/drift-fit/predict-and-departs", test_predict_and_departs);
 
         return g_test_run();
 }

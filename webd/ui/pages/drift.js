@@ -1,5 +1,6 @@
 // Drift page: the camera's offset history as an inline SVG chart, with error bars and the
-// fitted drift line.
+// fitted drift line; the Pi's own drift against true time (GET /api/pi/drift), and the camera's
+// against true time once both are known (docs/web-protocol.md, "GET /api/pi/drift").
 "use strict";
 
 import { api } from "../rest.js";
@@ -172,6 +173,42 @@ function draw(data) {
   chart.setAttribute("aria-label", "Camera offset over time. " + summary);
 }
 
+const finite = (v) => typeof v === "number" && Number.isFinite(v);
+const ppmText = (ppm, sigma) => (ppm >= 0 ? "+" : "") + ppm.toFixed(1) + (finite(sigma) ? " ± " + sigma.toFixed(1) : "") + " ppm";
+const perDay = (ppm, sigma) => durationText(Math.abs(ppm) * 86.4) + " a day" +
+  (finite(sigma) ? " (± " + durationText(sigma * 86.4) + ")" : "");
+
+// The Pi against true time, and the camera against true time: its drift against the Pi plus
+// the Pi's own, the uncertainties combined as independent errors.
+function drawTrue(pi, camera) {
+  const known = pi && finite(pi.driftPpm);
+  if (!pi) {
+    setText("pi-drift-ppm", "not available");
+    setText("pi-drift-words", "The clock service does not answer.");
+  } else if (!known) {
+    setText("pi-drift-ppm", "not known yet");
+    setText("pi-drift-words", "The Pi's drift needs at least 3 syncs (from a phone, by hand or from NTP) over 10 minutes or more since it booted; " +
+      (pi.driftPoints === 1 ? "1 so far." : (pi.driftPoints || 0) + " so far."));
+  } else {
+    setText("pi-drift-ppm", ppmText(pi.driftPpm, pi.driftUncertaintyPpm));
+    setText("pi-drift-words", "The Pi clock " + (pi.driftPpm >= 0 ? "gains " : "loses ") + perDay(pi.driftPpm, pi.driftUncertaintyPpm) +
+      " against true time, from " + plural(pi.driftPoints, "sync") + " since it booted." +
+      (pi.ntpSynchronized ? " NTP corrects the Pi's clock: this is what remains after its correction." : ""));
+  }
+  const cam = camera && finite(camera.driftPpm) ? camera : null;
+  if (!known || !cam) {
+    setText("camera-true-ppm", "not known yet");
+    setText("camera-true-words", "Known once both the camera's drift against the Pi and the Pi's drift are known.");
+    return;
+  }
+  const ppm = cam.driftPpm + pi.driftPpm;
+  const sigma = finite(cam.driftUncertaintyPpm) && finite(pi.driftUncertaintyPpm)
+    ? Math.sqrt(cam.driftUncertaintyPpm ** 2 + pi.driftUncertaintyPpm ** 2) : null;
+  setText("camera-true-ppm", ppmText(ppm, sigma));
+  setText("camera-true-words", "The camera " + (ppm >= 0 ? "gains " : "loses ") + perDay(ppm, sigma) +
+    " against true time: its drift against the Pi plus the Pi's own drift.");
+}
+
 // The last data drawn, and the camera's last set time it was drawn with: a set seen later
 // (or the status arriving after the data) redraws it without asking webd again.
 let shown = null, shownSetAt = null, watching = false;
@@ -184,8 +221,13 @@ function show(data) {
 }
 
 async function refresh() {
+  const [pi, camera] = await Promise.allSettled([
+    api("GET", "/api/pi/drift", undefined, "Reading the Pi's drift"),
+    api("GET", "/api/camera/drift", undefined, "Reading the camera's drift")]);
+  drawTrue(pi.status === "fulfilled" ? pi.value : null, camera.status === "fulfilled" ? camera.value : null);
   try {
-    show(await api("GET", "/api/camera/drift", undefined, "Reading the camera's drift"));
+    if (camera.status === "rejected") throw camera.reason;
+    show(camera.value);
   } catch (e) {
     shown = null;
     $("drift-chart").replaceChildren(svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "axis-label" },

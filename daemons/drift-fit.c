@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdbool.h>
 
-#include "camerad/drift-fit.h"
+#include "daemons/drift-fit.h"
 #include "daemons/time-util.h"
 
 typedef struct Point {
@@ -14,7 +14,8 @@ typedef struct Point {
 typedef struct Walk {
         const DriftEntry *entries;
         size_t n, i;
-        int64_t steps; /* Pi steps since the first measurement */
+        DriftAxis axis;
+        int64_t steps; /* steps since the first measurement */
         bool started;
 } Walk;
 
@@ -24,7 +25,7 @@ static bool walk_next(Walk *w, Point *ret)
         while (w->i < w->n) {
                 const DriftEntry *e = &w->entries[w->i++];
 
-                if (e->type == DRIFT_ENTRY_PI_STEP) {
+                if (e->type == DRIFT_ENTRY_STEP) {
                         /* Steps before the first measurement do not matter: the frame starts
                          * there. */
                         if (w->started)
@@ -35,7 +36,8 @@ static bool walk_next(Walk *w, Point *ret)
                                              : DRIFT_UNCERTAINTY_FLOOR_USEC;
 
                         w->started = true;
-                        ret->x = e->at_usec - w->steps;
+                        ret->x = w->axis == DRIFT_AXIS_PI_REALTIME ? e->at_usec - w->steps
+                                                                   : e->at_usec;
                         ret->y = e->offset_usec + w->steps;
                         ret->w = 1.0 / ((double)u * (double)u);
                         return true;
@@ -44,7 +46,8 @@ static bool walk_next(Walk *w, Point *ret)
         return false;
 }
 
-int drift_fit(const DriftEntry *entries, size_t n, int64_t min_span_usec, DriftFit *ret)
+int drift_fit_axis(const DriftEntry *entries, size_t n, DriftAxis axis, int64_t min_span_usec,
+                   DriftFit *ret)
 {
         double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, chi2 = 0, mx, my, slope, scale;
         int64_t x0 = 0, y0 = 0, xmin = INT64_MAX, xmax = INT64_MIN;
@@ -53,20 +56,23 @@ int drift_fit(const DriftEntry *entries, size_t n, int64_t min_span_usec, DriftF
         Walk w;
         Point p;
 
-        *ret = (DriftFit){
-                .ppm = NAN, .ppm_sigma = NAN, .center_at_usec = NAN, .center_offset_usec = NAN};
+        *ret = (DriftFit){.ppm = NAN,
+                          .ppm_sigma = NAN,
+                          .center_at_usec = NAN,
+                          .center_offset_usec = NAN,
+                          .axis = axis};
         if (!entries && n > 0)
                 return -EINVAL;
         for (size_t i = 0; i < n; i++) {
-                if (entries[i].type == DRIFT_ENTRY_CAMERA_SET)
+                if (entries[i].type == DRIFT_ENTRY_RESET)
                         start = i + 1;
                 else if (entries[i].type != DRIFT_ENTRY_MEASUREMENT &&
-                         entries[i].type != DRIFT_ENTRY_PI_STEP)
+                         entries[i].type != DRIFT_ENTRY_STEP)
                         return -EINVAL;
         }
 
         /* Relative to the first point, in seconds and µs, so that doubles keep every µs. */
-        w = (Walk){entries, n, start};
+        w = (Walk){entries, n, start, axis};
         while (walk_next(&w, &p)) {
                 if (count++ == 0) {
                         x0 = p.x;
@@ -78,6 +84,8 @@ int drift_fit(const DriftEntry *entries, size_t n, int64_t min_span_usec, DriftF
                 sx += p.w * (double)(p.x - x0) / USEC_PER_SEC;
                 sy += p.w * (double)(p.y - y0);
         }
+        /* The walk ends past every entry: its steps are all the steps since the first point. */
+        ret->steps_usec = w.steps;
         ret->n_measurements = count;
         ret->span_usec = count > 0 ? xmax - xmin : 0;
         if (count < DRIFT_MIN_MEASUREMENTS || ret->span_usec < min_span_usec || ret->span_usec <= 0)
@@ -85,7 +93,7 @@ int drift_fit(const DriftEntry *entries, size_t n, int64_t min_span_usec, DriftF
         mx = sx / sw;
         my = sy / sw;
 
-        w = (Walk){entries, n, start};
+        w = (Walk){entries, n, start, axis};
         while (walk_next(&w, &p)) {
                 double dx = (double)(p.x - x0) / USEC_PER_SEC - mx, dy = (double)(p.y - y0) - my;
 
@@ -97,7 +105,7 @@ int drift_fit(const DriftEntry *entries, size_t n, int64_t min_span_usec, DriftF
         /* µs of offset per s of Pi time: parts per million. */
         slope = sxy / sxx;
 
-        w = (Walk){entries, n, start};
+        w = (Walk){entries, n, start, axis};
         while (walk_next(&w, &p)) {
                 double dx = (double)(p.x - x0) / USEC_PER_SEC - mx, dy = (double)(p.y - y0) - my;
                 double r = dy - slope * dx;
@@ -106,9 +114,40 @@ int drift_fit(const DriftEntry *entries, size_t n, int64_t min_span_usec, DriftF
         }
         /* Honest when the measurements scatter more than their stated uncertainties. */
         scale = count > 2 ? sqrt(chi2 / (count - 2)) : 1;
+        ret->x0_usec = x0;
+        ret->y0_usec = y0;
+        ret->mx_sec = mx;
+        ret->my_usec = my;
         ret->ppm = slope;
         ret->center_at_usec = (double)x0 + mx * USEC_PER_SEC;
         ret->center_offset_usec = (double)y0 + my;
         ret->ppm_sigma = sqrt(1 / sxx) * (scale > 1 ? scale : 1);
         return 0;
+}
+
+int drift_fit(const DriftEntry *entries, size_t n, int64_t min_span_usec, DriftFit *ret)
+{
+        return drift_fit_axis(entries, n, DRIFT_AXIS_PI_REALTIME, min_span_usec, ret);
+}
+
+double drift_fit_predict(const DriftFit *fit, int64_t at_usec)
+{
+        int64_t x;
+
+        if (isnan(fit->ppm))
+                return NAN;
+        x = fit->axis == DRIFT_AXIS_PI_REALTIME ? at_usec - fit->steps_usec : at_usec;
+        /* In the frame, then back to what a measurement sees after the steps. */
+        return (double)fit->y0_usec + fit->my_usec +
+               fit->ppm * ((double)(x - fit->x0_usec) / USEC_PER_SEC - fit->mx_sec) -
+               (double)fit->steps_usec;
+}
+
+bool drift_departs(double measured_usec, double predicted_usec, uint64_t uncertainty_usec,
+                   uint64_t threshold_usec)
+{
+        double departure = fabs(measured_usec - predicted_usec);
+
+        /* NaN compares false: no prediction, no alert. */
+        return departure > (double)threshold_usec && departure > (double)uncertainty_usec;
 }
