@@ -398,7 +398,7 @@ static void fit_series(DriftSeries *s, GArray *entries)
 
         (void)drift_fit((const DriftEntry *)entries->data, entries->len, 1, &s->fit);
         for (size_t i = 0; i < entries->len; i++)
-                if (g_array_index(entries, DriftEntry, i).type == DRIFT_ENTRY_CAMERA_SET)
+                if (g_array_index(entries, DriftEntry, i).type == DRIFT_ENTRY_RESET)
                         last_set = i + 1;
         /* Points after the last set are the fitted ones (one entry per point otherwise). */
         for (size_t i = 0, k = 0; i < entries->len; i++) {
@@ -484,7 +484,7 @@ void drift_analyse(const DriftRow *rows, size_t n, DriftAnalysis *ret)
                 const DriftRow *r = sorted[i];
 
                 if (r->event == DRIFT_EVENT_CAMERA_SET) {
-                        DriftEntry e = {.type = DRIFT_ENTRY_CAMERA_SET};
+                        DriftEntry e = {.type = DRIFT_ENTRY_RESET};
                         g_array_append_val(cam, e);
                 }
                 if (r->has_camera) {
