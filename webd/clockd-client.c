@@ -53,6 +53,8 @@ static const BusPropMap clock_props[] = {
         {"ReliableUntilUSec", "t", NULL, offsetof(ClockdState, reliable_until_usec)},
         {"ReliableWindowUSec", "t", NULL, offsetof(ClockdState, reliable_window_usec)},
         {"LastSyncOffsetUSec", "x", NULL, offsetof(ClockdState, last_offset_usec)},
+        {"NTPServerName", "s", NULL, offsetof(ClockdState, ntp_server_name)},
+        {"NTPServerAddress", "s", NULL, offsetof(ClockdState, ntp_server_address)},
         {},
 };
 
@@ -193,6 +195,8 @@ void clockd_client_free(ClockdClient *cc)
         sd_bus_slot_unref(cc->slot_props);
         sd_bus_slot_unref(cc->slot_owner);
         free(cc->state.zone);
+        free(cc->state.ntp_server_name);
+        free(cc->state.ntp_server_address);
         sd_bus_unref(cc->bus);
         g_free(cc);
 }

@@ -23,6 +23,10 @@ typedef struct ClockdState {
         int64_t last_offset_usec;
         uint64_t reliable_until_usec;
         uint64_t reliable_window_usec;
+        /* The NTP server clockd names (NULL or empty while it does not, or has no such
+         * property), for the power-saving words (docs/sync-policy.md, "Power saving"). */
+        char *ntp_server_name;
+        char *ntp_server_address;
 } ClockdState;
 
 typedef enum ClockdCall {
