@@ -616,8 +616,10 @@ static int on_clock_getall(sd_bus_message *msg, void *userdata, sd_bus_error *er
         CameraManager *m = userdata;
 
         if (sd_bus_message_is_method_error(msg, NULL)) {
+                const sd_bus_error *e = sd_bus_message_get_error(msg);
+
                 g_debug("clockd's properties could not be read: %s",
-                        sd_bus_message_get_error(msg)->message);
+                        e && e->message ? e->message : "no reason given");
                 power_saving_update(m, FALSE);
                 return 0;
         }
@@ -627,11 +629,20 @@ static int on_clock_getall(sd_bus_message *msg, void *userdata, sd_bus_error *er
         return 0;
 }
 
+/* Without starting clockd (it is bus-activated): when it comes, NameOwnerChanged says so. */
 static void clock_refresh(CameraManager *m)
 {
-        int r = sd_bus_call_method_async(m->bus, NULL, CLOCK1_NAME, CLOCK1_PATH,
-                                         "org.freedesktop.DBus.Properties", "GetAll",
-                                         on_clock_getall, m, "s", CLOCK1_IFACE);
+        sd_bus_message *call = NULL;
+        int r = sd_bus_message_new_method_call(m->bus, &call, CLOCK1_NAME, CLOCK1_PATH,
+                                               "org.freedesktop.DBus.Properties", "GetAll");
+
+        if (r >= 0)
+                r = sd_bus_message_set_auto_start(call, 0);
+        if (r >= 0)
+                r = sd_bus_message_append(call, "s", CLOCK1_IFACE);
+        if (r >= 0)
+                r = sd_bus_call_async(m->bus, NULL, call, on_clock_getall, m, 0);
+        sd_bus_message_unref(call);
         if (r < 0)
                 g_debug("Could not ask clockd for its properties: %s", g_strerror(-r));
 }
