@@ -2,7 +2,14 @@
 #include "camerad/camera-error.h"
 #include "camerad/camera-history.h"
 #include "camerad/camera-manager.h"
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "daemons/bus-props.h"
+#include "daemons/power-saving.h"
 #include "daemons/text-util.h"
+#include "daemons/time-util.h"
 
 #define _cleanup_creds_ __attribute__((cleanup(sd_bus_creds_unrefp)))
 
@@ -18,7 +25,12 @@ struct CameraManager {
         gpointer discover_data;
         CameraRemovedFunc removed_func;
         gpointer removed_data;
-        sd_bus_slot *slots[6];
+        sd_bus_slot *slots[8];
+        /* clockd's NTPSynchronized and Reliability, for power saving (docs/sync-policy.md,
+         * "Power saving"); off until clockd says. */
+        int clock_ntp;
+        char *clock_reliability;
+        gboolean power_saving;
 };
 
 char *camera_manager_object_path(Camera *camera)
@@ -125,6 +137,7 @@ static void manager_publish(CameraManager *m, Camera *camera)
         (void)sd_bus_emit_object_added(m->bus, path);
         (void)sd_bus_emit_properties_changed(m->bus, CAMERA1_PATH, CAMERA1_MANAGER_IFACE, "Cameras",
                                              NULL);
+        camera_set_power_saving(camera, m->power_saving);
         camera_start_monitoring(camera);
         g_message("Camera %s %s (%s) is %s.", camera_get_manufacturer(camera),
                   camera_get_model(camera), camera_get_url(camera), path);
@@ -585,6 +598,122 @@ static int on_time_stepped(sd_bus_message *msg, void *userdata, sd_bus_error *er
         return 0;
 }
 
+/* ---- power saving: clockd's NTPSynchronized and Reliability ---- */
+
+static const BusPropMap clock_props[] = {
+        {"NTPSynchronized", "b", NULL, offsetof(CameraManager, clock_ntp)},
+        {"Reliability", "s", NULL, offsetof(CameraManager, clock_reliability)},
+        {},
+};
+
+static void power_saving_update(CameraManager *m, gboolean present)
+{
+        gboolean on = present && power_saving_on_str(m->clock_ntp, m->clock_reliability);
+        uint64_t probe = MAX(m->config.probe_interval_usec, m->config.probe_interval_ntp_usec);
+        uint64_t check = MAX(m->config.check_interval_usec, m->config.check_interval_ntp_usec);
+
+        if (on == m->power_saving)
+                return;
+        m->power_saving = on;
+        if (on)
+                g_message("Power saving: NTP synchronises the Pi clock; idle drift checks every "
+                          "%" PRIu64 " s and presence probes every %" PRIu64 " ms until it is "
+                          "lost.",
+                          check / USEC_PER_SEC, probe / USEC_PER_MSEC);
+        else
+                g_message("Power saving ended (%s); idle drift checks every %" PRIu64
+                          " s and presence probes every %" PRIu64 " ms again.",
+                          !present        ? "clockd left the bus"
+                          : !m->clock_ntp ? "NTP no longer synchronises the Pi clock"
+                                          : "the Pi clock is no longer rated high",
+                          m->config.check_interval_usec / USEC_PER_SEC,
+                          m->config.probe_interval_usec / USEC_PER_MSEC);
+        for (guint i = 0; i < m->cameras->len; i++)
+                camera_set_power_saving(g_ptr_array_index(m->cameras, i), on);
+}
+
+static int on_clock_getall(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        CameraManager *m = userdata;
+
+        if (sd_bus_message_is_method_error(msg, NULL)) {
+                const sd_bus_error *e = sd_bus_message_get_error(msg);
+
+                g_debug("clockd's properties could not be read: %s",
+                        e && e->message ? e->message : "no reason given");
+                power_saving_update(m, FALSE);
+                return 0;
+        }
+        if (bus_props_read(msg, clock_props, m) < 0)
+                return 0;
+        power_saving_update(m, TRUE);
+        return 0;
+}
+
+/* Without starting clockd (it is bus-activated): when it comes, NameOwnerChanged says so. */
+static void clock_refresh(CameraManager *m)
+{
+        sd_bus_message *call = NULL;
+        int r = sd_bus_message_new_method_call(m->bus, &call, CLOCK1_NAME, CLOCK1_PATH,
+                                               "org.freedesktop.DBus.Properties", "GetAll");
+
+        if (r >= 0)
+                r = sd_bus_message_set_auto_start(call, 0);
+        if (r >= 0)
+                r = sd_bus_message_append(call, "s", CLOCK1_IFACE);
+        if (r >= 0)
+                r = sd_bus_call_async(m->bus, NULL, call, on_clock_getall, m, 0);
+        sd_bus_message_unref(call);
+        if (r < 0)
+                g_debug("Could not ask clockd for its properties: %s", g_strerror(-r));
+}
+
+/* Only clockd's own signals count (the match cannot name its well-known name). */
+static gboolean from_clockd(CameraManager *m, sd_bus_message *msg)
+{
+        _cleanup_creds_ sd_bus_creds *creds = NULL;
+        const char *owner = NULL;
+
+        return sd_bus_get_name_creds(m->bus, CLOCK1_NAME, SD_BUS_CREDS_UNIQUE_NAME, &creds) >= 0 &&
+               sd_bus_creds_get_unique_name(creds, &owner) >= 0 &&
+               g_strcmp0(owner, sd_bus_message_get_sender(msg)) == 0;
+}
+
+static int on_clock_changed(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        CameraManager *m = userdata;
+        const char *iface;
+
+        if (!from_clockd(m, msg) || sd_bus_message_read(msg, "s", &iface) < 0 ||
+            g_strcmp0(iface, CLOCK1_IFACE) != 0)
+                return 0;
+        if (bus_props_read(msg, clock_props, m) < 0) {
+                clock_refresh(m);
+                return 0;
+        }
+        power_saving_update(m, TRUE);
+        return 0;
+}
+
+static int on_clock_owner(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        CameraManager *m = userdata;
+        const char *name, *old_owner, *new_owner;
+
+        if (sd_bus_message_read(msg, "sss", &name, &old_owner, &new_owner) < 0)
+                return 0;
+        if (*new_owner)
+                clock_refresh(m);
+        else
+                power_saving_update(m, FALSE);
+        return 0;
+}
+
+gboolean camera_manager_power_saving(CameraManager *m)
+{
+        return m->power_saving;
+}
+
 CameraManager *camera_manager_new(sd_bus *bus, const CameraConfig *config, GError **error)
 {
         g_autoptr(CameraManager) m = g_new0(CameraManager, 1);
@@ -611,12 +740,22 @@ CameraManager *camera_manager_new(sd_bus *bus, const CameraConfig *config, GErro
         if (r >= 0)
                 r = sd_bus_match_signal_async(bus, &m->slots[4], NULL, CLOCK1_PATH, CLOCK1_IFACE,
                                               "TimeStepped", on_time_stepped, NULL, m);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(bus, &m->slots[6], NULL, CLOCK1_PATH,
+                                              "org.freedesktop.DBus.Properties",
+                                              "PropertiesChanged", on_clock_changed, NULL, m);
+        if (r >= 0)
+                r = sd_bus_add_match_async(bus, &m->slots[7],
+                                           "type='signal',sender='org.freedesktop.DBus',"
+                                           "member='NameOwnerChanged',arg0='" CLOCK1_NAME "'",
+                                           on_clock_owner, NULL, m);
         if (r < 0) {
                 g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r),
                             "Could not publish org.picamsync.Camera1 on the bus: %s",
                             g_strerror(-r));
                 return NULL;
         }
+        clock_refresh(m);
         return g_steal_pointer(&m);
 }
 
@@ -630,6 +769,7 @@ void camera_manager_free(CameraManager *m)
         g_clear_pointer(&m->configured, g_ptr_array_unref);
         g_clear_pointer(&m->adding, g_hash_table_unref);
         g_clear_pointer(&m->announced, g_hash_table_unref);
+        free(m->clock_reliability);
         sd_bus_unref(m->bus);
         g_free(m);
 }

@@ -39,6 +39,8 @@ char *camera_manager_object_path(Camera *camera);
 
 /* For the other bus modules (timelapse-manager.c). */
 /* The camera is on the bus (it is not while it connects, nor after RemoveCamera). */
+/* Power saving (docs/sync-policy.md, "Power saving"), as clockd last said. */
+gboolean camera_manager_power_saving(CameraManager *m);
 gboolean camera_manager_is_published(CameraManager *m, Camera *camera);
 /* PropertiesChanged of the camera's Camera1.Camera, if it is published (names as on the bus). */
 void camera_manager_emit_changed(CameraManager *m, Camera *camera, const char *const *props);

@@ -44,6 +44,8 @@ struct _Camera {
         GTask *op_running; /* borrowed: the task whose step runs now */
         guint probe_source;
         guint check_source;
+        gboolean power_saving; /* the stretched intervals of CameraConfig are the ones armed */
+        gboolean monitoring;   /* camera_start_monitoring() was called */
 
         CameraChangedFunc changed_func;
         gpointer changed_data;

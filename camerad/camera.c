@@ -341,14 +341,40 @@ static gboolean on_check_timer(gpointer data)
         return G_SOURCE_CONTINUE;
 }
 
+/* While power saving, the longer of the usual and the stretched interval
+ * (docs/org.picamsync.Camera1.md, "Configuration"). */
+static uint64_t monitor_interval(const Camera *self, uint64_t usual, uint64_t stretched)
+{
+        return self->power_saving ? MAX(usual, stretched) : usual;
+}
+
 void camera_start_monitoring(Camera *self)
 {
-        if (!self->probe_source && self->config.probe_interval_usec > 0)
-                self->probe_source = g_timeout_add(self->config.probe_interval_usec / 1000,
-                                                   on_probe_timer, self);
-        if (!self->check_source && self->config.check_interval_usec > 0)
-                self->check_source = g_timeout_add(self->config.check_interval_usec / 1000,
-                                                   on_check_timer, self);
+        uint64_t probe = monitor_interval(self, self->config.probe_interval_usec,
+                                          self->config.probe_interval_ntp_usec);
+        uint64_t check = monitor_interval(self, self->config.check_interval_usec,
+                                          self->config.check_interval_ntp_usec);
+
+        self->monitoring = TRUE;
+        if (!self->probe_source && probe > 0)
+                self->probe_source =
+                        g_timeout_add(MIN(probe / 1000, (uint64_t)G_MAXUINT), on_probe_timer, self);
+        if (!self->check_source && check > 0)
+                self->check_source =
+                        g_timeout_add(MIN(check / 1000, (uint64_t)G_MAXUINT), on_check_timer, self);
+}
+
+void camera_set_power_saving(Camera *self, gboolean on)
+{
+        if (self->power_saving == !!on)
+                return;
+        self->power_saving = !!on;
+        if (!self->monitoring)
+                return; /* armed with the right intervals when it starts */
+        /* Again from now: when power saving ends, the usual checks start at once. */
+        g_clear_handle_id(&self->probe_source, g_source_remove);
+        g_clear_handle_id(&self->check_source, g_source_remove);
+        camera_start_monitoring(self);
 }
 
 void camera_note_pi_step(Camera *self, int64_t offset_usec)

@@ -11,8 +11,11 @@
 G_DECLARE_FINAL_TYPE(Camera, camera, PICAMSYNC, CAMERA, GObject)
 
 typedef struct CameraConfig {
-        uint64_t probe_interval_usec;     /* presence check while idle */
-        uint64_t check_interval_usec;     /* drift measurement while idle */
+        uint64_t probe_interval_usec; /* presence check while idle */
+        uint64_t check_interval_usec; /* drift measurement while idle */
+        /* The same while power saving (docs/sync-policy.md, "Power saving"): never shorter. */
+        uint64_t probe_interval_ntp_usec;
+        uint64_t check_interval_ntp_usec;
         uint64_t prepare_timeout_usec;    /* how long "Taken in preparation" is waited out */
         uint64_t drift_min_span_usec;     /* DriftPPM stays NaN until samples span this long */
         uint64_t drift_alert_usec;        /* DriftAlert beyond this departure from the fit */
@@ -57,6 +60,9 @@ void camera_note_pi_step(Camera *self, int64_t offset_usec);
 
 /* Starts the idle timers (presence probe, drift checks). */
 void camera_start_monitoring(Camera *self);
+/* Power saving on or off (clockd says NTP synchronised and high): the idle probes and drift
+ * checks are armed again at once with the stretched or the usual intervals. */
+void camera_set_power_saving(Camera *self, gboolean on);
 
 /* The (measured at, offset, uncertainty) samples since the history began, oldest first: a
  * GArray of CameraSample (camera-history.h). */

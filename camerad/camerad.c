@@ -40,6 +40,10 @@ static int read_config(CameradConfig *c)
                           &c->camera.check_interval_usec, &err) < 0 ||
             config_env_ms("PICAMSYNC_CAMERA_PROBE_INTERVAL", 10000, 100, 3600 * 1000ULL,
                           &c->camera.probe_interval_usec, &err) < 0 ||
+            config_env_ms("PICAMSYNC_CAMERA_CHECK_INTERVAL_NTP", 3600000, 1000, 24 * 3600 * 1000ULL,
+                          &c->camera.check_interval_ntp_usec, &err) < 0 ||
+            config_env_ms("PICAMSYNC_CAMERA_PROBE_INTERVAL_NTP", 60000, 100, 3600 * 1000ULL,
+                          &c->camera.probe_interval_ntp_usec, &err) < 0 ||
             config_env_ms("PICAMSYNC_CAMERA_PREPARE_TIMEOUT", 30000, 0, 600000,
                           &c->camera.prepare_timeout_usec, &err) < 0 ||
             config_env_ms("PICAMSYNC_DRIFT_MIN_SPAN", 600000, 0, 30 * 24 * 3600 * 1000ULL,

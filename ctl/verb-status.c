@@ -10,6 +10,7 @@
 #include "ctl/ctl-props.h"
 #include "ctl/verbs.h"
 #include "daemons/macro.h"
+#include "daemons/power-saving.h"
 
 /* What each sync source means to the user (docs/org.picamsync.Clock1.md, StepTime). */
 static const char *source_words(const char *source)
@@ -66,10 +67,24 @@ static void print_pi_drift(JsonObject *clock)
                             sigma, ppm * 86400e-6, sigma * 86400e-6, points);
 }
 
+/* The words of power saving (docs/sync-policy.md, "Power saving") from clockd's properties, or
+ * NULL when it is off. NTPServerName and NTPServerAddress may be missing (an older clockd). */
+static const char *power_saving_of(JsonObject *clock, char *buf, size_t size)
+{
+        /* ctl_obj_str() gives "" for a property clockd does not have. */
+        const char *name = ctl_obj_str(clock, "NTPServerName");
+        const char *address = ctl_obj_str(clock, "NTPServerAddress");
+
+        if (!power_saving_on_str(ctl_obj_bool(clock, "NTPSynchronized"),
+                                 ctl_obj_str(clock, "Reliability")))
+                return NULL;
+        return power_saving_words(power_saving_server(name, address), buf, size);
+}
+
 /* The Pi's clock, from clockd. */
 static void print_clock(Ctl *ctl, JsonObject *clock)
 {
-        char local[96], utc[96], when[96], ago[64];
+        char local[96], utc[96], when[96], ago[64], words[POWER_SAVING_WORDS_MAX];
         const char *zone = ctl_obj_str(clock, "Timezone");
         const char *reliability = ctl_obj_str(clock, "Reliability");
         const char *source = ctl_obj_str(clock, "LastSyncSource");
@@ -110,6 +125,8 @@ static void print_clock(Ctl *ctl, JsonObject *clock)
         print_field("NTP synchronized", "%s",
                     ctl_obj_bool(clock, "NTPSynchronized") ? "yes" : "no");
         print_pi_drift(clock);
+        if (power_saving_of(clock, words, sizeof(words)))
+                print_field("Power", "%s", words);
 }
 
 /* A camera's times are Pi times as they were then (docs/org.picamsync.Camera1.md): one from
@@ -248,6 +265,8 @@ JsonNode *ctl_camera_json(const char *path, JsonObject *cam)
 static JsonNode *clock_json(JsonObject *clock)
 {
         g_autoptr(JsonBuilder) b = json_builder_new();
+        char words[POWER_SAVING_WORDS_MAX];
+        const char *power;
 
         json_builder_begin_object(b);
         for (const char *const *p = (const char *const[]){"timeUSec",
@@ -283,6 +302,14 @@ static JsonNode *clock_json(JsonObject *clock)
                 else
                         json_builder_add_null_value(b);
         }
+        power = power_saving_of(clock, words, sizeof(words));
+        json_builder_set_member_name(b, "powerSaving");
+        json_builder_add_boolean_value(b, power != NULL);
+        json_builder_set_member_name(b, "powerSavingText");
+        if (power)
+                json_builder_add_string_value(b, power);
+        else
+                json_builder_add_null_value(b);
         json_builder_end_object(b);
         return json_builder_get_root(b);
 }

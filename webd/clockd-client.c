@@ -57,6 +57,8 @@ static const BusPropMap clock_props[] = {
         {"DriftPPM", "d", NULL, offsetof(ClockdState, drift_ppm)},
         {"DriftUncertaintyPPM", "d", NULL, offsetof(ClockdState, drift_uncertainty_ppm)},
         {"DriftPoints", "u", NULL, offsetof(ClockdState, drift_points)},
+        {"NTPServerName", "s", NULL, offsetof(ClockdState, ntp_server_name)},
+        {"NTPServerAddress", "s", NULL, offsetof(ClockdState, ntp_server_address)},
         {},
 };
 
@@ -216,6 +218,8 @@ void clockd_client_free(ClockdClient *cc)
         sd_bus_slot_unref(cc->slot_owner);
         sd_bus_slot_unref(cc->slot_alert);
         free(cc->state.zone);
+        free(cc->state.ntp_server_name);
+        free(cc->state.ntp_server_address);
         sd_bus_unref(cc->bus);
         g_free(cc);
 }

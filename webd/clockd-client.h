@@ -26,6 +26,10 @@ typedef struct ClockdState {
         double drift_ppm;             /* the Pi's drift; NaN until known */
         double drift_uncertainty_ppm; /* its 1-sigma uncertainty; NaN until known */
         uint32_t drift_points;
+        /* The NTP server clockd names (NULL or empty while it does not, or has no such
+         * property), for the power-saving words (docs/sync-policy.md, "Power saving"). */
+        char *ntp_server_name;
+        char *ntp_server_address;
 } ClockdState;
 
 typedef enum ClockdCall {

@@ -90,6 +90,9 @@ struct Policy {
         int64_t last_sync_usec;
         usec_t reliable_window_usec; /* clockd's window of trust after a sync; 0: not known */
         uint64_t trusted_by;         /* the client whose sync last made the Pi reliable, 0 none */
+        /* Power saving (docs/sync-policy.md, "Power saving"): NTP synchronised and high, as
+         * clockd last reported; no periodic timers while on. */
+        bool power_saving;
 
         bool camera_present;
         bool camera_connected;

@@ -3,6 +3,7 @@
  * docs/sync-policy.md. */
 #include <inttypes.h>
 
+#include "daemons/power-saving.h"
 #include "webd/policy-private.h"
 
 /* Rule 4: at most this long between a periodic check and the end of clockd's window. */
@@ -480,11 +481,45 @@ void policy_manual_sync_offset(Policy *p, usec_t now, uint64_t client, uint64_t 
         policy_run(p, now);
 }
 
+/* Power saving (docs/sync-policy.md, "Power saving"): one entry when it starts, one when it ends
+ * and why. Nothing else to do here: policy_next_deadline() leaves out the periodic checks and the
+ * no-client notice while it is on, and takes them back (at once when due) when it ends. */
+static void power_saving_update(Policy *p, const PolicyClockState *s)
+{
+        bool on = s->present && power_saving_on(s->ntp_synchronized, s->reliability);
+        char words[POWER_SAVING_WORDS_MAX];
+
+        if (on == p->power_saving)
+                return;
+        p->power_saving = on;
+        if (on) {
+                power_saving_words(s->ntp_server, words, sizeof(words));
+                words[0] = g_ascii_toupper(words[0]);
+                policy_push_log(p, ACTIVITY_TYPE_INFO, ACTIVITY_LEVEL_INFO, true,
+                                "%s. Pages are not checked periodically until NTP is lost; they "
+                                "can still sync by hand.",
+                                words);
+                return;
+        }
+        if (!s->present)
+                g_strlcpy(words, "clockd is not on the bus", sizeof(words));
+        else if (!s->ntp_synchronized)
+                g_strlcpy(words, "NTP no longer synchronises the Pi clock", sizeof(words));
+        else
+                g_snprintf(words, sizeof(words), "clockd rates the Pi clock %s, not high",
+                           bus_reliability_to_string(s->reliability)
+                                   ? bus_reliability_to_string(s->reliability)
+                                   : "unknown");
+        policy_push_log(p, ACTIVITY_TYPE_INFO, ACTIVITY_LEVEL_INFO, true,
+                        "Power saving ended: %s. The periodic checks of the pages resume.", words);
+}
+
 void policy_clock_state(Policy *p, usec_t now, const PolicyClockState *s)
 {
         bool was_reliable = p->reliable;
 
         p->clock_present = s->present;
+        power_saving_update(p, s);
         if (!s->present)
                 return; /* nothing known; a call will fail and say so (rule 10) */
         p->reliable = s->reliable;
@@ -584,15 +619,16 @@ void policy_timer_fired(Policy *p, usec_t now)
 
                 if (c->check.running && c->check.sent && now >= c->check.deadline)
                         g_array_append_val(late, c->id);
-                /* Rule 4. */
-                if (p->cfg.auto_sync && c->iface == POLICY_IFACE_AP && now >= c->next_check)
+                /* Rule 4, not while power saving. */
+                if (p->cfg.auto_sync && !p->power_saving && c->iface == POLICY_IFACE_AP &&
+                    now >= c->next_check)
                         g_array_append_val(due, c->id);
         }
         for (guint i = 0; i < late->len; i++)
                 policy_check_finished(p, now, g_array_index(late, uint64_t, i),
                                       &(PolicyCheckResult){.timeout = true});
 
-        if (p->n_ap == 0 && !p->no_ap_logged &&
+        if (p->n_ap == 0 && !p->no_ap_logged && !p->power_saving &&
             now >= usec_add(p->no_ap_since, p->cfg.no_client_notice_usec)) {
                 g_autofree char *span = policy_format_span(now - p->no_ap_since);
 
@@ -616,14 +652,16 @@ usec_t policy_next_deadline(const Policy *p)
 {
         usec_t next = USEC_INFINITY;
 
-        if (p->n_ap == 0 && !p->no_ap_logged)
+        /* While power saving, only a running check's guard arms the timer: with no page, or
+         * pages between checks, webd does not wake (docs/sync-policy.md, "Power saving"). */
+        if (p->n_ap == 0 && !p->no_ap_logged && !p->power_saving)
                 next = MIN(next, usec_add(p->no_ap_since, p->cfg.no_client_notice_usec));
         for (guint i = 0; i < p->clients->len; i++) {
                 PolicyClient *c = g_ptr_array_index(p->clients, i);
 
                 if (c->check.running && c->check.sent)
                         next = MIN(next, c->check.deadline);
-                if (p->cfg.auto_sync && c->iface == POLICY_IFACE_AP)
+                if (p->cfg.auto_sync && !p->power_saving && c->iface == POLICY_IFACE_AP)
                         next = MIN(next, c->next_check);
         }
         return next;
@@ -632,6 +670,11 @@ usec_t policy_next_deadline(const Policy *p)
 bool policy_camera_sync_deferred(const Policy *p)
 {
         return p->camera_deferred;
+}
+
+bool policy_power_saving(const Policy *p)
+{
+        return p->power_saving;
 }
 
 const char *policy_last_failure(const Policy *p, const char *target)

@@ -207,6 +207,9 @@ typedef struct PolicyClockState {
         const char *zone;              /* the Pi's IANA zone */
         int64_t last_sync_usec;        /* Pi realtime of the last sync, 0 = never */
         uint64_t reliable_window_usec; /* clockd's ReliableWindowUSec, 0 = not known */
+        /* The NTP server for the power-saving log entry (NTPServerName, else NTPServerAddress),
+         * NULL or empty when clockd does not say. */
+        const char *ntp_server;
 } PolicyClockState;
 
 typedef struct PolicyCameraState {
@@ -288,5 +291,8 @@ usec_t policy_next_deadline(const Policy *p);
 
 /* For the status object. */
 bool policy_camera_sync_deferred(const Policy *p);
+/* Power saving (docs/sync-policy.md, "Power saving"): clockd last said NTPSynchronized and
+ * Reliability high. While on, rule 4's periodic checks and the no-client notice arm no timer. */
+bool policy_power_saving(const Policy *p);
 /* The reason of the last failure of target "pi" or "camera", NULL after a success. */
 const char *policy_last_failure(const Policy *p, const char *target);

@@ -4,12 +4,15 @@
 
 #include <math.h>
 
+#include "daemons/power-saving.h"
 #include "daemons/time-util.h"
 #include "webd/ws-protocol.h"
 
-static void add_pi(JsonBuilder *b, const ClockdClient *clock)
+static void add_pi(JsonBuilder *b, const ClockdClient *clock, const Policy *policy)
 {
         const ClockdState *c = clockd_client_state(clock);
+        const char *server = power_saving_server(c->ntp_server_name, c->ntp_server_address);
+        char words[POWER_SAVING_WORDS_MAX];
 
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "time");
@@ -37,6 +40,19 @@ static void add_pi(JsonBuilder *b, const ClockdClient *clock)
         json_builder_set_member_name(b, "ntpSynchronized");
         json_builder_add_boolean_value(b, c->ntp);
         ws_builder_add_time_member(b, "reliableUntil", c->reliable_until_usec);
+        /* docs/web-protocol.md, "The status object"; docs/sync-policy.md, "Power saving". */
+        json_builder_set_member_name(b, "ntpServer");
+        if (server)
+                json_builder_add_string_value(b, server);
+        else
+                json_builder_add_null_value(b);
+        json_builder_set_member_name(b, "powerSaving");
+        json_builder_add_boolean_value(b, policy_power_saving(policy));
+        json_builder_set_member_name(b, "powerSavingText");
+        if (policy_power_saving(policy))
+                json_builder_add_string_value(b, power_saving_words(server, words, sizeof(words)));
+        else
+                json_builder_add_null_value(b);
         json_builder_end_object(b);
 }
 
@@ -87,7 +103,7 @@ JsonNode *status_build(const StatusSources *s)
 
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "pi");
-        add_pi(b, s->clock);
+        add_pi(b, s->clock, s->policy);
         json_builder_set_member_name(b, "camera");
         add_camera(b, s->camera, s->policy);
         json_builder_set_member_name(b, "clients");

@@ -8,6 +8,7 @@
 
 #include "daemons/ccapi-date.h"
 #include "daemons/log.h"
+#include "daemons/power-saving.h"
 #include "daemons/time-util.h"
 #include "webd/activity-journal.h"
 #include "webd/event-json.h"
@@ -92,10 +93,14 @@ static void on_clock_changed(void *userdata)
                 .zone = c->zone,
                 .last_sync_usec = (int64_t)c->last_sync_usec,
                 .reliable_window_usec = c->reliable_window_usec,
+                .ntp_server = power_saving_server(c->ntp_server_name, c->ntp_server_address),
         };
+        bool was_saving = policy_power_saving(e->policy);
 
         policy_clock_state(e->policy, now_mono(), &s);
         sync_engine_run(e);
+        if (policy_power_saving(e->policy) != was_saving)
+                notify_changed(e, SYNC_ENGINE_CHANGE_POWER_SAVING);
         status_changed(e);
 }
 
@@ -613,6 +618,11 @@ ClientHub *sync_engine_get_hub(SyncEngine *e)
 const ClockdClient *sync_engine_get_clockd(SyncEngine *e)
 {
         return e->clock;
+}
+
+gboolean sync_engine_power_saving(SyncEngine *e)
+{
+        return policy_power_saving(e->policy);
 }
 
 CameradClient *sync_engine_get_camerad(SyncEngine *e)

@@ -35,6 +35,7 @@ typedef enum SyncEngineChange {
         SYNC_ENGINE_CHANGE_CLIENTS_LAN,
         SYNC_ENGINE_CHANGE_LAST_CLIENT_SYNC,
         SYNC_ENGINE_CHANGE_LAST_CAMERA_SYNC,
+        SYNC_ENGINE_CHANGE_POWER_SAVING,
 } SyncEngineChange;
 
 typedef struct SyncEngineListener {
@@ -53,6 +54,8 @@ const PolicyConfig *sync_engine_get_config(SyncEngine *e);
 ActivityLog *sync_engine_get_log(SyncEngine *e);
 ClientHub *sync_engine_get_hub(SyncEngine *e);
 const ClockdClient *sync_engine_get_clockd(SyncEngine *e);
+/* Power saving (docs/sync-policy.md, "Power saving"), as the policy has it. */
+gboolean sync_engine_power_saving(SyncEngine *e);
 CameradClient *sync_engine_get_camerad(SyncEngine *e);
 
 /* Clients: the hub gives each its id (and owns it, see client-hub.h); connected tells the

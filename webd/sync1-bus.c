@@ -43,6 +43,15 @@ static int get_last_sync(sd_bus *bus, const char *path, const char *interface, c
         return sd_bus_message_append(reply, "t", v);
 }
 
+static int get_power_saving(sd_bus *bus, const char *path, const char *interface,
+                            const char *property, sd_bus_message *reply, void *userdata,
+                            sd_bus_error *ret_error)
+{
+        Sync1Bus *s = userdata;
+
+        return sd_bus_message_append(reply, "b", (int)sync_engine_power_saving(s->engine));
+}
+
 static int method_sync_now(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         Sync1Bus *s = userdata;
@@ -101,6 +110,8 @@ static const sd_bus_vtable sync1_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastCameraSyncUSec", "t", get_last_sync, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PowerSaving", "b", get_power_saving, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD("SyncNow", "", "", method_sync_now, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetActivityLog", "u", SD_BUS_PARAM(max), "a(tssbs)",
                                  SD_BUS_PARAM(entries), method_get_activity_log,
@@ -118,6 +129,7 @@ static void on_changed(SyncEngineChange what, void *userdata)
                 [SYNC_ENGINE_CHANGE_CLIENTS_LAN] = "ClientsLan",
                 [SYNC_ENGINE_CHANGE_LAST_CLIENT_SYNC] = "LastClientSyncUSec",
                 [SYNC_ENGINE_CHANGE_LAST_CAMERA_SYNC] = "LastCameraSyncUSec",
+                [SYNC_ENGINE_CHANGE_POWER_SAVING] = "PowerSaving",
         };
         Sync1Bus *s = userdata;
         int r = sd_bus_emit_properties_changed(s->bus, SYNC1_PATH, SYNC1_IFACE, names[what], NULL);

@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "daemons/power-saving.h"
 #include "webd/policy.h"
 
 #define SEC    ((int64_t)USEC_PER_SEC)
@@ -564,6 +565,10 @@ static void test_rule7_manual(void)
 
 /* Rule 8: under NTP the Pi is never stepped, not even by hand; checks still run and a
  * disagreement is a warning. */
+#define POWER_SAVING_ON_NO_SERVER                                                                  \
+        "LOG info/info success=1 \"Power saving: NTP synchronised. Pages are not checked "         \
+        "periodically until NTP is lost; they can still sync by hand.\""
+
 static void test_rule8_ntp(void)
 {
         g_autoptr(Policy) p = policy_default();
@@ -571,7 +576,7 @@ static void test_rule8_ntp(void)
         clock_state(p, 0, true, "high", true, "Europe/Berlin");
         policy_client_connected(p, 10, PHONE, POLICY_IFACE_AP, "Europe/Berlin", "phone");
         check_ok(p, 20, PHONE, 5 * SEC, NULL);
-        assert_actions(p, "START_CHECK client=3",
+        assert_actions(p, POWER_SAVING_ON_NO_SERVER, "START_CHECK client=3",
                        "LOG sync/warning success=0 \"phone (ap, client 3) is 5.000 s ahead of "
                        "the Pi clock, which NTP keeps synchronized; the Pi clock was not "
                        "changed. Check the time of that device.\" source=client-ap client=3 "
@@ -598,6 +603,121 @@ static void test_rule8_ntp(void)
                        "300 ms off; NTP keeps it synchronized, so it was left as it is.\" "
                        "source=client-ap client=3 offset=300000 uncertainty=2000",
                        "REQUEST_LOCATION client=3");
+}
+
+static void ntp_state(Policy *p, usec_t now, bool present, bool ntp, const char *reliability,
+                      const char *server)
+{
+        PolicyClockState s = {
+                .present = present,
+                .reliable = bus_reliability_is_reliable(bus_reliability_from_string(reliability)),
+                .reliability = bus_reliability_from_string(reliability),
+                .ntp_synchronized = ntp,
+                .ever_synced = true,
+                .zone = "Europe/Berlin",
+                .last_sync_usec = 1779364800 * SEC,
+                .ntp_server = server,
+        };
+
+        policy_clock_state(p, now, &s);
+}
+
+#define POWER_SAVING_ON(server)                                                                    \
+        "LOG info/info success=1 \"Power saving: NTP synchronised (server " server "). Pages "     \
+        "are not checked periodically until NTP is lost; they can still sync by hand.\""
+#define POWER_SAVING_OFF(why)                                                                      \
+        "LOG info/info success=1 \"Power saving ended: " why ". The periodic checks of the "       \
+        "pages resume.\""
+
+/* The words of docs/sync-policy.md, "Power saving", and when it is on. */
+static void test_power_saving_words(void)
+{
+        char buf[POWER_SAVING_WORDS_MAX], tiny[8];
+
+        g_assert_true(power_saving_on(true, BUS_RELIABILITY_HIGH));
+        g_assert_false(power_saving_on(true, BUS_RELIABILITY_MEDIUM));
+        g_assert_false(power_saving_on(false, BUS_RELIABILITY_HIGH));
+        g_assert_true(power_saving_on_str(true, "high"));
+        g_assert_false(power_saving_on_str(true, "bogus"));
+        g_assert_false(power_saving_on_str(true, NULL));
+        g_assert_cmpstr(power_saving_server("pool.example", "192.0.2.1"), ==, "pool.example");
+        g_assert_cmpstr(power_saving_server("", "192.0.2.1"), ==, "192.0.2.1");
+        g_assert_null(power_saving_server(NULL, ""));
+        g_assert_cmpstr(power_saving_words("192.168.4.2", buf, sizeof(buf)), ==,
+                        "power saving: NTP synchronised (server 192.168.4.2)");
+        g_assert_cmpstr(power_saving_words(NULL, buf, sizeof(buf)), ==,
+                        "power saving: NTP synchronised");
+        g_assert_cmpstr(power_saving_words("", buf, sizeof(buf)), ==,
+                        "power saving: NTP synchronised");
+        g_assert_cmpstr(power_saving_words("x", tiny, sizeof(tiny)), ==, "power s");
+}
+
+/* Power saving: while NTP synchronised and high, rule 4 arms nothing, with pages or without;
+ * a page still connects, is checked once (rule 1, rule 8 holds) and syncs by hand; the moment
+ * NTP is lost the periodic checks come back, at once for those that are due. */
+static void test_power_saving(void)
+{
+        g_autoptr(Policy) p = policy_default();
+        usec_t t = 10 * MINUTE;
+
+        ntp_state(p, 0, true, true, "high", "192.168.4.2");
+        assert_actions(p, POWER_SAVING_ON("192.168.4.2"));
+        g_assert_true(policy_power_saving(p));
+        /* No page: not even the no-client notice. */
+        g_assert_cmpuint(policy_next_deadline(p), ==, USEC_INFINITY);
+        policy_timer_fired(p, 2 * HOUR);
+        assert_no_actions(p);
+        /* The same state again (a PropertiesChanged of another property): no second entry. */
+        ntp_state(p, SEC, true, true, "high", "192.168.4.2");
+        assert_no_actions(p);
+
+        /* A page connects: checked once (rule 1), then no timer but the check's own guard. */
+        policy_client_connected(p, t, PHONE, POLICY_IFACE_AP, "Europe/Berlin", "phone");
+        assert_actions(p, "START_CHECK client=3");
+        g_assert_cmpuint(policy_next_deadline(p), ==, t + 9 * 5 * SEC);
+        check_ok(p, t + SEC, PHONE, 20 * MSEC, NULL);
+        g_free(drain(p));
+        g_assert_cmpuint(policy_next_deadline(p), ==, USEC_INFINITY);
+        policy_timer_fired(p, t + 3 * HOUR);
+        assert_no_actions(p);
+
+        /* A sync by hand still works (rule 8: nothing stepped). */
+        policy_manual_sync_burst(p, t + 3 * HOUR, PHONE, 7, NULL);
+        assert_actions(p, "START_CHECK client=3 manual");
+        check_ok(p, t + 3 * HOUR + SEC, PHONE, 20 * MSEC, NULL);
+        g_free(drain(p));
+        g_assert_cmpuint(policy_next_deadline(p), ==, USEC_INFINITY);
+
+        /* NTP is lost: the entry, and the overdue periodic check at once. */
+        ntp_state(p, t + 4 * HOUR, true, false, "medium", "");
+        assert_actions(p, POWER_SAVING_OFF("NTP no longer synchronises the Pi clock"));
+        g_assert_false(policy_power_saving(p));
+        g_assert_cmpuint(policy_next_deadline(p), ==, t + 3 * HOUR + SEC + 30 * MINUTE);
+        policy_timer_fired(p, t + 4 * HOUR);
+        assert_actions(p, "START_CHECK client=3");
+}
+
+/* Power saving ends also when clockd rates NTP lower (its error limit) or leaves the bus; no
+ * server known: the words without the parenthesis. The no-client notice comes back. */
+static void test_power_saving_ends(void)
+{
+        g_autoptr(Policy) p = policy_default();
+
+        ntp_state(p, 0, true, true, "high", NULL);
+        assert_actions(p, POWER_SAVING_ON_NO_SERVER);
+        ntp_state(p, MINUTE, true, true, "medium", NULL);
+        assert_actions(p, POWER_SAVING_OFF("clockd rates the Pi clock medium, not high"));
+        g_assert_cmpuint(policy_next_deadline(p), ==, HOUR);
+
+        ntp_state(p, 2 * MINUTE, true, true, "high", "ntp.example");
+        assert_actions(p, POWER_SAVING_ON("ntp.example"));
+        g_assert_cmpuint(policy_next_deadline(p), ==, USEC_INFINITY);
+        ntp_state(p, 2 * HOUR, false, false, "none", NULL);
+        assert_actions(p, POWER_SAVING_OFF("clockd is not on the bus"));
+        g_assert_cmpuint(policy_next_deadline(p), ==, HOUR);
+        policy_timer_fired(p, 2 * HOUR);
+        assert_actions(p, "LOG info/info success=1 \"No device has been connected to the Pi's "
+                          "access point for 2 h; the Pi clock is not being checked.\"");
 }
 
 /* Rule 9: reliable → unreliable gives one reliability-lost event and a warning. */
@@ -871,6 +991,9 @@ int main(int argc, char **argv)
         g_test_add_func("/policy/rule7-manual", test_rule7_manual);
         g_test_add_func("/policy/rule8-ntp", test_rule8_ntp);
         g_test_add_func("/policy/rule9-reliability-lost", test_rule9_reliability_lost);
+        g_test_add_func("/policy/power-saving-words", test_power_saving_words);
+        g_test_add_func("/policy/power-saving", test_power_saving);
+        g_test_add_func("/policy/power-saving-ends", test_power_saving_ends);
         g_test_add_func("/policy/rule10-failures", test_rule10_failures);
         g_test_add_func("/policy/silent-page", test_silent_page);
         g_test_add_func("/policy/uncertain-check", test_uncertain_check);

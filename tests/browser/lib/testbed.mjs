@@ -61,6 +61,13 @@ export class Testbed {
                 return Number(ns) / 1e6;
         }
 
+        // The fake clock says NTP synchronised (true) or not (clockd notices within its
+        // PICAMSYNC_NTP_CHECK_INTERVAL).
+        setNtpSynced(synced) {
+                const tool = path.join(builddir(), "tests", "harness", "fakeclock", "fakeclock");
+                execFileSync(tool, ["set", this.info.fakeclock, "--ntp-synced", synced ? "1" : "0"]);
+        }
+
         // The camera simulator's control API (tools/ccapi-sim --help): simState() resolves to
         // GET /sim/state, simSet({fault: "busy", ...}) POSTs the values and resolves to the new
         // state. Under --netns the simulator lives in the camera's namespace, which this process

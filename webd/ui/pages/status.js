@@ -64,6 +64,10 @@ function show(s) {
   setText("pisync", piLine(s.pi));
   setText("pizone", pi.timezone || "–");
   setText("pi-detail", piDetail(s));
+  // docs/web-protocol.md, "The status object": webd's own words while it saves power.
+  const power = $("pi-power");
+  power.textContent = pi.powerSavingText || "";
+  power.hidden = !pi.powerSaving;
   showCard("pi", piState(s.pi));
   setText("camsync", camLine(s.camera));
   setText("cam-detail", camDetail(s.camera, s.pi));
