@@ -12,6 +12,7 @@
 #include "ctl/ntp-servers.h"
 #include "ctl/verbs.h"
 #include "daemons/macro.h"
+#include "daemons/time-util.h"
 
 static void line(const char *label, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void line(const char *label, const char *fmt, ...)
@@ -68,8 +69,17 @@ static JsonNode *result_json(const NtpQueryResult *r)
         return json_node_init_object(json_node_alloc(), o);
 }
 
+/* The drift alert (issue: "an alert when the drift passes ±20 ms"): the median offset beyond
+ * the threshold, docs/picamsyncctl.md, "ntp-check". */
+#define NTP_CHECK_ALERT_DEFAULT_USEC (20 * USEC_PER_MSEC)
+
+static bool alert_raised(const NtpQuery *q, uint64_t alert_usec)
+{
+        return q->have_median && (uint64_t)llabs(q->median_offset_usec) > alert_usec;
+}
+
 static void print_json(const NtpQuery *q, const char *source, unsigned samples,
-                       uint64_t timeout_usec)
+                       uint64_t timeout_usec, uint64_t alert_usec)
 {
         JsonObject *o = json_object_new();
         JsonArray *a = json_array_new();
@@ -88,6 +98,11 @@ static void print_json(const NtpQuery *q, const char *source, unsigned samples,
                 json_object_set_null_member(o, "medianOffsetUSec");
                 json_object_set_null_member(o, "quality");
         }
+        json_object_set_int_member(o, "alertThresholdUSec", (int64_t)alert_usec);
+        if (q->have_median)
+                json_object_set_boolean_member(o, "alert", alert_raised(q, alert_usec));
+        else
+                json_object_set_null_member(o, "alert");
         ctl_json_print(json_node_init_object(json_node_alloc(), o));
 }
 
@@ -118,7 +133,7 @@ static const char *quality_colour(const Ctl *ctl, NtpQuality q)
         return ctl_ansi_highlight_red(ctl);
 }
 
-static void print_text(const Ctl *ctl, const NtpQuery *q, const char *source)
+static void print_text(const Ctl *ctl, const NtpQuery *q, const char *source, uint64_t alert_usec)
 {
         if (source && !ctl->no_legend)
                 printf("Servers from %s.\n\n", source);
@@ -148,6 +163,17 @@ static void print_text(const Ctl *ctl, const NtpQuery *q, const char *source)
                 line("Quality", "%s%s%s (offset %s)", quality_colour(ctl, q->quality),
                      ntp_quality_to_string(q->quality), ctl_ansi_normal(ctl),
                      quality_words(q->quality));
+                if (alert_raised(q, alert_usec)) {
+                        /* The offset is the servers' clock minus this Pi's: positive, it is
+                         * behind. */
+                        line("Alert",
+                             "%sthe Pi is %.3f ms %s NTP time, beyond the alert "
+                             "threshold of %.3f ms%s",
+                             ctl_ansi_highlight_red(ctl),
+                             (double)llabs(q->median_offset_usec) / 1000.0,
+                             q->median_offset_usec > 0 ? "behind" : "ahead of",
+                             (double)alert_usec / 1000.0, ctl_ansi_normal(ctl));
+                }
         } else {
                 line("Median offset", "none (no server answered well)");
         }
@@ -164,7 +190,9 @@ static int ntp_check_usage(void)
                "  SERVER            A name or address, with :PORT ([IPv6]:PORT) if not 123\n"
                "  --samples N       Requests per server, 1 to %d (default %d); the one with\n"
                "                    the shortest round trip counts\n"
-               "  --timeout DURATION  Wait this long for each answer (default 2s)\n",
+               "  --timeout DURATION  Wait this long for each answer (default 2s)\n"
+               "  --alert DURATION  Raise an alert when the median offset is beyond this\n"
+               "                    (default 20ms)\n",
                NTP_QUERY_MAX_SAMPLES, NTP_QUERY_DEFAULT_SAMPLES);
         return CTL_EXIT_OK;
 }
@@ -174,6 +202,7 @@ int verb_ntp_check(Ctl *ctl, int argc, char *argv[])
         static const struct option options[] = {
                 {"help", no_argument, NULL, 'h'},
                 {"samples", required_argument, NULL, 's'},
+                {"alert", required_argument, NULL, 'a'},
                 {},
         };
         NtpQueryOptions opt = {.samples = NTP_QUERY_DEFAULT_SAMPLES};
@@ -182,11 +211,17 @@ int verb_ntp_check(Ctl *ctl, int argc, char *argv[])
         char *const *servers;
         size_t n_servers;
         NtpQuery q;
-        uint64_t v;
+        uint64_t v, alert_usec = NTP_CHECK_ALERT_DEFAULT_USEC;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, ":hs:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":hs:a:", options, NULL)) >= 0) {
                 switch (c) {
+                case 'a':
+                        if (ctl_parse_duration(optarg, &alert_usec) < 0 || alert_usec == 0)
+                                return ctl_usage_error("\"%s\" is not a duration for --alert; "
+                                                       "give one such as 20ms or 1s.",
+                                                       optarg);
+                        break;
                 case 'h':
                         return ntp_check_usage();
                 case 's':
@@ -233,9 +268,9 @@ int verb_ntp_check(Ctl *ctl, int argc, char *argv[])
                 return ctl_fail("Could not query the NTP servers: %s. Nothing was changed.",
                                 strerror(-r));
         if (ctl->json)
-                print_json(&q, source, opt.samples, opt.timeout_usec);
+                print_json(&q, source, opt.samples, opt.timeout_usec, alert_usec);
         else
-                print_text(ctl, &q, optind < argc ? NULL : source);
+                print_text(ctl, &q, optind < argc ? NULL : source, alert_usec);
         r = CTL_EXIT_OK;
         if (q.n_good == 0 && n_servers == 1)
                 r = ctl_fail("NTP server %s did not answer well: %s. Nothing was changed.",

@@ -12,6 +12,7 @@ docs/picamsyncctl.md, "ntp-check", is what is checked here."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -141,11 +142,34 @@ def test_median_of_three_robust_to_one_far_off(servers, ctl):
     assert res[a.spec]["leap"] == "none"
 
 
+def test_drift_alert_beyond_the_threshold(servers, ctl):
+    # Offsets far from the 20 ms default either way, so the bound of each cannot matter.
+    behind = servers("behind", offset_ms=300.0)
+    doc, _ = ctl.json(behind.spec, "--samples", "1")
+    assert doc["alert"] is True and doc["alertThresholdUSec"] == 20000
+    p = ctl("ntp-check", behind.spec, "--samples", "1", expect=0)
+    assert re.search(r"Alert: the Pi is \d+\.\d{3} ms behind NTP time, beyond the alert "
+                     r"threshold of 20\.000 ms", p.stdout), p.stdout
+    # A threshold of one's own: the same offset is within 1 s.
+    doc, _ = ctl.json(behind.spec, "--samples", "1", "--alert", "1s")
+    assert doc["alert"] is False and doc["alertThresholdUSec"] == 1000000
+    p = ctl("ntp-check", behind.spec, "--samples", "1", "--alert", "1s", expect=0)
+    assert "Alert" not in p.stdout
+    ahead = servers("ahead", offset_ms=-300.0)
+    p = ctl("ntp-check", ahead.spec, "--samples", "1", expect=0)
+    assert "ms ahead of NTP time" in p.stdout
+    # No answer, no median: no alert either way.
+    silent = servers("silent", behaviour="silent")
+    doc, _ = ctl.json(silent.spec, "--samples", "1", "--timeout", "300ms", expect=1)
+    assert doc["alert"] is None
+
+
 def test_json_shape(servers, ctl):
     a = servers("a", offset_ms=-3.0)
     doc, _ = ctl.json(a.spec, "ntp.invalid", "--samples", "1")
     assert set(doc) == {"source", "samples", "timeoutUSec", "servers", "good",
-                        "medianOffsetUSec", "quality"}
+                        "medianOffsetUSec", "quality", "alertThresholdUSec", "alert"}
+    assert doc["alertThresholdUSec"] == 20000 and doc["alert"] is False
     assert doc["timeoutUSec"] == 2000000
     keys = {"server", "address", "port", "ok", "offsetUSec", "delayUSec", "stratum", "refid",
             "leap", "poll", "precision", "rootDelayUSec", "rootDispersionUSec", "samplesSent",
@@ -242,6 +266,7 @@ def test_ipv6_loopback(servers, ctl):
 @pytest.mark.parametrize("args", [
     ["--samples", "0"], ["--samples", "33"], ["--samples", "x"], ["--samples"],
     ["--timeout", "soon", "127.0.0.1"], ["127.0.0.1:0"], ["[::1"], ["host:99999"], ["--frobnicate"],
+    ["--alert", "soon", "127.0.0.1"], ["--alert", "0", "127.0.0.1"],
 ])
 def test_bad_usage_exit_2(ctl, args):
     p = ctl("ntp-check", *args, expect=2)
