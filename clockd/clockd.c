@@ -260,7 +260,9 @@ static int on_ntp_timer(sd_event_source *s, uint64_t usec, void *userdata)
         context_check_jump(c, &now);
         context_refresh_ntp(c);
         ntp_watch_periodic(c);
-        (void)sd_event_source_set_time(s, usec + c->ntp_check_interval);
+        (void)sd_event_source_set_time(s, usec + ntp_check_delay_usec(c->ntp_synchronized,
+                                                                      c->max_error_usec,
+                                                                      c->ntp_check_interval));
         (void)sd_event_source_set_enabled(s, SD_EVENT_ON);
         return 0;
 }
@@ -366,8 +368,11 @@ static int context_setup_event(Context *c)
                 return log_error_errno(r, "Failed to create the reliability timer: %m");
         (void)sd_event_source_set_enabled(c->reliability_timer, SD_EVENT_OFF);
 
-        r = sd_event_add_time_relative(c->event, &c->ntp_timer, CLOCK_BOOTTIME,
-                                       c->ntp_check_interval, USEC_PER_SEC, on_ntp_timer, c);
+        /* The NTP state was read before (main): the first check already as far as it may be. */
+        r = sd_event_add_time_relative(
+                c->event, &c->ntp_timer, CLOCK_BOOTTIME,
+                ntp_check_delay_usec(c->ntp_synchronized, c->max_error_usec, c->ntp_check_interval),
+                USEC_PER_SEC, on_ntp_timer, c);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the NTP check timer: %m");
         (void)sd_event_source_set_enabled(c->ntp_timer, SD_EVENT_ON);

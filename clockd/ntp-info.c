@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "clockd/ntp-info.h"
+#include "daemons/time-util.h"
 
 #define TRACKING_FIELDS 14
 #define SOURCES_FIELDS  10
@@ -211,4 +212,22 @@ int ntp_info_from_chronyc(const char *output, NtpInfo *info, char *why, size_t w
         r.poll_interval_usec = selected_poll ? selected_poll : shortest_poll;
         *info = r;
         return 0;
+}
+
+#define KERNEL_MAXERROR_UNSYNC_USEC ((uint64_t)16000000) /* NTP_PHASE_LIMIT in the kernel */
+#define KERNEL_MAXERROR_GROWTH_PPM  500                  /* MAXFREQ: µs added a second */
+
+uint64_t ntp_check_delay_usec(bool synchronized, uint64_t max_error_usec, uint64_t interval_usec)
+{
+        uint64_t stretched = interval_usec * 10, until_lost;
+
+        if (!synchronized)
+                return interval_usec;
+        if (max_error_usec >= KERNEL_MAXERROR_UNSYNC_USEC)
+                return interval_usec;
+        until_lost = (KERNEL_MAXERROR_UNSYNC_USEC - max_error_usec) / KERNEL_MAXERROR_GROWTH_PPM *
+                     USEC_PER_SEC;
+        if (until_lost < interval_usec)
+                return interval_usec;
+        return stretched < until_lost ? stretched : until_lost;
 }

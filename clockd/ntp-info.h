@@ -62,3 +62,11 @@ int ntp_address_format(int family, const uint8_t *bytes, size_t n, char *buf, si
 /* The output of "chronyc -c -n -N -m tracking sources": one CSV line of tracking, then one line
  * per source. Fills info (running set) or returns −EBADMSG with the reason in why. */
 int ntp_info_from_chronyc(const char *output, NtpInfo *info, char *why, size_t why_size);
+
+/* How long until the next periodic NTP check (docs/org.picamsync.Clock1.md, "What wakes
+ * clockd"): `interval` while the kernel clock is not synchronized, so that NTP is noticed
+ * soon after it starts. While it is, the kernel reports a lost sync only when its maximum
+ * error reaches 16 s, and it adds 500 µs to that error every second the daemon does not
+ * update it: hours after the daemon stopped. Then ten intervals, but never past the moment
+ * `max_error_usec` would reach 16 s. Pure. */
+uint64_t ntp_check_delay_usec(bool synchronized, uint64_t max_error_usec, uint64_t interval_usec);

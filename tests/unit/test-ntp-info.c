@@ -148,6 +148,25 @@ static void test_choose(void)
         g_assert_false(ntp_info_equal(&ts, &ch));
 }
 
+/* The periodic NTP check: every interval while not synchronized; ten while synchronized, but
+ * never past the moment the kernel's maximum error (growing 500 µs a second) reaches 16 s. */
+static void test_check_delay(void)
+{
+        const uint64_t min = 60 * 1000000ULL;
+
+        g_assert_cmpuint(ntp_check_delay_usec(false, 50000, min), ==, min);
+        g_assert_cmpuint(ntp_check_delay_usec(false, 16000000, min), ==, min);
+        /* Synchronized with a small error: hours of room, so ten intervals. */
+        g_assert_cmpuint(ntp_check_delay_usec(true, 50000, min), ==, 10 * min);
+        g_assert_cmpuint(ntp_check_delay_usec(true, 50000, 200000), ==, 2000000);
+        /* 15.85 s of 16: 300 s until the kernel says unsynchronized, less than ten minutes. */
+        g_assert_cmpuint(ntp_check_delay_usec(true, 15850000, min), ==, 300 * 1000000ULL);
+        /* Less room than one interval (or none): the usual interval. */
+        g_assert_cmpuint(ntp_check_delay_usec(true, 15990000, min), ==, min);
+        g_assert_cmpuint(ntp_check_delay_usec(true, 16000000, min), ==, min);
+        g_assert_cmpuint(ntp_check_delay_usec(true, 99000000, min), ==, min);
+}
+
 int main(int argc, char *argv[])
 {
         g_test_init(&argc, &argv, NULL);
@@ -157,5 +176,6 @@ int main(int argc, char *argv[])
         g_test_add_func("/ntp-info/timesyncd-message", test_timesyncd_message);
         g_test_add_func("/ntp-info/address", test_address);
         g_test_add_func("/ntp-info/choose", test_choose);
+        g_test_add_func("/ntp-info/check-delay", test_check_delay);
         return g_test_run();
 }
