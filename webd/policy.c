@@ -8,7 +8,8 @@
 
 /* Rule 4: at most this long between a periodic check and the end of clockd's window. */
 #define RECHECK_LEAD_MAX_USEC (60 * USEC_PER_SEC)
-#define RECHECK_LEAD_MIN_USEC (2 * USEC_PER_SEC)
+/* Room for a check's eight rounds at up to a second each (web-protocol.md, Rejected rounds). */
+#define RECHECK_LEAD_MIN_USEC (POLICY_CHECK_ROUNDS * USEC_PER_SEC)
 
 void policy_config_init_default(PolicyConfig *cfg)
 {
@@ -275,9 +276,9 @@ static void queue_apply(Policy *p, usec_t now, PolicyClient *c, const Check *che
  * from that check's sync ends, with room for a whole check: the window starts when the sync
  * reaches clockd, after the check, so an interval as long as the window (the defaults) would
  * let the Pi turn unreliable for the length of every periodic check, and rule 9 would warn
- * every page each time. The room is a tenth of the window, but never less than two seconds
- * (a check of eight rounds on a busy Pi), nor more than half of a short window, nor more
- * than a minute. */
+ * every page each time. The room is a tenth of the window, but never less than eight seconds
+ * (a check's eight rounds, each up to a second on a busy Pi), nor more than half of a short
+ * window, nor more than a minute. */
 static usec_t recheck_interval(const Policy *p)
 {
         usec_t lead;

@@ -265,7 +265,8 @@ static void test_rule4_recheck_within_window(void)
                 {30 * MINUTE, 0, 30 * MINUTE},           /* window not known */
                 {10 * MINUTE, 30 * MINUTE, 10 * MINUTE}, /* shorter: as configured */
                 {5 * MINUTE, 5 * MINUTE, 270 * SEC},     /* a tenth ahead */
-                {10 * SEC, 10 * SEC, 8 * SEC},           /* at least 2 s ahead */
+                {MINUTE, MINUTE, 52 * SEC},              /* at least 8 s ahead */
+                {10 * SEC, 10 * SEC, 5 * SEC},           /* at most half ahead */
                 {3 * SEC, 3 * SEC, 1500 * MSEC},         /* short windows: half ahead */
                 {HOUR, 30 * MINUTE, 29 * MINUTE},        /* longer than the window */
         };
