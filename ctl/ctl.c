@@ -172,6 +172,17 @@ int ctl_bus_error(const sd_bus_error *error, int r, const char *what)
         return ctl_fail("Could not %s: %s.", what, strerror(r < 0 ? -r : EIO));
 }
 
+void ctl_print_field(const char *label, const char *fmt, ...)
+{
+        va_list ap;
+
+        printf("%25s: ", label);
+        va_start(ap, fmt);
+        vprintf(fmt, ap);
+        va_end(ap);
+        putchar('\n');
+}
+
 void ctl_json_print(JsonNode *node)
 {
         g_autoptr(JsonGenerator) gen = json_generator_new();

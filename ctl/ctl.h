@@ -68,6 +68,10 @@ int ctl_bus_error(const sd_bus_error *error, int r, const char *what);
  * then a newline. Takes ownership of node. */
 void ctl_json_print(JsonNode *node);
 
+/* One "Label: value" line of the text output, the labels right-aligned as timedatectl does
+ * (status, ntp-check). */
+void ctl_print_field(const char *label, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* "Sun 2026-12-06 22:14:03 CET": usec (µs since the epoch) as local time in zone (an IANA
  * name; NULL or "" for UTC), the way timedatectl prints it. */
 void ctl_format_local(int64_t usec, const char *zone, char *buf, size_t size);

@@ -14,18 +14,6 @@
 #include "daemons/macro.h"
 #include "daemons/time-util.h"
 
-static void line(const char *label, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void line(const char *label, const char *fmt, ...)
-{
-        va_list ap;
-
-        printf("%25s: ", label);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        putchar('\n');
-}
-
 static char *format_ms(int64_t usec)
 {
         return g_strdup_printf("%+.3f ms", (double)usec / 1000.0);
@@ -139,43 +127,44 @@ static void print_text(const Ctl *ctl, const NtpQuery *q, const char *source, ui
                 printf("Servers from %s.\n\n", source);
         for (size_t i = 0; i < q->n_results; i++) {
                 const NtpQueryResult *r = &q->results[i];
-                line("Server", "%s", r->server);
+                ctl_print_field("Server", "%s", r->server);
                 if (r->address)
-                        line("Address", "%s port %u", r->address, r->port);
+                        ctl_print_field("Address", "%s port %u", r->address, r->port);
                 if (r->ok) {
                         g_autofree char *offset = format_ms(r->offset_usec);
-                        line("Offset", "%s (server minus this Pi)", offset);
-                        line("Delay", "%.3f ms", (double)r->delay_usec / 1000.0);
-                        line("Stratum", "%u", r->stratum);
-                        line("Reference ID", "%s", r->refid[0] ? r->refid : "-");
-                        line("Leap", "%s", ntp_leap_to_string(r->leap));
-                        line("Samples", "%u of %u good", r->samples_good, r->samples_sent);
+                        ctl_print_field("Offset", "%s (server minus this Pi)", offset);
+                        ctl_print_field("Delay", "%.3f ms", (double)r->delay_usec / 1000.0);
+                        ctl_print_field("Stratum", "%u", r->stratum);
+                        ctl_print_field("Reference ID", "%s", r->refid[0] ? r->refid : "-");
+                        ctl_print_field("Leap", "%s", ntp_leap_to_string(r->leap));
+                        ctl_print_field("Samples", "%u of %u good", r->samples_good,
+                                        r->samples_sent);
                 } else {
-                        line("Error", "%s%s%s", ctl_ansi_highlight_red(ctl),
-                             r->error ? r->error : "no answer", ctl_ansi_normal(ctl));
+                        ctl_print_field("Error", "%s%s%s", ctl_ansi_highlight_red(ctl),
+                                        r->error ? r->error : "no answer", ctl_ansi_normal(ctl));
                 }
                 putchar('\n');
         }
         if (q->have_median) {
                 g_autofree char *median = format_ms(q->median_offset_usec);
-                line("Median offset", "%s (%zu of %zu %s answered well)", median, q->n_good,
-                     q->n_results, q->n_results == 1 ? "server" : "servers");
-                line("Quality", "%s%s%s (offset %s)", quality_colour(ctl, q->quality),
-                     ntp_quality_to_string(q->quality), ctl_ansi_normal(ctl),
-                     quality_words(q->quality));
+                ctl_print_field("Median offset", "%s (%zu of %zu %s answered well)", median,
+                                q->n_good, q->n_results, q->n_results == 1 ? "server" : "servers");
+                ctl_print_field("Quality", "%s%s%s (offset %s)", quality_colour(ctl, q->quality),
+                                ntp_quality_to_string(q->quality), ctl_ansi_normal(ctl),
+                                quality_words(q->quality));
                 if (alert_raised(q, alert_usec)) {
                         /* The offset is the servers' clock minus this Pi's: positive, it is
                          * behind. */
-                        line("Alert",
-                             "%sthe Pi is %.3f ms %s NTP time, beyond the alert "
-                             "threshold of %.3f ms%s",
-                             ctl_ansi_highlight_red(ctl),
-                             (double)llabs(q->median_offset_usec) / 1000.0,
-                             q->median_offset_usec > 0 ? "behind" : "ahead of",
-                             (double)alert_usec / 1000.0, ctl_ansi_normal(ctl));
+                        ctl_print_field("Alert",
+                                        "%sthe Pi is %.3f ms %s NTP time, beyond the alert "
+                                        "threshold of %.3f ms%s",
+                                        ctl_ansi_highlight_red(ctl),
+                                        (double)llabs(q->median_offset_usec) / 1000.0,
+                                        q->median_offset_usec > 0 ? "behind" : "ahead of",
+                                        (double)alert_usec / 1000.0, ctl_ansi_normal(ctl));
                 }
         } else {
-                line("Median offset", "none (no server answered well)");
+                ctl_print_field("Median offset", "none (no server answered well)");
         }
 }
 

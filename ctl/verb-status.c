@@ -31,19 +31,6 @@ static const char *source_words(const char *source)
         return source;
 }
 
-static void print_field(const char *label, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
-static void print_field(const char *label, const char *fmt, ...)
-{
-        va_list ap;
-
-        printf("%25s: ", label);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        putchar('\n');
-}
-
 static void format_offset(int64_t usec, char *buf, size_t size)
 {
         snprintf(buf, size, "%+.3f s", (double)usec / 1e6);
@@ -58,13 +45,14 @@ static void print_pi_drift(JsonObject *clock)
         int64_t points = ctl_obj_int(clock, "DriftPoints");
 
         if (isnan(ppm))
-                print_field("Pi drift",
-                            "not known yet (%" PRId64 " %s since boot; needs 3 over 10 minutes)",
-                            points, points == 1 ? "sync" : "syncs");
+                ctl_print_field("Pi drift",
+                                "not known yet (%" PRId64
+                                " %s since boot; needs 3 over 10 minutes)",
+                                points, points == 1 ? "sync" : "syncs");
         else
-                print_field("Pi drift",
-                            "%+.1f ± %.1f ppm (%+.2f ± %.2f s a day, from %" PRId64 " syncs)", ppm,
-                            sigma, ppm * 86400e-6, sigma * 86400e-6, points);
+                ctl_print_field("Pi drift",
+                                "%+.1f ± %.1f ppm (%+.2f ± %.2f s a day, from %" PRId64 " syncs)",
+                                ppm, sigma, ppm * 86400e-6, sigma * 86400e-6, points);
 }
 
 /* The words of power saving (docs/sync-policy.md, "Power saving") from clockd's properties, or
@@ -98,35 +86,36 @@ static void print_clock(Ctl *ctl, JsonObject *clock)
 
         ctl_format_local(now, zone, local, sizeof(local));
         ctl_format_local(now, "UTC", utc, sizeof(utc));
-        print_field("Local time", "%s", local);
-        print_field("Universal time", "%s", utc);
+        ctl_print_field("Local time", "%s", local);
+        ctl_print_field("Universal time", "%s", utc);
         ctl_format_local_fmt(now, zone, "%Z, %z", when, sizeof(when));
-        print_field("Time zone", "%s (%s)", zone, when);
+        ctl_print_field("Time zone", "%s (%s)", zone, when);
         if (last > 0) {
                 char offset[32];
                 ctl_format_relative(now, last, ago, sizeof(ago));
                 format_offset(ctl_obj_int(clock, "LastSyncOffsetUSec"), offset, sizeof(offset));
-                print_field("Reliability", "%s%s%s (last synced from %s %s, step %s)", colour,
-                            reliability, ctl_ansi_normal(ctl), source_words(source), ago, offset);
+                ctl_print_field("Reliability", "%s%s%s (last synced from %s %s, step %s)", colour,
+                                reliability, ctl_ansi_normal(ctl), source_words(source), ago,
+                                offset);
         } else {
-                print_field("Reliability", "%s%s%s (never synced since clockd started)", colour,
-                            reliability, ctl_ansi_normal(ctl));
+                ctl_print_field("Reliability", "%s%s%s (never synced since clockd started)", colour,
+                                reliability, ctl_ansi_normal(ctl));
         }
         if (ctl_obj_bool(clock, "NTPSynchronized")) {
-                print_field("Trusted until", "as long as NTP keeps the clock synchronized");
+                ctl_print_field("Trusted until", "as long as NTP keeps the clock synchronized");
         } else if (until > 0) {
                 ctl_format_local(until, zone, when, sizeof(when));
                 ctl_format_relative(now, until, ago, sizeof(ago));
-                print_field("Trusted until", "%s (%s)", when, ago);
+                ctl_print_field("Trusted until", "%s (%s)", when, ago);
         } else {
-                print_field("Trusted until", "not trusted; open the picamsync page on a phone "
-                                             "or run \"picamsyncctl set-time\"");
+                ctl_print_field("Trusted until", "not trusted; open the picamsync page on a phone "
+                                                 "or run \"picamsyncctl set-time\"");
         }
-        print_field("NTP synchronized", "%s",
-                    ctl_obj_bool(clock, "NTPSynchronized") ? "yes" : "no");
+        ctl_print_field("NTP synchronized", "%s",
+                        ctl_obj_bool(clock, "NTPSynchronized") ? "yes" : "no");
         print_pi_drift(clock);
         if (power_saving_of(clock, words, sizeof(words)))
-                print_field("Power", "%s", words);
+                ctl_print_field("Power", "%s", words);
 }
 
 /* A camera's times are Pi times as they were then (docs/org.picamsync.Camera1.md): one from
@@ -153,47 +142,47 @@ static void print_camera(Ctl *ctl, const char *path, JsonObject *cam, JsonObject
         bool connected = ctl_obj_bool(cam, "Connected");
 
         snprintf(label, sizeof(label), "Camera %s", ctl_camera_id(path));
-        print_field(label, "%s %s, %s%s%s", ctl_obj_str(cam, "Manufacturer"),
-                    ctl_obj_str(cam, "Model"),
-                    connected ? ctl_ansi_highlight_green(ctl) : ctl_ansi_highlight_red(ctl),
-                    connected ? "connected" : "not connected", ctl_ansi_normal(ctl));
+        ctl_print_field(label, "%s %s, %s%s%s", ctl_obj_str(cam, "Manufacturer"),
+                        ctl_obj_str(cam, "Model"),
+                        connected ? ctl_ansi_highlight_green(ctl) : ctl_ansi_highlight_red(ctl),
+                        connected ? "connected" : "not connected", ctl_ansi_normal(ctl));
         if (measured > 0) {
                 if (before_last_step(clock, measured))
                         snprintf(ago, sizeof(ago), "before the Pi's last step");
                 else
                         ctl_format_relative(now, measured, ago, sizeof(ago));
-                print_field("Offset", "%+.3f s ± %.3f s (camera minus Pi), measured %s",
-                            (double)ctl_obj_int(cam, "OffsetUSec") / 1e6,
-                            (double)ctl_obj_int(cam, "OffsetUncertaintyUSec") / 1e6, ago);
+                ctl_print_field("Offset", "%+.3f s ± %.3f s (camera minus Pi), measured %s",
+                                (double)ctl_obj_int(cam, "OffsetUSec") / 1e6,
+                                (double)ctl_obj_int(cam, "OffsetUncertaintyUSec") / 1e6, ago);
         } else {
-                print_field("Offset", "not measured yet");
+                ctl_print_field("Offset", "not measured yet");
         }
         if (set > 0) {
                 if (before_last_step(clock, set)) {
-                        print_field("Last set", "before the Pi's last step");
+                        ctl_print_field("Last set", "before the Pi's last step");
                 } else {
                         ctl_format_local(set, zone, when, sizeof(when));
                         ctl_format_relative(now, set, ago, sizeof(ago));
-                        print_field("Last set", "%s (%s)", when, ago);
+                        ctl_print_field("Last set", "%s (%s)", when, ago);
                 }
         } else {
-                print_field("Last set", "never");
+                ctl_print_field("Last set", "never");
         }
         if (!isnan(ppm))
-                print_field("Drift", "%+.1f ppm (%+.2f s a day)", ppm, ppm * 86400e-6);
+                ctl_print_field("Drift", "%+.1f ppm (%+.2f s a day)", ppm, ppm * 86400e-6);
         else
-                print_field("Drift", "not known yet (needs measurements over 10 minutes)");
+                ctl_print_field("Drift", "not known yet (needs measurements over 10 minutes)");
         if (*error)
-                print_field("Last error", "%s%s%s", ctl_ansi_highlight_red(ctl), error,
-                            ctl_ansi_normal(ctl));
+                ctl_print_field("Last error", "%s%s%s", ctl_ansi_highlight_red(ctl), error,
+                                ctl_ansi_normal(ctl));
         if (!streq(state, "") && !streq(state, "idle")) {
                 int64_t next = ctl_obj_int(cam, "NextShotUSec");
                 if (next > 0)
                         ctl_format_relative(now, next, ago, sizeof(ago));
-                print_field("Timelapse", "%s %s: %" PRId64 " taken, %" PRId64 " failed%s%s", state,
-                            ctl_obj_str(cam, "TimelapseId"), ctl_obj_int(cam, "ShotsTaken"),
-                            ctl_obj_int(cam, "ShotsFailed"), next > 0 ? ", next frame " : "",
-                            next > 0 ? ago : "");
+                ctl_print_field("Timelapse", "%s %s: %" PRId64 " taken, %" PRId64 " failed%s%s",
+                                state, ctl_obj_str(cam, "TimelapseId"),
+                                ctl_obj_int(cam, "ShotsTaken"), ctl_obj_int(cam, "ShotsFailed"),
+                                next > 0 ? ", next frame " : "", next > 0 ? ago : "");
         }
 }
 
@@ -377,8 +366,9 @@ int verb_status(Ctl *ctl, int argc, char *argv[])
         } else {
                 json_builder_begin_array(b);
                 if (!ctl->json && !paths[0])
-                        print_field("Cameras", "none found (switch the camera on and join it to "
-                                               "the Pi's network)");
+                        ctl_print_field("Cameras",
+                                        "none found (switch the camera on and join it to "
+                                        "the Pi's network)");
                 for (size_t i = 0; paths[i]; i++) {
                         g_autoptr(JsonObject) cam = NULL;
                         sd_bus_error_free(&error);
@@ -419,13 +409,13 @@ int verb_status(Ctl *ctl, int argc, char *argv[])
                 json_builder_end_object(b);
                 if (!ctl->json) {
                         putchar('\n');
-                        print_field(
+                        ctl_print_field(
                                 "Pages", "%" PRId64 " on the access point, %" PRId64 " on the LAN",
                                 ctl_obj_int(sync, "ClientsAp"), ctl_obj_int(sync, "ClientsLan"));
-                        print_field("Automatic sync", "%s",
-                                    ctl_obj_bool(sync, "AutoSync")
-                                            ? "on (pages on the access point)"
-                                            : "off");
+                        ctl_print_field("Automatic sync", "%s",
+                                        ctl_obj_bool(sync, "AutoSync")
+                                                ? "on (pages on the access point)"
+                                                : "off");
                 }
         }
         json_builder_end_object(b);
