@@ -74,12 +74,12 @@ gboolean client_hub_send(ClientHub *h, uint64_t id, const char *text)
         return hc != NULL;
 }
 
-gboolean client_hub_start_check(ClientHub *h, uint64_t id, gboolean manual)
+gboolean client_hub_start_check(ClientHub *h, uint64_t id, gboolean manual, gboolean early)
 {
         HubClient *hc = g_hash_table_lookup(h->clients, &id);
 
         if (hc)
-                hc->ops->start_check(hc->client, manual);
+                hc->ops->start_check(hc->client, manual, early);
         return hc != NULL;
 }
 

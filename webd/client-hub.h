@@ -12,8 +12,9 @@
 typedef struct ClientHubOps {
         /* Queues a message for the page. */
         void (*send)(void *client, const char *text);
-        /* Starts a check burst (again, if one runs). */
-        void (*start_check)(void *client, gboolean manual);
+        /* Starts a check burst (again, if one runs); early: it may end as soon as its result
+         * is decisive (PolicyStartCheck). */
+        void (*start_check)(void *client, gboolean manual, gboolean early);
         /* Sends a location-request with this id. */
         void (*request_location)(void *client, const char *request_id);
         /* Drops the client at once (client_hub_free()). */
@@ -33,7 +34,7 @@ gboolean client_hub_remove(ClientHub *h, uint64_t id, ClientClass *ret_class);
 
 /* FALSE when there is no such client. */
 gboolean client_hub_send(ClientHub *h, uint64_t id, const char *text);
-gboolean client_hub_start_check(ClientHub *h, uint64_t id, gboolean manual);
+gboolean client_hub_start_check(ClientHub *h, uint64_t id, gboolean manual, gboolean early);
 gboolean client_hub_request_location(ClientHub *h, uint64_t id, const char *request_id);
 void client_hub_broadcast(ClientHub *h, const char *text);
 

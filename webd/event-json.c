@@ -40,6 +40,7 @@ JsonNode *event_json_data(const PolicySendEvent *ev)
                 add_ms_or_null(b, "uncertainty", TRUE, (int64_t)ps->uncertainty_usec);
                 add_boolean(b, "stepped", ps->stepped);
                 add_string(b, "reliability", bus_reliability_to_string(ps->reliability));
+                add_boolean(b, "refining", ps->refining);
                 break;
         case POLICY_EVENT_CAMERA_SYNC:
                 add_boolean(b, "success", cs->success);

@@ -97,6 +97,8 @@ static void append_event(GString *s, const PolicySendEvent *e)
                                        ps->synchronized, ps->source, ps->offset_usec,
                                        ps->uncertainty_usec, ps->stepped,
                                        bus_reliability_to_string(ps->reliability));
+                if (ps->refining)
+                        g_string_append(s, " refining");
                 break;
         }
         case POLICY_EVENT_CAMERA_SYNC: {
@@ -129,8 +131,10 @@ char *policy_action_to_string(const PolicyAction *a)
 
         switch (a->type) {
         case POLICY_ACTION_START_CHECK:
-                g_string_append_printf(s, " client=%" PRIu64 "%s", a->start_check.client,
-                                       a->start_check.manual ? " manual" : "");
+                g_string_append_printf(s, " client=%" PRIu64 "%s%s%s", a->start_check.client,
+                                       a->start_check.manual ? " manual" : "",
+                                       a->start_check.early ? " early" : "",
+                                       a->start_check.refine ? " refine" : "");
                 break;
         case POLICY_ACTION_STEP_PI:
         case POLICY_ACTION_CONFIRM_PI:
@@ -190,12 +194,14 @@ static PolicyAction *push(Policy *p, PolicyActionType type)
         return a;
 }
 
-void policy_push_start_check(Policy *p, uint64_t client, bool manual)
+void policy_push_start_check(Policy *p, uint64_t client, bool manual, bool early, bool refine)
 {
         PolicyAction *a = push(p, POLICY_ACTION_START_CHECK);
 
         a->start_check.client = client;
         a->start_check.manual = manual;
+        a->start_check.early = early;
+        a->start_check.refine = refine;
 }
 
 void policy_push_step(Policy *p, PolicyActionType type, int64_t offset_usec, const char *source)
@@ -237,8 +243,8 @@ static PolicySendEvent *push_event(Policy *p, PolicyEvent event)
         return &a->send_event;
 }
 
-void policy_push_pi_sync(Policy *p, const char *source, int64_t offset_usec,
-                         usec_t uncertainty_usec, bool stepped, BusReliability reliability)
+PolicyPiSync *policy_push_pi_sync(Policy *p, const char *source, int64_t offset_usec,
+                                  usec_t uncertainty_usec, bool stepped, BusReliability reliability)
 {
         PolicyPiSync *ps = &push_event(p, POLICY_EVENT_PI_SYNC)->pi_sync;
 
@@ -248,6 +254,7 @@ void policy_push_pi_sync(Policy *p, const char *source, int64_t offset_usec,
         ps->uncertainty_usec = uncertainty_usec;
         ps->stepped = stepped;
         ps->reliability = reliability;
+        return ps;
 }
 
 PolicyCameraSync *policy_push_camera_sync(Policy *p, bool success)

@@ -31,6 +31,12 @@ static void log_details(PolicyLog *l, const Job *j)
                      (j->client ? POLICY_DETAIL_CLIENT : 0);
 }
 
+/* "Fast first step": after an early step, the check that follows steps the Pi again by what is
+ * left when that is both beyond the check's own bound and at least this much; otherwise it
+ * confirms. Below a millisecond a second step would change nothing anyone can see: the camera is
+ * measured to 2 ms at best (camerad/camera-measure.c, MEASURE_TARGET_USEC). */
+#define REFINE_MIN_USEC (1 * USEC_PER_MSEC)
+
 /* A warning log entry with the job's details and its counterpart on the client's page (none
  * for REST), both only while the client is within its warning budget. */
 static void warn_job_client(Policy *p, usec_t now, ActivityType type, const char *log_message,
@@ -130,9 +136,12 @@ void policy_apply_reference(Policy *p, usec_t now)
                                            off, ref_dir);
                 warn_job_client(p, now, type, log_msg, page_msg);
         } else {
-                policy_push_step(p, big ? POLICY_ACTION_STEP_PI : POLICY_ACTION_CONFIRM_PI,
+                bool step = big || (j->refine && policy_abs_usec(j->offset_usec) >
+                                                         MAX(j->uncertainty_usec, REFINE_MIN_USEC));
+
+                policy_push_step(p, step ? POLICY_ACTION_STEP_PI : POLICY_ACTION_CONFIRM_PI,
                                  j->offset_usec, j->source);
-                if (big)
+                if (step)
                         policy_step_sent(p);
                 j->pending_clock++;
         }
@@ -156,12 +165,25 @@ static void pi_sync_done(Policy *p, bool stepped)
         BusReliability after;
         PolicyLog *l;
 
-        if (stepped)
+        if (stepped && j->refine)
+                l = policy_push_log(p, type, ACTIVITY_LEVEL_SUCCESS, true,
+                                    "Pi clock refined from %s after the first step: it was "
+                                    "still %s %s.",
+                                    j->who, off, j->offset_usec > 0 ? "behind" : "ahead");
+        else if (stepped)
                 l = policy_push_log(p, type, ACTIVITY_LEVEL_SUCCESS, true,
                                     "Pi clock set %sfrom %s: it was %s %s.",
                                     j->manual ? "by hand " : "", j->who, off,
                                     j->offset_usec > 0 ? "behind" : "ahead");
-        else
+        else if (j->refine) {
+                g_autofree char *bound =
+                        policy_format_offset((int64_t)MAX(j->uncertainty_usec, REFINE_MIN_USEC));
+
+                l = policy_push_log(p, type, ACTIVITY_LEVEL_SUCCESS, true,
+                                    "Pi clock checked again against %s after the first step: %s "
+                                    "off, within %s, so it was left as it is.",
+                                    j->who, off, bound);
+        } else
                 l = policy_push_log(p, type, ACTIVITY_LEVEL_SUCCESS, true,
                                     "Pi clock checked %sagainst %s: %s off, within %s, so it was "
                                     "left as it is.",
@@ -170,13 +192,15 @@ static void pi_sync_done(Policy *p, bool stepped)
 
         /* reliability: clockd's for a sync just now from this source (daemons/bus-contract.h) */
         after = bus_reliability_after_sync(bus_sync_source_from_string(j->source));
-        policy_push_pi_sync(p, j->source, j->offset_usec, j->uncertainty_usec, stepped, after);
+        policy_push_pi_sync(p, j->source, j->offset_usec, j->uncertainty_usec, stepped, after)
+                ->refining = stepped && j->early && policy_find_client(p, j->client);
 
         /* clockd will report the same; until then the camera decision must already see it. */
         p->reliable = true;
         p->ever_synced = true;
         p->reliability = after;
         p->trusted_by = j->client;
+        j->stepped = stepped;
         g_clear_pointer(&p->pi_failure, g_free);
         reply_manual(p, true, stepped, NULL);
 }

@@ -72,6 +72,11 @@ void policy_camera_measured(Policy *p, usec_t now, const PolicyCameraMeasurement
         bool big, zone_wrong;
         PolicyLog *l;
 
+        if (p->stale_measures > 0) {
+                /* Asked for by a camera job that a reference pre-empted (policy.c). */
+                p->stale_measures--;
+                return;
+        }
         if (!p->job || p->stage != STAGE_CAMERA_MEASURE)
                 return;
 

@@ -30,6 +30,8 @@ typedef struct Check {
         bool reply;  /* answer with MANUAL_RESULT */
         uint64_t request_id;
         bool location;   /* ask the client for its location after the camera (rule 6) */
+        bool refine;     /* the check after an early step ("Fast first step"): the camera follows
+                            it, whatever its result */
         unsigned epoch;  /* Policy.step_epoch when sent: a burst that overlapped a step is
                             measured again */
         usec_t deadline; /* guard against a lost report */
@@ -65,6 +67,10 @@ typedef struct Job {
         char *who;                /* "phone (ap, client 3)", taken when the job starts */
         const char *source;       /* clockd source of the step or confirm */
         unsigned pending_clock;   /* clockd calls not yet answered */
+        bool early;   /* APPLY: a partial result ("Fast first step"): a refining check follows
+                         its step */
+        bool refine;  /* APPLY: the result of that refining check */
+        bool stepped; /* APPLY: clockd accepted its StepTime */
 } Job;
 
 struct Policy {
@@ -79,6 +85,9 @@ struct Policy {
         unsigned step_epoch; /* +1 with every STEP_PI sent */
         bool stepping;       /* a STEP_PI has not been answered yet */
         int64_t steps_usec;  /* the sum of the steps that succeeded */
+        /* Answers still to come to MEASURE_CAMERA actions of camera jobs that a reference
+         * pre-empted ("Checks and results, one page at a time"): dropped when they come. */
+        unsigned stale_measures;
 
         /* clockd as last reported, updated by our own successful calls meanwhile */
         bool clock_present;
@@ -109,7 +118,7 @@ struct Policy {
 };
 
 /* policy-action.c: the actions, queued in order; each constructor fills its own payload only. */
-void policy_push_start_check(Policy *p, uint64_t client, bool manual);
+void policy_push_start_check(Policy *p, uint64_t client, bool manual, bool early, bool refine);
 /* type: POLICY_ACTION_STEP_PI or POLICY_ACTION_CONFIRM_PI; source is static. */
 void policy_push_step(Policy *p, PolicyActionType type, int64_t offset_usec, const char *source);
 void policy_push_set_zone(Policy *p, const char *zone);
@@ -117,8 +126,9 @@ void policy_push_measure_camera(Policy *p);
 void policy_push_set_camera(Policy *p, const char *zone);
 void policy_push_request_location(Policy *p, uint64_t client);
 /* Events to every page. A pi-sync is always synchronized; source and reliability are static. */
-void policy_push_pi_sync(Policy *p, const char *source, int64_t offset_usec,
-                         usec_t uncertainty_usec, bool stepped, BusReliability reliability);
+PolicyPiSync *policy_push_pi_sync(Policy *p, const char *source, int64_t offset_usec,
+                                  usec_t uncertainty_usec, bool stepped,
+                                  BusReliability reliability);
 /* The rest of the camera-sync is the caller's to fill in (error: owned, g_strdup() it). */
 PolicyCameraSync *policy_push_camera_sync(Policy *p, bool success);
 void policy_push_reliability_lost(Policy *p, int64_t last_sync_time_usec,

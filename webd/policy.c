@@ -11,6 +11,17 @@
 /* Room for a check's eight rounds at up to a second each (web-protocol.md, Rejected rounds). */
 #define RECHECK_LEAD_MIN_USEC (POLICY_CHECK_ROUNDS * USEC_PER_SEC)
 
+bool policy_check_decisive(const PolicyConfig *cfg, int64_t offset_usec, usec_t uncertainty_usec)
+{
+        uint64_t size =
+                offset_usec < 0 ? (uint64_t)0 - (uint64_t)offset_usec : (uint64_t)offset_usec;
+
+        /* The true offset is within offset ± uncertainty: all of it beyond the threshold means a
+         * step whatever the other rounds say. A bound wider than the threshold decides nothing. */
+        return uncertainty_usec <= cfg->threshold_usec &&
+               size > cfg->threshold_usec + uncertainty_usec;
+}
+
 void policy_config_init_default(PolicyConfig *cfg)
 {
         *cfg = (PolicyConfig){
@@ -174,16 +185,56 @@ void policy_request_camera(Policy *p, usec_t now, uint64_t location_client)
         policy_run(p, now);
 }
 
+static void request_check(Policy *p, usec_t now, uint64_t client, bool manual, uint64_t request_id,
+                          bool location);
+
+/* "Fast first step": after an early step, the client is checked again at once, and the camera
+ * follows that check instead of this rough step (a camera set to a Pi still a few milliseconds
+ * off would stay that far off). */
+static void refine_check(Policy *p, usec_t now, PolicyClient *c, uint64_t location_client)
+{
+        bool location = location_client == c->id;
+
+        for (GList *l = p->jobs.head, *next; l; l = next) {
+                Job *q = l->data;
+
+                next = l->next;
+                if (q->kind != JOB_CAMERA || (q->location_client && q->location_client != c->id))
+                        continue;
+                location = location || q->location_client == c->id;
+                job_free(q);
+                g_queue_delete_link(&p->jobs, l);
+        }
+        if (location_client && !location)
+                queue_camera(p, location_client); /* another page's request: not held back */
+        c->check.refine = true;
+        request_check(p, now, c->id, false, 0, location);
+}
+
 void policy_apply_finish(Policy *p, usec_t now)
 {
-        queue_camera(p, p->job->location_client);
-        job_free(p->job);
+        Job *j = p->job;
+        PolicyClient *c = j->early && j->stepped ? policy_find_client(p, j->client) : NULL;
+
+        if (c)
+                refine_check(p, now, c, j->location_client);
+        else
+                queue_camera(p, j->location_client);
+        job_free(j);
         p->job = NULL;
         p->stage = STAGE_IDLE;
         policy_run(p, now);
 }
 
 /* ---- checks: bursts with the clients, side by side ---- */
+
+/* "Fast first step": an automatic check may end as soon as its rounds make a step certain, if
+ * such a step would be applied now (rules 2 and 8 would not hold it back). */
+static bool check_may_end_early(const Policy *p, const PolicyClient *c)
+{
+        return !c->check.manual && !c->check.refine && p->clock_present && !p->ntp &&
+               (!p->reliable || p->trusted_by == c->id);
+}
 
 static void check_send(Policy *p, usec_t now, PolicyClient *c)
 {
@@ -194,7 +245,8 @@ static void check_send(Policy *p, usec_t now, PolicyClient *c)
                 c->check.deadline = USEC_INFINITY;
                 return;
         }
-        policy_push_start_check(p, c->id, c->check.manual);
+        policy_push_start_check(p, c->id, c->check.manual, check_may_end_early(p, c),
+                                c->check.refine);
         c->check.sent = true;
         /* The I/O layer reports each round's timeout; this only guards against a lost report,
          * which would otherwise leave the client's check running for ever. */
@@ -244,8 +296,30 @@ void policy_step_answered(Policy *p, usec_t now, bool ok, int64_t offset_usec)
         }
 }
 
+/* A reference that can step the Pi while it is not reliable takes over from a camera job that is
+ * still measuring (docs/sync-policy.md, "Checks and results, one page at a time"): the camera
+ * would at best step the Pi to its own clock, and the page is the better source. The measurement's
+ * answer is dropped when it comes; the camera is measured again after the reference. */
+static void preempt_camera(Policy *p, Job *j)
+{
+        Job *running = p->job;
+
+        if (!running || running->kind != JOB_CAMERA || p->stage != STAGE_CAMERA_MEASURE ||
+            p->reliable || j->uncertainty_usec > p->cfg.threshold_usec)
+                return;
+        if (!j->location_client)
+                j->location_client = running->location_client;
+        else if (running->location_client && running->location_client != j->location_client)
+                queue_camera(p, running->location_client);
+        p->stale_measures++;
+        job_free(running);
+        p->job = NULL;
+        p->stage = STAGE_IDLE;
+}
+
 /* A reference from a client's check, applied when the jobs before it are done; a manual sync's
- * first: the page that asked is served before the automatic checks. */
+ * first: the page that asked is served before the automatic checks. While the Pi is not reliable,
+ * a reference also goes before the camera jobs waiting, and takes over from one measuring. */
 static void queue_apply(Policy *p, usec_t now, PolicyClient *c, const Check *check,
                         const PolicyCheckResult *r)
 {
@@ -261,14 +335,23 @@ static void queue_apply(Policy *p, usec_t now, PolicyClient *c, const Check *che
         j->steps_at = p->steps_usec;
         j->zone = g_strdup(r->zone && *r->zone ? r->zone : c->zone);
         j->location_client = check->location ? c->id : 0;
+        j->early = r->partial;
+        j->refine = check->refine;
         if (j->manual) {
                 GList *l = p->jobs.head;
 
                 while (l && ((Job *)l->data)->kind == JOB_APPLY && ((Job *)l->data)->manual)
                         l = l->next;
                 g_queue_insert_before(&p->jobs, l, j);
+        } else if (!p->reliable && j->uncertainty_usec <= p->cfg.threshold_usec) {
+                GList *l = p->jobs.head;
+
+                while (l && ((Job *)l->data)->kind == JOB_APPLY)
+                        l = l->next;
+                g_queue_insert_before(&p->jobs, l, j);
         } else
                 g_queue_push_tail(&p->jobs, j);
+        preempt_camera(p, j);
         policy_run(p, now);
 }
 
@@ -360,9 +443,10 @@ void policy_check_finished(Policy *p, usec_t now, uint64_t client, const PolicyC
                                                                   : "The time check failed.");
         }
         /* Rule 6: the intervalometer page still gets the camera checked and is asked for its
-         * location; otherwise a failed check changes nothing, so the camera is not measured. */
-        if (check.location)
-                policy_request_camera(p, now, client);
+         * location; after an early step, the camera follows that step; otherwise a failed check
+         * changes nothing, so the camera is not measured. */
+        if (check.location || check.refine)
+                policy_request_camera(p, now, check.location ? client : 0);
 }
 
 void policy_client_connected(Policy *p, usec_t now, uint64_t client, PolicyIface iface,
@@ -424,6 +508,13 @@ void policy_client_disconnected(Policy *p, usec_t now, uint64_t client)
                 p->no_ap_logged = false;
         }
 
+        if (c->check.running && c->check.refine) {
+                /* It stepped the Pi and left before the check after the step: the camera
+                 * follows that step. */
+                g_ptr_array_remove(p->clients, c);
+                policy_request_camera(p, now, 0);
+                return;
+        }
         if (c->check.running) {
                 g_autofree char *who = client_who(p, client);
 

@@ -78,6 +78,11 @@ typedef enum PolicyDetail {
 typedef struct PolicyStartCheck {
         uint64_t client;
         bool manual; /* the burst of a manual sync */
+        /* The burst may end after any round whose result so far already makes the step certain
+         * (policy_check_decisive()); it then reports a partial result and the policy checks again
+         * after the step (docs/sync-policy.md, "Fast first step"). */
+        bool early;
+        bool refine; /* the burst after such an early step (for the log only) */
 } PolicyStartCheck;
 
 /* STEP_PI and CONFIRM_PI. */
@@ -102,6 +107,9 @@ typedef struct PolicyPiSync {
         usec_t uncertainty_usec;
         bool stepped;
         BusReliability reliability; /* what clockd reports right after this sync */
+        /* A fast first step from part of a check: the page is checked again at once, and a
+         * second pi-sync follows (docs/sync-policy.md, "Fast first step"). */
+        bool refining;
 } PolicyPiSync;
 
 typedef struct PolicyCameraSync {
@@ -196,7 +204,13 @@ typedef struct PolicyCheckResult {
         const char *zone;        /* the client's IANA zone, NULL if it did not say */
         bool timeout;            /* !ok: the client did not answer in time */
         const char *error;       /* !ok and !timeout: what went wrong */
+        bool partial;            /* ok: an early burst ended before its last round, because
+                                    policy_check_decisive() held */
 } PolicyCheckResult;
+
+/* Whether a result so far (offset ± uncertainty) already says the Pi must be stepped, whatever
+ * the remaining rounds of the burst show: the whole interval is beyond the threshold. */
+bool policy_check_decisive(const PolicyConfig *cfg, int64_t offset_usec, usec_t uncertainty_usec);
 
 typedef struct PolicyClockState {
         bool present; /* clockd is on the bus */

@@ -426,7 +426,8 @@ void sync_engine_execute(SyncEngine *e, const PolicyAction *a)
                 flush_warning(e);
         switch (a->type) {
         case POLICY_ACTION_START_CHECK:
-                if (!client_hub_start_check(e->hub, a->start_check.client, a->start_check.manual)) {
+                if (!client_hub_start_check(e->hub, a->start_check.client, a->start_check.manual,
+                                            a->start_check.early)) {
                         PolicyCheckResult res = {.ok = false, .error = "the client went away"};
                         policy_check_finished(e->policy, now_mono(), a->start_check.client, &res);
                 }

@@ -43,6 +43,7 @@ struct WsClient {
         /* The running burst. */
         gboolean checking;
         gboolean manual;
+        gboolean early; /* may end once decisive (docs/sync-policy.md, "Fast first step") */
         unsigned check_seq;
         unsigned round;
         char *request_id;
@@ -117,7 +118,8 @@ static void burst_clear(WsClient *c)
         }
 }
 
-static void burst_finish(WsClient *c, gboolean timed_out)
+/* partial: an early burst ends before its last round, its result being decisive. */
+static void burst_finish(WsClient *c, gboolean timed_out, gboolean partial)
 {
         TimeExchangeResult res;
         PolicyCheckResult r = {};
@@ -129,10 +131,14 @@ static void burst_finish(WsClient *c, gboolean timed_out)
                 r.offset_usec = res.offset_usec;
                 r.uncertainty_usec = res.uncertainty_usec;
                 r.zone = zone;
+                r.partial = partial;
                 log_info("Client %" PRIu64 ": offset %+" PRIi64 " µs ± %" PRIu64
-                         " µs from %u rounds (naive %+" PRIi64 " µs).",
+                         " µs from %u rounds (naive %+" PRIi64 " µs)%s.",
                          c->id, res.offset_usec, res.uncertainty_usec, res.n_rounds,
-                         res.naive_offset_usec);
+                         res.naive_offset_usec,
+                         partial ? "; a step is certain, so the Pi is stepped now and checked "
+                                   "again after"
+                                 : "");
         } else if (timed_out && c->exchange.n_rejected == 0) {
                 r.timeout = true;
         } else {
@@ -156,7 +162,7 @@ static gboolean on_round_timeout(gpointer userdata)
 
         c->timeout = 0;
         log_debug("Client %" PRIu64 ": no answer to round %u in time.", c->id, c->round);
-        burst_finish(c, TRUE);
+        burst_finish(c, TRUE, FALSE);
         return G_SOURCE_REMOVE;
 }
 
@@ -179,7 +185,7 @@ static void send_round(WsClient *c)
         soup_websocket_connection_send_text(c->conn, text);
 }
 
-static void ws_client_start_check(WsClient *c, gboolean manual)
+static void ws_client_start_check(WsClient *c, gboolean manual, gboolean early)
 {
         if (soup_websocket_connection_get_state(c->conn) != SOUP_WEBSOCKET_STATE_OPEN) {
                 PolicyCheckResult r = {.ok = false, .error = "the connection is closing"};
@@ -189,6 +195,7 @@ static void ws_client_start_check(WsClient *c, gboolean manual)
         burst_clear(c);
         c->checking = TRUE;
         c->manual = manual;
+        c->early = early;
         c->check_seq++;
         c->round = 0;
         c->burst_start = clock_monotonic_usec();
@@ -198,7 +205,9 @@ static void ws_client_start_check(WsClient *c, gboolean manual)
 
 static void on_time_sync_response(WsClient *c, const WsTimeSyncResponse *resp, int64_t t4)
 {
+        const PolicyConfig *cfg = sync_engine_get_config(c->engine);
         TimeExchangeSample s;
+        TimeExchangeResult so_far;
         int r;
 
         if (!c->checking || !c->request_id || g_strcmp0(resp->request_id, c->request_id) != 0) {
@@ -222,9 +231,13 @@ static void on_time_sync_response(WsClient *c, const WsTimeSyncResponse *resp, i
                 c->zone = g_strdup(resp->timezone);
         }
         g_clear_pointer(&c->request_id, g_free);
-        if (time_exchange_full(&c->exchange) || c->round >= TIME_EXCHANGE_MAX_ROUNDS ||
-            clock_monotonic_usec() - c->burst_start > BURST_MAX_USEC)
-                burst_finish(c, FALSE);
+        if (c->early && r >= 0 && c->round < TIME_EXCHANGE_MAX_ROUNDS &&
+            time_exchange_result(&c->exchange, &so_far) >= 0 &&
+            policy_check_decisive(cfg, so_far.offset_usec, so_far.uncertainty_usec))
+                burst_finish(c, FALSE, TRUE);
+        else if (time_exchange_full(&c->exchange) || c->round >= TIME_EXCHANGE_MAX_ROUNDS ||
+                 clock_monotonic_usec() - c->burst_start > BURST_MAX_USEC)
+                burst_finish(c, FALSE, FALSE);
         else
                 send_round(c);
 }
@@ -418,9 +431,9 @@ static void op_send(void *client, const char *text)
         ws_client_send(client, text);
 }
 
-static void op_start_check(void *client, gboolean manual)
+static void op_start_check(void *client, gboolean manual, gboolean early)
 {
-        ws_client_start_check(client, manual);
+        ws_client_start_check(client, manual, early);
 }
 
 static void op_request_location(void *client, const char *request_id)

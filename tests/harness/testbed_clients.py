@@ -166,6 +166,24 @@ class Client:
                 return m
         raise AssertionError(f"timed out; got {[x['type'] for x in self.messages]}")
 
+    def wait_pi_sync(self, timeout=30, answer=True):
+        """The next pi-sync event. After a fast first step (data.refining, docs/sync-policy.md,
+        "Fast first step") it also waits for the pi-sync of the check that follows at once,
+        answering it, so that the Pi is then as close as a whole check makes it. Returns the
+        first event, which has the step, with the second under "refined"."""
+        ev = self.wait_for(is_event("pi-sync"), timeout, answer)
+        if ev["data"].get("refining"):
+            ev["refined"] = self.wait_for(is_event("pi-sync"), timeout, True)
+        return ev
+
+    def settle_refine(self, timeout=30):
+        """If the last pi-sync this page saw was a fast first step (data.refining), waits for the
+        pi-sync of the check after it, answering that check; returns that event or None."""
+        syncs = [m for m in self.messages if is_event("pi-sync")(m)]
+        if syncs and syncs[-1]["data"].get("refining"):
+            return self.wait_for(is_event("pi-sync"), timeout, True)
+        return None
+
     def welcome(self):
         """The first message, which is welcome: its data."""
         m = self.wait_for(lambda m: True, answer=False)

@@ -160,7 +160,7 @@ def test_pages_are_told_once_when_the_state_starts_and_when_it_ends(make_testbed
             p.welcome()
         # The policy checks the camera once the pages made the Pi reliable: before the card is
         # "full", since the simulator's busy fault refuses every request, not only the shutter.
-        pages[0].wait_for(is_event("pi-sync"))
+        pages[0].wait_pi_sync()
         wait_until(lambda: any("nothing to change" in e["message"] for e in
                                get_json(bed, "/api/timesync/log")["entries"]), 30,
                    "the policy's camera check")

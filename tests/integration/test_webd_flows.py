@@ -71,7 +71,7 @@ def test_disagreeing_second_client_is_warned_and_can_sync_by_hand(webd_bed):
     first = Client(bed)
     second = None
     try:
-        assert first.wait_for(is_event("pi-sync"))["data"]["stepped"] is True
+        assert first.wait_pi_sync()["data"]["stepped"] is True
         assert abs(pi_minus_host_ms(bed)) < 5
         assert clock_get(bed, "Reliable") is True
         steps = clock_get(bed, "StepCount")
@@ -110,7 +110,7 @@ def test_client_zone_is_set_although_offset_is_small(webd_bed):
     assert clock_get(bed, "Timezone") == "UTC"
     c = Client(bed, zone="Asia/Tokyo")
     try:
-        ev = c.wait_for(is_event("pi-sync"))
+        ev = c.wait_pi_sync()
         assert ev["data"]["stepped"] is False and 100 < ev["data"]["offset"] < 300
         seen_or_wait(c, lambda m: any("Asia/Tokyo" in e["message"] for e in log_entries([m])))
         assert clock_get(bed, "Timezone") == "Asia/Tokyo"
@@ -191,7 +191,7 @@ def test_pi_never_synced_is_stepped_from_camera(make_testbed):
     bed, sim = camera_bed(make_testbed, camera_offset_ms=3000, webd_env=LAN_ONLY)
     observer = Client(bed)
     try:
-        ev = observer.wait_for(is_event("pi-sync"), timeout=60)["data"]
+        ev = observer.wait_pi_sync(timeout=60)["data"]
         assert ev["source"] == "camera" and ev["stepped"] is True
         assert ev["reliability"] == "low"
         assert 2900 < ev["offset"] < 3100
@@ -243,10 +243,10 @@ def test_periodic_recheck(webd_bed):
     bed = webd_bed(pi_offset_ms=-TWO_HOURS_MS, env={"TIME_SYNC_INTERVAL": "1500"})
     c = Client(bed)
     try:
-        first = c.wait_for(is_event("pi-sync"))
+        first = c.wait_pi_sync()
         assert first["data"]["stepped"] is True
         t0 = time.monotonic()
-        second = c.wait_for(is_event("pi-sync"), timeout=20)
+        second = c.wait_pi_sync(timeout=20)
         elapsed = time.monotonic() - t0
         assert second["data"]["stepped"] is False and abs(second["data"]["offset"]) < 50
         assert elapsed > 1.0, elapsed  # not at once: after the interval
@@ -254,7 +254,7 @@ def test_periodic_recheck(webd_bed):
         bursts = {i.split("-")[1] for i in ids}
         assert len(bursts) >= 2
         assert [m["type"] for m in c.messages].count("welcome") == 1
-        c.wait_for(is_event("pi-sync"), timeout=20)  # and again
+        c.wait_pi_sync(timeout=20)  # and again
         assert clock_get(bed, "StepCount") == 1
     finally:
         c.close()
@@ -308,7 +308,7 @@ def test_no_ap_client_notice_and_return(webd_bed):
         back = [e for e in entry["data"]["entries"] if "again, after" in e["message"]][-1]
         assert back["type"] == "info"
         assert " s without one" in back["message"]
-        c.wait_for(is_event("pi-sync"))
+        c.wait_pi_sync()
     finally:
         c.close()
     # Gone again: the notice comes again, once.
@@ -396,7 +396,7 @@ def test_connected_page_keeps_the_pi_reliable(make_testbed):
     bed.start_webd({"TIME_SYNC_INTERVAL": "16000", "PICAMSYNC_AP_INTERFACES": "lo"})
     c = Client(bed)
     try:
-        assert c.wait_for(is_event("pi-sync"))["data"]["stepped"] is True
+        assert c.wait_pi_sync()["data"]["stepped"] is True
         # Two windows: the page is checked again about every 8 s, each well before the end.
         later = c.messages_for(34)
         checks = [m for m in later if is_event("pi-sync")(m)]

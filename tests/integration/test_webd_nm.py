@@ -147,7 +147,7 @@ def assert_ap_and_checked(bed):
     c = Client(bed)
     try:
         assert c.welcome()["interface"] == "ap", webd_log(bed)
-        ev = c.wait_for(is_event("pi-sync"))
+        ev = c.wait_pi_sync()
         assert ev["data"]["source"] == "client-ap"
         assert any(m["type"] == "time-sync-request" for m in c.messages)
     finally:

@@ -84,7 +84,7 @@ def test_timelapse_with_typed_location_and_its_report(make_testbed):
                                                   "shotsFailed": 0, "nextShotTime": None}
         assert get_json(bed, "/api/reports") == {"reports": []}
         # The page (an access-point client) makes the Pi reliable, then the camera is checked.
-        assert page.wait_for(is_event("pi-sync"))["data"]["synchronized"] is True
+        assert page.wait_pi_sync()["data"]["synchronized"] is True
         wait_log(bed, "nothing to change")
 
         code, data, _ = post(bed, "/api/timelapse", {
@@ -313,7 +313,7 @@ def test_camera_set_waits_for_the_end_of_the_timelapse(make_testbed):
     page = Client(bed)
     try:
         # The page (an access-point client) makes the Pi reliable; the camera is right.
-        assert page.wait_for(is_event("pi-sync"))["data"]["synchronized"] is True
+        assert page.wait_pi_sync()["data"]["synchronized"] is True
         wait_log(bed, "nothing to change")
         code, data, _ = post(bed, "/api/timelapse", {"intervalMs": 1000, "shots": 15})
         assert code == 201, data

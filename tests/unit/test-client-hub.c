@@ -17,7 +17,7 @@ static void fake_send(void *client, const char *text)
         g_ptr_array_add(((Fake *)client)->sent, g_strdup(text));
 }
 
-static void fake_start_check(void *client, gboolean manual)
+static void fake_start_check(void *client, gboolean manual, gboolean early)
 {
         Fake *f = client;
 
@@ -116,10 +116,10 @@ static void test_send(void)
         g_assert_cmpuint(b->sent->len, ==, 2);
         g_assert_cmpstr(g_ptr_array_index(b->sent, 1), ==, "b only");
 
-        g_assert_true(client_hub_start_check(h, ia, TRUE));
+        g_assert_true(client_hub_start_check(h, ia, TRUE, FALSE));
         g_assert_cmpuint(a->checks, ==, 1);
         g_assert_true(a->manual);
-        g_assert_false(client_hub_start_check(h, 99, FALSE));
+        g_assert_false(client_hub_start_check(h, 99, FALSE, FALSE));
 
         g_assert_true(client_hub_request_location(h, ib, "loc-1"));
         g_assert_cmpstr(b->location_id, ==, "loc-1");

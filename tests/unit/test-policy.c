@@ -134,7 +134,7 @@ static void test_rule1_connect(void)
         assert_no_actions(p);
 
         policy_client_connected(p, 20, PHONE, POLICY_IFACE_AP, "Europe/Berlin", "phone");
-        assert_actions(p, "START_CHECK client=3");
+        assert_actions(p, "START_CHECK client=3 early");
         check_ok(p, 30, PHONE, 7200004 * MSEC, "Europe/Berlin");
         assert_actions(p, "STEP_PI offset=7200004000 source=client-ap");
         g_assert_cmpuint(policy_next_deadline(p), ==, 30 + 30 * MINUTE);
@@ -152,7 +152,7 @@ static void test_rule1_connect(void)
         assert_no_actions(off);
         g_assert_cmpuint(policy_next_deadline(off), ==, USEC_INFINITY); /* nothing polls */
         policy_set_auto_sync(off, 30, true);
-        assert_actions(off, "START_CHECK client=3");
+        assert_actions(off, "START_CHECK client=3 early");
 }
 
 /* Rule 2: reliable from another source, a new AP client off by 2 h does not step the Pi; its
@@ -190,7 +190,7 @@ static void test_rule2_disagreeing_client(void)
 
         /* Now reliable from the tablet: its own re-check above the threshold steps again. */
         policy_intervalometer_opened(p, 60, TABLET);
-        assert_actions(p, "START_CHECK client=5");
+        assert_actions(p, "START_CHECK client=5 early");
         check_ok(p, 70, TABLET, 3 * SEC, NULL);
         assert_actions(p, "STEP_PI offset=3000000 source=client-ap");
 }
@@ -203,7 +203,7 @@ static void test_rule3_zone(void)
 
         clock_state(p, 0, false, "none", false, "UTC");
         policy_client_connected(p, 0, PHONE, POLICY_IFACE_AP, "Europe/Berlin", "phone");
-        assert_actions(p, "START_CHECK client=3");
+        assert_actions(p, "START_CHECK client=3 early");
         check_ok(p, 10, PHONE, 12 * MSEC, NULL); /* zone from the connection */
         assert_actions(p, "CONFIRM_PI offset=12000 source=client-ap",
                        "SET_ZONE zone=Europe/Berlin");
@@ -221,7 +221,7 @@ static void test_rule3_zone(void)
         /* Same zone again: nothing. A disagreeing client in another zone: the zone moves. */
         policy_intervalometer_opened(p, 40, PHONE);
         check_ok(p, 50, PHONE, 5 * MSEC, "Europe/Berlin");
-        assert_actions(p, "START_CHECK client=3", "CONFIRM_PI offset=5000 source=client-ap");
+        assert_actions(p, "START_CHECK client=3 early", "CONFIRM_PI offset=5000 source=client-ap");
         policy_clock_finished(p, 60, POLICY_ACTION_CONFIRM_PI, true, NULL);
         g_free(drain(p));
         policy_client_connected(p, 70, TABLET, POLICY_IFACE_AP, NULL, NULL);
@@ -306,7 +306,7 @@ static void test_rule4_periodic(void)
         policy_timer_fired(p, t - 1); /* early: nothing */
         assert_no_actions(p);
         policy_timer_fired(p, t);
-        assert_actions(p, "START_CHECK client=3");
+        assert_actions(p, "START_CHECK client=3 early");
         check_ok(p, t + SEC, PHONE, 40 * MSEC, NULL);
         assert_actions(p, "CONFIRM_PI offset=40000 source=client-ap");
         g_assert_cmpuint(policy_next_deadline(p), ==, t + SEC + 30 * MINUTE);
@@ -329,7 +329,7 @@ static void test_rule4_periodic(void)
         assert_actions(p,
                        "LOG info/info success=1 \"A device is connected to the Pi's access "
                        "point again, after 2 h 30 min without one.\"",
-                       "START_CHECK client=3");
+                       "START_CHECK client=3 early");
 
         /* A short absence is not worth a log line. */
         check_ok(p, t + 3 * HOUR, PHONE, 40 * MSEC, NULL);
@@ -337,7 +337,7 @@ static void test_rule4_periodic(void)
         g_free(drain(p));
         policy_client_disconnected(p, t + 3 * HOUR, PHONE);
         policy_client_connected(p, t + 3 * HOUR + MINUTE, PHONE, POLICY_IFACE_AP, NULL, "phone");
-        assert_actions(p, "START_CHECK client=3");
+        assert_actions(p, "START_CHECK client=3 early");
 }
 
 #define MEASURED_NOTHING                                                                           \
@@ -495,7 +495,7 @@ static void test_rule6_intervalometer(void)
         g_free(drain(p));
 
         policy_intervalometer_opened(p, 30, PHONE);
-        assert_actions(p, "START_CHECK client=3");
+        assert_actions(p, "START_CHECK client=3 early");
         check_ok(p, 40, PHONE, 7 * MSEC, NULL);
         policy_clock_finished(p, 50, POLICY_ACTION_CONFIRM_PI, true, NULL);
         g_free(drain(p));
@@ -526,7 +526,7 @@ static void test_rule6_intervalometer(void)
         policy_intervalometer_opened(p, 130, PHONE);
         check_ok(p, 140, PHONE, 7 * MSEC, NULL);
         policy_clock_finished(p, 150, POLICY_ACTION_CONFIRM_PI, true, NULL);
-        assert_actions(p, "START_CHECK client=3", "CONFIRM_PI offset=7000 source=client-ap",
+        assert_actions(p, "START_CHECK client=3 early", "CONFIRM_PI offset=7000 source=client-ap",
                        "LOG sync/success success=1 \"Pi clock checked against phone (ap, client "
                        "3): 7 ms off, within 1.000 s, so it was left as it is.\" "
                        "source=client-ap client=3 offset=7000 uncertainty=2000",
@@ -821,7 +821,7 @@ static void test_silent_page(void)
         measured(p, 0, 3 * MSEC, false);
         g_free(drain(p));
         policy_client_connected(p, 20, PHONE, POLICY_IFACE_AP, NULL, "phone");
-        assert_actions(p, "START_CHECK client=3");
+        assert_actions(p, "START_CHECK client=3 early");
         g_assert_cmpuint(policy_next_deadline(p), ==, 20 + guard);
         policy_check_finished(p, 30, PHONE, &(PolicyCheckResult){.timeout = true});
         /* No warning, no sync-failed, no camera measurement: nothing was learnt. */
@@ -837,7 +837,7 @@ static void test_silent_page(void)
         /* It sends something: checked at once. The guard, should the I/O layer never report:
          * silent again, said again (once for this silence). */
         policy_client_active(p, 40 * MINUTE, PHONE);
-        assert_actions(p, "START_CHECK client=3");
+        assert_actions(p, "START_CHECK client=3 early");
         policy_client_active(p, 40 * MINUTE + 1, PHONE); /* not silent now: nothing new */
         assert_no_actions(p);
         policy_timer_fired(p, 40 * MINUTE + guard);
@@ -849,7 +849,7 @@ static void test_silent_page(void)
         policy_client_active(p, 50 * MINUTE, PHONE);
         policy_manual_sync_burst(p, 50 * MINUTE, PHONE, 7, NULL);
         policy_check_finished(p, 50 * MINUTE + SEC, PHONE, &(PolicyCheckResult){.timeout = true});
-        assert_actions(p, "START_CHECK client=3", /* it showed life; the manual sync merges */
+        assert_actions(p, "START_CHECK client=3 early", /* it showed life; the manual sync merges */
                        "LOG manual/warning success=0 \"phone (ap, client 3) did not answer the "
                        "time check within 5 s; the Pi clock was not changed.\" client=3 "
                        "error=\"no answer within 5 s\"",
@@ -925,7 +925,7 @@ static void test_checks_side_by_side(void)
         g_free(drain(p));
         policy_client_connected(p, 10, PHONE, POLICY_IFACE_AP, NULL, "phone");
         policy_client_connected(p, 20, TABLET, POLICY_IFACE_AP, NULL, "tablet");
-        assert_actions(p, "START_CHECK client=3", "START_CHECK client=5");
+        assert_actions(p, "START_CHECK client=3 early", "START_CHECK client=5 early");
 
         /* Merged into the running bursts. */
         policy_manual_sync_burst(p, 30, PHONE, 1, NULL);
@@ -939,7 +939,7 @@ static void test_checks_side_by_side(void)
         check_ok(p, 55, TABLET, 9 * SEC, NULL);
         assert_no_actions(p);
         policy_clock_finished(p, 60, POLICY_ACTION_STEP_PI, true, NULL);
-        assert_actions(p, "START_CHECK client=5",
+        assert_actions(p, "START_CHECK client=5 early",
                        "LOG manual/success success=1 \"Pi clock set by hand from phone (ap, "
                        "client 3): it was 2.000 s behind.\" source=manual client=3 "
                        "offset=2000000 uncertainty=2000",
@@ -978,6 +978,174 @@ static void test_checks_side_by_side(void)
         assert_no_actions(p);
 }
 
+/* A partial result: an early burst that ended after a round that made the step certain. */
+static void check_partial(Policy *p, usec_t now, uint64_t client, int64_t offset)
+{
+        PolicyCheckResult r = {
+                .ok = true, .offset_usec = offset, .uncertainty_usec = 20 * MSEC, .partial = true};
+
+        policy_check_finished(p, now, client, &r);
+}
+
+static void check_with_bound(Policy *p, usec_t now, uint64_t client, int64_t offset, usec_t bound)
+{
+        PolicyCheckResult r = {.ok = true, .offset_usec = offset, .uncertainty_usec = bound};
+
+        policy_check_finished(p, now, client, &r);
+}
+
+/* Fast first step: the whole interval beyond the threshold decides; a bound wider than the
+ * threshold never does. */
+static void test_check_decisive(void)
+{
+        PolicyConfig cfg;
+
+        policy_config_init_default(&cfg);
+        g_assert_true(policy_check_decisive(&cfg, 2 * (int64_t)HOUR, 50 * MSEC));
+        g_assert_true(policy_check_decisive(&cfg, -2 * (int64_t)HOUR, 50 * MSEC));
+        g_assert_true(policy_check_decisive(&cfg, 1051 * MSEC, 50 * MSEC));
+        g_assert_false(policy_check_decisive(&cfg, 1050 * MSEC, 50 * MSEC));
+        g_assert_false(policy_check_decisive(&cfg, -1050 * MSEC, 50 * MSEC));
+        g_assert_false(policy_check_decisive(&cfg, 3 * (int64_t)HOUR, 1001 * MSEC));
+        g_assert_false(policy_check_decisive(&cfg, 0, 0));
+}
+
+/* Fast first step: a partial result steps the Pi at once; the page is checked again right after
+ * (a full burst), which steps what is left when it is beyond its bound and 1 ms, else confirms;
+ * the camera follows that second check, not the rough first step. */
+static void test_fast_first_step(void)
+{
+        g_autoptr(Policy) p = policy_default();
+
+        clock_state(p, 0, false, "none", false, "Europe/Berlin");
+        policy_client_connected(p, 10, PHONE, POLICY_IFACE_AP, "Europe/Berlin", "phone");
+        assert_actions(p, "START_CHECK client=3 early");
+        check_partial(p, 20, PHONE, 7200 * SEC);
+        assert_actions(p, "STEP_PI offset=7200000000 source=client-ap");
+        /* A camera that connects meanwhile waits for the page's second check. */
+        camera(p, 25, true, false);
+        assert_no_actions(p);
+        policy_clock_finished(p, 30, POLICY_ACTION_STEP_PI, true, NULL);
+        assert_actions(p,
+                       "LOG sync/success success=1 \"Pi clock set from phone (ap, client 3): it "
+                       "was 7200.000 s behind.\" source=client-ap client=3 offset=7200000000 "
+                       "uncertainty=20000",
+                       "SEND_EVENT pi-sync to=0 synchronized=1 source=client-ap "
+                       "offset=7200000000 uncertainty=20000 stepped=1 reliability=high "
+                       "refining",
+                       "START_CHECK client=3 refine");
+        /* 12 ms left, beyond its 2 ms bound: a second, small step. */
+        check_ok(p, 40, PHONE, 12 * MSEC, NULL);
+        assert_actions(p, "STEP_PI offset=12000 source=client-ap");
+        policy_clock_finished(p, 50, POLICY_ACTION_STEP_PI, true, NULL);
+        assert_actions(p,
+                       "LOG sync/success success=1 \"Pi clock refined from phone (ap, client 3) "
+                       "after the first step: it was still 12 ms behind.\" source=client-ap "
+                       "client=3 offset=12000 uncertainty=2000",
+                       "SEND_EVENT pi-sync to=0 synchronized=1 source=client-ap offset=12000 "
+                       "uncertainty=2000 stepped=1 reliability=high",
+                       "MEASURE_CAMERA");
+        measured(p, 60, 3 * MSEC, false);
+        g_free(drain(p));
+
+        /* Within 1 ms (or within its bound) after the first step: a confirm. */
+        clock_state(p, 70, false, "low", false, "Europe/Berlin");
+        g_free(drain(p));
+        policy_client_connected(p, 80, TABLET, POLICY_IFACE_AP, "Europe/Berlin", "tablet");
+        assert_actions(p, "START_CHECK client=5 early");
+        check_partial(p, 90, TABLET, -3 * SEC);
+        policy_clock_finished(p, 100, POLICY_ACTION_STEP_PI, true, NULL);
+        g_free(drain(p));
+        check_with_bound(p, 110, TABLET, -4 * MSEC, 5 * MSEC);
+        assert_actions(p, "CONFIRM_PI offset=-4000 source=client-ap");
+        policy_clock_finished(p, 120, POLICY_ACTION_CONFIRM_PI, true, NULL);
+        assert_actions(p,
+                       "LOG sync/success success=1 \"Pi clock checked again against tablet (ap, "
+                       "client 5) after the first step: 4 ms off, within 5 ms, so it was left "
+                       "as it is.\" source=client-ap client=5 offset=-4000 uncertainty=5000",
+                       "SEND_EVENT pi-sync to=0 synchronized=1 source=client-ap offset=-4000 "
+                       "uncertainty=5000 stepped=0 reliability=high",
+                       "MEASURE_CAMERA");
+        measured(p, 130, 3 * MSEC, false);
+        g_free(drain(p));
+
+        /* The page does not answer the second check, or leaves during it: the camera still
+         * follows the first step. */
+        clock_state(p, 140, false, "low", false, "Europe/Berlin");
+        g_free(drain(p));
+        check_partial(p, 150, PHONE, 5 * SEC); /* not asked for: ignored */
+        assert_no_actions(p);
+        policy_client_active(p, 150, PHONE); /* not silent: nothing */
+        policy_manual_sync_offset(p, 160, 0, 7, 0, MSEC, NULL);
+        policy_clock_finished(p, 170, POLICY_ACTION_CONFIRM_PI, true, NULL);
+        measured(p, 175, 3 * MSEC, false);
+        g_free(drain(p));
+        clock_state(p, 180, false, "low", false, "Europe/Berlin");
+        g_free(drain(p));
+        policy_client_disconnected(p, 185, TABLET);
+        policy_client_connected(p, 190, TABLET, POLICY_IFACE_AP, NULL, "tablet");
+        check_partial(p, 200, TABLET, 5 * SEC);
+        policy_clock_finished(p, 210, POLICY_ACTION_STEP_PI, true, NULL);
+        g_free(drain(p));
+        policy_check_finished(p, 220, TABLET, &(PolicyCheckResult){.timeout = true});
+        assert_actions(p,
+                       "LOG info/info success=0 \"tablet (ap, client 5) did not answer the time "
+                       "check within 5 s (a page in a background tab does not); it is checked "
+                       "again when it is used.\"",
+                       "MEASURE_CAMERA");
+        measured(p, 230, 3 * MSEC, false);
+        g_free(drain(p));
+        clock_state(p, 240, false, "low", false, "Europe/Berlin");
+        g_free(drain(p));
+        policy_client_active(p, 250, TABLET);
+        assert_actions(p, "START_CHECK client=5 early");
+        check_partial(p, 260, TABLET, 5 * SEC);
+        policy_clock_finished(p, 270, POLICY_ACTION_STEP_PI, true, NULL);
+        g_free(drain(p));
+        policy_client_disconnected(p, 280, TABLET);
+        assert_actions(p, "MEASURE_CAMERA");
+}
+
+/* A page's reference while the Pi is not reliable takes over from a camera measurement in
+ * flight: the Pi is stepped once, from the page, not first to the camera; the measurement's
+ * answer is dropped, and the camera is measured again after the page's second check. */
+static void test_page_preempts_camera(void)
+{
+        g_autoptr(Policy) p = policy_default();
+
+        clock_state(p, 0, false, "none", false, "Europe/Berlin");
+        camera(p, 10, true, false); /* at power-up: the camera answers first */
+        assert_actions(p, "MEASURE_CAMERA");
+        policy_client_connected(p, 20, PHONE, POLICY_IFACE_AP, "Europe/Berlin", "phone");
+        assert_actions(p, "START_CHECK client=3 early");
+        check_partial(p, 30, PHONE, 3 * (int64_t)HOUR);
+        assert_actions(p, "STEP_PI offset=10800000000 source=client-ap");
+        /* The measurement from before the step: dropped. */
+        measured(p, 40, 3 * (int64_t)HOUR, false);
+        assert_no_actions(p);
+        policy_clock_finished(p, 50, POLICY_ACTION_STEP_PI, true, NULL);
+        g_free(drain(p));
+        check_ok(p, 60, PHONE, 300, NULL);
+        assert_actions(p, "CONFIRM_PI offset=300 source=client-ap");
+        policy_clock_finished(p, 70, POLICY_ACTION_CONFIRM_PI, true, NULL);
+        g_autofree char *text = drain(p);
+        g_assert_true(g_str_has_suffix(text, "MEASURE_CAMERA"));
+        /* The Pi is reliable now: the camera is set to it. */
+        measured(p, 80, 3 * (int64_t)HOUR, false);
+        assert_actions(p, "SET_CAMERA zone=Europe/Berlin");
+
+        /* A reference too uncertain to act on does not take over. */
+        g_autoptr(Policy) q = policy_default();
+        clock_state(q, 0, false, "none", false, "Europe/Berlin");
+        camera(q, 10, true, false);
+        policy_client_connected(q, 20, PHONE, POLICY_IFACE_AP, "Europe/Berlin", "phone");
+        g_free(drain(q));
+        check_with_bound(q, 30, PHONE, 3 * (int64_t)HOUR, 2 * SEC);
+        assert_no_actions(q);
+        measured(q, 40, 3 * (int64_t)HOUR, false);
+        assert_actions(q, "STEP_PI offset=10800000000 source=camera");
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -999,5 +1167,8 @@ int main(int argc, char **argv)
         g_test_add_func("/policy/silent-page", test_silent_page);
         g_test_add_func("/policy/uncertain-check", test_uncertain_check);
         g_test_add_func("/policy/checks-side-by-side", test_checks_side_by_side);
+        g_test_add_func("/policy/check-decisive", test_check_decisive);
+        g_test_add_func("/policy/fast-first-step", test_fast_first_step);
+        g_test_add_func("/policy/page-preempts-camera", test_page_preempts_camera);
         return g_test_run();
 }
