@@ -409,3 +409,40 @@ def test_connected_page_keeps_the_pi_reliable(make_testbed):
         assert clock_get(bed, "Reliable") is True
     finally:
         c.close()
+
+
+# docs/sync-policy.md, "Checks and results, one page at a time": a page opened at power-up,
+# while webd's first measurement of the camera is still running, gives one step, from the
+# page; the camera's measurement from before that step is dropped, the Pi is never stepped to
+# the camera, and the camera is measured again after the page's check.
+def test_page_at_power_up_preempts_the_camera_step(make_testbed):
+    bed = make_testbed(start=False, pi_offset_ms=-TWO_HOURS_MS)
+    bed.start_clockd()
+    bus = BusClient(bed.bus.address)
+    bus.subscribe(iface=CLOCK[2], member="TimeStepped")
+    # Every camera request takes 2 s, so webd's first measurement (up to 5 s) is surely still
+    # running when the page, opened right after webd sees the camera, has been checked.
+    sim = bed.start_sim(latency_ms=2000)
+    bed.start_camerad({"PICAMSYNC_CAMERA_URLS": sim["camera"]})
+    wait_camera_connected(bed, timeout=60)
+    bed.start_webd()
+    wait_webd_camera(bed)
+    c = Client(bed)
+    try:
+        ev = c.wait_pi_sync()
+        assert ev["data"]["source"] == "client-ap" and ev["data"]["stepped"] is True, ev
+        assert abs(pi_minus_host_ms(bed)) < 5
+        # The camera follows the page: measured again, after the page's step.
+        entries = wait_log(bed, lambda e: e["type"] == "camera", timeout=60,
+                           what="the camera's measurement after the page's check")
+        assert all(e["details"].get("source") != "camera" for e in rest_log(bed)), \
+            [e["message"] for e in rest_log(bed)]
+        bus.pump()
+        sources = [s[3][1] for s in bus.signals if s[1] == "TimeStepped"]
+        assert sources and set(sources) == {"client-ap"}, sources
+        assert len(sources) == 1 + (1 if ev["refined"]["data"]["stepped"] else 0), sources
+        assert clock_get(bed, "LastSyncSource") == "client-ap"
+        assert "nothing to change" in entries[-1]["message"], entries
+    finally:
+        c.close()
+        bus.close()
