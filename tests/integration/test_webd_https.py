@@ -135,12 +135,6 @@ def test_page_and_rest_over_https_with_a_self_signed_certificate(https_bed, tmp_
 
 
 
-def mapped_libraries(pid):
-    with open(f"/proc/{pid}/maps") as f:
-        return {os.path.basename(line.split()[5]).split(".so")[0] for line in f
-                if len(line.split()) > 5 and ".so" in line.split()[5]}
-
-
 def test_tls_libraries_load_at_the_first_https_connection(https_bed):
     """webd checks its certificate at start through picamsync-webd-cert and loads GnuTLS (through
     GLib's TLS backend) only when a first HTTPS connection needs it; libnm not at all while
@@ -150,11 +144,11 @@ def test_tls_libraries_load_at_the_first_https_connection(https_bed):
     assert "SHA-256 fingerprint" in bed.daemons["webd"].log()
     with urllib.request.urlopen(bed.http_url + "/api/system/time", timeout=30) as r:
         assert r.status == 200
-    before = mapped_libraries(pid)
+    before = harness.mapped_libraries(pid)
     assert not before & {"libgnutls", "libgiognutls", "libnm"}, sorted(before)
     status, _, _ = https(bed, "GET", "/api/system/time")
     assert status == 200
-    assert {"libgnutls", "libgiognutls"} <= mapped_libraries(pid)
+    assert {"libgnutls", "libgiognutls"} <= harness.mapped_libraries(pid)
 
 def test_certificate_is_kept_private_and_survives_a_restart(https_bed):
     bed = https_bed()
