@@ -6,10 +6,41 @@
 #include "camerad/camera-error.h"
 #include "camerad/ssdp-message.h"
 #include "camerad/upnp-description.h"
+#include "daemons/dlopen-util.h"
 
 #define PREFIX "The camera's device description could not be read: "
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+/* libxml2 (with ICU and libstdc++: about 1.8 MiB) is loaded at the first description a camera
+ * found by discovery serves; a camerad given its cameras' addresses never loads it. */
+#define XML_SONAME "libxml2.so.2"
+
+static void *xml_handle;
+static typeof(xmlCtxtGetLastError) *sym_xmlCtxtGetLastError;
+static typeof(xmlCtxtReadMemory) *sym_xmlCtxtReadMemory;
+static typeof(xmlDocGetRootElement) *sym_xmlDocGetRootElement;
+static xmlFreeFunc *sym_xmlFree; /* a variable in libxml2 */
+static typeof(xmlFreeDoc) *sym_xmlFreeDoc;
+static typeof(xmlFreeParserCtxt) *sym_xmlFreeParserCtxt;
+static typeof(xmlNewParserCtxt) *sym_xmlNewParserCtxt;
+static typeof(xmlNodeGetContent) *sym_xmlNodeGetContent;
+
+static gboolean xml_dl_open(GError **error)
+{
+        static const DlSymbol symbols[] = {
+                DL_SYMBOL(xmlCtxtGetLastError),  DL_SYMBOL(xmlCtxtReadMemory),
+                DL_SYMBOL(xmlDocGetRootElement), DL_SYMBOL(xmlFree),
+                DL_SYMBOL(xmlFreeDoc),           DL_SYMBOL(xmlFreeParserCtxt),
+                DL_SYMBOL(xmlNewParserCtxt),     DL_SYMBOL(xmlNodeGetContent),
+        };
+
+        return dl_open_symbols(&xml_handle, XML_SONAME, symbols, G_N_ELEMENTS(symbols), error);
+}
+
+static void doc_free(xmlDoc *doc)
+{
+        sym_xmlFreeDoc(doc);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, doc_free)
 
 void upnp_description_free(UpnpDescription *d)
 {
@@ -60,11 +91,11 @@ static char *node_text(const xmlNode *n)
 
         if (!n)
                 return NULL;
-        raw = xmlNodeGetContent(n);
+        raw = sym_xmlNodeGetContent(n);
         if (!raw)
                 return NULL;
         text = g_strstrip(g_strdup((const char *)raw));
-        xmlFree(raw);
+        (*sym_xmlFree)(raw);
         if (!*text || !g_utf8_validate(text, -1, NULL)) {
                 g_free(text);
                 return NULL;
@@ -129,6 +160,7 @@ static gboolean url_is_http(const char *url)
 
 static xmlDoc *read_xml(const char *xml, gsize len, GError **error)
 {
+        g_autoptr(GError) load_error = NULL;
         xmlParserCtxtPtr ctxt;
         xmlDoc *doc;
 
@@ -146,24 +178,29 @@ static xmlDoc *read_xml(const char *xml, gsize len, GError **error)
                                     PREFIX "it has a document type declaration");
                 return NULL;
         }
-        ctxt = xmlNewParserCtxt();
+        if (!xml_dl_open(&load_error)) {
+                g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
+                            PREFIX "%s; is libxml2 installed?", load_error->message);
+                return NULL;
+        }
+        ctxt = sym_xmlNewParserCtxt();
         if (!ctxt) {
                 g_set_error_literal(error, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
                                     PREFIX "out of memory");
                 return NULL;
         }
-        doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                                        XML_PARSE_NOCDATA);
+        doc = sym_xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
+                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                            XML_PARSE_NOCDATA);
         if (!doc) {
-                const xmlError *e = xmlCtxtGetLastError(ctxt);
+                const xmlError *e = sym_xmlCtxtGetLastError(ctxt);
                 g_autofree char *why =
                         g_strstrip(g_strdup(e && e->message ? e->message : "not XML"));
 
                 g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
                             PREFIX "it is not well-formed XML (%s, line %d)", why, e ? e->line : 0);
         }
-        xmlFreeParserCtxt(ctxt);
+        sym_xmlFreeParserCtxt(ctxt);
         return doc;
 }
 
@@ -176,7 +213,7 @@ UpnpDescription *upnp_description_parse(const char *xml, gsize len, GError **err
         doc = read_xml(xml, len, error);
         if (!doc)
                 return NULL;
-        root = xmlDocGetRootElement(doc);
+        root = sym_xmlDocGetRootElement(doc);
         if (!root || !is_upnp(root, "root") || !(device = upnp_child(root, "device"))) {
                 g_set_error_literal(error, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
                                     PREFIX "it is not a UPnP device description");

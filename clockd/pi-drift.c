@@ -10,6 +10,7 @@
 #include "clockd/pi-drift.h"
 #include "daemons/log.h"
 #include "daemons/macro.h"
+#include "daemons/time-util.h"
 
 uint64_t pi_drift_source_uncertainty(BusSyncSource source)
 {
@@ -327,7 +328,7 @@ bool pi_drift_add_measurement(PiDrift *d, uint64_t boot_usec, int64_t offset_use
         alert = drift_departs((double)offset_usec, predicted, p.e.uncertainty_usec, d->alert_usec);
         if (alert && ret_alert)
                 *ret_alert = (PiDriftAlert){.measured_usec = offset_usec,
-                                            .predicted_usec = (int64_t)llround(predicted),
+                                            .predicted_usec = round_to_int64(predicted),
                                             .source = source};
         (void)drift_append(d, &p);
         return alert;

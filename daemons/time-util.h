@@ -22,6 +22,13 @@ typedef struct ClockPair {
 } ClockPair;
 
 int64_t clock_realtime_usec(void);
+
+/* x rounded half away from zero, as llround() does, without libm (which clockd does not load
+ * otherwise). x must fit in int64_t. */
+static inline int64_t round_to_int64(double x)
+{
+        return (int64_t)(x < 0 ? x - 0.5 : x + 0.5);
+}
 usec_t clock_boottime_usec(void);
 usec_t clock_monotonic_usec(void);
 /* Reads both clocks together: boottime before and after the realtime read, takes the midpoint,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <systemd/sd-bus.h>
 
 /* The Wi-Fi devices that NetworkManager runs as access points (docs/sync-policy.md: a connection on
  * one of them is an AP client, besides the interfaces in PICAMSYNC_AP_INTERFACES). Watches
@@ -10,9 +11,10 @@
 
 typedef struct ApNm ApNm;
 
-/* Starts watching (asynchronously, on the thread-default main context). Never fails: problems
- * are logged once and the list stays empty. */
-ApNm *ap_nm_new(void);
+/* Starts watching (asynchronously: bus, the GLib main context). libnm is loaded only once
+ * NetworkManager's name is on bus. Never fails: problems are logged once and the list stays
+ * empty. */
+ApNm *ap_nm_new(sd_bus *bus);
 /* Stops watching; runs the main context briefly so that libnm can release what it holds. */
 void ap_nm_free(ApNm *nm);
 

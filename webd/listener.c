@@ -31,8 +31,8 @@
 typedef struct Port {
         Listener *l;
         GSocket *sock;
-        GTlsCertificate *cert;
-        char *label; /* "port 80 (http)" */
+        LazyCert *cert; /* NULL: http */
+        char *label;    /* "port 80 (http)" */
         GSource *source;
         guint retry;
         unsigned backoff_ms;
@@ -181,14 +181,17 @@ static GIOStream *wrap_tls(Port *p, ConnStream *stream, const char *address)
 {
         static const char *const protocols[] = {"http/1.1", "http/1.0", NULL};
         g_autoptr(GError) error = NULL;
+        GTlsCertificate *cert = lazy_cert_get(p->cert, &error);
         GIOStream *tls;
 
+        if (!cert)
+                return NULL; /* logged once by lazy_cert_get() */
         /* As libsoup's own listener makes it. No database: webd asks for no client certificate,
          * and the default one would load the system's CA list (about 4 MiB) and copy its trust
          * list into every connection (about 3.7 MiB each). Browsers often close without
          * close_notify. */
         tls = g_initable_new(g_tls_backend_get_server_connection_type(g_tls_backend_get_default()),
-                             NULL, &error, "base-io-stream", stream, "certificate", p->cert,
+                             NULL, &error, "base-io-stream", stream, "certificate", cert,
                              "database", NULL, "require-close-notify", FALSE,
                              "advertised-protocols", protocols, NULL);
         if (!tls)
@@ -356,7 +359,7 @@ static void port_free(Port *p)
         if (p->retry)
                 g_source_remove(p->retry);
         g_object_unref(p->sock);
-        g_clear_object(&p->cert);
+        g_clear_pointer(&p->cert, lazy_cert_unref);
         g_free(p->label);
         g_free(p);
 }
@@ -419,7 +422,7 @@ void listener_free(Listener *l)
         g_free(l);
 }
 
-gboolean listener_add_socket(Listener *l, GSocket *sock, GTlsCertificate *cert, GError **error)
+gboolean listener_add_socket(Listener *l, GSocket *sock, LazyCert *cert, GError **error)
 {
         g_autoptr(GSocketAddress) addr = g_socket_get_local_address(sock, error);
         Port *p;
@@ -429,7 +432,7 @@ gboolean listener_add_socket(Listener *l, GSocket *sock, GTlsCertificate *cert, 
         p = g_new0(Port, 1);
         p->l = l;
         p->sock = g_object_ref(sock);
-        p->cert = cert ? g_object_ref(cert) : NULL;
+        p->cert = cert ? lazy_cert_ref(cert) : NULL;
         p->label = g_strdup_printf(
                 "port %u (%s)",
                 G_IS_INET_SOCKET_ADDRESS(addr)

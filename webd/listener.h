@@ -5,6 +5,7 @@
 #include <libsoup/soup.h>
 
 #include "webd/conn-stream.h"
+#include "webd/tls-cert-helper.h"
 #include "webd/web-limits.h"
 
 /* webd's listening sockets: it accepts connections itself and hands each to libsoup
@@ -20,7 +21,7 @@ typedef struct Listener Listener;
 Listener *listener_new(SoupServer *server, const WebLimits *limits, GError **error);
 void listener_free(Listener *l);
 /* Accepts on sock, a listening socket; TLS with cert when not NULL. */
-gboolean listener_add_socket(Listener *l, GSocket *sock, GTlsCertificate *cert, GError **error);
+gboolean listener_add_socket(Listener *l, GSocket *sock, LazyCert *cert, GError **error);
 /* The stream of the connection with these addresses (a request's), NULL if there is none. */
 ConnStream *listener_find(Listener *l, GSocketAddress *local, GSocketAddress *remote);
 /* The connection is a WebSocket from now on: the WebSocket silence limit applies. */

@@ -44,14 +44,6 @@ static void secret_free(char *s)
 typedef char SecretStr;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SecretStr, secret_free)
 
-void tls_cert_info_clear(TlsCertInfo *info)
-{
-        if (!info)
-                return;
-        g_clear_pointer(&info->fingerprint, g_free);
-        memset(info, 0, sizeof(*info));
-}
-
 static gboolean set_gnutls_error(GError **error, int r, const char *what)
 {
         /* GnuTLS's words end with a full stop; ours go on after them. */
@@ -306,16 +298,16 @@ static void set_aside(const char *path)
                 log_warning_errno(errno, "Cannot rename %s to %s: %m", path, bad);
 }
 
-/* The kept pair if it can be used; NULL (and *bad set when files are there) otherwise. */
-static GTlsCertificate *load(const char *cert_path, const char *key_path, int64_t now_usec,
-                             TlsCertInfo *info, gboolean *bad)
+/* The kept pair (certificate and key PEM, one after the other) if it can be used; NULL (and *bad
+ * set when files are there) otherwise. */
+static char *load(const char *cert_path, const char *key_path, int64_t now_usec, TlsCertInfo *info,
+                  gboolean *bad)
 {
         g_autoptr(SecretStr) key_pem = NULL;
         g_autofree char *cert_pem = NULL;
         g_autoptr(GError) error = NULL;
         gboolean have_cert = g_file_test(cert_path, G_FILE_TEST_EXISTS);
         gboolean have_key = g_file_test(key_path, G_FILE_TEST_EXISTS);
-        GTlsCertificate *tls;
         GStatBuf st;
 
         *bad = FALSE;
@@ -335,14 +327,6 @@ static GTlsCertificate *load(const char *cert_path, const char *key_path, int64_
                             cert_path, error->message, cert_path);
                 return NULL;
         }
-        tls = g_tls_certificate_new_from_files(cert_path, key_path, &error);
-        if (!tls) {
-                log_warning("The HTTPS certificate %s cannot be used: %s. Keeping it as %s.bad "
-                            "and making a new one.",
-                            cert_path, error->message, cert_path);
-                g_clear_pointer(&info->fingerprint, g_free);
-                return NULL;
-        }
         if (g_stat(key_path, &st) == 0 && (st.st_mode & 0077)) {
                 log_notice("The HTTPS key %s was readable by others; made it private (0600).",
                            key_path);
@@ -350,41 +334,29 @@ static GTlsCertificate *load(const char *cert_path, const char *key_path, int64_
                         log_warning_errno(errno, "Cannot make %s private: %m", key_path);
         }
         *bad = FALSE;
-        return tls;
+        return g_strconcat(cert_pem, key_pem, NULL);
 }
 
-static GTlsCertificate *from_pem(const char *cert_pem, const char *key_pem, GError **error)
-{
-        g_autoptr(SecretStr) both = g_strconcat(cert_pem, key_pem, NULL);
-
-        return g_tls_certificate_new_from_pem(both, -1, error);
-}
-
-GTlsCertificate *tls_cert_load_or_create(const char *state_dir, const char *const *ap_interfaces,
-                                         int64_t now_usec, TlsCertInfo *info, GError **error)
+char *tls_cert_load_or_create(const char *state_dir, const char *const *ap_interfaces,
+                              int64_t now_usec, TlsCertInfo *info, GError **error)
 {
         g_autofree char *dir = NULL, *cert_path = NULL, *key_path = NULL;
         g_autofree char *cert_pem = NULL;
         g_autoptr(SecretStr) key_pem = NULL;
         g_autoptr(GError) local_error = NULL;
-        GTlsCertificate *tls;
+        char *pem;
         gboolean bad = FALSE;
         int64_t t0;
 
         memset(info, 0, sizeof(*info));
-        if (!g_tls_backend_supports_tls(g_tls_backend_get_default())) {
-                g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                                    "GLib has no TLS support; install glib-networking");
-                return NULL;
-        }
         if (state_dir) {
                 dir = g_build_filename(state_dir, TLS_CERT_DIR, NULL);
                 cert_path = g_build_filename(dir, TLS_CERT_FILE, NULL);
                 key_path = g_build_filename(dir, TLS_KEY_FILE, NULL);
-                tls = load(cert_path, key_path, now_usec, info, &bad);
-                if (tls) {
+                pem = load(cert_path, key_path, now_usec, info, &bad);
+                if (pem) {
                         info->persistent = TRUE;
-                        return tls;
+                        return pem;
                 }
         }
 
@@ -395,7 +367,7 @@ GTlsCertificate *tls_cert_load_or_create(const char *state_dir, const char *cons
         info->created = TRUE;
         info->create_ms = (double)(g_get_monotonic_time() - t0) / 1000.0;
         if (!state_dir)
-                return from_pem(cert_pem, key_pem, error);
+                return g_strconcat(cert_pem, key_pem, NULL);
 
         if (g_mkdir_with_parents(dir, 0700) < 0) {
                 int e = errno;
@@ -421,5 +393,5 @@ GTlsCertificate *tls_cert_load_or_create(const char *state_dir, const char *cons
                 return NULL;
         }
         info->persistent = TRUE;
-        return g_tls_certificate_new_from_files(cert_path, key_path, error);
+        return g_strconcat(cert_pem, key_pem, NULL);
 }

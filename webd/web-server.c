@@ -18,7 +18,7 @@ struct WebServer {
         SoupServer *server;
         Listener *listener;
         WebLimits limits;
-        GTlsCertificate *cert;
+        LazyCert *cert;
         GStrv ap_interfaces;
         GStrv host_names; /* PICAMSYNC_WEB_HOSTNAMES */
         ApNm *ap_nm;      /* not owned */
@@ -202,7 +202,7 @@ void web_server_free(WebServer *s)
                 soup_server_disconnect(s->server);
         listener_free(s->listener);
         g_clear_object(&s->server);
-        g_clear_object(&s->cert);
+        g_clear_pointer(&s->cert, lazy_cert_unref);
         g_strfreev(s->ap_interfaces);
         g_strfreev(s->host_names);
         g_free(s);
@@ -219,9 +219,10 @@ void web_server_set_host_names(WebServer *s, const char *const *names)
         s->host_names = g_strdupv((char **)names);
 }
 
-void web_server_set_tls_certificate(WebServer *s, GTlsCertificate *cert)
+void web_server_set_tls_certificate(WebServer *s, LazyCert *cert)
 {
-        g_set_object(&s->cert, cert);
+        g_clear_pointer(&s->cert, lazy_cert_unref);
+        s->cert = cert ? lazy_cert_ref(cert) : NULL;
 }
 
 static gboolean serve(WebServer *s, GSocket *sock, gboolean https, GError **error)

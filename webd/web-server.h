@@ -6,6 +6,7 @@
 
 #include "webd/ap-nm.h"
 #include "webd/sync-engine.h"
+#include "webd/tls-cert-helper.h"
 #include "webd/web-limits.h"
 
 /* The libsoup server: listening sockets (listener.c accepts), the page at /, the WebSocket at /ws,
@@ -22,7 +23,7 @@ void web_server_set_ap_nm(WebServer *s, ApNm *nm);
  * WebSockets: PICAMSYNC_WEB_HOSTNAMES, from host_check_parse_names(); copied. NULL: none. */
 void web_server_set_host_names(WebServer *s, const char *const *names);
 /* HTTPS: set the certificate before listening with https TRUE. */
-void web_server_set_tls_certificate(WebServer *s, GTlsCertificate *cert);
+void web_server_set_tls_certificate(WebServer *s, LazyCert *cert);
 /* A passed listening socket (socket activation). */
 gboolean web_server_listen_fd(WebServer *s, int fd, gboolean https, GError **error);
 /* "ADDR:PORT", "[ADDR]:PORT". */

@@ -22,7 +22,7 @@
 #include "webd/policy.h"
 #include "webd/sync-engine.h"
 #include "webd/sync1-bus.h"
-#include "webd/tls-cert.h"
+#include "webd/tls-cert-helper.h"
 #include "webd/web-limits.h"
 #include "webd/web-server.h"
 
@@ -108,22 +108,25 @@ static void usage(FILE *f)
 }
 
 /* HTTPS on the passed "https" sockets and on --listen-https. Without a certificate (state
- * directory not writable, no TLS backend) those stay idle with a warning and HTTP goes on.
+ * directory not writable) those stay idle with a warning and HTTP goes on. The certificate is
+ * checked (or made) now, by picamsync-webd-cert; GLib's TLS backend is loaded at the first HTTPS
+ * connection (without one, that connection is closed with the same warning).
  * Returns how many sockets it serves, -1 on a socket that cannot be served. */
 static int setup_https(WebServer *server, const WebdConfig *c, GArray *fds, const char *listen)
 {
-        g_autoptr(GTlsCertificate) cert = NULL;
+        g_autoptr(LazyCert) cert = NULL;
         g_autoptr(GError) error = NULL;
         g_autoptr(GDateTime) until = NULL;
         g_autofree char *until_s = NULL, *how = NULL;
         TlsCertInfo info;
+        char *pem;
         int served = 0;
 
         if (fds->len == 0 && !listen)
                 return 0;
-        cert = tls_cert_load_or_create(c->state_dir, (const char *const *)c->ap_interfaces,
-                                       clock_realtime_usec(), &info, &error);
-        if (!cert) {
+        pem = tls_cert_helper_run(c->state_dir, (const char *const *)c->ap_interfaces, &info,
+                                  &error);
+        if (!pem) {
                 log_warning("HTTPS is off: %s. The web UI is served over HTTP only.",
                             error->message);
                 tls_cert_info_clear(&info);
@@ -142,6 +145,7 @@ static int setup_https(WebServer *server, const WebdConfig *c, GArray *fds, cons
         log_info("HTTPS certificate %s, valid until %s, SHA-256 fingerprint %s.", how, until_s,
                  info.fingerprint);
         tls_cert_info_clear(&info);
+        cert = lazy_cert_new(pem);
         web_server_set_tls_certificate(server, cert);
         for (guint i = 0; i < fds->len; i++) {
                 if (!web_server_listen_fd(server, g_array_index(fds, int, i), TRUE, &error)) {
@@ -267,7 +271,7 @@ int main(int argc, char *argv[])
                 goto out;
         }
         web_server_set_host_names(server, (const char *const *)config.host_names);
-        ap_nm = ap_nm_new();
+        ap_nm = ap_nm_new(bus);
         web_server_set_ap_nm(server, ap_nm);
         if (setup_listen(server, &config, listen, listen_https) < 0)
                 goto out;

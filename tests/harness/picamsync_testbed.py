@@ -209,6 +209,13 @@ def check_no_sys_time(pid):
             raise HarnessError(f"process {pid} has CAP_SYS_TIME in {name}; refusing to go on")
 
 
+def mapped_libraries(pid):
+    """The shared libraries a process has mapped now, by name without ".so…" ("libgnutls"):
+    what a daemon loads only when a path needs it (docs/architecture.md, "Memory")."""
+    with open(f"/proc/{pid}/maps") as f:
+        paths = [line.split()[5] for line in f if len(line.split()) > 5]
+    return {os.path.basename(p).split(".so")[0] for p in paths if ".so" in os.path.basename(p)}
+
 class Daemon:
     """One daemon of the suite, started the way the testing rules demand."""
 

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+import picamsync_testbed as harness
 from busclient import BusCallError, BusClient
 from testbed_clients import sim_set, sim_state
 
@@ -59,8 +60,10 @@ def test_add_camera_connects_with_identity(make_testbed):
     # The simulator answers as a real body: productname "Canon EOS R50", no nickname.
     assert cams.prop(path, "Manufacturer") == "Canon"
     assert cams.prop(path, "Model") == "EOS R50"
-    # Added by URL, with discovery off: no description was read, so no nickname.
+    # Added by URL, with discovery off: no description was read, so no nickname, and libxml2
+    # is not even loaded.
     assert cams.prop(path, "Nickname") == ""
+    assert "libxml2" not in harness.mapped_libraries(bed.daemons["camerad"].proc.pid)
     assert cams.prop(path, "Serial") == "SIM00000000"
     assert cams.prop(path, "Url") == sim["camera"]
     assert cams.prop(path, "LastError") == ""

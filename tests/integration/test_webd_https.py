@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """picamsync-webd over HTTPS (docs/web-protocol.md): the "https" socket passed by systemd, the
 self-signed certificate made at first start and kept in the state directory, its renewal
-when it is unusable or expired, the WebSocket over TLS, and the Origin check for https pages."""
+when it is unusable or expired, the TLS libraries loaded only at the first HTTPS connection,
+the WebSocket over TLS, and the Origin check for https pages."""
 
 import hashlib
 import json
@@ -132,6 +133,22 @@ def test_page_and_rest_over_https_with_a_self_signed_certificate(https_bed, tmp_
     assert log.count("SHA-256 fingerprint") == 1 and fp in log
     assert "made in" in log
 
+
+
+def test_tls_libraries_load_at_the_first_https_connection(https_bed):
+    """webd checks its certificate at start through picamsync-webd-cert and loads GnuTLS (through
+    GLib's TLS backend) only when a first HTTPS connection needs it; libnm not at all while
+    NetworkManager is not on the bus (docs/architecture.md, "Memory")."""
+    bed = https_bed()
+    pid = bed.daemons["webd"].proc.pid
+    assert "SHA-256 fingerprint" in bed.daemons["webd"].log()
+    with urllib.request.urlopen(bed.http_url + "/api/system/time", timeout=30) as r:
+        assert r.status == 200
+    before = harness.mapped_libraries(pid)
+    assert not before & {"libgnutls", "libgiognutls", "libnm"}, sorted(before)
+    status, _, _ = https(bed, "GET", "/api/system/time")
+    assert status == 200
+    assert {"libgnutls", "libgiognutls"} <= harness.mapped_libraries(pid)
 
 def test_certificate_is_kept_private_and_survives_a_restart(https_bed):
     bed = https_bed()

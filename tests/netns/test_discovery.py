@@ -8,6 +8,7 @@ import time
 
 from gi.repository import GLib
 
+import picamsync_testbed as harness
 from busclient import BusClient
 from testbed_clients import sim_set
 
@@ -66,6 +67,8 @@ def test_discovered_camera_has_its_names(make_testbed):
         time.sleep(0.1)
     assert client.get(NAME, path, CAMERA, "Nickname") == "Lake north"
     assert client.get(NAME, *MANAGER, "Cameras") == [path]
+    # The description was read with libxml2, loaded for it.
+    assert "libxml2" in harness.mapped_libraries(bed.daemons["camerad"].proc.pid)
     client.close()
 
 
