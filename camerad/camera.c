@@ -341,7 +341,7 @@ static void camera_arm_probe(Camera *self)
         uint64_t probe = probe_interval(self);
 
         g_clear_handle_id(&self->probe_source, g_source_remove);
-        if (self->monitoring && !self->probe_in_flight && probe > 0)
+        if (self->monitoring && !self->probe_in_flight && !self->shooting && probe > 0)
                 self->probe_source = timer_add(probe, on_probe_timer, self);
 }
 
@@ -583,7 +583,13 @@ char *camera_get_endpoint(Camera *self, const char *tail)
 
 void camera_set_shooting(Camera *self, gboolean shooting)
 {
-        self->shooting = shooting;
+        if (self->shooting == !!shooting)
+                return;
+        self->shooting = !!shooting;
+        /* No probe timer while the shots say it all; after them, probes from the first
+         * interval again (a change). */
+        self->probe_streak = 0;
+        camera_arm_probe(self);
 }
 
 void camera_set_condition(Camera *self, const char *state, const char *message)
