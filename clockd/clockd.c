@@ -336,7 +336,8 @@ static int context_read_config(Context *c)
                 return -EINVAL;
         }
 
-        c->ntp_check_always = !!getenv("PICAMSYNC_NTP_CHECK_INTERVAL");
+        c->ntp_check_always =
+                getenv("PICAMSYNC_NTP_CHECK_INTERVAL") && *getenv("PICAMSYNC_NTP_CHECK_INTERVAL");
         bus_callers_init(&c->callers, "only root may change the clock",
                          "its members may not set the time or the zone");
         return 0;
