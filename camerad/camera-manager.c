@@ -19,7 +19,7 @@ struct CameraManager {
         GPtrArray *cameras;    /* Camera, each with a known identity and a bus object */
         GHashTable *adding;    /* url → GPtrArray of GTask waiting for that camera */
         GPtrArray *configured; /* URLs from PICAMSYNC_CAMERA_URLS */
-        uint64_t retry_usec;   /* retrying those not found yet; 0: discovery's rescans do */
+        uint64_t retry_usec;   /* retrying those not found yet (0: never) */
         guint retry_source;
         GHashTable *announced; /* URLs a camera announced by SSDP, while they are added */
         gboolean discovering;
