@@ -19,6 +19,8 @@ struct CameraManager {
         GPtrArray *cameras;    /* Camera, each with a known identity and a bus object */
         GHashTable *adding;    /* url → GPtrArray of GTask waiting for that camera */
         GPtrArray *configured; /* URLs from PICAMSYNC_CAMERA_URLS */
+        uint64_t retry_usec;   /* retrying those not found yet (0: never) */
+        guint retry_source;
         GHashTable *announced; /* URLs a camera announced by SSDP, while they are added */
         gboolean discovering;
         void (*discover_func)(gpointer);
@@ -238,13 +240,33 @@ Camera *camera_manager_add_finish(CameraManager *m, GAsyncResult *result, GError
         return g_task_propagate_pointer(G_TASK(result), error);
 }
 
+static gboolean on_retry_timer(gpointer data)
+{
+        CameraManager *m = data;
+
+        m->retry_source = 0;
+        camera_manager_retry_configured(m);
+        return G_SOURCE_REMOVE;
+}
+
 static void on_configured_added(GObject *source, GAsyncResult *result, gpointer data)
 {
+        CameraManager *m = data;
         g_autoptr(GError) error = NULL;
-        g_autoptr(Camera) camera = camera_manager_add_finish(data, result, &error);
+        g_autoptr(Camera) camera = camera_manager_add_finish(m, result, &error);
 
-        if (!camera)
-                g_message("%s (will try again at the next scan)", error->message);
+        if (camera)
+                return;
+        g_message("%s (will try again at the next scan)", error->message);
+        /* Only while a configured camera is missing: nothing wakes for those found. */
+        if (m->retry_usec && !m->retry_source)
+                m->retry_source = g_timeout_add_seconds(MAX(m->retry_usec / USEC_PER_SEC, 1),
+                                                        on_retry_timer, m);
+}
+
+void camera_manager_set_retry_interval(CameraManager *m, uint64_t usec)
+{
+        m->retry_usec = usec;
 }
 
 void camera_manager_add_configured(CameraManager *m, const char *url)
@@ -765,6 +787,7 @@ void camera_manager_free(CameraManager *m)
                 return;
         for (size_t i = 0; i < G_N_ELEMENTS(m->slots); i++)
                 sd_bus_slot_unref(m->slots[i]);
+        g_clear_handle_id(&m->retry_source, g_source_remove);
         g_clear_pointer(&m->cameras, g_ptr_array_unref);
         g_clear_pointer(&m->configured, g_ptr_array_unref);
         g_clear_pointer(&m->adding, g_hash_table_unref);

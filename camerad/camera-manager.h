@@ -34,6 +34,8 @@ void camera_manager_set_discovering(CameraManager *m, gboolean discovering);
 void camera_manager_set_discover_func(CameraManager *m, void (*func)(gpointer), gpointer data);
 /* Retries the configured URLs that are not connected yet. */
 void camera_manager_retry_configured(CameraManager *m);
+/* Retry a configured camera not found yet every usec, only while one is missing. */
+void camera_manager_set_retry_interval(CameraManager *m, uint64_t usec);
 
 char *camera_manager_object_path(Camera *camera);
 

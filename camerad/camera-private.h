@@ -43,6 +43,8 @@ struct _Camera {
         GQueue ops;        /* GTask waiting to run, oldest first */
         GTask *op_running; /* borrowed: the task whose step runs now */
         guint probe_source;
+        gboolean probe_in_flight;
+        unsigned probe_streak; /* probes answered in a row since the last change */
         guint check_source;
         gboolean power_saving; /* the stretched intervals of CameraConfig are the ones armed */
         gboolean monitoring;   /* camera_start_monitoring() was called */

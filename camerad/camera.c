@@ -43,11 +43,17 @@ void camera_set_error(Camera *self, const GError *error)
         camera_changed(self, (const char *const[]){"LastError", NULL});
 }
 
+static void camera_arm_probe(Camera *self);
+
 void camera_set_connected(Camera *self, gboolean connected)
 {
         if (self->connected == connected)
                 return;
         self->connected = connected;
+        /* A change: probe at the usual interval again (from now, unless a probe is out). */
+        self->probe_streak = 0;
+        if (self->monitoring && !self->probe_in_flight)
+                camera_arm_probe(self);
         g_message("Camera %s is %s.", ccapi_client_get_label(self->client),
                   connected ? "connected" : "no longer answering");
         camera_changed(self, (const char *const[]){"Connected", NULL});
@@ -291,23 +297,78 @@ gboolean camera_connect_finish(Camera *self, GAsyncResult *result, GError **erro
 
 /* ---- idle monitoring ---- */
 
+/* Timers of a second or more are GLib's seconds timers: GLib fires all of a process's seconds
+ * timers at the same point of the second, so what falls due in the same second (probes of
+ * several cameras, drift checks, discovery's rescans) shares one wakeup. */
+static guint timer_add(uint64_t usec, GSourceFunc func, gpointer data)
+{
+        if (usec >= USEC_PER_SEC)
+                return g_timeout_add_seconds(
+                        MIN((usec + USEC_PER_SEC / 2) / USEC_PER_SEC, (uint64_t)G_MAXUINT), func,
+                        data);
+        return g_timeout_add(MAX(usec / 1000, 1), func, data);
+}
+
+/* While power saving, the longer of the usual and the stretched interval
+ * (docs/org.picamsync.Camera1.md, "Configuration"). */
+static uint64_t monitor_interval(const Camera *self, uint64_t usual, uint64_t stretched)
+{
+        return self->power_saving ? MAX(usual, stretched) : usual;
+}
+
+/* The usual interval after any change; doubled after every PROBE_BACKOFF_AFTER probes answered
+ * in a row, up to probe_interval_max (docs/org.picamsync.Camera1.md, "Presence"). */
+#define PROBE_BACKOFF_AFTER 3
+
+static uint64_t probe_interval(const Camera *self)
+{
+        uint64_t base = monitor_interval(self, self->config.probe_interval_usec,
+                                         self->config.probe_interval_ntp_usec);
+        uint64_t max = MAX(base, self->config.probe_interval_max_usec);
+        uint64_t v = base;
+
+        if (self->power_saving)
+                return base;
+        for (unsigned n = self->probe_streak / PROBE_BACKOFF_AFTER; n > 0 && v < max; n--)
+                v *= 2;
+        return MIN(v, max);
+}
+
+static gboolean on_probe_timer(gpointer data);
+
+static void camera_arm_probe(Camera *self)
+{
+        uint64_t probe = probe_interval(self);
+
+        g_clear_handle_id(&self->probe_source, g_source_remove);
+        if (self->monitoring && !self->probe_in_flight && !self->shooting && probe > 0)
+                self->probe_source = timer_add(probe, on_probe_timer, self);
+}
+
 static void on_probe(GObject *source, GAsyncResult *result, gpointer data)
 {
         Camera *self = data;
         g_autoptr(GError) error = NULL;
         g_autoptr(CcapiResponse) resp = ccapi_client_request_finish(self->client, result, &error);
+        gboolean was = self->connected;
 
+        self->probe_in_flight = FALSE;
         if (resp) {
                 if (!self->listing)
                         camera_connect_async(self, NULL, NULL, NULL);
                 else
                         camera_set_connected(self, TRUE);
+                /* Answered as before: nothing changed, so the next probe may wait longer. */
+                if (was)
+                        self->probe_streak++;
         } else if (!g_error_matches(error, CAMERA_ERROR, CAMERA_ERROR_BUSY) &&
                    !g_error_matches(error, CAMERA_ERROR, CAMERA_ERROR_STATE)) {
                 /* Any 503 means present. Anything else: it is gone for now. */
                 camera_set_error(self, error);
                 camera_set_connected(self, FALSE);
-        }
+        } else
+                self->probe_streak = 0; /* present, but busy with something */
+        camera_arm_probe(self);
         g_object_unref(self);
 }
 
@@ -315,13 +376,17 @@ static gboolean on_probe_timer(gpointer data)
 {
         Camera *self = data;
 
+        self->probe_source = 0;
         /* While an operation runs, the camera shows it is there (or not) by itself; while a
          * timelapse runs, its shots do (camera_note_shot()): a probe must never hold a frame
          * back behind it on the camera's one connection. */
-        if (!self->shooting && !self->op_running && g_queue_is_empty(&self->ops))
+        if (!self->shooting && !self->op_running && g_queue_is_empty(&self->ops)) {
+                self->probe_in_flight = TRUE;
                 ccapi_client_request_async(self->client, "GET", self->url, NULL, NULL, on_probe,
                                            g_object_ref(self));
-        return G_SOURCE_CONTINUE;
+        } else
+                camera_arm_probe(self);
+        return G_SOURCE_REMOVE;
 }
 
 static void on_check_measured(GObject *source, GAsyncResult *result, gpointer data)
@@ -341,27 +406,16 @@ static gboolean on_check_timer(gpointer data)
         return G_SOURCE_CONTINUE;
 }
 
-/* While power saving, the longer of the usual and the stretched interval
- * (docs/org.picamsync.Camera1.md, "Configuration"). */
-static uint64_t monitor_interval(const Camera *self, uint64_t usual, uint64_t stretched)
-{
-        return self->power_saving ? MAX(usual, stretched) : usual;
-}
-
 void camera_start_monitoring(Camera *self)
 {
-        uint64_t probe = monitor_interval(self, self->config.probe_interval_usec,
-                                          self->config.probe_interval_ntp_usec);
         uint64_t check = monitor_interval(self, self->config.check_interval_usec,
                                           self->config.check_interval_ntp_usec);
 
         self->monitoring = TRUE;
-        if (!self->probe_source && probe > 0)
-                self->probe_source =
-                        g_timeout_add(MIN(probe / 1000, (uint64_t)G_MAXUINT), on_probe_timer, self);
+        if (!self->probe_source)
+                camera_arm_probe(self);
         if (!self->check_source && check > 0)
-                self->check_source =
-                        g_timeout_add(MIN(check / 1000, (uint64_t)G_MAXUINT), on_check_timer, self);
+                self->check_source = timer_add(check, on_check_timer, self);
 }
 
 void camera_set_power_saving(Camera *self, gboolean on)
@@ -372,6 +426,7 @@ void camera_set_power_saving(Camera *self, gboolean on)
         if (!self->monitoring)
                 return; /* armed with the right intervals when it starts */
         /* Again from now: when power saving ends, the usual checks start at once. */
+        self->probe_streak = 0;
         g_clear_handle_id(&self->probe_source, g_source_remove);
         g_clear_handle_id(&self->check_source, g_source_remove);
         camera_start_monitoring(self);
@@ -528,7 +583,13 @@ char *camera_get_endpoint(Camera *self, const char *tail)
 
 void camera_set_shooting(Camera *self, gboolean shooting)
 {
-        self->shooting = shooting;
+        if (self->shooting == !!shooting)
+                return;
+        self->shooting = !!shooting;
+        /* No probe timer while the shots say it all; after them, probes from the first
+         * interval again (a change). */
+        self->probe_streak = 0;
+        camera_arm_probe(self);
 }
 
 void camera_set_condition(Camera *self, const char *state, const char *message)

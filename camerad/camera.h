@@ -11,7 +11,10 @@
 G_DECLARE_FINAL_TYPE(Camera, camera, PICAMSYNC, CAMERA, GObject)
 
 typedef struct CameraConfig {
-        uint64_t probe_interval_usec; /* presence check while idle */
+        uint64_t probe_interval_usec; /* presence check while idle, after any change */
+        /* The longest it backs off to while the camera answers every probe (not while power
+         * saving, which has its own interval). */
+        uint64_t probe_interval_max_usec;
         uint64_t check_interval_usec; /* drift measurement while idle */
         /* The same while power saving (docs/sync-policy.md, "Power saving"): never shorter. */
         uint64_t probe_interval_ntp_usec;

@@ -23,6 +23,7 @@ typedef struct {
         bool discovery;
         const char *discovery_interfaces;
         uint64_t discovery_interval_usec;
+        uint64_t discovery_interval_max_usec;
         const char *camera_urls;
 } CameradConfig;
 
@@ -40,6 +41,8 @@ static int read_config(CameradConfig *c)
                           &c->camera.check_interval_usec, &err) < 0 ||
             config_env_ms("PICAMSYNC_CAMERA_PROBE_INTERVAL", 10000, 100, 3600 * 1000ULL,
                           &c->camera.probe_interval_usec, &err) < 0 ||
+            config_env_ms("PICAMSYNC_CAMERA_PROBE_INTERVAL_MAX", 20000, 100, 3600 * 1000ULL,
+                          &c->camera.probe_interval_max_usec, &err) < 0 ||
             config_env_ms("PICAMSYNC_CAMERA_CHECK_INTERVAL_NTP", 3600000, 1000, 24 * 3600 * 1000ULL,
                           &c->camera.check_interval_ntp_usec, &err) < 0 ||
             config_env_ms("PICAMSYNC_CAMERA_PROBE_INTERVAL_NTP", 60000, 100, 3600 * 1000ULL,
@@ -54,6 +57,8 @@ static int read_config(CameradConfig *c)
                           &c->camera.run_check_interval_usec, &err) < 0 ||
             config_env_ms("PICAMSYNC_DISCOVERY_INTERVAL", 60000, 1000, 24 * 3600 * 1000ULL,
                           &c->discovery_interval_usec, &err) < 0 ||
+            config_env_ms("PICAMSYNC_DISCOVERY_INTERVAL_MAX", 600000, 1000, 24 * 3600 * 1000ULL,
+                          &c->discovery_interval_max_usec, &err) < 0 ||
             config_env_state_dir(&c->camera.state_dir, &err) < 0 ||
             zone_info_dir(&zoneinfo_dir, &err) < 0) {
                 log_error("Bad configuration: %s", err.message);
@@ -63,12 +68,6 @@ static int read_config(CameradConfig *c)
                 log_warning("No state directory (PICAMSYNC_STATE_DIR or STATE_DIRECTORY): drift "
                             "history is kept in memory only.");
         return 0;
-}
-
-static gboolean on_retry_configured(gpointer manager)
-{
-        camera_manager_retry_configured(manager);
-        return G_SOURCE_CONTINUE;
 }
 
 /* On top of the bus policy, which opens camerad's own interfaces (the manager's and each
@@ -159,18 +158,19 @@ int main(int argc, char *argv[])
         }
         timelapse_manager_recover_reports(timelapses);
 
+        /* A configured camera that was off at start is tried again at this interval, only
+         * while one is missing (discovery's rescans are rarer, docs/org.picamsync.Camera1.md). */
+        camera_manager_set_retry_interval(manager, config.discovery_interval_usec);
         if (config.camera_urls) {
                 g_auto(GStrv) urls = g_strsplit_set(config.camera_urls, " ,", -1);
                 for (char **u = urls; *u; u++)
                         if (**u)
                                 camera_manager_add_configured(manager, *u);
         }
-        /* Without discovery, nothing else would try a configured camera that was off at start. */
-        if (!config.discovery && config.camera_urls)
-                g_timeout_add(config.discovery_interval_usec / 1000, on_retry_configured, manager);
         if (config.discovery) {
                 discovery = discovery_new(manager, config.discovery_interfaces,
-                                          config.discovery_interval_usec, &error);
+                                          config.discovery_interval_usec,
+                                          config.discovery_interval_max_usec, &error);
                 if (!discovery) {
                         log_error("Camera discovery could not start: %s", error->message);
                         goto out;

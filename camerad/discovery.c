@@ -4,6 +4,7 @@
 
 #include "camerad/discovery.h"
 #include "camerad/upnp-description.h"
+#include "daemons/time-util.h"
 
 #define SEARCH_WINDOW_MS 3000 /* three tries a second apart, then the answers are in */
 
@@ -15,6 +16,8 @@ struct Discovery {
         GHashTable *fetching; /* location URLs being fetched */
         guint rescan_source;
         guint window_source;
+        uint64_t interval_usec;     /* the first rescan after a search */
+        uint64_t interval_max_usec; /* the ones after it */
 };
 
 /* A camera found by SSDP takes its nickname from the description: real bodies send none in
@@ -110,7 +113,16 @@ static gboolean on_window_end(gpointer data)
         return G_SOURCE_REMOVE;
 }
 
-void discovery_rescan(Discovery *d)
+static gboolean on_rescan_timer(gpointer data);
+
+/* Seconds timers: they share their wakeups with camerad's other ones (camera.c, timer_add). */
+static void arm_rescan(Discovery *d, uint64_t usec)
+{
+        g_clear_handle_id(&d->rescan_source, g_source_remove);
+        d->rescan_source = g_timeout_add_seconds(MAX(usec / USEC_PER_SEC, 1), on_rescan_timer, d);
+}
+
+static void search(Discovery *d)
 {
         for (guint i = 0; i < d->browsers->len; i++)
                 gssdp_resource_browser_rescan(g_ptr_array_index(d->browsers, i));
@@ -120,13 +132,24 @@ void discovery_rescan(Discovery *d)
         d->window_source = g_timeout_add(SEARCH_WINDOW_MS, on_window_end, d);
 }
 
+/* A search asked for (Discover): the rescans start again from the short interval. */
+void discovery_rescan(Discovery *d)
+{
+        search(d);
+        arm_rescan(d, d->interval_usec);
+}
+
+/* Between searches the browsers hear the NOTIFYs cameras send as they join, so the rescans are
+ * for a NOTIFY that got lost: one after interval_usec, then every interval_max_usec. */
 static gboolean on_rescan_timer(gpointer data)
 {
         Discovery *d = data;
 
-        discovery_rescan(d);
+        d->rescan_source = 0;
+        search(d);
+        arm_rescan(d, MAX(d->interval_max_usec, d->interval_usec));
         camera_manager_retry_configured(d->manager);
-        return G_SOURCE_CONTINUE;
+        return G_SOURCE_REMOVE;
 }
 
 static void on_discover_method(gpointer data)
@@ -152,12 +175,14 @@ static gboolean discovery_add_interface(Discovery *d, const char *iface, GError 
 }
 
 Discovery *discovery_new(CameraManager *manager, const char *interfaces, uint64_t interval_usec,
-                         GError **error)
+                         uint64_t interval_max_usec, GError **error)
 {
         g_autoptr(Discovery) d = g_new0(Discovery, 1);
         g_auto(GStrv) names = NULL;
 
         d->manager = manager;
+        d->interval_usec = interval_usec;
+        d->interval_max_usec = interval_max_usec;
         d->clients = g_ptr_array_new_with_free_func(g_object_unref);
         d->browsers = g_ptr_array_new_with_free_func(g_object_unref);
         d->fetching = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -179,7 +204,7 @@ Discovery *discovery_new(CameraManager *manager, const char *interfaces, uint64_
         camera_manager_set_discover_func(manager, on_discover_method, d);
         camera_manager_set_discovering(manager, TRUE);
         d->window_source = g_timeout_add(SEARCH_WINDOW_MS, on_window_end, d);
-        d->rescan_source = g_timeout_add(interval_usec / 1000, on_rescan_timer, d);
+        arm_rescan(d, interval_usec);
         return g_steal_pointer(&d);
 }
 

@@ -7,7 +7,8 @@
 #include "camerad/camera-manager.h"
 
 /* SSDP discovery of Canon cameras (gssdp): M-SEARCH for the CCAPI service at start, on
- * Discover() and every interval; NOTIFY alive messages as hints. Each answer's description
+ * Discover(), once more after interval and then every interval_max; in between the NOTIFY
+ * alive messages cameras send as they join. Each answer's description
  * document gives the CCAPI base URL, which is handed to the manager. SSDP says nothing about
  * whether a camera is still there: the manager's probes do. */
 
@@ -17,7 +18,7 @@ typedef struct Discovery Discovery;
 
 /* interfaces: comma-separated names, NULL or empty for gssdp's choice. */
 Discovery *discovery_new(CameraManager *manager, const char *interfaces, uint64_t interval_usec,
-                         GError **error);
+                         uint64_t interval_max_usec, GError **error);
 void discovery_free(Discovery *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Discovery, discovery_free)
 

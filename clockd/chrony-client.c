@@ -219,7 +219,11 @@ void chrony_read(Context *c)
                 chrony_unknown(c, problem);
                 return;
         }
-        if (stat(w->chrony_socket, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+        if ((stat(w->chrony_socket, &st) >= 0 && S_ISSOCK(st.st_mode)) != w->chrony_socket_seen) {
+                w->chrony_socket_seen = !w->chrony_socket_seen;
+                context_schedule_flush(c); /* the NTP check runs while it is there */
+        }
+        if (!w->chrony_socket_seen) {
                 /* No chronyd: nothing to say unless one was there. */
                 chrony_unknown(c, w->chrony.running ? "chronyd's command socket is gone" : NULL);
                 return;
@@ -266,6 +270,8 @@ static int on_chrony_timer(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+static bool watch_dir(Context *c);
+
 static int on_chrony_dir(sd_event_source *s, const struct inotify_event *ev, void *userdata)
 {
         Context *c = userdata;
@@ -273,8 +279,9 @@ static int on_chrony_dir(sd_event_source *s, const struct inotify_event *ev, voi
         const char *base = strrchr(w->chrony_socket, '/');
 
         if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
-                /* The directory went: watch again when clockd's periodic check finds it. */
+                /* The directory went: its parent says when it is back. */
                 w->chrony_dir_watch = sd_event_source_disable_unref(w->chrony_dir_watch);
+                (void)watch_dir(c);
                 chrony_read(c);
                 return 0;
         }
@@ -285,7 +292,38 @@ static int on_chrony_dir(sd_event_source *s, const struct inotify_event *ev, voi
         return 0;
 }
 
-/* Watches the socket's directory; false if it does not exist (yet). */
+/* The socket's directory did not exist: its parent says when it comes (chronyd's first start). */
+static int on_chrony_parent(sd_event_source *s, const struct inotify_event *ev, void *userdata)
+{
+        Context *c = userdata;
+
+        /* Whatever came, try the directory again: cheap, and rare in its parent (/run). */
+        if (watch_dir(c))
+                chrony_read(c);
+        return 0;
+}
+
+static void watch_parent(Context *c, const char *dir)
+{
+        NtpWatch *w = &c->ntp;
+        const char *slash = strrchr(dir, '/');
+        char parent[PATH_MAX];
+        int r;
+
+        if (w->chrony_parent_watch || !slash)
+                return;
+        snprintf(parent, sizeof(parent), "%.*s", slash == dir ? 1 : (int)(slash - dir), dir);
+        r = sd_event_add_inotify(c->event, &w->chrony_parent_watch, parent,
+                                 IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF,
+                                 on_chrony_parent, c);
+        if (r < 0) {
+                log_debug_errno(r, "Not watching %s either: %m", parent);
+                w->chrony_parent_watch = NULL;
+        }
+}
+
+/* Watches the socket's directory; false if it does not exist (yet): then its parent, for it to
+ * come. */
 static bool watch_dir(Context *c)
 {
         NtpWatch *w = &c->ntp;
@@ -306,8 +344,10 @@ static bool watch_dir(Context *c)
         if (r < 0) {
                 log_debug_errno(r, "Not watching %s (yet): %m", dir);
                 w->chrony_dir_watch = NULL;
+                watch_parent(c, dir);
                 return false;
         }
+        w->chrony_parent_watch = sd_event_source_disable_unref(w->chrony_parent_watch);
         return true;
 }
 
@@ -342,5 +382,6 @@ void chrony_watch_done(NtpWatch *w)
         }
         chronyc_cleanup(w);
         w->chrony_dir_watch = sd_event_source_disable_unref(w->chrony_dir_watch);
+        w->chrony_parent_watch = sd_event_source_disable_unref(w->chrony_parent_watch);
         w->chrony_timer = sd_event_source_disable_unref(w->chrony_timer);
 }

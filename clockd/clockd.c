@@ -169,6 +169,8 @@ static void log_reliability(Context *c, BusReliability from, BusReliability to)
                 bus_reliability_to_string(to), bus_reliability_to_string(from));
 }
 
+static void context_arm_ntp_timer(Context *c);
+
 static bool double_changed(double a, double b)
 {
         return isnan(a) != isnan(b) || (!isnan(a) && a != b);
@@ -223,6 +225,7 @@ static int context_flush_now(Context *c)
 
         c->emitted = s;
         context_arm_reliability_timer(c);
+        context_arm_ntp_timer(c);
         if (n == 0)
                 return 0;
         return sd_bus_emit_properties_changed_strv(c->bus, CLOCK1_PATH, CLOCK1_IFACE,
@@ -264,7 +267,32 @@ static int on_ntp_timer(sd_event_source *s, uint64_t usec, void *userdata)
                                                                       c->max_error_usec,
                                                                       c->ntp_check_interval));
         (void)sd_event_source_set_enabled(s, SD_EVENT_ON);
+        context_arm_ntp_timer(c); /* off again if nothing can synchronise the clock any more */
         return 0;
+}
+
+/* The periodic NTP check looks for NTP synchronisation arriving (and, while synchronised, for it
+ * going or its error crossing PICAMSYNC_NTP_MAX_ERROR). Only something that can synchronise the
+ * clock makes that happen: it runs while the kernel says synchronised, while timesyncd or
+ * chronyd is there (clockd hears both come and go), or always when PICAMSYNC_NTP_CHECK_INTERVAL
+ * is given (for an NTP daemon clockd does not know). Otherwise nothing wakes clockd. */
+static void context_arm_ntp_timer(Context *c)
+{
+        int enabled = SD_EVENT_OFF;
+
+        if (!c->ntp_timer)
+                return;
+        if (!c->ntp_check_always && !c->ntp_synchronized && !ntp_watch_daemon_present(c)) {
+                (void)sd_event_source_set_enabled(c->ntp_timer, SD_EVENT_OFF);
+                return;
+        }
+        (void)sd_event_source_get_enabled(c->ntp_timer, &enabled);
+        if (enabled != SD_EVENT_OFF)
+                return; /* armed already: its next time stands */
+        (void)sd_event_source_set_time_relative(
+                c->ntp_timer, ntp_check_delay_usec(c->ntp_synchronized, c->max_error_usec,
+                                                   c->ntp_check_interval));
+        (void)sd_event_source_set_enabled(c->ntp_timer, SD_EVENT_ON);
 }
 
 static int arm_cancel_on_set(int fd)
@@ -308,6 +336,8 @@ static int context_read_config(Context *c)
                 return -EINVAL;
         }
 
+        c->ntp_check_always =
+                getenv("PICAMSYNC_NTP_CHECK_INTERVAL") && *getenv("PICAMSYNC_NTP_CHECK_INTERVAL");
         bus_callers_init(&c->callers, "only root may change the clock",
                          "its members may not set the time or the zone");
         return 0;
@@ -375,7 +405,9 @@ static int context_setup_event(Context *c)
                 USEC_PER_SEC, on_ntp_timer, c);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the NTP check timer: %m");
-        (void)sd_event_source_set_enabled(c->ntp_timer, SD_EVENT_ON);
+        /* On only while something can synchronise the clock: see context_arm_ntp_timer(). The
+         * NTP daemons are looked for next (ntp_watch_start()), and what they say arms it. */
+        (void)sd_event_source_set_enabled(c->ntp_timer, SD_EVENT_OFF);
 
         c->cancel_on_set_fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
         if (c->cancel_on_set_fd < 0)
@@ -451,6 +483,8 @@ int main(int argc, char *argv[])
                 r = context_setup_bus(&c);
         if (r >= 0)
                 r = ntp_watch_start(&c);
+        if (r >= 0)
+                context_arm_ntp_timer(&c);
         if (r < 0) {
                 context_done(&c);
                 return EXIT_FAILURE;

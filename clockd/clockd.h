@@ -57,7 +57,8 @@ typedef struct Context {
         usec_t window;
         usec_t high_limit;
         usec_t ntp_check_interval;
-        usec_t ntp_max_error; /* PICAMSYNC_NTP_MAX_ERROR */
+        bool ntp_check_always; /* PICAMSYNC_NTP_CHECK_INTERVAL given: check with no daemon too */
+        usec_t ntp_max_error;  /* PICAMSYNC_NTP_MAX_ERROR */
         const char *zoneinfo_dir;
         const char *localtime_path;
         BusCallers callers; /* picamsync-web, and the group that may set the time and zone */

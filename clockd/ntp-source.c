@@ -124,6 +124,14 @@ size_t ntp_watch_changes(Context *c, const char **changed)
         return n;
 }
 
+bool ntp_watch_daemon_present(const Context *c)
+{
+        const NtpWatch *w = &c->ntp;
+
+        /* timesyncd owns its name; chronyd's socket is there (answering or not). */
+        return w->timesyncd_owner || w->chrony.running || w->chrony_socket_seen;
+}
+
 void ntp_watch_periodic(Context *c)
 {
         chrony_watch_periodic(c);

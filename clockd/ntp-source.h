@@ -29,7 +29,9 @@ typedef struct NtpWatch {
         const char *chrony_socket; /* PICAMSYNC_CHRONY_SOCKET */
         const char *chronyc_path;  /* PICAMSYNC_CHRONYC */
         sd_event_source *chrony_dir_watch;
-        sd_event_source *chrony_timer; /* the next read while chronyd runs */
+        sd_event_source *chrony_parent_watch; /* while the socket's directory does not exist */
+        bool chrony_socket_seen;              /* at the last look */
+        sd_event_source *chrony_timer;        /* the next read while chronyd runs */
         sd_event_source *chronyc_out, *chronyc_child, *chronyc_deadline;
         pid_t chronyc_pid;
         int chronyc_fd;
@@ -58,6 +60,8 @@ NtpSourceKind ntp_watch_current(const struct Context *c, NtpInfo *ret);
 size_t ntp_watch_changes(struct Context *c, const char **changed);
 /* The kernel's synchronization changed: chronyd may have a new server. */
 void ntp_watch_kernel_changed(struct Context *c);
+/* timesyncd or chronyd is there: something that can synchronise the clock. */
+bool ntp_watch_daemon_present(const struct Context *c);
 /* clockd's periodic NTP check: watch chronyd's socket directory if it appeared since. */
 void ntp_watch_periodic(struct Context *c);
 int ntp_property_get(sd_bus *bus, const char *path, const char *interface, const char *property,

@@ -13,6 +13,7 @@ import pytest
 
 import picamsync_testbed as harness
 from busclient import BusCallError, BusClient
+from picamsync_testbed import wait_until
 from testbed_clients import sim_set, sim_state
 
 NAME = "org.picamsync.Camera1"
@@ -245,6 +246,44 @@ def test_camera_gone_and_back_flips_connected(make_testbed):
     assert "could not be reached" in cams.prop(path, "LastError")
     sim_set(sim, fault="none")
     assert cams.client.wait_signal(changed_to(True), timeout=15)
+
+
+def test_a_backed_off_camera_is_still_noticed_lost(make_testbed):
+    # Probes every 200 ms at first, backing off to 800 ms while the camera answers every one
+    # (docs/org.picamsync.Camera1.md, "Presence"). Backed off, a camera that answers nothing
+    # (the connection stays open) or that is gone altogether is still noticed; one that is back
+    # is probed at the first interval again, and backs off again.
+    bed, sim, cams = camera_bed(make_testbed, env={
+        "PICAMSYNC_CAMERA_PROBE_INTERVAL": "200", "PICAMSYNC_CAMERA_PROBE_INTERVAL_MAX": "800"})
+    path = cams.add(sim["camera"])
+    cams.client.subscribe(sender=NAME, path=path)
+
+    def changed_to(value):
+        def match(s):
+            return (s[1] == "PropertiesChanged" and s[3][0] == CAMERA_IFACE
+                    and s[3][1].get("Connected") is value)
+        return match
+
+    def probes():
+        return sum(r["path"] == "/ccapi" for r in sim_state(sim)["requestLog"])
+
+    def backed_off():
+        # 3 answered at 200 ms, 3 at 400 ms, then 800 ms: the eighth is at the longest.
+        n = probes()
+        wait_until(lambda: probes() >= n + 8, 30, "probes to back off")
+
+    backed_off()
+    sim_set(sim, fault="hang")
+    assert cams.client.wait_signal(changed_to(False), timeout=30)
+    assert "did not answer" in cams.prop(path, "LastError")
+    sim_set(sim, fault="none")
+    assert cams.client.wait_signal(changed_to(True), timeout=15)
+
+    backed_off()
+    sim["proc"].terminate()
+    sim["proc"].wait(10)
+    assert cams.client.wait_signal(changed_to(False), timeout=30)
+    assert cams.prop(path, "Connected") is False
 
 
 def weighted_slope_ppm(history):
