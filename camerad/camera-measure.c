@@ -101,19 +101,20 @@ static gboolean on_measure_deadline(gpointer data)
         Camera *self = g_task_get_source_object(task);
         Op *op = g_task_get_task_data(task);
         g_autoptr(GCancellable) cancel = g_object_ref(op->cancel);
+        uint64_t budget = op->precise ? CHECK_MAX_USEC : MEASURE_MAX_USEC;
 
         op->deadline_source = 0;
         op->deadline_ended = TRUE;
-        if (op->est.n_samples > 0)
+        if (op->est.n_samples > 0) {
                 measure_done(task);
-        else
-                measure_fail(task,
-                             g_error_new(CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE,
-                                         "Camera %s did not tell its time within %.1f s; is it "
-                                         "switched on and on this network?",
-                                         ccapi_client_get_label(self->client),
-                                         (double)(op->precise ? CHECK_MAX_USEC : MEASURE_MAX_USEC) /
-                                                 1e6));
+        } else {
+                /* In the words of the client's own timeout, in the whole seconds promised. */
+                measure_fail(task, g_error_new(CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE,
+                                               "Camera %s did not answer within %d s; is it "
+                                               "switched on and on this network?",
+                                               ccapi_client_get_label(self->client),
+                                               (int)((budget + USEC_PER_SEC - 1) / USEC_PER_SEC)));
+        }
         g_cancellable_cancel(cancel);
         return G_SOURCE_REMOVE;
 }
