@@ -66,6 +66,13 @@ typedef struct {
         OffsetEstimator est;
         unsigned requests;
         unsigned restarts;
+        int64_t deadline_mono_usec; /* the measurement ends by then with what it has */
+        int64_t longest_rtt_usec;   /* the longest round trip of this measurement */
+        GCancellable *cancel;       /* its requests: cancelled at the deadline */
+        gulong caller_handler;      /* forwards the task's cancellable to cancel */
+        guint deadline_source;
+        guint send_source;       /* an aimed request waiting for its time */
+        gboolean deadline_ended; /* the measurement ended at its deadline */
         /* setting */
         char *zone;
         gboolean setting;  /* a measurement that belongs to a set */

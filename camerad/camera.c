@@ -14,6 +14,10 @@ G_DEFINE_TYPE(Camera, camera, G_TYPE_OBJECT)
 
 static void op_free(Op *op)
 {
+        /* Normally gone already: a measurement stops its timers when it ends. */
+        g_clear_handle_id(&op->deadline_source, g_source_remove);
+        g_clear_handle_id(&op->send_source, g_source_remove);
+        g_clear_object(&op->cancel);
         g_free(op->zone);
         g_free(op);
 }

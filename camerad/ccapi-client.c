@@ -31,7 +31,7 @@ typedef struct {
         gboolean resend_stopped;
         CcapiClient *client;
         GCancellable *own;    /* what libsoup is given: the caller's, chained, or a new one */
-        GCancellable *caller; /* borrowed from the task */
+        GCancellable *caller; /* the task's, referenced: GTask drops its own before its data */
         gulong caller_handler;
 } Request;
 
@@ -39,6 +39,7 @@ static void request_free(Request *req)
 {
         if (req->caller_handler)
                 g_cancellable_disconnect(req->caller, req->caller_handler);
+        g_clear_object(&req->caller);
         g_clear_object(&req->own);
         g_free(req->method);
         g_free(req->url);
@@ -229,9 +230,11 @@ static void ccapi_client_send_next(CcapiClient *self)
         req->send_usec = clock_realtime_usec();
         req->own = g_cancellable_new();
         req->caller = g_task_get_cancellable(task);
-        if (req->caller)
+        if (req->caller) {
+                g_object_ref(req->caller);
                 req->caller_handler = g_cancellable_connect(req->caller, G_CALLBACK(cancel_own),
                                                             g_object_ref(req->own), g_object_unref);
+        }
         soup_session_send_and_read_async(self->session, req->msg, G_PRIORITY_HIGH, req->own,
                                          on_sent, task);
 }

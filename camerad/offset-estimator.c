@@ -28,6 +28,18 @@ static bool time_ok(int64_t t)
         return t >= -TIME_LIMIT && t <= TIME_LIMIT;
 }
 
+static int64_t clamp_time(int64_t t)
+{
+        return t < -TIME_LIMIT ? -TIME_LIMIT : t > TIME_LIMIT ? TIME_LIMIT : t;
+}
+
+/* Delays and margins beyond a minute make no sense for a camera on the LAN; clamping them keeps
+ * the arithmetic far from overflow. */
+static int64_t clamp_delay(int64_t usec)
+{
+        return usec < 0 ? 0 : usec > 60 * SEC ? 60 * SEC : usec;
+}
+
 void offset_estimator_init(OffsetEstimator *e)
 {
         *e = (OffsetEstimator){.lo_usec = INT64_MIN, .hi_usec = INT64_MAX};
@@ -143,6 +155,21 @@ int64_t offset_estimator_next_send(const OffsetEstimator *e, int64_t now_usec,
         return boundary - half;
 }
 
+bool offset_estimator_plan(const OffsetEstimator *e, int64_t now_usec, int64_t expected_rtt_usec,
+                           int64_t longest_rtt_usec, int64_t deadline_usec, int64_t *ret_send_usec)
+{
+        int64_t expected = clamp_delay(expected_rtt_usec), longest = clamp_delay(longest_rtt_usec);
+        int64_t now = clamp_time(now_usec);
+        int64_t send = offset_estimator_next_send(e, now, expected);
+
+        /* An answer that may come after the deadline would only be waited for in vain. */
+        if (send > clamp_time(deadline_usec) - (longest > expected ? longest : expected))
+                return false;
+        if (ret_send_usec)
+                *ret_send_usec = send;
+        return true;
+}
+
 bool offset_estimator_done(const OffsetEstimator *e, uint64_t target_uncertainty_usec,
                            unsigned max_samples)
 {
@@ -153,13 +180,6 @@ bool offset_estimator_done(const OffsetEstimator *e, uint64_t target_uncertainty
 int64_t offset_naive_estimate(const OffsetSample *s)
 {
         return s->camera_sec * SEC + SEC / 2 - (s->send_usec + (s->recv_usec - s->send_usec) / 2);
-}
-
-/* Delays and margins beyond a minute make no sense for a camera on the LAN; clamping them keeps
- * the arithmetic far from overflow. */
-static int64_t clamp_delay(int64_t usec)
-{
-        return usec < 0 ? 0 : usec > 60 * SEC ? 60 * SEC : usec;
 }
 
 int64_t ccapi_set_plan(int64_t now_usec, int64_t expected_one_way_usec, int64_t margin_usec,

@@ -69,6 +69,13 @@ uint64_t offset_estimator_uncertainty(const OffsetEstimator *e);
  * the current estimate. now_usec before the first sample. */
 int64_t offset_estimator_next_send(const OffsetEstimator *e, int64_t now_usec,
                                    int64_t expected_rtt_usec);
+/* offset_estimator_next_send() under a deadline (Pi realtime): true, with the send time in
+ * *ret_send_usec, when the request's answer can come by deadline_usec going by the longest round
+ * trip seen so far (longest_rtt_usec, or expected_rtt_usec if that is longer: before the first
+ * answer); false when it cannot, and the measurement should end with what it has. Round trips
+ * below 0 count as 0, beyond 60 s as 60 s. */
+bool offset_estimator_plan(const OffsetEstimator *e, int64_t now_usec, int64_t expected_rtt_usec,
+                           int64_t longest_rtt_usec, int64_t deadline_usec, int64_t *ret_send_usec);
 /* True when no more samples are useful: the uncertainty is at most target_uncertainty_usec,
  * max_samples were taken, or the estimator is inconsistent (the caller should then start over). */
 bool offset_estimator_done(const OffsetEstimator *e, uint64_t target_uncertainty_usec,

@@ -180,7 +180,7 @@ static void tl_end(Timelapse *tl)
 /* ---- measurements between frames ---- */
 
 /* A measurement between frames starts only when the next frame is at least this far off: a
- * measurement ends by about 5 s (docs/org.picamsync.Camera1.md, MeasureOffset). */
+ * measurement ends within 5 s (docs/org.picamsync.Camera1.md, MeasureOffset). */
 #define RUN_CHECK_GAP_USEC (8 * G_USEC_PER_SEC)
 
 static void on_run_check(GObject *source, GAsyncResult *result, gpointer data)

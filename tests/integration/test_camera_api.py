@@ -110,6 +110,22 @@ def test_measure_offset_within_its_bound(make_testbed, offset_ms):
     assert abs(cams.prop(path, "LastMeasuredUSec") - (time.time_ns() // 1000)) < 10**7
 
 
+def test_slow_camera_measurement_ends_with_the_bound_so_far(make_testbed):
+    """A camera that takes 3 s to answer: after its first answer, no request whose answer
+    could come after MeasureOffset's deadline is sent; the call answers with the one answer's
+    bound (about half a second plus half the round trip), which holds the truth. How long it
+    takes is the bench's figure (camerad seconds per measurement)."""
+    bed, sim, cams = camera_bed(make_testbed, offset_ms=2700)
+    path = cams.add(sim["camera"])
+    sim_set(sim, latencyMs=3000, jitterMs=0)
+    gets = sim_state(sim)["gets"]
+    offset, bound = cams.call(path, "MeasureOffset")
+    assert sim_state(sim)["gets"] - gets == 1
+    assert abs(offset - cams.truth_usec(sim)) <= bound, (offset, bound)
+    assert 1500 * MS <= bound <= 2100 * MS, bound
+    assert cams.prop(path, "LastError") == ""
+
+
 def mid_2025_month_offset_ms(month):
     """Pi offset that puts the fake Pi clock in the middle of the given 2025 month."""
     target = calendar.timegm((2025, month, 15, 12, 0, 0))

@@ -150,6 +150,47 @@ static void test_next_send(void)
         g_assert_cmpint(offset_estimator_next_send(&e, T0 - 10, 21), ==, T0 + SEC - 11);
 }
 
+static void test_plan(void)
+{
+        OffsetEstimator e;
+        int64_t send = 0;
+        int64_t states[][2] = {{-40 * MSEC, 40 * MSEC}, {-300 * MSEC, 700 * MSEC}, {0, 2}};
+
+        /* Whatever the estimate, the planned time is next_send()'s, and it is planned only when
+         * the longest round trip so far (or the expected one, if longer) still ends by the
+         * deadline. */
+        for (size_t i = 0; i < G_N_ELEMENTS(states); i++)
+                for (int64_t now = T0; now < T0 + 2 * SEC; now += 77777)
+                        for (int64_t dl = now; dl < now + 3 * SEC; dl += 55555) {
+                                int64_t rtt = 30 * MSEC, longest = 300 * MSEC;
+                                int64_t next;
+                                bool ok;
+
+                                e = (OffsetEstimator){.lo_usec = states[i][0],
+                                                      .hi_usec = states[i][1],
+                                                      .n_samples = 1};
+                                next = offset_estimator_next_send(&e, now, rtt);
+                                ok = offset_estimator_plan(&e, now, rtt, longest, dl, &send);
+                                g_assert_cmpint(ok, ==, next + longest <= dl);
+                                if (ok)
+                                        g_assert_cmpint(send, ==, next);
+                                /* Before the first answer the expected round trip counts. */
+                                ok = offset_estimator_plan(&e, now, longest, 0, dl, NULL);
+                                g_assert_cmpint(ok, ==,
+                                                offset_estimator_next_send(&e, now, longest) +
+                                                                longest <=
+                                                        dl);
+                        }
+
+        /* A deadline already passed plans nothing; round trips out of range are clamped. */
+        offset_estimator_init(&e);
+        g_assert_false(offset_estimator_plan(&e, T0, 30 * MSEC, 0, T0 - 1, &send));
+        g_assert_true(offset_estimator_plan(&e, T0, -5, -5, T0, &send));
+        g_assert_cmpint(send, ==, T0);
+        g_assert_false(offset_estimator_plan(&e, T0, 0, INT64_MAX, T0 + 59 * SEC, &send));
+        g_assert_true(offset_estimator_plan(&e, T0, 0, INT64_MAX, T0 + 60 * SEC, &send));
+}
+
 static void test_set_plan(void)
 {
         int64_t second = 0, send;
@@ -242,6 +283,73 @@ static int64_t rand_range(GRand *r, int64_t lo, int64_t hi)
 {
         return lo + (int64_t)(g_rand_double(r) * (double)(hi - lo));
 }
+
+/* Measurements as camerad runs them under its 4.9 s deadline (MeasureOffset): the first GET at
+ * once, each next one only when offset_estimator_plan() says its answer can come in time by the
+ * longest round trip so far. With round trips no longer than the first one's (a steady network)
+ * every answer comes by the deadline; with jitter, no request is ever planned to end past it. */
+typedef struct DeadlineCase {
+        const char *name;
+        int64_t rtt_min, rtt_max;
+        int64_t bound_p95_max; /* 30 ms: about half the round trip; 1.5 s: one sample's */
+} DeadlineCase;
+
+static void test_plan_deadline(gconstpointer data)
+{
+        const DeadlineCase *c = data;
+        g_autoptr(GRand) r = g_rand_new_with_seed(20261207);
+        g_autoptr(GArray) bounds = g_array_new(FALSE, FALSE, sizeof(int64_t));
+        g_autoptr(GArray) errors = g_array_new(FALSE, FALSE, sizeof(int64_t));
+        unsigned late = 0;
+
+        for (unsigned i = 0; i < TRIALS; i++) {
+                OffsetEstimator e;
+                int64_t truth = rand_range(r, -4 * 3600 * SEC, 4 * 3600 * SEC);
+                int64_t start = T0 + rand_range(r, 0, 3600 * SEC), now = start;
+                int64_t deadline = start + 4900 * MSEC, longest = 0, min_rtt = 50 * MSEC;
+                int64_t send = start;
+
+                offset_estimator_init(&e);
+                for (;;) {
+                        int64_t rtt = rand_range(r, c->rtt_min, c->rtt_max);
+                        int64_t read = send + rand_range(r, 0, rtt);
+                        OffsetSample s = {send, send + rtt, floor_sec(read + truth)};
+
+                        /* camerad cancels an answer that would come after the deadline. */
+                        if (s.recv_usec > deadline) {
+                                late++;
+                                break;
+                        }
+                        g_assert_cmpint(offset_estimator_add(&e, &s), ==, 0);
+                        longest = MAX(longest, rtt);
+                        min_rtt = e.n_samples == 1 ? rtt : MIN(min_rtt, rtt);
+                        now = s.recv_usec;
+                        if (offset_estimator_done(&e, 2 * MSEC, MAX_REQUESTS) ||
+                            !offset_estimator_plan(&e, now, min_rtt, longest, deadline, &send))
+                                break;
+                        g_assert_cmpint(send, >=, now);
+                        g_assert_cmpint(send + longest, <=, deadline);
+                }
+                g_assert_cmpint(truth, >=, e.lo_usec);
+                g_assert_cmpint(truth, <, e.hi_usec);
+                push(bounds, (int64_t)offset_estimator_uncertainty(&e));
+                push(errors, llabs(offset_estimator_offset(&e) - truth));
+        }
+        g_test_message("%s, 4.9 s deadline: bound p50/p95 %.1f/%.1f ms, error p95 %.1f ms, "
+                       "%u of %u measurements had an answer cut at the deadline",
+                       c->name, percentile(bounds, 0.5) / 1e3, percentile(bounds, 0.95) / 1e3,
+                       percentile(errors, 0.95) / 1e3, late, TRIALS);
+        if (c->rtt_min == c->rtt_max - 1)
+                g_assert_cmpuint(late, ==, 0);
+        g_assert_cmpint(percentile(bounds, 0.95), <=, c->bound_p95_max);
+}
+
+static const DeadlineCase deadline_cases[] = {
+        {"steady 30 ms", 30 * MSEC, 30 * MSEC + 1, 20 * MSEC},
+        {"30+-10 ms", 20 * MSEC, 40 * MSEC, 30 * MSEC},
+        {"steady 1.5 s", 1500 * MSEC, 1500 * MSEC + 1, 1250 * MSEC},
+        {"300+-200 ms", 100 * MSEC, 500 * MSEC, 300 * MSEC},
+};
 
 static void test_drift_dating(void)
 {
@@ -465,6 +573,11 @@ int main(int argc, char *argv[])
         g_test_add_func("/offset-estimator/inconsistent", test_inconsistent);
         g_test_add_func("/offset-estimator/bad-samples", test_bad_samples);
         g_test_add_func("/offset-estimator/next-send", test_next_send);
+        g_test_add_func("/offset-estimator/plan", test_plan);
+        for (size_t i = 0; i < G_N_ELEMENTS(deadline_cases); i++) {
+                g_autofree char *name = g_strdup_printf("/offset-estimator/plan-deadline/%zu", i);
+                g_test_add_data_func(name, &deadline_cases[i], test_plan_deadline);
+        }
         g_test_add_func("/offset-estimator/set-plan", test_set_plan);
         g_test_add_func("/offset-estimator/drift-dating", test_drift_dating);
         g_test_add_func("/offset-estimator/drift-simulation", test_drift_simulation);
