@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "camerad/camera-error.h"
 #include "camerad/camera-history.h"
@@ -65,11 +66,41 @@ static void measure_next(GTask *task);
 static void measure_done(GTask *task);
 static void set_after_measure(GTask *task);
 
+/* Answers within this much of the Pi clock's rate against the monotonic clock (the kernel slews
+ * by at most 500 ppm, docs/ccapi.md, "Measuring and setting") plus scheduling noise count as one
+ * clock. */
+#define PI_STEP_MIN_USEC 1000
+
+static int64_t realtime_base_usec(void)
+{
+        return clock_realtime_usec() - g_get_monotonic_time();
+}
+
 /* A new estimate, told the camera's drift so far (none while it is unknown). */
 static void measure_reset(Camera *self, Op *op)
 {
         offset_estimator_init(&op->est);
         offset_estimator_set_drift(&op->est, self->drift_ppm);
+        op->realtime_base_usec = realtime_base_usec();
+}
+
+/* Whether the Pi clock was stepped since the estimate began (by clockd for a page, by NTP, by
+ * hand): the answers before the step, and the one in flight across it, are on another scale.
+ * The estimate then starts again from the next answer, within the same deadline; this is not
+ * the camera's clock jumping, so it counts no restart. */
+static gboolean pi_stepped(Camera *self, Op *op)
+{
+        int64_t moved = realtime_base_usec() - op->realtime_base_usec;
+        int64_t elapsed = g_get_monotonic_time() - op->started_mono_usec;
+
+        if (llabs(moved) <= PI_STEP_MIN_USEC + elapsed / 2000)
+                return FALSE;
+        g_debug("Camera %s: the Pi clock was stepped by %+.3f ms during the measurement; it "
+                "starts again.",
+                ccapi_client_get_label(self->client), moved / 1000.0);
+        op->pi_steps++;
+        measure_reset(self, op);
+        return TRUE;
 }
 
 /* The measurement's timers and cancellable go: it ended (or its operation goes on to the PUT). */
@@ -107,6 +138,13 @@ static gboolean on_measure_deadline(gpointer data)
         op->deadline_ended = TRUE;
         if (op->est.n_samples > 0) {
                 measure_done(task);
+        } else if (op->pi_steps > 0) {
+                measure_fail(task, g_error_new(CAMERA_ERROR, CAMERA_ERROR_CLOCK,
+                                               "The Pi clock was stepped while camera %s was "
+                                               "measured, too late to measure it again within "
+                                               "%d s; try again.",
+                                               ccapi_client_get_label(self->client),
+                                               (int)((budget + USEC_PER_SEC - 1) / USEC_PER_SEC)));
         } else {
                 /* In the words of the client's own timeout, in the whole seconds promised. */
                 measure_fail(task, g_error_new(CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE,
@@ -136,6 +174,7 @@ static void measure_begin(GTask *task)
         measure_reset(self, op);
         op->requests = 0;
         op->restarts = 0;
+        op->pi_steps = 0;
         op->longest_rtt_usec = 0;
         op->deadline_ended = FALSE;
         op->deadline_mono_usec = op->started_mono_usec + budget;
@@ -263,6 +302,10 @@ static void on_datetime(GObject *source, GAsyncResult *result, gpointer data)
                 self->min_rtt_usec = resp->recv_usec - resp->send_usec;
         if (resp->recv_usec - resp->send_usec > op->longest_rtt_usec)
                 op->longest_rtt_usec = resp->recv_usec - resp->send_usec;
+        if (pi_stepped(self, op)) {
+                measure_next(task);
+                return;
+        }
         sample = (OffsetSample){resp->send_usec, resp->recv_usec, utc / (int64_t)USEC_PER_SEC};
         r = offset_estimator_add(&op->est, &sample);
         if (r < 0) {

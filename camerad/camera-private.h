@@ -73,6 +73,10 @@ typedef struct {
         guint deadline_source;
         guint send_source;       /* an aimed request waiting for its time */
         gboolean deadline_ended; /* the measurement ended at its deadline */
+        /* CLOCK_REALTIME − monotonic when the estimate began: it moves only when the Pi clock
+         * is stepped (slewing moves it by at most 0.05 %), and a step starts the estimate anew */
+        int64_t realtime_base_usec;
+        unsigned pi_steps; /* steps of the Pi clock seen during this measurement */
         /* setting */
         char *zone;
         gboolean setting;  /* a measurement that belongs to a set */

@@ -7,6 +7,7 @@ import math
 import os
 import re
 import shutil
+import threading
 import time
 
 import pytest
@@ -124,6 +125,42 @@ def test_slow_camera_measurement_ends_with_the_bound_so_far(make_testbed):
     assert abs(offset - cams.truth_usec(sim)) <= bound, (offset, bound)
     assert 1500 * MS <= bound <= 2100 * MS, bound
     assert cams.prop(path, "LastError") == ""
+
+
+def test_pi_steps_during_a_measurement_start_it_again(make_testbed):
+    """The Pi clock stepped three times through clockd while one measurement runs (as when a
+    page's result takes over from the camera, docs/sync-policy.md): each step starts the
+    estimate again, and the result is on the Pi's last scale, within its bound. It is not the
+    camera's clock that jumped, so it is not reported as such (docs/ccapi.md, "A step of the Pi
+    clock during a measurement")."""
+    bed, sim, cams = camera_bed(make_testbed, offset_ms=2700, latency_ms=60)
+    path = cams.add(sim["camera"])
+    result = []
+
+    def measure():
+        bus = BusClient(bed.bus.address)
+        try:
+            result.append(bus.call(NAME, path, CAMERA_IFACE, "MeasureOffset", None, (),
+                                   timeout_ms=60000))
+        except BusCallError as e:
+            result.append(e)
+        finally:
+            bus.close()
+
+    th = threading.Thread(target=measure)
+    gets = sim_state(sim)["gets"]
+    th.start()
+    for i in range(3):
+        # Each after two more answers of the measurement.
+        wait_until(lambda: sim_state(sim)["gets"] - gets >= 2 * (i + 1), 10,
+                   "the measurement's answers", interval=0.005)
+        cams.client.call("org.picamsync.Clock1", "/org/picamsync/Clock1",
+                         "org.picamsync.Clock1", "StepTime", "xs", (2 * 1000 * MS, "manual"))
+    th.join(30)
+    assert not isinstance(result[0], BusCallError), result[0]
+    offset, bound = result[0]
+    truth = cams.truth_usec(sim)
+    assert abs(offset - truth) <= bound, (offset, truth, bound)
 
 
 def mid_2025_month_offset_ms(month):
