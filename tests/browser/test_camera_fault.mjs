@@ -45,6 +45,11 @@ test("a camera fault appears as a notice that Dismiss removes", async () => {
                                         "a dismissed notice stays in the document (hidden)");
                         }
                         await bed.simSet({ fault: "none" });
+                        // A presence probe that met the fault took the camera for gone (camerad
+                        // counts only a 503 as present); the next case needs it back, or its Sync
+                        // now would not reach the camera. The next probe finds it.
+                        await waitFor("the camera to be connected again", 60000,
+                                async () => /^EOS R50: /.test(await text(page, "camsync")));
                 }
                 // The camera working again: no notice for the next sync, and the camera line says so.
                 await page.getByRole("button", { name: "Sync now" }).click();
