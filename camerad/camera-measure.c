@@ -404,6 +404,19 @@ void camera_measure_precise_async(Camera *self, GAsyncReadyCallback callback, gp
         camera_queue_op(self, g_task_new(self, NULL, callback, user_data), measure_start, op);
 }
 
+void camera_measure_give_way(GTask *task, const char *to_what)
+{
+        Op *op = g_task_get_task_data(task);
+        g_autoptr(GCancellable) cancel = NULL;
+
+        if (!op->idle_check || !op->cancel)
+                return; /* not an idle check, or not measuring yet */
+        cancel = g_object_ref(op->cancel);
+        measure_fail(task, g_error_new(G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                       "The idle drift check gave way to %s.", to_what));
+        g_cancellable_cancel(cancel); /* its request in flight */
+}
+
 void camera_measure_idle_check_async(Camera *self, GAsyncReadyCallback callback, gpointer user_data)
 {
         Op *op = g_new0(Op, 1);

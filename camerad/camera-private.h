@@ -111,5 +111,9 @@ char *camera_endpoint(Camera *self, const char *tail);
 void camera_measure_precise_async(Camera *self, GAsyncReadyCallback callback, gpointer user_data);
 /* The same as the idle drift check: it stops (G_IO_ERROR_CANCELLED, no LastError) at its next
  * request once the camera shoots, so that no frame waits behind it. */
+/* If task is camerad's own idle drift check, measuring, it ends now (cancelled, in words with
+ * to_what) so that what waits goes first (MeasureOffset answers within 5 s); the check runs again
+ * at its next interval. */
+void camera_measure_give_way(GTask *task, const char *to_what);
 void camera_measure_idle_check_async(Camera *self, GAsyncReadyCallback callback,
                                      gpointer user_data);

@@ -113,6 +113,9 @@ void camera_queue_op(Camera *self, GTask *task, OpStart start, Op *op)
         op->start = start;
         g_task_set_task_data(task, op, (GDestroyNotify)op_free);
         g_queue_push_tail(&self->ops, task);
+        /* camerad's own idle drift check does not hold up anyone waiting for the camera. */
+        if (self->op_running)
+                camera_measure_give_way(self->op_running, "a call waiting for the camera");
         camera_run_next_op(self);
 }
 
