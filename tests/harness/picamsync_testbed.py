@@ -192,7 +192,7 @@ class PrivateBus:
 CAP_SYS_TIME = 25
 
 # Every daemon's, in sanitized builds: libfakeclock is preloaded ahead of the ASan runtime.
-ASAN_OPTIONS = ("verify_asan_link_order=0:detect_leaks=1:abort_on_error=1:"
+ASAN_OPTIONS = ("verify_asan_link_order=0:detect_leaks=1:abort_on_error=1:intercept_tls_get_addr=0:"
                 "fast_unwind_on_malloc=0")
 # ... and a daemon's whose memory a test reads: ASan holds freed memory back (its quarantine,
 # up to 256 MiB) and returns little to the system, so RSS would say nothing about the daemon.
