@@ -31,7 +31,7 @@ typedef struct Check {
         uint64_t request_id;
         bool location;   /* ask the client for its location after the camera (rule 6) */
         bool refine;     /* the check after an early step ("Fast first step"): the camera follows
-                            it, whatever its result */
+                            it, whatever its result; no camera job starts while it runs */
         unsigned epoch;  /* Policy.step_epoch when sent: a burst that overlapped a step is
                             measured again */
         usec_t deadline; /* guard against a lost report */

@@ -140,9 +140,27 @@ static void job_start(Policy *p, usec_t now)
         }
 }
 
+/* "Fast first step": a page's check after an early step is running. */
+static bool refining(const Policy *p)
+{
+        for (guint i = 0; i < p->clients->len; i++) {
+                const PolicyClient *c = g_ptr_array_index(p->clients, i);
+
+                if (c->check.running && c->check.refine)
+                        return true;
+        }
+        return false;
+}
+
 static void policy_run(Policy *p, usec_t now)
 {
         while (!p->job && !g_queue_is_empty(&p->jobs)) {
+                const Job *next = g_queue_peek_head(&p->jobs);
+
+                /* The camera follows the refined Pi, not the rough first step: a camera job
+                 * waits for the refining check's result, which goes before it (queue_apply()). */
+                if (next->kind == JOB_CAMERA && refining(p))
+                        return;
                 p->job = g_queue_pop_head(&p->jobs);
                 job_start(p, now);
         }
@@ -343,7 +361,7 @@ static void queue_apply(Policy *p, usec_t now, PolicyClient *c, const Check *che
                 while (l && ((Job *)l->data)->kind == JOB_APPLY && ((Job *)l->data)->manual)
                         l = l->next;
                 g_queue_insert_before(&p->jobs, l, j);
-        } else if (!p->reliable && j->uncertainty_usec <= p->cfg.threshold_usec) {
+        } else if ((!p->reliable || j->refine) && j->uncertainty_usec <= p->cfg.threshold_usec) {
                 GList *l = p->jobs.head;
 
                 while (l && ((Job *)l->data)->kind == JOB_APPLY)

@@ -242,6 +242,9 @@ def test_camera_set_after_pi_sync(make_testbed):
     c = Client(bed)
     try:
         c.wait_pi_sync()
+        # The camera follows the refined Pi (docs/sync-policy.md, "Fast first step"): its
+        # camera-sync comes after the pi-sync of the check after the step.
+        assert not [m for m in c.messages if is_event("camera-sync")(m)], c.messages
         ev = c.wait_for(is_event("camera-sync"), timeout=60)
         assert ev["data"]["success"] is True, ev
         state = sim_state(sim)

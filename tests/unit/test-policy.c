@@ -1056,6 +1056,10 @@ static void test_fast_first_step(void)
         check_partial(p, 90, TABLET, -3 * SEC);
         policy_clock_finished(p, 100, POLICY_ACTION_STEP_PI, true, NULL);
         g_free(drain(p));
+        /* A camera that comes back during the refining check waits for its result. */
+        camera(p, 104, false, false);
+        camera(p, 105, true, false);
+        assert_no_actions(p);
         check_with_bound(p, 110, TABLET, -4 * MSEC, 5 * MSEC);
         assert_actions(p, "CONFIRM_PI offset=-4000 source=client-ap");
         policy_clock_finished(p, 120, POLICY_ACTION_CONFIRM_PI, true, NULL);
