@@ -13,13 +13,10 @@
 
 bool policy_check_decisive(const PolicyConfig *cfg, int64_t offset_usec, usec_t uncertainty_usec)
 {
-        uint64_t size =
-                offset_usec < 0 ? (uint64_t)0 - (uint64_t)offset_usec : (uint64_t)offset_usec;
-
         /* The true offset is within offset ± uncertainty: all of it beyond the threshold means a
          * step whatever the other rounds say. A bound wider than the threshold decides nothing. */
         return uncertainty_usec <= cfg->threshold_usec &&
-               size > cfg->threshold_usec + uncertainty_usec;
+               policy_abs_usec(offset_usec) > cfg->threshold_usec + uncertainty_usec;
 }
 
 void policy_config_init_default(PolicyConfig *cfg)
