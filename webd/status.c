@@ -93,6 +93,19 @@ static void add_camera(JsonBuilder *b, const CameradClient *camera, const Policy
                 json_builder_add_boolean_value(b, cam->dst);
                 json_builder_set_member_name(b, "syncDeferred");
                 json_builder_add_boolean_value(b, policy_camera_sync_deferred(policy));
+                /* docs/web-protocol.md, "The status object": a page opened after a lasting
+                 * state began learns it here (the warning went out when it began). */
+                json_builder_set_member_name(b, "condition");
+                if (cam->condition && *cam->condition)
+                        json_builder_add_string_value(b, cam->condition);
+                else
+                        json_builder_add_null_value(b);
+                json_builder_set_member_name(b, "conditionMessage");
+                if (cam->condition && *cam->condition)
+                        json_builder_add_string_value(
+                                b, cam->condition_message ? cam->condition_message : "");
+                else
+                        json_builder_add_null_value(b);
         }
         json_builder_end_object(b);
 }

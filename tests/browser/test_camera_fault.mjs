@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { notices, openNav, PAGES, text, waitConnected, waitFor, waitReliable, withPage } from "./lib/ui.mjs";
+import { api, notices, openNav, PAGES, text, waitConnected, waitFor, waitReliable, withPage } from "./lib/ui.mjs";
 
 // The camera simulator's fault, and the words webd passes on from the camera for it.
 const FAULTS = [
@@ -94,5 +94,36 @@ test("a REST call that fails appears as a notice", async () => {
                 const rest = problems.filter((p) => !/\/api\/system\/time/.test(p));
                 assert.deepEqual(rest, [], "the page reported other problems");
                 assert.ok(problems.some((p) => /HTTP 500 for .*\/api\/system\/time/.test(p)), problems.join("\n"));
+        });
+});
+
+test("a camera that refuses to shoot says so on the camera card, also to a page opened later", async () => {
+        await withPage([], {}, async ({ bed, page, problems }) => {
+                await page.goto(bed.http + "/");
+                await waitConnected(page);
+                await waitReliable(page);
+                await waitFor("the camera line", 30000, async () => /^EOS R50: /.test(await text(page, "camsync")));
+                // A full card refuses the shutter only (docs/ccapi-simulator.md, "503 states").
+                const state = await bed.simSet({ fault: "card" });
+                assert.equal(state.fault, "card", "the simulator did not take the fault");
+                const started = await api(page, "POST", "/api/timelapse", { intervalMs: 1000, shots: 30 });
+                assert.equal(started.status, 201, started.text);
+                const refuses = async () => {
+                        const t = await text(page, "cam-detail");
+                        return t.includes("refuses to shoot") && t.includes("Can not write to card");
+                };
+                await waitFor("the camera card to say the camera refuses to shoot", 30000, refuses);
+                // A page opened now was not sent the warning: the status object carries the state.
+                await page.reload();
+                await waitConnected(page);
+                await waitFor("the reopened page's camera card to say so", 30000, refuses);
+                assert.equal(await notices(page).filter({ hasText: /Can not write to card/ }).count(), 0,
+                        "the reopened page got the warning again");
+                await bed.simSet({ fault: "none" });
+                await waitFor("the camera card to drop the words once frames are taken again", 30000,
+                        async () => !(await text(page, "cam-detail")).includes("refuses to shoot"));
+                const stopped = await api(page, "DELETE", "/api/timelapse");
+                assert.ok(stopped.status === 200 || stopped.status === 202, stopped.text);
+                assert.deepEqual(problems, [], "the page reported problems");
         });
 });

@@ -175,6 +175,11 @@ def test_pages_are_told_once_when_the_state_starts_and_when_it_ends(make_testbed
             assert "memory card" in w["data"]["message"]
         wait_until(lambda: get_json(bed, "/api/timelapse")["shotsFailed"] >= 3, 20,
                    "three frames failed")
+        # A page opened after the state began was not sent the warning: its status says it.
+        late = Client(bed)
+        pages.append(late)
+        cam = late.welcome()["status"]["camera"]
+        assert (cam["condition"], cam["conditionMessage"]) == ("card", CARD), cam
         sim_set(sim, fault="none", busyMessage="Device busy")
 
         def ended(m):
@@ -184,11 +189,13 @@ def test_pages_are_told_once_when_the_state_starts_and_when_it_ends(make_testbed
             p.wait_for(ended, timeout=20)
         wait_until(lambda: get_json(bed, "/api/timelapse")["state"] == "idle", 20,
                    "the timelapse to end")
-        for p in pages:
+        for p in pages[:2]:
             p.barrier()
             warnings = [m for m in p.messages
                         if is_type("warning")(m) and CARD in m["data"]["message"]]
             assert len(warnings) == 1, warnings  # once per state, not per frame
+        cam = get_json(bed, "/api/timesync/status")["status"]["camera"]
+        assert (cam["condition"], cam["conditionMessage"]) == (None, None), cam
         entries = [e for e in get_json(bed, "/api/timesync/log")["entries"]
                    if CARD in e["message"]]
         print([(e["level"], e["message"]) for e in entries])

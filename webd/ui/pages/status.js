@@ -37,6 +37,8 @@ function piDetail(s) {
 function camDetail(cam, pi) {
   if (!cam || !cam.connected) return "No camera is connected. Switch it on and join it to the Pi's Wi-Fi.";
   const parts = [];
+  // docs/web-protocol.md, "The status object": a lasting state the shots found, in the camera's words.
+  if (cam.condition) parts.push("The camera refuses to shoot: it says \u201c" + cam.conditionMessage + "\u201d.");
   if (typeof cam.offsetMs === "number") {
     // A measurement from before the Pi's clock was stepped compares the camera with the old
     // Pi time: say so rather than let it pass for a current one.
