@@ -32,8 +32,7 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 int bus_exit_when_lost(sd_bus *bus, const char *unit)
 {
         /* A match on the local service installs nothing on the bus (no AddMatch). */
-        return sd_bus_match_signal_async(bus, NULL, "org.freedesktop.DBus.Local",
-                                         "/org/freedesktop/DBus/Local",
-                                         "org.freedesktop.DBus.Local", "Disconnected",
-                                         on_disconnected, NULL, (void *)unit);
+        return sd_bus_match_signal_async(
+                bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+                "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, NULL, (void *)unit);
 }
