@@ -291,6 +291,23 @@ static void request_check(Policy *p, usec_t now, uint64_t client, bool manual, u
         check_send(p, now, c);
 }
 
+unsigned policy_step_epoch(const Policy *p)
+{
+        return p->step_epoch;
+}
+
+void policy_foreign_step(Policy *p, usec_t now, uint64_t client, int64_t jump_usec)
+{
+        g_autofree char *who = client_who(p, client);
+        g_autofree char *by = policy_format_offset(jump_usec);
+
+        policy_push_log(p, ACTIVITY_TYPE_SYNC, ACTIVITY_LEVEL_WARNING, false,
+                        "The Pi clock jumped %s %s during the time check with %s: another program "
+                        "changed it. The rounds measured before the jump were dropped and the "
+                        "check started again.",
+                        by, jump_usec > 0 ? "ahead" : "back", who);
+}
+
 void policy_step_sent(Policy *p)
 {
         p->step_epoch++;
