@@ -241,11 +241,14 @@ class PagePool:
 
 def test_webd_killed_with_50_pages_open(make_testbed):
     """Outcome: webd killed (SIGKILL) while 50 pages are open and their checks run, right after
-    it stepped the Pi two hours forward: every page reconnects on its own (3 s later, as the UI
-    does) to the webd started again on the same port, is checked again, and that check leaves the
-    Pi clock as it is (an info "checked ... left as it is" per page). StepCount goes up by at most
-    the one step webd may have sent just before it died (the refining step), and the Pi ends
-    within a few ms of the pages."""
+    its first (fast) step of a Pi two hours behind: every page reconnects on its own (3 s later,
+    as the UI does) to the webd started again on the same port and is checked again, and none of
+    these checks steps the Pi: each confirms it ("checked ... left as it is") or, on a machine
+    too loaded to answer within a round's second, fails without a change. StepCount goes up by
+    at most the one step webd may have sent just before it died (the refining step). Without that
+    step the Pi stays where the fast first step put it, within that step's bound, below the
+    threshold: the checks after the restart confirm it (docs/sync-policy.md, "Fast first
+    step")."""
     bed = make_testbed(pi_offset_ms=-TWO_HOURS_MS)
     env = {"PICAMSYNC_MAX_CONNECTIONS_PER_ADDRESS": "64"}
     bed.start_webd(env)
@@ -260,6 +263,7 @@ def test_webd_killed_with_50_pages_open(make_testbed):
         wait_until(lambda: all(len(p) == 1 and pool.pages[i]["ws"] is None
                                for i, p in enumerate(pool.snapshot())), 60,
                    "every page to see its connection closed")
+        at_kill = pi_minus_host_ms(bed)
 
         bed.start_webd(env, port=port)
 
@@ -273,11 +277,14 @@ def test_webd_killed_with_50_pages_open(make_testbed):
             return ids <= checked and entries
 
         entries = wait_until(resynced, 120, "every page checked again")
-        syncs = [e for e in entries if e["type"] == "sync"]
-        assert len(syncs) == 50, [e["message"] for e in syncs]
-        assert all("left as it is" in e["message"] for e in syncs), [e["message"] for e in syncs]
-        assert clock_get(bed, "StepCount") <= steps + 1
-        assert abs(pi_minus_host_ms(bed)) < 5
+        syncs = [e["message"] for e in entries if e["type"] == "sync"]
+        assert not [m for m in syncs if "Pi clock set" in m or "refined" in m], syncs
+        assert any("left as it is" in m for m in syncs), syncs
+        after = clock_get(bed, "StepCount")
+        assert steps <= after <= steps + 1
+        if after == steps:
+            assert abs(pi_minus_host_ms(bed) - at_kill) < 1
+        assert abs(pi_minus_host_ms(bed)) < 1000
         assert clock_get(bed, "Reliable") is True
     finally:
         pool.close()
