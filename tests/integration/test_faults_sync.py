@@ -15,9 +15,11 @@ import threading
 import time
 
 from busclient import BusClient
+from gi.repository import GLib
 from picamsync_testbed import wait_until
-from testbed_clients import (CLOCK, TWO_HOURS_MS, Client, WsClient, clock_get, http, is_event,
-                             is_type, pi_minus_host_ms, wait_camera_connected, wait_webd_camera)
+from testbed_clients import (CAMERA_IFACE, CLOCK, TWO_HOURS_MS, Client, WsClient, clock_get,
+                             http, is_event, is_type, pi_minus_host_ms, wait_camera_connected,
+                             wait_webd_camera)
 
 SANITIZER_WORDS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 
@@ -293,19 +295,27 @@ def test_webd_killed_with_50_pages_open(make_testbed):
 def test_bus_restarted_under_the_daemons(make_testbed):
     """Outcome: when the system bus goes away (dbus-daemon stopped), clockd, camerad and webd
     each end at once with exit status 1 and a sentence that says why (no crash, no sanitizer
-    report), so that systemd's Restart=on-failure starts them again; with a new bus on the same
-    socket and the daemons started again, a page syncs the Pi again."""
+    report), so that systemd's Restart=on-failure starts them again. camerad ends its running
+    timelapse as on SIGTERM: the report says "stopped", with the frames taken. With a new bus on
+    the same socket and the daemons started again, a page syncs the Pi again."""
     bed = make_testbed(start=False)
     bed.start_clockd()
     sim = bed.start_sim(offset_ms=0)
     camerad_env = {"PICAMSYNC_CAMERA_URLS": sim["camera"]}
     bed.start_camerad(camerad_env)
-    wait_camera_connected(bed)
+    camera = wait_camera_connected(bed)
     bed.start_webd()
     port = int(bed.http_url.rsplit(":", 1)[1])
     page = Client(bed)
+    bus = BusClient(bed.bus.address)
     try:
         page.welcome()
+        tl_id = bus.call("org.picamsync.Camera1", camera, CAMERA_IFACE, "StartTimelapse",
+                         "a{sv}", ({"interval_ms": GLib.Variant("u", 1000),
+                                    "shots": GLib.Variant("u", 30)},), timeout_ms=60000)[0]
+        wait_until(lambda: bus.get("org.picamsync.Camera1", camera, CAMERA_IFACE,
+                                   "ShotsTaken") >= 1, 30, "a first frame")
+        bus.close()
         daemons = dict(bed.daemons)
         bed.daemons.clear()  # their exit status is checked here
         bed.restart_bus(before_start=lambda: [d.proc.wait(60) for d in daemons.values()])
@@ -314,6 +324,10 @@ def test_bus_restarted_under_the_daemons(make_testbed):
             assert d.proc.returncode == 1, f"{name} exited with {d.proc.returncode}:\n{log}"
             assert "Lost the connection to the system bus" in log, log
             assert not any(w in log for w in SANITIZER_WORDS), log
+        with open(os.path.join(bed.workdir, "camerad-state", "reports", tl_id + ".json")) as f:
+            report = json.load(f)
+        assert report["state"] == "stopped", report
+        assert report["shots"]["taken"] >= 1, report
         try:
             page.messages_for(5)
             closed = False
