@@ -186,12 +186,17 @@ static int64_t clock_delta(usec_t *ret_at)
         return realtime - (int64_t)*ret_at;
 }
 
+static gboolean foreign_step(WsClient *c);
+
 static gboolean on_round_timeout(gpointer userdata)
 {
         WsClient *c = userdata;
 
         c->timeout = 0;
         log_debug("Client %" PRIu64 ": no answer to round %u in time.", c->id, c->round);
+        /* The rounds answered so far may be from before a jump of the clock as well. */
+        if (foreign_step(c))
+                return G_SOURCE_REMOVE;
         burst_finish(c, TRUE, FALSE);
         return G_SOURCE_REMOVE;
 }

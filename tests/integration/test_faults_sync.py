@@ -400,3 +400,27 @@ def test_clock_stepped_by_another_program_during_a_check(make_testbed):
         assert clock_get(bed, "LastSyncSource") == "client-ap"
     finally:
         page.close()
+
+
+def test_clock_stepped_by_another_program_before_an_unanswered_round(make_testbed):
+    """Outcome: the same foreign step, but the page then leaves its round unanswered: when the
+    round times out webd notices the jump before it ends the check with the two rounds from
+    before the step, warns, and checks the page again; the page answers and the Pi is stepped to
+    its time. (Without that look at the clock the two old rounds would have confirmed a Pi 4.7 s
+    off.)"""
+    bed = make_testbed(pi_offset_ms=-300)
+    bed.start_webd({"TIME_SYNC_RETRY_DELAY": "1500"})
+    page = Client(bed)
+    try:
+        for _ in range(2):
+            page.answer(page.wait_for(is_type("time-sync-request"), answer=False))
+        page.wait_for(is_type("time-sync-request"), answer=False)
+        bed.fakeclock.set(offset_ms=4700)
+        ev = page.wait_pi_sync()
+        assert ev["data"]["stepped"] is True, ev
+        assert -4800 < ev["data"]["offset"] < -4600, ev
+        assert abs(pi_minus_host_ms(bed)) < 10
+        assert len([e for e in log_entries(page.messages)
+                    if "another program" in e["message"]]) == 1
+    finally:
+        page.close()
