@@ -133,7 +133,7 @@ int main(int argc, char *argv[])
         if (read_config(&config) < 0)
                 return EXIT_FAILURE;
 
-        if (event_glue_open_system_bus(loop, &event, &glue, &bus) < 0)
+        if (event_glue_open_system_bus(loop, "picamsync-camerad", &event, &glue, &bus) < 0)
                 goto out;
         bus_callers_init(&callers, "it may not use the cameras",
                          "its members may not use the cameras");
@@ -184,7 +184,7 @@ int main(int argc, char *argv[])
         (void)sd_notify(0, "READY=1\nSTATUS=Serving org.picamsync.Camera1");
         g_main_loop_run(loop);
         (void)sd_notify(0, "STOPPING=1");
-        status = EXIT_SUCCESS;
+        status = event_glue_exit_status(glue);
 out:
         g_clear_pointer(&discovery, discovery_free);
         g_clear_pointer(&timelapses, timelapse_manager_free);

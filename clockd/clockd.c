@@ -16,6 +16,7 @@
 #include "clockd/clock-ops.h"
 #include "clockd/clockd.h"
 #include "clockd/timezone.h"
+#include "daemons/bus-lost.h"
 #include "daemons/config.h"
 #include "daemons/log.h"
 #include "daemons/macro.h"
@@ -356,6 +357,9 @@ int context_setup_bus(Context *c)
         r = sd_bus_attach_event(c->bus, c->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        r = bus_exit_when_lost(c->bus, "picamsync-clockd");
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the bus connection: %m");
         r = sd_bus_request_name(c->bus, CLOCK1_NAME, 0);
         if (r < 0)
                 return log_error_errno(r, "Failed to take the bus name " CLOCK1_NAME
@@ -504,5 +508,6 @@ int main(int argc, char *argv[])
                 log_error_errno(r, "Event loop failed: %m");
                 return EXIT_FAILURE;
         }
-        return EXIT_SUCCESS;
+        /* r: sd_event_exit()'s code, EXIT_FAILURE when the bus went away (daemons/bus-lost.h). */
+        return r == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

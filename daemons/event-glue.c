@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
+#include <stdlib.h>
+
+#include "daemons/bus-lost.h"
 #include "daemons/event-glue.h"
 #include "daemons/log.h"
 
@@ -165,8 +168,24 @@ void event_glue_detach(GSource *source)
         g_source_unref(source);
 }
 
-int event_glue_open_system_bus(GMainLoop *loop, sd_event **ret_event, GSource **ret_glue,
-                               sd_bus **ret_bus)
+int event_glue_exit_status(GSource *source)
+{
+        EventGlue *glue = (EventGlue *)source;
+        int code;
+
+        g_return_val_if_fail(source != NULL, EXIT_FAILURE);
+        g_return_val_if_fail(source->source_funcs == &event_glue_funcs, EXIT_FAILURE);
+
+        if (glue->error < 0)
+                return EXIT_FAILURE;
+        /* -ENODATA: nobody asked the loop to exit (the daemon stopped on a signal). */
+        if (glue->event && sd_event_get_exit_code(glue->event, &code) >= 0 && code != 0)
+                return EXIT_FAILURE;
+        return EXIT_SUCCESS;
+}
+
+int event_glue_open_system_bus(GMainLoop *loop, const char *unit, sd_event **ret_event,
+                               GSource **ret_glue, sd_bus **ret_bus)
 {
         g_autoptr(GError) error = NULL;
         sd_event *event = NULL;
@@ -189,6 +208,8 @@ int event_glue_open_system_bus(GMainLoop *loop, sd_event **ret_event, GSource **
         r = sd_bus_open_system(&bus);
         if (r >= 0)
                 r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
+        if (r >= 0)
+                r = bus_exit_when_lost(bus, unit);
         if (r < 0) {
                 log_error_errno(r, "Failed to connect to the system bus: %m");
                 goto fail;

@@ -37,7 +37,14 @@ typedef GSource EventGlueSource;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EventGlueSource, event_glue_detach)
 
 /* The start of every GLib daemon of the suite: the default sd-event loop with its watchdog,
- * glued into the default GLib context (quitting loop when it exits), and the system bus on it.
- * Logs what failed and returns -errno; on success the caller owns all three. */
-int event_glue_open_system_bus(GMainLoop *loop, sd_event **ret_event, GSource **ret_glue,
-                               sd_bus **ret_bus);
+ * glued into the default GLib context (quitting loop when it exits), and the system bus on it,
+ * watched so that the loop exits with EXIT_FAILURE should the bus go away (daemons/bus-lost.h;
+ * unit names the daemon's unit in that message). Logs what failed and returns -errno; on success
+ * the caller owns all three. */
+int event_glue_open_system_bus(GMainLoop *loop, const char *unit, sd_event **ret_event,
+                               GSource **ret_glue, sd_bus **ret_bus);
+
+/* How the daemon should exit once its GLib loop returned: EXIT_FAILURE if the sd-event loop failed
+ * (event_glue_get_error()) or was ended with a non-zero code (sd_event_exit(), as when the bus
+ * went away), else EXIT_SUCCESS. */
+int event_glue_exit_status(GSource *source);

@@ -20,6 +20,7 @@
 static void *nm_handle;
 static typeof(nm_active_connection_get_connection) *sym_nm_active_connection_get_connection;
 static typeof(nm_client_get_context_busy_watcher) *sym_nm_client_get_context_busy_watcher;
+static typeof(nm_client_get_dbus_connection) *sym_nm_client_get_dbus_connection;
 static typeof(nm_client_get_devices) *sym_nm_client_get_devices;
 static typeof(nm_client_get_nm_running) *sym_nm_client_get_nm_running;
 static typeof(nm_client_new_async) *sym_nm_client_new_async;
@@ -38,6 +39,7 @@ static gboolean nm_dl_open(GError **error)
         static const DlSymbol symbols[] = {
                 DL_SYMBOL(nm_active_connection_get_connection),
                 DL_SYMBOL(nm_client_get_context_busy_watcher),
+                DL_SYMBOL(nm_client_get_dbus_connection),
                 DL_SYMBOL(nm_client_get_devices),
                 DL_SYMBOL(nm_client_get_nm_running),
                 DL_SYMBOL(nm_client_new_async),
@@ -263,6 +265,11 @@ static void on_client_ready(GObject *source, GAsyncResult *result, gpointer user
                 return;
         }
         s->client = client;
+        /* GLib's shared system-bus connection, which NMClient uses, raises SIGTERM when the bus
+         * goes away; webd would then exit with success, and Restart=on-failure would not start it
+         * again. Its own sd-bus connection says so and ends webd with a failure
+         * (daemons/bus-lost.h). */
+        g_dbus_connection_set_exit_on_close(sym_nm_client_get_dbus_connection(client), FALSE);
         if (g_cancellable_is_cancelled(s->cancel))
                 return;
         g_signal_connect(client, "notify::" NM_CLIENT_NM_RUNNING, G_CALLBACK(on_nm_running), s);

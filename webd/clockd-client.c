@@ -145,8 +145,19 @@ static int on_drift_alert(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
 static int call_done(sd_bus_message *m, ClockdClient *cc, ClockdCall call)
 {
         gboolean ok = !sd_bus_message_is_method_error(m, NULL);
+        g_autofree char *why = NULL;
 
-        cc->listener->call_done(call, ok, ok ? NULL : bus_reply_error_text(m), cc->userdata);
+        /* No answer: clockd ended (the bus answers for it) or hung (sd-bus's timeout) with the
+         * call in hand. Whether it was carried out is not known; the policy measures again when
+         * clockd is back (docs/sync-policy.md, rule 10). */
+        if (!ok && sd_bus_error_has_name(sd_bus_message_get_error(m), SD_BUS_ERROR_NO_REPLY))
+                why = g_strdup_printf("clockd did not answer (%s); it may have stopped or hung",
+                                      bus_reply_error_text(m));
+        cc->listener->call_done(call, ok,
+                                ok    ? NULL
+                                : why ? why
+                                      : bus_reply_error_text(m),
+                                cc->userdata);
         return 0;
 }
 

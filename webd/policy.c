@@ -291,6 +291,23 @@ static void request_check(Policy *p, usec_t now, uint64_t client, bool manual, u
         check_send(p, now, c);
 }
 
+unsigned policy_step_epoch(const Policy *p)
+{
+        return p->step_epoch;
+}
+
+void policy_foreign_step(Policy *p, usec_t now, uint64_t client, int64_t jump_usec)
+{
+        g_autofree char *who = client_who(p, client);
+        g_autofree char *by = policy_format_offset(jump_usec);
+
+        policy_push_log(p, ACTIVITY_TYPE_SYNC, ACTIVITY_LEVEL_WARNING, false,
+                        "The Pi clock jumped %s %s during the time check with %s: another program "
+                        "changed it. The rounds measured before the jump were dropped and the "
+                        "check started again.",
+                        by, jump_usec > 0 ? "ahead" : "back", who);
+}
+
 void policy_step_sent(Policy *p)
 {
         p->step_epoch++;
@@ -621,9 +638,38 @@ static void power_saving_update(Policy *p, const PolicyClockState *s)
                         "Power saving ended: %s. The periodic checks of the pages resume.", words);
 }
 
+/* clockd is back on the bus after it was gone (it restarted, and so forgot its state): a step
+ * that failed while it was gone, or one it may not have made before it ended (the call got no
+ * answer), is measured again now with every AP page, as when a page connects (rule 1), instead
+ * of at the next periodic check (docs/sync-policy.md, rule 10). */
+static void clockd_back(Policy *p, usec_t now)
+{
+        unsigned n = 0;
+
+        if (!p->cfg.auto_sync)
+                return;
+        for (guint i = 0; i < p->clients->len; i++) {
+                const PolicyClient *c = g_ptr_array_index(p->clients, i);
+
+                n += c->iface == POLICY_IFACE_AP && !c->silent;
+        }
+        if (n == 0)
+                return;
+        policy_push_log(p, ACTIVITY_TYPE_INFO, ACTIVITY_LEVEL_INFO, true,
+                        "The clock service (picamsync-clockd) is back; the Pi clock is checked "
+                        "again with the %u device%s on the access point.",
+                        n, n == 1 ? "" : "s");
+        for (guint i = 0; i < p->clients->len; i++) {
+                const PolicyClient *c = g_ptr_array_index(p->clients, i);
+
+                if (c->iface == POLICY_IFACE_AP && !c->silent)
+                        request_check(p, now, c->id, false, 0, false);
+        }
+}
+
 void policy_clock_state(Policy *p, usec_t now, const PolicyClockState *s)
 {
-        bool was_reliable = p->reliable;
+        bool was_reliable = p->reliable, came_back = s->present && !p->clock_present;
 
         p->clock_present = s->present;
         power_saving_update(p, s);
@@ -659,6 +705,9 @@ void policy_clock_state(Policy *p, usec_t now, const PolicyClockState *s)
                                 "or use \"Sync now\".",
                                 when);
         }
+        /* Rule 8: while NTP owns the clock there is nothing to retry. */
+        if (came_back && !s->reliable && !s->ntp_synchronized)
+                clockd_back(p, now);
 }
 
 void policy_intervalometer_opened(Policy *p, usec_t now, uint64_t client)

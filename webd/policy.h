@@ -295,6 +295,14 @@ void policy_intervalometer_opened(Policy *p, usec_t now, uint64_t client);
 /* ok: a location came (it is the I/O layer's to keep for the next report); else error. */
 void policy_location_received(Policy *p, usec_t now, uint64_t client, bool ok, const char *error);
 void policy_timer_fired(Policy *p, usec_t now);
+/* The Pi clock jumped by jump_usec (realtime against monotonic) while client's check ran, and no
+ * step of this policy was under way: another program set it (docs/sync-policy.md, "Checks and
+ * results, one page at a time"). A warning in the log; the I/O layer drops the rounds so far and
+ * starts the check again. */
+void policy_foreign_step(Policy *p, usec_t now, uint64_t client, int64_t jump_usec);
+/* +1 with every step of the Pi this policy sends: a jump of the clock during a check is this
+ * policy's own when it changed meanwhile. */
+unsigned policy_step_epoch(const Policy *p);
 
 /* Outputs. */
 

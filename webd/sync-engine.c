@@ -675,6 +675,17 @@ void sync_engine_check_finished(SyncEngine *e, uint64_t client, const PolicyChec
         sync_engine_run(e);
 }
 
+void sync_engine_foreign_step(SyncEngine *e, uint64_t client, int64_t jump_usec)
+{
+        policy_foreign_step(e->policy, now_mono(), client, jump_usec);
+        sync_engine_run(e);
+}
+
+unsigned sync_engine_step_epoch(SyncEngine *e)
+{
+        return policy_step_epoch(e->policy);
+}
+
 void sync_engine_manual_burst(SyncEngine *e, uint64_t client, const char *zone)
 {
         policy_manual_sync_burst(e->policy, now_mono(), client, ++e->next_request_id, zone);

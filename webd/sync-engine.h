@@ -69,6 +69,10 @@ void sync_engine_client_remove(SyncEngine *e, uint64_t client);
 /* Inputs from the clients. Any message: a page that did not answer its last check shows life. */
 void sync_engine_client_active(SyncEngine *e, uint64_t client);
 void sync_engine_check_finished(SyncEngine *e, uint64_t client, const PolicyCheckResult *r);
+/* Another program stepped the Pi clock during client's check (policy_foreign_step()). */
+void sync_engine_foreign_step(SyncEngine *e, uint64_t client, int64_t jump_usec);
+/* policy_step_epoch(). */
+unsigned sync_engine_step_epoch(SyncEngine *e);
 void sync_engine_manual_burst(SyncEngine *e, uint64_t client, const char *zone);
 void sync_engine_intervalometer_opened(SyncEngine *e, uint64_t client);
 /* A location-response to a location-request of this client (docs/sync-policy.md, rule 6;

@@ -255,7 +255,7 @@ int main(int argc, char *argv[])
         if (read_config(&config) < 0)
                 goto out;
 
-        if (event_glue_open_system_bus(loop, &event, &glue, &bus) < 0)
+        if (event_glue_open_system_bus(loop, "picamsync-webd", &event, &glue, &bus) < 0)
                 goto out;
         engine = sync_engine_new(bus, &config.policy);
         sync1 = sync1_bus_new(bus, engine, &r);
@@ -296,7 +296,7 @@ int main(int argc, char *argv[])
         (void)sd_notify(0, "READY=1\nSTATUS=Serving the picamsync web UI");
         g_main_loop_run(loop);
         (void)sd_notify(0, "STOPPING=1");
-        status = event_glue_get_error(glue) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        status = event_glue_exit_status(glue);
 out:
         if (server)
                 web_server_set_ap_nm(server, NULL);

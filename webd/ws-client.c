@@ -15,6 +15,12 @@
 
 /* A burst ends after TIME_EXCHANGE_MAX_ROUNDS rounds or once this long has passed. */
 #define BURST_MAX_USEC (1500 * USEC_PER_MSEC)
+/* A jump of the Pi's realtime against its monotonic clock during a burst: another program set the
+ * clock (docs/sync-policy.md, "Checks and results, one page at a time"). Beyond this, plus 2 % of
+ * the time elapsed: forty times the fastest slew of adjtime() (500 ppm) and twice the fastest fake
+ * clock of the tests (10000 ppm), with room for a preemption between the two clock reads. */
+#define FOREIGN_STEP_MIN_USEC   (10 * USEC_PER_MSEC)
+#define FOREIGN_STEP_RATE_SHARE 50
 /* A message over WS_MESSAGE_MAX_SIZE gets too-large. webd reads at most this much more of one
  * message (frame headers and TLS records take a little room): a client that goes on is cut off
  * there with 1009 (message too big), without webd reading the rest. */
@@ -52,6 +58,12 @@ struct WsClient {
         TimeExchange exchange;
         char *zone;
         guint timeout;
+        /* Pi realtime − monotonic when the burst began (and the monotonic time then), and the
+         * policy's step epoch then: a jump without a step of webd's own is another program's. */
+        int64_t clock_delta_usec;
+        usec_t clock_delta_at;
+        unsigned step_epoch;
+        gboolean restarted; /* the burst started again once after such a jump */
 
         /* The location-request it was sent last, until answered (once). */
         char *location_request_id;
@@ -156,12 +168,35 @@ static void burst_finish(WsClient *c, gboolean timed_out, gboolean partial)
         sync_engine_check_finished(c->engine, c->id, &r);
 }
 
+/* The burst ends without a result: error says why, in words. */
+static void burst_fail(WsClient *c, const char *error)
+{
+        PolicyCheckResult r = {.ok = false, .error = error};
+
+        burst_clear(c);
+        sync_engine_check_finished(c->engine, c->id, &r);
+}
+
+/* Pi realtime − monotonic, its monotonic time in *ret_at. */
+static int64_t clock_delta(usec_t *ret_at)
+{
+        int64_t realtime = clock_realtime_usec();
+
+        *ret_at = clock_monotonic_usec();
+        return realtime - (int64_t)*ret_at;
+}
+
+static gboolean foreign_step(WsClient *c);
+
 static gboolean on_round_timeout(gpointer userdata)
 {
         WsClient *c = userdata;
 
         c->timeout = 0;
         log_debug("Client %" PRIu64 ": no answer to round %u in time.", c->id, c->round);
+        /* The rounds answered so far may be from before a jump of the clock as well. */
+        if (foreign_step(c))
+                return G_SOURCE_REMOVE;
         burst_finish(c, TRUE, FALSE);
         return G_SOURCE_REMOVE;
 }
@@ -185,6 +220,48 @@ static void send_round(WsClient *c)
         soup_websocket_connection_send_text(c->conn, text);
 }
 
+/* Round 1 of a burst, from scratch. */
+static void burst_begin(WsClient *c)
+{
+        c->check_seq++;
+        c->round = 0;
+        c->burst_start = clock_monotonic_usec();
+        c->clock_delta_usec = clock_delta(&c->clock_delta_at);
+        c->step_epoch = sync_engine_step_epoch(c->engine);
+        time_exchange_init(&c->exchange);
+        send_round(c);
+}
+
+/* Whether the Pi clock was stepped by another program since the burst began (webd's own steps
+ * are the policy's to handle: it measures again, docs/sync-policy.md, "Across a step"). If so
+ * the rounds so far mix two clocks: they are dropped and the burst starts again, once; a second
+ * jump ends it without a result. */
+static gboolean foreign_step(WsClient *c)
+{
+        usec_t at;
+        int64_t jump = clock_delta(&at) - c->clock_delta_usec;
+        int64_t allowed = (int64_t)(FOREIGN_STEP_MIN_USEC +
+                                    (at - c->clock_delta_at) / FOREIGN_STEP_RATE_SHARE);
+
+        if ((jump <= allowed && jump >= -allowed) ||
+            sync_engine_step_epoch(c->engine) != c->step_epoch)
+                return FALSE;
+        log_warning("Client %" PRIu64 ": the Pi clock jumped %+" PRIi64
+                    " µs during round %u of the time check, and not by a step of webd's.",
+                    c->id, jump, c->round);
+        if (c->restarted) {
+                burst_fail(c, "the Pi clock was changed by another program during the check, "
+                              "twice");
+                return TRUE;
+        }
+        sync_engine_foreign_step(c->engine, c->id, jump);
+        if (!c->checking)
+                return TRUE; /* the connection went meanwhile */
+        c->restarted = TRUE;
+        burst_begin(c);
+        return TRUE;
+}
+
 static void ws_client_start_check(WsClient *c, gboolean manual, gboolean early)
 {
         if (soup_websocket_connection_get_state(c->conn) != SOUP_WEBSOCKET_STATE_OPEN) {
@@ -196,11 +273,8 @@ static void ws_client_start_check(WsClient *c, gboolean manual, gboolean early)
         c->checking = TRUE;
         c->manual = manual;
         c->early = early;
-        c->check_seq++;
-        c->round = 0;
-        c->burst_start = clock_monotonic_usec();
-        time_exchange_init(&c->exchange);
-        send_round(c);
+        c->restarted = FALSE;
+        burst_begin(c);
 }
 
 static void on_time_sync_response(WsClient *c, const WsTimeSyncResponse *resp, int64_t t4)
@@ -215,6 +289,8 @@ static void on_time_sync_response(WsClient *c, const WsTimeSyncResponse *resp, i
                           c->id, resp->request_id ? resp->request_id : "(none)");
                 return;
         }
+        if (foreign_step(c))
+                return;
         s = (TimeExchangeSample){
                 .t1_usec = c->t1_usec,
                 .has_t2 = resp->has_client_receive_time,

@@ -386,6 +386,16 @@ class Testbed:
             self.stop()
             raise
 
+    def restart_bus(self, before_start=None):
+        """Stops the private bus (SIGTERM, as systemctl stop would) and starts a new one on the
+        same socket with the same policy. before_start() is called while there is no bus."""
+        self.bus.stop()
+        if before_start:
+            before_start()
+        if os.path.exists(self.bus.socket):
+            os.unlink(self.bus.socket)
+        self.bus = PrivateBus(self.workdir, self.bus.policy_dir)
+
     def zoneinfo_dir(self):
         return self.extra_env.get("PICAMSYNC_ZONEINFO_DIR", "/usr/share/zoneinfo")
 

@@ -345,11 +345,14 @@ def test_clockd_stopped_warns_and_recovers(webd_bed):
         status = c.request_status(answer=True)["data"]
         assert status["pi"]["reliable"] is False
 
-        # Back: the next periodic check steps the Pi, with no tight retry meanwhile.
+        # Back: the page is checked again at once (rule 10) and the Pi stepped, with no tight
+        # retry meanwhile. The first step is a fast one: as close as the refining check after it
+        # makes it (docs/sync-policy.md, "Fast first step").
         before = len([m for m in c.messages if m["type"] == "time-sync-request"])
         bed.start_clockd()
         ev = c.wait_for(lambda m: is_event("pi-sync")(m) and m["data"]["stepped"], timeout=30)
         assert ev["data"]["source"] == "client-ap"
+        c.settle_refine()
         assert abs(pi_minus_host_ms(bed)) < 5
         rounds = len([m for m in c.messages if m["type"] == "time-sync-request"]) - before
         assert rounds <= 2 * 8

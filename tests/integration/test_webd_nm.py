@@ -229,3 +229,23 @@ def test_networkmanager_that_starts_and_stops_later(nm_bed):
     wait_log(bed, "NetworkManager stopped")
     wait_log(bed, "NetworkManager access points: none (before: lo)")
     assert_lan_and_not_checked(bed)
+
+
+def test_bus_gone_with_libnm_loaded(nm_bed):
+    """Outcome: with libnm loaded (NetworkManager on the bus), the bus going away still ends webd
+    with status 1 and its sentence, so that Restart=on-failure starts it again: libnm's GDBus
+    connection no longer raises SIGTERM, which made webd exit with success
+    (docs/architecture.md, "When the bus goes away")."""
+    bed, mock, _ = nm_bed()
+    wait_log(bed, "NetworkManager is running")
+    webd = bed.daemons.pop("webd")  # its exit status is checked here
+    clockd = bed.daemons.pop("clockd")
+    mock.bus.close()
+    mock.bus = None
+    bed.bus.stop()
+    for d in (webd, clockd):
+        d.proc.wait(60)
+        log = d.log()
+        assert d.proc.returncode == 1, log
+        assert "Lost the connection to the system bus" in log, log
+        assert "Sanitizer" not in log and "runtime error:" not in log, log

@@ -809,6 +809,46 @@ static void test_rule10_failures(void)
                                "supported\". Change that on the camera."));
 }
 
+/* Rule 10: clockd ended with a step in hand (the call got no answer). When it is back, every AP
+ * page that answers is checked again at once; the LAN page and the silent one are not. */
+static void test_rule10_clockd_back(void)
+{
+        g_autoptr(Policy) p = policy_default();
+
+        clock_state(p, 0, false, "none", false, "Europe/Berlin");
+        policy_client_connected(p, 10, LAPTOP, POLICY_IFACE_LAN, "Europe/Berlin", "laptop");
+        policy_client_connected(p, 10, TABLET, POLICY_IFACE_AP, "Europe/Berlin", "tablet");
+        policy_check_finished(p, 20, TABLET, &(PolicyCheckResult){.timeout = true});
+        policy_client_connected(p, 20, PHONE, POLICY_IFACE_AP, "Europe/Berlin", "phone");
+        g_free(drain(p));
+        check_ok(p, 30, PHONE, 7200004 * MSEC, "Europe/Berlin");
+        assert_actions(p, "STEP_PI offset=7200004000 source=client-ap");
+
+        policy_clock_state(p, 40, &(PolicyClockState){.present = false});
+        policy_clock_finished(p, 40, POLICY_ACTION_STEP_PI, false,
+                              "clockd did not answer (Message recipient disconnected from message "
+                              "bus without replying); it may have stopped or hung");
+        assert_actions(p, FAILURE("pi",
+                                  "clockd did not answer (Message recipient disconnected from "
+                                  "message bus without replying); it may have stopped or hung",
+                                  "The Pi clock could not be set from phone (ap, client 3): clockd "
+                                  "did not answer (Message recipient disconnected from message bus "
+                                  "without replying); it may have stopped or hung."));
+
+        /* Back, and as new: the phone is measured again, not its old result applied. */
+        clock_state(p, 50, false, "none", false, "Europe/Berlin");
+        assert_actions(p,
+                       "LOG info/info success=1 \"The clock service (picamsync-clockd) is back; "
+                       "the Pi clock is checked again with the 1 device on the access point.\"",
+                       "START_CHECK client=3 early");
+        check_ok(p, 60, PHONE, 7200004 * MSEC, "Europe/Berlin");
+        assert_actions(p, "STEP_PI offset=7200004000 source=client-ap");
+
+        /* Present all along: nothing is checked again. */
+        clock_state(p, 70, false, "none", false, "Europe/Berlin");
+        assert_no_actions(p);
+}
+
 /* A page that does not answer (a background tab) is a note in the log, not a failure shown to
  * everyone, and is left alone until it sends something. */
 static void test_silent_page(void)
@@ -1168,6 +1208,7 @@ int main(int argc, char **argv)
         g_test_add_func("/policy/power-saving", test_power_saving);
         g_test_add_func("/policy/power-saving-ends", test_power_saving_ends);
         g_test_add_func("/policy/rule10-failures", test_rule10_failures);
+        g_test_add_func("/policy/rule10-clockd-back", test_rule10_clockd_back);
         g_test_add_func("/policy/silent-page", test_silent_page);
         g_test_add_func("/policy/uncertain-check", test_uncertain_check);
         g_test_add_func("/policy/checks-side-by-side", test_checks_side_by_side);
