@@ -43,11 +43,20 @@ static char *name_normalize(const char *name)
         return s;
 }
 
+/* A dotted IPv4 address: it passes name_valid(), but host_check_is_local() takes it as an
+ * address, never as a configured name. */
+static gboolean is_ipv4_address(const char *name)
+{
+        struct in_addr addr;
+
+        return inet_pton(AF_INET, name, &addr) == 1;
+}
+
 static void add_name(GStrvBuilder *b, GHashTable *seen, const char *name)
 {
         g_autofree char *n = name_normalize(name);
 
-        if (!name_valid(n) || g_hash_table_contains(seen, n))
+        if (!name_valid(n) || is_ipv4_address(n) || g_hash_table_contains(seen, n))
                 return;
         g_hash_table_add(seen, g_strdup(n));
         g_strv_builder_add(b, n);
@@ -94,6 +103,15 @@ GStrv host_check_parse_names(const char *value, const char *hostname, GError **e
                                     HOST_CHECK_NAMES_VARIABLE
                                     "=%s: “%s” is not a host name; give "
                                     "comma-separated names like picam,picam.local, or none",
+                                    value, items[i]);
+                        return NULL;
+                }
+                if (is_ipv4_address(n)) {
+                        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                    HOST_CHECK_NAMES_VARIABLE
+                                    "=%s: “%s” is an address, not a host name; the Pi's own "
+                                    "addresses are always accepted, and no other address names "
+                                    "this Pi",
                                     value, items[i]);
                         return NULL;
                 }
