@@ -221,3 +221,49 @@ void rest_report_request_clear(RestReportRequest *r)
 {
         g_clear_pointer(&r->id, g_free);
 }
+
+/* The UI's files are compiled in (webd/ui/webd.gresource.xml); their type goes by the name. */
+static const struct {
+        const char *suffix;
+        const char *type;
+} ui_types[] = {
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".json", "application/json"},
+        {".webmanifest", "application/manifest+json"},
+};
+
+static const char *ui_type(const char *path)
+{
+        for (size_t i = 0; i < G_N_ELEMENTS(ui_types); i++)
+                if (g_str_has_suffix(path, ui_types[i].suffix))
+                        return ui_types[i].type;
+        return NULL;
+}
+
+/* A path of the UI: letters, digits, '-', '_', '.' and '/', no "..", no hidden names. */
+static gboolean ui_path_ok(const char *path)
+{
+        if (path[0] != '/' || strstr(path, "/.") || strstr(path, "//"))
+                return FALSE;
+        for (const char *p = path; *p; p++)
+                if (!g_ascii_isalnum(*p) && !strchr("-_./", *p))
+                        return FALSE;
+        return TRUE;
+}
+
+char *rest_request_ui_resource(const char *path, const char **ret_type)
+{
+        const char *type;
+
+        if (g_str_equal(path, "/"))
+                path = "/index.html";
+        type = ui_type(path);
+        if (!type || !ui_path_ok(path))
+                return NULL;
+        *ret_type = type;
+        return g_strconcat(REST_UI_RESOURCE "/ui", path, NULL);
+}

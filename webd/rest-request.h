@@ -79,4 +79,11 @@ typedef struct RestReportRequest {
 gboolean rest_request_report(const char *rest, GHashTable *query, RestReportRequest *ret,
                              GError **error);
 void rest_report_request_clear(RestReportRequest *r);
+/* The UI's files: the resource path of path (a request's, not decoded; "/" is /index.html)
+ * under REST_UI_RESOURCE, and its type by its name into *ret_type; NULL when it is not the
+ * path of a UI file: letters, digits, '-', '_', '.' and '/' only, no "..", no hidden names,
+ * a known file type. */
+#define REST_UI_RESOURCE "/org/picamsync/webd"
+char *rest_request_ui_resource(const char *path, const char **ret_type);
+
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(RestReportRequest, rest_report_request_clear)

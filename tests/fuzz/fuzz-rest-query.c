@@ -3,7 +3,7 @@
  * decoded by libsoup's own soup_form_decode(), as webd's handler gets it, then the checks
  * rest-api.c runs: GET /api/timesync/log?limit=N, and GET /api/reports/{id}[/frames] with format,
  * download, page, offset and limit, the report id checked as camerad and webd check it
- * (report_id_valid()). */
+ * (report_id_valid()); and the path as one of the UI's files (rest_request_ui_resource()). */
 #include <libsoup/soup.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,11 +28,11 @@ static void check_error(gboolean ok, const GError *error)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        g_autofree char *target = NULL;
+        g_autofree char *target = NULL, *ui = NULL;
         g_autoptr(GHashTable) query = NULL;
         g_autoptr(GError) error = NULL, log_error = NULL;
         g_auto(RestReportRequest) r = {};
-        const char *path, *rest;
+        const char *path, *rest, *type = NULL;
         char *mark;
         guint64 n = 0;
         gboolean ok;
@@ -51,6 +51,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                     &log_error);
         check_error(ok, log_error);
         if (ok && (n < 1 || n > 100))
+                abort();
+
+        /* Any other path is the UI's: a file of the resource or nothing. */
+        ui = rest_request_ui_resource(path, &type);
+        if (ui && (!type || !g_str_has_prefix(ui, REST_UI_RESOURCE "/ui/") || strstr(ui, "/.") ||
+                   strstr(ui, "//")))
                 abort();
 
         rest = g_str_has_prefix(path, REPORTS_PREFIX) ? path + strlen(REPORTS_PREFIX) : path;

@@ -220,6 +220,25 @@ static void test_report(void)
 }
 
 /* The strings of req point into the body, which lives until the next call. */
+static void test_ui_resource(void)
+{
+        static const char *const bad[] = {
+                "",       "index.html", "/x.exe",   "/../etc/passwd.html", "/.hidden.js",
+                "//a.js", "/a b.css",   "/a%2e.js", "/api/reports/x",
+        };
+        g_autofree char *index = NULL, *js = NULL;
+        const char *type = NULL;
+
+        index = rest_request_ui_resource("/", &type);
+        g_assert_cmpstr(index, ==, "/org/picamsync/webd/ui/index.html");
+        g_assert_cmpstr(type, ==, "text/html; charset=utf-8");
+        js = rest_request_ui_resource("/js/app-1.js", &type);
+        g_assert_cmpstr(js, ==, "/org/picamsync/webd/ui/js/app-1.js");
+        g_assert_cmpstr(type, ==, "text/javascript; charset=utf-8");
+        for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
+                g_assert_null(rest_request_ui_resource(bad[i], &type));
+}
+
 static gboolean timelapse(const char *text, TimelapseRequest *req, GError **error)
 {
         static JsonParser *p;
@@ -320,6 +339,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/rest-request/camera-sync", test_camera_sync);
         g_test_add_func("/rest-request/log-limit", test_log_limit);
         g_test_add_func("/rest-request/report", test_report);
+        g_test_add_func("/rest-request/ui-resource", test_ui_resource);
         g_test_add_func("/rest-request/timelapse", test_timelapse);
         g_test_add_func("/rest-request/cross-origin", test_cross_origin);
         return g_test_run();
