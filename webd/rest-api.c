@@ -12,11 +12,9 @@
 #include "webd/camera-by-hand.h"
 #include "webd/clockd-client.h"
 #include "webd/http-answer.h"
-#include "daemons/json-util.h"
 #include "webd/report-html.h"
 #include "webd/request-guard.h"
 #include "webd/rest-request.h"
-#include "webd/time-exchange.h"
 #include "webd/timelapse-api.h"
 #include "webd/ws-protocol.h"
 
