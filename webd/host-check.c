@@ -43,11 +43,20 @@ static char *name_normalize(const char *name)
         return s;
 }
 
+/* A dotted IPv4 address: it passes name_valid(), but host_check_is_local() takes it as an
+ * address, never as a configured name. */
+static gboolean is_ipv4_address(const char *name)
+{
+        struct in_addr addr;
+
+        return inet_pton(AF_INET, name, &addr) == 1;
+}
+
 static void add_name(GStrvBuilder *b, GHashTable *seen, const char *name)
 {
         g_autofree char *n = name_normalize(name);
 
-        if (!name_valid(n) || g_hash_table_contains(seen, n))
+        if (!name_valid(n) || is_ipv4_address(n) || g_hash_table_contains(seen, n))
                 return;
         g_hash_table_add(seen, g_strdup(n));
         g_strv_builder_add(b, n);
@@ -94,6 +103,15 @@ GStrv host_check_parse_names(const char *value, const char *hostname, GError **e
                                     HOST_CHECK_NAMES_VARIABLE
                                     "=%s: “%s” is not a host name; give "
                                     "comma-separated names like picam,picam.local, or none",
+                                    value, items[i]);
+                        return NULL;
+                }
+                if (is_ipv4_address(n)) {
+                        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                    HOST_CHECK_NAMES_VARIABLE
+                                    "=%s: “%s” is an address, not a host name; the Pi's own "
+                                    "addresses are always accepted, and no other address names "
+                                    "this Pi",
                                     value, items[i]);
                         return NULL;
                 }
@@ -185,4 +203,35 @@ gboolean host_check_is_local(const char *host, const char *const *names, const G
         if (g_str_equal(name, "localhost"))
                 return TRUE;
         return names && g_strv_contains(names, name);
+}
+
+gboolean host_check_cross_origin(const char *origin, const char *host)
+{
+        g_autoptr(GUri) uri = NULL;
+        g_autofree char *hostport = NULL;
+        const char *scheme, *ohost;
+        int port;
+
+        if (!origin)
+                return FALSE; /* not a browser's cross-site request */
+        if (!host)
+                return TRUE;
+        uri = g_uri_parse(origin, G_URI_FLAGS_NONE, NULL);
+        if (!uri || !g_uri_get_host(uri))
+                return TRUE; /* "null" and garbage */
+        scheme = g_uri_get_scheme(uri);
+        ohost = g_uri_get_host(uri);
+        port = g_uri_get_port(uri);
+        if (port < 0)
+                port = g_ascii_strcasecmp(scheme, "https") == 0 ? 443 : 80;
+        hostport = g_strdup_printf(strchr(ohost, ':') ? "[%s]:%d" : "%s:%d", ohost, port);
+        if (g_ascii_strcasecmp(hostport, host) == 0)
+                return FALSE;
+        /* Host without a port: the default one. */
+        if (!strrchr(host, ':') || (host[0] == '[' && g_str_has_suffix(host, "]"))) {
+                g_autofree char *with_port = g_strdup_printf("%s:%d", host, port);
+                if ((port == 80 || port == 443) && g_ascii_strcasecmp(hostport, with_port) == 0)
+                        return FALSE;
+        }
+        return TRUE;
 }

@@ -24,3 +24,10 @@ GStrv host_check_parse_names(const char *value, const char *hostname, GError **e
  * always), "localhost", or one of names. The port does not matter; nor do case and a trailing
  * dot. NULL, empty or malformed (a bare IPv6 address, a bad port) gives FALSE. */
 gboolean host_check_is_local(const char *host, const char *const *names, const GArray *ifaddrs);
+
+/* The Origin rule: TRUE when a request with this Origin header (NULL: none, not a browser's
+ * cross-site request) was sent by a page of another site than host (its Host header; NULL: none):
+ * the Origin's host and port (its scheme's default when it has none) must be Host's, whose port
+ * may be left out when it is the default, 80 or 443. "null", garbage and an Origin without Host
+ * are cross-origin. */
+gboolean host_check_cross_origin(const char *origin, const char *host);

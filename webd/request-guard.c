@@ -98,35 +98,9 @@ void request_guard_watch(SoupServer *server)
 static gboolean is_cross_origin(SoupServerMessage *msg)
 {
         SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
-        const char *origin = soup_message_headers_get_one(h, "Origin");
-        const char *host = soup_message_headers_get_one(h, "Host");
-        g_autoptr(GUri) uri = NULL;
-        g_autofree char *hostport = NULL;
-        const char *scheme, *ohost;
-        int port;
 
-        if (!origin)
-                return FALSE; /* not a browser's cross-site request */
-        if (!host)
-                return TRUE;
-        uri = g_uri_parse(origin, G_URI_FLAGS_NONE, NULL);
-        if (!uri || !g_uri_get_host(uri))
-                return TRUE; /* "null" and garbage */
-        scheme = g_uri_get_scheme(uri);
-        ohost = g_uri_get_host(uri);
-        port = g_uri_get_port(uri);
-        if (port < 0)
-                port = g_ascii_strcasecmp(scheme, "https") == 0 ? 443 : 80;
-        hostport = g_strdup_printf(strchr(ohost, ':') ? "[%s]:%d" : "%s:%d", ohost, port);
-        if (g_ascii_strcasecmp(hostport, host) == 0)
-                return FALSE;
-        /* Host without a port: the default one. */
-        if (!strrchr(host, ':') || (host[0] == '[' && g_str_has_suffix(host, "]"))) {
-                g_autofree char *with_port = g_strdup_printf("%s:%d", host, port);
-                if ((port == 80 || port == 443) && g_ascii_strcasecmp(hostport, with_port) == 0)
-                        return FALSE;
-        }
-        return TRUE;
+        return host_check_cross_origin(soup_message_headers_get_one(h, "Origin"),
+                                       soup_message_headers_get_one(h, "Host"));
 }
 
 gboolean request_guard_refuse_cross_origin(SoupServerMessage *msg)

@@ -12,54 +12,37 @@
 #include "webd/camera-by-hand.h"
 #include "webd/clockd-client.h"
 #include "webd/http-answer.h"
-#include "daemons/json-util.h"
 #include "webd/report-html.h"
 #include "webd/request-guard.h"
-#include "webd/time-exchange.h"
+#include "webd/rest-request.h"
 #include "webd/timelapse-api.h"
 #include "webd/ws-protocol.h"
 
-#define POST_MAX_SIZE ((gsize)64 * 1024)
+/* An error of rest-request.h answered with its status and code. */
+static void answer_refusal(SoupServerMessage *msg, const GError *error)
+{
+        http_answer_error(msg, rest_request_error_status(error), rest_request_error_code(error),
+                          error->message);
+}
+
+static const char *content_type(SoupServerMessage *msg)
+{
+        return soup_message_headers_get_content_type(soup_server_message_get_request_headers(msg),
+                                                     NULL);
+}
 
 /* The JSON object of a POST body; FALSE after answering 400/413/415. */
 static gboolean read_json_body(SoupServerMessage *msg, JsonObject **ret, JsonParser **ret_parser)
 {
         SoupMessageBody *body = soup_server_message_get_request_body(msg);
-        const char *ctype = soup_message_headers_get_content_type(
-                soup_server_message_get_request_headers(msg), NULL);
-        g_autoptr(JsonParser) parser = json_parser_new();
         g_autoptr(GError) error = NULL;
-        const char *text = body->data ? body->data : "";
-        JsonNode *root;
 
-        if (body->length > (goffset)POST_MAX_SIZE) {
-                http_answer_error(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large",
-                                  "The request body is larger than 64 KiB.");
+        *ret_parser =
+                rest_request_body(body->data, (gsize)body->length, content_type(msg), ret, &error);
+        if (!*ret_parser) {
+                answer_refusal(msg, error);
                 return FALSE;
         }
-        /* What json-glib would get wrong: deep nesting, \u0000, integers beyond 64 bits. */
-        if ((!ctype || g_ascii_strcasecmp(ctype, "application/json") == 0) &&
-            !json_util_check_text(text, (gsize)body->length, JSON_UTIL_MAX_DEPTH, &error)) {
-                gboolean deep = g_error_matches(error, JSON_UTIL_ERROR, JSON_UTIL_ERROR_TOO_DEEP);
-                g_autofree char *sentence =
-                        deep ? g_strdup_printf("The request body nests arrays or objects deeper "
-                                               "than %d levels.",
-                                               JSON_UTIL_MAX_DEPTH)
-                             : g_strconcat(error->message, ".", NULL);
-
-                http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, deep ? "too-deep" : "invalid-field",
-                                  sentence);
-                return FALSE;
-        }
-        if ((ctype && g_ascii_strcasecmp(ctype, "application/json") != 0) ||
-            !json_parser_load_from_data(parser, text, body->length, NULL) ||
-            !(root = json_parser_get_root(parser)) || !JSON_NODE_HOLDS_OBJECT(root)) {
-                http_answer_error(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "not-json",
-                                  "The request body must be a JSON object (application/json).");
-                return FALSE;
-        }
-        *ret = json_node_get_object(root);
-        *ret_parser = g_steal_pointer(&parser);
         return TRUE;
 }
 
@@ -143,46 +126,22 @@ static void on_manual_done(gboolean success, int64_t offset_usec, gboolean stepp
 static void post_system_time(SyncEngine *e, SoupServerMessage *msg, GHashTable *query)
 {
         g_autoptr(JsonParser) parser = NULL;
+        g_autoptr(GError) error = NULL;
         JsonObject *obj;
-        JsonNode *ts, *tz;
         int64_t ref_usec = 0, now;
         const char *zone = NULL;
         ManualRequest *m;
 
         if (!read_json_body(msg, &obj, &parser))
                 return;
-        ts = json_object_get_member(obj, "timestamp");
-        if (!ts || JSON_NODE_HOLDS_NULL(ts)) {
-                http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "missing-timestamp",
-                                  "Send the time as \"timestamp\" (ISO 8601 UTC or epoch ms).");
+        if (!rest_request_system_time(obj, &ref_usec, &zone, &error)) {
+                answer_refusal(msg, error);
                 return;
         }
-        if (JSON_NODE_HOLDS_VALUE(ts) && json_node_get_value_type(ts) == G_TYPE_STRING) {
-                if (iso8601_parse(json_node_get_string(ts), &ref_usec) < 0) {
-                        http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timestamp",
-                                          "\"timestamp\" must look like 2026-11-21T14:00:00.000Z.");
-                        return;
-                }
-        } else if (JSON_NODE_HOLDS_VALUE(ts) && (json_node_get_value_type(ts) == G_TYPE_INT64 ||
-                                                 json_node_get_value_type(ts) == G_TYPE_DOUBLE)) {
-                if (time_exchange_ms_to_usec(json_node_get_double(ts), &ref_usec) < 0) {
-                        http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timestamp",
-                                          "\"timestamp\" is out of range.");
-                        return;
-                }
-        } else {
-                http_answer_error(
-                        msg, SOUP_STATUS_BAD_REQUEST, "invalid-timestamp",
-                        "\"timestamp\" must be an ISO 8601 string or epoch milliseconds.");
-                return;
-        }
-        tz = json_object_get_member(obj, "timezone");
-        if (tz && !JSON_NODE_HOLDS_NULL(tz)) {
+        if (zone) {
                 char why[ZONE_WHY_MAX];
-                int r = -EINVAL;
+                int r = zone_check_civil(NULL, zone, why, sizeof(why));
 
-                if (JSON_NODE_HOLDS_VALUE(tz) && json_node_get_value_type(tz) == G_TYPE_STRING)
-                        r = zone_check_civil(NULL, json_node_get_string(tz), why, sizeof(why));
                 if (r == -EDOM) {
                         http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-timezone", why);
                         return;
@@ -193,7 +152,6 @@ static void post_system_time(SyncEngine *e, SoupServerMessage *msg, GHashTable *
                                           "Europe/Berlin.");
                         return;
                 }
-                zone = json_node_get_string(tz);
         }
         if (!clockd_client_state(sync_engine_get_clockd(e))->present) {
                 http_answer_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "clock-unavailable",
@@ -227,13 +185,13 @@ static void answer_status(SyncEngine *e, SoupServerMessage *msg, GHashTable *que
 static void answer_log(SyncEngine *e, SoupServerMessage *msg, GHashTable *query)
 {
         const char *limit = query ? g_hash_table_lookup(query, "limit") : NULL;
-        guint64 n = ACTIVITY_LOG_MAX;
         g_autoptr(JsonBuilder) b = json_builder_new();
         g_autoptr(JsonNode) root = NULL;
+        g_autoptr(GError) error = NULL;
+        guint64 n;
 
-        if (limit && (!g_ascii_string_to_unsigned(limit, 10, 1, ACTIVITY_LOG_MAX, &n, NULL))) {
-                http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-limit",
-                                  "limit must be a whole number from 1 to 100.");
+        if (!rest_request_log_limit(limit, ACTIVITY_LOG_MAX, &n, &error)) {
+                answer_refusal(msg, error);
                 return;
         }
         json_builder_begin_object(b);
@@ -294,27 +252,14 @@ static void on_camera_set(const CameraSetResult *r, const GError *error, gpointe
 static void post_camera_sync(SyncEngine *e, SoupServerMessage *msg, GHashTable *query)
 {
         SoupMessageBody *body = soup_server_message_get_request_body(msg);
-        g_autoptr(JsonParser) parser = NULL;
         g_autoptr(GError) error = NULL;
-        gboolean force = FALSE;
+        gboolean force;
 
         /* No body at all: no options. */
-        if (body->length > 0) {
-                JsonObject *obj;
-                JsonNode *n;
-
-                if (!read_json_body(msg, &obj, &parser))
-                        return;
-                n = json_object_get_member(obj, "force");
-                if (n && !JSON_NODE_HOLDS_NULL(n)) {
-                        if (!JSON_NODE_HOLDS_VALUE(n) ||
-                            json_node_get_value_type(n) != G_TYPE_BOOLEAN) {
-                                http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-force",
-                                                  "\"force\" must be true or false.");
-                                return;
-                        }
-                        force = json_node_get_boolean(n);
-                }
+        if (!rest_request_camera_sync(body->data, (gsize)body->length, content_type(msg), &force,
+                                      &error)) {
+                answer_refusal(msg, error);
+                return;
         }
         if (!camera_by_hand_set(e, force, on_camera_set, msg, &error)) {
                 send_camera_error(msg, error);
@@ -572,70 +517,25 @@ static void on_report_text(const char *text, const GError *error, gpointer userd
 
 #define REPORTS_PREFIX "/api/reports/"
 
-/* A whole number from a query parameter, at most max; FALSE for anything else. */
-static gboolean query_uint(GHashTable *query, const char *name, unsigned max, unsigned *ret)
-{
-        const char *v = query ? g_hash_table_lookup(query, name) : NULL;
-        guint64 n;
-
-        if (!v)
-                return TRUE;
-        if (!g_ascii_string_to_unsigned(v, 10, 0, max, &n, NULL))
-                return FALSE;
-        *ret = (unsigned)n;
-        return TRUE;
-}
-
-/* Frames per page of the printable page, and at most per GET …/frames. */
-#define REPORT_HTML_PAGE   500
-#define REPORT_FRAMES_PAGE 1000
-
 static void get_report(SyncEngine *e, SoupServerMessage *msg, GHashTable *query)
 {
         const char *path = g_uri_get_path(soup_server_message_get_uri(msg));
-        const char *format = query ? g_hash_table_lookup(query, "format") : NULL;
-        const char *download = query ? g_hash_table_lookup(query, "download") : NULL;
-        const char *rest = path + strlen(REPORTS_PREFIX);
-        const char *slash = strchr(rest, '/');
+        g_auto(RestReportRequest) r = {};
         g_autoptr(GError) error = NULL;
-        unsigned page = 0, offset = 0, limit = 100;
         Pending *p;
         gboolean ok;
 
-        if (slash && !g_str_equal(slash, "/frames")) {
-                http_answer_error(msg, SOUP_STATUS_NOT_FOUND, "not-found",
-                                  "There is no such path; use /api/reports/{id} or "
-                                  "/api/reports/{id}/frames.");
-                return;
-        }
-        if (format && !g_str_equal(format, "json") && !g_str_equal(format, "html")) {
-                http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-format",
-                                  "format must be json or html.");
-                return;
-        }
-        if (!query_uint(query, "page", G_MAXUINT / REPORT_HTML_PAGE, &page) ||
-            !query_uint(query, "offset", G_MAXUINT, &offset) ||
-            !query_uint(query, "limit", REPORT_FRAMES_PAGE, &limit) || limit == 0) {
-                http_answer_error(msg, SOUP_STATUS_BAD_REQUEST, "invalid-page",
-                                  "page and offset must be whole numbers, and limit one from 1 "
-                                  "to 1000.");
+        if (!rest_request_report(path + strlen(REPORTS_PREFIX), query, &r, &error)) {
+                answer_refusal(msg, error);
                 return;
         }
         p = pending_new(msg, SOUP_STATUS_OK);
-        p->id = slash ? g_strndup(rest, (gsize)(slash - rest)) : g_strdup(rest);
-        p->html = format && g_str_equal(format, "html");
-        p->download = download && !g_str_equal(download, "0") && !g_str_equal(download, "false");
-        p->frames_only = slash != NULL;
-        if (p->frames_only)
-                ok = timelapse_api_get_report_frames(e, p->id, offset, limit, on_report_text, p,
-                                                     &error);
-        else if (p->html)
-                ok = timelapse_api_get_report_frames(e, p->id, page * REPORT_HTML_PAGE,
-                                                     REPORT_HTML_PAGE, on_report_text, p, &error);
-        else
-                /* The download is one document: the report with every frame. */
-                ok = timelapse_api_get_report_frames(e, p->id, 0, G_MAXUINT, on_report_text, p,
-                                                     &error);
+        p->id = g_steal_pointer(&r.id);
+        p->html = r.html;
+        p->download = r.download;
+        p->frames_only = r.frames_only;
+        ok = timelapse_api_get_report_frames(e, p->id, r.offset, r.limit, on_report_text, p,
+                                             &error);
         pending_wait(p, ok, error);
 }
 

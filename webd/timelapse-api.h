@@ -5,31 +5,12 @@
 #include <json-glib/json-glib.h>
 
 #include "webd/sync-engine.h"
+#include "webd/timelapse-request.h"
 
 /* webd's side of camerad's timelapses and reports (web-protocol.md, "POST /api/timelapse" to
  * "GET /api/reports/{id}"): a request is checked here first, so that a bad one never reaches
  * camerad, then asked of camerad through camerad-client.c, with the location a page sent and webd's
  * view of the clocks. */
-
-#define TIMELAPSE_API_ERROR timelapse_api_error_quark()
-GQuark timelapse_api_error_quark(void);
-typedef enum {
-        TIMELAPSE_API_ERROR_INVALID_INTERVAL,  /* 400 invalid-interval */
-        TIMELAPSE_API_ERROR_INVALID_SHOTS,     /* 400 invalid-shots */
-        TIMELAPSE_API_ERROR_INVALID_END_TIME,  /* 400 invalid-end-time */
-        TIMELAPSE_API_ERROR_INVALID_TITLE,     /* 400 invalid-title */
-        TIMELAPSE_API_ERROR_INVALID_LOCATION,  /* 400 invalid-location */
-        TIMELAPSE_API_ERROR_INVALID_REQUEST,   /* 400 invalid-request: camerad refused the rest */
-        TIMELAPSE_API_ERROR_INVALID_REPORT_ID, /* 400 invalid-report-id */
-        TIMELAPSE_API_ERROR_INVALID_FORMAT,    /* 400 invalid-format */
-        TIMELAPSE_API_ERROR_NO_CAMERA,         /* 404 no-camera */
-        TIMELAPSE_API_ERROR_NO_REPORT,         /* 404 no-report */
-        TIMELAPSE_API_ERROR_RUNNING,           /* 409 timelapse-running */
-        TIMELAPSE_API_ERROR_NO_TIMELAPSE,      /* 409 no-timelapse */
-        TIMELAPSE_API_ERROR_CAMERA,            /* 502 camera-error: camerad's words */
-        TIMELAPSE_API_ERROR_UNAVAILABLE,       /* 503 camera-unavailable */
-        TIMELAPSE_API_ERROR_STOPPING,          /* 503 stopping */
-} TimelapseApiError;
 
 /* The HTTP status and error code of any error (502 camera-error outside this domain). */
 guint timelapse_api_error_status(const GError *error);

@@ -11,6 +11,7 @@
 #include "webd/listener.h"
 #include "webd/request-guard.h"
 #include "webd/rest-api.h"
+#include "webd/rest-request.h"
 #include "webd/ws-client.h"
 
 struct WebServer {
@@ -26,56 +27,17 @@ struct WebServer {
 
 /* ---- the UI ---- */
 
-#define UI_RESOURCE "/org/picamsync/webd"
-
-/* The UI's files are compiled in (webd/ui/webd.gresource.xml); their type goes by the name. */
-static const struct {
-        const char *suffix;
-        const char *type;
-} ui_types[] = {
-        {".html", "text/html; charset=utf-8"},
-        {".js", "text/javascript; charset=utf-8"},
-        {".css", "text/css; charset=utf-8"},
-        {".svg", "image/svg+xml"},
-        {".png", "image/png"},
-        {".json", "application/json"},
-        {".webmanifest", "application/manifest+json"},
-};
-
-static const char *ui_type(const char *path)
-{
-        for (size_t i = 0; i < G_N_ELEMENTS(ui_types); i++)
-                if (g_str_has_suffix(path, ui_types[i].suffix))
-                        return ui_types[i].type;
-        return NULL;
-}
-
-/* A path of the UI: letters, digits, '-', '_', '.' and '/', no "..", no hidden names. */
-static gboolean ui_path_ok(const char *path)
-{
-        if (path[0] != '/' || strstr(path, "/.") || strstr(path, "//"))
-                return FALSE;
-        for (const char *p = path; *p; p++)
-                if (!g_ascii_isalnum(*p) && !strchr("-_./", *p))
-                        return FALSE;
-        return TRUE;
-}
-
 static void handle_page(SoupServer *server, SoupServerMessage *msg, const char *path,
                         GHashTable *query, gpointer userdata)
 {
         const char *method = soup_server_message_get_method(msg);
         g_autoptr(GBytes) data = NULL;
         g_autofree char *res = NULL;
-        const char *type;
+        const char *type = NULL;
 
-        if (g_str_equal(path, "/"))
-                path = "/index.html";
-        type = ui_type(path);
-        if (type && ui_path_ok(path)) {
-                res = g_strconcat(UI_RESOURCE, "/ui", path, NULL);
+        res = rest_request_ui_resource(path, &type);
+        if (res)
                 data = g_resources_lookup_data(res, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
-        }
         if (!data) {
                 http_answer_error(msg, SOUP_STATUS_NOT_FOUND, "not-found",
                                   "There is no such page.");
@@ -171,8 +133,8 @@ WebServer *web_server_new(SyncEngine *engine, const char *const *ap_interfaces,
         s->limits = *limits;
         s->ap_interfaces = g_strdupv((char **)ap_interfaces);
         /* A binary built without its UI is broken: say so at start, not on the first visit. */
-        if (!g_resources_get_info(UI_RESOURCE "/ui/index.html", G_RESOURCE_LOOKUP_FLAGS_NONE, NULL,
-                                  NULL, error)) {
+        if (!g_resources_get_info(REST_UI_RESOURCE "/ui/index.html", G_RESOURCE_LOOKUP_FLAGS_NONE,
+                                  NULL, NULL, error)) {
                 web_server_free(s);
                 return NULL;
         }

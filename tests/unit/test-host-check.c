@@ -36,6 +36,11 @@ static void test_parse_names(void)
         g_assert_no_error(error);
         g_assert_cmpstrv(names, ((const char *const[]){NULL}));
         g_clear_pointer(&names, g_strfreev);
+        /* A host name that is an address is no name of the default. */
+        names = host_check_parse_names(NULL, "10.0.0.5", &error);
+        g_assert_no_error(error);
+        g_assert_cmpstrv(names, ((const char *const[]){"10", "10.local", NULL}));
+        g_clear_pointer(&names, g_strfreev);
         names = host_check_parse_names(NULL, NULL, &error);
         g_assert_cmpstrv(names, ((const char *const[]){NULL}));
         g_clear_pointer(&names, g_strfreev);
@@ -50,8 +55,9 @@ static void test_parse_names(void)
         g_assert_cmpstrv(names, ((const char *const[]){NULL}));
         g_clear_pointer(&names, g_strfreev);
 
-        for (const char *const *bad = (const char *const[]){"evil example", "a..b", ".", " , ",
-                                                            "none,picam", "x/y", "[::1]", NULL};
+        for (const char *const *bad =
+                     (const char *const[]){"evil example", "a..b", ".", " , ", "none,picam", "x/y",
+                                           "[::1]", "picam,10.0.0.5", "192.168.4.1.", NULL};
              *bad; bad++) {
                 names = host_check_parse_names(*bad, "picam", &error);
                 g_assert_null(names);
