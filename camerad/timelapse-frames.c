@@ -157,6 +157,22 @@ static gboolean looks_like_record(const char *p, size_t n)
         return TRUE;
 }
 
+/* A line of the page as a record, written anew, NULL if it does not read as one. Only the lines
+ * of one page are parsed (at most 1000), not the whole file. A line can have a record's shape and
+ * still be damaged (bytes flipped or cut out, invalid UTF-8, two torn writes joined), and webd
+ * puts the page into the report it serves as it is: what goes out is what camerad writes. */
+static char *page_record(const char *p, size_t n)
+{
+        TimelapseFrame f = {0};
+        char *line;
+
+        if (!g_utf8_validate_len(p, n, NULL) || !timelapse_frame_from_line(p, (gssize)n, &f, NULL))
+                return NULL;
+        line = timelapse_frame_to_line(&f);
+        timelapse_frame_clear(&f);
+        return line;
+}
+
 char *timelapse_frames_page(const char *text, gsize len, unsigned offset, unsigned limit,
                             unsigned *ret_total)
 {
@@ -174,10 +190,15 @@ char *timelapse_frames_page(const char *text, gsize len, unsigned offset, unsign
                 if (!nl)
                         break;
                 if (total >= offset && shown < limit && looks_like_record(p, (size_t)(nl - p))) {
-                        if (shown)
-                                g_string_append_c(out, ',');
-                        g_string_append_len(out, p, (gssize)(nl - p));
-                        shown++;
+                        g_autofree char *record = page_record(p, (size_t)(nl - p));
+
+                        if (record) {
+                                if (shown)
+                                        g_string_append_c(out, ',');
+                                /* without its "\n" */
+                                g_string_append_len(out, record, (gssize)strlen(record) - 1);
+                                shown++;
+                        }
                 }
                 total++;
                 p = nl + 1;

@@ -47,8 +47,10 @@ gboolean timelapse_frame_from_line(const char *line, gssize len, TimelapseFrame 
 
 /* The JSON array text of the records in lines [offset, offset + limit) of a frames file's text;
  * *ret_total gets how many whole lines (ended by "\n") it holds. A torn last line is not one; a
- * whole line that does not look like a record (starts with {"index":, ends with }, no control
- * character; only damage could make one) counts but is left out. Lines are checked by their
- * shape, not parsed (a page deep into 100,000 frames costs one scan). */
+ * whole line that is not a record (damage: it does not start with {"index": or end with }, has
+ * a control character, or does not read as a record) counts but is left out. Lines are counted
+ * by their "\n" and only the lines of the page are parsed (a page deep into 100,000 frames
+ * costs one scan); each goes out as timelapse_frame_to_line() writes it, so the page is always
+ * valid JSON (and UTF-8), whatever the file holds. */
 char *timelapse_frames_page(const char *text, gsize len, unsigned offset, unsigned limit,
                             unsigned *ret_total);
