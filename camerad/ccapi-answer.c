@@ -8,14 +8,20 @@
 gboolean ccapi_answer_parse_body(const char *data, gsize len, JsonNode **ret)
 {
         g_autoptr(JsonParser) parser = NULL;
+        JsonNode *root;
 
         *ret = NULL;
         if (len == 0)
                 return TRUE;
         parser = json_parser_new();
-        if (len > CCAPI_ANSWER_MAX || !json_parser_load_from_data(parser, data, (gssize)len, NULL))
+        /* json-glib's parser recurses: a few hundred kB of "[" would overflow camerad's stack. */
+        if (len > CCAPI_ANSWER_MAX ||
+            !json_util_check_text(data, len, JSON_UTIL_MAX_DEPTH, NULL) ||
+            !json_parser_load_from_data(parser, data, (gssize)len, NULL))
                 return FALSE;
-        *ret = json_node_ref(json_parser_get_root(parser));
+        /* Only white space: no root, an empty body. */
+        root = json_parser_get_root(parser);
+        *ret = root ? json_node_ref(root) : NULL;
         return TRUE;
 }
 

@@ -198,7 +198,8 @@ CcapiListing *ccapi_listing_parse(const char *json, gsize len, const char *base_
                             CCAPI_LISTING_MAX);
                 return NULL;
         }
-        if (!json_parser_load_from_data(parser, json, (gssize)len, &local)) {
+        if (!json_util_check_text(json, len, JSON_UTIL_MAX_DEPTH, &local) ||
+            !json_parser_load_from_data(parser, json, (gssize)len, &local)) {
                 g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL, PREFIX "%s",
                             local->message);
                 return NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "camerad/timelapse-frames.h"
+#include "daemons/json-util.h"
 
 void timelapse_frame_clear(TimelapseFrame *f)
 {
@@ -101,7 +102,8 @@ gboolean timelapse_frame_from_line(const char *line, gssize len, TimelapseFrame 
                 len = (gssize)strlen(line);
         if (len > 0 && line[len - 1] == '\n')
                 len--;
-        if (len == 0 || !json_parser_load_from_data(p, line, len, NULL) ||
+        if (len == 0 || !json_util_check_text(line, (gsize)len, JSON_UTIL_MAX_DEPTH, NULL) ||
+            !json_parser_load_from_data(p, line, len, NULL) ||
             !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p)))
                 goto bad;
         o = json_node_get_object(json_parser_get_root(p));

@@ -48,6 +48,13 @@ static void test_parse(void)
         g_assert_cmpint(g_array_index(entries, DriftEntry, 1).type, ==, DRIFT_ENTRY_RESET);
         g_assert_cmpint(g_array_index(entries, DriftEntry, 2).offset_usec, ==, -3600000000);
         g_clear_pointer(&entries, g_array_unref);
+        /* A line nested too deep for json-glib's recursive parser is skipped unparsed. */
+        {
+                g_autofree char *deep = g_strnfill(200000, '[');
+                DriftEntry e;
+
+                g_assert_false(camera_history_line_to_entry(deep, &e));
+        }
         /* Only len bytes count. */
         entries = camera_history_text_parse(text, 10, NULL);
         g_assert_cmpuint(entries->len, ==, 0);
