@@ -12,7 +12,15 @@
 #include "camerad/camera-error.h"
 #include "camerad/ssdp-message.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A g_return_if_fail() or g_warning() on the way is a finding too. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+        g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+        return 0;
+}
 
 static void check_value(const char *s, gboolean may_be_empty)
 {
