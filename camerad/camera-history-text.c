@@ -50,7 +50,7 @@ gboolean camera_history_line_to_entry(const char *line, DriftEntry *ret)
         DriftEntry e = {};
 
         if (!json_util_check_text(line, strlen(line), JSON_UTIL_MAX_DEPTH, NULL) ||
-            !json_parser_load_from_data(parser, line, -1, NULL) ||
+            !json_parser_load_from_data(parser, line, -1, NULL) || !json_parser_get_root(parser) ||
             !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
                 return FALSE;
         o = json_node_get_object(json_parser_get_root(parser));

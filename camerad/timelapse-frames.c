@@ -103,7 +103,7 @@ gboolean timelapse_frame_from_line(const char *line, gssize len, TimelapseFrame 
         if (len > 0 && line[len - 1] == '\n')
                 len--;
         if (len == 0 || !json_util_check_text(line, (gsize)len, JSON_UTIL_MAX_DEPTH, NULL) ||
-            !json_parser_load_from_data(p, line, len, NULL) ||
+            !json_parser_load_from_data(p, line, len, NULL) || !json_parser_get_root(p) ||
             !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p)))
                 goto bad;
         o = json_node_get_object(json_parser_get_root(p));

@@ -35,6 +35,7 @@ static void test_parse(void)
                 "{\"kind\":\"reboot\",\"at\":1,\"offset\":2}\n"
                 "{\"kind\":\"pi-step\",\"at\":1.5,\"offset\":2}\n"
                 "[]\n"
+                "  \n" /* white space only: no JSON root */
                 "{\"kind\":\"pi-step\",\"at\":1751371300000000,\"offset\":-3600000000}\n"
                 "{\"kind\":\"measurement\",\"at\":17513"; /* torn by a power cut */
         g_autoptr(GArray) entries = NULL;
@@ -42,7 +43,7 @@ static void test_parse(void)
 
         entries = camera_history_text_parse(text, strlen(text), &bad);
         g_assert_cmpuint(entries->len, ==, 3);
-        g_assert_cmpuint(bad, ==, 5);
+        g_assert_cmpuint(bad, ==, 6);
         g_assert_cmpint(g_array_index(entries, DriftEntry, 0).type, ==, DRIFT_ENTRY_MEASUREMENT);
         g_assert_cmpuint(g_array_index(entries, DriftEntry, 0).uncertainty_usec, ==, 2500);
         g_assert_cmpint(g_array_index(entries, DriftEntry, 1).type, ==, DRIFT_ENTRY_RESET);
