@@ -121,13 +121,15 @@ gboolean timelapse_frame_from_line(const char *line, gssize len, TimelapseFrame 
                 f.error = g_strdup(json_node_get_string(n));
         if (!get_int(o, "due", false, NULL, &f.due_usec))
                 goto bad;
-        if (!get_int(o, "sent", true, &known, &v))
+        /* Unknown values are null: camerad never writes a time ≤ 0 or a negative duration, so
+         * one is damage (it would not read back the same). */
+        if (!get_int(o, "sent", true, &known, &v) || (known && v <= 0))
                 goto bad;
         f.sent_usec = known ? v : 0;
-        if (!get_int(o, "rttUSec", true, &known, &v))
+        if (!get_int(o, "rttUSec", true, &known, &v) || (known && v < 0))
                 goto bad;
         f.rtt_usec = known ? v : -1;
-        if (!get_int(o, "lateUSec", true, &known, &v))
+        if (!get_int(o, "lateUSec", true, &known, &v) || (known && v < 0))
                 goto bad;
         f.late_usec = known ? v : -1;
         if (!get_int(o, "camera", true, &f.has_camera, &f.camera_usec))

@@ -41,7 +41,8 @@ bool timelapse_frame_camera_time(int64_t sent_usec, int64_t recv_usec, int64_t o
 char *timelapse_frame_to_line(const TimelapseFrame *f);
 
 /* A line back (with or without its "\n"). FALSE and an error for anything that is not such a
- * record: a torn last line after a power cut is skipped by the reader, never trusted. */
+ * record (a "sent" ≤ 0 or a negative "rttUSec" or "lateUSec" too: unknown ones are null): a torn
+ * last line after a power cut is skipped by the reader, never trusted. */
 gboolean timelapse_frame_from_line(const char *line, gssize len, TimelapseFrame *ret,
                                    GError **error);
 

@@ -88,6 +88,13 @@ static void test_bad_lines(void)
                 "{\"index\":1,\"ok\":true,\"error\":null,\"due\":null,\"sent\":null,\"rttUSec\":"
                 "null,"
                 "\"lateUSec\":null,\"camera\":null,\"cameraBoundUSec\":null}",
+                /* what camerad writes as null, as numbers (found by fuzz-timelapse-frames) */
+                "{\"index\":1,\"ok\":true,\"error\":null,\"due\":1,\"sent\":1,\"rttUSec\":5,"
+                "\"lateUSec\":-1200,\"camera\":null,\"cameraBoundUSec\":null}",
+                "{\"index\":1,\"ok\":true,\"error\":null,\"due\":1,\"sent\":1,\"rttUSec\":-1,"
+                "\"lateUSec\":0,\"camera\":null,\"cameraBoundUSec\":null}",
+                "{\"index\":1,\"ok\":true,\"error\":null,\"due\":1,\"sent\":0,\"rttUSec\":null,"
+                "\"lateUSec\":null,\"camera\":null,\"cameraBoundUSec\":null}",
                 /* a camera time without its bound */
                 "{\"index\":1,\"ok\":true,\"error\":null,\"due\":1,\"sent\":null,\"rttUSec\":null,"
                 "\"lateUSec\":null,\"camera\":5,\"cameraBoundUSec\":null}",
