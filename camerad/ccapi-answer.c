@@ -15,8 +15,7 @@ gboolean ccapi_answer_parse_body(const char *data, gsize len, JsonNode **ret)
                 return TRUE;
         parser = json_parser_new();
         /* json-glib's parser recurses: a few hundred kB of "[" would overflow camerad's stack. */
-        if (len > CCAPI_ANSWER_MAX ||
-            !json_util_check_text(data, len, JSON_UTIL_MAX_DEPTH, NULL) ||
+        if (len > CCAPI_ANSWER_MAX || !json_util_check_text(data, len, JSON_UTIL_MAX_DEPTH, NULL) ||
             !json_parser_load_from_data(parser, data, (gssize)len, NULL))
                 return FALSE;
         /* Only white space: no root, an empty body. */

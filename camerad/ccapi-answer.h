@@ -13,9 +13,9 @@
 #define CCAPI_ANSWER_MAX (1024 * 1024)
 
 /* The JSON body of an answer of len bytes (need not be NUL-terminated) into *ret: NULL for an
- * empty body (or only white space). FALSE, *ret NULL, for a body longer than CCAPI_ANSWER_MAX, one that is not JSON, or
- * one json-glib would misread or choke on (json_util_check_text(): nested deeper than
- * JSON_UTIL_MAX_DEPTH, "\u0000" in a string, integers beyond int64). */
+ * empty body (or only white space). FALSE, *ret NULL, for a body longer than CCAPI_ANSWER_MAX, one
+ * that is not JSON, or one json-glib would misread or choke on (json_util_check_text(): nested
+ * deeper than JSON_UTIL_MAX_DEPTH, "\u0000" in a string, integers beyond int64). */
 gboolean ccapi_answer_parse_body(const char *data, gsize len, JsonNode **ret);
 
 /* A string member of a camera's JSON answer (body may be NULL), or NULL if the body is no object
