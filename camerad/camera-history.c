@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "camerad/camera-history-text.h"
 #include "camerad/camera-history.h"
 #include "daemons/drift-fit.h"
 #include "daemons/json-util.h"
@@ -22,32 +23,6 @@ struct CameraHistory {
         int last_sample; /* index in entries, -1 if none */
         CameraSample last;
 };
-
-static const char *kind_name(DriftEntryType kind)
-{
-        switch (kind) {
-        case DRIFT_ENTRY_MEASUREMENT:
-                return "measurement";
-        case DRIFT_ENTRY_RESET:
-                return "set";
-        case DRIFT_ENTRY_STEP:
-                return "pi-step";
-        }
-        return "?";
-}
-
-static gboolean kind_from_name(const char *name, DriftEntryType *ret)
-{
-        static const DriftEntryType all[] = {DRIFT_ENTRY_MEASUREMENT, DRIFT_ENTRY_STEP,
-                                             DRIFT_ENTRY_RESET};
-
-        for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
-                if (g_strcmp0(name, kind_name(all[i])) == 0) {
-                        *ret = all[i];
-                        return TRUE;
-                }
-        return FALSE;
-}
 
 static void history_refit(CameraHistory *h)
 {
@@ -68,50 +43,14 @@ static void history_note(CameraHistory *h, const DriftEntry *e)
                 h->last_set_usec = e->at_usec;
 }
 
-static char *entry_to_line(const DriftEntry *e)
-{
-        if (e->type == DRIFT_ENTRY_MEASUREMENT)
-                return g_strdup_printf("{\"kind\":\"measurement\",\"at\":%" G_GINT64_FORMAT
-                                       ",\"offset\":%" G_GINT64_FORMAT
-                                       ",\"uncertainty\":%" G_GUINT64_FORMAT "}\n",
-                                       e->at_usec, e->offset_usec, e->uncertainty_usec);
-        return g_strdup_printf("{\"kind\":\"%s\",\"at\":%" G_GINT64_FORMAT
-                               ",\"offset\":%" G_GINT64_FORMAT "}\n",
-                               kind_name(e->type), e->at_usec, e->offset_usec);
-}
-
-static gboolean line_to_entry(const char *line, DriftEntry *ret)
-{
-        g_autoptr(JsonParser) parser = json_parser_new();
-        JsonObject *o;
-        DriftEntry e = {};
-
-        if (!json_parser_load_from_data(parser, line, -1, NULL) ||
-            !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
-                return FALSE;
-        o = json_node_get_object(json_parser_get_root(parser));
-        if (!kind_from_name(json_util_string(json_util_member(o, "kind")), &e.type) ||
-            !json_util_int64(json_util_member(o, "at"), &e.at_usec) ||
-            !json_util_int64(json_util_member(o, "offset"), &e.offset_usec))
-                return FALSE;
-        if (e.type == DRIFT_ENTRY_MEASUREMENT) {
-                int64_t u;
-
-                if (!json_util_int64(json_util_member(o, "uncertainty"), &u) || u < 0)
-                        return FALSE;
-                e.uncertainty_usec = (uint64_t)u;
-        }
-        *ret = e;
-        return TRUE;
-}
-
 /* Rewrites the file with what is in memory, atomically. */
 static gboolean history_rewrite(CameraHistory *h, GError **error)
 {
         g_autoptr(GString) text = g_string_new(NULL);
 
         for (guint i = 0; i < h->entries->len; i++) {
-                g_autofree char *line = entry_to_line(&g_array_index(h->entries, DriftEntry, i));
+                g_autofree char *line =
+                        camera_history_entry_to_line(&g_array_index(h->entries, DriftEntry, i));
                 g_string_append(text, line);
         }
         return g_file_set_contents_full(h->path, text->str, (gssize)text->len,
@@ -135,7 +74,7 @@ static void history_trim(CameraHistory *h)
 
 static gboolean history_append(CameraHistory *h, const DriftEntry *e, GError **error)
 {
-        g_autofree char *line = entry_to_line(e);
+        g_autofree char *line = camera_history_entry_to_line(e);
         FILE *f;
         gboolean ok;
 
@@ -164,38 +103,48 @@ static gboolean history_append(CameraHistory *h, const DriftEntry *e, GError **e
         return ok;
 }
 
-CameraHistory *camera_history_open(const char *dir, const char *id, uint64_t min_span_usec)
+static CameraHistory *history_new(uint64_t min_span_usec)
 {
         CameraHistory *h = g_new0(CameraHistory, 1);
-        g_autofree char *text = NULL;
-        g_auto(GStrv) lines = NULL;
-        guint bad = 0;
 
         h->entries = g_array_new(FALSE, FALSE, sizeof(DriftEntry));
         h->min_span_usec = min_span_usec;
         h->drift_ppm = NAN;
         h->fit = (DriftFit){.ppm = NAN, .ppm_sigma = NAN};
         h->last_sample = -1;
-        if (!dir)
-                return h;
+        return h;
+}
 
-        h->path = g_strdup_printf("%s/%s.history", dir, id);
-        if (g_file_get_contents(h->path, &text, NULL, NULL)) {
-                lines = g_strsplit(text, "\n", -1);
-                for (char **l = lines; *l; l++) {
-                        DriftEntry e;
-                        if (!**l)
-                                continue;
-                        if (line_to_entry(*l, &e))
-                                history_note(h, &e);
-                        else
-                                bad++;
-                }
+CameraHistory *camera_history_new_from_text(const char *text, gsize len, uint64_t min_span_usec,
+                                            guint *ret_bad)
+{
+        CameraHistory *h = history_new(min_span_usec);
+        g_autoptr(GArray) entries = camera_history_text_parse(text, len, ret_bad);
+
+        for (guint i = 0; i < entries->len; i++)
+                history_note(h, &g_array_index(entries, DriftEntry, i));
+        history_trim(h);
+        history_refit(h);
+        return h;
+}
+
+CameraHistory *camera_history_open(const char *dir, const char *id, uint64_t min_span_usec)
+{
+        g_autofree char *path = NULL, *text = NULL;
+        CameraHistory *h;
+        gsize len = 0;
+        guint bad = 0;
+
+        if (!dir)
+                return history_new(min_span_usec);
+        path = g_strdup_printf("%s/%s.history", dir, id);
+        if (g_file_get_contents(path, &text, &len, NULL)) {
+                h = camera_history_new_from_text(text, len, min_span_usec, &bad);
                 if (bad)
-                        g_warning("Skipped %u unreadable lines of %s.", bad, h->path);
-                history_trim(h);
-                history_refit(h);
-        }
+                        g_warning("Skipped %u unreadable lines of %s.", bad, path);
+        } else
+                h = history_new(min_span_usec);
+        h->path = g_steal_pointer(&path);
         return h;
 }
 

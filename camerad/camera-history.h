@@ -22,6 +22,11 @@ typedef struct CameraHistory CameraHistory;
 
 /* dir NULL: kept in memory only. Lines that cannot be read are skipped with a warning. */
 CameraHistory *camera_history_open(const char *dir, const char *id, uint64_t min_span_usec);
+/* The history in a file's text (len bytes; camera-history-text.h), kept in memory only; the
+ * lines that cannot be read are counted in *ret_bad (optional). camera_history_open() reads the
+ * file with it. */
+CameraHistory *camera_history_new_from_text(const char *text, gsize len, uint64_t min_span_usec,
+                                            guint *ret_bad);
 void camera_history_free(CameraHistory *h);
 
 gboolean camera_history_add_sample(CameraHistory *h, const CameraSample *s, GError **error);

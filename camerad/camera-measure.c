@@ -261,11 +261,9 @@ static void on_datetime(GObject *source, GAsyncResult *result, gpointer data)
         Op *op = g_task_get_task_data(task);
         g_autoptr(GError) error = NULL;
         g_autoptr(CcapiResponse) resp = NULL;
-        char shown[TEXT_SHOWN_SIZE];
-        const char *text;
-        gboolean dst;
+        CcapiClock clock;
         int64_t utc;
-        int minutes, r;
+        int r;
         OffsetSample sample;
 
         resp = ccapi_client_request_finish(self->client, result, &error);
@@ -278,25 +276,13 @@ static void on_datetime(GObject *source, GAsyncResult *result, gpointer data)
                 return;
         }
         op->requests++;
-        text = ccapi_body_string(resp->body, "datetime");
-        if (!text ||
-            !json_util_boolean(json_util_member(json_util_object(resp->body), "dst"), &dst)) {
-                measure_fail(task, g_error_new(CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
-                                               "Camera %s sent its clock without "
-                                               "\"datetime\" and \"dst\".",
-                                               ccapi_client_get_label(self->client)));
+        if (!ccapi_answer_clock(resp->body, ccapi_client_get_label(self->client), &clock, &error)) {
+                measure_fail(task, g_steal_pointer(&error));
                 return;
         }
-        if (ccapi_date_parse(text, dst, &utc, &minutes) < 0) {
-                measure_fail(task, g_error_new(CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
-                                               "Camera %s sent a date that cannot be read: "
-                                               "\"%s\".",
-                                               ccapi_client_get_label(self->client),
-                                               text_shown(text, shown)));
-                return;
-        }
-        self->utc_offset_minutes = minutes;
-        self->dst = dst;
+        utc = clock.utc_usec;
+        self->utc_offset_minutes = clock.utc_offset_minutes;
+        self->dst = clock.dst;
 
         if (self->min_rtt_usec <= 0 || resp->recv_usec - resp->send_usec < self->min_rtt_usec)
                 self->min_rtt_usec = resp->recv_usec - resp->send_usec;

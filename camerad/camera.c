@@ -155,6 +155,7 @@ static void on_device_information(GObject *source, GAsyncResult *result, gpointe
         g_autoptr(GError) error = NULL;
         g_autoptr(CcapiResponse) resp = NULL;
         const char *serial, *model, *maker;
+        CcapiDeviceInfo info;
         g_autofree char *label = NULL, *host = NULL;
         g_autoptr(GUri) uri = NULL;
 
@@ -165,17 +166,13 @@ static void on_device_information(GObject *source, GAsyncResult *result, gpointe
                 camera_op_fail(task, g_steal_pointer(&error));
                 return;
         }
-        maker = ccapi_body_string(resp->body, "manufacturer");
-        model = ccapi_body_string(resp->body, "productname");
-        serial = ccapi_body_string(resp->body, "serialnumber");
-        if (!maker || !model) {
-                camera_op_fail(task, g_error_new(CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
-                                                 "The device at %s did not say what it is "
-                                                 "(no manufacturer or product name); is it a "
-                                                 "Canon camera?",
-                                                 self->url));
+        if (!ccapi_answer_device_info(resp->body, self->url, &info, &error)) {
+                camera_op_fail(task, g_steal_pointer(&error));
                 return;
         }
+        maker = info.manufacturer;
+        model = info.productname;
+        serial = info.serialnumber;
         g_free(self->manufacturer);
         self->manufacturer = g_strdup(maker);
         g_free(self->model);
@@ -184,8 +181,7 @@ static void on_device_information(GObject *source, GAsyncResult *result, gpointe
         self->serial = g_strdup(serial ? serial : "");
         /* Real bodies send no "nickname" here; the description's X_deviceNickname wins. */
         g_free(self->nickname);
-        self->nickname = camera_name_nickname(self->described_nickname,
-                                              ccapi_body_string(resp->body, "nickname"));
+        self->nickname = camera_name_nickname(self->described_nickname, info.nickname);
         if (!self->id)
                 self->id = camera_id_from_identity(self->serial, NULL, self->url);
 

@@ -57,11 +57,6 @@ void ccapi_response_free(CcapiResponse *r)
         g_free(r);
 }
 
-const char *ccapi_body_string(JsonNode *body, const char *name)
-{
-        return json_util_string(json_util_member(json_util_object(body), name));
-}
-
 static void ccapi_client_send_next(CcapiClient *self);
 
 static gboolean accept_any_certificate(SoupMessage *msg, GTlsCertificate *cert,
@@ -138,21 +133,14 @@ static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
         resp->send_usec = req->send_usec;
         resp->recv_usec = recv_usec;
         data = g_bytes_get_data(bytes, &len);
-        if (len > 0) {
-                g_autoptr(JsonParser) parser = json_parser_new();
-                if (len > 1024 * 1024 ||
-                    !json_parser_load_from_data(parser, data, (gssize)len, NULL)) {
-                        if (resp->status >= 200 && resp->status < 300) {
-                                g_task_return_new_error(
-                                        task, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
+        if (!ccapi_answer_parse_body(data, len, &resp->body) && resp->status >= 200 &&
+            resp->status < 300) {
+                g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
                                         "Camera %s answered %s %s with something that is not "
                                         "JSON; is it really a Canon camera with CCAPI?",
                                         self->label, req->method, req->url);
-                                ccapi_client_send_next(self);
-                                return;
-                        }
-                } else
-                        resp->body = json_node_ref(json_parser_get_root(parser));
+                ccapi_client_send_next(self);
+                return;
         }
 
         message = ccapi_body_string(resp->body, "message");

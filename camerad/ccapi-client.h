@@ -5,6 +5,8 @@
 #include <json-glib/json-glib.h>
 #include <stdint.h>
 
+#include "camerad/ccapi-answer.h"
+
 /* One camera's CCAPI connection. Cameras handle very few concurrent requests, so requests are
  * queued and sent one at a time; each has a timeout; HTTPS certificates are not verified
  * (cameras use self-signed ones). Failures come back as CAMERA_ERROR GErrors in words that
@@ -73,7 +75,3 @@ CcapiResponse *ccapi_client_request_finish(CcapiClient *self, GAsyncResult *resu
 /* The "message" of the camera's refusal (any status but 2xx) as it sent it, or NULL; valid as long
  * as result. */
 const char *ccapi_client_result_message(GAsyncResult *result);
-
-/* A string member of a camera's JSON answer (body may be NULL), or NULL if the body is no object
- * or the member is missing or not a string. */
-const char *ccapi_body_string(JsonNode *body, const char *name);

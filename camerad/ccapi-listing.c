@@ -60,6 +60,13 @@ static const char *get_string(JsonObject *o, const char *name)
         return json_util_string(json_util_member(o, name));
 }
 
+/* An absolute path on the camera: "/…", but not "//host/…", which a resolver reads as another
+ * host. */
+static gboolean is_local_path(const char *path)
+{
+        return path[0] == '/' && path[1] != '/';
+}
+
 /* The path of an entry: "path" as given, or the path of "url". NULL if it has neither. */
 static char *entry_path(JsonObject *o)
 {
@@ -67,13 +74,25 @@ static char *entry_path(JsonObject *o)
         g_autoptr(GUri) uri = NULL;
 
         if (path)
-                return path[0] == '/' && path[1] != '/' ? g_strdup(path) : NULL;
+                return is_local_path(path) ? g_strdup(path) : NULL;
         if (!url)
                 return NULL;
         uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
-        if (!uri || !is_http(uri) || g_uri_get_path(uri)[0] != '/')
+        /* "http://a//b/ccapi/…" has the path "//b/ccapi/…". */
+        if (!uri || !is_http(uri) || !is_local_path(g_uri_get_path(uri)))
                 return NULL;
         return g_strdup(g_uri_get_path(uri));
+}
+
+/* Whether url is on the camera: the base's scheme, host and port. */
+static gboolean same_origin(GUri *base, const char *url)
+{
+        g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+
+        return uri && g_strcmp0(g_uri_get_scheme(uri), g_uri_get_scheme(base)) == 0 &&
+               g_strcmp0(g_uri_get_host(uri), g_uri_get_host(base)) == 0 &&
+               g_uri_get_port(uri) == g_uri_get_port(base) &&
+               g_strcmp0(g_uri_get_userinfo(uri), g_uri_get_userinfo(base)) == 0;
 }
 
 /* The part after "/verNNN/", without a trailing '/'; NULL if the path has no such segment. */
@@ -91,7 +110,7 @@ static char *path_tail(const char *path, const char *version)
         return *tail ? g_steal_pointer(&tail) : NULL;
 }
 
-static gboolean add_version(CcapiListing *l, const char *base_url, const char *version,
+static gboolean add_version(CcapiListing *l, const char *base_url, GUri *base, const char *version,
                             guint64 number, JsonNode *node, GError **error)
 {
         char shown[TEXT_SHOWN_SIZE];
@@ -121,7 +140,8 @@ static gboolean add_version(CcapiListing *l, const char *base_url, const char *v
                 if (!path || !(tail = path_tail(path, version)))
                         continue;
                 url = g_uri_resolve_relative(base_url, path, G_URI_FLAGS_NONE, NULL);
-                if (!url)
+                /* Never an endpoint elsewhere, whatever the list says. */
+                if (!url || !same_origin(base, url))
                         continue;
                 old = g_hash_table_lookup(l->entries, tail);
                 if (old && old->version_number >= number)
@@ -140,7 +160,8 @@ static gboolean add_version(CcapiListing *l, const char *base_url, const char *v
         return TRUE;
 }
 
-static gboolean check_base(const char *base_url, GError **error)
+/* The base URL parsed, or NULL with an error. */
+static GUri *check_base(const char *base_url, GError **error)
 {
         g_autoptr(GUri) base = base_url ? g_uri_parse(base_url, G_URI_FLAGS_NONE, NULL) : NULL;
         char shown[TEXT_SHOWN_SIZE];
@@ -149,9 +170,9 @@ static gboolean check_base(const char *base_url, GError **error)
                 g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_INVALID,
                             "The camera address \"%s\" is not an http or https URL",
                             text_shown(base_url ? base_url : "", shown));
-                return FALSE;
+                return NULL;
         }
-        return TRUE;
+        return g_steal_pointer(&base);
 }
 
 CcapiListing *ccapi_listing_parse(const char *json, gsize len, const char *base_url,
@@ -159,6 +180,7 @@ CcapiListing *ccapi_listing_parse(const char *json, gsize len, const char *base_
 {
         g_autoptr(JsonParser) parser = json_parser_new_immutable();
         g_autoptr(CcapiListing) l = NULL;
+        g_autoptr(GUri) base = NULL;
         g_autoptr(GError) local = NULL;
         JsonObject *root;
         g_autoptr(GList) members = NULL;
@@ -167,7 +189,8 @@ CcapiListing *ccapi_listing_parse(const char *json, gsize len, const char *base_
 
         if (ret_no_list)
                 *ret_no_list = FALSE;
-        if (!check_base(base_url, error))
+        base = check_base(base_url, error);
+        if (!base)
                 return NULL;
         if (len > CCAPI_LISTING_MAX) {
                 g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
@@ -175,7 +198,8 @@ CcapiListing *ccapi_listing_parse(const char *json, gsize len, const char *base_
                             CCAPI_LISTING_MAX);
                 return NULL;
         }
-        if (!json_parser_load_from_data(parser, json, (gssize)len, &local)) {
+        if (!json_util_check_text(json, len, JSON_UTIL_MAX_DEPTH, &local) ||
+            !json_parser_load_from_data(parser, json, (gssize)len, &local)) {
                 g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL, PREFIX "%s",
                             local->message);
                 return NULL;
@@ -209,7 +233,7 @@ CcapiListing *ccapi_listing_parse(const char *json, gsize len, const char *base_
                 if (!parse_version(m->data, &number))
                         continue;
                 versions++;
-                if (!add_version(l, base_url, m->data, number,
+                if (!add_version(l, base_url, base, m->data, number,
                                  json_object_get_member(root, m->data), error))
                         return NULL;
         }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "camerad/timelapse-frames.h"
+#include "daemons/json-util.h"
 
 void timelapse_frame_clear(TimelapseFrame *f)
 {
@@ -101,7 +102,8 @@ gboolean timelapse_frame_from_line(const char *line, gssize len, TimelapseFrame 
                 len = (gssize)strlen(line);
         if (len > 0 && line[len - 1] == '\n')
                 len--;
-        if (len == 0 || !json_parser_load_from_data(p, line, len, NULL) ||
+        if (len == 0 || !json_util_check_text(line, (gsize)len, JSON_UTIL_MAX_DEPTH, NULL) ||
+            !json_parser_load_from_data(p, line, len, NULL) || !json_parser_get_root(p) ||
             !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p)))
                 goto bad;
         o = json_node_get_object(json_parser_get_root(p));
@@ -119,13 +121,15 @@ gboolean timelapse_frame_from_line(const char *line, gssize len, TimelapseFrame 
                 f.error = g_strdup(json_node_get_string(n));
         if (!get_int(o, "due", false, NULL, &f.due_usec))
                 goto bad;
-        if (!get_int(o, "sent", true, &known, &v))
+        /* Unknown values are null: camerad never writes a time ≤ 0 or a negative duration, so
+         * one is damage (it would not read back the same). */
+        if (!get_int(o, "sent", true, &known, &v) || (known && v <= 0))
                 goto bad;
         f.sent_usec = known ? v : 0;
-        if (!get_int(o, "rttUSec", true, &known, &v))
+        if (!get_int(o, "rttUSec", true, &known, &v) || (known && v < 0))
                 goto bad;
         f.rtt_usec = known ? v : -1;
-        if (!get_int(o, "lateUSec", true, &known, &v))
+        if (!get_int(o, "lateUSec", true, &known, &v) || (known && v < 0))
                 goto bad;
         f.late_usec = known ? v : -1;
         if (!get_int(o, "camera", true, &f.has_camera, &f.camera_usec))
@@ -157,6 +161,22 @@ static gboolean looks_like_record(const char *p, size_t n)
         return TRUE;
 }
 
+/* A line of the page as a record, written anew, NULL if it does not read as one. Only the lines
+ * of one page are parsed (at most 1000), not the whole file. A line can have a record's shape and
+ * still be damaged (bytes flipped or cut out, invalid UTF-8, two torn writes joined), and webd
+ * puts the page into the report it serves as it is: what goes out is what camerad writes. */
+static char *page_record(const char *p, size_t n)
+{
+        TimelapseFrame f = {0};
+        char *line;
+
+        if (!g_utf8_validate_len(p, n, NULL) || !timelapse_frame_from_line(p, (gssize)n, &f, NULL))
+                return NULL;
+        line = timelapse_frame_to_line(&f);
+        timelapse_frame_clear(&f);
+        return line;
+}
+
 char *timelapse_frames_page(const char *text, gsize len, unsigned offset, unsigned limit,
                             unsigned *ret_total)
 {
@@ -174,10 +194,15 @@ char *timelapse_frames_page(const char *text, gsize len, unsigned offset, unsign
                 if (!nl)
                         break;
                 if (total >= offset && shown < limit && looks_like_record(p, (size_t)(nl - p))) {
-                        if (shown)
-                                g_string_append_c(out, ',');
-                        g_string_append_len(out, p, (gssize)(nl - p));
-                        shown++;
+                        g_autofree char *record = page_record(p, (size_t)(nl - p));
+
+                        if (record) {
+                                if (shown)
+                                        g_string_append_c(out, ',');
+                                /* without its "\n" */
+                                g_string_append_len(out, record, (gssize)strlen(record) - 1);
+                                shown++;
+                        }
                 }
                 total++;
                 p = nl + 1;

@@ -41,14 +41,17 @@ bool timelapse_frame_camera_time(int64_t sent_usec, int64_t recv_usec, int64_t o
 char *timelapse_frame_to_line(const TimelapseFrame *f);
 
 /* A line back (with or without its "\n"). FALSE and an error for anything that is not such a
- * record: a torn last line after a power cut is skipped by the reader, never trusted. */
+ * record (a "sent" ≤ 0 or a negative "rttUSec" or "lateUSec" too: unknown ones are null): a torn
+ * last line after a power cut is skipped by the reader, never trusted. */
 gboolean timelapse_frame_from_line(const char *line, gssize len, TimelapseFrame *ret,
                                    GError **error);
 
 /* The JSON array text of the records in lines [offset, offset + limit) of a frames file's text;
  * *ret_total gets how many whole lines (ended by "\n") it holds. A torn last line is not one; a
- * whole line that does not look like a record (starts with {"index":, ends with }, no control
- * character; only damage could make one) counts but is left out. Lines are checked by their
- * shape, not parsed (a page deep into 100,000 frames costs one scan). */
+ * whole line that is not a record (damage: it does not start with {"index": or end with }, has
+ * a control character, or does not read as a record) counts but is left out. Lines are counted
+ * by their "\n" and only the lines of the page are parsed (a page deep into 100,000 frames
+ * costs one scan); each goes out as timelapse_frame_to_line() writes it, so the page is always
+ * valid JSON (and UTF-8), whatever the file holds. */
 char *timelapse_frames_page(const char *text, gsize len, unsigned offset, unsigned limit,
                             unsigned *ret_total);

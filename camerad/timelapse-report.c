@@ -374,7 +374,9 @@ TimelapseReport *timelapse_report_from_json(const char *json, GError **error)
         JsonArray *during;
         JsonNode *errors, *by_state;
 
-        if (!json_parser_load_from_data(parser, json, -1, error))
+        /* A damaged file must not overflow the stack of json-glib's recursive parser. */
+        if (!json_util_check_text(json, strlen(json), JSON_UTIL_MAX_DEPTH, error) ||
+            !json_parser_load_from_data(parser, json, -1, error))
                 return NULL;
         root = json_parser_get_root(parser);
         o = json_util_object(root);

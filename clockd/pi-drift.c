@@ -47,19 +47,23 @@ static int drift_reserve(PiDrift *d)
         return 0;
 }
 
-static void drift_refit(PiDrift *d)
+/* Returns what drift_fit_axis() returns (-ERANGE: numbers only damage makes), or -ENOMEM. */
+static int drift_refit(PiDrift *d)
 {
         DriftEntry *e = malloc((d->n ? d->n : 1) * sizeof(*e));
+        int r;
 
         if (!e) {
                 d->fit = (DriftFit){.ppm = NAN, .ppm_sigma = NAN};
-                return;
+                return -ENOMEM;
         }
         for (size_t i = 0; i < d->n; i++)
                 e[i] = d->entries[i].e;
-        if (drift_fit_axis(e, d->n, DRIFT_AXIS_BOOTTIME, d->min_span_usec, &d->fit) < 0)
+        r = drift_fit_axis(e, d->n, DRIFT_AXIS_BOOTTIME, d->min_span_usec, &d->fit);
+        if (r < 0)
                 d->fit = (DriftFit){.ppm = NAN, .ppm_sigma = NAN};
         free(e);
+        return r;
 }
 
 static const char *type_name(DriftEntryType t)
@@ -265,16 +269,25 @@ int pi_drift_open(PiDrift *d, const char *dir, const char *boot_id, uint64_t now
         r = drift_load(d, stored_boot, sizeof(stored_boot), &line);
         if (r == -ENOMEM)
                 return r;
+        /* Steps or times whose sums leave int64 µs: only damage writes them. */
+        if (r >= 0 && drift_refit(d) == -ERANGE)
+                r = -ERANGE;
         if (r < 0) {
                 _cleanup_free_ char *aside = NULL;
 
-                if (r == -EINVAL && asprintf(&aside, "%s.corrupt", d->path) >= 0 &&
-                    rename(d->path, aside) >= 0)
-                        log_warning("The Pi's drift history %s cannot be read (line %u is not "
-                                    "one of its entries); it was moved to %s and a fresh history "
-                                    "is started.",
-                                    d->path, line, aside);
-                else
+                if ((r == -EINVAL || r == -ERANGE) &&
+                    asprintf(&aside, "%s.corrupt", d->path) >= 0 && rename(d->path, aside) >= 0) {
+                        if (r == -EINVAL)
+                                log_warning("The Pi's drift history %s cannot be read (line %u "
+                                            "is not one of its entries); it was moved to %s and "
+                                            "a fresh history is started.",
+                                            d->path, line, aside);
+                        else
+                                log_warning("The Pi's drift history %s cannot be read (its steps "
+                                            "and times add up beyond any clock); it was moved to "
+                                            "%s and a fresh history is started.",
+                                            d->path, aside);
+                } else
                         log_warning_errno(r,
                                           "The Pi's drift history %s cannot be read (%m); a fresh "
                                           "history is started in its place.",
@@ -384,16 +397,24 @@ int pi_drift_history(const PiDrift *d, PiDriftPoint **ret, size_t *ret_n)
          * point. */
         for (size_t i = start; i < d->n; i++) {
                 const PiDriftEntry *p = &d->entries[i];
+                int64_t cumulative;
 
                 if (p->e.type == DRIFT_ENTRY_STEP) {
-                        if (started)
-                                steps += p->e.offset_usec;
+                        if (started && __builtin_add_overflow(steps, p->e.offset_usec, &steps)) {
+                                free(out);
+                                return -ERANGE;
+                        }
                         continue;
+                }
+                /* pi_drift_open() set aside a file whose sums overflow; this is a guard. */
+                if (__builtin_add_overflow(p->e.offset_usec, steps, &cumulative)) {
+                        free(out);
+                        return -ERANGE;
                 }
                 started = true;
                 out[k++] = (PiDriftPoint){.boottime_usec = (uint64_t)p->e.at_usec,
                                           .offset_usec = p->e.offset_usec,
-                                          .cumulative_usec = p->e.offset_usec + steps,
+                                          .cumulative_usec = cumulative,
                                           .uncertainty_usec = p->e.uncertainty_usec,
                                           .source = p->source};
         }

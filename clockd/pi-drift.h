@@ -55,7 +55,7 @@ uint64_t pi_drift_source_uncertainty(BusSyncSource source);
 /* dir NULL: memory only. boot_id identifies this boot (empty if unknown); a history of another
  * boot, or one whose last entry lies after now_boot_usec, gets a reset: CLOCK_BOOTTIME restarted.
  * A file that cannot be read is set aside as <file>.corrupt with a warning and a fresh one is
- * started. Returns 0 or -ENOMEM. */
+ * started, so is one whose steps and times add up beyond int64 µs. Returns 0 or -ENOMEM. */
 int pi_drift_open(PiDrift *d, const char *dir, const char *boot_id, uint64_t now_boot_usec,
                   int64_t min_span_usec, uint64_t alert_usec);
 void pi_drift_done(PiDrift *d);
@@ -74,7 +74,8 @@ double pi_drift_uncertainty_ppm(const PiDrift *d);
 /* Measurements since the last reset (the ones the fit uses). */
 unsigned pi_drift_points(const PiDrift *d);
 
-/* The measurements since the last reset, oldest first; *ret_n of them. Returns 0 or -ENOMEM. */
+/* The measurements since the last reset, oldest first; *ret_n of them. Returns 0, -ENOMEM, or
+ * -ERANGE if the steps add up beyond int64 µs (pi_drift_open() sets such a file aside). */
 int pi_drift_history(const PiDrift *d, PiDriftPoint **ret, size_t *ret_n);
 
 /* Parses one line of the file; false if it is not one. */

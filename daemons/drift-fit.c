@@ -17,6 +17,7 @@ typedef struct Walk {
         DriftAxis axis;
         int64_t steps; /* steps since the first measurement */
         bool started;
+        bool overflow; /* the numbers do not fit in int64 µs (only a damaged history) */
 } Walk;
 
 /* The next measurement of the walk, moved into the common frame. */
@@ -28,17 +29,24 @@ static bool walk_next(Walk *w, Point *ret)
                 if (e->type == DRIFT_ENTRY_STEP) {
                         /* Steps before the first measurement do not matter: the frame starts
                          * there. */
-                        if (w->started)
-                                w->steps += e->offset_usec;
+                        if (w->started &&
+                            __builtin_add_overflow(w->steps, e->offset_usec, &w->steps)) {
+                                w->overflow = true;
+                                return false;
+                        }
                 } else if (e->type == DRIFT_ENTRY_MEASUREMENT) {
                         uint64_t u = e->uncertainty_usec > DRIFT_UNCERTAINTY_FLOOR_USEC
                                              ? e->uncertainty_usec
                                              : DRIFT_UNCERTAINTY_FLOOR_USEC;
 
                         w->started = true;
-                        ret->x = w->axis == DRIFT_AXIS_PI_REALTIME ? e->at_usec - w->steps
-                                                                   : e->at_usec;
-                        ret->y = e->offset_usec + w->steps;
+                        ret->x = e->at_usec;
+                        if ((w->axis == DRIFT_AXIS_PI_REALTIME &&
+                             __builtin_sub_overflow(e->at_usec, w->steps, &ret->x)) ||
+                            __builtin_add_overflow(e->offset_usec, w->steps, &ret->y)) {
+                                w->overflow = true;
+                                return false;
+                        }
                         ret->w = 1.0 / ((double)u * (double)u);
                         return true;
                 }
@@ -50,7 +58,7 @@ int drift_fit_axis(const DriftEntry *entries, size_t n, DriftAxis axis, int64_t 
                    DriftFit *ret)
 {
         double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, chi2 = 0, mx, my, slope, scale;
-        int64_t x0 = 0, y0 = 0, xmin = INT64_MAX, xmax = INT64_MIN;
+        int64_t x0 = 0, y0 = 0, xmin = INT64_MAX, xmax = INT64_MIN, from_x0, from_y0;
         unsigned count = 0;
         size_t start = 0;
         Walk w;
@@ -78,12 +86,20 @@ int drift_fit_axis(const DriftEntry *entries, size_t n, DriftAxis axis, int64_t 
                         x0 = p.x;
                         y0 = p.y;
                 }
+                /* Every point's distance to the first fits, so the loops below may subtract. */
+                if (__builtin_sub_overflow(p.x, x0, &from_x0) ||
+                    __builtin_sub_overflow(p.y, y0, &from_y0)) {
+                        w.overflow = true;
+                        break;
+                }
                 xmin = p.x < xmin ? p.x : xmin;
                 xmax = p.x > xmax ? p.x : xmax;
                 sw += p.w;
-                sx += p.w * (double)(p.x - x0) / USEC_PER_SEC;
-                sy += p.w * (double)(p.y - y0);
+                sx += p.w * (double)from_x0 / USEC_PER_SEC;
+                sy += p.w * (double)from_y0;
         }
+        if (w.overflow || (count > 0 && __builtin_sub_overflow(xmax, xmin, &from_x0)))
+                return -ERANGE;
         /* The walk ends past every entry: its steps are all the steps since the first point. */
         ret->steps_usec = w.steps;
         ret->n_measurements = count;
@@ -136,11 +152,14 @@ double drift_fit_predict(const DriftFit *fit, int64_t at_usec)
 
         if (isnan(fit->ppm))
                 return NAN;
-        x = fit->axis == DRIFT_AXIS_PI_REALTIME ? at_usec - fit->steps_usec : at_usec;
+        x = at_usec;
+        if ((fit->axis == DRIFT_AXIS_PI_REALTIME &&
+             __builtin_sub_overflow(at_usec, fit->steps_usec, &x)) ||
+            __builtin_sub_overflow(x, fit->x0_usec, &x))
+                return NAN;
         /* In the frame, then back to what a measurement sees after the steps. */
         return (double)fit->y0_usec + fit->my_usec +
-               fit->ppm * ((double)(x - fit->x0_usec) / USEC_PER_SEC - fit->mx_sec) -
-               (double)fit->steps_usec;
+               fit->ppm * ((double)x / USEC_PER_SEC - fit->mx_sec) - (double)fit->steps_usec;
 }
 
 bool drift_departs(double measured_usec, double predicted_usec, uint64_t uncertainty_usec,

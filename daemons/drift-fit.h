@@ -57,7 +57,8 @@ typedef struct DriftFit {
  * DRIFT_MIN_MEASUREMENTS measurements since the last reset spanning at least min_span_usec.
  * ppm_sigma treats each uncertainty as one sigma and is scaled up by the scatter of the residuals
  * when that is larger than the stated uncertainties say. Returns 0, or -EINVAL for an unknown
- * entry type or entries == NULL with n > 0 (*ret is then NaN). */
+ * entry type or entries == NULL with n > 0, -ERANGE for numbers whose sums or differences do not
+ * fit in int64 µs (only a damaged history file has them); *ret is then NaN. */
 int drift_fit_axis(const DriftEntry *entries, size_t n, DriftAxis axis, int64_t min_span_usec,
                    DriftFit *ret);
 
@@ -65,7 +66,8 @@ int drift_fit_axis(const DriftEntry *entries, size_t n, DriftAxis axis, int64_t 
 int drift_fit(const DriftEntry *entries, size_t n, int64_t min_span_usec, DriftFit *ret);
 
 /* The offset the fit predicts for a measurement at at_usec made after all the fitted entries
- * (so with every step of the history applied); NaN while the drift is not known. */
+ * (so with every step of the history applied); NaN while the drift is not known, or when at_usec
+ * is too far from the fitted ones to subtract. */
 double drift_fit_predict(const DriftFit *fit, int64_t at_usec);
 
 /* The drift alert's rule (Clock1 and Camera1 DriftAlert): a measured offset departs from the

@@ -111,6 +111,26 @@ static void test_old_body(void)
         g_assert_false(e->put || e->post || e->del);
 }
 
+/* An entry whose path reads as another host ("//host/…", also inside a full URL) is skipped:
+ * the list cannot send camerad elsewhere (found by tests/fuzz/fuzz-ccapi-listing.c). */
+static void test_other_host(void)
+{
+        static const char list[] =
+                "{\"ver100\":["
+                "{\"url\":\"http://192.168.4.7:8080//10.9.9.9:80/ccapi/ver100/functions/datetime\","
+                "\"get\":true,\"put\":true},"
+                "{\"path\":\"//10.9.9.9/ccapi/ver100/shooting/control/"
+                "shutterbutton\",\"post\":true},"
+                "{\"path\":\"/ccapi/ver100/deviceinformation\",\"get\":true}]}";
+        g_autoptr(CcapiListing) l = parse_ok(list, BASE);
+
+        g_assert_cmpuint(ccapi_listing_get_size(l), ==, 1);
+        g_assert_null(ccapi_listing_lookup(l, "functions/datetime"));
+        g_assert_null(ccapi_listing_lookup(l, "shooting/control/shutterbutton"));
+        g_assert_cmpstr(ccapi_listing_lookup(l, "deviceinformation")->url, ==,
+                        BASE "/ver100/deviceinformation");
+}
+
 static void test_no_list(void)
 {
         static const char answer[] = "{\"value\":\"No list of APIs\"}";
@@ -173,6 +193,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/ccapi-listing/current", test_current);
         g_test_add_func("/ccapi-listing/https-base", test_https_base);
         g_test_add_func("/ccapi-listing/old-body", test_old_body);
+        g_test_add_func("/ccapi-listing/other-host", test_other_host);
         g_test_add_func("/ccapi-listing/no-list", test_no_list);
         g_test_add_func("/ccapi-listing/skips-odd-entries", test_skips_odd_entries);
         g_test_add_func("/ccapi-listing/garbage", test_garbage);

@@ -56,6 +56,39 @@ static DriftFit fit(GArray *h, int64_t min_span)
         return f;
 }
 
+/* Numbers from a damaged history file whose sums or differences leave int64 µs: no fit, no
+ * undefined arithmetic (found by tests/fuzz/fuzz-camera-history.c). */
+static void test_overflow(void)
+{
+        const DriftEntry steps[] = {
+                {DRIFT_ENTRY_MEASUREMENT, T0, 0, 1000},
+                {DRIFT_ENTRY_STEP, 0, INT64_MAX, 0},
+                {DRIFT_ENTRY_STEP, 0, INT64_MAX, 0},
+                {DRIFT_ENTRY_MEASUREMENT, T0 + HOUR, 0, 1000},
+        };
+        const DriftEntry far[] = {
+                {DRIFT_ENTRY_MEASUREMENT, INT64_MIN, 0, 1000},
+                {DRIFT_ENTRY_MEASUREMENT, T0, 0, 1000},
+                {DRIFT_ENTRY_MEASUREMENT, INT64_MAX, INT64_MIN, 1000},
+        };
+        const DriftEntry good[] = {
+                {DRIFT_ENTRY_MEASUREMENT, T0, 0, 1000},
+                {DRIFT_ENTRY_STEP, 0, -HOUR, 0},
+                {DRIFT_ENTRY_MEASUREMENT, T0 + HOUR, -HOUR + 10000, 1000},
+                {DRIFT_ENTRY_MEASUREMENT, T0 + 2 * HOUR, -HOUR + 20000, 1000},
+        };
+        DriftFit fit;
+
+        g_assert_cmpint(drift_fit(steps, G_N_ELEMENTS(steps), 0, &fit), ==, -ERANGE);
+        g_assert_true(isnan(fit.ppm) && isnan(fit.ppm_sigma));
+        g_assert_cmpint(drift_fit(far, G_N_ELEMENTS(far), 0, &fit), ==, -ERANGE);
+        g_assert_true(isnan(fit.ppm));
+        g_assert_cmpint(drift_fit(good, G_N_ELEMENTS(good), 0, &fit), ==, 0);
+        g_assert_false(isnan(fit.ppm));
+        g_assert_true(isnan(drift_fit_predict(&fit, INT64_MIN)));
+        g_assert_false(isnan(drift_fit_predict(&fit, T0 + 3 * HOUR)));
+}
+
 static void test_exact_line(void)
 {
         g_autoptr(GArray) h = g_array_new(FALSE, FALSE, sizeof(DriftEntry));
@@ -223,6 +256,7 @@ int main(int argc, char *argv[])
         g_test_init(&argc, &argv, NULL);
 
         g_test_add_func("/drift-fit/exact-line", test_exact_line);
+        g_test_add_func("/drift-fit/overflow", test_overflow);
         g_test_add_func("/drift-fit/pi-step", test_pi_step);
         g_test_add_func("/drift-fit/steps-before-first", test_steps_before_first);
         g_test_add_func("/drift-fit/camera-set-resets", test_camera_set_resets);

@@ -217,6 +217,20 @@ static void test_file(void)
         text = read_text(path);
         g_assert_cmpstr(text, ==, "boot boot-c\n");
         g_clear_pointer(&text, g_free);
+        g_assert_cmpint(g_unlink(aside), ==, 0);
+
+        /* Steps that add up beyond int64 µs (found by tests/fuzz/fuzz-pi-drift.c): set aside
+         * too, no signed overflow. */
+        g_assert_true(g_file_set_contents(path,
+                                          "boot boot-c\nmeasurement 1 2 3000 ntp\n"
+                                          "step 2 9223372036854775807 0 ntp\n"
+                                          "step 3 9223372036854775807 0 ntp\n"
+                                          "measurement 4 5 3000 ntp\n",
+                                          -1, NULL));
+        g_assert_cmpint(pi_drift_open(&d, dir, "boot-c", 10, 0, 20 * MSEC), ==, 0);
+        g_assert_cmpuint(pi_drift_points(&d), ==, 0);
+        pi_drift_done(&d);
+        g_assert_true(g_file_test(aside, G_FILE_TEST_EXISTS));
 
         g_assert_cmpint(g_unlink(aside), ==, 0);
         g_assert_cmpint(g_unlink(path), ==, 0);

@@ -88,6 +88,13 @@ static void test_bad_lines(void)
                 "{\"index\":1,\"ok\":true,\"error\":null,\"due\":null,\"sent\":null,\"rttUSec\":"
                 "null,"
                 "\"lateUSec\":null,\"camera\":null,\"cameraBoundUSec\":null}",
+                /* what camerad writes as null, as numbers (found by fuzz-timelapse-frames) */
+                "{\"index\":1,\"ok\":true,\"error\":null,\"due\":1,\"sent\":1,\"rttUSec\":5,"
+                "\"lateUSec\":-1200,\"camera\":null,\"cameraBoundUSec\":null}",
+                "{\"index\":1,\"ok\":true,\"error\":null,\"due\":1,\"sent\":1,\"rttUSec\":-1,"
+                "\"lateUSec\":0,\"camera\":null,\"cameraBoundUSec\":null}",
+                "{\"index\":1,\"ok\":true,\"error\":null,\"due\":1,\"sent\":0,\"rttUSec\":null,"
+                "\"lateUSec\":null,\"camera\":null,\"cameraBoundUSec\":null}",
                 /* a camera time without its bound */
                 "{\"index\":1,\"ok\":true,\"error\":null,\"due\":1,\"sent\":null,\"rttUSec\":null,"
                 "\"lateUSec\":null,\"camera\":5,\"cameraBoundUSec\":null}",
@@ -141,6 +148,31 @@ static void test_page(void)
         g_string_free(text, TRUE);
 }
 
+/* A line with a record's shape that is damaged inside (two torn writes joined, a flipped byte
+ * that leaves invalid UTF-8) is counted but left out: the page stays valid JSON (found by
+ * tests/fuzz/fuzz-timelapse-frames.c). */
+static void test_page_damaged_inside(void)
+{
+        static const char text[] =
+                "{\"index\":0,\"ok\":true,\"error\":null,\"due\":1000,\"sent\":null,"
+                "\"rttUSec\":null,\"lateUSec\":null,\"camera\":null,\"cameraBoundUSec\":null}\n"
+                "{\"index\":1,\"ok\":tr{\"index\":2,\"ok\":true,\"error\":null,\"due\":1002,"
+                "\"sent\":null,\"rttUSec\":null,\"lateUSec\":null,\"camera\":null,"
+                "\"cameraBoundUSec\":null}\n"
+                "{\"index\":3,\"ok\":false,\"error\":\"\xff\xfe\",\"due\":1003,\"sent\":null,"
+                "\"rttUSec\":null,\"lateUSec\":null,\"camera\":null,\"cameraBoundUSec\":null}\n";
+        g_autoptr(JsonParser) p = json_parser_new();
+        g_autofree char *page = NULL;
+        unsigned total = 0;
+
+        page = timelapse_frames_page(text, strlen(text), 0, 10, &total);
+        g_assert_cmpuint(total, ==, 3);
+        g_assert_true(g_utf8_validate(page, -1, NULL));
+        g_assert_true(json_parser_load_from_data(p, page, -1, NULL));
+        g_assert_cmpuint(json_array_get_length(json_node_get_array(json_parser_get_root(p))), ==,
+                         1);
+}
+
 int main(int argc, char *argv[])
 {
         g_test_init(&argc, &argv, NULL);
@@ -148,5 +180,6 @@ int main(int argc, char *argv[])
         g_test_add_func("/timelapse-frames/line-round-trip", test_line_round_trip);
         g_test_add_func("/timelapse-frames/bad-lines", test_bad_lines);
         g_test_add_func("/timelapse-frames/page", test_page);
+        g_test_add_func("/timelapse-frames/page-damaged-inside", test_page_damaged_inside);
         return g_test_run();
 }
