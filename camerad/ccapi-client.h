@@ -35,6 +35,9 @@
  * with the error, and is not resent, since nobody can know whether the camera saw it. */
 
 #define CCAPI_TIMEOUT_SEC 5
+/* The longest answer body accepted from a camera (docs/ccapi.md, "Limits"): a longer one fails
+ * with CAMERA_ERROR_PROTOCOL, read no further than this. */
+#define CCAPI_BODY_MAX (1024 * 1024)
 
 #define PICAMSYNC_TYPE_CCAPI_CLIENT (ccapi_client_get_type())
 G_DECLARE_FINAL_TYPE(CcapiClient, ccapi_client, PICAMSYNC, CCAPI_CLIENT, GObject)
