@@ -26,6 +26,7 @@ struct CameraHistory {
         int last_sample; /* index in entries, -1 if none */
         CameraSample last;
         gboolean unsaved; /* the file lacks entries (a write failed) or holds damage: rewrite it */
+        gboolean failing; /* the last write failed */
 };
 
 static const char *kind_name(DriftEntryType kind)
@@ -205,11 +206,11 @@ static gboolean history_append(CameraHistory *h, const DriftEntry *e, GError **e
                         set_write_error(h, local->message, error);
         } else
                 ok = append_line(h, line, error);
-        if (ok && h->unsaved)
+        if (ok && h->failing)
                 g_message("The drift history %s is written again, with everything kept in memory "
                           "meanwhile.",
                           h->path);
-        h->unsaved = !ok;
+        h->unsaved = h->failing = !ok;
         return ok;
 }
 

@@ -37,6 +37,7 @@ typedef struct {
         gulong caller_handler;
         GInputStream *stream; /* the answer's body while it is read */
         GByteArray *read;     /* ... and what was read of it */
+        goffset length;       /* its Content-Length, -1 if none */
 } Request;
 
 static void request_free(Request *req)
@@ -244,6 +245,17 @@ static void on_read(GObject *source, GAsyncResult *result, gpointer user_data)
         }
         g_byte_array_append(req->read, g_bytes_get_data(chunk, NULL),
                             (guint)g_bytes_get_size(chunk));
+        /* All that Content-Length announced: complete now, without a turn for the end. */
+        if (req->length >= 0 && req->read->len == (guint64)req->length) {
+                g_autoptr(GBytes) body = g_byte_array_free_to_bytes(g_steal_pointer(&req->read));
+                int64_t recv_usec = clock_realtime_usec();
+
+                drop_stream(req, stream, TRUE);
+                self->in_flight = FALSE;
+                return_answer(task, body, recv_usec);
+                ccapi_client_send_next(self);
+                return;
+        }
         if (req->read->len > CCAPI_BODY_MAX) {
                 return_too_long(task, stream);
                 self->in_flight = FALSE;
@@ -280,11 +292,13 @@ static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
                 ccapi_client_send_next(self);
                 return;
         }
-        /* The body is read in pieces up to CCAPI_BODY_MAX (docs/ccapi.md, "Limits"), never
+        /* The body is read in pieces up to CCAPI_BODY_MAX (docs/ccapi.md, "Connecting"), never
          * whole whatever its length: a length announced above it is refused unread. */
         headers = soup_message_get_response_headers(req->msg);
-        if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CONTENT_LENGTH &&
-            soup_message_headers_get_content_length(headers) > CCAPI_BODY_MAX) {
+        req->length = soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CONTENT_LENGTH
+                              ? soup_message_headers_get_content_length(headers)
+                              : -1;
+        if (req->length > CCAPI_BODY_MAX) {
                 return_too_long(task, stream);
                 self->in_flight = FALSE;
                 ccapi_client_send_next(self);

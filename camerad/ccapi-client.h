@@ -35,8 +35,8 @@
  * with the error, and is not resent, since nobody can know whether the camera saw it. */
 
 #define CCAPI_TIMEOUT_SEC 5
-/* The longest answer body accepted from a camera (docs/ccapi.md, "Limits"): a longer one fails
- * with CAMERA_ERROR_PROTOCOL, read no further than this. */
+/* The longest answer body accepted from a camera (docs/ccapi.md, "Connecting"): a longer one
+ * fails with CAMERA_ERROR_PROTOCOL, read no further than this. */
 #define CCAPI_BODY_MAX (1024 * 1024)
 
 #define PICAMSYNC_TYPE_CCAPI_CLIENT (ccapi_client_get_type())

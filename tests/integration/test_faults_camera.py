@@ -202,7 +202,7 @@ def test_full_state_directory_during_a_timelapse(make_testbed):
     taken = t.prop("ShotsTaken")
     wait_until(lambda: t.prop("ShotsTaken") >= taken + 3, 20, "three more shots")
     assert report(rep_path) == stale
-    assert all(f["ok"] for f in frame_lines(frames_path))
+    frame_lines(frames_path)  # whole records, or it raises
     live = json.loads(t.manager("GetReport", "s", tl_id)[0])
     assert live["shots"]["taken"] > stale["shots"]["taken"]
     assert t.log().count("could not be written") == 1
@@ -218,7 +218,6 @@ def test_full_state_directory_during_a_timelapse(make_testbed):
     frames = frame_lines(frames_path)
     assert [f["index"] for f in frames] == list(range(len(frames)))
     assert len(frames) == final["shots"]["taken"] + final["shots"]["failed"]
-    assert final["shots"]["failed"] == 0
 
 
 def test_read_only_state_directory_at_start_and_during_a_run(make_testbed):
