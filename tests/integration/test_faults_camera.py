@@ -94,8 +94,9 @@ def report(path):
 def test_kill_inside_a_set_leaves_the_history_whole(make_testbed):
     """camerad is killed (SIGKILL) while the camera holds its PUT of the time unanswered, i.e.
     inside SetTime. Outcome: the drift history file holds exactly the lines from before, each
-    whole; a new camerad reads it back (GetDriftHistory as before, LastSyncUSec still 0) and
-    sets the camera, adding one whole "set" line."""
+    whole; a new camerad reads it back (GetDriftHistory as before, LastSyncUSec still 0; a torn
+    last line, added by hand, is skipped) and sets the camera: the file is then rewritten
+    without the torn line, with the new measurement, set and measurement as whole lines."""
     t = Bed(make_testbed)
     t.call("MeasureOffset")
     (history,) = glob.glob(os.path.join(t.bed.workdir, "camerad-state", "*.history"))
@@ -122,12 +123,15 @@ def test_kill_inside_a_set_leaves_the_history_whole(make_testbed):
     assert errors and errors[0].name == "org.freedesktop.DBus.Error.NoReply", errors
 
     assert history_lines(history) == before
+    # What a power cut inside an append would leave (no SIGKILL lands inside one write()).
+    with open(history, "a") as f:
+        f.write('{"kind":"measurement","at":17')
     sim_set(t.sim, fault="none", faultMethod=None)
     t.start_camerad()
     assert t.call("GetDriftHistory")[0] == samples
     assert t.prop("LastSyncUSec") == 0
     t.call("SetTime", "s", "UTC")
-    after = history_lines(history)
+    after = history_lines(history)  # rewritten without the torn line: every line whole
     assert after[:len(before)] == before
     assert [e["kind"] for e in after[len(before):]] == ["measurement", "set", "measurement"]
 
