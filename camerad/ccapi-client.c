@@ -38,6 +38,7 @@ typedef struct {
         GInputStream *stream; /* the answer's body while it is read */
         GByteArray *read;     /* ... and what was read of it */
         goffset length;       /* its Content-Length, -1 if none */
+        int64_t recv_usec;    /* when its last byte was read; 0 until then */
 } Request;
 
 static void request_free(Request *req)
@@ -235,7 +236,7 @@ static void on_read(GObject *source, GAsyncResult *result, gpointer user_data)
         }
         if (g_bytes_get_size(chunk) == 0) {
                 g_autoptr(GBytes) body = g_byte_array_free_to_bytes(g_steal_pointer(&req->read));
-                int64_t recv_usec = clock_realtime_usec();
+                int64_t recv_usec = req->recv_usec ? req->recv_usec : clock_realtime_usec();
 
                 drop_stream(req, stream, TRUE);
                 self->in_flight = FALSE;
@@ -245,17 +246,11 @@ static void on_read(GObject *source, GAsyncResult *result, gpointer user_data)
         }
         g_byte_array_append(req->read, g_bytes_get_data(chunk, NULL),
                             (guint)g_bytes_get_size(chunk));
-        /* All that Content-Length announced: complete now, without a turn for the end. */
-        if (req->length >= 0 && req->read->len == (guint64)req->length) {
-                g_autoptr(GBytes) body = g_byte_array_free_to_bytes(g_steal_pointer(&req->read));
-                int64_t recv_usec = clock_realtime_usec();
-
-                drop_stream(req, stream, TRUE);
-                self->in_flight = FALSE;
-                return_answer(task, body, recv_usec);
-                ccapi_client_send_next(self);
-                return;
-        }
+        /* All that Content-Length announced: the answer is complete now. The end is still
+         * read (libsoup keeps the connection only for a body read to its end), but the
+         * receive time is this one. */
+        if (req->length >= 0 && req->read->len == (guint64)req->length)
+                req->recv_usec = clock_realtime_usec();
         if (req->read->len > CCAPI_BODY_MAX) {
                 return_too_long(task, stream);
                 self->in_flight = FALSE;
