@@ -190,9 +190,9 @@ static void return_answer(GTask *task, GBytes *bytes, int64_t recv_usec)
 }
 
 /* Lets go of the answer's body, the request over. Unless it was read to its end, the request is
- * cancelled first: libsoup then closes the connection, where a plain close would read what is
- * left of the body (blocking, from a dispose) to keep the connection, and a camera that sends
- * without end would never let it finish. */
+ * cancelled first, so that libsoup closes the connection at once and reads nothing more of it (a
+ * camera may send without end; the simulator's "huge" answer shows "aborted"). Closed, never
+ * dropped: a stream disposed of unclosed is closed synchronously, on the main loop. */
 static void drop_stream(Request *req, GInputStream *stream, gboolean at_end)
 {
         if (!at_end)
