@@ -4,7 +4,11 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "camerad/camera-history-text.h"
 #include "camerad/camera-history.h"
@@ -22,6 +26,8 @@ struct CameraHistory {
         int64_t last_set_usec;
         int last_sample; /* index in entries, -1 if none */
         CameraSample last;
+        gboolean unsaved; /* the file lacks entries (a write failed) or holds damage: rewrite it */
+        gboolean failing; /* the last write failed */
 };
 
 static void history_refit(CameraHistory *h)
@@ -72,34 +78,78 @@ static void history_trim(CameraHistory *h)
         h->last_sample = h->last_sample >= (int)drop ? h->last_sample - (int)drop : -1;
 }
 
+static void set_write_error(CameraHistory *h, const char *reason, GError **error)
+{
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                    "Could not keep the drift history in %s (%s); it is kept in memory and written "
+                    "as soon as the state directory can be written again.",
+                    h->path, reason);
+}
+
+/* Appends one line with one write() (O_APPEND); a write that fails part way (a full disk) is
+ * cut off again, so that the file never holds half a line that the next one would run into. */
+static gboolean append_line(CameraHistory *h, const char *line, GError **error)
+{
+        size_t len = strlen(line);
+        struct stat st;
+        ssize_t n;
+        int fd, e;
+
+        fd = open(h->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) {
+                set_write_error(h, g_strerror(errno), error);
+                return FALSE;
+        }
+        if (fstat(fd, &st) < 0) {
+                e = errno;
+                (void)close(fd);
+                set_write_error(h, g_strerror(e), error);
+                return FALSE;
+        }
+        do
+                n = write(fd, line, len);
+        while (n < 0 && errno == EINTR);
+        e = n < 0 ? errno : ENOSPC;
+        if (n != (ssize_t)len) {
+                if (n > 0)
+                        (void)ftruncate(fd, st.st_size);
+                (void)close(fd);
+                set_write_error(h, g_strerror(e), error);
+                return FALSE;
+        }
+        if (close(fd) < 0) {
+                set_write_error(h, g_strerror(errno), error);
+                return FALSE;
+        }
+        return TRUE;
+}
+
 static gboolean history_append(CameraHistory *h, const DriftEntry *e, GError **error)
 {
         g_autofree char *line = camera_history_entry_to_line(e);
-        FILE *f;
-        gboolean ok;
+        gboolean rewrite = FALSE, ok;
 
         history_note(h, e);
         if (h->n_samples > CAMERA_HISTORY_MAX_SAMPLES) {
                 history_trim(h);
-                history_refit(h);
-                return h->path ? history_rewrite(h, error) : TRUE;
+                rewrite = TRUE;
         }
         history_refit(h);
         if (!h->path)
                 return TRUE;
-        f = g_fopen(h->path, "ae");
-        if (!f) {
-                int saved = errno;
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved),
-                            "Could not keep the drift history in %s: %s", h->path,
-                            g_strerror(saved));
-                return FALSE;
-        }
-        ok = fputs(line, f) >= 0;
-        ok = (fclose(f) == 0) && ok;
-        if (!ok)
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                            "Could not write the drift history to %s.", h->path);
+        if (rewrite || h->unsaved) {
+                g_autoptr(GError) local = NULL;
+
+                ok = history_rewrite(h, &local);
+                if (!ok)
+                        set_write_error(h, local->message, error);
+        } else
+                ok = append_line(h, line, error);
+        if (ok && h->failing)
+                g_message("The drift history %s is written again, with everything kept in memory "
+                          "meanwhile.",
+                          h->path);
+        h->unsaved = h->failing = !ok;
         return ok;
 }
 
@@ -141,7 +191,12 @@ CameraHistory *camera_history_open(const char *dir, const char *id, uint64_t min
         if (g_file_get_contents(path, &text, &len, NULL)) {
                 h = camera_history_new_from_text(text, len, min_span_usec, &bad);
                 if (bad)
-                        g_warning("Skipped %u unreadable lines of %s.", bad, path);
+                        g_warning("Skipped %u unreadable lines of %s; it is rewritten without "
+                                  "them at the next entry.",
+                                  bad, path);
+                /* A torn last line (a power cut during its write): the next entry must not
+                 * run into it. */
+                h->unsaved = bad > 0 || (len > 0 && text[len - 1] != '\n');
         } else
                 h = history_new(min_span_usec);
         h->path = g_steal_pointer(&path);

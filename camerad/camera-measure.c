@@ -435,6 +435,15 @@ static void on_put_datetime(GObject *source, GAsyncResult *result, gpointer data
         g_autoptr(CcapiResponse) resp = NULL;
 
         resp = ccapi_client_request_finish(self->client, result, &error);
+        if (!resp && g_error_matches(error, CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE)) {
+                /* The PUT went out and no answer came: the camera may have taken it. */
+                camera_op_fail(task, g_error_new(CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE,
+                                                 "%s Whether it took the new time is not known: "
+                                                 "measure it (MeasureOffset) before relying on "
+                                                 "it.",
+                                                 error->message));
+                return;
+        }
         if (!resp) {
                 camera_op_fail(task, g_steal_pointer(&error));
                 return;

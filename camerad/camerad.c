@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* camerad: talks to Canon cameras over CCAPI, measures and tracks their clocks. Unprivileged;
  * never touches the Pi clock. GLib main loop with sd-bus on an sd-event loop glued into it. */
+#include <errno.h>
+#include <fcntl.h>
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include "camerad/camera-manager.h"
 #include "camerad/discovery.h"
@@ -26,6 +30,28 @@ typedef struct {
         uint64_t discovery_interval_max_usec;
         const char *camera_urls;
 } CameradConfig;
+
+/* A state directory that cannot be written (read-only, full, wrong owner) is said at the start;
+ * camerad then keeps the drift history and its timelapse reports in memory, and writes them as
+ * soon as it can (docs/org.picamsync.Camera1.md, "Faults"). */
+static void check_state_dir(const char *dir)
+{
+        g_autofree char *probe = g_build_filename(dir, ".camerad-write-test-XXXXXX", NULL);
+        int fd;
+
+        (void)g_mkdir_with_parents(dir, 0700);
+        fd = g_mkstemp_full(probe, O_RDWR | O_CLOEXEC, 0600);
+        if (fd < 0) {
+                int e = errno;
+                log_warning("The state directory %s cannot be written (%s): drift history and "
+                            "timelapse reports are kept in memory only, and written as soon as it "
+                            "can be written again.",
+                            dir, g_strerror(e));
+                return;
+        }
+        (void)close(fd);
+        (void)unlink(probe);
+}
 
 static int read_config(CameradConfig *c)
 {
@@ -67,6 +93,8 @@ static int read_config(CameradConfig *c)
         if (!c->camera.state_dir)
                 log_warning("No state directory (PICAMSYNC_STATE_DIR or STATE_DIRECTORY): drift "
                             "history is kept in memory only.");
+        else
+                check_state_dir(c->camera.state_dir);
         return 0;
 }
 

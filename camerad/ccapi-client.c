@@ -20,6 +20,8 @@ struct _CcapiClient {
 
 G_DEFINE_TYPE(CcapiClient, ccapi_client, G_TYPE_OBJECT)
 
+#define CCAPI_READ_CHUNK 16384
+
 typedef struct {
         char *method;
         char *url;
@@ -33,6 +35,10 @@ typedef struct {
         GCancellable *own;    /* what libsoup is given: the caller's, chained, or a new one */
         GCancellable *caller; /* the task's, referenced: GTask drops its own before its data */
         gulong caller_handler;
+        GInputStream *stream; /* the answer's body while it is read */
+        GByteArray *read;     /* ... and what was read of it */
+        goffset length;       /* its Content-Length, -1 if none */
+        int64_t recv_usec;    /* when its last byte was read; 0 until then */
 } Request;
 
 static void request_free(Request *req)
@@ -44,6 +50,8 @@ static void request_free(Request *req)
         g_free(req->method);
         g_free(req->url);
         g_clear_pointer(&req->body, g_bytes_unref);
+        g_clear_object(&req->stream);
+        g_clear_pointer(&req->read, g_byte_array_unref);
         g_clear_object(&req->msg);
         g_free(req->camera_message);
         g_free(req);
@@ -90,44 +98,41 @@ static void cancel_own(GCancellable *caller, gpointer own)
         g_cancellable_cancel(own);
 }
 
-static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
+/* The body read so far ends the request: a failure of the transport in words. */
+static void return_transport_error(GTask *task, GError *error)
 {
-        g_autoptr(GTask) task = user_data;
         CcapiClient *self = g_task_get_source_object(task);
         Request *req = g_task_get_task_data(task);
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GBytes) bytes = NULL;
+
+        if (req->resend_stopped)
+                g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE,
+                                        "The connection to camera %s broke as %s %s went out; it "
+                                        "was not sent again, so that it cannot be done twice.",
+                                        self->label, req->method, req->url);
+        else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+                g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE,
+                                        "Camera %s did not answer within %d s; is it switched on "
+                                        "and on this network?",
+                                        self->label, CCAPI_TIMEOUT_SEC);
+        else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                g_task_return_error(task, g_error_copy(error));
+        else
+                g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE,
+                                        "Camera %s could not be reached (%s); is it switched on "
+                                        "and on this network?",
+                                        self->label, error->message);
+}
+
+/* A complete answer: its status and body. */
+static void return_answer(GTask *task, GBytes *bytes, int64_t recv_usec)
+{
+        CcapiClient *self = g_task_get_source_object(task);
+        Request *req = g_task_get_task_data(task);
         g_autoptr(CcapiResponse) resp = g_new0(CcapiResponse, 1);
-        int64_t recv_usec = clock_realtime_usec();
         char shown[TEXT_SHOWN_SIZE];
         const char *message;
         gsize len = 0;
         const char *data;
-
-        bytes = soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error);
-        self->in_flight = FALSE;
-        if (!bytes) {
-                if (req->resend_stopped)
-                        g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE,
-                                                "The connection to camera %s broke as %s %s "
-                                                "went out; it was not sent again, so that it "
-                                                "cannot be done twice.",
-                                                self->label, req->method, req->url);
-                else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-                        g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE,
-                                                "Camera %s did not answer within %d s; is it "
-                                                "switched on and on this network?",
-                                                self->label, CCAPI_TIMEOUT_SEC);
-                else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                        g_task_return_error(task, g_steal_pointer(&error));
-                else
-                        g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_UNREACHABLE,
-                                                "Camera %s could not be reached (%s); is it "
-                                                "switched on and on this network?",
-                                                self->label, error->message);
-                ccapi_client_send_next(self);
-                return;
-        }
 
         resp->status = soup_message_get_status(req->msg);
         resp->send_usec = req->send_usec;
@@ -139,7 +144,6 @@ static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
                                         "Camera %s answered %s %s with something that is not "
                                         "JSON; is it really a Canon camera with CCAPI?",
                                         self->label, req->method, req->url);
-                ccapi_client_send_next(self);
                 return;
         }
 
@@ -172,7 +176,121 @@ static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
                         "Camera %s refused %s %s: %s (HTTP %u).", self->label, req->method,
                         req->url, message ? message : soup_message_get_reason_phrase(req->msg),
                         resp->status);
-        ccapi_client_send_next(self);
+}
+
+/* Lets go of the answer's body, the request over. Unless it was read to its end, the request is
+ * cancelled first, so that libsoup closes the connection at once and reads nothing more of it (a
+ * camera may send without end; the simulator's "huge" answer shows "aborted"). Closed, never
+ * dropped: a stream disposed of unclosed is closed synchronously, on the main loop. */
+static void drop_stream(Request *req, GInputStream *stream, gboolean at_end)
+{
+        if (!at_end)
+                g_cancellable_cancel(req->own);
+        g_input_stream_close_async(stream, G_PRIORITY_HIGH, req->own, NULL, NULL);
+        g_clear_object(&req->stream);
+}
+
+/* An answer longer than CCAPI_BODY_MAX: not read further. */
+static void return_too_long(GTask *task, GInputStream *stream)
+{
+        CcapiClient *self = g_task_get_source_object(task);
+        Request *req = g_task_get_task_data(task);
+
+        drop_stream(req, stream, FALSE);
+        g_task_return_new_error(task, CAMERA_ERROR, CAMERA_ERROR_PROTOCOL,
+                                "Camera %s answered %s %s with more than %d KiB (HTTP %u); a "
+                                "camera's answers are a few KiB, so it was not read further. Is "
+                                "it really a Canon camera with CCAPI?",
+                                self->label, req->method, req->url, CCAPI_BODY_MAX / 1024,
+                                soup_message_get_status(req->msg));
+}
+
+static void read_next(GTask *task);
+
+static void on_read(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+        g_autoptr(GTask) task = user_data;
+        CcapiClient *self = g_task_get_source_object(task);
+        Request *req = g_task_get_task_data(task);
+        GInputStream *stream = G_INPUT_STREAM(source);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish(stream, result, &error);
+
+        if (!chunk) {
+                drop_stream(req, stream, FALSE);
+                self->in_flight = FALSE;
+                return_transport_error(task, error);
+                ccapi_client_send_next(self);
+                return;
+        }
+        if (g_bytes_get_size(chunk) == 0) {
+                g_autoptr(GBytes) body = g_byte_array_free_to_bytes(g_steal_pointer(&req->read));
+                int64_t recv_usec = req->recv_usec ? req->recv_usec : clock_realtime_usec();
+
+                drop_stream(req, stream, TRUE);
+                self->in_flight = FALSE;
+                return_answer(task, body, recv_usec);
+                ccapi_client_send_next(self);
+                return;
+        }
+        g_byte_array_append(req->read, g_bytes_get_data(chunk, NULL),
+                            (guint)g_bytes_get_size(chunk));
+        /* All that Content-Length announced: the answer is complete now. The end is still
+         * read (libsoup keeps the connection only for a body read to its end), but the
+         * receive time is this one. */
+        if (req->length >= 0 && req->read->len == (guint64)req->length)
+                req->recv_usec = clock_realtime_usec();
+        if (req->read->len > CCAPI_BODY_MAX) {
+                return_too_long(task, stream);
+                self->in_flight = FALSE;
+                ccapi_client_send_next(self);
+                return;
+        }
+        read_next(g_steal_pointer(&task));
+}
+
+static void read_next(GTask *task)
+{
+        Request *req = g_task_get_task_data(task);
+
+        /* One byte past the limit tells a body that is too long. */
+        gsize left = CCAPI_BODY_MAX + 1 - req->read->len;
+
+        g_input_stream_read_bytes_async(req->stream, MIN(left, (gsize)CCAPI_READ_CHUNK),
+                                        G_PRIORITY_HIGH, req->own, on_read, task);
+}
+
+static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+        g_autoptr(GTask) task = user_data;
+        CcapiClient *self = g_task_get_source_object(task);
+        Request *req = g_task_get_task_data(task);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GInputStream) stream = NULL;
+        SoupMessageHeaders *headers;
+
+        stream = soup_session_send_finish(SOUP_SESSION(source), result, &error);
+        if (!stream) {
+                self->in_flight = FALSE;
+                return_transport_error(task, error);
+                ccapi_client_send_next(self);
+                return;
+        }
+        /* The body is read in pieces up to CCAPI_BODY_MAX (docs/ccapi.md, "Connecting"), never
+         * whole whatever its length: a length announced above it is refused unread. */
+        headers = soup_message_get_response_headers(req->msg);
+        req->length = soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CONTENT_LENGTH
+                              ? soup_message_headers_get_content_length(headers)
+                              : -1;
+        if (req->length > CCAPI_BODY_MAX) {
+                return_too_long(task, stream);
+                self->in_flight = FALSE;
+                ccapi_client_send_next(self);
+                return;
+        }
+        req->stream = g_steal_pointer(&stream);
+        req->read = g_byte_array_new();
+        read_next(g_steal_pointer(&task));
 }
 
 static void ccapi_client_send_next(CcapiClient *self)
@@ -223,8 +341,7 @@ static void ccapi_client_send_next(CcapiClient *self)
                 req->caller_handler = g_cancellable_connect(req->caller, G_CALLBACK(cancel_own),
                                                             g_object_ref(req->own), g_object_unref);
         }
-        soup_session_send_and_read_async(self->session, req->msg, G_PRIORITY_HIGH, req->own,
-                                         on_sent, task);
+        soup_session_send_async(self->session, req->msg, G_PRIORITY_HIGH, req->own, on_sent, task);
 }
 
 static void request_queue(CcapiClient *self, gboolean first, const char *method, const char *url,

@@ -37,6 +37,9 @@
  * with the error, and is not resent, since nobody can know whether the camera saw it. */
 
 #define CCAPI_TIMEOUT_SEC 5
+/* The longest answer body accepted from a camera (docs/ccapi.md, "Connecting"): a longer one
+ * fails with CAMERA_ERROR_PROTOCOL, read no further than this. */
+#define CCAPI_BODY_MAX CCAPI_ANSWER_MAX /* 1 MiB, camerad/ccapi-answer.h */
 
 #define PICAMSYNC_TYPE_CCAPI_CLIENT (ccapi_client_get_type())
 G_DECLARE_FINAL_TYPE(CcapiClient, ccapi_client, PICAMSYNC, CCAPI_CLIENT, GObject)

@@ -215,7 +215,11 @@ static int method_start(sd_bus_message *msg, void *userdata, sd_bus_error *error
                 }
                 return camera_error_to_bus_error(gerror, error);
         }
-        /* The finished one it replaces goes, with its id. */
+        /* The finished one it replaces goes, with its id; its report is written once more
+         * first, in case its writes failed while it ran (a full or read-only state
+         * directory, docs/org.picamsync.Camera1.md, "Faults"): memory is its last copy. */
+        if (old && m->reports_dir)
+                timelapse_report_file_queue(m->reports_dir, timelapse_get_report(old));
         manager_forget(m, old);
         g_hash_table_insert(m->timelapses, g_strdup(timelapse_get_id(tl)), tl);
         manager_query_pi_sync(m, timelapse_get_id(tl));
@@ -256,7 +260,9 @@ static char *read_report_text(TimelapseManager *m, const char *id, GError **erro
 {
         Timelapse *tl = g_hash_table_lookup(m->timelapses, id);
 
-        if (tl && !m->reports_dir)
+        /* A timelapse of this run is served from memory: its file may lag a frame behind, or
+         * not be written at all while the state directory is full or read-only. */
+        if (tl)
                 return timelapse_report_to_json(timelapse_get_report(tl));
         if (!m->reports_dir) {
                 g_set_error(error, CAMERA_ERROR, CAMERA_ERROR_NO_REPORT,
@@ -328,13 +334,42 @@ static int method_get_frames(sd_bus_message *msg, void *userdata, sd_bus_error *
         return sd_bus_reply_method_return(msg, "us", total, text);
 }
 
+static gint compare_start(gconstpointer a, gconstpointer b)
+{
+        const TimelapseReport *x = *(TimelapseReport *const *)a;
+        const TimelapseReport *y = *(TimelapseReport *const *)b;
+        return x->start_usec < y->start_usec ? -1 : x->start_usec > y->start_usec;
+}
+
 static int method_list_reports(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         TimelapseManager *m = userdata;
         g_autoptr(GPtrArray) reports = timelapse_report_file_load_all(m->reports_dir);
         sd_bus_message *reply = NULL;
+        GHashTableIter it;
+        gpointer tl;
         int r;
 
+        /* The timelapses of this run as they are in memory (their files may lag behind, or be
+         * missing while the state directory cannot be written), the rest from the files. */
+        g_hash_table_iter_init(&it, m->timelapses);
+        while (g_hash_table_iter_next(&it, NULL, &tl)) {
+                const TimelapseReport *mem = timelapse_get_report(tl);
+                g_autofree char *text = timelapse_report_to_json(mem);
+                TimelapseReport *copy = timelapse_report_from_json(text, NULL);
+                guint i;
+
+                for (i = 0; i < reports->len; i++)
+                        if (g_str_equal(((TimelapseReport *)g_ptr_array_index(reports, i))->id,
+                                        mem->id))
+                                break;
+                if (!copy)
+                        continue;
+                if (i < reports->len)
+                        g_ptr_array_remove_index(reports, i);
+                g_ptr_array_add(reports, copy);
+        }
+        g_ptr_array_sort(reports, compare_start);
         r = camera_manager_array_reply_start(msg, "(ssttuu)", &reply);
         for (guint i = 0; r >= 0 && i < reports->len; i++) {
                 TimelapseReport *rep = g_ptr_array_index(reports, i);

@@ -29,6 +29,7 @@ gboolean timelapse_report_file_append_frame(const char *dir, const char *id, con
 {
         g_autofree char *path = frames_path(dir, id);
         size_t len = strlen(line), done = 0;
+        struct stat st;
         int fd, e;
 
         if (g_mkdir_with_parents(dir, 0755) < 0) {
@@ -44,12 +45,23 @@ gboolean timelapse_report_file_append_frame(const char *dir, const char *id, con
                             "Could not open %s: %s", path, g_strerror(e));
                 return FALSE;
         }
+        if (fstat(fd, &st) < 0) {
+                e = errno;
+                (void)close(fd);
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                            "Could not open %s: %s", path, g_strerror(e));
+                return FALSE;
+        }
         while (done < len) {
                 ssize_t n = write(fd, line + done, len - done);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n <= 0) {
                         e = n < 0 ? errno : EIO;
+                        /* A full disk can take part of the lines: cut them off again, so that
+                         * the file never holds a torn line the next write would run into. */
+                        if (done > 0)
+                                (void)ftruncate(fd, st.st_size);
                         (void)close(fd);
                         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
                                     "Could not write to %s: %s", path, g_strerror(e));
@@ -107,14 +119,93 @@ typedef struct {
 
 static GThreadPool *writer;
 
+/* The writer thread's own: whether the last write failed (so that a full or read-only state
+ * directory is told once when it starts and once when it ends, not at every frame), and the
+ * frame lines not written yet, per report id, written before the next line of that report. */
+static gboolean writes_failing;
+static GHashTable *frames_unwritten; /* id → GString */
+
+/* Frame lines kept while the state directory cannot take them: about 400 bytes each, so 4 MiB
+ * is some 10,000 frames (docs/org.picamsync.Camera1.md, "Faults"). Past it the oldest are
+ * dropped. */
+#define FRAMES_UNWRITTEN_MAX (4 * 1024 * 1024)
+
+static void held_free(GString *held)
+{
+        g_string_free(held, TRUE);
+}
+
+static gboolean write_frame(ReportWrite *w, GError **error)
+{
+        GString *held;
+
+        if (!frames_unwritten)
+                frames_unwritten = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                         (GDestroyNotify)held_free);
+        held = g_hash_table_lookup(frames_unwritten, w->id);
+        if (!held) {
+                if (timelapse_report_file_append_frame(w->dir, w->id, w->text, error))
+                        return TRUE;
+                held = g_string_new(NULL);
+                g_hash_table_insert(frames_unwritten, g_strdup(w->id), held);
+                g_string_append(held, w->text);
+                return FALSE;
+        }
+        g_string_append(held, w->text);
+        if (held->len > FRAMES_UNWRITTEN_MAX) {
+                const char *cut = strchr(held->str + (held->len - FRAMES_UNWRITTEN_MAX), '\n');
+                gsize drop = cut ? (gsize)(cut + 1 - held->str) : held->len;
+                g_warning("Timelapse report %s: %" G_GSIZE_FORMAT " bytes of frame lines that "
+                          "could not be written are dropped to keep memory bounded.",
+                          w->id, drop);
+                g_string_erase(held, 0, (gssize)drop);
+        }
+        if (!timelapse_report_file_append_frame(w->dir, w->id, held->str, error))
+                return FALSE;
+        g_hash_table_remove(frames_unwritten, w->id);
+        return TRUE;
+}
+
+/* The frame lines of w's report not written yet, written now (before its report, which counts
+ * them). */
+static gboolean flush_frames(ReportWrite *w, GError **error)
+{
+        GString *held = frames_unwritten ? g_hash_table_lookup(frames_unwritten, w->id) : NULL;
+
+        if (!held)
+                return TRUE;
+        if (!timelapse_report_file_append_frame(w->dir, w->id, held->str, error))
+                return FALSE;
+        g_hash_table_remove(frames_unwritten, w->id);
+        return TRUE;
+}
+
 static void report_write_run(gpointer data, gpointer user_data)
 {
         ReportWrite *w = data;
         g_autoptr(GError) error = NULL;
+        gboolean ok;
 
-        if (!(w->frame ? timelapse_report_file_append_frame(w->dir, w->id, w->text, &error)
-                       : write_text(w->dir, w->id, w->text, &error)))
-                g_warning("Timelapse report %s: %s", w->id, error->message);
+        if (w->frame)
+                ok = write_frame(w, &error);
+        else
+                ok = flush_frames(w, &error) && write_text(w->dir, w->id, w->text, &error);
+        if (!ok && !writes_failing)
+                g_warning("Timelapse report %s could not be written: %s. The timelapse goes on; "
+                          "the report file stays as it was last written, and its frames are "
+                          "kept in memory, until %s can be written again.",
+                          w->id, error->message, w->dir);
+        else if (!ok)
+                g_debug("Timelapse report %s: %s", w->id, error->message);
+        else if (writes_failing && !w->frame)
+                g_message("Timelapse report %s is written again (%s can be written again).", w->id,
+                          w->dir);
+        /* Only a whole report written says the directory takes writes again: a frame line can
+         * still fit in the last page of a full file system. */
+        if (!ok)
+                writes_failing = TRUE;
+        else if (!w->frame)
+                writes_failing = FALSE;
         g_free(w->dir);
         g_free(w->id);
         g_free(w->text);
@@ -151,6 +242,18 @@ void timelapse_report_file_shutdown(void)
         /* Not immediate, and waiting: the last states written at exit ("stopped") still land. */
         if (writer)
                 g_thread_pool_free(g_steal_pointer(&writer), FALSE, TRUE);
+        if (frames_unwritten) {
+                GHashTableIter it;
+                gpointer id;
+
+                g_hash_table_iter_init(&it, frames_unwritten);
+                while (g_hash_table_iter_next(&it, &id, NULL))
+                        g_warning("Timelapse report %s: frames that could not be written to "
+                                  "its frames file are lost as camerad stops.",
+                                  (const char *)id);
+                g_clear_pointer(&frames_unwritten, g_hash_table_unref);
+        }
+        writes_failing = FALSE;
 }
 
 /* ---- reading ---- */

@@ -476,7 +476,11 @@ class Testbed:
         self.sims.append(info)
         return info
 
-    def start_camerad(self, env=None, wait=True):
+    def start_camerad(self, env=None, wait=True, state_tmpfs=None):
+        """state_tmpfs: mount options of a tmpfs put over camerad's state directory in a private
+        mount namespace of its own ("size=512k", "size=512k,ro"), holding a copy of what the
+        directory held; nothing outside that namespace sees it. Read and write it through
+        camerad_state_path(), change it with remount_camerad_state()."""
         exe = os.path.join(self.builddir, "camerad", "picamsync-camerad")
         if not os.path.exists(exe):
             raise HarnessError(f"{exe} is missing; build the project first")
@@ -484,6 +488,17 @@ class Testbed:
         os.makedirs(state, exist_ok=True)
         pw = pwd.getpwnam("picamsync-camera")
         os.chown(state, pw.pw_uid, pw.pw_gid)
+        mount = []
+        if state_tmpfs is not None:
+            # The shell keeps the covered directory as its working directory, to copy it in;
+            # the tmpfs is made read-only, if asked, after the copy.
+            ro = ",".join(o for o in state_tmpfs.split(",") if o == "ro")
+            opts = ",".join(o for o in state_tmpfs.split(",") if o != "ro")
+            script = ('cd "$1" && mount -t tmpfs -o "$2" picamsync-state "$1" && cp -a . "$1"/ '
+                      '&& cd / && { [ -z "$3" ] || mount -o remount,ro "$1"; } && shift 3 && '
+                      'exec "$@"')
+            mount = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+                     state, f"{opts},mode=0700,uid={pw.pw_uid},gid={pw.pw_gid}", ro]
         base = {"PICAMSYNC_STATE_DIR": state}
         if not self.network:
             base["PICAMSYNC_DISCOVERY"] = "0"  # no multicast on the host's own interfaces
@@ -491,7 +506,8 @@ class Testbed:
         if self.network:
             base.setdefault("PICAMSYNC_DISCOVERY", "1")
             base.setdefault("PICAMSYNC_DISCOVERY_INTERFACES", "ap0")
-        d = Daemon("camerad", self.run_as("picamsync-camera") + [exe], self.daemon_env(base),
+        d = Daemon("camerad", mount + self.run_as("picamsync-camera") + [exe],
+                   self.daemon_env(base),
                    os.path.join(self.workdir, "camerad.log"), self.netns("pi"))
         self.daemons["camerad"] = d
         if wait:
@@ -502,6 +518,25 @@ class Testbed:
                 raise HarnessError(f"camerad exited at start: {d.log()}")
             check_no_sys_time(d.proc.pid)
         return d
+
+    def camerad_state_path(self, *parts):
+        """A path in camerad's state directory as camerad sees it (its own mount namespace when
+        started with state_tmpfs)."""
+        pid = self.daemons["camerad"].proc.pid
+        return os.path.join(f"/proc/{pid}/root", self.workdir.lstrip("/"), "camerad-state",
+                            *parts)
+
+    def remount_camerad_state(self, options):
+        """Remounts the tmpfs of start_camerad(state_tmpfs=…) with options ("ro", "rw"), inside
+        camerad's mount namespace: it must be that tmpfs, never a real file system."""
+        pid = self.daemons["camerad"].proc.pid
+        state = os.path.join(self.workdir, "camerad-state")
+        ns = ["nsenter", f"--target={pid}", "--mount", "--"]
+        fs = subprocess.run(ns + ["findmnt", "-n", "-o", "FSTYPE,SOURCE", "--mountpoint", state],
+                            capture_output=True, text=True, check=True).stdout.split()
+        if fs != ["tmpfs", "picamsync-state"]:
+            raise HarnessError(f"{state} in camerad's namespace is {fs}, not the test's tmpfs")
+        subprocess.run(ns + ["mount", "-o", f"remount,{options}", state], check=True)
 
     def start_webd(self, env=None, wait=True, port=None, https_port=None, nofile=None):
         """webd as systemd starts it: through systemd-socket-activate with sockets named "http"

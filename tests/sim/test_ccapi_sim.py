@@ -516,6 +516,43 @@ def test_fault_hang(sim):
     assert request("GET", sim.camera)[0] == 200
 
 
+def test_faults_truncated_and_huge(sim):
+    sim.set(fault="truncated")
+    status, headers, body = request("GET", sim.camera + "/ver100/functions/datetime")
+    assert status == 200 and isinstance(body, bytes)
+    assert body.startswith(b'{"datetime":"') and len(body) < 60
+    with pytest.raises(ValueError):
+        json.loads(body)
+    sim.set(fault="huge")
+    status, headers, body = request("GET", sim.camera + "/ver100/functions/datetime")
+    # Chunked: no Content-Length says its size up front; valid JSON, 10 MiB.
+    assert status == 200 and headers.get("Content-Length") is None
+    assert headers.get("Transfer-Encoding") == "chunked"
+    assert len(json.dumps(body, separators=(",", ":")).encode()) == 10 * 1024 * 1024
+    sim.set(fault="none")
+    assert request("GET", sim.camera)[0] == 200
+
+
+def test_fault_method_limits_a_fault_to_one_method(sim):
+    """faultMethod: only requests of that method get the fault; the 503 states are not
+    limited by it."""
+    st = sim.set(fault="bad-request", faultMethod="PUT")
+    assert st["faultMethod"] == "PUT"
+    assert request("GET", sim.camera + "/ver100/functions/datetime")[0] == 200
+    assert request("PUT", sim.camera + "/ver100/functions/datetime",
+                   {"datetime": "Tue, 01 Jan 2030 00:00:00 +0000", "dst": False})[0] == 400
+    assert sim.state()["puts"] == 0
+    sim.set(fault="hang", faultMethod="GET")
+    with pytest.raises((socket.timeout, TimeoutError, urllib.error.URLError)):
+        request("GET", sim.camera, timeout=1)
+    sim.set(fault="busy", faultMethod="POST")
+    assert request("GET", sim.camera)[0] == 503
+    assert sim.set(fault="none", faultMethod=None)["faultMethod"] is None
+    for bad in ["DELETE", "get", 1, ""]:
+        status, _, body = request("POST", sim.sim, {"faultMethod": bad})
+        assert status == 400 and "faultMethod" in body["message"], bad
+
+
 def test_fault_gone(sim):
     sim.set(fault="gone")
     with pytest.raises((http.client.RemoteDisconnected, ConnectionError,
@@ -804,6 +841,7 @@ def test_help_documents_everything():
                  "--nickname", "--listing", "--preparing-ms", "--write-ms", "--user",
                  "--password", "--no-ssdp", "--ssdp-interface", "--print-json", "--fault",
                  "/sim/state", "hang", "ssdp-silent", "garbage", "gone", "auth",
+                 "truncated", "huge", "faultMethod",
                  "--fault-ms", "--fault-message", "faultForMs", "faultMessage", "preparing",
                  "busyMessage",
                  "shooting", "mode", "card", "focus", "unknown-503", "Can not write to card",

@@ -47,7 +47,9 @@ static const char description[] =
         "Invalid parameter), garbage (200, body not JSON), hang (never answers, connection\n"
         "stays open), auth (digest authentication with --user/--password; 403 after 3 failed\n"
         "attempts until the fault is set again), ssdp-silent (no M-SEARCH answers, no NOTIFY),\n"
-        "gone (connections closed without an answer), and a real body's 503 states, each on\n"
+        "gone (connections closed without an answer), truncated (200 with the first half of\n"
+        "the right answer's JSON), huge (200 with a 10 MiB JSON body, chunked), and a real\n"
+        "body's 503 states, each on\n"
         "the requests it concerns:\n"
         "  preparing    Taken in preparation (all requests)\n"
         "  shooting     During shooting or recording (shutter and PUTs)\n"
@@ -67,7 +69,7 @@ static const char description[] =
         "       \"datetime\",\"cameraTime\",\"hostTime\",\"shots\",\"shotLog\","
         "\"shutterLog\",\"puts\",\"gets\",\"requests\",\"lastPutAt\",\n"
         "       \"latencyMs\",\"jitterMs\",\"fault\",\"faultForMs\",\"faultMessage\","
-        "\"busyForMs\",\"busyMessage\",\"writingForMs\","
+        "\"faultMethod\",\"busyForMs\",\"busyMessage\",\"writingForMs\","
         "\"preparingForMs\",\"writeMs\",\n"
         "       \"autoPowerOff\",\"authFailures\",\"serial\",\"nickname\",\"connections\",\n"
         "       \"tlsHandshakes\",\"openConnections\",\"connectionClose\",\"idleTimeoutMs\",\n"
@@ -78,7 +80,9 @@ static const char description[] =
         "       shutter POST (first 1000 each; writing shots resets both).\n"
         "  POST /sim/state  with any of offsetMs, driftPpm, zone, utcOffsetMinutes, dst,\n"
         "       latencyMs, jitterMs, fault, faultForMs (with fault; 0: until changed),\n"
-        "       faultMessage, busyForMs, busyMessage, preparingForMs, writeMs, autoPowerOff,\n"
+        "       faultMessage, faultMethod (\"GET\", \"PUT\" or \"POST\": only requests of that\n"
+        "       method get hang, gone, auth, bad-request, garbage, truncated or huge; null:\n"
+        "       all), busyForMs, busyMessage, preparingForMs, writeMs, autoPowerOff,\n"
         "       nickname (as renamed on the body: the description changes), shots, puts,\n"
         "       gets, connectionClose, idleTimeoutMs, dropConnections (true), connections\n"
         "       (0: counts and requestLog start again), move ({\"port\",\"httpsPort\"}, 0 = any\n"
@@ -208,7 +212,7 @@ static char *options_check(GInetAddress **ret_bind)
         if (sim_fault_from_string(opt.fault) < 0)
                 return g_strdup_printf("--fault must be none, busy, bad-request, garbage, hang, "
                                        "auth, ssdp-silent, gone, preparing, shooting, mode, card, "
-                                       "focus or unknown-503, not \"%s\"",
+                                       "focus, unknown-503, truncated or huge, not \"%s\"",
                                        opt.fault);
         if (!sim_fault_message_ok(opt.fault_message))
                 return g_strdup("--fault-message must be 1 to 100 printable ASCII characters");

@@ -144,10 +144,11 @@ typedef struct Change {
         ConnChange conn;
         bool has_offset, has_drift, has_zone, has_utc_offset, has_dst, has_latency, has_jitter,
                 has_fault, has_busy, has_preparing, has_write, has_shots, has_puts, has_gets,
-                has_autopoweroff, has_fault_ms, has_fault_message, has_nickname, has_busy_message;
+                has_autopoweroff, has_fault_ms, has_fault_message, has_nickname, has_busy_message,
+                has_fault_method;
         double offset_ms, drift_ppm, latency_ms, jitter_ms, busy_ms, preparing_ms, write_ms,
                 fault_ms;
-        const char *zone, *autopoweroff, *fault_message, *nickname, *busy_message;
+        const char *zone, *autopoweroff, *fault_message, *nickname, *busy_message, *fault_method;
         int utc_offset_minutes;
         bool dst;
         SimFault fault;
@@ -220,6 +221,7 @@ static void reply_state(Sim *sim, SoupServerMessage *msg)
         else
                 json_builder_add_null_value(b);
         sim_json_add_string(b, "faultMessage", sim->fault_message);
+        sim_json_add_string(b, "faultMethod", sim->fault_method);
         sim_json_add_double(b, "busyForMs", remaining_ms(c->busy_until, now));
         sim_json_add_string(b, "busyMessage",
                             sim->busy_message ? sim->busy_message
@@ -333,6 +335,18 @@ static bool parse_member(Change *ch, const char *key, JsonNode *n, char **error)
                 ch->fault_message = json_node_get_string(n);
                 return (ch->has_fault_message = true);
         }
+        if (g_str_equal(key, "faultMethod")) {
+                const char *m = is_type(n, G_TYPE_STRING) ? json_node_get_string(n) : NULL;
+                if (!JSON_NODE_HOLDS_NULL(n) &&
+                    (!m || (!g_str_equal(m, "GET") && !g_str_equal(m, "PUT") &&
+                            !g_str_equal(m, "POST")))) {
+                        *error = g_strdup("\"faultMethod\" must be \"GET\", \"PUT\", \"POST\" "
+                                          "or null (every method).");
+                        return false;
+                }
+                ch->fault_method = m;
+                return (ch->has_fault_method = true);
+        }
         if (g_str_equal(key, "nickname")) {
                 const char *text = is_type(n, G_TYPE_STRING) ? json_node_get_string(n) : NULL;
                 if (!text || !*text || strlen(text) > SIM_NICKNAME_MAX ||
@@ -403,18 +417,19 @@ static bool parse_member(Change *ch, const char *key, JsonNode *n, char **error)
                                           "\"bad-request\", \"garbage\", \"hang\", \"auth\", "
                                           "\"ssdp-silent\", \"gone\", \"preparing\", "
                                           "\"shooting\", \"mode\", \"card\", \"focus\", "
-                                          "\"unknown-503\".");
+                                          "\"unknown-503\", \"truncated\", \"huge\".");
                         return false;
                 }
                 ch->fault = (SimFault)f;
                 return (ch->has_fault = true);
         }
-        *error = g_strdup_printf("Unknown key \"%s\"; the keys are offsetMs, driftPpm, zone, "
-                                 "utcOffsetMinutes, dst, latencyMs, jitterMs, fault, faultForMs, "
-                                 "faultMessage, busyForMs, busyMessage, preparingForMs, writeMs, "
-                                 "autoPowerOff, nickname, shots, puts, gets, connectionClose, "
-                                 "idleTimeoutMs, dropConnections, connections, move.",
-                                 key);
+        *error = g_strdup_printf(
+                "Unknown key \"%s\"; the keys are offsetMs, driftPpm, zone, "
+                "utcOffsetMinutes, dst, latencyMs, jitterMs, fault, faultForMs, "
+                "faultMessage, faultMethod, busyForMs, busyMessage, preparingForMs, "
+                "writeMs, autoPowerOff, nickname, shots, puts, gets, connectionClose, "
+                "idleTimeoutMs, dropConnections, connections, move.",
+                key);
         return false;
 }
 
@@ -471,6 +486,10 @@ static void apply_sim(Sim *sim, const Change *ch, int64_t now)
         if (ch->has_fault_message) {
                 g_free(sim->fault_message);
                 sim->fault_message = g_strdup(ch->fault_message);
+        }
+        if (ch->has_fault_method) {
+                g_free(sim->fault_method);
+                sim->fault_method = g_strdup(ch->fault_method);
         }
         if (ch->has_fault)
                 sim_set_fault_for(sim, ch->fault,

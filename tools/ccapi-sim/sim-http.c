@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <math.h>
+#include <string.h>
 
 #include "tools/ccapi-sim/sim-auth.h"
 #include "tools/ccapi-sim/sim-ccapi.h"
@@ -462,14 +463,60 @@ void sim_http_free(Sim *sim)
         sim->conns = NULL;
 }
 
+/* 200 with the first half of the answer the request would get: JSON cut in the middle, with a
+ * Content-Length that fits it (the HTTP message is whole, its JSON is not). */
+static void reply_truncated(Sim *sim, SoupServerMessage *msg, const char *path, int64_t now)
+{
+        g_autoptr(GBytes) whole = NULL;
+        gsize len = 0;
+        const char *data;
+
+        sim_ccapi_handle(sim, msg, path, now);
+        whole = soup_message_body_flatten(soup_server_message_get_response_body(msg));
+        data = g_bytes_get_data(whole, &len);
+        soup_message_body_truncate(soup_server_message_get_response_body(msg));
+        soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+        soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY,
+                                         len ? data : "{\"", len ? len / 2 : 2);
+}
+
+/* 200 with {"message":"xxx…"} of SIM_HUGE_BODY_BYTES in all, chunked (no Content-Length tells
+ * the client its size before it reads it). Valid JSON: only its size is wrong. */
+static void reply_huge(SoupServerMessage *msg)
+{
+        static const char head[] = "{\"message\":\"", tail[] = "\"}";
+        static char piece[1024 * 1024];
+        SoupMessageBody *body = soup_server_message_get_response_body(msg);
+        gsize left = SIM_HUGE_BODY_BYTES - (sizeof(head) - 1) - (sizeof(tail) - 1);
+
+        if (!piece[0])
+                memset(piece, 'x', sizeof(piece));
+        soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+        soup_message_headers_set_content_type(soup_server_message_get_response_headers(msg),
+                                              "application/json", NULL);
+        soup_message_headers_set_encoding(soup_server_message_get_response_headers(msg),
+                                          SOUP_ENCODING_CHUNKED);
+        soup_message_body_append(body, SOUP_MEMORY_STATIC, head, sizeof(head) - 1);
+        while (left > 0) {
+                gsize n = MIN(left, sizeof(piece));
+                soup_message_body_append(body, SOUP_MEMORY_STATIC, piece, n);
+                left -= n;
+        }
+        soup_message_body_append(body, SOUP_MEMORY_STATIC, tail, sizeof(tail) - 1);
+        soup_message_body_complete(body);
+}
+
 static Outcome ccapi_process(Sim *sim, SoupServerMessage *msg)
 {
         const char *path = g_uri_get_path(soup_server_message_get_uri(msg));
+        const char *method = soup_server_message_get_method(msg);
         const char *refusal;
+        SimFault fault;
         int64_t now;
 
         sim->requests++;
-        switch (sim_fault_now(sim, sim_now())) {
+        fault = sim_fault_for_method(sim, method, sim_now());
+        switch (fault) {
         case SIM_FAULT_GONE:
                 close_without_answer(msg);
                 return OUTCOME_CLOSED;
@@ -487,20 +534,24 @@ static Outcome ccapi_process(Sim *sim, SoupServerMessage *msg)
 
         /* Read after the latency: a datetime answer shows the clock when the camera handles it. */
         now = sim_now();
-        refusal = sim_refusal_now(sim, soup_server_message_get_method(msg), path, now);
+        refusal = sim_refusal_now(sim, method, path, now);
         if (refusal)
                 sim_reply_message(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, refusal);
-        else if (sim->fault == SIM_FAULT_BAD_REQUEST)
+        else if (fault == SIM_FAULT_BAD_REQUEST)
                 sim_reply_message(msg, SOUP_STATUS_BAD_REQUEST, "Invalid parameter");
-        else if (sim->fault == SIM_FAULT_GARBAGE) {
+        else if (fault == SIM_FAULT_GARBAGE) {
                 static const char garbage[] = "<html><body>\x01\x02 not json {\"</body>";
                 soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
                 soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_STATIC,
                                                  garbage, sizeof(garbage) - 1);
-        } else
+        } else if (fault == SIM_FAULT_TRUNCATED)
+                reply_truncated(sim, msg, path, now);
+        else if (fault == SIM_FAULT_HUGE)
+                reply_huge(msg);
+        else
                 sim_ccapi_handle(sim, msg, path, now);
         if (g_str_has_suffix(path, "/shooting/control/shutterbutton") &&
-            g_str_equal(soup_server_message_get_method(msg), "POST"))
+            g_str_equal(method, "POST"))
                 sim_camera_log_shutter(&sim->camera, now, soup_server_message_get_status(msg));
         return OUTCOME_ANSWERED;
 }

@@ -20,6 +20,8 @@ static const char *const fault_names[_SIM_FAULT_MAX] = {
         [SIM_FAULT_CARD] = "card",
         [SIM_FAULT_FOCUS] = "focus",
         [SIM_FAULT_UNKNOWN_503] = "unknown-503",
+        [SIM_FAULT_TRUNCATED] = "truncated",
+        [SIM_FAULT_HUGE] = "huge",
 };
 
 static const SimRefusal fault_refusals[_SIM_FAULT_MAX] = {
@@ -151,6 +153,15 @@ SimFault sim_fault_now(Sim *sim, int64_t now)
         return sim->fault;
 }
 
+SimFault sim_fault_for_method(Sim *sim, const char *method, int64_t now)
+{
+        SimFault f = sim_fault_now(sim, now);
+
+        if (sim->fault_method && g_strcmp0(method, sim->fault_method) != 0)
+                return SIM_FAULT_NONE;
+        return f;
+}
+
 const char *sim_refusal_now(Sim *sim, const char *method, const char *path, int64_t now)
 {
         SimRefusal r = sim_fault_refusal(sim_fault_now(sim, now));
@@ -184,6 +195,7 @@ void sim_free(Sim *sim)
         sim->fault_source = 0;
         g_free(sim->fault_message);
         g_free(sim->busy_message);
+        g_free(sim->fault_method);
         g_clear_pointer(&sim->ssdp, sim_ssdp_free);
         g_clear_pointer(&sim->hung, g_ptr_array_unref);
         g_clear_pointer(&sim->nonces, g_hash_table_unref);

@@ -26,6 +26,8 @@ typedef enum SimFault {
         SIM_FAULT_CARD,        /* 503 Can not write to card, shutter (storage shows it full) */
         SIM_FAULT_FOCUS,       /* 503 Out of focus, shutter */
         SIM_FAULT_UNKNOWN_503, /* 503 with fault_message, every request */
+        SIM_FAULT_TRUNCATED,   /* 200 with the first half of the right answer's JSON */
+        SIM_FAULT_HUGE,        /* 200 with a JSON body of SIM_HUGE_BODY_BYTES, chunked */
         _SIM_FAULT_MAX,
 } SimFault;
 
@@ -57,6 +59,8 @@ typedef struct Sim {
         int64_t fault_until; /* host µs when the fault ends by itself; INT64_MAX: when changed */
         char *fault_message; /* the words of SIM_FAULT_UNKNOWN_503 */
         char *busy_message;  /* the words of the busy fault and busy windows; NULL: Device busy */
+        char *fault_method;  /* only requests of this method get the fault (not the 503 states);
+                              * NULL: all */
         guint fault_source;  /* ends a fault with a duration (SSDP silence needs no request) */
         double latency_ms, jitter_ms;
         int64_t preparing_until; /* host µs */
@@ -75,6 +79,7 @@ typedef struct Sim {
 #define SIM_FAULT_MESSAGE_DEFAULT "Temporarily unavailable (simulated)"
 #define SIM_FAULT_MESSAGE_MAX     100
 #define SIM_NICKNAME_MAX          64 /* bytes; what a body allows is not known */
+#define SIM_HUGE_BODY_BYTES       (10 * 1024 * 1024)
 
 const char *sim_fault_to_string(SimFault f);
 /* 1..SIM_FAULT_MESSAGE_MAX printable ASCII characters. */
@@ -96,6 +101,9 @@ void sim_set_fault(Sim *sim, SimFault fault);
 void sim_set_fault_for(Sim *sim, SimFault fault, int64_t usec, int64_t now);
 /* The fault in force at now (one whose time is up ends here). */
 SimFault sim_fault_now(Sim *sim, int64_t now);
+/* The fault a CCAPI request of this method gets at now: the fault in force, unless faultMethod
+ * names another method (then none). */
+SimFault sim_fault_for_method(Sim *sim, const char *method, int64_t now);
 /* The 503 state a fault stands for (SIM_REFUSAL_NONE for the others). */
 SimRefusal sim_fault_refusal(SimFault fault);
 /* The words of the 503 a CCAPI request gets at now, NULL if none: the start-up window
