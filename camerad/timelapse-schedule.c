@@ -20,6 +20,11 @@ uint64_t timelapse_schedule_due(const TimelapseSchedule *s, unsigned frame)
 
 static bool frame_exists(const TimelapseSchedule *s, unsigned frame)
 {
+        /* No timelapse has more frames than may be planned: one "until stopped" (or with a far
+         * end time) ends by itself at the last of them, so a report and its frames file stay
+         * bounded (docs/limits.md, "Timelapses and reports"). */
+        if (frame >= TIMELAPSE_MAX_SHOTS)
+                return false;
         if (s->planned > 0 && frame >= s->planned)
                 return false;
         if (s->end_usec > 0 && timelapse_schedule_due(s, frame) >= s->end_usec)

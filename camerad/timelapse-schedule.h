@@ -16,7 +16,9 @@
 #define TIMELAPSE_RETRY_USEC        (200 * 1000ULL)
 #define TIMELAPSE_MIN_INTERVAL_USEC (500 * 1000ULL)
 #define TIMELAPSE_MAX_INTERVAL_USEC (24 * 3600 * 1000000ULL)
-#define TIMELAPSE_MAX_SHOTS         1000000u
+/* The most frames of one timelapse: the most that may be planned (`shots`), and where one
+ * without a count, or with an end time further off, ends by itself (docs/limits.md). */
+#define TIMELAPSE_MAX_SHOTS 1000000u
 
 typedef enum {
         TIMELAPSE_WAIT,   /* nothing to do before *ret_when (or before the shot in flight ends) */

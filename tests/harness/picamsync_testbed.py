@@ -72,6 +72,12 @@ BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
     <allow send_destination="org.freedesktop.DBus"
            send_interface="org.freedesktop.DBus.Monitoring"/>
   </policy>
+  <!-- As in Debian's system.conf: root may read the bus's statistics (the soak of tools/bench
+       reads each daemon's match rules with Debug.Stats.GetConnectionStats). -->
+  <policy user="root">
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Debug.Stats"/>
+  </policy>
   <includedir>{policy_dir}</includedir>
 </busconfig>
 """

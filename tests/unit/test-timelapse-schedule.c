@@ -383,6 +383,43 @@ static void test_options(void)
         g_assert_nonnull(strstr(e4->message, "end time"));
 }
 
+/* docs/limits.md, "Timelapses and reports": at most TIMELAPSE_MAX_SHOTS frames may be planned,
+ * and a timelapse without a count (or with a far end time) ends by itself after that many. */
+static void test_max_frames(void)
+{
+        int64_t now = 1751371200 * (int64_t)SEC;
+        g_autoptr(GError) e = NULL;
+        uint64_t ends[] = {0, B0 + 2 * TIMELAPSE_MAX_SHOTS * SEC};
+
+        g_assert_true(timelapse_options_check(SEC, TIMELAPSE_MAX_SHOTS, 0, now, NULL));
+        g_assert_false(timelapse_options_check(SEC, TIMELAPSE_MAX_SHOTS + 1, 0, now, &e));
+        g_assert_error(e, CAMERA_ERROR, CAMERA_ERROR_INVALID_SHOTS);
+        g_assert_nonnull(strstr(e->message, "at most 1000000"));
+
+        for (size_t i = 0; i < G_N_ELEMENTS(ends); i++) {
+                TimelapseSchedule s;
+                uint64_t when;
+                unsigned index;
+                /* The last frame there may be is due now: its 999,999 before were settled. */
+                uint64_t now_boot = B0 + (uint64_t)(TIMELAPSE_MAX_SHOTS - 1) * SEC;
+
+                timelapse_schedule_init(&s, B0, SEC, 0, ends[i]);
+                s.frame = TIMELAPSE_MAX_SHOTS - 1;
+                s.taken = TIMELAPSE_MAX_SHOTS - 1;
+                g_assert_false(timelapse_schedule_finished(&s));
+                g_assert_cmpint(timelapse_schedule_next(&s, now_boot, &when, &index), ==,
+                                TIMELAPSE_SHOOT);
+                g_assert_cmpuint(index, ==, TIMELAPSE_MAX_SHOTS - 1);
+                g_assert_true(timelapse_schedule_shot_done(&s, now_boot + 20 * MS, index,
+                                                           TIMELAPSE_SHOT_OK));
+                g_assert_cmpuint(s.taken, ==, TIMELAPSE_MAX_SHOTS);
+                /* Past it: no frame 1,000,001, the timelapse is over. */
+                g_assert_cmpint(timelapse_schedule_next(&s, now_boot + SEC, &when, &index), ==,
+                                TIMELAPSE_DONE);
+                g_assert_true(timelapse_schedule_finished(&s));
+        }
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -402,5 +439,6 @@ int main(int argc, char **argv)
                         test_stop_while_busy_retried);
         g_test_add_func("/timelapse-schedule/error-not-retried", test_error_not_retried);
         g_test_add_func("/timelapse-schedule/options", test_options);
+        g_test_add_func("/timelapse-schedule/max-frames", test_max_frames);
         return g_test_run();
 }
