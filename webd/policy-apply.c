@@ -51,6 +51,33 @@ static void warn_job_client(Policy *p, usec_t now, ActivityType type, const char
                 policy_push_warn(p, j->client, "%s", page_message);
 }
 
+/* The Pi clock jumped since the job's offset was measured, by more than this policy's own steps
+ * since (the result waited for a camera job, or for clockd): another program changed it. The
+ * offset (reference − Pi) is corrected by the jump, as it is by this policy's own steps. */
+static void foreign_jump(Policy *p, usec_t now, Job *j)
+{
+        int64_t jump, allowed;
+        g_autofree char *by = NULL;
+
+        if (!j->delta_known || !p->cfg.pi_clock_delta_usec)
+                return;
+        jump = p->cfg.pi_clock_delta_usec() - j->delta_at - (p->steps_usec - j->steps_at);
+        allowed = (int64_t)(POLICY_FOREIGN_STEP_MIN_USEC +
+                            (now - j->result_at) / POLICY_FOREIGN_STEP_RATE_SHARE);
+        /* Noted again: a job applied twice (after a refining check) is not corrected twice. */
+        j->delta_at += jump;
+        if (jump <= allowed && jump >= -allowed)
+                return;
+        by = policy_format_offset(jump);
+        log_details(policy_push_log(p, ACTIVITY_TYPE_SYNC, ACTIVITY_LEVEL_WARNING, false,
+                                    "The Pi clock jumped %s %s after the time check with %s and "
+                                    "before its result was used: another program changed it. The "
+                                    "result was corrected by the jump.",
+                                    by, jump > 0 ? "ahead" : "back", j->who),
+                    j);
+        j->offset_usec -= jump;
+}
+
 void policy_apply_reference(Policy *p, usec_t now)
 {
         Job *j = p->job;
@@ -59,6 +86,9 @@ void policy_apply_reference(Policy *p, usec_t now)
         const char *ref_dir;
         bool big;
 
+        /* Measured before a step by another program (docs/sync-policy.md, "Across a step by
+         * another program"): the Pi moved by it too; and the page is right whatever the Pi did. */
+        foreign_jump(p, now, j);
         /* Measured before a step this policy made since: the Pi moved by it. */
         j->offset_usec -= p->steps_usec - j->steps_at;
         j->steps_at = p->steps_usec;

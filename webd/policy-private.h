@@ -62,6 +62,11 @@ typedef struct Job {
         int64_t offset_usec; /* the reference's offset (APPLY), the camera's (CAMERA) */
         usec_t uncertainty_usec;
         int64_t steps_at; /* APPLY: Policy.steps_usec when the offset was measured */
+        /* APPLY: the Pi's realtime − monotonic when the offset was measured, and when (monotonic);
+         * delta_known false without cfg.pi_clock_delta_usec. */
+        bool delta_known;
+        int64_t delta_at;
+        usec_t result_at;
         char *zone;
         uint64_t location_client; /* ask this client for its location at the end, 0 none */
         char *who;                /* "phone (ap, client 3)", taken when the job starts */
@@ -168,6 +173,9 @@ bool policy_client_may_warn(Policy *p, usec_t now, uint64_t client);
 /* policy.c */
 /* Ends the running job (asking for a location if it carries one) and starts the next. */
 void policy_job_finish(Policy *p, usec_t now);
+/* Notes on a reference job the Pi's realtime − monotonic clock now (cfg.pi_clock_delta_usec), so
+ * that a jump by another program before it is applied can be told (policy_apply_reference()). */
+void policy_job_note_clock(Policy *p, usec_t now, Job *j);
 /* The reference is applied: the camera follows (rule 5), once for all the references queued
  * by now, not once per page. */
 void policy_apply_finish(Policy *p, usec_t now);

@@ -30,6 +30,15 @@ void policy_config_init_default(PolicyConfig *cfg)
         };
 }
 
+void policy_job_note_clock(Policy *p, usec_t now, Job *j)
+{
+        if (!p->cfg.pi_clock_delta_usec)
+                return;
+        j->delta_known = true;
+        j->delta_at = p->cfg.pi_clock_delta_usec();
+        j->result_at = now;
+}
+
 static void client_free(gpointer data)
 {
         PolicyClient *c = data;
@@ -365,6 +374,7 @@ static void queue_apply(Policy *p, usec_t now, PolicyClient *c, const Check *che
         j->offset_usec = r->offset_usec;
         j->uncertainty_usec = r->uncertainty_usec;
         j->steps_at = p->steps_usec;
+        policy_job_note_clock(p, now, j);
         j->zone = g_strdup(r->zone && *r->zone ? r->zone : c->zone);
         j->location_client = check->location ? c->id : 0;
         j->early = r->partial;
@@ -597,6 +607,7 @@ void policy_manual_sync_offset(Policy *p, usec_t now, uint64_t client, uint64_t 
         j->offset_usec = offset_usec;
         j->uncertainty_usec = uncertainty_usec;
         j->steps_at = p->steps_usec;
+        policy_job_note_clock(p, now, j);
         j->zone = zone && *zone ? g_strdup(zone) : NULL;
         /* Served before the automatic checks' references, after earlier manual ones. */
         while (l && ((Job *)l->data)->kind == JOB_APPLY && ((Job *)l->data)->manual)

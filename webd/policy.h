@@ -32,7 +32,19 @@ typedef struct PolicyConfig {
         usec_t no_client_notice_usec; /* TIME_SYNC_NO_CLIENT_NOTICE: log once after this long
                                          without an AP client */
         bool auto_sync;               /* PICAMSYNC_AUTO_SYNC */
+        /* The Pi's realtime − monotonic clock now (webd: pi_clock_delta_usec() in webd/webd.c);
+         * NULL: a jump of the Pi clock by another program between a result and its use is not
+         * looked for (docs/sync-policy.md, "Across a step by another program"). */
+        int64_t (*pi_clock_delta_usec)(void);
 } PolicyConfig;
+
+/* A jump of the Pi's realtime against its monotonic clock is another program's step when it is
+ * beyond this, plus 2 % of the time elapsed: forty times the fastest slew of adjtime() (500 ppm)
+ * and twice the fastest fake clock of the tests (10000 ppm), with room for a preemption between
+ * the two clock reads. Used during a check (webd/ws-client.c) and between its result and the
+ * moment it is applied (webd/policy-apply.c). */
+#define POLICY_FOREIGN_STEP_MIN_USEC   (10 * USEC_PER_MSEC)
+#define POLICY_FOREIGN_STEP_RATE_SHARE 50
 
 /* 1 s, 30 min, 5 s, 1 h, auto sync on. */
 void policy_config_init_default(PolicyConfig *cfg);

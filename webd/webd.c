@@ -36,6 +36,14 @@ typedef struct {
         const char *state_dir;
 } WebdConfig;
 
+/* The Pi's CLOCK_REALTIME − CLOCK_MONOTONIC, for the policy (PolicyConfig.pi_clock_delta_usec). */
+static int64_t pi_clock_delta_usec(void)
+{
+        int64_t realtime = clock_realtime_usec();
+
+        return realtime - (int64_t)clock_monotonic_usec();
+}
+
 static int read_config(WebdConfig *c)
 {
         /* Checked here so that a bad value stops webd at start; the zone code finds it again
@@ -45,6 +53,7 @@ static int read_config(WebdConfig *c)
         g_autoptr(GError) error = NULL;
 
         policy_config_init_default(&c->policy);
+        c->policy.pi_clock_delta_usec = pi_clock_delta_usec;
         web_limits_init_default(&c->limits);
         if (config_env_ms("TIME_SYNC_THRESHOLD", 1000, 1, DAY_MS, &c->policy.threshold_usec, &err) <
                     0 ||

@@ -15,12 +15,9 @@
 
 /* A burst ends after TIME_EXCHANGE_MAX_ROUNDS rounds or once this long has passed. */
 #define BURST_MAX_USEC (1500 * USEC_PER_MSEC)
-/* A jump of the Pi's realtime against its monotonic clock during a burst: another program set the
- * clock (docs/sync-policy.md, "Checks and results, one page at a time"). Beyond this, plus 2 % of
- * the time elapsed: forty times the fastest slew of adjtime() (500 ppm) and twice the fastest fake
- * clock of the tests (10000 ppm), with room for a preemption between the two clock reads. */
-#define FOREIGN_STEP_MIN_USEC   (10 * USEC_PER_MSEC)
-#define FOREIGN_STEP_RATE_SHARE 50
+/* A jump of the Pi's realtime against its monotonic clock during a burst beyond
+ * POLICY_FOREIGN_STEP_MIN_USEC (webd/policy.h) is another program's step (docs/sync-policy.md,
+ * "Checks and results, one page at a time"). */
 /* A message over WS_MESSAGE_MAX_SIZE gets too-large. webd reads at most this much more of one
  * message (frame headers and TLS records take a little room): a client that goes on is cut off
  * there with 1009 (message too big), without webd reading the rest. */
@@ -240,8 +237,8 @@ static gboolean foreign_step(WsClient *c)
 {
         usec_t at;
         int64_t jump = clock_delta(&at) - c->clock_delta_usec;
-        int64_t allowed = (int64_t)(FOREIGN_STEP_MIN_USEC +
-                                    (at - c->clock_delta_at) / FOREIGN_STEP_RATE_SHARE);
+        int64_t allowed = (int64_t)(POLICY_FOREIGN_STEP_MIN_USEC +
+                                    (at - c->clock_delta_at) / POLICY_FOREIGN_STEP_RATE_SHARE);
 
         if ((jump <= allowed && jump >= -allowed) ||
             sync_engine_step_epoch(c->engine) != c->step_epoch)

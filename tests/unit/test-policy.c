@@ -1190,6 +1190,63 @@ static void test_page_preempts_camera(void)
         assert_actions(q, "STEP_PI offset=10800000000 source=camera");
 }
 
+/* The Pi's realtime − monotonic as the fake reader of test_foreign_jump_after_check() says. */
+static int64_t fake_delta;
+
+static int64_t fake_clock_delta(void)
+{
+        return fake_delta;
+}
+
+/* Another program steps the Pi clock after a page's check ended and before its result is used
+ * (it waited for the camera's measurement): the result is corrected by the jump, as by webd's own
+ * steps, instead of confirming a Pi that is now far off (docs/sync-policy.md, "Across a step by
+ * another program"). */
+static void test_foreign_jump_after_check(void)
+{
+        PolicyConfig cfg;
+        g_autoptr(Policy) p = NULL;
+
+        policy_config_init_default(&cfg);
+        cfg.pi_clock_delta_usec = fake_clock_delta;
+        p = policy_new(&cfg, 0);
+        fake_delta = 1000 * SEC;
+        phone_confirmed(p, 10);
+        clock_state(p, 15, true, "high", false, "Europe/Berlin");
+        camera(p, 16, true, false);
+        g_free(drain(p));
+        /* The camera is being measured: the tablet's result waits for it. */
+        policy_client_connected(p, 20, TABLET, POLICY_IFACE_AP, "Europe/Berlin", "tablet");
+        assert_actions(p, "START_CHECK client=5");
+        check_ok(p, 30, TABLET, 2 * MSEC, NULL);
+        assert_no_actions(p);
+        /* Moved 27.5 s back by someone else; clockd counts it as an external step. */
+        fake_delta -= 27500 * MSEC;
+        clock_state(p, 40, false, "low", false, "Europe/Berlin");
+        g_free(drain(p));
+        measured(p, 50, 0, false);
+        g_autofree char *text = drain(p);
+        g_assert_nonnull(strstr(text, "STEP_PI offset=27502000 source=client-ap"));
+        g_assert_nonnull(strstr(text, "jumped 27.500 s back after the time check"));
+        g_assert_null(strstr(text, "CONFIRM_PI"));
+
+        /* A jump within the allowance (10 ms + 2 % of the wait) is the clocks' own rate. */
+        g_autoptr(Policy) q = NULL;
+        q = policy_new(&cfg, 0);
+        phone_confirmed(q, 10);
+        clock_state(q, 15, true, "high", false, "Europe/Berlin");
+        camera(q, 16, true, false);
+        g_free(drain(q));
+        policy_client_connected(q, 20, TABLET, POLICY_IFACE_AP, "Europe/Berlin", "tablet");
+        g_free(drain(q));
+        check_ok(q, 30, TABLET, 2 * MSEC, NULL);
+        fake_delta += 9 * MSEC;
+        measured(q, 50, 0, false);
+        g_autofree char *text2 = drain(q);
+        g_assert_nonnull(strstr(text2, "CONFIRM_PI offset=2000 source=client-ap"));
+        g_assert_null(strstr(text2, "jumped"));
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -1215,5 +1272,6 @@ int main(int argc, char **argv)
         g_test_add_func("/policy/check-decisive", test_check_decisive);
         g_test_add_func("/policy/fast-first-step", test_fast_first_step);
         g_test_add_func("/policy/page-preempts-camera", test_page_preempts_camera);
+        g_test_add_func("/policy/foreign-jump-after-check", test_foreign_jump_after_check);
         return g_test_run();
 }
