@@ -360,9 +360,14 @@ static gboolean get_flag(JsonObject *o, const char *name)
         return json_util_boolean(json_util_member(o, name), &b) && b;
 }
 
+/* A time as add_time() writes it: 0 (none) for one it could not write, so that a damaged file
+ * reads as what camerad would write of it (found by fuzz-timelapse-report). */
 static int64_t get_time(JsonObject *o, const char *name)
 {
-        return get_int(get_object(o, name), "usec");
+        int64_t usec = get_int(get_object(o, name), "usec");
+        char utc[64];
+
+        return usec != 0 && iso8601_format(usec, utc, sizeof(utc)) < 0 ? 0 : usec;
 }
 
 TimelapseReport *timelapse_report_from_json(const char *json, GError **error)
