@@ -111,8 +111,11 @@ static gboolean append_line(CameraHistory *h, const char *line, GError **error)
         while (n < 0 && errno == EINTR);
         e = n < 0 ? errno : ENOSPC;
         if (n != (ssize_t)len) {
-                if (n > 0)
-                        (void)ftruncate(fd, st.st_size);
+                /* Should the cut fail too, the torn line stays: the next entry rewrites the
+                 * whole file (h->unsaved, history_append()). */
+                if (n > 0 && ftruncate(fd, st.st_size) < 0)
+                        g_debug("Could not cut %s back after a short write: %s", h->path,
+                                g_strerror(errno));
                 (void)close(fd);
                 set_write_error(h, g_strerror(e), error);
                 return FALSE;

@@ -60,8 +60,9 @@ gboolean timelapse_report_file_append_frame(const char *dir, const char *id, con
                         e = n < 0 ? errno : EIO;
                         /* A full disk can take part of the lines: cut them off again, so that
                          * the file never holds a torn line the next write would run into. */
-                        if (done > 0)
-                                (void)ftruncate(fd, st.st_size);
+                        if (done > 0 && ftruncate(fd, st.st_size) < 0)
+                                g_debug("Could not cut %s back after a short write: %s", path,
+                                        g_strerror(errno));
                         (void)close(fd);
                         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
                                     "Could not write to %s: %s", path, g_strerror(e));
