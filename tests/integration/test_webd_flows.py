@@ -383,6 +383,9 @@ def test_unanswering_page_is_noted_once_and_left_alone(webd_bed):
         c.ws.send_json({"type": "get-time-sync-status", "data": {}})
         ev = c.wait_for(lambda m: is_event("pi-sync")(m) and m["data"]["stepped"], timeout=30)
         assert ev["data"]["source"] == "client-ap"
+        # The first step is a fast one, within its first round's bound (6.3 ms once on a loaded
+        # machine); the refining check after it brings the Pi to a whole check's accuracy.
+        c.settle_refine()
         assert abs(pi_minus_host_ms(bed)) < 5
     finally:
         c.close()
