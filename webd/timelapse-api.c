@@ -59,23 +59,6 @@ const char *timelapse_api_error_code(const GError *error)
         return error_table[error_index(error)].code;
 }
 
-static gboolean fail(GError **error, TimelapseApiError code, const char *format, ...)
-        G_GNUC_PRINTF(3, 4);
-
-static gboolean fail(GError **error, TimelapseApiError code, const char *format, ...)
-{
-        va_list ap;
-
-        va_start(ap, format);
-        g_set_error_literal(error, TIMELAPSE_API_ERROR, code, "");
-        if (error && *error) {
-                g_free((*error)->message);
-                (*error)->message = g_strdup_vprintf(format, ap);
-        }
-        va_end(ap);
-        return FALSE;
-}
-
 /* ---- the bus ---- */
 
 /* Appends one {sv} entry of a{sv} whose variant holds one value of a basic type. */
@@ -204,37 +187,41 @@ static void error_from_reply(sd_bus_message *reply, GError **error)
 
         if (sd_bus_error_has_names(be, SD_BUS_ERROR_SERVICE_UNKNOWN,
                                    SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-                fail(error, TIMELAPSE_API_ERROR_UNAVAILABLE,
-                     "The camera service (picamsync-camerad) is not running; start it with "
-                     "\"systemctl start picamsync-camerad\".");
+                timelapse_api_fail(
+                        error, TIMELAPSE_API_ERROR_UNAVAILABLE,
+                        "The camera service (picamsync-camerad) is not running; start it with "
+                        "\"systemctl start picamsync-camerad\".");
         else if (sd_bus_error_has_name(be, SD_BUS_ERROR_NO_REPLY))
-                fail(error, TIMELAPSE_API_ERROR_CAMERA,
-                     "The camera service (picamsync-camerad) did not answer in time.");
+                timelapse_api_fail(
+                        error, TIMELAPSE_API_ERROR_CAMERA,
+                        "The camera service (picamsync-camerad) did not answer in time.");
         else if (sd_bus_error_has_name(be, BUS_ERROR_CAMERA_BUSY))
-                fail(error, TIMELAPSE_API_ERROR_RUNNING, "%s", text);
+                timelapse_api_fail(error, TIMELAPSE_API_ERROR_RUNNING, "%s", text);
         else if (sd_bus_error_has_name(be, BUS_ERROR_NO_TIMELAPSE))
-                fail(error, TIMELAPSE_API_ERROR_NO_TIMELAPSE, "%s", text);
+                timelapse_api_fail(error, TIMELAPSE_API_ERROR_NO_TIMELAPSE, "%s", text);
         else if (sd_bus_error_has_name(be, BUS_ERROR_NO_REPORT))
-                fail(error, TIMELAPSE_API_ERROR_NO_REPORT, "%s", text);
+                timelapse_api_fail(error, TIMELAPSE_API_ERROR_NO_REPORT, "%s", text);
         else if (sd_bus_error_has_names(be, BUS_ERROR_NO_CAMERA, SD_BUS_ERROR_UNKNOWN_OBJECT))
-                fail(error, TIMELAPSE_API_ERROR_NO_CAMERA,
-                     "The camera is no longer known to the camera service; connect it again.");
+                timelapse_api_fail(
+                        error, TIMELAPSE_API_ERROR_NO_CAMERA,
+                        "The camera is no longer known to the camera service; connect it again.");
         else if (sd_bus_error_has_names(be, SD_BUS_ERROR_INVALID_ARGS, BUS_ERROR_INVALID_INTERVAL,
                                         BUS_ERROR_INVALID_SHOTS, BUS_ERROR_INVALID_END_TIME,
                                         BUS_ERROR_INVALID_TITLE, BUS_ERROR_INVALID_LOCATION,
                                         BUS_ERROR_INVALID_REPORT_ID))
-                fail(error, invalid_code(be), "%s", text);
+                timelapse_api_fail(error, invalid_code(be), "%s", text);
         else
-                fail(error, TIMELAPSE_API_ERROR_CAMERA, "%s", text);
+                timelapse_api_fail(error, TIMELAPSE_API_ERROR_CAMERA, "%s", text);
 }
 
 /* camerad must be there (503); camera: and know a camera (404). */
 static gboolean camerad_ready(SyncEngine *e, gboolean camera, GError **error)
 {
         if (!camerad_client_present(sync_engine_get_camerad(e)))
-                return fail(error, TIMELAPSE_API_ERROR_UNAVAILABLE,
-                            "The camera service (picamsync-camerad) is not running, or has not "
-                            "answered yet; start it with \"systemctl start picamsync-camerad\".");
+                return timelapse_api_fail(
+                        error, TIMELAPSE_API_ERROR_UNAVAILABLE,
+                        "The camera service (picamsync-camerad) is not running, or has not "
+                        "answered yet; start it with \"systemctl start picamsync-camerad\".");
         return !camera || camerad_client_camera_known(sync_engine_get_camerad(e), error);
 }
 
@@ -321,8 +308,9 @@ static gboolean call_send(Call *c, gboolean camera, const char *method, const ch
         if (m && arg && (r = sd_bus_message_append(m, "s", arg)) < 0) {
                 sd_bus_message_unref(m);
                 call_free(c);
-                return fail(error, TIMELAPSE_API_ERROR_CAMERA,
-                            "The camera service could not be asked (%s).", g_strerror(-r));
+                return timelapse_api_fail(error, TIMELAPSE_API_ERROR_CAMERA,
+                                          "The camera service could not be asked (%s).",
+                                          g_strerror(-r));
         }
         return call_send_message(c, m, cb, error);
 }
@@ -444,8 +432,8 @@ static void on_started(sd_bus_message *reply, const GError *stop_error, gpointer
         if (!call_reply_ok(c, reply, stop_error))
                 return;
         if (sd_bus_message_read(reply, "s", &id) <= 0 || !report_id_valid(id)) {
-                fail(&error, TIMELAPSE_API_ERROR_CAMERA,
-                     "The camera service started a timelapse but gave no id for it.");
+                timelapse_api_fail(&error, TIMELAPSE_API_ERROR_CAMERA,
+                                   "The camera service started a timelapse but gave no id for it.");
                 call_fail(c, error);
                 return;
         }
@@ -472,9 +460,10 @@ gboolean timelapse_api_start(SyncEngine *e, JsonObject *body, TimelapseApiDone d
                 return FALSE;
         camerad_client_timelapse(sync_engine_get_camerad(e), &t);
         if (bus_timelapse_state_from_string(t.state) != BUS_TIMELAPSE_IDLE)
-                return fail(error, TIMELAPSE_API_ERROR_RUNNING,
-                            "Timelapse %s is still running on the camera; stop it first.",
-                            t.id ? t.id : "");
+                return timelapse_api_fail(
+                        error, TIMELAPSE_API_ERROR_RUNNING,
+                        "Timelapse %s is still running on the camera; stop it first.",
+                        t.id ? t.id : "");
         if (req.location_mode == TIMELAPSE_LOCATION_DEFAULT &&
             sync_engine_recent_location(e, &req.location)) {
                 req.location_mode = TIMELAPSE_LOCATION_GIVEN;
@@ -502,9 +491,10 @@ gboolean timelapse_api_start(SyncEngine *e, JsonObject *body, TimelapseApiDone d
                 r = sd_bus_message_close_container(m);
         if (r < 0) {
                 sd_bus_message_unref(m);
-                return fail(error, TIMELAPSE_API_ERROR_CAMERA,
-                            "The request for the camera service could not be made (%s).",
-                            g_strerror(-r));
+                return timelapse_api_fail(
+                        error, TIMELAPSE_API_ERROR_CAMERA,
+                        "The request for the camera service could not be made (%s).",
+                        g_strerror(-r));
         }
         return call_send_message(call_new(e, done, NULL, user_data), m, on_started, error);
 }
@@ -608,8 +598,9 @@ static void on_reports(sd_bus_message *reply, const GError *stop_error, gpointer
         if (r >= 0)
                 r = sd_bus_message_exit_container(reply);
         if (r < 0) {
-                fail(&error, TIMELAPSE_API_ERROR_CAMERA,
-                     "The camera service sent a list of reports that cannot be read.");
+                timelapse_api_fail(
+                        &error, TIMELAPSE_API_ERROR_CAMERA,
+                        "The camera service sent a list of reports that cannot be read.");
                 call_fail(c, error);
                 return;
         }
@@ -643,8 +634,8 @@ static void on_report(sd_bus_message *reply, const GError *stop_error, gpointer 
         if (!call_reply_ok(c, reply, stop_error))
                 return;
         if (sd_bus_message_read(reply, "s", &text) <= 0) {
-                fail(&error, TIMELAPSE_API_ERROR_CAMERA,
-                     "The camera service sent a report that cannot be read.");
+                timelapse_api_fail(&error, TIMELAPSE_API_ERROR_CAMERA,
+                                   "The camera service sent a report that cannot be read.");
                 call_fail(c, error);
                 return;
         }
@@ -677,8 +668,8 @@ static char *merge_frames(Call *c, unsigned total, GError **error)
 
         if (!json_parser_load_from_data(p, c->report_text, -1, NULL) ||
             !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
-                fail(error, TIMELAPSE_API_ERROR_CAMERA,
-                     "The camera service sent a report that cannot be read.");
+                timelapse_api_fail(error, TIMELAPSE_API_ERROR_CAMERA,
+                                   "The camera service sent a report that cannot be read.");
                 return NULL;
         }
         r = json_node_get_object(json_parser_get_root(p));
@@ -701,7 +692,8 @@ static char *merge_frames(Call *c, unsigned total, GError **error)
         text = json_generator_to_data(gen, NULL);
         at = strstr(text, token);
         if (!at) {
-                fail(error, TIMELAPSE_API_ERROR_CAMERA, "The report could not be put together.");
+                timelapse_api_fail(error, TIMELAPSE_API_ERROR_CAMERA,
+                                   "The report could not be put together.");
                 return NULL;
         }
         out = g_string_sized_new(strlen(text) + c->records->len + 2);
@@ -729,8 +721,8 @@ static void on_frames(sd_bus_message *reply, const GError *stop_error, gpointer 
          * array: parsing 100 pages of 1000 records again would cost webd seconds. */
         if (sd_bus_message_read(reply, "us", &total, &text) <= 0 || (len = strlen(text)) < 2 ||
             text[0] != '[' || text[len - 1] != ']') {
-                fail(&error, TIMELAPSE_API_ERROR_CAMERA,
-                     "The camera service sent frames that cannot be read.");
+                timelapse_api_fail(&error, TIMELAPSE_API_ERROR_CAMERA,
+                                   "The camera service sent frames that cannot be read.");
                 call_fail(c, error);
                 return;
         }
@@ -773,8 +765,9 @@ static gboolean send_get_frames(Call *c, GError **error)
         r = sd_bus_message_append(m, "suu", c->id, c->frames_offset, c->frames_asked);
         if (r < 0) {
                 sd_bus_message_unref(m);
-                return fail(error, TIMELAPSE_API_ERROR_CAMERA,
-                            "The camera service could not be asked (%s).", g_strerror(-r));
+                return timelapse_api_fail(error, TIMELAPSE_API_ERROR_CAMERA,
+                                          "The camera service could not be asked (%s).",
+                                          g_strerror(-r));
         }
         if (!camerad_client_call(sync_engine_get_camerad(c->e), m, on_frames, c, error)) {
                 sd_bus_message_unref(m);
@@ -791,9 +784,10 @@ gboolean timelapse_api_get_report_frames(SyncEngine *e, const char *id, unsigned
         Call *c;
 
         if (!report_id_valid(id))
-                return fail(error, TIMELAPSE_API_ERROR_INVALID_REPORT_ID,
-                            "A report id is 1 to 100 letters, digits, '_' and '-', as GET "
-                            "/api/reports lists them.");
+                return timelapse_api_fail(
+                        error, TIMELAPSE_API_ERROR_INVALID_REPORT_ID,
+                        "A report id is 1 to 100 letters, digits, '_' and '-', as GET "
+                        "/api/reports lists them.");
         if (!camerad_ready(e, FALSE, error))
                 return FALSE;
         c = call_new(e, NULL, done, user_data);

@@ -18,19 +18,15 @@ GQuark timelapse_api_error_quark(void)
         return g_quark_from_static_string("picamsync-timelapse-api-error-quark");
 }
 
-static gboolean fail(GError **error, TimelapseApiError code, const char *format, ...)
-        G_GNUC_PRINTF(3, 4);
-
-static gboolean fail(GError **error, TimelapseApiError code, const char *format, ...)
+gboolean timelapse_api_fail(GError **error, TimelapseApiError code, const char *format, ...)
 {
         va_list ap;
 
+        if (!error)
+                return FALSE;
+        g_return_val_if_fail(*error == NULL, FALSE);
         va_start(ap, format);
-        g_set_error_literal(error, TIMELAPSE_API_ERROR, code, "");
-        if (error && *error) {
-                g_free((*error)->message);
-                (*error)->message = g_strdup_vprintf(format, ap);
-        }
+        *error = g_error_new_valist(TIMELAPSE_API_ERROR, code, format, ap);
         va_end(ap);
         return FALSE;
 }
@@ -54,41 +50,47 @@ static gboolean parse_location(JsonNode *n, int64_t now_usec, TimelapseRequest *
         const char *source = "manual";
 
         if (!JSON_NODE_HOLDS_OBJECT(n))
-                return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
-                            "\"location\" must be an object {latitude, longitude, …} or null.");
+                return timelapse_api_fail(
+                        error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
+                        "\"location\" must be an object {latitude, longitude, …} or null.");
         o = json_node_get_object(n);
         v = json_util_member(o, "latitude");
         if (!v || !json_util_number(v, &l->latitude) || l->latitude < -90 || l->latitude > 90)
-                return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
-                            "location.latitude must be a number of degrees from -90 to 90.");
+                return timelapse_api_fail(
+                        error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
+                        "location.latitude must be a number of degrees from -90 to 90.");
         v = json_util_member(o, "longitude");
         if (!v || !json_util_number(v, &l->longitude) || l->longitude < -180 || l->longitude > 180)
-                return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
-                            "location.longitude must be a number of degrees from -180 to 180.");
+                return timelapse_api_fail(
+                        error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
+                        "location.longitude must be a number of degrees from -180 to 180.");
         if ((v = json_util_member(o, "accuracy"))) {
                 if (!json_util_number(v, &l->accuracy) || l->accuracy < 0 || l->accuracy > 1e9)
-                        return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
-                                    "location.accuracy must be a distance in metres, 0 or more.");
+                        return timelapse_api_fail(
+                                error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
+                                "location.accuracy must be a distance in metres, 0 or more.");
                 l->has_accuracy = TRUE;
         }
         if ((v = json_util_member(o, "altitude"))) {
                 if (!json_util_number(v, &l->altitude) || fabs(l->altitude) > 1e6)
-                        return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
-                                    "location.altitude must be a height in metres.");
+                        return timelapse_api_fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
+                                                  "location.altitude must be a height in metres.");
                 l->has_altitude = TRUE;
         }
         if ((v = json_util_member(o, "source"))) {
                 source = json_util_string(v);
                 if (!source || (!g_str_equal(source, "browser") && !g_str_equal(source, "manual")))
-                        return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
-                                    "location.source must be \"browser\" or \"manual\".");
+                        return timelapse_api_fail(
+                                error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
+                                "location.source must be \"browser\" or \"manual\".");
         }
         l->obtained_usec = now_usec;
         if ((v = json_util_member(o, "timestamp")) &&
             (!json_util_time_usec(v, &l->obtained_usec) || l->obtained_usec <= 0))
-                return fail(error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
-                            "location.timestamp must be an ISO 8601 UTC time or epoch "
-                            "milliseconds.");
+                return timelapse_api_fail(
+                        error, TIMELAPSE_API_ERROR_INVALID_LOCATION,
+                        "location.timestamp must be an ISO 8601 UTC time or epoch "
+                        "milliseconds.");
         req->source = g_str_equal(source, "browser") ? "browser" : "manual";
         req->location_mode = TIMELAPSE_LOCATION_GIVEN;
         return TRUE;
@@ -104,34 +106,39 @@ gboolean timelapse_request_parse(JsonObject *body, int64_t now_usec, TimelapseRe
         *req = (TimelapseRequest){.location_mode = TIMELAPSE_LOCATION_DEFAULT};
         n = json_util_member(body, "intervalMs");
         if (!n || !node_whole(n, INTERVAL_MIN_MS, INTERVAL_MAX_MS, &v))
-                return fail(error, TIMELAPSE_API_ERROR_INVALID_INTERVAL,
-                            "\"intervalMs\" (the time between shots) must be a whole number of "
-                            "milliseconds from %d to %d (24 h).",
-                            INTERVAL_MIN_MS, INTERVAL_MAX_MS);
+                return timelapse_api_fail(
+                        error, TIMELAPSE_API_ERROR_INVALID_INTERVAL,
+                        "\"intervalMs\" (the time between shots) must be a whole number of "
+                        "milliseconds from %d to %d (24 h).",
+                        INTERVAL_MIN_MS, INTERVAL_MAX_MS);
         req->interval_ms = v;
         if ((n = json_util_member(body, "shots"))) {
                 if (!node_whole(n, 0, SHOTS_MAX, &v))
-                        return fail(error, TIMELAPSE_API_ERROR_INVALID_SHOTS,
-                                    "\"shots\" must be a whole number from 1 to %d, or 0 to "
-                                    "shoot until stopped.",
-                                    SHOTS_MAX);
+                        return timelapse_api_fail(
+                                error, TIMELAPSE_API_ERROR_INVALID_SHOTS,
+                                "\"shots\" must be a whole number from 1 to %d, or 0 to "
+                                "shoot until stopped.",
+                                SHOTS_MAX);
                 req->shots = (uint32_t)v;
         }
         if ((n = json_util_member(body, "endTime"))) {
                 if (!json_util_time_usec(n, &req->end_usec))
-                        return fail(error, TIMELAPSE_API_ERROR_INVALID_END_TIME,
-                                    "\"endTime\" must be an ISO 8601 UTC time such as "
-                                    "2026-11-21T20:00:00.000Z, or epoch milliseconds.");
+                        return timelapse_api_fail(
+                                error, TIMELAPSE_API_ERROR_INVALID_END_TIME,
+                                "\"endTime\" must be an ISO 8601 UTC time such as "
+                                "2026-11-21T20:00:00.000Z, or epoch milliseconds.");
                 if (req->end_usec <= now_usec)
-                        return fail(error, TIMELAPSE_API_ERROR_INVALID_END_TIME,
-                                    "\"endTime\" is not in the future (by the Pi clock); give a "
-                                    "later time or leave it out.");
+                        return timelapse_api_fail(
+                                error, TIMELAPSE_API_ERROR_INVALID_END_TIME,
+                                "\"endTime\" is not in the future (by the Pi clock); give a "
+                                "later time or leave it out.");
         }
         if ((n = json_util_member(body, "title"))) {
                 req->title = json_util_string(n);
                 if (!req->title || strlen(req->title) > TITLE_MAX)
-                        return fail(error, TIMELAPSE_API_ERROR_INVALID_TITLE,
-                                    "\"title\" must be text of at most %d bytes.", TITLE_MAX);
+                        return timelapse_api_fail(error, TIMELAPSE_API_ERROR_INVALID_TITLE,
+                                                  "\"title\" must be text of at most %d bytes.",
+                                                  TITLE_MAX);
         }
         loc = json_object_get_member(body, "location");
         if (loc && JSON_NODE_HOLDS_NULL(loc))

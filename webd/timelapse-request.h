@@ -30,6 +30,11 @@ typedef enum {
         TIMELAPSE_API_ERROR_STOPPING,          /* 503 stopping */
 } TimelapseApiError;
 
+/* Sets *error (if error is not NULL) to code with the message made from format; returns FALSE,
+ * so that a check can end with "return timelapse_api_fail(...)". */
+gboolean timelapse_api_fail(GError **error, TimelapseApiError code, const char *format, ...)
+        G_GNUC_PRINTF(3, 4);
+
 typedef enum {
         TIMELAPSE_LOCATION_DEFAULT, /* absent: the last one a page sent, if any */
         TIMELAPSE_LOCATION_NONE,    /* null */
