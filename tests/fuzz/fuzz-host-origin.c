@@ -11,8 +11,16 @@
 
 #include "webd/client-class.h"
 #include "webd/host-check.h"
+#include "tests/fuzz/fuzz-glib.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+        fuzz_glib_init();
+        return 0;
+}
 
 static GArray *pi_ifaddrs(void)
 {

@@ -10,11 +10,19 @@
 #include "daemons/zone-util.h"
 #include "webd/rest-request.h"
 #include "webd/timelapse-request.h"
+#include "tests/fuzz/fuzz-glib.h"
 
 /* 2026-11-21T14:00:00.000Z, the Pi's time for endTime. */
 #define NOW_USEC ((int64_t)1795269600000 * 1000)
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+        fuzz_glib_init();
+        return 0;
+}
 
 static void check_error(gboolean ok, const GError *error, GQuark domain)
 {

@@ -11,10 +11,18 @@
 
 #include "daemons/report-id.h"
 #include "webd/rest-request.h"
+#include "tests/fuzz/fuzz-glib.h"
 
 #define REPORTS_PREFIX "/api/reports/"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+        fuzz_glib_init();
+        return 0;
+}
 
 static void check_error(gboolean ok, const GError *error)
 {

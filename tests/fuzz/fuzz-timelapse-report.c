@@ -9,23 +9,14 @@
 #include <string.h>
 
 #include "camerad/timelapse-report.h"
+#include "tests/fuzz/fuzz-glib.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A g_return_if_fail() or g_warning() on the way is a finding too: abort() (not GLib's
- * breakpoint trap), so that libFuzzer keeps the input. */
-static void abort_on_log(const char *domain, GLogLevelFlags level, const char *message,
-                         gpointer data)
-{
-        g_log_default_handler(domain, level, message, data);
-        if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
-                abort();
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-        g_log_set_default_handler(abort_on_log, NULL);
+        fuzz_glib_init();
         return 0;
 }
 

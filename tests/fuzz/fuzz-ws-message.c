@@ -7,8 +7,16 @@
 
 #include "daemons/json-util.h"
 #include "webd/ws-protocol.h"
+#include "tests/fuzz/fuzz-glib.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+        fuzz_glib_init();
+        return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
