@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "camerad/camera-error.h"
+#include "camerad/frames-index.h"
 #include "camerad/timelapse-frames.h"
 #include "camerad/timelapse-report-file.h"
 
@@ -278,41 +280,121 @@ char *timelapse_report_file_read(const char *dir, const char *id, GError **error
         return NULL;
 }
 
-/* The frames file last read, kept while it does not change: a client paging through 100,000
- * frames (webd's download asks 1000 at a time) costs one read and one scan, not one per page.
- * Main thread only; the writer thread only appends, which changes the size. */
+/* The line index of the frames file last paged (frames-index.h), kept while the file only grows:
+ * a client paging through 100,000 frames (webd's download asks 1000 at a time) costs one scan of
+ * the file in all, and each page reads only its own lines, from the nearest marked line. The file
+ * is never held whole in memory: a running timelapse's file grows by a line a frame, and reading
+ * it anew at each page cost memory that grew with it (docs/limits.md, "Memory"). A file that
+ * shrank below what was indexed, or that is another file now (a new inode), is indexed anew.
+ * Main thread only; the writer thread only appends. */
 static struct {
         char *path;
-        GBytes *text;
-        off_t size;
-        struct timespec mtime;
+        dev_t dev;
+        ino_t ino;
+        FramesIndex index;
 } frames_cache;
 
-static GBytes *read_frames_cached(const char *path, GError **error)
+#define FRAMES_READ_BLOCK (64 * 1024)
+
+static gboolean read_error(const char *id, int e, GError **error)
+{
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+                    "The frames of report \"%s\" could not be read (%s); check camerad's state "
+                    "directory.",
+                    id, g_strerror(e));
+        return FALSE;
+}
+
+/* pread() that goes on after a signal; -1 and errno, or how many bytes were read. */
+static ssize_t read_at(int fd, char *buf, size_t len, uint64_t offset)
+{
+        ssize_t n;
+
+        do
+                n = pread(fd, buf, len, (off_t)offset);
+        while (n < 0 && errno == EINTR);
+        return n;
+}
+
+/* Brings the index up to the size fstat() gave (what is appended meanwhile waits for the next
+ * page). */
+static gboolean update_index(int fd, const char *path, const char *id, char *buf, GError **error)
 {
         struct stat st;
-        char *text = NULL;
-        gsize len = 0;
+        uint64_t at;
 
-        if (stat(path, &st) < 0) {
-                int e = errno;
-                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s", g_strerror(e));
-                return NULL;
+        if (fstat(fd, &st) < 0)
+                return read_error(id, errno, error);
+        if (!frames_cache.path || !g_str_equal(frames_cache.path, path) ||
+            frames_cache.dev != st.st_dev || frames_cache.ino != st.st_ino ||
+            (uint64_t)st.st_size < frames_cache.index.end) {
+                g_free(frames_cache.path);
+                frames_index_clear(&frames_cache.index);
+                frames_cache.path = g_strdup(path);
+                frames_cache.dev = st.st_dev;
+                frames_cache.ino = st.st_ino;
+                frames_index_init(&frames_cache.index, FRAMES_INDEX_STEP);
         }
-        if (frames_cache.path && g_str_equal(frames_cache.path, path) &&
-            frames_cache.size == st.st_size && frames_cache.mtime.tv_sec == st.st_mtim.tv_sec &&
-            frames_cache.mtime.tv_nsec == st.st_mtim.tv_nsec)
-                return g_bytes_ref(frames_cache.text);
-        if (!g_file_get_contents(path, &text, &len, error))
-                return NULL;
-        g_free(frames_cache.path);
-        g_clear_pointer(&frames_cache.text, g_bytes_unref);
-        frames_cache.path = g_strdup(path);
-        frames_cache.text = g_bytes_new_take(text, len);
-        /* What was read may be newer than what stat() saw: then the next call reads again. */
-        frames_cache.size = st.st_size;
-        frames_cache.mtime = st.st_mtim;
-        return g_bytes_ref(frames_cache.text);
+        at = frames_index_resume(&frames_cache.index);
+        while (at < (uint64_t)st.st_size) {
+                ssize_t n = read_at(fd, buf, MIN(FRAMES_READ_BLOCK, (uint64_t)st.st_size - at), at);
+
+                if (n < 0)
+                        return read_error(id, errno, error);
+                if (n == 0)
+                        break; /* cut back by a short write since fstat() */
+                frames_index_feed(&frames_cache.index, buf, (size_t)n);
+                at += (uint64_t)n;
+        }
+        return TRUE;
+}
+
+/* The page [offset, offset + limit) of the indexed file: its lines read from the nearest mark,
+ * then made a page by timelapse_frames_page(). */
+static char *read_page(int fd, const char *id, unsigned offset, unsigned limit, char *buf,
+                       unsigned *ret_total, GError **error)
+{
+        const FramesIndex *x = &frames_cache.index;
+        g_autoptr(GString) lines = NULL;
+        uint64_t at, line, skip, want, got = 0;
+        unsigned shown;
+
+        *ret_total = (unsigned)MIN(x->lines, (uint64_t)UINT_MAX);
+        if (offset >= x->lines)
+                return g_strdup("[]");
+        frames_index_seek(x, offset, &at, &line);
+        skip = offset - line;
+        want = MIN((uint64_t)limit, x->lines - offset);
+        lines = g_string_new(NULL);
+        while (got < want && at < x->end) {
+                ssize_t n = read_at(fd, buf, MIN(FRAMES_READ_BLOCK, x->end - at), at);
+                const char *p = buf, *end;
+
+                if (n < 0) {
+                        read_error(id, errno, error);
+                        return NULL;
+                }
+                if (n == 0) {
+                        read_error(id, ESTALE, error); /* cut back below what was indexed */
+                        return NULL;
+                }
+                for (end = buf + n; p < end && got < want;) {
+                        const char *nl = memchr(p, '\n', (size_t)(end - p));
+                        const char *next = nl ? nl + 1 : end;
+
+                        if (!skip)
+                                g_string_append_len(lines, p, next - p);
+                        if (nl) {
+                                if (skip)
+                                        skip--;
+                                else
+                                        got++;
+                        }
+                        p = next;
+                }
+                at += (uint64_t)n;
+        }
+        return timelapse_frames_page(lines->str, lines->len, 0, limit, &shown);
 }
 
 char *timelapse_report_file_read_frames(const char *dir, const char *id, unsigned offset,
@@ -320,31 +402,31 @@ char *timelapse_report_file_read_frames(const char *dir, const char *id, unsigne
 {
         g_autofree char *report = NULL;
         g_autofree char *path = NULL;
-        g_autoptr(GBytes) text = NULL;
-        g_autoptr(GError) e = NULL;
-        gsize len = 0;
-        const char *data;
+        g_autofree char *buf = NULL;
+        char *page;
+        int fd;
 
         /* The report first: its absence is NoReport, whatever the frames file says. */
         report = timelapse_report_file_read(dir, id, error);
         if (!report)
                 return NULL;
         path = frames_path(dir, id);
-        text = read_frames_cached(path, &e);
-        if (!text) {
-                if (!g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-                        g_set_error(error, G_FILE_ERROR, e->code,
-                                    "The frames of report \"%s\" could not be read (%s); check "
-                                    "camerad's state directory.",
-                                    id, e->message);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno != ENOENT) {
+                        read_error(id, errno, error);
                         return NULL;
                 }
                 /* No frame settled yet, or a report from before the frames file. */
                 *ret_total = 0;
                 return g_strdup("[]");
         }
-        data = g_bytes_get_data(text, &len);
-        return timelapse_frames_page(data ? data : "", len, offset, limit, ret_total);
+        buf = g_malloc(FRAMES_READ_BLOCK);
+        page = update_index(fd, path, id, buf, error)
+                       ? read_page(fd, id, offset, limit, buf, ret_total, error)
+                       : NULL;
+        (void)close(fd);
+        return page;
 }
 
 static gint compare_reports(gconstpointer a, gconstpointer b)

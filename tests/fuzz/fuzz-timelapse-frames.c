@@ -10,24 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "camerad/frames-index.h"
 #include "camerad/timelapse-frames.h"
+#include "tests/fuzz/fuzz-glib.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A g_return_if_fail() or g_warning() on the way is a finding too: abort() (not GLib's
- * breakpoint trap), so that libFuzzer keeps the input. */
-static void abort_on_log(const char *domain, GLogLevelFlags level, const char *message,
-                         gpointer data)
-{
-        g_log_default_handler(domain, level, message, data);
-        if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
-                abort();
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-        g_log_set_default_handler(abort_on_log, NULL);
+        fuzz_glib_init();
         return 0;
 }
 
@@ -59,6 +51,36 @@ static void check_line(const char *line, gsize len)
         timelapse_frame_clear(&f);
 }
 
+/* The index of the text, fed in two pieces split where the input says, with a step of 1 to 4
+ * lines: it counts the page's total, and the page read from its mark nearest to offset (the way
+ * camerad/timelapse-report-file.c reads one from the file) is the page of the whole text. */
+static void check_index(const char *text, size_t size, unsigned offset, unsigned limit,
+                        unsigned total, const char *page, unsigned step, size_t split)
+{
+        g_autofree char *again = NULL;
+        FramesIndex x;
+        uint64_t at, line, skip;
+        unsigned shown;
+        const char *p, *from;
+
+        frames_index_init(&x, step);
+        split = MIN(split, size);
+        frames_index_feed(&x, text, split);
+        frames_index_feed(&x, text + split, size - split);
+        if (x.lines != total || x.fed != size || x.end > size || (x.end && text[x.end - 1] != '\n'))
+                abort();
+        frames_index_seek(&x, offset, &at, &line);
+        if (line > offset || at > x.end || (at && text[at - 1] != '\n'))
+                abort();
+        for (p = text + at, skip = offset - line; skip && p < text + x.end; skip--)
+                p = (const char *)memchr(p, '\n', (size_t)(text + x.end - p)) + 1;
+        from = p;
+        again = timelapse_frames_page(from, (size_t)(text + x.end - from), 0, limit, &shown);
+        if (offset >= total ? strcmp(again, "[]") != 0 : strcmp(again, page) != 0)
+                abort();
+        frames_index_clear(&x);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         g_autoptr(JsonParser) parser = json_parser_new();
@@ -85,6 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             !JSON_NODE_HOLDS_ARRAY(root = json_parser_get_root(parser)) ||
             json_array_get_length(json_node_get_array(root)) > limit)
                 abort();
+        check_index(text, size, offset, limit, total, page, (data[0] >> 3) % 4 + 1,
+                    size ? data[1] * 7919u % (size + 1) : 0);
 
         for (p = text, end = text + size; p < end;) {
                 const char *nl = memchr(p, '\n', (size_t)(end - p));

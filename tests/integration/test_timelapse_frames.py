@@ -133,12 +133,15 @@ def test_a_hundred_thousand_frames_stay_readable(make_testbed):
             '"lateUSec":2000,"camera":%d,"cameraBoundUSec":8000}\n')
     t0 = 1_800_000_000_000_000
     frames_path = os.path.join(reports, f"{tid}.frames")
-    with open(frames_path, "w") as f:
+    # A new file put in its place, as camerad sees it only grow or be replaced (it indexes the
+    # lines of the file it last paged, camerad/frames-index.h).
+    with open(frames_path + ".new", "w") as f:
         for i in range(n):
             f.write(line % (i, t0 + i * 5_000_000, t0 + i * 5_000_000 + 2000,
                             t0 + i * 5_000_000 + 6500))
     pw = pwd.getpwnam("picamsync-camera")
-    os.chown(frames_path, pw.pw_uid, pw.pw_gid)
+    os.chown(frames_path + ".new", pw.pw_uid, pw.pw_gid)
+    os.replace(frames_path + ".new", frames_path)
 
     total, records = frames(bed, tid, 99_990, 1000)
     assert total == n and [f["index"] for f in records] == list(range(99_990, n))

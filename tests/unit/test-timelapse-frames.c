@@ -6,6 +6,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "camerad/frames-index.h"
 #include "camerad/timelapse-frames.h"
 
 static void test_camera_time(void)
@@ -173,6 +174,89 @@ static void test_page_damaged_inside(void)
                          1);
 }
 
+/* Checks x against text (what was fed, from offset 0): its whole lines, the end of the last one,
+ * and that every mark is the start of line k · step. */
+static void check_index(const FramesIndex *x, const char *text, size_t len)
+{
+        uint64_t lines = 0, end = 0;
+
+        for (size_t i = 0; i < len; i++)
+                if (text[i] == '\n') {
+                        lines++;
+                        end = i + 1;
+                        if (lines % x->step == 0) {
+                                g_assert_cmpuint(x->marks->len, >, lines / x->step);
+                                g_assert_cmpuint(g_array_index(x->marks, uint64_t, lines / x->step),
+                                                 ==, i + 1);
+                        }
+                }
+        g_assert_cmpuint(x->lines, ==, lines);
+        g_assert_cmpuint(x->end, ==, end);
+        g_assert_cmpuint(x->marks->len, ==, lines / x->step + 1);
+        g_assert_cmpuint(g_array_index(x->marks, uint64_t, 0), ==, 0);
+}
+
+/* However the bytes come (a byte at a time, in pieces of any size), the index counts the lines
+ * timelapse_frames_page() counts and marks every step-th one; a torn last line is no line. */
+static void test_index_pieces(void)
+{
+        static const char text[] =
+                "{\"index\":0}\n\n{\"index\":2,\"a long line\":\"xxxxxxxxxxxx\"}\n"
+                "garbage\n{\"index\":4}\n{\"index\":5}\n{\"index\":6,\"ok\":tr";
+        const size_t len = sizeof(text) - 1;
+        g_autofree char *page = NULL;
+        unsigned total = 0;
+
+        page = timelapse_frames_page(text, len, 0, 10, &total);
+        for (unsigned step = 1; step <= 4; step++)
+                for (size_t piece = 1; piece <= len; piece++) {
+                        FramesIndex x;
+
+                        frames_index_init(&x, step);
+                        g_assert_cmpuint(frames_index_resume(&x), ==, 0);
+                        for (size_t at = 0; at < len; at += piece)
+                                frames_index_feed(&x, text + at, MIN(piece, len - at));
+                        check_index(&x, text, len);
+                        g_assert_cmpuint(x.lines, ==, total);
+                        g_assert_cmpuint(x.fed, ==, len);
+                        frames_index_clear(&x);
+                }
+}
+
+/* A line still being written is read again from its start at the next update, whatever it
+ * holds by then; seeking finds the last mark at or before a line. */
+static void test_index_resume_and_seek(void)
+{
+        FramesIndex x;
+        uint64_t offset, line;
+
+        frames_index_init(&x, 2);
+        frames_index_feed(&x, "a\nbb\ncc", 8);
+        g_assert_cmpuint(x.lines, ==, 2);
+        g_assert_cmpuint(x.end, ==, 5);
+        g_assert_cmpuint(x.fed, ==, 8);
+        /* The torn "cc" is read again with the rest of its line. */
+        g_assert_cmpuint(frames_index_resume(&x), ==, 5);
+        frames_index_feed(&x, "ccc\nd\ne\n", 8);
+        check_index(&x, "a\nbb\nccc\nd\ne\n", 13);
+        g_assert_cmpuint(x.lines, ==, 5);
+
+        frames_index_seek(&x, 0, &offset, &line);
+        g_assert_cmpuint(offset, ==, 0);
+        g_assert_cmpuint(line, ==, 0);
+        frames_index_seek(&x, 3, &offset, &line);
+        g_assert_cmpuint(offset, ==, 5); /* "ccc" is line 2 */
+        g_assert_cmpuint(line, ==, 2);
+        frames_index_seek(&x, 4, &offset, &line);
+        g_assert_cmpuint(offset, ==, 11); /* "d" is line 3, "e" line 4 */
+        g_assert_cmpuint(line, ==, 4);
+        /* Past the last line: the last mark. */
+        frames_index_seek(&x, 1000, &offset, &line);
+        g_assert_cmpuint(offset, ==, 11);
+        g_assert_cmpuint(line, ==, 4);
+        frames_index_clear(&x);
+}
+
 int main(int argc, char *argv[])
 {
         g_test_init(&argc, &argv, NULL);
@@ -181,5 +265,7 @@ int main(int argc, char *argv[])
         g_test_add_func("/timelapse-frames/bad-lines", test_bad_lines);
         g_test_add_func("/timelapse-frames/page", test_page);
         g_test_add_func("/timelapse-frames/page-damaged-inside", test_page_damaged_inside);
+        g_test_add_func("/timelapse-frames/index-pieces", test_index_pieces);
+        g_test_add_func("/timelapse-frames/index-resume-and-seek", test_index_resume_and_seek);
         return g_test_run();
 }
