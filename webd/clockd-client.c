@@ -17,7 +17,7 @@ struct ClockdClient {
         const ClockdClientListener *listener;
         void *userdata;
         ClockdState state;
-        sd_bus_slot *slot_props, *slot_owner, *slot_alert;
+        sd_bus_slot *slot_props, *slot_owner, *slot_alert, *slot_stepped;
 };
 
 /* Reliability and LastSyncSource: names of the contract (daemons/bus-contract.h). A name webd
@@ -142,6 +142,19 @@ static int on_drift_alert(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
         return 0;
 }
 
+static int on_time_stepped(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        ClockdClient *cc = userdata;
+        int64_t offset;
+        const char *source;
+
+        if (sd_bus_message_read(m, "xs", &offset, &source) < 0)
+                return 0;
+        if (cc->listener->time_stepped)
+                cc->listener->time_stepped(offset, source, cc->userdata);
+        return 0;
+}
+
 static int call_done(sd_bus_message *m, ClockdClient *cc, ClockdCall call)
 {
         gboolean ok = !sd_bus_message_is_method_error(m, NULL);
@@ -215,6 +228,10 @@ ClockdClient *clockd_client_new(sd_bus *bus, const ClockdClientListener *listene
         if (r >= 0)
                 r = sd_bus_match_signal_async(bus, &cc->slot_alert, CLOCK1_NAME, CLOCK1_PATH,
                                               CLOCK1_IFACE, "DriftAlert", on_drift_alert, NULL, cc);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(bus, &cc->slot_stepped, CLOCK1_NAME, CLOCK1_PATH,
+                                              CLOCK1_IFACE, "TimeStepped", on_time_stepped, NULL,
+                                              cc);
         if (r < 0)
                 log_warning_errno(r, "Failed to watch clockd: %m");
         refresh(cc);
@@ -228,6 +245,7 @@ void clockd_client_free(ClockdClient *cc)
         sd_bus_slot_unref(cc->slot_props);
         sd_bus_slot_unref(cc->slot_owner);
         sd_bus_slot_unref(cc->slot_alert);
+        sd_bus_slot_unref(cc->slot_stepped);
         free(cc->state.zone);
         free(cc->state.ntp_server_name);
         free(cc->state.ntp_server_address);

@@ -47,6 +47,9 @@ typedef struct ClockdClientListener {
          * drift's prediction. */
         void (*drift_alert)(int64_t measured_usec, int64_t predicted_usec, uint64_t threshold_usec,
                             const char *source, void *userdata);
+        /* clockd's TimeStepped: the Pi clock was stepped, by webd's own StepTime or by anyone
+         * else (source "external" for a program outside picamsync). */
+        void (*time_stepped)(int64_t offset_usec, const char *source, void *userdata);
 } ClockdClientListener;
 
 typedef struct ClockdClient ClockdClient;

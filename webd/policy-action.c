@@ -212,6 +212,17 @@ void policy_push_step(Policy *p, PolicyActionType type, int64_t offset_usec, con
         a = push(p, type);
         a->step.offset_usec = offset_usec;
         a->step.source = source;
+        if (type != POLICY_ACTION_STEP_PI)
+                return;
+        if (p->n_steps_out == POLICY_STEPS_OUT_MAX) {
+                memmove(&p->steps_out[0], &p->steps_out[1],
+                        sizeof(p->steps_out[0]) * (POLICY_STEPS_OUT_MAX - 1));
+                p->n_steps_out--;
+        }
+        p->steps_out[p->n_steps_out].offset_usec = offset_usec;
+        p->steps_out[p->n_steps_out].source = source;
+        p->steps_out[p->n_steps_out].seen = false;
+        p->n_steps_out++;
 }
 
 void policy_push_set_zone(Policy *p, const char *zone)

@@ -235,10 +235,63 @@ static void pi_sync_done(Policy *p, bool stepped)
         reply_manual(p, true, stepped, NULL);
 }
 
+/* The words for a step the policy did not make, by its source (docs/sync-policy.md, "Steps by
+ * others"). */
+void policy_clock_stepped(Policy *p, usec_t now, int64_t offset_usec, const char *source)
+{
+        BusSyncSource src = bus_sync_source_from_string(source);
+        g_autofree char *by = policy_format_offset(offset_usec);
+        const char *dir = offset_usec >= 0 ? "ahead" : "back";
+        PolicyLog *l;
+
+        for (unsigned i = 0; i < p->n_steps_out; i++)
+                if (!p->steps_out[i].seen && p->steps_out[i].offset_usec == offset_usec &&
+                    g_strcmp0(p->steps_out[i].source, source) == 0) {
+                        p->steps_out[i].seen = true; /* its own: logged with its answer */
+                        return;
+                }
+        switch (src) {
+        case BUS_SYNC_SOURCE_EXTERNAL:
+                l = policy_push_log(p, ACTIVITY_TYPE_SYNC, ACTIVITY_LEVEL_WARNING, false,
+                                    "The Pi clock was stepped %s %s by another program, not by "
+                                    "picamsync (clockd noticed the jump).",
+                                    by, dir);
+                break;
+        case BUS_SYNC_SOURCE_MANUAL:
+                l = policy_push_log(p, ACTIVITY_TYPE_MANUAL, ACTIVITY_LEVEL_SUCCESS, true,
+                                    "Pi clock set by hand outside the web page (picamsyncctl "
+                                    "set-time or a bus call): it moved %s %s.",
+                                    by, dir);
+                break;
+        case BUS_SYNC_SOURCE_NTP:
+                l = policy_push_log(p, ACTIVITY_TYPE_SYNC, ACTIVITY_LEVEL_SUCCESS, true,
+                                    "Pi clock stepped %s %s from NTP.", by, dir);
+                break;
+        default:
+                l = policy_push_log(p, ACTIVITY_TYPE_SYNC, ACTIVITY_LEVEL_INFO, true,
+                                    "Pi clock stepped %s %s by another bus client (source %s).", by,
+                                    dir, src == BUS_SYNC_SOURCE_INVALID ? "unknown" : source);
+                break;
+        }
+        l->offset_usec = offset_usec;
+        l->details = POLICY_DETAIL_OFFSET;
+        if (src != BUS_SYNC_SOURCE_INVALID) {
+                l->source = bus_sync_source_to_string(src);
+                l->details |= POLICY_DETAIL_SOURCE;
+        }
+}
+
 void policy_clock_finished(Policy *p, usec_t now, PolicyActionType call, bool ok, const char *error)
 {
         Job *j = p->job;
         const char *reason = error && *error ? error : "clockd gave no reason";
+
+        /* The oldest STEP_PI is answered (clockd answers in order), whatever became of its job. */
+        if (call == POLICY_ACTION_STEP_PI && p->n_steps_out > 0) {
+                p->n_steps_out--;
+                memmove(&p->steps_out[0], &p->steps_out[1],
+                        sizeof(p->steps_out[0]) * p->n_steps_out);
+        }
 
         if (j && p->stage == STAGE_CAMERA_STEP && call == POLICY_ACTION_STEP_PI) {
                 policy_camera_step_finished(p, now, ok, error);

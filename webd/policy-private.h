@@ -78,6 +78,9 @@ typedef struct Job {
         bool stepped; /* APPLY: clockd accepted its StepTime */
 } Job;
 
+/* At most this many STEP_PI answers awaited at once (one in practice); the oldest is forgotten. */
+#define POLICY_STEPS_OUT_MAX 4
+
 struct Policy {
         PolicyConfig cfg;
         GQueue actions; /* PolicyAction* */
@@ -89,7 +92,15 @@ struct Policy {
         /* Steps of the Pi made by this policy: an offset measured before one is off by it. */
         unsigned step_epoch; /* +1 with every STEP_PI sent */
         bool stepping;       /* a STEP_PI has not been answered yet */
-        int64_t steps_usec;  /* the sum of the steps that succeeded */
+        /* The STEP_PI actions sent and not answered yet, oldest first (clockd answers in
+         * order): their TimeStepped is not a step by others. */
+        struct {
+                int64_t offset_usec;
+                const char *source; /* static */
+                bool seen;          /* its TimeStepped came */
+        } steps_out[POLICY_STEPS_OUT_MAX];
+        unsigned n_steps_out;
+        int64_t steps_usec; /* the sum of the steps that succeeded */
         /* Answers still to come to MEASURE_CAMERA actions of camera jobs that a reference
          * pre-empted ("Checks and results, one page at a time"): dropped when they come. */
         unsigned stale_measures;

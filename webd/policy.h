@@ -290,6 +290,12 @@ void policy_manual_sync_burst(Policy *p, usec_t now, uint64_t client, uint64_t r
 void policy_manual_sync_offset(Policy *p, usec_t now, uint64_t client, uint64_t request_id,
                                int64_t offset_usec, usec_t uncertainty_usec, const char *zone);
 void policy_clock_state(Policy *p, usec_t now, const PolicyClockState *s);
+/* clockd's TimeStepped (docs/org.picamsync.Clock1.md): the Pi clock was stepped by offset_usec,
+ * from source. A step of this policy's own (a STEP_PI not yet answered, with the same offset and
+ * source) is logged when its answer comes; any other step (another program, picamsyncctl
+ * set-time, NTP) is written to the activity log here, so that the log lists every step
+ * (docs/sync-policy.md, "Steps by others"). */
+void policy_clock_stepped(Policy *p, usec_t now, int64_t offset_usec, const char *source);
 /* The result of a STEP_PI, CONFIRM_PI or SET_ZONE (call is that action's type). */
 void policy_clock_finished(Policy *p, usec_t now, PolicyActionType call, bool ok,
                            const char *error);

@@ -132,10 +132,19 @@ static void on_clock_drift_alert(int64_t measured_usec, int64_t predicted_usec,
         drift_alert(userdata, ACTIVITY_TYPE_SYNC, text, measured_usec);
 }
 
+static void on_clock_time_stepped(int64_t offset_usec, const char *source, void *userdata)
+{
+        SyncEngine *e = userdata;
+
+        policy_clock_stepped(e->policy, now_mono(), offset_usec, source);
+        sync_engine_run(e);
+}
+
 static const ClockdClientListener clock_listener = {
         .changed = on_clock_changed,
         .call_done = on_clock_call_done,
         .drift_alert = on_clock_drift_alert,
+        .time_stepped = on_clock_time_stepped,
 };
 
 static void camera_condition(SyncEngine *e, const CameradCamera *cam);

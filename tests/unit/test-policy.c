@@ -1247,6 +1247,47 @@ static void test_foreign_jump_after_check(void)
         g_assert_null(strstr(text2, "jumped"));
 }
 
+/* Steps by others: clockd's TimeStepped of a step the policy did not make is logged, with words
+ * by its source; the policy's own step is logged once, with its answer. */
+static void test_steps_by_others(void)
+{
+        g_autoptr(Policy) p = policy_default();
+
+        clock_state(p, 0, false, "none", false, "Europe/Berlin");
+        policy_client_connected(p, 20, PHONE, POLICY_IFACE_AP, "Europe/Berlin", "phone");
+        assert_actions(p, "START_CHECK client=3 early");
+        check_ok(p, 30, PHONE, 7200004 * MSEC, "Europe/Berlin");
+        assert_actions(p, "STEP_PI offset=7200004000 source=client-ap");
+        /* Its own step's signal comes before the answer: nothing. */
+        policy_clock_stepped(p, 35, 7200004 * MSEC, "client-ap");
+        assert_no_actions(p);
+        policy_clock_finished(p, 40, POLICY_ACTION_STEP_PI, true, NULL);
+        assert_actions(p,
+                       "LOG sync/success success=1 \"Pi clock set from phone (ap, client 3): it "
+                       "was 7200.004 s behind.\" source=client-ap client=3 offset=7200004000 "
+                       "uncertainty=2000",
+                       PI_SYNC_STEP_AP);
+
+        policy_clock_stepped(p, 50, -5 * SEC, "external");
+        assert_actions(p, "LOG sync/warning success=0 \"The Pi clock was stepped 5.000 s back by "
+                          "another program, not by picamsync (clockd noticed the jump).\" "
+                          "source=external offset=-5000000");
+        policy_clock_stepped(p, 60, 90 * SEC, "manual");
+        assert_actions(p, "LOG manual/success success=1 \"Pi clock set by hand outside the web "
+                          "page (picamsyncctl set-time or a bus call): it moved 90.000 s "
+                          "ahead.\" source=manual offset=90000000");
+        policy_clock_stepped(p, 70, 250 * MSEC, "ntp");
+        assert_actions(p, "LOG sync/success success=1 \"Pi clock stepped 250 ms ahead from "
+                          "NTP.\" source=ntp offset=250000");
+        /* The same step as the policy's, made again by someone else after its answer. */
+        policy_clock_stepped(p, 80, 7200004 * MSEC, "client-ap");
+        assert_actions(p, "LOG sync/info success=1 \"Pi clock stepped 7200.004 s ahead by another "
+                          "bus client (source client-ap).\" source=client-ap offset=7200004000");
+        policy_clock_stepped(p, 90, 1 * SEC, "martian");
+        assert_actions(p, "LOG sync/info success=1 \"Pi clock stepped 1.000 s ahead by another "
+                          "bus client (source unknown).\" offset=1000000");
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -1273,5 +1314,6 @@ int main(int argc, char **argv)
         g_test_add_func("/policy/fast-first-step", test_fast_first_step);
         g_test_add_func("/policy/page-preempts-camera", test_page_preempts_camera);
         g_test_add_func("/policy/foreign-jump-after-check", test_foreign_jump_after_check);
+        g_test_add_func("/policy/steps-by-others", test_steps_by_others);
         return g_test_run();
 }
