@@ -17,8 +17,24 @@
 #include "daemons/zone-util.h"
 
 /* webd's TIME_SYNC_THRESHOLD default (docs/sync-policy.md): a camera closer than this is not
- * set unless asked to. */
+ * set unless asked to. sync-camera takes webd's own (Sync1's SyncThresholdUSec) when webd is on
+ * the bus, this when it is not. */
 #define SYNC_THRESHOLD_USEC INT64_C(1000000)
+
+/* The threshold webd decides with, or the default without webd. */
+static int64_t sync_threshold(Ctl *ctl)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        uint64_t v = 0;
+        sd_bus *bus;
+
+        if (ctl_bus(ctl, &bus) < 0 ||
+            sd_bus_get_property_trivial(bus, SYNC_SERVICE, SYNC_PATH, SYNC_IFACE,
+                                        "SyncThresholdUSec", &error, 't', &v) < 0 ||
+            v == 0 || v > INT64_MAX)
+                return SYNC_THRESHOLD_USEC;
+        return (int64_t)v;
+}
 
 JsonNode *ctl_camera_json(const char *path, JsonObject *cam);
 
@@ -222,7 +238,7 @@ int verb_sync_camera(Ctl *ctl, int argc, char *argv[])
         r = measure(ctl, path, name, &offset, &bound);
         if (r != CTL_EXIT_OK)
                 return r;
-        if (llabs(offset) <= SYNC_THRESHOLD_USEC &&
+        if (llabs(offset) <= sync_threshold(ctl) &&
             zone_matches(ctl, path, zone, ctl_obj_int(clock, "TimeUSec")))
                 return print_sync(ctl, path, name, zone, false, offset, offset, bound);
         return set_camera(ctl, path, zone);

@@ -52,6 +52,15 @@ static int get_power_saving(sd_bus *bus, const char *path, const char *interface
         return sd_bus_message_append(reply, "b", (int)sync_engine_power_saving(s->engine));
 }
 
+static int get_threshold(sd_bus *bus, const char *path, const char *interface, const char *property,
+                         sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+        Sync1Bus *s = userdata;
+
+        return sd_bus_message_append(reply, "t",
+                                     (uint64_t)sync_engine_get_config(s->engine)->threshold_usec);
+}
+
 static int method_sync_now(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         Sync1Bus *s = userdata;
@@ -106,6 +115,7 @@ static const sd_bus_vtable sync1_vtable[] = {
         SD_BUS_PROPERTY("ClientsAp", "u", get_clients, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ClientsLan", "u", get_clients, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("AutoSync", "b", get_auto_sync, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SyncThresholdUSec", "t", get_threshold, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("LastClientSyncUSec", "t", get_last_sync, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastCameraSyncUSec", "t", get_last_sync, 0,

@@ -308,6 +308,48 @@ def test_log_shows_and_follows_the_activity_log(bed):
     assert "not a number" in fails(bed, 2, "log", "-n", "many")
 
 
+
+def test_steps_by_others_reach_the_activity_log(make_testbed):
+    """The Log lists every step (README.md): one set by hand with picamsyncctl and one by another
+    program (the fake clock moved, as date -s would) each get an entry in webd's activity log in
+    words; a page's own step gets its one entry, not a second one from its TimeStepped."""
+    def entries():
+        return json.loads(ok(bed, "--json", "log"))
+
+    def wait_entry(pred, what):
+        harness.wait_until(lambda: any(pred(e) for e in entries()), 20, what)
+        return next(e for e in entries() if pred(e))
+
+    bed = make_testbed(start=False, zone="Europe/Berlin", pi_offset_ms=-600_000)
+    bed.start(camera=False)
+    page = Client(bed, zone="Europe/Berlin")
+    page.wait_pi_sync(timeout=60)
+    page.settle_refine()
+    page.close()
+    t = time.time() + 90
+    ok(bed, "set-time", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t)))
+    by_hand = wait_entry(lambda e: "outside the web page" in e["message"], "the set by hand")
+    assert by_hand["type"] == "manual" and by_hand["success"], by_hand
+    assert re.fullmatch(r"Pi clock set by hand outside the web page \(picamsyncctl set-time or a "
+                        r"bus call\): it moved \d+\.\d{3} s ahead\.", by_hand["message"]), by_hand
+    assert by_hand["details"]["source"] == "manual"
+
+    bed.fakeclock.set(offset_ms=bed.fakeclock.offset_ns() / 1e6 - 30_000)
+    bus = BusClient(bed.bus.address)
+    try:
+        bus.call(*CLOCK, "GetTime")  # clockd notices the jump at its next read at the latest
+    finally:
+        bus.close()
+    other = wait_entry(lambda e: "by another program" in e["message"], "the step by another")
+    assert not other["success"] and other["details"]["source"] == "external", other
+    assert re.fullmatch(r"The Pi clock was stepped \d+\.\d{3} s back by another program, not by "
+                        r"picamsync \(clockd noticed the jump\)\.", other["message"]), other
+    # The page's own step is there once, and no step is put down to another bus client.
+    log = entries()
+    assert sum(1 for e in log if e["message"].startswith("Pi clock set from")) == 1, log
+    assert not [e for e in log if "another bus client" in e["message"]], log
+
+
 # --- camera -----------------------------------------------------------------------------------
 
 def test_sync_camera_needs_a_trusted_pi_then_sets_once(bed):
@@ -332,6 +374,27 @@ def test_sync_camera_needs_a_trusted_pi_then_sets_once(bed):
     assert "set to the Pi's time in Europe/Berlin" in out
     assert "no camera" in fails(bed, 2, "sync-camera", "nosuchcamera")
 
+
+
+def test_sync_camera_decides_with_webds_threshold(make_testbed):
+    """sync-camera leaves a camera alone within webd's TIME_SYNC_THRESHOLD (Sync1's
+    SyncThresholdUSec), here 10 s, and sets it beyond; without webd, within 1 s."""
+    bed = make_testbed(start=False, zone="Europe/Berlin")
+    bed.start(camera=True, web=False)
+    wait_camera_connected(bed)
+    sim = bed.sims[0]
+    trust_pi(bed)
+    sim_set(sim, offsetMs=4000)
+    doc = json.loads(ok(bed, "--json", "sync-camera"))  # no webd: the default 1 s
+    assert doc["set"] is True, doc
+    bed.start_webd(env={"TIME_SYNC_THRESHOLD": "10000"})
+    assert props(bed, *SYNC)["SyncThresholdUSec"] == 10_000_000
+    sim_set(sim, offsetMs=4000)
+    doc = json.loads(ok(bed, "--json", "sync-camera"))
+    assert doc["set"] is False and abs(doc["offsetBeforeUSec"] - 4_000_000) < 200_000, doc
+    sim_set(sim, offsetMs=12000)
+    doc = json.loads(ok(bed, "--json", "sync-camera"))
+    assert doc["set"] is True and abs(doc["offsetAfterUSec"]) < 100_000, doc
 
 def test_camera_commands(bed):
     cam = camera_id(bed)
