@@ -12,6 +12,7 @@
 
 #include "camerad/camera-history-text.h"
 #include "camerad/camera-history.h"
+#include "camerad/state-problem.h"
 #include "daemons/drift-fit.h"
 #include "daemons/json-util.h"
 #include "daemons/time-util.h"
@@ -153,6 +154,10 @@ static gboolean history_append(CameraHistory *h, const DriftEntry *e, GError **e
                           "meanwhile.",
                           h->path);
         h->unsaved = h->failing = !ok;
+        state_problem_set(STATE_PROBLEM_HISTORY, ok                ? NULL
+                                                 : error && *error ? (*error)->message
+                                                                   : "The drift history cannot "
+                                                                     "be written.");
         return ok;
 }
 

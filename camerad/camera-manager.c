@@ -2,6 +2,7 @@
 #include "camerad/camera-error.h"
 #include "camerad/camera-history.h"
 #include "camerad/camera-manager.h"
+#include "camerad/state-problem.h"
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -396,11 +397,28 @@ static int method_remove_camera(sd_bus_message *msg, void *userdata, sd_bus_erro
         return sd_bus_reply_method_return(msg, NULL);
 }
 
+static int property_get_state_problem(sd_bus *bus, const char *path, const char *interface,
+                                      const char *property, sd_bus_message *reply, void *userdata,
+                                      sd_bus_error *error)
+{
+        return sd_bus_message_append(reply, "s", state_problem_text());
+}
+
+static void state_problem_changed(void *userdata)
+{
+        CameraManager *m = userdata;
+
+        (void)sd_bus_emit_properties_changed(m->bus, CAMERA1_PATH, CAMERA1_MANAGER_IFACE,
+                                             "StateProblem", NULL);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Cameras", "ao", property_get_cameras, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Discovering", "b", property_get_discovering, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("StateProblem", "s", property_get_state_problem, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD("Discover", "", "", method_discover, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AddCamera", "s", SD_BUS_PARAM(url), "o", SD_BUS_PARAM(camera),
@@ -749,6 +767,7 @@ CameraManager *camera_manager_new(sd_bus *bus, const CameraConfig *config, GErro
                                           (GDestroyNotify)g_ptr_array_unref);
         m->announced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
+        state_problem_set_notify(state_problem_changed, m);
         r = sd_bus_add_object_vtable(bus, &m->slots[0], CAMERA1_PATH, CAMERA1_MANAGER_IFACE,
                                      manager_vtable, m);
         if (r >= 0)
@@ -785,6 +804,7 @@ void camera_manager_free(CameraManager *m)
 {
         if (!m)
                 return;
+        state_problem_set_notify(NULL, NULL);
         for (size_t i = 0; i < G_N_ELEMENTS(m->slots); i++)
                 sd_bus_slot_unref(m->slots[i]);
         g_clear_handle_id(&m->retry_source, g_source_remove);

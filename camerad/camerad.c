@@ -12,6 +12,7 @@
 
 #include "camerad/camera-manager.h"
 #include "camerad/discovery.h"
+#include "camerad/state-problem.h"
 #include "camerad/timelapse-manager.h"
 #include "camerad/timelapse-report-file.h"
 #include "daemons/bus-caller.h"
@@ -43,10 +44,14 @@ static void check_state_dir(const char *dir)
         fd = g_mkstemp_full(probe, O_RDWR | O_CLOEXEC, 0600);
         if (fd < 0) {
                 int e = errno;
-                log_warning("The state directory %s cannot be written (%s): drift history and "
-                            "timelapse reports are kept in memory only, and written as soon as it "
-                            "can be written again.",
-                            dir, g_strerror(e));
+                g_autofree char *problem = g_strdup_printf(
+                        "The state directory %s cannot be written (%s): drift history and "
+                        "timelapse reports are kept in memory only, and written as soon as it can "
+                        "be written again.",
+                        dir, g_strerror(e));
+
+                log_warning("%s", problem);
+                state_problem_set(STATE_PROBLEM_PROBE, problem);
                 return;
         }
         (void)close(fd);

@@ -9,6 +9,7 @@
 
 #include "camerad/camera-error.h"
 #include "camerad/frames-index.h"
+#include "camerad/state-problem.h"
 #include "camerad/timelapse-frames.h"
 #include "camerad/timelapse-report-file.h"
 
@@ -126,6 +127,7 @@ static GThreadPool *writer;
  * directory is told once when it starts and once when it ends, not at every frame), and the
  * frame lines not written yet, per report id, written before the next line of that report. */
 static gboolean writes_failing;
+static gboolean written_once;        /* a whole report was written */
 static GHashTable *frames_unwritten; /* id → GString */
 
 /* Frame lines kept while the state directory cannot take them: about 400 bytes each, so 4 MiB
@@ -193,12 +195,19 @@ static void report_write_run(gpointer data, gpointer user_data)
                 ok = write_frame(w, &error);
         else
                 ok = flush_frames(w, &error) && write_text(w->dir, w->id, w->text, &error);
-        if (!ok && !writes_failing)
+        if (!ok && !writes_failing) {
+                g_autofree char *problem = NULL;
+
                 g_warning("Timelapse report %s could not be written: %s. The timelapse goes on; "
                           "the report file stays as it was last written, and its frames are "
                           "kept in memory, until %s can be written again.",
                           w->id, error->message, w->dir);
-        else if (!ok)
+                problem = g_strdup_printf("Timelapse reports cannot be written to %s (%s). The "
+                                          "timelapse goes on; its report and frames are kept in "
+                                          "memory until the directory can be written again.",
+                                          w->dir, error->message);
+                state_problem_post(STATE_PROBLEM_REPORTS, problem);
+        } else if (!ok)
                 g_debug("Timelapse report %s: %s", w->id, error->message);
         else if (writes_failing && !w->frame)
                 g_message("Timelapse report %s is written again (%s can be written again).", w->id,
@@ -207,8 +216,14 @@ static void report_write_run(gpointer data, gpointer user_data)
          * still fit in the last page of a full file system. */
         if (!ok)
                 writes_failing = TRUE;
-        else if (!w->frame)
+        else if (!w->frame) {
+                /* Said once after a failure, and at the first report written (which also shows
+                 * that the directory the probe at start found unwritable takes writes now). */
+                if (writes_failing || !written_once)
+                        state_problem_post(STATE_PROBLEM_REPORTS, NULL);
+                written_once = TRUE;
                 writes_failing = FALSE;
+        }
         g_free(w->dir);
         g_free(w->id);
         g_free(w->text);

@@ -31,7 +31,8 @@ struct CameradClient {
         CameradCamera camera;
         int present; /* the last question to camerad found it on the bus; -1 not asked */
         sd_bus_slot *slot_props, *slot_owner, *slot_alert;
-        GSList *requests; /* CameradRequest* */
+        GSList *requests;    /* CameradRequest* */
+        char *state_problem; /* the Manager's StateProblem; NULL while it is "" or unknown */
 };
 
 GQuark camerad_client_error_quark(void)
@@ -132,6 +133,25 @@ static int on_cameras(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         return 0;
 }
 
+/* StateProblem: the listener hears of each change; a camerad without the property (or gone)
+ * has none. */
+static int on_state_problem(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        CameradClient *cc = userdata;
+        const char *text = NULL;
+
+        if (sd_bus_message_is_method_error(m, NULL) ||
+            sd_bus_message_read(m, "v", "s", &text) < 0 || !text || !*text)
+                text = NULL;
+        if (g_strcmp0(text, cc->state_problem) == 0)
+                return 0;
+        g_free(cc->state_problem);
+        cc->state_problem = g_strdup(text);
+        if (cc->listener->state_problem)
+                cc->listener->state_problem(cc->state_problem, cc->userdata);
+        return 0;
+}
+
 static void refresh(CameradClient *cc)
 {
         int r = sd_bus_call_method_async(cc->bus, NULL, CAMERA1_NAME, CAMERA1_PATH,
@@ -141,9 +161,23 @@ static void refresh(CameradClient *cc)
                 log_warning_errno(r, "Failed to ask camerad for its cameras: %m");
 }
 
+static void refresh_state_problem(CameradClient *cc)
+{
+        int r = sd_bus_call_method_async(cc->bus, NULL, CAMERA1_NAME, CAMERA1_PATH,
+                                         "org.freedesktop.DBus.Properties", "Get", on_state_problem,
+                                         cc, "ss", CAMERA1_MANAGER_IFACE, "StateProblem");
+        if (r < 0)
+                log_warning_errno(r, "Failed to ask camerad about its state directory: %m");
+}
+
+/* camerad came or went, or a property changed: the cameras again, and the state directory when
+ * it is camerad itself or the Manager's properties (not at every change of a camera's). */
 static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         refresh(userdata);
+        if (!sd_bus_message_is_signal(m, "org.freedesktop.DBus.Properties", "PropertiesChanged") ||
+            g_strcmp0(sd_bus_message_get_path(m), CAMERA1_PATH) == 0)
+                refresh_state_problem(userdata);
         return 0;
 }
 
@@ -187,6 +221,7 @@ CameradClient *camerad_client_new(sd_bus *bus, const CameradClientListener *list
         if (r < 0)
                 log_warning_errno(r, "Failed to watch camerad: %m");
         refresh(cc);
+        refresh_state_problem(cc);
         return cc;
 }
 
@@ -219,6 +254,7 @@ void camerad_client_free(CameradClient *cc)
         sd_bus_slot_unref(cc->slot_alert);
         camera_clear(&cc->camera);
         sd_bus_unref(cc->bus);
+        g_free(cc->state_problem);
         g_free(cc);
 }
 

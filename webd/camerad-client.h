@@ -59,6 +59,9 @@ typedef struct CameradClientListener {
          * drift's prediction. path: the camera's object. */
         void (*drift_alert)(const char *path, int64_t measured_usec, int64_t predicted_usec,
                             uint64_t threshold_usec, void *userdata);
+        /* camerad's StateProblem changed (docs/org.picamsync.Camera1.md): the sentence, or NULL
+         * when camerad can write its state directory again (or is gone). */
+        void (*state_problem)(const char *sentence, void *userdata);
 } CameradClientListener;
 
 typedef struct CameradClient CameradClient;

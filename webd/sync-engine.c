@@ -42,8 +42,9 @@ struct SyncEngine {
         LocationStore location;
         uint64_t last_client_sync_usec;
         uint64_t last_camera_sync_usec;
-        char *uncovered_warning; /* a warning log entry not yet shown as a warning */
-        char *condition;         /* the camera's lasting state the pages were told of; NULL none */
+        char *uncovered_warning;     /* a warning log entry not yet shown as a warning */
+        gboolean state_problem_said; /* camerad's StateProblem was logged and not cleared */
+        char *condition; /* the camera's lasting state the pages were told of; NULL none */
         char *condition_message;
 };
 
@@ -194,10 +195,20 @@ static void on_camera_drift_alert(const char *path, int64_t measured_usec, int64
         drift_alert(e, ACTIVITY_TYPE_CAMERA, text, measured_usec);
 }
 
+static void state_problem_log(SyncEngine *e, const char *sentence);
+
+/* camerad's state directory cannot be written (full, read-only): the user hears of it on every
+ * page and in the log, not only in camerad's journal; and when it can be written again. */
+static void on_camera_state_problem(const char *sentence, void *userdata)
+{
+        state_problem_log(userdata, sentence);
+}
+
 static const CameradClientListener camera_listener = {
         .changed = on_camera_changed,
         .camera_set = on_camera_set,
         .drift_alert = on_camera_drift_alert,
+        .state_problem = on_camera_state_problem,
 };
 
 static void on_measured(const CameradMeasurement *m, const GError *stopping, void *userdata)
@@ -297,6 +308,31 @@ static void drift_alert(SyncEngine *e, ActivityType type, const char *message, i
 
         do_log(e, &l);
         client_hub_broadcast(e->hub, text);
+}
+
+static void state_problem_log(SyncEngine *e, const char *sentence)
+{
+        PolicyLog l = {.type = ACTIVITY_TYPE_CAMERA};
+
+        if (sentence) {
+                g_autofree char *text = ws_build_warning(sentence);
+
+                l.level = ACTIVITY_LEVEL_WARNING;
+                l.message = (char *)sentence;
+                do_log(e, &l);
+                client_hub_broadcast(e->hub, text);
+                e->state_problem_said = TRUE;
+                return;
+        }
+        /* Gone with camerad is not fixed: only camerad itself says it writes again. */
+        if (!e->state_problem_said || !camerad_client_present(e->camera))
+                return;
+        e->state_problem_said = FALSE;
+        l.level = ACTIVITY_LEVEL_SUCCESS;
+        l.success = true;
+        l.message = "camerad can write its state directory again: timelapse reports and drift "
+                    "histories kept in memory meanwhile are written.";
+        do_log(e, &l);
 }
 
 /* What the user can do about a lasting state (camerad's Condition names). */

@@ -55,6 +55,9 @@ class Bed:
     def prop(self, name):
         return self.client.get(NAME, self.path, CAMERA_IFACE, name)
 
+    def manager_prop(self, name):
+        return self.client.get(NAME, MANAGER[0], MANAGER[1], name)
+
     def start(self, interval_ms=1000, shots=0):
         options = {"interval_ms": GLib.Variant("u", interval_ms)}
         if shots:
@@ -202,6 +205,10 @@ def test_full_state_directory_during_a_timelapse(make_testbed):
 
     wait_until(fill, 20, "the warning")
     assert "No space left on device" in t.log()
+    # The bus says it too (Manager.StateProblem), for webd to tell the pages.
+    problem = wait_until(lambda: t.manager_prop("StateProblem"), 10, "StateProblem")
+    assert problem.startswith("Timelapse reports cannot be written to ") and \
+        "No space left on device" in problem, problem
     stale = report(rep_path)
     taken = t.prop("ShotsTaken")
     wait_until(lambda: t.prop("ShotsTaken") >= taken + 3, 20, "three more shots")
@@ -215,6 +222,7 @@ def test_full_state_directory_during_a_timelapse(make_testbed):
     back = t.prop("ShotsTaken")
     wait_until(lambda: report(rep_path)["shots"]["taken"] > back, 20, "the report written again")
     assert "is written again" in t.log()
+    wait_until(lambda: t.manager_prop("StateProblem") == "", 10, "StateProblem cleared")
     t.call("StopTimelapse")
     wait_until(lambda: t.prop("TimelapseState") == "idle", 20, "the timelapse to end")
     wait_until(lambda: report(rep_path)["state"] == "stopped", 10, "the last report")
@@ -235,6 +243,7 @@ def test_read_only_state_directory_at_start_and_during_a_run(make_testbed):
     t = Bed(make_testbed, state_tmpfs="size=1m,ro")
     wait_until(lambda: "cannot be written (Read-only file system)" in t.log(), 10,
                "the words at the start")
+    assert "cannot be written (Read-only file system)" in t.manager_prop("StateProblem")
     t.call("MeasureOffset")
     assert len(t.call("GetDriftHistory")[0]) == 1
     assert "Could not keep the drift history" in t.log()
@@ -252,6 +261,8 @@ def test_read_only_state_directory_at_start_and_during_a_run(make_testbed):
                "the first report on disk")
     assert report(t.state("reports", first + ".json")) == rep
     assert [f["index"] for f in frame_lines(t.state("reports", first + ".frames"))] == [0, 1, 2]
+    # The reports are written; the drift history is written at its next measurement.
+    assert t.manager_prop("StateProblem").startswith("Could not keep the drift history")
     rep_path = t.state("reports", second + ".json")
     frames_path = t.state("reports", second + ".frames")
     wait_until(lambda: os.path.exists(rep_path) and report(rep_path)["shots"]["taken"] >= 2, 20,
@@ -271,6 +282,53 @@ def test_read_only_state_directory_at_start_and_during_a_run(make_testbed):
     assert [f["index"] for f in frames] == list(range(len(frames)))
     assert len(frames) == final["shots"]["taken"] + final["shots"]["failed"]
 
+    t.call("MeasureOffset")
+    wait_until(lambda: t.manager_prop("StateProblem") == "", 10, "StateProblem cleared")
+
+
+def test_pages_are_told_when_the_state_directory_cannot_be_written(make_testbed):
+    """The state directory turns read-only while a page is open. Outcome: the page gets a
+    warning in camerad's words and webd's log keeps it (not only camerad's journal); when the
+    directory can be written again, the log says so."""
+    from testbed_clients import Client
+    bed = make_testbed(start=False)
+    bed.start_clockd()
+    sim = bed.start_sim()
+    bed.start_camerad({"PICAMSYNC_CAMERA_URLS": sim["camera"]}, state_tmpfs="size=1m")
+    bed.start_webd()
+    bus = BusClient(bed.bus.address)
+    page = Client(bed)
+    try:
+        page.welcome()
+        cam = wait_until(lambda: (bus.get(NAME, MANAGER[0], MANAGER[1], "Cameras") or [None])[0], 30,
+                         "the camera")
+        bed.remount_camerad_state("ro")
+        bus.call(NAME, cam, CAMERA_IFACE, "MeasureOffset", timeout_ms=60000)  # writes history
+        w = page.wait_for(lambda m: m["type"] == "warning" and
+                          "drift history" in m["data"]["message"])
+        assert w["data"]["message"].startswith("Could not keep the drift history in "), w
+        assert "Read-only file system" in w["data"]["message"], w
+
+        bed.remount_camerad_state("rw")
+        bus.call(NAME, cam, CAMERA_IFACE, "MeasureOffset", timeout_ms=60000)
+        wait_until(lambda: bus.get(NAME, MANAGER[0], MANAGER[1], "StateProblem") == "", 10,
+                   "StateProblem cleared")
+        log = json.loads(bed_log(bed))
+        messages = [e["message"] for e in log]
+        assert any(m.startswith("Could not keep the drift history") for m in messages), messages
+        wait_until(lambda: any("can write its state directory again" in e["message"]
+                               for e in json.loads(bed_log(bed))), 10, "the words once it can")
+    finally:
+        page.close()
+        bus.close()
+
+
+def bed_log(bed):
+    """webd's activity log (GET /api/timesync/log) as JSON text."""
+    from testbed_clients import http
+    status, body, _ = http(bed, "GET", "/api/timesync/log")
+    assert status == 200, body
+    return json.dumps(json.loads(body)["entries"])
 
 def test_camera_that_never_answers(make_testbed):
     """The camera accepts the connection and never answers: a measurement, a set (its PUT),
