@@ -49,7 +49,10 @@ void state_problem_post(StateProblemSource source, const char *sentence)
 
         p->source = source;
         p->sentence = g_strdup(sentence);
-        g_main_context_invoke(NULL, run_post, p);
+        /* Not g_main_context_invoke(): from a thread whose default context is the global one,
+         * it runs the function right there when it can acquire the context, and sd-bus must
+         * be used from the main thread only. */
+        g_idle_add(run_post, p);
 }
 
 void state_problem_set_notify(void (*notify)(void *userdata), void *userdata)

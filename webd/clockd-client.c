@@ -166,6 +166,10 @@ static int call_done(sd_bus_message *m, ClockdClient *cc, ClockdCall call)
         if (!ok && sd_bus_error_has_name(sd_bus_message_get_error(m), SD_BUS_ERROR_NO_REPLY))
                 why = g_strdup_printf("clockd did not answer (%s); it may have stopped or hung",
                                       bus_reply_error_text(m));
+        /* Not on the bus (it stopped just before, and webd has not heard yet): in words, not
+         * the bus's "not provided by any .service files". Nothing was done. */
+        else if (!ok && bus_reply_absent(sd_bus_message_get_error(m)))
+                why = g_strdup("the clock service (picamsync-clockd) is not running");
         cc->listener->call_done(call, ok,
                                 ok    ? NULL
                                 : why ? why

@@ -252,7 +252,10 @@ void policy_clock_stepped(Policy *p, usec_t now, int64_t offset_usec, const char
                 }
         switch (src) {
         case BUS_SYNC_SOURCE_EXTERNAL:
-                l = policy_push_log(p, ACTIVITY_TYPE_SYNC, ACTIVITY_LEVEL_WARNING, false,
+                /* info, not a warning: it is not known to be wrong (an NTP daemon's step is
+                 * right), clockd lowers the Pi's reliability, and a step during a check is
+                 * already warned of by the check (policy_foreign_step()). */
+                l = policy_push_log(p, ACTIVITY_TYPE_SYNC, ACTIVITY_LEVEL_INFO, true,
                                     "The Pi clock was stepped %s %s by another program, not by "
                                     "picamsync (clockd noticed the jump).",
                                     by, dir);

@@ -262,7 +262,9 @@ def test_read_only_state_directory_at_start_and_during_a_run(make_testbed):
     assert report(t.state("reports", first + ".json")) == rep
     assert [f["index"] for f in frame_lines(t.state("reports", first + ".frames"))] == [0, 1, 2]
     # The reports are written; the drift history is written at its next measurement.
-    assert t.manager_prop("StateProblem").startswith("Could not keep the drift history")
+    wait_until(lambda: t.manager_prop("StateProblem").startswith("Could not keep the drift "
+                                                                 "history"), 10,
+               "only the drift history's words")
     rep_path = t.state("reports", second + ".json")
     frames_path = t.state("reports", second + ".frames")
     wait_until(lambda: os.path.exists(rep_path) and report(rep_path)["shots"]["taken"] >= 2, 20,

@@ -1269,7 +1269,7 @@ static void test_steps_by_others(void)
                        PI_SYNC_STEP_AP);
 
         policy_clock_stepped(p, 50, -5 * SEC, "external");
-        assert_actions(p, "LOG sync/warning success=0 \"The Pi clock was stepped 5.000 s back by "
+        assert_actions(p, "LOG sync/info success=1 \"The Pi clock was stepped 5.000 s back by "
                           "another program, not by picamsync (clockd noticed the jump).\" "
                           "source=external offset=-5000000");
         policy_clock_stepped(p, 60, 90 * SEC, "manual");
