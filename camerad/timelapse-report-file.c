@@ -299,9 +299,9 @@ char *timelapse_report_file_read(const char *dir, const char *id, GError **error
  * a client paging through 100,000 frames (webd's download asks 1000 at a time) costs one scan of
  * the file in all, and each page reads only its own lines, from the nearest marked line. The file
  * is never held whole in memory: a running timelapse's file grows by a line a frame, and reading
- * it anew at each page cost memory that grew with it (docs/limits.md, "Timelapses and reports"). A file that
- * shrank below what was indexed, or that is another file now (a new inode), is indexed anew.
- * Main thread only; the writer thread only appends. */
+ * it anew at each page cost memory that grew with it (docs/limits.md, "Timelapses and reports"). A
+ * file that shrank below what was indexed, or that is another file now (a new inode), is indexed
+ * anew. Main thread only; the writer thread only appends. */
 static struct {
         char *path;
         dev_t dev;
