@@ -36,6 +36,11 @@ test("the Pi follows the browser's clock (2 h ahead of the host) to within 10 ms
                 await waitFor("the Pi's zone to follow the browser's", 20000, async () =>
                         (await text(page, "pizone")) === "Europe/Berlin");
 
+                // Reliable comes with the fast first step, which is only as close as its first
+                // round (48.6 ms once on a loaded machine); the refining check after it brings the
+                // Pi within the tolerance (docs/sync-policy.md, "Fast first step").
+                await waitFor("the refining check after the first step", 20000, async () =>
+                        /after the first step/.test(await text(page, "log")));
                 const pi = bed.piOffsetMs();
                 const br = await pageOffsetMs(page);
                 const diff = pi - br.offsetMs;
